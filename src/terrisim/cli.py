@@ -1,0 +1,140 @@
+"""The ``terrisim`` command: run, validate and describe scenarios (more commands plug in here).
+
+Every command turns bad input (:class:`~terrisim.scenario.ScenarioError`) into a one-line
+message per problem on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from terrisim.scenario.loading import ScenarioError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Agent-based simulation of cooperation between urban and rural territories.",
+)
+
+DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo.toml"
+
+
+def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator: print ScenarioError (and other input errors) plainly and exit 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ScenarioError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def demo_path() -> Path | None:
+    """The demo scenario file (``configs/demo.toml``) if present, else None (built-in)."""
+    return DEMO if DEMO.exists() else None
+
+
+ScenarioArg = Annotated[
+    Path | None,
+    typer.Argument(help="Scenario TOML file (default: the demo, configs/demo.toml).",
+                   show_default=False),
+]
+
+
+@app.command()
+@friendly_errors
+def run(
+    scenario: ScenarioArg = None,
+    steps: Annotated[int | None, typer.Option(help="Steps to run (default: scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: scenario's).")] = None,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/latest"),
+    figure: Annotated[bool, typer.Option(help="Write summary.png.")] = True,
+) -> None:
+    """Run a scenario and write series, territories, summary, manifest and a figure."""
+    from terrisim.output import run_scenario, write_run
+    from terrisim.scenario.loading import load_scenario
+
+    config = load_scenario(scenario if scenario is not None else demo_path())
+    if steps is not None and steps < 1:
+        raise ScenarioError(f"--steps: must be >= 1 (got {steps})")
+    result = run_scenario(config, steps=steps, seed=seed)
+    used_seed = config.seed if seed is None else seed
+    written = write_run(result, out, config, used_seed, figure=figure)
+    print_summary(result.summary)
+    typer.echo(f"wrote {len(written)} files to {out}/: "
+               + ", ".join(p.name for p in written))
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """Print the main run-level indicators as a small table."""
+    rows = [
+        ("scenario", summary["scenario"]), ("territories / links",
+                                            f"{summary['territories']} / {summary['links']}"),
+        ("steps, seed", f"{summary['steps']}, {summary['seed']}"),
+        ("satisfaction (final, mean)",
+         f"{summary['satisfaction_final']:.3f}, {summary['satisfaction_mean']:.3f}"),
+        ("urban / rural satisfaction", (f"{summary['satisfaction_urban_final']:.3f} / "
+                                       f"{summary['satisfaction_rural_final']:.3f}")),
+        ("Gini of satisfaction", _fmt(summary["gini"])),
+        ("deals per step", _fmt(summary["deals_mean"], ".1f")),
+        ("reciprocity balance", _fmt(summary["reciprocity_balance_mean"])),
+        ("trust urban-rural (final)", _fmt(summary["trust_urban_rural_final"])),
+        ("shocks", str(summary["shock_count"])),
+    ]
+    if summary["shock_count"]:
+        recovery = summary["shock_recovery_time"]
+        rows.append(("first shock: resistance", _fmt(summary["shock_resistance"])))
+        rows.append(("first shock: recovery",
+                     "not recovered" if recovery is None else f"{recovery} steps"))
+    width = max(len(r[0]) for r in rows)
+    for label, value in rows:
+        typer.echo(f"  {label:<{width}}  {value}")
+
+
+def _fmt(value: float | None, spec: str = ".3f") -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+@app.command()
+@friendly_errors
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")]) -> None:
+    """Check a scenario file (and its CSV files and rules) without running it."""
+    from terrisim.model import TerriModel
+    from terrisim.scenario.loading import load_scenario
+
+    config = load_scenario(scenario)
+    model = TerriModel(config, record_territories=False)
+    typer.echo(f"{scenario}: valid ({model.state.n} territories, {model.state.n_links} links, "
+               f"{len(model.state.goods)} goods, {len(model.institutions)} institutions, "
+               f"{len(config.shocks)} shocks)")
+
+
+@app.command()
+@friendly_errors
+def describe(scenario: ScenarioArg = None) -> None:
+    """Print the step schedule and the active rules with their parameters."""
+    from terrisim.describe import describe_model
+    from terrisim.model import TerriModel
+    from terrisim.scenario.loading import load_scenario
+
+    config = load_scenario(scenario if scenario is not None else demo_path())
+    typer.echo(describe_model(TerriModel(config, record_territories=False)))
+
+
+def main() -> None:
+    """Entry point of the ``terrisim`` command."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)

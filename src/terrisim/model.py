@@ -1,0 +1,276 @@
+"""TerriModel: territories that produce, need, trust and exchange baskets (ODD 3).
+
+One step (one month) is a fixed list of phases, each reading the state left by the previous
+one and writing its result at the end (synchronous semantics: no phase depends on the order of
+agents). ``TerriModel.PHASES`` is that list; ``terrisim describe`` prints it with the active
+rules, and docs/ODD.md section 3 describes it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from terrisim import narrative
+from terrisim.agents import Territory
+from terrisim.exchange import ExchangeOutcome, negotiate
+from terrisim.recorder import Recorder
+from terrisim.rules.base import build_rule
+from terrisim.scenario.csv_io import load_csv_layout
+from terrisim.scenario.generator import generate_layout
+from terrisim.scenario.loading import load_scenario
+from terrisim.scenario.schema import Scenario
+from terrisim.shocks import Shocks
+from terrisim.state import TerritoryState, build_state
+
+# Named random streams, spawned in this order from SeedSequence(seed) (ODD 5.3).
+STREAMS = ("layout", "state", "shocks", "governance", "rules")
+
+
+class TerriModel(mesa.Model):
+    """Urban-rural cooperation between territories (a Mesa model).
+
+    Args:
+        scenario: A :class:`~terrisim.scenario.Scenario`, a path to a TOML scenario file, or
+            ``None`` for the built-in demo.
+        rng: The seed (an int). ``None`` takes the scenario's ``seed``. Every random draw of
+            the model comes from ``numpy.random.SeedSequence(rng)`` (see ``streams``).
+        record_territories: Override ``scenario.output.territories`` ("all", "none",
+            "sample"); ``False`` means "none".
+
+    Attributes:
+        config: The validated scenario.
+        state: The arrays of territories, goods and links.
+        streams: Named numpy Generators (``layout``, ``state``, ``shocks``, ``governance``,
+            ``rules``).
+        valuation, partners, trust_rule: The active replaceable rules.
+        institutions: The active governance rules.
+        shocks: The shocks (scheduled, random, triggered).
+        recorder: Per-step indicators and per-territory records.
+        territories: The Territory agents, in state order.
+        events: The narrative log: dicts with ``step``, ``kind``, ``text_fr``, ``text_en``.
+        outcome: The last step's ad hoc exchange outcome.
+    """
+
+    PHASES = (
+        "apply_shocks", "produce", "govern", "negotiate", "deliver", "consume",
+        "update_budgets", "update_trust", "close_step", "collect",
+    )
+
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | None = None,
+        *,
+        rng: int | None = None,
+        record_territories: str | bool | None = None,
+    ) -> None:
+        if not isinstance(scenario, Scenario):
+            scenario = load_scenario(scenario)
+        seed = scenario.seed if rng is None else int(rng)
+        super().__init__(rng=seed)
+        self.config = scenario
+        self.seed = seed
+        children = np.random.SeedSequence(seed).spawn(len(STREAMS))
+        self.streams = {name: np.random.default_rng(c) for name, c in
+                        zip(STREAMS, children, strict=True)}
+        self.events: list[dict[str, Any]] = []
+        if scenario.territories.source == "csv":
+            layout = load_csv_layout(scenario, self.streams["layout"])
+        else:
+            layout = generate_layout(scenario, self.streams["layout"])
+        self.state: TerritoryState = build_state(scenario, layout, self.streams["state"])
+        rules = scenario.rules
+        self.valuation = build_rule("valuation", rules.valuation.model_dump(), "rules.valuation")
+        self.partners = build_rule("partners", rules.partners.model_dump(), "rules.partners")
+        self.trust_rule = build_rule("trust", rules.trust.model_dump(), "rules.trust")
+        import terrisim.governance  # noqa: F401  (registers the built-in institutions)
+
+        self.institutions = [
+            build_rule("governance", g.model_dump(), f"governance.{i}")
+            for i, g in enumerate(scenario.governance)
+        ]
+        for institution in self.institutions:
+            institution.setup(self)
+        self.shocks = Shocks(self, [s.model_dump() for s in scenario.shocks])
+        self.territories = [Territory(self, i) for i in range(self.state.n)]
+        mode = record_territories
+        if mode is None:
+            mode = scenario.output.territories
+        elif mode is True:
+            mode = "all"
+        elif mode is False:
+            mode = "none"
+        self.recorder = Recorder(self, territories=mode)
+        self.outcome = ExchangeOutcome.empty(self.state)
+        self.ledger: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+        self._governance_engineering = np.zeros(self.state.n)
+        self.log_event("start", n=self.state.n, links=self.state.n_links)
+
+    # ------------------------------------------------------------------ step schedule
+    def step(self) -> None:
+        """Run one step: the phases of ``PHASES`` in order (ODD 3)."""
+        for phase in self.PHASES:
+            getattr(self, phase)()
+
+    def run(self, steps: int | None = None) -> None:
+        """Run ``steps`` steps (default: the scenario's ``steps``)."""
+        for _ in range(self.config.steps if steps is None else steps):
+            self.step()
+
+    def apply_shocks(self) -> None:
+        """Reset the shock modifiers and apply the active shocks (ODD 7.8)."""
+        self.shocks.apply()
+
+    def produce(self) -> None:
+        """Production: ``available = stock + capacity * production_factor * h`` (ODD 7.1).
+
+        ``h`` is the fiscal health of the previous step for public goods and 1 otherwise.
+        """
+        s = self.state
+        factor = s.production_factor * np.where(s.public[None, :], s.fiscal_health[:, None], 1.0)
+        s.available = s.stock + s.capacity * factor
+        s.flow[:] = 0.0
+        self.ledger = {}
+        self._governance_engineering = np.zeros(s.n)
+
+    def govern(self) -> None:
+        """Governance institutions act before ad hoc deals (ODD 7.5)."""
+        for institution in self.institutions:
+            institution.before_exchange(self)
+
+    def negotiate(self) -> None:
+        """Ad hoc bilateral basket negotiation on every link (ODD 7.4)."""
+        self.outcome = negotiate(self.state, self.valuation, self.partners, self.config.exchange,
+                                 self.engineering_left())
+        for institution in self.institutions:
+            institution.after_exchange(self, self.outcome)
+
+    def deliver(self) -> None:
+        """Commit the negotiated baskets: goods and money move along arcs (ODD 7.4.4)."""
+        s, flow = self.state, self.outcome.flow
+        s.available = s.available + s.sum_by_end(flow) - s.sum_by_origin(flow)
+        s.reserve = s.reserve + s.sum_by_end(self.outcome.money) - s.sum_by_origin(
+            self.outcome.money)
+        s.flow += flow
+        self._record_flows("bilateral", s.arc_from, s.arc_to, flow)
+
+    def consume(self) -> None:
+        """Consumption, satisfaction and stocks (ODD 7.2).
+
+        ``consumed = min(available, need)``, ``satisfaction = consumed / need`` (1 if no need),
+        ``stock = storable * min((available - consumed) * (1 - decay), stock_cap)``.
+        """
+        s = self.state
+        need = s.effective_need
+        s.consumed = np.minimum(s.available, need)
+        s.satisfaction = np.divide(s.consumed, need, out=np.ones_like(need), where=need > 0)
+        leftover = (s.available - s.consumed) * (1.0 - s.decay)
+        s.stock = np.where(s.storable, np.minimum(leftover, s.stock_cap), 0.0)
+
+    def update_budgets(self) -> None:
+        """Budgets (ODD 7.6): revenue, spending capped by means, reserves, fiscal health.
+
+        ``revenue = fiscal_base + grant * grant_factor``;
+        ``h = min(1, (revenue + draw_rate * reserve) / spending)``;
+        ``reserve += revenue - h * spending``.
+        """
+        s = self.state
+        revenue = s.fiscal_base + s.grant * s.grant_factor
+        means = revenue + self.config.budget.draw_rate * s.reserve
+        s.fiscal_health = np.minimum(1.0, means / s.spending)
+        s.reserve = np.maximum(s.reserve + revenue - s.fiscal_health * s.spending, 0.0)
+
+    def update_trust(self) -> None:
+        """Trust update by the trust rule from the step's outcome (ODD 7.7)."""
+        self.state.trust = self.trust_rule.update(self.state, self.outcome)
+
+    def close_step(self) -> None:
+        """Institutions close the step: expiries, renewals, schedules (ODD 7.5)."""
+        for institution in self.institutions:
+            institution.end_step(self)
+
+    def collect(self) -> None:
+        """Record the step's indicators (ODD 7.9)."""
+        self.recorder.collect()
+
+    # ------------------------------------------------------------------ services
+    def engineering_left(self) -> np.ndarray:
+        """Engineering not yet used this step: ``engineering * h - used by institutions``."""
+        s = self.state
+        return np.maximum(s.engineering * s.fiscal_health - self._governance_engineering, 0.0)
+
+    def use_engineering(self, territories: np.ndarray, amount: np.ndarray) -> None:
+        """Book engineering used by an institution this step."""
+        np.add.at(self._governance_engineering, territories, amount)
+
+    def transfer(self, giver: np.ndarray, receiver: np.ndarray, amounts: np.ndarray,
+                 channel: str) -> None:
+        """Move goods between territories (the only way institutions move goods).
+
+        Args:
+            giver: Indices of the giving territories, shape (k,).
+            receiver: Indices of the receiving territories, shape (k,).
+            amounts: Units of each good, shape (k, G), non-negative.
+            channel: Name for the records ("contract", "conference", "merger"...).
+
+        Raises:
+            ValueError: negative amounts, or a giver giving more than it has available.
+        """
+        s = self.state
+        giver, receiver = np.asarray(giver), np.asarray(receiver)
+        amounts = np.asarray(amounts, float).reshape(giver.size, len(s.goods))
+        if (amounts < 0).any():
+            raise ValueError(f"{channel}: negative transfer")
+        out = np.zeros_like(s.available)
+        np.add.at(out, giver, amounts)
+        if (out > s.available * (1 + 1e-9) + 1e-12).any():
+            raise ValueError(f"{channel}: a territory would give more than it has")
+        into = np.zeros_like(s.available)
+        np.add.at(into, receiver, amounts)
+        s.available = s.available - out + into
+        self._record_flows(channel, giver, receiver, amounts)
+
+    def _record_flows(self, channel: str, giver: np.ndarray, receiver: np.ndarray,
+                      amounts: np.ndarray) -> None:
+        """Keep the step's flows of a channel in the ledger (aggregated on demand)."""
+        self.ledger.setdefault(channel, []).append((giver, receiver, amounts))
+
+    def volume_by_good(self, channel: str | None = None) -> np.ndarray:
+        """Units exchanged this step per good, in one channel or all, shape (G,)."""
+        total = np.zeros(len(self.state.goods))
+        for name, parts in self.ledger.items():
+            if channel is None or name == channel:
+                for _, _, amounts in parts:
+                    total += amounts.sum(axis=0)
+        return total
+
+    def flows_by_kind(self, channel: str | None = None) -> np.ndarray:
+        """Units exchanged this step from kind to kind per good, shape (K, K, G)."""
+        s = self.state
+        k, g = len(s.kinds), len(s.goods)
+        total = np.zeros((k * k, g))
+        for name, parts in self.ledger.items():
+            if channel is None or name == channel:
+                for giver, receiver, amounts in parts:
+                    pairs = s.kind[giver].astype(np.int64) * k + s.kind[receiver]
+                    for j in range(g):
+                        total[:, j] += np.bincount(pairs, amounts[:, j], k * k)
+        return total.reshape(k, k, g)
+
+    def log_event(self, kind: str, **fields: Any) -> None:
+        """Append an event to the narrative log, rendered in French and English."""
+        step = fields.pop("step", self.steps)
+        self.events.append({
+            "step": step, "kind": kind,
+            "text_fr": narrative.render(kind, "fr", fields),
+            "text_en": narrative.render(kind, "en", fields),
+            **{k: v for k, v in fields.items() if isinstance(v, (int, float, str))},
+        })
+
+    def trigger_shock(self, kind: str, magnitude: float = 0.4, *, duration: int | None = 6,
+                      kinds: list[str] | None = None, ids: list[str] | None = None) -> None:
+        """Start a shock now (it hits from the next step); see :meth:`Shocks.start`."""
+        self.shocks.start(kind, magnitude, duration=duration, kinds=kinds, ids=ids)

@@ -1,0 +1,130 @@
+"""Running a scenario and writing its files: the ``run_scenario`` API (ODD 7.9, outputs).
+
+Files written by :func:`write_run` into the output folder:
+
+* ``series.parquet``: one row per step, model-level indicators;
+* ``territories.parquet``: one row per recorded territory per step;
+* ``events.csv``: the narrative log (shocks and institutions, with step and text);
+* ``summary.json``: run-level indicators; ``manifest.json``: the resolved scenario, the seed,
+  versions of the package and its dependencies;
+* ``summary.png``: satisfaction by kind, exchange volume by good, trust (shocks marked).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from terrisim.model import TerriModel
+from terrisim.scenario.loading import load_scenario
+from terrisim.scenario.schema import Scenario
+from terrisim.summary import run_summary
+
+DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "networkx",
+                "matplotlib")
+
+
+@dataclass
+class RunResult:
+    """What a run gives back.
+
+    Attributes:
+        series: One row per step, model-level indicators.
+        territories: One row per recorded territory per step (None if not recorded).
+        summary: Run-level indicators (flat dict).
+        events: The narrative log as a DataFrame (step, kind, text_fr, text_en...).
+        model: The model after the run (for inspection; not picklable across processes).
+    """
+
+    series: pd.DataFrame
+    territories: pd.DataFrame | None
+    summary: dict[str, Any]
+    events: pd.DataFrame
+    model: TerriModel | None = field(default=None, repr=False)
+
+
+def run_scenario(
+    scenario: Scenario | str | Path | None = None,
+    *,
+    steps: int | None = None,
+    seed: int | None = None,
+    record_territories: bool | str | None = None,
+    keep_model: bool = True,
+) -> RunResult:
+    """Run a scenario and return its series, territories and summary as pandas objects.
+
+    Args:
+        scenario: A Scenario, a TOML path, or None for the demo.
+        steps: Steps to run (default: the scenario's ``steps``).
+        seed: Seed (default: the scenario's ``seed``).
+        record_territories: Per-territory records: True/"all", False/"none", "sample";
+            default: the scenario's ``output.territories``.
+        keep_model: Keep the model in the result (set False in sweeps).
+
+    Returns:
+        A :class:`RunResult`.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    model = TerriModel(scenario, rng=seed, record_territories=record_territories)
+    model.run(steps)
+    series = model.recorder.series()
+    events = pd.DataFrame(model.events)
+    return RunResult(series, model.recorder.territories(), run_summary(model, series),
+                     events, model if keep_model else None)
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, terrisim and its main dependencies."""
+    found = {"python": platform.python_version()}
+    for name in ("terrisim", *DEPENDENCIES):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def write_run(result: RunResult, out: Path, scenario: Scenario, seed: int,
+              figure: bool = True) -> list[Path]:
+    """Write a run's files into ``out`` (created if needed); return the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "series.parquet", out / "summary.json", out / "manifest.json",
+               out / "events.csv"]
+    result.series.to_parquet(written[0], index=False)
+    if result.territories is not None:
+        result.territories.to_parquet(out / "territories.parquet", index=False)
+        written.append(out / "territories.parquet")
+    written[1].write_text(json.dumps(result.summary, indent=2, default=_json_default,
+                                     allow_nan=True) + "\n")
+    manifest = {
+        "scenario": scenario.model_dump(mode="json"),
+        "seed": seed,
+        "steps": int(result.series["step"].max()) if len(result.series) else 0,
+        "versions": versions(),
+        "command": "terrisim run",
+    }
+    written[2].write_text(json.dumps(manifest, indent=2, default=_json_default) + "\n")
+    result.events.to_csv(written[3], index=False)
+    if figure:
+        from terrisim.plots import summary_figure
+
+        path = out / "summary.png"
+        summary_figure(result, scenario.name).savefig(path, dpi=110)
+        written.append(path)
+    return written

@@ -1,0 +1,109 @@
+"""Replaceable rules: the base class and the registry (ODD 7, Submodels).
+
+A rule is a small class with a ``role`` (which slot of the step it fills), a ``name`` (how a
+scenario file names it), a pydantic ``Params`` model (its parameters, with defaults) and one
+method. Scenario files name a rule by its registered name or by ``"module:Class"`` for a rule
+written outside the package::
+
+    [rules]
+    trust = { name = "my_rules:ForgettingTrust", half_life = 12 }
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from terrisim.scenario.loading import ScenarioError, format_validation_error
+
+ROLES = ("valuation", "partners", "trust", "governance", "shock")
+_REGISTRY: dict[str, dict[str, type]] = {role: {} for role in ROLES}
+
+
+class NoParams(BaseModel):
+    """A rule without parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Rule:
+    """Base of every replaceable rule.
+
+    Subclasses set ``role`` and ``name`` and may declare ``Params`` (a pydantic model, with
+    ``extra="forbid"``); validated parameters are available as ``self.params``.
+    """
+
+    role: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    Params: ClassVar[type[BaseModel]] = NoParams
+
+    def __init__(self, **params: Any) -> None:
+        self.params = self.Params(**params)
+
+    def describe(self) -> str:
+        """One line: the rule's name and parameters (used by ``terrisim describe``)."""
+        values = ", ".join(f"{k}={v!r}" for k, v in self.params.model_dump().items())
+        return f"{self.name or type(self).__name__}({values})"
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    """Class decorator: make a rule available by its ``name`` in scenario files."""
+    if cls.role not in _REGISTRY:
+        raise ValueError(f"unknown rule role {cls.role!r}; roles: {ROLES}")
+    _REGISTRY[cls.role][cls.name] = cls
+    return cls
+
+
+def registered(role: str) -> dict[str, type]:
+    """The rules registered for a role, by name."""
+    return dict(_REGISTRY[role])
+
+
+def resolve(role: str, name: str) -> type:
+    """Find a rule class by registered name or ``module:Class``.
+
+    Raises:
+        ScenarioError: unknown name, module that cannot be imported, or a class of another role.
+    """
+    if ":" in name:
+        module_name, _, attr = name.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ScenarioError(f"{role} rule {name!r}: cannot import module "
+                                f"{module_name!r} ({exc})") from None
+        cls = getattr(module, attr, None)
+        if cls is None:
+            raise ScenarioError(f"{role} rule {name!r}: module {module_name!r} has no {attr!r}")
+        if getattr(cls, "role", None) != role:
+            raise ScenarioError(f"{role} rule {name!r}: {attr} is a "
+                                f"{getattr(cls, 'role', '?') or 'non-rule'} rule, not a {role} "
+                                "rule (set its class attribute role)")
+        return cls
+    try:
+        return _REGISTRY[role][name]
+    except KeyError:
+        raise ScenarioError(f"{role} rule {name!r} is unknown; registered: "
+                            f"{sorted(_REGISTRY[role])} (or give 'module:Class')") from None
+
+
+def build_rule(role: str, spec: dict[str, Any], field: str) -> Rule:
+    """Instantiate a rule from its scenario spec (``{"name": ..., **params}``).
+
+    Args:
+        role: The rule's role.
+        spec: The scenario table: the rule name under ``name`` (or ``rule``), other keys are
+            parameters.
+        field: The scenario field, for error messages (e.g. ``"rules.trust"``).
+    """
+    spec = dict(spec)
+    name = spec.pop("name", None) or spec.pop("rule", None)
+    if name is None:
+        raise ScenarioError(f"{field}: missing the rule's name")
+    cls = resolve(role, name)
+    try:
+        return cls(**spec)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, "scenario", prefix=field)) from None

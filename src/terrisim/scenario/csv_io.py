@@ -1,0 +1,140 @@
+"""Reading territories and links from CSV files (ODD 6, Input data).
+
+Territories file columns (header required):
+
+=================  ========  =====================================================
+column             required  meaning
+=================  ========  =====================================================
+id                 yes       unique identifier (e.g. the SIREN of an EPCI)
+name               yes       display name
+kind               yes       one of the scenario's kinds
+population         yes       inhabitants (> 0)
+x_km, y_km         yes       coordinates in km (any projected system, e.g. Lambert-93 / 1000)
+capacity_<good>    no        production per step (units), replaces kind x population
+need_<good>        no        need per step (units)
+engineering        no        engineering staff (units), replaces the kind default
+fiscal_base        no        own revenue per step (k EUR)
+grant              no        State grant per step (k EUR)
+leaning            no        political leaning in [-1, 1]
+=================  ========  =====================================================
+
+Links file columns: ``source``, ``target`` (territory ids), optional ``kind`` (proximity,
+commuting, distant, contract, custom). Without a links file, links are built by proximity as
+in the generator.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from terrisim.scenario.generator import LINK_KINDS, Layout, unique_links
+from terrisim.scenario.loading import ScenarioError
+from terrisim.scenario.schema import Scenario
+
+REQUIRED = ("id", "name", "kind", "population", "x_km", "y_km")
+OPTIONAL_SCALARS = ("engineering", "fiscal_base", "grant", "leaning")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype={"id": str, "source": str, "target": str})
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: file not found") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: malformed CSV: {exc}") from None
+
+
+def _bad(path: Path, row: int, column: str, value: object, allowed: str) -> ScenarioError:
+    # row + 2: one for the header, one because CSV lines count from 1
+    return ScenarioError(f"{path}:{row + 2}: column {column!r}: bad value {value!r}; {allowed}")
+
+
+def load_csv_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
+    """Build a :class:`Layout` from the CSV files named in ``scenario.territories.csv``."""
+    spec = scenario.territories.csv
+    assert spec is not None
+    path = scenario.resolve(spec.territories)
+    table = _read_csv(path)
+    missing = [c for c in REQUIRED if c not in table.columns]
+    if missing:
+        raise ScenarioError(f"{path}: missing column {missing[0]!r}; required: {list(REQUIRED)}")
+    goods = set(scenario.goods)
+    allowed_cols = set(REQUIRED) | set(OPTIONAL_SCALARS) | {
+        f"{p}_{g}" for p in ("capacity", "need") for g in goods
+    }
+    extra = [c for c in table.columns if c not in allowed_cols]
+    if extra:
+        raise ScenarioError(
+            f"{path}: unknown column {extra[0]!r}; allowed: {sorted(allowed_cols)}"
+        )
+    kinds = tuple(scenario.kinds)
+    for row, value in enumerate(table["kind"]):
+        if value not in scenario.kinds:
+            raise _bad(path, row, "kind", value, f"allowed: {list(kinds)}")
+    duplicated = table["id"].duplicated()
+    if duplicated.any():
+        row = int(np.flatnonzero(duplicated)[0])
+        raise _bad(path, row, "id", table["id"][row], "ids must be unique")
+    numeric = [c for c in table.columns if c not in ("id", "name", "kind")]
+    for column in numeric:
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = values.isna() & table[column].notna() | (values.isna() & (column in REQUIRED))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise _bad(path, row, column, table[column][row], "a number is required")
+        negative = values < 0 if column != "leaning" else values.abs() > 1
+        if column == "population":
+            negative = values <= 0
+        if negative.any():
+            row = int(np.flatnonzero(negative)[0])
+            allowed = "must be in [-1, 1]" if column == "leaning" else "must be positive"
+            raise _bad(path, row, column, table[column][row], allowed)
+        table[column] = values
+    ids = table["id"].astype(str).to_numpy()
+    kind = np.array([kinds.index(k) for k in table["kind"]], dtype=np.int16)
+    xy = table[["x_km", "y_km"]].to_numpy(float)
+    overrides = {
+        c: table[c].to_numpy(float) for c in table.columns if c not in REQUIRED
+    }
+    if spec.links is not None:
+        src, dst, link_kind = _read_links(scenario.resolve(spec.links), ids)
+    else:
+        k = min(scenario.territories.generator.proximity_k, len(ids) - 1)
+        _, nearest = cKDTree(xy).query(xy, k=k + 1)
+        src, dst, link_kind = unique_links(
+            np.repeat(np.arange(len(ids)), k), nearest[:, 1:].ravel(), np.zeros(len(ids) * k)
+        )
+    return Layout(
+        ids, table["name"].astype(str).to_numpy(), kind, kinds,
+        table["population"].to_numpy(float), xy, src, dst, link_kind, overrides,
+    )
+
+
+def _read_links(path: Path, ids: np.ndarray) -> tuple[np.ndarray, ...]:
+    table = _read_csv(path)
+    for column in ("source", "target"):
+        if column not in table.columns:
+            raise ScenarioError(f"{path}: missing column {column!r}; required: source, target")
+    extra = set(table.columns) - {"source", "target", "kind", "distance_km", "commuters"}
+    if extra:
+        raise ScenarioError(f"{path}: unknown column {sorted(extra)[0]!r}; allowed: source, "
+                            "target, kind, distance_km, commuters")
+    index = {tid: i for i, tid in enumerate(ids)}
+    ends = []
+    for column in ("source", "target"):
+        values = table[column].astype(str)
+        unknown = ~values.isin(index)
+        if unknown.any():
+            row = int(np.flatnonzero(unknown)[0])
+            raise _bad(path, row, column, values[row], "no territory has this id")
+        ends.append(values.map(index).to_numpy())
+    kinds = table["kind"] if "kind" in table.columns else pd.Series(["custom"] * len(table))
+    for row, value in enumerate(kinds):
+        if value not in LINK_KINDS:
+            raise _bad(path, row, "kind", value, f"allowed: {list(LINK_KINDS)}")
+    link_kind = np.array([LINK_KINDS.index(k) for k in kinds], dtype=np.int8)
+    return unique_links(ends[0], ends[1], link_kind)

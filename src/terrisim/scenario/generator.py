@@ -1,0 +1,132 @@
+"""The territories and their links: a :class:`Layout`, generated or read from CSV (ODD 5.1).
+
+The synthetic generator draws a core-periphery geography: metropolises near the centre of a
+square of side ``spacing_km * sqrt(N)``, towns anywhere, periurban territories close to a pole
+(a metropolis or town), rural territories anywhere and mountain territories in a band along the
+east edge. Populations are log-normal around the kind's median (a rank-size distribution).
+Links are the union of: k nearest neighbours (proximity), each non-urban territory to its
+nearest pole (commuting), and each metropolis to a few far rural or mountain territories
+(distant). Everything is drawn from one numpy Generator, so a seed fixes the layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from terrisim.scenario.schema import Scenario
+
+LINK_KINDS = ("proximity", "commuting", "distant", "contract", "custom")
+
+
+@dataclass
+class Layout:
+    """Territories and links before any state is computed.
+
+    Attributes:
+        ids: Territory identifiers (str), shape (N,).
+        names: Display names, shape (N,).
+        kind: Kind index into ``kinds``, int16 (N,).
+        kinds: Kind names, in scenario order.
+        population: Inhabitants, float (N,).
+        xy: Coordinates in km, float (N, 2).
+        src, dst: Link end indices, int32 (E,), with src < dst and no duplicates.
+        link_kind: Index into ``LINK_KINDS``, int8 (E,).
+        overrides: Optional per-territory columns from CSV (e.g. ``capacity_food``).
+    """
+
+    ids: np.ndarray
+    names: np.ndarray
+    kind: np.ndarray
+    kinds: tuple[str, ...]
+    population: np.ndarray
+    xy: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    link_kind: np.ndarray
+    overrides: dict[str, np.ndarray]
+
+    @property
+    def distance(self) -> np.ndarray:
+        """Euclidean length of each link in km."""
+        return np.hypot(*(self.xy[self.src] - self.xy[self.dst]).T)
+
+
+def unique_links(src: np.ndarray, dst: np.ndarray, kind: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Drop self-loops and duplicates; orient each link as (low, high). First kind wins."""
+    lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+    keep = lo != hi
+    lo, hi, kind = lo[keep], hi[keep], kind[keep]
+    _, first = np.unique(lo.astype(np.int64) * (hi.max(initial=0) + 1) + hi, return_index=True)
+    first.sort()
+    return lo[first].astype(np.int32), hi[first].astype(np.int32), kind[first].astype(np.int8)
+
+
+def generate_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
+    """Draw a synthetic layout from ``scenario.territories.generator`` (ODD 5.1)."""
+    spec = scenario.territories.generator
+    kinds = tuple(scenario.kinds)
+    kind = np.concatenate(
+        [np.full(spec.counts.get(k, 0), i, dtype=np.int16) for i, k in enumerate(kinds)]
+    )
+    n = kind.size
+    if n == 0:
+        raise ValueError("territories.generator.counts: no territory to generate")
+    side = spec.spacing_km * np.sqrt(n)
+    urban = np.array([scenario.kinds[k].urban for k in kinds])[kind]
+    median = np.array([scenario.kinds[k].population for k in kinds])[kind]
+    sigma = np.array([scenario.kinds[k].population_sigma for k in kinds])[kind]
+    population = np.round(median * np.exp(sigma * rng.standard_normal(n)))
+    population = np.maximum(population, 50.0)
+
+    xy = rng.uniform(0.0, side, size=(n, 2))
+    is_metro = np.array([k == "metropolis" for k in kinds])[kind]
+    xy[is_metro] = side / 2 + rng.normal(0.0, side / 8, size=(int(is_metro.sum()), 2))
+    is_mountain = np.array([k == "mountain" for k in kinds])[kind]
+    xy[is_mountain, 0] = rng.uniform(0.8 * side, side, size=int(is_mountain.sum()))
+    poles = np.flatnonzero(urban)
+    is_peri = np.array([k == "periurban" for k in kinds])[kind]
+    if poles.size and is_peri.any():
+        anchor = poles[rng.integers(0, poles.size, size=int(is_peri.sum()))]
+        angle = rng.uniform(0, 2 * np.pi, size=anchor.size)
+        radius = rng.exponential(spec.spacing_km * 0.6, size=anchor.size) + 5.0
+        xy[is_peri] = xy[anchor] + radius[:, None] * np.c_[np.cos(angle), np.sin(angle)]
+
+    links_src, links_dst, links_kind = [], [], []
+    tree = cKDTree(xy)
+    k = min(spec.proximity_k, n - 1)
+    if k > 0:
+        _, nearest = tree.query(xy, k=k + 1)
+        links_src.append(np.repeat(np.arange(n), k))
+        links_dst.append(nearest[:, 1:].ravel())
+        links_kind.append(np.zeros(n * k, dtype=np.int8))
+    if spec.commuting and poles.size:
+        others = np.flatnonzero(~urban)
+        _, nearest_pole = cKDTree(xy[poles]).query(xy[others], k=1)
+        links_src.append(others)
+        links_dst.append(poles[np.atleast_1d(nearest_pole)])
+        links_kind.append(np.ones(others.size, dtype=np.int8))
+    far = np.flatnonzero(np.array([k in ("rural", "mountain") for k in kinds])[kind])
+    metros = np.flatnonzero(is_metro)
+    if spec.distant_per_metropolis and far.size and metros.size:
+        per = min(spec.distant_per_metropolis, far.size)
+        for m in metros:
+            d = np.hypot(*(xy[far] - xy[m]).T)
+            candidates = far[d >= np.median(d)]
+            chosen = rng.choice(candidates, size=min(per, candidates.size), replace=False)
+            links_src.append(np.full(chosen.size, m))
+            links_dst.append(chosen)
+            links_kind.append(np.full(chosen.size, 2, dtype=np.int8))
+    if links_src:
+        src, dst, link_kind = unique_links(
+            np.concatenate(links_src), np.concatenate(links_dst), np.concatenate(links_kind)
+        )
+    else:
+        src = dst = np.zeros(0, dtype=np.int32)
+        link_kind = np.zeros(0, dtype=np.int8)
+    width = len(str(n - 1))
+    ids = np.array([f"T{i:0{width}d}" for i in range(n)])
+    names = np.array([f"{kinds[kind[i]]} {i}" for i in range(n)])
+    return Layout(ids, names, kind, kinds, population, xy, src, dst, link_kind, {})

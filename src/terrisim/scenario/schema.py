@@ -1,0 +1,243 @@
+"""The typed scenario schema (ODD sections 5 Initialisation and 6 Input data).
+
+A scenario file is TOML. It is deep-merged onto the defaults below (tables are merged key by
+key, arrays replace), then validated into a :class:`Scenario`: an unknown key, a wrong type or
+an out-of-range value is refused with a message naming the field. Every default is documented in
+``docs/ODD.md`` (section 7, tables of parameters).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from terrisim.scenario import defaults
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+
+
+class Strict(BaseModel):
+    """Base of every scenario table: unknown keys are errors, assignments are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class KindSpec(Strict):
+    """A kind of territory (metropolis, town, periurban, rural, mountain, or your own)."""
+
+    urban: bool = Field(description="Counts as urban in urban/rural indicators.")
+    population: Positive = Field(description="Median population of a generated territory.")
+    population_sigma: NonNeg = Field(0.4, description="Log-sd of generated populations.")
+    fiscal_base: NonNeg = Field(description="Own tax revenue, k EUR / 1,000 inh. / step.")
+    grant: NonNeg = Field(description="State grant (dotations), k EUR / 1,000 inh. / step.")
+    spending: Positive = Field(description="Operating spending need, k EUR / 1,000 inh. / step.")
+    engineering: NonNeg = Field(description="Engineering staff for cooperation / 1,000 inh.")
+    leaning: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
+        0.0, description="Mean political leaning, -1 (left) to +1 (right)."
+    )
+
+
+class GoodSpec(Strict):
+    """A good or service of the catalogue."""
+
+    storable: bool = Field(description="Unconsumed units are kept as stock (else lost).")
+    public: bool = Field(False, description="Produced by public services: scaled by fiscal health.")
+    price: Positive = Field(1.0, description="Reference value of one unit (k EUR).")
+    decay: Share = Field(0.0, description="Share of the stock lost each step.")
+    storage_steps: NonNeg = Field(3.0, description="Stock cap, in steps of own capacity.")
+    weight: Positive = Field(1.0, description="Weight in the satisfaction mean.")
+    need: dict[str, NonNeg] = Field(description="Need per kind, units / 1,000 inh. / step.")
+    capacity: dict[str, NonNeg] = Field(description="Production per kind, units / 1,000 inh.")
+
+
+class GeneratorSpec(Strict):
+    """The seeded synthetic generator of territories and links (ODD 5.1)."""
+
+    counts: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=lambda: {"metropolis": 1, "town": 3, "periurban": 4, "rural": 5,
+                                 "mountain": 2},
+        description="Number of territories of each kind.",
+    )
+    spacing_km: Positive = Field(25.0, description="Mean distance between neighbours (km).")
+    proximity_k: Annotated[int, Field(ge=0, le=50)] = Field(
+        3, description="Each territory links to its k nearest neighbours."
+    )
+    commuting: bool = Field(True, description="Non-urban territories link to their nearest pole.")
+    distant_per_metropolis: Annotated[int, Field(ge=0)] = Field(
+        2, description="Distant links from each metropolis to far rural/mountain territories."
+    )
+    capacity_jitter: NonNeg = Field(0.3, description="Log-sd of per-territory capacities.")
+    need_jitter: NonNeg = Field(0.1, description="Log-sd of per-territory needs.")
+    leaning_sd: NonNeg = Field(0.4, description="Sd of political leaning around the kind mean.")
+
+
+class CsvSpec(Strict):
+    """Territories (and optionally links) read from CSV files (ODD 6, Input data)."""
+
+    territories: Path = Field(description="CSV with id, name, kind, population, x_km, y_km.")
+    links: Path | None = Field(None, description="CSV with source, target[, distance_km, kind].")
+
+
+class TerritoriesSpec(Strict):
+    """Where territories come from: the generator (default) or CSV files."""
+
+    source: Literal["generator", "csv"] = "generator"
+    generator: GeneratorSpec = Field(default_factory=GeneratorSpec)
+    csv: CsvSpec | None = None
+
+    @model_validator(mode="after")
+    def _csv_needs_files(self) -> TerritoriesSpec:
+        if self.source == "csv" and self.csv is None:
+            raise ValueError("source = 'csv' needs a [territories.csv] table with 'territories'")
+        return self
+
+
+class TrustSpec(Strict):
+    """Initial trust and the brakes that lower it (ODD 5.2)."""
+
+    initial: Share = Field(0.6, description="Baseline trust on a link with no history.")
+    tension_share: Share = Field(0.15, description="Share of links with a history of tension.")
+    tension_penalty: Share = Field(0.5, description="Relative trust loss on a tense link.")
+    cleavage_weight: Share = Field(0.3, description="Trust loss per unit of leaning gap / 2.")
+    bias: dict[str, Share] = Field(
+        default_factory=lambda: dict(defaults.BIAS),
+        description="Outdated representations: 'urban->rural' etc., or 'kind->kind'.",
+    )
+
+
+class ExchangeSpec(Strict):
+    """Ad hoc bilateral basket negotiation (ODD 7.4)."""
+
+    enabled: bool = Field(True, description="Ad hoc bilateral deals happen at all.")
+    reciprocity_tolerance: Share = Field(
+        0.25, description="tau: a side accepts receiving >= (1 - tau) x what it gives."
+    )
+    distance_scale_km: Positive = Field(
+        60.0, description="d0: deal size shrinks as exp(-d / d0) (transaction cost)."
+    )
+    engineering_scale: Positive = Field(
+        6.0, description="Value of deals one unit of engineering can run per step."
+    )
+    money: bool = Field(False, description="Money may compensate an unbalanced basket.")
+    money_share: Share = Field(0.1, description="Max share of reserves paid per step per deal.")
+
+
+class BudgetSpec(Strict):
+    """Budgets: revenue, spending and reserves (ODD 7.6)."""
+
+    initial_reserve_steps: NonNeg = Field(3.0, description="Initial reserve, in steps of spending.")
+    draw_rate: Share = Field(0.2, description="Share of reserves that may cover a deficit.")
+
+
+class RuleRef(Strict):
+    """A replaceable rule: a registered name or 'module:Class', with its parameters."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str
+
+
+class RulesSpec(Strict):
+    """The replaceable rules of the step (ODD 7); see ``terrisim describe``."""
+
+    valuation: RuleRef = Field(default_factory=lambda: RuleRef(name="market"))
+    partners: RuleRef = Field(default_factory=lambda: RuleRef(name="trust_weighted"))
+    trust: RuleRef = Field(default_factory=lambda: RuleRef(name="reinforcement"))
+
+    @field_validator("valuation", "partners", "trust", mode="before")
+    @classmethod
+    def _name_only(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+
+class GovernanceRef(Strict):
+    """One governance institution: ``rule`` is a registered name or 'module:Class'."""
+
+    model_config = ConfigDict(extra="allow")
+    rule: str
+
+
+class ShockSpec(Strict):
+    """A shock, scheduled at a step or drawn at random (ODD 7.8)."""
+
+    model_config = ConfigDict(extra="allow")
+    kind: str = Field(description="grant_cut, drought, energy_crisis, health_crisis, ageing...")
+
+
+class OutputSpec(Strict):
+    """What a run records."""
+
+    territories: Literal["all", "none", "sample"] = Field(
+        "all", description="Per-territory records: all, none, or a sample."
+    )
+    sample_size: Annotated[int, Field(ge=1)] = Field(500, description="Territories sampled.")
+    every: Annotated[int, Field(ge=1)] = Field(1, description="Record territories every k steps.")
+
+
+class Scenario(Strict):
+    """A complete, validated scenario. ``Scenario()`` is the built-in demo."""
+
+    name: str = "demo"
+    description: str = ""
+    steps: Annotated[int, Field(ge=1, le=100_000)] = 60
+    seed: Annotated[int, Field(ge=0)] = 42
+    kinds: dict[str, KindSpec] = Field(
+        default_factory=lambda: {k: KindSpec(**v) for k, v in defaults.KINDS.items()}
+    )
+    goods: dict[str, GoodSpec] = Field(
+        default_factory=lambda: {g: GoodSpec(**v) for g, v in defaults.GOODS.items()}
+    )
+    territories: TerritoriesSpec = Field(default_factory=TerritoriesSpec)
+    trust: TrustSpec = Field(default_factory=TrustSpec)
+    exchange: ExchangeSpec = Field(default_factory=ExchangeSpec)
+    budget: BudgetSpec = Field(default_factory=BudgetSpec)
+    rules: RulesSpec = Field(default_factory=RulesSpec)
+    governance: list[GovernanceRef] = Field(default_factory=list)
+    shocks: list[ShockSpec] = Field(default_factory=list)
+    output: OutputSpec = Field(default_factory=OutputSpec)
+    base_dir: Path | None = Field(None, exclude=True, description="Folder of the scenario file.")
+
+    @model_validator(mode="after")
+    def _kinds_are_known(self) -> Scenario:
+        kinds = set(self.kinds)
+        if not self.goods:
+            raise ValueError("goods: the catalogue needs at least one good")
+        for good, spec in self.goods.items():
+            for field in ("need", "capacity"):
+                given = getattr(spec, field)
+                unknown = set(given) - kinds
+                if unknown:
+                    raise ValueError(
+                        f"goods.{good}.{field}: unknown kind {sorted(unknown)[0]!r}; "
+                        f"allowed: {sorted(kinds)}"
+                    )
+                missing = kinds - set(given)
+                if missing:
+                    raise ValueError(
+                        f"goods.{good}.{field}: no value for kind {sorted(missing)[0]!r}"
+                    )
+        unknown = set(self.territories.generator.counts) - kinds
+        if unknown:
+            raise ValueError(
+                f"territories.generator.counts: unknown kind {sorted(unknown)[0]!r}; "
+                f"allowed: {sorted(kinds)}"
+            )
+        for key in self.trust.bias:
+            parts = key.split("->")
+            classes = kinds | {"urban", "rural"}
+            if len(parts) != 2 or not set(parts) <= classes:
+                raise ValueError(
+                    f"trust.bias: bad key {key!r}; use 'A->B' with A, B in "
+                    f"{sorted(classes)}"
+                )
+        return self
+
+    def resolve(self, path: Path | str) -> Path:
+        """Resolve a path given in the scenario relative to the scenario file's folder."""
+        path = Path(path)
+        if path.is_absolute() or self.base_dir is None:
+            return path
+        return self.base_dir / path

@@ -1,0 +1,270 @@
+"""The model's state: numpy arrays over territories, goods, links and arcs (ODD 2).
+
+Links are undirected, stored once as ``src < dst`` (E links). Directed quantities (trust,
+representation bias, flows) live on *arcs*: arc ``a < E`` goes ``src[a] -> dst[a]`` and arc
+``a + E`` goes ``dst[a] -> src[a]``; ``reverse(a) = (a + E) mod 2E``. Trust on arc ``i -> j`` is
+how much ``i`` trusts ``j``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+from terrisim.scenario.generator import Layout
+from terrisim.scenario.schema import Scenario
+
+
+@dataclass
+class TerritoryState:
+    """All state variables of territories and links, as arrays (ODD 2, table of variables).
+
+    Shapes: N territories, G goods, E links, A = 2E arcs. Quantities are per step.
+    """
+
+    # --- territories (N) and goods (G)
+    ids: np.ndarray
+    names: np.ndarray
+    kind: np.ndarray
+    kinds: tuple[str, ...]
+    urban: np.ndarray
+    population: np.ndarray
+    xy: np.ndarray
+    goods: tuple[str, ...]
+    storable: np.ndarray
+    public: np.ndarray
+    price: np.ndarray
+    decay: np.ndarray
+    good_weight: np.ndarray
+    capacity: np.ndarray
+    need: np.ndarray
+    stock: np.ndarray
+    stock_cap: np.ndarray
+    fiscal_base: np.ndarray
+    grant: np.ndarray
+    spending: np.ndarray
+    reserve: np.ndarray
+    engineering: np.ndarray
+    leaning: np.ndarray
+    # --- links (E) and arcs (A = 2E)
+    src: np.ndarray
+    dst: np.ndarray
+    distance: np.ndarray
+    link_kind: np.ndarray
+    trust: np.ndarray
+    trust_baseline: np.ndarray
+    bias: np.ndarray
+    cost_discount: np.ndarray
+    # --- modifiers set by shocks and governance each step (1 = no effect)
+    production_factor: np.ndarray = field(init=False)
+    need_factor: np.ndarray = field(init=False)
+    grant_factor: np.ndarray = field(init=False)
+    # --- results of the current step
+    available: np.ndarray = field(init=False)
+    consumed: np.ndarray = field(init=False)
+    satisfaction: np.ndarray = field(init=False)
+    fiscal_health: np.ndarray = field(init=False)
+    engineering_used: np.ndarray = field(init=False)
+    flow: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n, g = self.capacity.shape
+        self.production_factor = np.ones((n, g))
+        self.need_factor = np.ones((n, g))
+        self.grant_factor = np.ones(n)
+        self.available = self.stock.copy()
+        self.consumed = np.zeros((n, g))
+        self.satisfaction = np.zeros((n, g))
+        self.fiscal_health = np.ones(n)
+        self.engineering_used = np.zeros(n)
+        self.flow = np.zeros((2 * self.n_links, g))
+        self._index_arcs()
+
+    @property
+    def n(self) -> int:
+        """Number of territories."""
+        return self.population.size
+
+    @property
+    def n_links(self) -> int:
+        """Number of undirected links."""
+        return self.src.size
+
+    def _incidence(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """Sparse (N, A) matrices summing arc values by origin and by end territory."""
+        cached = getattr(self, "_incidence_cache", None)
+        if cached is None or cached[0].shape[1] != 2 * self.n_links:
+            arcs = np.arange(2 * self.n_links)
+            ones = np.ones(arcs.size)
+            shape = (self.n, arcs.size)
+            cached = (sparse.csr_matrix((ones, (self.arc_from, arcs)), shape=shape),
+                      sparse.csr_matrix((ones, (self.arc_to, arcs)), shape=shape))
+            self._incidence_cache = cached
+        return cached
+
+    def sum_by_origin(self, arc_values: np.ndarray) -> np.ndarray:
+        """Sum arc values (A,) or (A, G) over the arcs leaving each territory."""
+        return self._incidence()[0] @ arc_values
+
+    def sum_by_end(self, arc_values: np.ndarray) -> np.ndarray:
+        """Sum arc values (A,) or (A, G) over the arcs arriving at each territory."""
+        return self._incidence()[1] @ arc_values
+
+    def _index_arcs(self) -> None:
+        """Set ``arc_from`` and ``arc_to``: origin and end territory of each arc (A,)."""
+        self.arc_from = np.concatenate([self.src, self.dst])
+        self.arc_to = np.concatenate([self.dst, self.src])
+
+    def reverse(self, arc_values: np.ndarray) -> np.ndarray:
+        """Values of the reverse arcs: ``out[a] = arc_values[reverse(a)]``."""
+        e = self.n_links
+        return np.concatenate([arc_values[e:], arc_values[:e]])
+
+    @property
+    def effective_need(self) -> np.ndarray:
+        """Need after shocks: ``need * need_factor`` (N, G)."""
+        return self.need * self.need_factor
+
+    @property
+    def satisfaction_mean(self) -> np.ndarray:
+        """Overall satisfaction of each territory: good-weighted mean over goods (N,)."""
+        return self.satisfaction @ self.good_weight / self.good_weight.sum()
+
+    def kind_mask(self, name: str) -> np.ndarray:
+        """Boolean mask of territories of a kind (or the classes 'urban' and 'rural')."""
+        if name == "urban":
+            return self.urban.copy()
+        if name == "rural":
+            return ~self.urban
+        return self.kind == self.kinds.index(name)
+
+    def add_links(self, src: np.ndarray, dst: np.ndarray, kind: int, trust: np.ndarray,
+                  bias: np.ndarray) -> np.ndarray:
+        """Add links not present yet (set-up only); return the link index of every pair."""
+        existing = {(int(a), int(b)): e for e, (a, b) in enumerate(zip(self.src, self.dst,
+                                                                           strict=True))}
+        index = []
+        new_src, new_dst = [], []
+        for a, b in zip(src, dst, strict=True):
+            key = (min(int(a), int(b)), max(int(a), int(b)))
+            if key not in existing:
+                existing[key] = self.n_links + len(new_src)
+                new_src.append(key[0])
+                new_dst.append(key[1])
+            index.append(existing[key])
+        if new_src:
+            e_old, k = self.n_links, len(new_src)
+            ns, nd = np.array(new_src, np.int32), np.array(new_dst, np.int32)
+            # arcs of new links: forward arcs (ns -> nd), then reverse arcs
+            fwd = np.full(k, trust[0] if np.ndim(trust) else trust, float)
+            self.trust = np.concatenate([self.trust[:e_old], fwd, self.trust[e_old:], fwd])
+            self.trust_baseline = np.concatenate(
+                [self.trust_baseline[:e_old], fwd, self.trust_baseline[e_old:], fwd])
+            b = np.full(k, bias if np.ndim(bias) == 0 else bias[0], float)
+            self.bias = np.concatenate([self.bias[:e_old], b, self.bias[e_old:], b])
+            self.src = np.concatenate([self.src, ns])
+            self.dst = np.concatenate([self.dst, nd])
+            self.distance = np.concatenate([self.distance, np.hypot(*(self.xy[ns] -
+                                                                      self.xy[nd]).T)])
+            self.link_kind = np.concatenate([self.link_kind, np.full(k, kind, np.int8)])
+            self.cost_discount = np.concatenate([self.cost_discount, np.zeros(k)])
+            self.flow = np.zeros((2 * self.n_links, len(self.goods)))
+            self._index_arcs()
+        return np.array(index, dtype=np.int64)
+
+
+def _kind_table(scenario: Scenario, layout: Layout, attribute: str) -> np.ndarray:
+    values = np.array([getattr(scenario.kinds[k], attribute) for k in layout.kinds], float)
+    return values[layout.kind]
+
+
+def _override(layout: Layout, column: str, default: np.ndarray) -> np.ndarray:
+    """Use the CSV column where given (not NaN), the default elsewhere."""
+    given = layout.overrides.get(column)
+    if given is None:
+        return default
+    return np.where(np.isnan(given), default, given)
+
+
+def initial_trust(scenario: Scenario, layout: Layout, leaning: np.ndarray,
+                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Initial trust and representation bias on every arc (ODD 5.2).
+
+    ``t0(i->j) = initial * (1 - tension_penalty * tense(ij)) *
+    (1 - cleavage_weight * |leaning_i - leaning_j| / 2)``, where ``tense`` is drawn once per
+    link with probability ``tension_share`` (a history of tension is mutual).
+    ``bias(i->j)`` is looked up by kinds (``'rural->metropolis'``) or else by classes
+    (``'rural->urban'``).
+    """
+    spec = scenario.trust
+    e = layout.src.size
+    tense = rng.random(e) < spec.tension_share
+    arc_from = np.concatenate([layout.src, layout.dst])
+    arc_to = np.concatenate([layout.dst, layout.src])
+    gap = np.abs(leaning[arc_from] - leaning[arc_to]) / 2.0
+    trust = (spec.initial * (1.0 - spec.tension_penalty * np.tile(tense, 2))
+             * (1.0 - spec.cleavage_weight * gap))
+    urban = np.array([scenario.kinds[k].urban for k in layout.kinds])
+    n_kinds = len(layout.kinds)
+    table = np.zeros((n_kinds, n_kinds))
+    for a, ka in enumerate(layout.kinds):
+        for b, kb in enumerate(layout.kinds):
+            ca, cb = ("urban" if urban[a] else "rural"), ("urban" if urban[b] else "rural")
+            table[a, b] = spec.bias.get(f"{ka}->{kb}", spec.bias.get(f"{ca}->{cb}", 0.0))
+    bias = table[layout.kind[arc_from], layout.kind[arc_to]]
+    return np.clip(trust, 0.0, 1.0), bias
+
+
+def build_state(scenario: Scenario, layout: Layout, rng: np.random.Generator) -> TerritoryState:
+    """Compute the initial state from a scenario and a layout (ODD 5, Initialisation).
+
+    Capacities and needs are ``per_1000[kind, good] * population / 1000``, times a log-normal
+    jitter (``capacity_jitter``, ``need_jitter``), unless a CSV column gives them. Budgets and
+    engineering scale with population the same way. Initial stocks are one step of capacity
+    for storable goods.
+    """
+    n = layout.population.size
+    goods = tuple(scenario.goods)
+    g = len(goods)
+    gen = scenario.territories.generator
+    per_k = layout.population / 1000.0
+    need_table = np.array([[scenario.goods[x].need[k] for x in goods] for k in layout.kinds])
+    cap_table = np.array([[scenario.goods[x].capacity[k] for x in goods] for k in layout.kinds])
+    capacity = cap_table[layout.kind] * per_k[:, None] * np.exp(
+        gen.capacity_jitter * rng.standard_normal((n, g)))
+    need = need_table[layout.kind] * per_k[:, None] * np.exp(
+        gen.need_jitter * rng.standard_normal((n, g)))
+    for j, good in enumerate(goods):
+        capacity[:, j] = _override(layout, f"capacity_{good}", capacity[:, j])
+        need[:, j] = _override(layout, f"need_{good}", need[:, j])
+    storable = np.array([scenario.goods[x].storable for x in goods])
+    storage = np.array([scenario.goods[x].storage_steps for x in goods])
+    leaning = np.clip(
+        _kind_table(scenario, layout, "leaning") + gen.leaning_sd * rng.standard_normal(n),
+        -1.0, 1.0)
+    leaning = _override(layout, "leaning", leaning)
+    spending = _kind_table(scenario, layout, "spending") * per_k
+    trust, bias = initial_trust(scenario, layout, leaning, rng)
+    e = layout.src.size
+    return TerritoryState(
+        ids=layout.ids, names=layout.names, kind=layout.kind, kinds=layout.kinds,
+        urban=np.array([scenario.kinds[k].urban for k in layout.kinds])[layout.kind],
+        population=layout.population, xy=layout.xy, goods=goods, storable=storable,
+        public=np.array([scenario.goods[x].public for x in goods]),
+        price=np.array([scenario.goods[x].price for x in goods]),
+        decay=np.array([scenario.goods[x].decay for x in goods]),
+        good_weight=np.array([scenario.goods[x].weight for x in goods]),
+        capacity=capacity, need=need,
+        stock=capacity * storable, stock_cap=capacity * storage * storable,
+        fiscal_base=_override(layout, "fiscal_base",
+                              _kind_table(scenario, layout, "fiscal_base") * per_k),
+        grant=_override(layout, "grant", _kind_table(scenario, layout, "grant") * per_k),
+        spending=spending, reserve=spending * scenario.budget.initial_reserve_steps,
+        engineering=_override(layout, "engineering",
+                              _kind_table(scenario, layout, "engineering") * per_k),
+        leaning=leaning, src=layout.src, dst=layout.dst, distance=layout.distance,
+        link_kind=layout.link_kind, trust=trust, trust_baseline=trust.copy(), bias=bias,
+        cost_discount=np.zeros(e),
+    )
