@@ -1,0 +1,79 @@
+"""The trainers' web page: ``terrisim ui`` serves it, fully offline, in French and English.
+
+A stdlib HTTP server (:mod:`terrisim.ui.server`) serves the page (HTML, JavaScript and CSS in
+``static/``, charts drawn as hand-written SVG) and a JSON API (:mod:`terrisim.ui.api`) that
+drives models through :mod:`terrisim.ui.viewmodel`. See ``docs/ui.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from terrisim.ui.api import simulation_routes
+from terrisim.ui.server import HTTPError, Request, Router, UIServer
+from terrisim.ui.sessions import SessionStore
+
+__all__ = [
+    "HTTPError", "Request", "Router", "SessionStore", "UIServer", "make_server", "serve",
+    "start_in_thread",
+]
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def make_server(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    configs_dir: Path | str | None = None,
+    store: SessionStore | None = None,
+    routers: Iterable[Router] = (),
+) -> UIServer:
+    """Build (and bind) the server of the page, without starting it.
+
+    Args:
+        host: Address to listen on; the loopback address unless you want other machines of
+            the room's network to connect (``0.0.0.0``).
+        port: TCP port; 0 picks a free one (read it back from ``server.url``).
+        configs_dir: Folder of the scenario files offered on the page (default: ``./configs``).
+        store: Where sessions live (default: a new store); the game mode shares it.
+        routers: Extra API routes (for example the baskets game's).
+
+    Returns:
+        The bound server; call ``serve_forever()`` (and ``shutdown()`` from another thread).
+    """
+    store = store or SessionStore()
+    router = Router()
+    router.include(simulation_routes(store, Path(configs_dir) if configs_dir else None))
+    for extra in routers:
+        router.include(extra)
+    server = UIServer((host, port), router)
+    server.store = store  # type: ignore[attr-defined]
+    return server
+
+
+def start_in_thread(server: UIServer) -> threading.Thread:
+    """Serve in a daemon thread (tests, notebooks); stop with ``server.shutdown()``."""
+    thread = threading.Thread(target=server.serve_forever, name="terrisim-ui", daemon=True)
+    thread.start()
+    return thread
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765, *,
+          configs_dir: Path | str | None = None) -> None:
+    """Serve the page until Ctrl-C, printing its address (used by ``terrisim ui``)."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    server = make_server(host, port, configs_dir=configs_dir)
+    print(f"terrisim ui: open {server.url}  (Ctrl-C to stop)", flush=True)
+    if host not in LOOPBACK:
+        print("note: the page is reachable from other machines of this network", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

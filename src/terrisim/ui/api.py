@@ -1,0 +1,201 @@
+"""The JSON API of the trainers' page: scenarios, knobs, and simulations driven step by step.
+
+Routes (all answers JSON; errors ``{"error": {"code", "message"}}`` with a 4xx status):
+
+====== ============================== =============================================================
+GET    ``/api/health``                ``{"ok": true, "version": ...}``
+GET    ``/api/i18n``                  the dictionary of every word of the page (fr, en)
+GET    ``/api/catalogue``             scenarios of ``configs/``, governance rules, shocks, knobs
+GET    ``/api/scenarios/{name}``      a scenario's description, seed, rule and knob values
+POST   ``/api/sim``                   start a run: ``{scenario, seed, knobs, governance: [a, b?]}``
+GET    ``/api/sim/{sid}``             the current frame of a run
+POST   ``/api/sim/{sid}/step``        ``{n: 1, version?}``: advance ``n`` steps
+POST   ``/api/sim/{sid}/shock``       ``{kind, version?}``: trigger a shock now (in every panel)
+====== ============================== =============================================================
+
+A run with two governance rules is the **compare mode**: two models built from the same
+scenario, seed and knobs, differing only by the rule, stepped together and hit by the same
+shocks. A frame is ``{id, version, step, steps, finished, panels: [panel, ...], timing}``, one
+panel per model (see :func:`terrisim.ui.viewmodel.panel`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+import terrisim
+from terrisim.ui import i18n, viewmodel
+from terrisim.ui.server import HTTPError, Request, Router
+from terrisim.ui.sessions import SessionStore
+
+MAX_STEPS_PER_REQUEST = 120
+"""Largest ``n`` accepted by ``/step`` (a request must answer quickly)."""
+
+
+@dataclass
+class SimulationRun:
+    """One or two models stepped together (two: the compare mode).
+
+    Attributes:
+        scenario: The scenario id (see :func:`terrisim.ui.viewmodel.list_scenarios`).
+        rules: The governance rule of each model.
+        models: The models, in the order of ``rules``.
+        steps: The scenario's planned number of steps (the page shows "month k of steps").
+    """
+
+    scenario: str
+    rules: list[str]
+    models: list[Any]
+    steps: int
+
+    @property
+    def step(self) -> int:
+        """Steps done so far (the same in every model)."""
+        return viewmodel.current_step(self.models[0])
+
+    @property
+    def finished(self) -> bool:
+        """Whether the planned number of steps is reached."""
+        return self.step >= self.steps
+
+    def advance(self, n: int) -> None:
+        """Step every model ``n`` times (stopping at the planned end)."""
+        for _ in range(max(0, min(n, self.steps - self.step))):
+            for model in self.models:
+                viewmodel.step(model)
+
+    def shock(self, kind: str) -> None:
+        """Trigger the same shock now in every model."""
+        for model in self.models:
+            viewmodel.trigger_shock(model, kind)
+
+
+def _bad(message: str, code: str = "bad_request") -> HTTPError:
+    return HTTPError(HTTPStatus.BAD_REQUEST, code, message)
+
+
+def _int(value: Any, name: str, lo: int, hi: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise _bad(f"{name}: expected an integer, got {value!r}") from None
+    if isinstance(value, float) and value != number:
+        raise _bad(f"{name}: expected an integer, got {value!r}")
+    if not lo <= number <= hi:
+        raise _bad(f"{name}: {number} is out of range [{lo}, {hi}]")
+    return number
+
+
+def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> Router:
+    """The routes of the trainers' page, working on sessions of kind ``"sim"`` in ``store``.
+
+    Args:
+        store: Where runs are kept between requests.
+        configs_dir: Folder of the scenario files offered (default: see
+            :func:`terrisim.ui.viewmodel.default_configs_dir`).
+    """
+    configs = Path(configs_dir) if configs_dir else viewmodel.default_configs_dir()
+    router = Router()
+
+    def scenario_entry(name: str) -> viewmodel.ScenarioEntry:
+        for entry in viewmodel.list_scenarios(configs):
+            if entry.id == name:
+                return entry
+        raise HTTPError(HTTPStatus.NOT_FOUND, "unknown_scenario",
+                        f"no scenario {name!r} in {configs}")
+
+    def frame(session_id: str, version: int, run: SimulationRun, started: float) -> dict:
+        return {
+            "id": session_id,
+            "version": version,
+            "scenario": run.scenario,
+            "step": run.step,
+            "steps": run.steps,
+            "finished": run.finished,
+            "panels": [viewmodel.panel(m, rule) for m, rule in zip(run.models, run.rules,
+                                                                   strict=True)],
+            "timing": {"server_ms": round((time.perf_counter() - started) * 1000, 1)},
+        }
+
+    @router.route("GET", "/api/health")
+    def health(request: Request) -> dict:
+        return {"ok": True, "version": terrisim.__version__}
+
+    @router.route("GET", "/api/i18n")
+    def words(request: Request) -> dict:
+        return i18n.payload()
+
+    @router.route("GET", "/api/catalogue")
+    def catalogue(request: Request) -> dict:
+        scenarios = viewmodel.list_scenarios(configs)
+        ids = [s.id for s in scenarios]
+        return {
+            "scenarios": [s.as_dict() for s in scenarios],
+            "default_scenario": "demo" if "demo" in ids else (ids[0] if ids else None),
+            "governance": viewmodel.governance_rules(),
+            "shocks": viewmodel.shock_kinds(),
+            "knobs": [k.as_dict() for k in viewmodel.KNOBS],
+        }
+
+    @router.route("GET", "/api/scenarios/{name}")
+    def scenario_settings(request: Request) -> dict:
+        entry = scenario_entry(request.params["name"])
+        return viewmodel.scenario_settings(entry)
+
+    @router.route("POST", "/api/sim")
+    def create(request: Request) -> dict:
+        started = time.perf_counter()
+        entry = scenario_entry(str(request.arg("scenario", "demo")))
+        rules = request.arg("governance") or ["none"]
+        if not isinstance(rules, list) or not 1 <= len(rules) <= 2:
+            raise _bad("governance: give one rule, or two to compare")
+        known = viewmodel.governance_rules()
+        for rule in rules:
+            if rule not in known:
+                raise _bad(f"governance: unknown rule {rule!r}; allowed: {known}")
+        seed = request.arg("seed")
+        seed = None if seed in (None, "") else _int(seed, "seed", 0, 2**32 - 1)
+        knobs = request.arg("knobs") or {}
+        if not isinstance(knobs, dict):
+            raise _bad("knobs: expected an object {knob: value}")
+        try:
+            models = [viewmodel.build_model(entry, rule=rule, seed=seed, knobs=knobs)
+                      for rule in rules]
+        except viewmodel.ViewModelError as exc:
+            raise _bad(str(exc), "bad_scenario") from None
+        run = SimulationRun(entry.id, list(rules), models, viewmodel.planned_steps(models[0]))
+        session = store.create("sim", run)
+        return frame(session.id, session.version, run, started)
+
+    @router.route("GET", "/api/sim/{sid}")
+    def show(request: Request) -> dict:
+        started = time.perf_counter()
+        session = store.get(request.params["sid"], "sim")
+        with session.read() as run:
+            return frame(session.id, session.version, run, started)
+
+    @router.route("POST", "/api/sim/{sid}/step")
+    def step(request: Request) -> dict:
+        started = time.perf_counter()
+        session = store.get(request.params["sid"], "sim")
+        n = _int(request.arg("n", 1), "n", 1, MAX_STEPS_PER_REQUEST)
+        with session.change(request.arg("version")) as run:
+            run.advance(n)
+            return frame(session.id, session.version, run, started)
+
+    @router.route("POST", "/api/sim/{sid}/shock")
+    def shock(request: Request) -> dict:
+        started = time.perf_counter()
+        session = store.get(request.params["sid"], "sim")
+        kind = request.arg("kind")
+        if kind not in viewmodel.shock_kinds():
+            raise _bad(f"kind: unknown shock {kind!r}; allowed: {viewmodel.shock_kinds()}")
+        with session.change(request.arg("version")) as run:
+            run.shock(kind)
+            return frame(session.id, session.version, run, started)
+
+    return router

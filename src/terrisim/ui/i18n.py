@@ -1,0 +1,225 @@
+"""Every word of the trainers' page, in French (default) and English.
+
+The page fetches this dictionary from ``/api/i18n`` and looks every visible text up by key
+(``t("btn.reset")`` in ``static/app.js``, ``data-i18n="..."`` in ``static/index.html``). Names of
+catalogue items are keys too: ``kind.<kind>``, ``good.<good>``, ``governance.<rule>``,
+``shock.<kind>``, ``knob.<id>`` (each knob, rule and shock also has a ``.help`` line shown under
+it or as its tooltip). A test checks that every key has both languages and that every key the
+page uses exists.
+
+The French uses the words of the people in the room (élus, contrat de réciprocité, conférence
+des élus, fusion, dotations, ingénierie, solidarité fiscale...): see ``../shared/DOMAIN.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+
+
+def _(fr: str, en: str) -> dict[str, str]:
+    return {"fr": fr, "en": en}
+
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # --- page ---------------------------------------------------------------------------------
+    "app.title": _("terrisim : coopérations villes-campagnes",
+                   "terrisim: urban-rural cooperation"),
+    "app.subtitle": _("Simulation des échanges et des coopérations entre territoires urbains et "
+                      "ruraux", "Simulation of exchanges and cooperation between urban and rural "
+                      "territories"),
+    "lang.switch": _("English", "Français"),
+    "lang.switch.help": _("Switch the page to English", "Passer la page en français"),
+    "error.prefix": _("Problème :", "Problem:"),
+    "error.network": _("le serveur ne répond pas (est-il toujours lancé ?)",
+                       "the server does not answer (is it still running?)"),
+    # --- controls -----------------------------------------------------------------------------
+    "ctrl.scenario": _("Scénario", "Scenario"),
+    "ctrl.seed": _("Graine du hasard", "Random seed"),
+    "ctrl.seed.help": _("Même graine, mêmes territoires et mêmes tirages : une démonstration se "
+                        "rejoue à l'identique.", "Same seed, same territories and same draws: a "
+                        "demonstration replays identically."),
+    "ctrl.governance": _("Règle de gouvernance", "Governance rule"),
+    "ctrl.compare": _("Comparer deux règles côte à côte", "Compare two rules side by side"),
+    "ctrl.compare.help": _("Deux simulations : mêmes territoires, même graine, mêmes chocs ; "
+                           "seule la règle de gouvernance change.", "Two simulations: same "
+                           "territories, seed and shocks; only the governance rule differs."),
+    "ctrl.governance_b": _("Seconde règle", "Second rule"),
+    "ctrl.speed": _("Vitesse", "Speed"),
+    "speed.slow": _("lente", "slow"),
+    "speed.normal": _("normale", "normal"),
+    "speed.fast": _("rapide", "fast"),
+    "section.knobs": _("Réglages", "Settings"),
+    "section.knobs.help": _("Pris en compte quand on appuie sur « Réinitialiser ».",
+                            "Applied when you press “Reset”."),
+    "section.shocks": _("Déclencher un choc maintenant", "Trigger a shock now"),
+    "section.shocks.help": _("Le choc frappe au pas en cours ; ses effets se voient aux pas "
+                             "suivants.", "The shock hits at the current step; its effects "
+                             "show in the following steps."),
+    "btn.reset": _("Réinitialiser", "Reset"),
+    "btn.reset.help": _("Repartir du début avec le scénario et les réglages choisis",
+                        "Start again with the chosen scenario and settings"),
+    "btn.step": _("Pas suivant", "Step"),
+    "btn.step.help": _("Avancer d'un pas de temps (un mois)", "Advance one time step (a month)"),
+    "btn.play": _("Lecture", "Play"),
+    "btn.play.help": _("Avancer pas à pas jusqu'à la pause", "Step on until paused"),
+    "btn.pause": _("Pause", "Pause"),
+    # --- knobs --------------------------------------------------------------------------------
+    "knob.initial_trust": _("Confiance initiale", "Initial trust"),
+    "knob.initial_trust.help": _("Confiance entre élus au départ, avant toute histoire commune "
+                                 "(0 : méfiance, 1 : confiance totale).", "Trust between "
+                                 "elected officials at the start, before any shared history "
+                                 "(0: distrust, 1: full trust)."),
+    "knob.engineering": _("Capacité d'ingénierie", "Engineering capacity"),
+    "knob.engineering.help": _("Personnel formé pour monter et suivre les coopérations, rare "
+                               "en zone rurale (multiplie la valeur du scénario).", "Staff trained to "
+                               "set up and run cooperation, scarce in rural areas (multiplies the "
+                               "scenario's value)."),
+    "knob.fiscal_solidarity": _("Solidarité fiscale", "Fiscal solidarity"),
+    "knob.fiscal_solidarity.help": _("Part des ressources fiscales mises en commun et "
+                                     "redistribuées entre territoires (0 : aucune).",
+                                     "Share of tax revenue pooled and redistributed between "
+                                     "territories (0: none)."),
+    "knob.reciprocity_tolerance": _("Tolérance de réciprocité", "Reciprocity tolerance"),
+    "knob.reciprocity_tolerance.help": _("Déséquilibre qu'un territoire accepte dans un panier : "
+                                         "0,25 veut dire recevoir au moins 75 % de ce qu'il "
+                                         "donne.", "Imbalance a territory accepts in a basket: "
+                                         "0.25 means receiving at least 75% of what it gives."),
+    "knob.grants": _("Niveau des dotations de l'État", "Level of State grants"),
+    "knob.grants.help": _("Dotations versées aux collectivités (multiplie la valeur du scénario).",
+                          "Grants paid to local authorities (multiplies the scenario's value)."),
+    # --- governance rules ---------------------------------------------------------------------
+    "governance.none": _("Sans coopération organisée", "No organised cooperation"),
+    "governance.none.help": _("Seulement des échanges au cas par cas entre territoires voisins.",
+                              "Only ad hoc exchanges between neighbouring territories."),
+    "governance.reciprocity_contract": _("Contrat de réciprocité", "Reciprocity contract"),
+    "governance.reciprocity_contract.help": _("Une ville et un territoire rural s'engagent sur "
+                                              "plusieurs années à un panier d'échanges "
+                                              "équilibré.", "A city and a rural territory commit "
+                                              "for several years to a balanced basket of "
+                                              "exchanges."),
+    "governance.conference": _("Conférence des élus", "Conference of elected officials"),
+    "governance.conference.help": _("Les élus se réunissent, partagent leur diagnostic et "
+                                    "montent des projets communs : la confiance grandit.",
+                                    "Elected officials meet, share their diagnosis and build "
+                                    "joint projects: trust grows."),
+    "governance.merger": _("Fusion intercommunale", "Intercommunal merger"),
+    "governance.merger.help": _("Des territoires fusionnent en une intercommunalité : "
+                                "ressources, services et ingénierie mis en commun, parfois "
+                                "sans l'avoir voulu.", "Territories merge into one "
+                                "intercommunality: pooled resources, services and engineering, "
+                                "sometimes unwillingly."),
+    "governance.fiscal_pact": _("Pacte financier et fiscal", "Financial and fiscal pact"),
+    "governance.fiscal_pact.help": _("Les territoires partagent une part de leurs recettes "
+                                     "fiscales.", "Territories share part of their tax "
+                                     "revenue."),
+    # --- shocks -------------------------------------------------------------------------------
+    "shock.drought": _("Sécheresse", "Drought"),
+    "shock.drought.help": _("Récoltes et ressource en eau en baisse, surtout à la campagne.",
+                            "Harvests and water resources fall, mostly in the countryside."),
+    "shock.grant_cut": _("Baisse des dotations", "Grant cut"),
+    "shock.grant_cut.help": _("L'État réduit les dotations aux collectivités : moins de budget.",
+                              "The State cuts grants to local authorities: less budget."),
+    "shock.energy_crisis": _("Crise énergétique", "Energy crisis"),
+    "shock.energy_crisis.help": _("L'énergie se fait rare et chère : le bois-énergie local "
+                                  "devient précieux.", "Energy becomes scarce and dear: local "
+                                  "wood energy becomes precious."),
+    "shock.health_crisis": _("Crise sanitaire", "Health crisis"),
+    "shock.health_crisis.help": _("Les besoins de soins bondissent, les hôpitaux saturent.",
+                                  "Health care needs jump, hospitals are saturated."),
+    "shock.ageing": _("Vieillissement", "Ageing"),
+    "shock.ageing.help": _("La population vieillit : plus de besoins de santé et de services.",
+                           "The population ages: more need for health care and services."),
+    # --- kinds of territory and goods ---------------------------------------------------------
+    "kind.metropolis": _("Métropole", "Metropolis"),
+    "kind.town": _("Ville moyenne", "Town"),
+    "kind.periurban": _("Périurbain", "Periurban"),
+    "kind.rural": _("Rural", "Rural"),
+    "kind.mountain": _("Montagne", "Mountain"),
+    "kind.urban": _("Urbain", "Urban"),
+    "good.food": _("Alimentation", "Food"),
+    "good.energy": _("Énergie", "Energy"),
+    "good.water": _("Eau", "Water"),
+    "good.health": _("Santé", "Health care"),
+    "good.mobility_jobs": _("Mobilité et emplois", "Mobility and jobs"),
+    "good.waste_treatment": _("Traitement des déchets", "Waste treatment"),
+    "good.amenities": _("Aménités (paysages, loisirs)", "Amenities (landscape, leisure)"),
+    "good.money": _("Argent", "Money"),
+    # --- views --------------------------------------------------------------------------------
+    "view.map": _("Carte des territoires", "Map of the territories"),
+    "view.map.help": _("Taille : population. Couleur : besoins satisfaits. Liens : confiance "
+                       "(couleur) et volume échangé (épaisseur).", "Size: population. Colour: "
+                       "needs met. Links: trust (colour) and volume exchanged (width)."),
+    "view.baskets": _("Les paniers : qui donne quoi à qui", "The baskets: who gives what to whom"),
+    "view.baskets.help": _("Valeur livrée au dernier pas (k€), par bien, entre types de "
+                           "territoires.", "Value delivered in the last step (k EUR), by good, "
+                           "between kinds of territory."),
+    "view.log": _("Ce qui s'est passé", "What happened"),
+    "legend.satisfaction_low": _("besoins non couverts", "needs unmet"),
+    "legend.satisfaction_high": _("couverts", "met"),
+    "legend.trust_low": _("méfiance", "distrust"),
+    "legend.trust_high": _("confiance", "trust"),
+    "word.population": _("Population", "Population"),
+    "word.satisfaction": _("Besoins satisfaits", "Needs met"),
+    "word.trust": _("Confiance", "Trust"),
+    "word.volume": _("Volume échangé", "Volume exchanged"),
+    "flow.gives": _("donne", "gives"),
+    "flow.receives": _("reçoit", "receives"),
+    "flow.empty": _("Aucun échange pour l'instant", "No exchange yet"),
+    "log.step": _("mois {step}", "month {step}"),
+    "log.empty": _("Rien à signaler pour l'instant.", "Nothing to report yet."),
+    "status.step": _("mois {step} sur {steps}", "month {step} of {steps}"),
+    "status.finished": _("scénario terminé", "scenario finished"),
+    "status.timing": _("dernier pas affiché en {total} ms (calcul {server} ms, dessin {draw} ms)",
+                       "last step shown in {total} ms (model {server} ms, drawing {draw} ms)"),
+    # --- charts and their series --------------------------------------------------------------
+    "chart.satisfaction": _("Besoins satisfaits, par type de territoire",
+                            "Needs met, by kind of territory"),
+    "chart.trust": _("Confiance", "Trust"),
+    "chart.equity": _("Équité entre territoires (0 : égalité)",
+                      "Equity between territories (0: equality)"),
+    "chart.resilience": _("Résilience : la chute et le rétablissement après un choc",
+                          "Resilience: the fall and the recovery after a shock"),
+    "series.trust_mean": _("Confiance moyenne", "Mean trust"),
+    "series.trust_urban_rural": _("Confiance ville-campagne", "Urban-rural trust"),
+    "series.gini": _("Indice de Gini", "Gini index"),
+    "series.theil": _("Indice de Theil", "Theil index"),
+    "series.urban_rural_gap": _("Écart urbain-rural", "Urban-rural gap"),
+    "series.satisfaction_mean": _("Satisfaction moyenne", "Mean satisfaction"),
+    "series.satisfaction_min": _("Territoire le moins bien servi", "Worst-off territory"),
+    "series.trust_within_kind": _("Confiance entre territoires semblables",
+                                  "Trust between similar territories"),
+    "series.fiscal_health": _("Santé budgétaire", "Fiscal health"),
+    "chart.exchanges": _("Valeur échangée par mois (k€), par canal",
+                         "Value exchanged per month (k EUR), by channel"),
+    "channel.bilateral": _("Échanges au cas par cas", "Ad hoc deals"),
+    "channel.contract": _("Contrats de réciprocité", "Reciprocity contracts"),
+    "channel.conference": _("Projets de la conférence", "Conference projects"),
+    "channel.merger": _("Mutualisation (fusion)", "Pooling (merger)"),
+}
+
+
+def payload() -> dict[str, Any]:
+    """The dictionary as served at ``/api/i18n``: languages, default and every key."""
+    return {"languages": list(LANGUAGES), "default": DEFAULT_LANGUAGE, "keys": MESSAGES}
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: Any) -> str:
+    """Translate ``key`` into ``lang``, filling ``{name}`` placeholders from ``values``.
+
+    An unknown key is returned unchanged (the page shows the same fallback).
+    """
+    entry = MESSAGES.get(key)
+    if entry is None:
+        return key
+    text = entry.get(lang, entry[DEFAULT_LANGUAGE])
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text
+
+
+def missing(keys: list[str] | set[str]) -> list[str]:
+    """The keys among ``keys`` that the dictionary lacks, sorted."""
+    return sorted(set(keys) - set(MESSAGES))

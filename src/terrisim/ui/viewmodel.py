@@ -1,0 +1,429 @@
+"""From the model to the page: scenarios, knobs, and JSON-ready views of a running model.
+
+This module is the only place where the trainers' page touches the model. The server
+(:mod:`terrisim.ui.api`) calls :func:`build_model`, :func:`step`, :func:`trigger_shock` and
+:func:`panel`; everything it returns is plain JSON (lists, numbers, strings), with names of
+kinds, goods, rules and shocks left as ids that the page translates (``kind.rural`` ...).
+
+A panel (one model) is::
+
+    {"governance": rule id,
+     "x": [steps recorded],
+     "charts": [{"id", "title": i18n key, "y": [lo, hi] | None,
+                 "lines": [{"label": i18n key, "values": [...], "dash": bool}]}],
+     "shocks": [{"step", "kind"}],
+     "map": {"territories": {"name", "kind", "x", "y", "population", "satisfaction": [...]},
+             "links": {"a", "b", "trust", "volume": [...]}},
+     "baskets": {"kinds", "goods", "flows": [[giver kind, receiver kind, good, value]]},
+     "events": [{"step", "kind", "text": {"fr", "en"}}]}
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from terrisim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario, read_toml
+
+MAX_TERRITORIES = 600
+"""Most territories drawn on the map (the most populated); keeps a step well under a second."""
+MAX_LINKS = 1500
+"""Most links drawn on the map (the largest exchange volumes among the territories drawn)."""
+MAX_EVENTS = 120
+"""Most recent narrative events sent to the page."""
+
+
+class ViewModelError(ValueError):
+    """A request the model cannot honour (bad scenario, knob or rule); the message says why."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios
+
+
+@dataclass(frozen=True)
+class ScenarioEntry:
+    """A scenario offered on the page.
+
+    Attributes:
+        id: What the page sends back (the file's stem, or ``"demo"`` for the built-in one).
+        path: The TOML file, or ``None`` for the built-in demo scenario.
+        title: The scenario's ``name`` (or the id).
+        description: The scenario's ``description`` (shown under the list).
+    """
+
+    id: str
+    path: Path | None
+    title: str
+    description: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        """JSON form for the catalogue (no server path is disclosed)."""
+        return {"id": self.id, "title": self.title, "description": self.description}
+
+
+def default_configs_dir() -> Path:
+    """``./configs`` when it exists (running from the project), else the repository's."""
+    here = Path.cwd() / "configs"
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parents[3] / "configs"
+
+
+def list_scenarios(configs_dir: Path | None) -> list[ScenarioEntry]:
+    """The TOML scenarios of ``configs_dir`` (sorted), or the built-in demo when there is none.
+
+    Only files directly in the folder are offered, and the page can only choose among them.
+    """
+    entries = []
+    if configs_dir is not None and Path(configs_dir).is_dir():
+        for path in sorted(Path(configs_dir).glob("*.toml")):
+            try:
+                data, _ = read_toml(path)
+            except ScenarioError as exc:
+                data = {"description": str(exc)}
+            if "kinds" not in data and "goods" not in data and "territories" not in data and \
+                    "steps" not in data and "governance" not in data and "name" not in data:
+                continue  # not a scenario (e.g. an experiment design)
+            entries.append(ScenarioEntry(path.stem, path, str(data.get("name") or path.stem),
+                                         str(data.get("description") or "")))
+    if not entries:
+        demo = Scenario()
+        entries.append(ScenarioEntry("demo", None, demo.name, demo.description))
+    return entries
+
+
+def load_entry(entry: ScenarioEntry) -> Scenario:
+    """Load a scenario entry (ScenarioError becomes :class:`ViewModelError`)."""
+    try:
+        return load_scenario(entry.path)
+    except ScenarioError as exc:
+        raise ViewModelError(str(exc)) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Knobs
+
+
+@dataclass(frozen=True)
+class Knob:
+    """A slider of the page, turned into scenario overrides on Reset.
+
+    Attributes:
+        id: The knob id; its label and help line are the i18n keys ``knob.<id>`` and
+            ``knob.<id>.help``.
+        path: The scenario field (dotted). For a ``factor`` knob, ``*`` stands for every kind.
+        unit: ``"value"`` (the field's value) or ``"factor"`` (multiplies the scenario's values).
+        min, max, step: The slider's range.
+    """
+
+    id: str
+    path: str
+    unit: str
+    min: float
+    max: float
+    step: float
+
+    @property
+    def default(self) -> float:
+        """The value that changes nothing for a factor knob (1)."""
+        return 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form for the catalogue."""
+        return {"id": self.id, "unit": self.unit, "min": self.min, "max": self.max,
+                "step": self.step, "default": self.default}
+
+    def current(self, scenario: Scenario) -> float:
+        """The knob's position for a scenario as written (factor knobs: 1)."""
+        if self.unit == "factor":
+            return 1.0
+        node: Any = scenario
+        for part in self.path.split("."):
+            node = getattr(node, part)
+        return float(node)
+
+    def overrides(self, scenario: Scenario, value: float) -> dict[str, Any]:
+        """Dotted overrides that put the knob at ``value``."""
+        if not math.isfinite(value) or not self.min <= value <= self.max:
+            raise ViewModelError(f"knob {self.id}: {value} is out of range "
+                                 f"[{self.min}, {self.max}]")
+        if self.unit == "value":
+            return {self.path: float(value)}
+        table, _, attribute = self.path.partition(".*.")
+        out = {}
+        for kind, spec in getattr(scenario, table).items():
+            out[f"{table}.{kind}.{attribute}"] = getattr(spec, attribute) * float(value)
+        return out
+
+
+KNOBS: tuple[Knob, ...] = (
+    Knob("initial_trust", "trust.initial", "value", 0.0, 1.0, 0.05),
+    Knob("reciprocity_tolerance", "exchange.reciprocity_tolerance", "value", 0.0, 0.8, 0.05),
+    Knob("engineering", "kinds.*.engineering", "factor", 0.0, 3.0, 0.25),
+    Knob("grants", "kinds.*.grant", "factor", 0.0, 2.0, 0.1),
+)
+"""The knobs of the page, in display order."""
+
+
+def _knob(knob_id: str) -> Knob:
+    for knob in KNOBS:
+        if knob.id == knob_id:
+            return knob
+    raise ViewModelError(f"unknown knob {knob_id!r}; allowed: {[k.id for k in KNOBS]}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Catalogue: governance rules and shocks
+
+
+def governance_rules() -> list[str]:
+    """Registered governance rules, ``"none"`` first."""
+    import terrisim.governance  # noqa: F401  (registers the built-in institutions)
+    from terrisim.rules.base import registered
+
+    names = sorted(registered("governance"))
+    return ["none", *[n for n in names if n != "none"]]
+
+
+TRIGGERED_SHOCKS: dict[str, dict[str, Any]] = {
+    "drought": {"magnitude": 0.5, "duration": 6},
+    "grant_cut": {"magnitude": 0.3, "duration": 24},
+    "energy_crisis": {"magnitude": 0.5, "duration": 6},
+    "health_crisis": {"magnitude": 0.5, "duration": 6},
+}
+"""Shocks the page can trigger now, with their strength and length (steps)."""
+
+
+def shock_kinds() -> list[str]:
+    """The shocks offered as buttons (those of :data:`TRIGGERED_SHOCKS` that are registered)."""
+    import terrisim.shocks  # noqa: F401  (registers the built-in shocks)
+    from terrisim.rules.base import registered
+
+    known = registered("shock")
+    return [k for k in TRIGGERED_SHOCKS if k in known]
+
+
+def _scenario_rule(scenario: Scenario) -> str:
+    return scenario.governance[0].rule if scenario.governance else "none"
+
+
+def scenario_settings(entry: ScenarioEntry) -> dict[str, Any]:
+    """What the page shows for a scenario before a run: description, seed, rule, knobs."""
+    scenario = load_entry(entry)
+    return {
+        "id": entry.id,
+        "title": scenario.name,
+        "description": scenario.description,
+        "seed": scenario.seed,
+        "steps": scenario.steps,
+        "governance": _scenario_rule(scenario),
+        "knobs": {k.id: k.current(scenario) for k in KNOBS},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Building and running models
+
+
+def build_model(entry: ScenarioEntry, *, rule: str, seed: int | None = None,
+                knobs: dict[str, float] | None = None) -> Any:
+    """A new model for a scenario, with a governance rule, a seed and knob values.
+
+    Args:
+        entry: The scenario.
+        rule: The governance rule (``"none"`` for ad hoc deals only). If the scenario already
+            configures this rule, its parameters are kept; other institutions are dropped.
+        seed: The seed (``None``: the scenario's).
+        knobs: Knob values by id (see :data:`KNOBS`); knobs not given keep the scenario's value.
+
+    Raises:
+        ViewModelError: unknown knob or rule, value out of range, or an invalid scenario.
+    """
+    from terrisim.model import TerriModel
+
+    scenario = load_entry(entry)
+    overrides: dict[str, Any] = {}
+    for knob_id, value in (knobs or {}).items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ViewModelError(f"knob {knob_id}: expected a number, got {value!r}") from None
+        overrides.update(_knob(knob_id).overrides(scenario, number))
+    if rule == "none":
+        overrides["governance"] = []
+    else:
+        same = [g.model_dump() for g in scenario.governance if g.rule == rule]
+        overrides["governance"] = same[:1] or [{"rule": rule}]
+    try:
+        scenario = apply_overrides(scenario, overrides)
+        return TerriModel(scenario, rng=seed, record_territories=False)
+    except ScenarioError as exc:
+        raise ViewModelError(str(exc)) from None
+
+
+def step(model: Any) -> None:
+    """Advance the model one step."""
+    model.step()
+
+
+def current_step(model: Any) -> int:
+    """Steps done so far."""
+    return int(model.steps)
+
+
+def planned_steps(model: Any) -> int:
+    """The scenario's number of steps."""
+    return int(model.config.steps)
+
+
+def trigger_shock(model: Any, kind: str) -> None:
+    """Start a shock now, with the strength and length of :data:`TRIGGERED_SHOCKS`."""
+    if kind not in TRIGGERED_SHOCKS:
+        raise ViewModelError(f"unknown shock {kind!r}; allowed: {list(TRIGGERED_SHOCKS)}")
+    model.trigger_shock(kind, **TRIGGERED_SHOCKS[kind])
+
+
+# ---------------------------------------------------------------------------------------------
+# Views
+
+
+def _clean(values: Any, digits: int = 4) -> list[float | None]:
+    """A JSON-safe list: rounded floats, ``None`` for NaN or infinities."""
+    out: list[float | None] = []
+    for v in np.asarray(values, dtype=float).ravel().tolist():
+        out.append(round(v, digits) if math.isfinite(v) else None)
+    return out
+
+
+def map_view(model: Any) -> dict[str, Any]:
+    """Territories (position, population, satisfaction, kind) and links (trust, volume).
+
+    Satisfaction is ``None`` before the first step (nothing consumed yet). Link trust is the mean
+    of both directions; volume is the value (k EUR) of the goods exchanged on the link during the
+    last step, both directions. At most :data:`MAX_TERRITORIES` and :data:`MAX_LINKS` are sent.
+    """
+    s = model.state
+    n, e = s.n, s.n_links
+    shown = np.arange(n)
+    if n > MAX_TERRITORIES:
+        shown = np.sort(np.argsort(-s.population, kind="stable")[:MAX_TERRITORIES])
+    position = np.full(n, -1)
+    position[shown] = np.arange(shown.size)
+    satisfaction = s.satisfaction_mean[shown] if model.steps > 0 else np.full(shown.size, np.nan)
+
+    trust = (s.trust[:e] + s.trust[e:]) / 2.0
+    value = (s.flow * s.price[None, :]).sum(axis=1)
+    volume = value[:e] + value[e:]
+    keep = np.flatnonzero((position[s.src] >= 0) & (position[s.dst] >= 0))
+    if keep.size > MAX_LINKS:
+        keep = keep[np.argsort(-volume[keep], kind="stable")[:MAX_LINKS]]
+    return {
+        "territories": {
+            "name": [str(x) for x in s.names[shown]],
+            "kind": [s.kinds[k] for k in s.kind[shown]],
+            "x": _clean(s.xy[shown, 0], 2),
+            "y": _clean(s.xy[shown, 1], 2),
+            "population": _clean(s.population[shown], 0),
+            "satisfaction": _clean(satisfaction, 3),
+        },
+        "links": {
+            "a": position[s.src[keep]].tolist(),
+            "b": position[s.dst[keep]].tolist(),
+            "trust": _clean(trust[keep], 3),
+            "volume": _clean(volume[keep], 3),
+        },
+    }
+
+
+def baskets_view(model: Any) -> dict[str, Any]:
+    """Who gave what to whom in the last step: value (k EUR) by giver kind, receiver kind, good.
+
+    Sums every channel of the step (ad hoc deals and institutions), from
+    ``model.flows_by_kind()`` (units) times the goods' reference prices.
+    """
+    s = model.state
+    value = model.flows_by_kind() * s.price[None, None, :]
+    threshold = value.sum() * 1e-4
+    flows = [[int(a), int(b), int(j), round(float(value[a, b, j]), 3)]
+             for a, b, j in zip(*np.nonzero(value > threshold), strict=True)]
+    return {"kinds": list(s.kinds), "goods": list(s.goods), "flows": flows}
+
+
+def events_view(model: Any) -> list[dict[str, Any]]:
+    """The last :data:`MAX_EVENTS` narrative events, oldest first, with both languages."""
+    return [{"step": int(e.get("step", 0)), "kind": str(e.get("kind", "")),
+             "text": {"fr": str(e.get("text_fr", "")), "en": str(e.get("text_en", ""))}}
+            for e in model.events[-MAX_EVENTS:]]
+
+
+def shocks_view(model: Any) -> list[dict[str, Any]]:
+    """Every shock that has started or is scheduled to start: its step and kind."""
+    return [{"step": int(h["step"]), "kind": str(h["shock"])} for h in model.shocks.history]
+
+
+def _line(rows: list[dict[str, Any]], column: str, label: str, *, dash: bool = False,
+          scale: float = 1.0) -> dict[str, Any]:
+    values = [row.get(column, math.nan) for row in rows]
+    return {"label": label, "values": _clean(np.asarray(values, float) * scale, 4), "dash": dash}
+
+
+def charts_view(model: Any) -> tuple[list[int], list[dict[str, Any]]]:
+    """The steps recorded and the time-series charts, from ``model.recorder.rows``.
+
+    * satisfaction: population-weighted need satisfaction of each kind, and the mean (dashed);
+    * trust: mean trust on all arcs, on urban-rural arcs, within a kind;
+    * equity: Gini and Theil T of satisfaction between territories, and the urban-rural gap
+      ``|satisfaction_urban - satisfaction_rural|`` (0 is equality);
+    * resilience: mean satisfaction, the worst-off territory, and fiscal health (the share of
+      spending needs covered), which fall when a shock hits and show how fast they recover;
+    * exchanges: value exchanged per step in each channel (ad hoc deals, institutions).
+
+    Returns:
+        ``(x, charts)``: the steps, and the charts as described in the module docstring.
+    """
+    rows = model.recorder.rows
+    s = model.state
+    x = [int(row["step"]) for row in rows]
+    gap = [abs(row.get("satisfaction_urban", math.nan) - row.get("satisfaction_rural", math.nan))
+           for row in rows]
+    channels = sorted({c.removeprefix("volume_value_") for row in rows for c in row
+                       if c.startswith("volume_value_")})
+    charts = [
+        {"id": "satisfaction", "title": "chart.satisfaction", "y": [0, 1], "lines": [
+            *[_line(rows, f"satisfaction_{k}", f"kind.{k}") for k in s.kinds],
+            _line(rows, "satisfaction", "series.satisfaction_mean", dash=True)]},
+        {"id": "trust", "title": "chart.trust", "y": [0, 1], "lines": [
+            _line(rows, "trust", "series.trust_mean"),
+            _line(rows, "trust_urban_rural", "series.trust_urban_rural"),
+            _line(rows, "trust_within_kind", "series.trust_within_kind")]},
+        {"id": "equity", "title": "chart.equity", "y": None, "lines": [
+            _line(rows, "gini", "series.gini"),
+            _line(rows, "theil", "series.theil"),
+            {"label": "series.urban_rural_gap", "values": _clean(gap), "dash": True}]},
+        {"id": "resilience", "title": "chart.resilience", "y": [0, 1], "lines": [
+            _line(rows, "satisfaction", "series.satisfaction_mean"),
+            _line(rows, "satisfaction_min", "series.satisfaction_min"),
+            _line(rows, "fiscal_health", "series.fiscal_health", dash=True)]},
+        {"id": "exchanges", "title": "chart.exchanges", "y": None, "lines": [
+            _line(rows, f"volume_value_{c}", f"channel.{c}") for c in channels]},
+    ]
+    return x, charts
+
+
+def panel(model: Any, rule: str) -> dict[str, Any]:
+    """Everything the page draws for one model (see the module docstring)."""
+    x, charts = charts_view(model)
+    return {
+        "governance": rule,
+        "x": x,
+        "charts": charts,
+        "shocks": shocks_view(model),
+        "map": map_view(model),
+        "baskets": baskets_view(model),
+        "events": events_view(model),
+    }
