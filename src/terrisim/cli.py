@@ -131,6 +131,24 @@ def describe(scenario: ScenarioArg = None) -> None:
     typer.echo(describe_model(TerriModel(config, record_territories=False)))
 
 
+@app.command()
+def ui(
+    host: Annotated[str, typer.Option(
+        help="Address to listen on; 0.0.0.0 opens the page to the room's network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
+    configs: Annotated[Path | None, typer.Option(
+        help="Folder of scenario files offered (default: ./configs).")] = None,
+) -> None:
+    """Serve the trainers' web page (works offline; French, English) and print its address."""
+    from terrisim.ui import serve
+
+    try:
+        serve(host, port, configs_dir=configs)
+    except OSError as exc:
+        typer.echo(f"error: cannot listen on {host}:{port} ({exc.strerror or exc})", err=True)
+        raise typer.Exit(2) from None
+
+
 def main() -> None:
     """Entry point of the ``terrisim`` command."""
     try:
