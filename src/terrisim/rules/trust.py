@@ -31,36 +31,37 @@ class TrustUpdate(Rule):
 
 @register
 class Reinforcement(TrustUpdate):
-    """Honoured, balanced deals build trust; imbalance and shortfalls erode it.
+    """Honoured, balanced deals build trust; imbalance and broken promises erode it.
 
-    For arc ``i -> j`` with ``D = 1`` if ``i`` and ``j`` dealt this step, ``q`` the balance
-    ``i`` perceived (received over given, capped at 1) and ``s`` the share of what ``j``
-    promised ``i`` under a commitment that it failed to deliver::
+    For arc ``i -> j``, with ``D = 1`` if ``i`` and ``j`` dealt this step, ``q`` the balance
+    ``i`` perceived (received over given, capped at 1), ``s`` the share of what ``j`` promised
+    ``i`` under a commitment (a contract) that it failed to deliver, and ``t0`` the baseline
+    trust (the initial trust, shaped by history, cleavage and representations)::
 
-        t' = t + alpha * (1 - t) * q * D - lam * t * ((1 - q) * D + s)
-        t' = t + delta * (t0 - t)          if D = 0 and s = 0   (memory of the baseline)
+        t' = t + alpha (1 - t) q D - lam t (1 - q) D - mu t s + delta (t0 - t)
 
-    With ``alpha, lam <= 0.5`` the result stays in [0, 1] (ODD 7.7 proves it).
+    The last term is the pull of old representations back to the baseline. With every
+    parameter in [0, 0.25], ``t'`` is a convex combination of ``t``, 1, 0 and ``t0``, so it
+    stays in [0, 1] (ODD 7.7).
     """
 
     name = "reinforcement"
 
     class Params(BaseModel):
-        """Parameters of the reinforcement rule."""
+        """Parameters of the reinforcement rule (all in [0, 0.25])."""
 
         model_config = ConfigDict(extra="forbid")
-        alpha: float = Field(0.08, ge=0.0, le=0.5, description="Gain from a balanced deal.")
-        lam: float = Field(0.3, ge=0.0, le=0.5, description="Loss per unit of imbalance.")
-        delta: float = Field(0.02, ge=0.0, le=1.0, description="Drift back to baseline.")
+        alpha: float = Field(0.05, ge=0.0, le=0.25, description="Gain from a balanced deal.")
+        lam: float = Field(0.1, ge=0.0, le=0.25, description="Loss per unit of imbalance.")
+        mu: float = Field(0.25, ge=0.0, le=0.25, description="Loss per unit of shortfall.")
+        delta: float = Field(0.02, ge=0.0, le=0.25, description="Pull back to the baseline.")
 
     def update(self, state: TerritoryState, outcome: ExchangeOutcome) -> np.ndarray:
         """Apply the reinforcement equation on every arc."""
         p = self.params
         t = state.trust
-        dealt = np.tile(outcome.deal, 2).astype(float)
+        dealt = np.tile(outcome.deal, 2)
         q = outcome.perceived_balance
-        s = outcome.shortfall
-        new = t + p.alpha * (1.0 - t) * q * dealt - p.lam * t * ((1.0 - q) * dealt + s)
-        idle = (dealt == 0) & (s == 0)
-        new = np.where(idle, t + p.delta * (state.trust_baseline - t), new)
+        new = (t + p.alpha * (1.0 - t) * q * dealt - p.lam * t * (1.0 - q) * dealt
+               - p.mu * t * outcome.shortfall + p.delta * (state.trust_baseline - t))
         return np.clip(new, 0.0, 1.0)

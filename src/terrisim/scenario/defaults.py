@@ -9,50 +9,43 @@ and amenities).
 
 from __future__ import annotations
 
+_K = ("metropolis", "town", "periurban", "rural", "mountain")
+_KIND_FIELDS = ("urban", "population", "population_sigma", "fiscal_base", "grant", "spending",
+                "engineering", "leaning")
+
+# Table 1. Kinds of territory. Money and engineering per 1,000 inhabitants per step;
+# leaning from -1 (left) to +1 (right).
+#         urban  population  pop_sigma  fiscal_base  grant  spending  engineering  leaning
+_KIND_TABLE = {
+    "metropolis": (True, 250_000, 0.3, 1.25, 0.25, 1.40, 1.0, -0.2),
+    "town": (True, 35_000, 0.4, 1.05, 0.35, 1.30, 0.8, 0.0),
+    "periurban": (False, 18_000, 0.4, 0.95, 0.35, 1.20, 0.5, 0.2),
+    "rural": (False, 12_000, 0.5, 0.65, 0.55, 1.10, 0.3, 0.3),
+    "mountain": (False, 7_000, 0.5, 0.60, 0.65, 1.15, 0.3, 0.3),
+}
 KINDS: dict[str, dict] = {
-    # urban, median population, population log-sd, fiscal base, State grant, spending,
-    # engineering (per 1,000 inhabitants), mean political leaning (-1 left .. +1 right)
-    "metropolis": {"urban": True, "population": 400_000, "population_sigma": 0.3, "fiscal_base": 1.25,
-                       "grant": 0.25, "spending": 1.40, "engineering": 1.0, "leaning": -0.2},
-    "town": {"urban": True, "population": 40_000, "population_sigma": 0.4, "fiscal_base": 1.05,
-                 "grant": 0.35, "spending": 1.30, "engineering": 0.8, "leaning": 0.0},
-    "periurban": {"urban": False, "population": 20_000, "population_sigma": 0.4, "fiscal_base": 0.95,
-                      "grant": 0.35, "spending": 1.20, "engineering": 0.5, "leaning": 0.2},
-    "rural": {"urban": False, "population": 12_000, "population_sigma": 0.5, "fiscal_base": 0.65,
-                  "grant": 0.55, "spending": 1.10, "engineering": 0.3, "leaning": 0.3},
-    "mountain": {"urban": False, "population": 8_000, "population_sigma": 0.5, "fiscal_base": 0.60,
-                     "grant": 0.65, "spending": 1.15, "engineering": 0.3, "leaning": 0.3},
+    kind: dict(zip(_KIND_FIELDS, row, strict=True)) for kind, row in _KIND_TABLE.items()
 }
 
-_K = ("metropolis", "town", "periurban", "rural", "mountain")
-
-
-def _by_kind(*values: float) -> dict[str, float]:
-    return dict(zip(_K, values, strict=True))
-
-
+# Table 2. Goods and services. Needs and capacities in units per 1,000 inhabitants per step,
+# by kind in the order metropolis, town, periurban, rural, mountain.
+#                  storable public price decay  need                           capacity
+_GOOD_TABLE = {
+    "food": (True, False, 1.0, 0.05, (1.0, 1.0, 1.0, 1.0, 1.0), (0.1, 0.4, 1.0, 5.0, 3.0)),
+    "energy": (True, False, 1.2, 0.02, (1.2, 1.0, 1.0, 0.9, 1.0), (0.4, 0.7, 0.8, 4.0, 5.0)),
+    "water": (True, False, 0.6, 0.0, (1.0, 1.0, 1.0, 1.0, 1.0), (0.5, 0.9, 1.0, 2.5, 5.0)),
+    "health": (False, True, 2.0, 0.0, (1.0, 1.0, 1.0, 1.2, 1.25), (1.8, 1.3, 0.6, 0.45, 0.35)),
+    "mobility_jobs": (False, False, 1.5, 0.0, (1.0, 1.0, 1.1, 1.0, 1.0),
+                      (1.7, 1.3, 0.6, 0.5, 0.5)),
+    "waste_treatment": (False, True, 0.8, 0.0, (1.2, 1.0, 1.0, 0.8, 0.8),
+                        (0.6, 0.8, 0.9, 3.0, 2.0)),
+    "amenities": (False, False, 0.7, 0.0, (1.2, 1.0, 0.9, 0.6, 0.5), (0.6, 0.8, 0.8, 2.5, 4.0)),
+}
 GOODS: dict[str, dict] = {
-    "food": {"storable": True, "public": False, "price": 1.0, "decay": 0.05,
-                 "need": _by_kind(1.0, 1.0, 1.0, 1.0, 1.0),
-                 "capacity": _by_kind(0.15, 0.5, 0.9, 3.0, 2.0)},
-    "energy": {"storable": True, "public": False, "price": 1.2, "decay": 0.02,
-                   "need": _by_kind(1.2, 1.0, 1.0, 0.9, 1.0),
-                   "capacity": _by_kind(0.4, 0.7, 0.8, 2.4, 3.0)},
-    "water": {"storable": True, "public": False, "price": 0.6, "decay": 0.0,
-                  "need": _by_kind(1.0, 1.0, 1.0, 1.0, 1.0),
-                  "capacity": _by_kind(0.5, 0.9, 1.0, 2.0, 3.0)},
-    "health": {"storable": False, "public": True, "price": 2.0, "decay": 0.0,
-                   "need": _by_kind(1.0, 1.0, 1.0, 1.2, 1.25),
-                   "capacity": _by_kind(1.9, 1.3, 0.6, 0.45, 0.35)},
-    "mobility_jobs": {"storable": False, "public": False, "price": 1.5, "decay": 0.0,
-                          "need": _by_kind(1.0, 1.0, 1.1, 1.0, 1.0),
-                          "capacity": _by_kind(1.7, 1.3, 0.6, 0.5, 0.5)},
-    "waste_treatment": {"storable": False, "public": True, "price": 0.8, "decay": 0.0,
-                            "need": _by_kind(1.2, 1.0, 1.0, 0.8, 0.8),
-                            "capacity": _by_kind(0.6, 0.8, 0.9, 1.9, 1.3)},
-    "amenities": {"storable": False, "public": False, "price": 0.7, "decay": 0.0,
-                      "need": _by_kind(1.2, 1.0, 0.9, 0.6, 0.5),
-                      "capacity": _by_kind(0.6, 0.8, 0.8, 1.7, 2.5)},
+    good: {"storable": storable, "public": public, "price": price, "decay": decay,
+           "need": dict(zip(_K, need, strict=True)),
+           "capacity": dict(zip(_K, capacity, strict=True))}
+    for good, (storable, public, price, decay, need, capacity) in _GOOD_TABLE.items()
 }
 
 # Outdated reciprocal representations (ODD 7.3): how much a territory of the first class

@@ -70,7 +70,7 @@ class GeneratorSpec(Strict):
     distant_per_metropolis: Annotated[int, Field(ge=0)] = Field(
         2, description="Distant links from each metropolis to far rural/mountain territories."
     )
-    capacity_jitter: NonNeg = Field(0.3, description="Log-sd of per-territory capacities.")
+    capacity_jitter: NonNeg = Field(0.15, description="Log-sd of per-territory capacities.")
     need_jitter: NonNeg = Field(0.1, description="Log-sd of per-territory needs.")
     leaning_sd: NonNeg = Field(0.4, description="Sd of political leaning around the kind mean.")
 
@@ -120,7 +120,7 @@ class ExchangeSpec(Strict):
         60.0, description="d0: deal size shrinks as exp(-d / d0) (transaction cost)."
     )
     engineering_scale: Positive = Field(
-        6.0, description="Value of deals one unit of engineering can run per step."
+        3.0, description="Value of deals one unit of engineering can run per step."
     )
     money: bool = Field(False, description="Money may compensate an unbalanced basket.")
     money_share: Share = Field(0.1, description="Max share of reserves paid per step per deal.")
