@@ -86,11 +86,23 @@ def scenario_from_dict(
     data: dict[str, Any], source: str = "<scenario>", text: str | None = None,
     base_dir: Path | None = None,
 ) -> Scenario:
-    """Validate a (partial) scenario dict merged onto the defaults."""
+    """Validate a (partial) scenario dict merged onto the defaults.
+
+    Tables merge key by key onto the defaults; ``replace_goods = true`` or
+    ``replace_kinds = true`` at the top level make the file's ``goods`` or ``kinds`` replace the
+    default catalogue instead of extending it.
+    """
+    data = dict(data)
+    replace = {key: data.pop(f"replace_{key}", False) for key in ("goods", "kinds")}
     merged = deep_merge(Scenario().model_dump(mode="json", exclude={"base_dir"}), data)
-    if "goods" in data and data.get("replace_goods"):
-        merged["goods"] = data["goods"]
-    merged.pop("replace_goods", None)
+    for key, flag in replace.items():
+        if flag is not False and flag is not True:
+            raise ScenarioError(f"{source}: replace_{key}: must be true or false (got {flag!r})")
+        if flag:
+            # the file's own catalogue replaces the default one instead of extending it
+            merged[key] = data.get(key, {})
+            if key == "kinds" and "generator" not in data.get("territories", {}):
+                merged["territories"]["generator"]["counts"] = {k: 1 for k in merged[key]}
     try:
         scenario = Scenario.model_validate(merged)
     except ValidationError as exc:
