@@ -102,7 +102,7 @@ def scenario_from_dict(
             # the file's own catalogue replaces the default one instead of extending it
             merged[key] = data.get(key, {})
             if key == "kinds" and "generator" not in data.get("territories", {}):
-                merged["territories"]["generator"]["counts"] = {k: 1 for k in merged[key]}
+                merged["territories"]["generator"]["counts"] = dict.fromkeys(merged[key], 1)
     try:
         scenario = Scenario.model_validate(merged)
     except ValidationError as exc:
