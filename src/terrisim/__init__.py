@@ -7,9 +7,11 @@ Quick start::
     result.series.plot(x="step", y="satisfaction")
 
 Public API: :class:`TerriModel` (a ``mesa.Model``), :func:`load_scenario`,
-:func:`run_scenario`, :class:`Scenario`, :class:`ScenarioError`.
+:func:`run_scenario`, :class:`Scenario`, :class:`ScenarioError`, :func:`load_results` (the
+runs of a sweep, see ``terrisim sweep``).
 """
 
+from terrisim.experiments.analysis import load_results
 from terrisim.model import TerriModel
 from terrisim.output import RunResult, run_scenario
 from terrisim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario
@@ -23,6 +25,7 @@ __all__ = [
     "TerriModel",
     "__version__",
     "apply_overrides",
+    "load_results",
     "load_scenario",
     "run_scenario",
 ]

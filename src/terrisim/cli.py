@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from terrisim.experiments.cli import register as register_experiment_commands
 from terrisim.scenario.loading import ScenarioError
 
 app = typer.Typer(
@@ -147,6 +148,9 @@ def ui(
     except OSError as exc:
         typer.echo(f"error: cannot listen on {host}:{port} ({exc.strerror or exc})", err=True)
         raise typer.Exit(2) from None
+
+
+register_experiment_commands(app)  # terrisim sweep, terrisim analyze
 
 
 def main() -> None:

@@ -1,0 +1,692 @@
+"""Reading and analysing a sweep's results: tables (mean and 95% CI per factor level) and plots.
+
+* :func:`load_results`: one row per run (run id, design point, replicate, seed, status, error,
+  factors, indicators) as a pandas DataFrame; works mid-sweep.
+* :func:`summarise`: mean, standard deviation and the 95% confidence interval of the mean
+  (Student t: ``mean +- t(0.975, n - 1) s / sqrt(n)``) of each outcome for each level of each
+  factor. Continuous factors (LHS, Sobol, Morris) are cut into quantile bins.
+* :func:`sobol_indices`: first-order and total Sobol indices with bootstrap confidence intervals
+  (SALib ``analyze.sobol``; Saltelli et al. 2010), on the mean outcome over replicates.
+* :func:`morris_indices`: Morris elementary effects, ``mu*`` (mean absolute effect, importance)
+  and ``sigma`` (spread, interactions and non-linearity) (Morris 1991; Campolongo et al. 2007).
+* :func:`analyze`: all of the above, written to ``DIR/analysis/`` as CSV and PNG.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from terrisim.experiments.designs import salib_problem, unit_matrix
+from terrisim.experiments.spec import (
+    Experiment,
+    ExperimentError,
+    MorrisDesign,
+    SobolDesign,
+    parse_experiment,
+)
+from terrisim.experiments.store import ANALYSIS, BASE_COLUMNS, RUNS, SERIES, PartDataset, read_meta
+
+#: Outcomes analysed by default, when present and not constant (equity, resilience, outcomes).
+PREFERRED_OUTCOMES = (
+    "satisfaction_mean",
+    "gini",
+    "shock_resilience_loss",
+    "shock_resistance",
+    "urban_rural_ratio",
+    "trust_urban_rural_final",
+    "theil_between_kinds",
+    "outcome",
+    "f",
+)
+#: Indicators that describe the run rather than its outcome (never chosen by default).
+DESCRIPTIVE = {"steps", "territories", "links", "shock_count", "misperception_final"}
+
+
+def _meta(directory: Path) -> dict[str, Any]:
+    meta = read_meta(directory)
+    if meta is None:
+        raise ExperimentError(
+            f"{directory}: not a sweep directory (no experiment.json); run 'terrisim sweep' first"
+        )
+    return meta
+
+
+def load_results(directory: str | Path, *, status: str | None = None) -> pd.DataFrame:
+    """The runs of a sweep, one row each (also while the sweep is still running).
+
+    Columns: ``run_id, point, replicate, seed, status, error, duration_s, worker``, then the
+    factors (their labels if they have some), then the run-level indicators.
+
+    Args:
+        directory: The sweep directory.
+        status: Keep only runs with this status (``"ok"`` or ``"failed"``).
+
+    Returns:
+        The runs, sorted by replicate and design point; ``df.attrs["experiment"]`` holds the
+        content of ``experiment.json``.
+
+    Raises:
+        ExperimentError: ``directory`` is not a sweep directory.
+    """
+    directory = Path(directory)
+    meta = _meta(directory)
+    df = PartDataset(directory / RUNS).read()
+    if df.empty:
+        df = pd.DataFrame(columns=[*BASE_COLUMNS, *meta.get("factors", [])])
+    else:
+        df = df.drop_duplicates("run_id", keep="last")
+        df = df.sort_values(["replicate", "point"], kind="stable").reset_index(drop=True)
+    if status is not None:
+        df = df[df["status"] == status].reset_index(drop=True)
+    df.attrs["experiment"] = meta
+    return df
+
+
+def load_series(directory: str | Path) -> pd.DataFrame:
+    """The per-step series of a sweep's runs (only with ``keep_series = true``).
+
+    Args:
+        directory: The sweep directory.
+
+    Returns:
+        One row per run and step, with a ``run_id`` column (join it to :func:`load_results`).
+    """
+    directory = Path(directory)
+    _meta(directory)
+    return PartDataset(directory / SERIES).read()
+
+
+def _experiment(df: pd.DataFrame) -> Experiment:
+    return parse_experiment(df.attrs["experiment"]["experiment"], "experiment.json")
+
+
+def factor_columns(df: pd.DataFrame) -> list[str]:
+    """The factor columns of a results frame (and ``label`` for a labelled list design)."""
+    meta = df.attrs.get("experiment", {})
+    names = list(meta.get("factors", []))
+    if "label" in df.columns and "label" not in names:
+        names.insert(0, "label")
+    return [n for n in names if n in df.columns]
+
+
+def indicator_columns(df: pd.DataFrame) -> list[str]:
+    """The numeric indicator columns of a results frame."""
+    skip = {*BASE_COLUMNS, *factor_columns(df)}
+    return [
+        c
+        for c in df.columns
+        if c not in skip
+        and (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))
+    ]
+
+
+def choose_outcomes(
+    df: pd.DataFrame, requested: list[str] | None = None, limit: int = 4
+) -> list[str]:
+    """The outcomes to analyse: those requested, else preferred ones present, else the first.
+
+    Args:
+        df: Results (from :func:`load_results`).
+        requested: Outcome names asked for (checked).
+        limit: Most outcomes chosen automatically.
+
+    Returns:
+        Outcome column names.
+
+    Raises:
+        ExperimentError: A requested outcome is not a numeric indicator of the results.
+    """
+    numeric = indicator_columns(df)
+    if requested:
+        unknown = [o for o in requested if o not in numeric]
+        if unknown:
+            raise ExperimentError(
+                f"outcome {unknown[0]!r}: not a numeric indicator of these results; "
+                f"available: {', '.join(numeric) or '(none: no successful run yet)'}"
+            )
+        return list(requested)
+    ok = df[df["status"] == "ok"]
+
+    def varies(c: str) -> bool:
+        values = pd.to_numeric(ok[c], errors="coerce").dropna()
+        return len(values) > 1 and values.nunique() > 1
+
+    chosen = [c for c in PREFERRED_OUTCOMES if c in numeric and varies(c)]
+    if not chosen:
+        chosen = [c for c in numeric if c not in DESCRIPTIVE and varies(c)]
+    return chosen[:limit]
+
+
+def mean_ci(
+    values: pd.Series | np.ndarray, level: float = 0.95
+) -> tuple[int, float, float, float, float]:
+    """Mean and Student-t confidence interval of the mean.
+
+    Args:
+        values: The sample (missing values are dropped).
+        level: Confidence level.
+
+    Returns:
+        ``(n, mean, sd, ci_low, ci_high)``; the interval is NaN when ``n < 2``.
+    """
+    from scipy import stats
+
+    x = pd.to_numeric(pd.Series(values), errors="coerce").dropna().to_numpy(float)
+    n = len(x)
+    if n == 0:
+        return 0, math.nan, math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if n < 2:
+        return n, mean, math.nan, math.nan, math.nan
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
+    return n, mean, sd, mean - half, mean + half
+
+
+def _is_discrete(series: pd.Series, max_levels: int = 12) -> bool:
+    values = series.dropna()
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    return not numeric or values.nunique() <= max_levels
+
+
+def factor_groups(df: pd.DataFrame, factor: str, bins: int = 5) -> pd.Series:
+    """The level of each run for a factor: its value, or a quantile bin for continuous ones.
+
+    Args:
+        df: Results.
+        factor: Factor column.
+        bins: Quantile bins for continuous factors.
+
+    Returns:
+        A series aligned with ``df`` (bins are ``pd.Interval``; ``.mid`` is the bin centre).
+    """
+    col = df[factor]
+    if _is_discrete(col):
+        return col
+    return pd.qcut(pd.to_numeric(col), q=bins, duplicates="drop")
+
+
+def summarise(
+    df: pd.DataFrame, outcomes: list[str], factors: list[str] | None = None, bins: int = 5
+) -> pd.DataFrame:
+    """Mean and 95% CI of each outcome per level of each factor (successful runs only).
+
+    Args:
+        df: Results (from :func:`load_results`).
+        outcomes: Outcome columns.
+        factors: Factor columns (default: all).
+        bins: Quantile bins for continuous factors.
+
+    Returns:
+        Long table: ``factor, level, outcome, n, failed, mean, sd, ci_low, ci_high``.
+    """
+    rows = []
+    failed = df["status"] != "ok"
+    for factor in factors if factors is not None else factor_columns(df):
+        groups = factor_groups(df, factor, bins)
+        binned = isinstance(groups.dtype, pd.CategoricalDtype)
+        for level, idx in df.groupby(groups, observed=True, sort=binned).groups.items():
+            sub = df.loc[idx]
+            ok = sub[sub["status"] == "ok"]
+            for outcome in outcomes:
+                n, mean, sd, lo, hi = mean_ci(ok[outcome])
+                rows.append(
+                    {
+                        "factor": factor,
+                        "level": str(level),
+                        "level_value": level.mid if isinstance(level, pd.Interval) else level,
+                        "outcome": outcome,
+                        "n": n,
+                        "failed": int(failed.loc[idx].sum()),
+                        "mean": mean,
+                        "sd": sd,
+                        "ci_low": lo,
+                        "ci_high": hi,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def by_point(df: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """Mean and 95% CI of each outcome per design point, over its replicates.
+
+    Args:
+        df: Results.
+        outcomes: Outcome columns.
+
+    Returns:
+        One row per design point: the factors, then ``n``, ``failed`` and, per outcome,
+        ``<outcome>_mean``, ``<outcome>_ci_low``, ``<outcome>_ci_high``.
+    """
+    factors = factor_columns(df)
+    rows = []
+    for point, sub in df.groupby("point", sort=True):
+        ok = sub[sub["status"] == "ok"]
+        row: dict[str, Any] = {"point": point, **{f: sub[f].iloc[0] for f in factors}}
+        row["n"] = len(ok)
+        row["failed"] = len(sub) - len(ok)
+        for outcome in outcomes:
+            _, mean, _, lo, hi = mean_ci(ok[outcome])
+            row.update({f"{outcome}_mean": mean, f"{outcome}_ci_low": lo, f"{outcome}_ci_high": hi})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _point_means(df: pd.DataFrame, outcome: str, n_points: int) -> tuple[np.ndarray, int]:
+    ok = df[df["status"] == "ok"]
+    means = pd.to_numeric(ok[outcome], errors="coerce").groupby(ok["point"]).mean()
+    y = means.reindex(range(n_points)).to_numpy(float)
+    return y, int(np.isnan(y).sum())
+
+
+def sobol_indices(df: pd.DataFrame, outcome: str, seed: int = 0) -> pd.DataFrame:
+    """First-order (S1) and total (ST) Sobol indices with 95% confidence intervals.
+
+    Args:
+        df: Results of a Sobol experiment (every design point needs a successful run).
+        outcome: The outcome.
+        seed: Seed of SALib's bootstrap.
+
+    Returns:
+        One row per factor: ``factor, S1, S1_conf, ST, ST_conf`` (``*_conf`` is the half-width
+        of the 95% interval).
+
+    Raises:
+        ExperimentError: Not a Sobol experiment, or design points have no value.
+    """
+    from SALib.analyze import sobol
+
+    exp = _experiment(df)
+    design = exp.design
+    if not isinstance(design, SobolDesign):
+        raise ExperimentError(f"Sobol indices need a sobol design, not {design.method}")
+    problem = salib_problem(exp)
+    y, missing = _point_means(df, outcome, df.attrs["experiment"]["n_points"])
+    if missing:
+        raise ExperimentError(
+            f"Sobol indices of {outcome!r}: {missing} design points have no value (failed, not "
+            "run yet, or the indicator is undefined); finish the sweep or pick another outcome"
+        )
+    res = sobol.analyze(problem, y, calc_second_order=design.second_order, seed=seed)
+    return pd.DataFrame(
+        {
+            "factor": problem["names"],
+            "S1": res["S1"],
+            "S1_conf": res["S1_conf"],
+            "ST": res["ST"],
+            "ST_conf": res["ST_conf"],
+        }
+    )
+
+
+def morris_indices(df: pd.DataFrame, outcome: str, seed: int = 0) -> pd.DataFrame:
+    """Morris screening: ``mu*`` (with its 95% CI), ``mu`` and ``sigma`` of each factor.
+
+    Args:
+        df: Results of a Morris experiment (every design point needs a successful run).
+        outcome: The outcome.
+        seed: Seed of SALib's bootstrap.
+
+    Returns:
+        One row per factor: ``factor, mu_star, mu_star_conf, mu, sigma``.
+
+    Raises:
+        ExperimentError: Not a Morris experiment, or design points have no value.
+    """
+    from SALib.analyze import morris
+
+    exp = _experiment(df)
+    design = exp.design
+    if not isinstance(design, MorrisDesign):
+        raise ExperimentError(f"Morris indices need a morris design, not {design.method}")
+    problem = salib_problem(exp)
+    x = unit_matrix(exp)
+    assert x is not None
+    y, missing = _point_means(df, outcome, len(x))
+    if missing:
+        raise ExperimentError(
+            f"Morris indices of {outcome!r}: {missing} design points have no value (failed, not "
+            "run yet, or the indicator is undefined); finish the sweep or pick another outcome"
+        )
+    res = morris.analyze(problem, x, y, num_levels=design.levels, seed=seed)
+    return pd.DataFrame(
+        {
+            "factor": problem["names"],
+            "mu_star": res["mu_star"],
+            "mu_star_conf": res["mu_star_conf"],
+            "mu": res["mu"],
+            "sigma": res["sigma"],
+        }
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# plots
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_") or "factor"
+
+
+def _categorical(df: pd.DataFrame, factor: str) -> bool:
+    col = df[factor].dropna()
+    return not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+
+
+def plot_effects(summary: pd.DataFrame, outcome: str, path: Path) -> Path:
+    """Outcome against each factor: mean per level with its 95% CI (band or error bars).
+
+    Args:
+        summary: Output of :func:`summarise`.
+        outcome: The outcome to plot.
+        path: PNG file to write.
+
+    Returns:
+        ``path``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = summary[summary["outcome"] == outcome]
+    factors = list(dict.fromkeys(rows["factor"]))
+    ncols = min(3, len(factors))
+    nrows = math.ceil(len(factors) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.3 * nrows), squeeze=False)
+    for ax, factor in zip(axes.flat, factors, strict=False):
+        sub = rows[rows["factor"] == factor]
+        values = sub["level_value"]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        if numeric and len(sub) > 1:
+            x = values.to_numpy(float)
+            order = np.argsort(x)
+            ax.plot(x[order], sub["mean"].to_numpy()[order], marker="o", color="C0")
+            ax.fill_between(
+                x[order],
+                sub["ci_low"].to_numpy(float)[order],
+                sub["ci_high"].to_numpy(float)[order],
+                color="C0",
+                alpha=0.25,
+                label="95% CI",
+            )
+        else:
+            x = np.arange(len(sub))
+            err = np.vstack([sub["mean"] - sub["ci_low"], sub["ci_high"] - sub["mean"]])
+            ax.errorbar(x, sub["mean"], yerr=np.nan_to_num(err), fmt="o", capsize=4)
+            ax.set_xticks(x, [str(v)[:18] for v in sub["level"]], rotation=20, ha="right")
+        ax.set_xlabel(factor)
+        ax.set_ylabel(outcome)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(factors) :]:
+        ax.set_visible(False)
+    fig.suptitle(f"{outcome}: mean and 95% CI per factor level")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_compare(df: pd.DataFrame, factor: str, outcomes: list[str], path: Path) -> Path:
+    """Distributions of outcomes per level of a categorical factor (violins with boxes).
+
+    This is the "governance rules compared on resilience and equity" figure when the factor is
+    the governance rule.
+
+    Args:
+        df: Results.
+        factor: A categorical factor column (or ``label``).
+        outcomes: Outcome columns (one panel each).
+        path: PNG file to write.
+
+    Returns:
+        ``path``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ok = df[df["status"] == "ok"]
+    levels = list(dict.fromkeys(df[factor].dropna()))
+    ncols = min(2, len(outcomes))
+    nrows = math.ceil(len(outcomes) / ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(max(4.5, 1.2 * len(levels) + 2) * ncols, 3.5 * nrows), squeeze=False
+    )
+    for ax, outcome in zip(axes.flat, outcomes, strict=False):
+        data = [
+            pd.to_numeric(ok.loc[ok[factor] == lv, outcome], errors="coerce").dropna()
+            for lv in levels
+        ]
+        positions = [i for i, d in enumerate(data) if len(d)]
+        present = [data[i].to_numpy(float) for i in positions]
+        if any(len(d) > 1 and np.ptp(d) > 0 for d in present):
+            ax.violinplot(present, positions=positions, showextrema=False)
+        if present:
+            ax.boxplot(present, positions=positions, widths=0.15, showfliers=False)
+        ax.set_xticks(range(len(levels)), [str(v)[:18] for v in levels], rotation=20, ha="right")
+        ax.set_ylabel(outcome)
+        ax.grid(alpha=0.3, axis="y")
+    for ax in list(axes.flat)[len(outcomes) :]:
+        ax.set_visible(False)
+    fig.suptitle(f"outcomes by {factor} ({len(ok)} runs)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_sobol(indices: pd.DataFrame, outcome: str, path: Path) -> Path:
+    """Bar chart of S1 and ST with their 95% confidence intervals.
+
+    Args:
+        indices: Output of :func:`sobol_indices`.
+        outcome: Outcome name (title).
+        path: PNG file to write.
+
+    Returns:
+        ``path``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = np.arange(len(indices))
+    fig, ax = plt.subplots(figsize=(max(5, 1.1 * len(x) + 2), 3.8))
+    ax.bar(
+        x - 0.18, indices["S1"], 0.36, yerr=indices["S1_conf"], capsize=3, label="S1 (first order)"
+    )
+    ax.bar(x + 0.18, indices["ST"], 0.36, yerr=indices["ST_conf"], capsize=3, label="ST (total)")
+    ax.set_xticks(x, indices["factor"], rotation=20, ha="right")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_ylabel("Sobol index")
+    ax.set_title(f"Sobol indices of {outcome} (95% CI)")
+    ax.legend()
+    ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_morris(indices: pd.DataFrame, outcome: str, path: Path) -> Path:
+    """Morris ``mu*`` against ``sigma``, with ``mu*`` confidence intervals.
+
+    Args:
+        indices: Output of :func:`morris_indices`.
+        outcome: Outcome name (title).
+        path: PNG file to write.
+
+    Returns:
+        ``path``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    ax.errorbar(
+        indices["mu_star"], indices["sigma"], xerr=indices["mu_star_conf"], fmt="o", capsize=3
+    )
+    for _, row in indices.iterrows():
+        ax.annotate(
+            str(row["factor"]),
+            (row["mu_star"], row["sigma"]),
+            textcoords="offset points",
+            xytext=(4, 4),
+            fontsize=8,
+        )
+    top = float(np.nanmax([indices["mu_star"].max(), indices["sigma"].max(), 1e-12]))
+    ax.plot([0, top], [0, top], ls="--", color="grey", lw=0.8, label="sigma = mu*")
+    ax.set_xlabel("mu* (importance)")
+    ax.set_ylabel("sigma (interactions, non-linearity)")
+    ax.set_title(f"Morris screening of {outcome}")
+    ax.legend(loc="upper left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# ------------------------------------------------------------------------------------------
+@dataclass
+class AnalysisReport:
+    """What :func:`analyze` produced.
+
+    Attributes:
+        directory: Where the files went.
+        outcomes: The outcomes analysed.
+        runs: Runs on disk; ``failed`` of them failed; ``expected`` in the experiment.
+        tables: Name -> DataFrame (also written as CSV).
+        figures: PNG files written.
+        notes: Remarks (analyses skipped and why).
+    """
+
+    directory: Path
+    outcomes: list[str]
+    runs: int
+    failed: int
+    expected: int
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """A printable summary: counts, then mean [95% CI] per factor level per outcome."""
+        outcomes = ", ".join(self.outcomes) or "(none)"
+        lines = [
+            f"{self.runs} of {self.expected} runs on disk, {self.failed} failed; outcomes: {outcomes}"
+        ]
+        summary = self.tables.get("summary")
+        if summary is not None and not summary.empty:
+            for outcome in self.outcomes:
+                sub = summary[summary["outcome"] == outcome]
+                lines.append(f"\n{outcome}: mean [95% CI] (n runs)")
+                for factor, group in sub.groupby("factor", sort=False):
+                    lines.append(f"  {factor}")
+                    for _, r in group.iterrows():
+                        ci = (
+                            f"[{r['ci_low']:.4g}, {r['ci_high']:.4g}]"
+                            if not math.isnan(r["ci_low"])
+                            else "[n/a]"
+                        )
+                        lines.append(
+                            f"    {r['level'][:30]:<30} {r['mean']:>10.4g} {ci:>24} (n={r['n']})"
+                        )
+        for name in ("sobol", "morris"):
+            for key, table in self.tables.items():
+                if key.startswith(name + "_"):
+                    lines.append(f"\n{key.replace('_', ' of ', 1)}:")
+                    lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        lines.extend(f"note: {n}" for n in self.notes)
+        lines.append(
+            f"\nwrote {len(self.tables)} tables and {len(self.figures)} figures to {self.directory}"
+        )
+        return "\n".join(lines)
+
+
+def analyze(
+    directory: str | Path,
+    *,
+    outcomes: list[str] | None = None,
+    out: str | Path | None = None,
+    bins: int | None = None,
+    plots: bool = True,
+) -> AnalysisReport:
+    """Tables and plots of a sweep's results, written to ``DIR/analysis`` (or ``out``).
+
+    Files: ``summary.csv`` (mean and CI per factor level), ``by_point.csv`` (grid and list
+    designs), ``sobol_<outcome>.csv`` / ``morris_<outcome>.csv`` (sensitivity designs), and the
+    PNG figures ``effects_<outcome>.png``, ``compare_<factor>.png`` (categorical factors: e.g.
+    governance rules on resilience and equity), ``sobol_<outcome>.png``, ``morris_<outcome>.png``.
+
+    Args:
+        directory: The sweep directory.
+        outcomes: Outcomes to analyse (default: the experiment's ``[analysis] outcomes``, else
+            chosen among equity and resilience indicators).
+        out: Where to write (default: ``DIR/analysis``).
+        bins: Quantile bins for continuous factors (default: the experiment's, 5).
+        plots: Also draw the PNG figures.
+
+    Returns:
+        The report (tables, figures, notes).
+
+    Raises:
+        ExperimentError: Not a sweep directory, or an unknown outcome.
+    """
+    directory = Path(directory)
+    df = load_results(directory)
+    meta = df.attrs["experiment"]
+    exp = _experiment(df)
+    outcomes = choose_outcomes(df, outcomes or list(exp.analysis.outcomes) or None)
+    target = Path(out) if out is not None else directory / ANALYSIS
+    target.mkdir(parents=True, exist_ok=True)
+    failed = int((df["status"] != "ok").sum()) if len(df) else 0
+    report = AnalysisReport(target, outcomes, len(df), failed, int(meta.get("n_runs", 0)))
+    if df.empty or not outcomes:
+        report.notes.append(
+            "no successful runs with a varying numeric indicator: nothing to analyse"
+        )
+        return report
+    factors = factor_columns(df)
+    summary = summarise(df, outcomes, factors, bins or exp.analysis.bins)
+    report.tables["summary"] = summary
+    if exp.design.method in {"grid", "list"}:
+        report.tables["by_point"] = by_point(df, outcomes)
+    for outcome in outcomes:
+        for kind, fn, draw in (
+            ("sobol", sobol_indices, plot_sobol),
+            ("morris", morris_indices, plot_morris),
+        ):
+            if exp.design.method != kind:
+                continue
+            try:
+                table = fn(df, outcome, seed=exp.seed)
+            except ExperimentError as err:
+                report.notes.append(str(err))
+                continue
+            report.tables[f"{kind}_{outcome}"] = table
+            if plots:
+                report.figures.append(draw(table, outcome, target / f"{kind}_{_slug(outcome)}.png"))
+    for name, table in report.tables.items():
+        table.to_csv(target / f"{_slug(name)}.csv", index=False)
+    if plots:
+        for outcome in outcomes:
+            report.figures.append(
+                plot_effects(summary, outcome, target / f"effects_{_slug(outcome)}.png")
+            )
+        for factor in factors:
+            if _categorical(df, factor) and df[factor].nunique() > 1:
+                report.figures.append(
+                    plot_compare(df, factor, outcomes, target / f"compare_{_slug(factor)}.png")
+                )
+    return report

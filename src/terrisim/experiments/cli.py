@@ -1,0 +1,165 @@
+"""The ``terrisim sweep`` and ``terrisim analyze`` commands (registered on the main app)."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from terrisim.scenario import ScenarioError
+
+
+class EngineName(enum.StrEnum):
+    """Where runs execute."""
+
+    local = "local"
+    dask = "dask"
+    serial = "serial"
+
+
+def _errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Print input and machinery errors plainly (no traceback); exit 2, 1 or 130."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from terrisim.experiments.runner import SweepError, SweepInterrupted
+
+        try:
+            return command(*args, **kwargs)
+        except ScenarioError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except SweepError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except SweepInterrupted as exc:
+            r = exc.report
+            typer.echo(
+                f"interrupted: {r.done} of {r.total} runs are stored in {r.directory}; "
+                "run the same command again to resume",
+                err=True,
+            )
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+_ADDRESS = re.compile(r"^([a-z]+://)?[\w.\-\[\]:]+:\d+$")
+
+
+@_errors
+def sweep(
+    experiment: Annotated[Path, typer.Argument(help="Experiment file (TOML).", show_default=False)],
+    *,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Sweep directory (default: sweeps/<experiment name>)."),
+    ] = None,
+    engine: Annotated[
+        EngineName,
+        typer.Option(help="local: process pool; dask: Dask distributed; serial: this process."),
+    ] = EngineName.local,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Worker processes (local pool or local Dask cluster) (default: the cores)."
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Attach to a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --engine dask).",
+            envvar="TERRISIM_DASK_SCHEDULER",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume/--no-resume",
+            help="Skip runs already in the sweep directory, or delete them and start over.",
+        ),
+    ] = True,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Runs per task (default: adapted to the run time).")
+    ] = None,
+    progress: Annotated[
+        bool, typer.Option("--progress/--quiet", help="Show progress on stderr.")
+    ] = True,
+) -> None:
+    """Run a batch experiment (parameter sweep or sensitivity analysis) into a Parquet dataset.
+
+    The sweep is crash-safe: kill it at any moment and run the same command again to resume.
+    Read the results with terrisim.load_results(DIR) or 'terrisim analyze DIR'.
+    """
+    from terrisim.experiments.runner import run_sweep
+
+    if scheduler is not None and not _ADDRESS.match(scheduler):
+        raise ScenarioError(
+            f"--scheduler {scheduler!r}: not a scheduler address; expected tcp://HOST:PORT"
+        )
+    if scheduler is not None and workers is not None:
+        typer.echo(
+            "note: --workers is ignored with --scheduler (the cluster has its own)", err=True
+        )
+    report = run_sweep(
+        experiment,
+        out,
+        engine=engine.value,
+        workers=workers,
+        scheduler=scheduler,
+        resume=resume,
+        batch_size=batch_size,
+        progress=progress,
+    )
+    total = report.ok + report.failed
+    if total == 0:
+        typer.echo(f"sweep '{report.name}': all {report.total} runs already in {report.directory}")
+    else:
+        resumed = f" (resumed: {report.skipped} were already done)" if report.skipped else ""
+        typer.echo(
+            f"sweep '{report.name}': {total} runs in {report.elapsed_s:.1f} s "
+            f"({report.runs_per_second:.2f} runs/s, {report.engine}), {report.failed} failed"
+            f"{resumed}; {report.done}/{report.total} runs in {report.directory}"
+        )
+    if report.failed:
+        typer.echo(
+            f"warning: {report.failed} runs failed; their errors are in the 'error' column and "
+            f"the tracebacks in {report.directory / 'sweep.log'}",
+            err=True,
+        )
+    typer.echo(f"next: terrisim analyze {report.directory}")
+
+
+@_errors
+def analyze(
+    directory: Annotated[Path, typer.Argument(help="Sweep directory.", show_default=False)],
+    *,
+    outcome: Annotated[
+        list[str] | None,
+        typer.Option("--outcome", "-y", help="Outcome to analyse (repeat for several)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder (default: DIR/analysis).")
+    ] = None,
+    plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw PNG figures.")] = True,
+) -> None:
+    """Summarise a sweep: mean and 95% CI per factor level, Sobol/Morris indices, PNG plots."""
+    from terrisim.experiments.analysis import analyze as run_analysis
+
+    report = run_analysis(directory, outcomes=outcome or None, out=out, plots=plots)
+    typer.echo(report.text())
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``sweep`` and ``analyze`` commands to the ``terrisim`` app.
+
+    Args:
+        app: The main typer application.
+    """
+    app.command("sweep")(sweep)
+    app.command("analyze")(analyze)

@@ -1,0 +1,552 @@
+"""Running a sweep: expand the design into runs, send them in batches, store what comes back.
+
+The driver keeps a bounded number of batches in flight (two per worker), so a sweep of any size
+uses little memory and a crash loses at most those batches. Batch size adapts to the run time
+(about ``target_batch_seconds`` of work per batch, smaller near the end so the workers finish
+together) unless the experiment or the caller fixes it.
+
+A run that raises is recorded as failed (with its error) and the sweep goes on. A batch whose
+worker died is split into single runs and retried (twice); a run that keeps killing its worker
+is recorded as failed. Any other error of the machinery (the run function cannot be imported on
+the workers, for instance) stops the sweep with a clear message: what is stored stays valid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import pickle
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import terrisim
+from terrisim.experiments.designs import count_points, design_points
+from terrisim.experiments.engines import Batch, Engine, WorkerLost, make_engine
+from terrisim.experiments.progress import Progress
+from terrisim.experiments.seeds import run_id, run_seed
+from terrisim.experiments.spec import (
+    Experiment,
+    ExperimentError,
+    ListDesign,
+    experiment_hash,
+    load_experiment,
+    scenario_path,
+)
+from terrisim.experiments.store import LOG, ResultStore
+from terrisim.experiments.worker import RunTask, SweepContext
+
+log = logging.getLogger("terrisim.sweep")
+
+#: Times a run whose worker died is retried (alone) before it is recorded as failed.
+MAX_RETRIES = 2
+
+
+class SweepError(RuntimeError):
+    """The sweep cannot go on (not a run's fault): the message says why; results stay valid."""
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """The sweep was interrupted (Ctrl-C, SIGTERM); rerun the same command to resume.
+
+    Attributes:
+        report: What was done before the interruption.
+    """
+
+    def __init__(self, report: SweepReport) -> None:
+        super().__init__(f"interrupted after {report.done} of {report.total} runs")
+        self.report = report
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did.
+
+    Attributes:
+        directory: The sweep directory.
+        name: The experiment's name.
+        total: Runs in the experiment.
+        skipped: Runs already on disk when this session started (resumed).
+        ok: Runs that succeeded in this session.
+        failed: Runs that failed in this session.
+        elapsed_s: Wall time of this session (after set-up).
+        setup_s: Time to load, validate and start the engine.
+        engine: Engine description.
+    """
+
+    directory: Path
+    name: str
+    total: int
+    skipped: int
+    ok: int
+    failed: int
+    elapsed_s: float
+    setup_s: float
+    engine: str
+
+    @property
+    def done(self) -> int:
+        """Runs on disk now."""
+        return self.skipped + self.ok + self.failed
+
+    @property
+    def runs_per_second(self) -> float:
+        """Throughput of this session."""
+        n = self.ok + self.failed
+        return n / self.elapsed_s if self.elapsed_s > 0 else float("nan")
+
+    @property
+    def complete(self) -> bool:
+        """Whether every run of the experiment is on disk."""
+        return self.done >= self.total
+
+
+@dataclass
+class PreparedSweep:
+    """An experiment ready to run: validated, with its design, context and metadata.
+
+    Attributes:
+        experiment: The validated experiment.
+        source: The experiment file (or a label).
+        points: The design points.
+        context: What every run shares.
+        meta: Content of ``experiment.json``.
+    """
+
+    experiment: Experiment
+    source: str
+    points: list[dict[str, Any]]
+    context: SweepContext
+    meta: dict[str, Any]
+
+    @property
+    def total(self) -> int:
+        """Runs in the experiment."""
+        return len(self.points) * self.experiment.replicates
+
+    def columns(self, point: int) -> dict[str, Any]:
+        """What the results store for a design point.
+
+        Factor labels (or values), and the point's label for a labelled list design.
+        """
+        e = self.experiment
+        factors = self.points[point]
+        design = e.design
+        if isinstance(design, ListDesign):
+            label = {"label": design.labels[point]} if design.labels else {}
+            return {**label, **factors}
+        return {name: e.factors[name].label(value) for name, value in factors.items()}
+
+    def tasks(self) -> Iterator[RunTask]:
+        """Every run, replicate by replicate (so a partial sweep covers the whole design)."""
+        e = self.experiment
+        columns = [self.columns(point) for point in range(len(self.points))]
+        for rep in range(e.replicates):
+            for point, factors in enumerate(self.points):
+                yield RunTask(
+                    run_id=run_id(point, rep),
+                    point=point,
+                    replicate=rep,
+                    seed=run_seed(
+                        e.seed, point, rep, common_random_numbers=e.common_random_numbers
+                    ),
+                    factors=factors,
+                    columns=columns[point],
+                )
+
+
+def _apply(base: Any, overrides: Mapping[str, Any], source: str, where: str) -> Any:
+    from terrisim.scenario import ScenarioError, apply_overrides
+
+    try:
+        return apply_overrides(base, dict(overrides))
+    except ScenarioError as err:
+        raise ExperimentError(f"{source}: {where}: {err}") from None
+
+
+def _check_values(experiment: Experiment, base: Any, source: str) -> None:
+    """Try every factor value on the base scenario, so a typo fails before the sweep starts."""
+    if isinstance(experiment.design, ListDesign):
+        for i, point in enumerate(experiment.design.points):
+            _apply(base, point, source, f"design.points[{i}]")
+        return
+    for name, factor in experiment.factors.items():
+        if factor.levels is not None:
+            values: list[Any] = list(factor.levels)
+        else:
+            low, high = factor.range  # type: ignore[misc]
+            values = [low, high] if factor.type == "float" else [int(low), int(high)]
+        for value in values:
+            _apply(base, {name: value}, source, f"factors.'{name}' = {value!r}")
+
+
+def _digest(obj: Any, path: Path | None) -> str:
+    dump = getattr(obj, "model_dump_json", None)
+    data = dump().encode() if callable(dump) else (path.read_bytes() if path else b"")
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _function_name(run_fn: str | Callable[..., Any]) -> str:
+    if isinstance(run_fn, str):
+        return run_fn
+    return f"{run_fn.__module__}:{run_fn.__qualname__}"
+
+
+def prepare_sweep(
+    experiment: str | Path | Experiment,
+    *,
+    run_fn: str | Callable[..., Any] | None = None,
+    source: str | None = None,
+) -> PreparedSweep:
+    """Load and check an experiment, load its base scenario, expand its design.
+
+    Args:
+        experiment: An experiment file, or an already validated :class:`Experiment` (its
+            scenario path is then relative to the working directory, or to ``source``).
+        run_fn: Run function overriding the experiment's (a picklable callable, or
+            ``"module:function"``). It is called as ``run_fn(task, context)``.
+        source: Where the experiment came from (for messages and relative paths).
+
+    Returns:
+        The prepared sweep.
+
+    Raises:
+        ExperimentError: The experiment, its scenario or a factor value is invalid.
+    """
+    if isinstance(experiment, Experiment):
+        exp, file = experiment, Path(source) if source else None
+    else:
+        file = Path(experiment)
+        exp = load_experiment(file)
+    label = str(file) if file else (source or "<experiment>")
+    fn = run_fn if run_fn is not None else exp.run_function_path
+    base: Any = None
+    spath = scenario_path(exp, file)
+    fixed: dict[str, Any] = dict(exp.fixed)
+    if spath is not None:
+        if not spath.is_file():
+            raise ExperimentError(
+                f"{label}: scenario = {exp.scenario!r}: no such file ({spath}); the path is "
+                "relative to the experiment file"
+            )
+        from terrisim import load_scenario
+
+        base = load_scenario(spath)
+        if fixed:
+            base = _apply(base, fixed, label, "[fixed]")
+            fixed = {}
+        _check_values(exp, base, label)
+    context = SweepContext(
+        base=base, steps=exp.steps, keep_series=exp.keep_series, run_fn=fn, fixed=fixed
+    )
+    points = design_points(exp)
+    assert len(points) == count_points(exp)
+    fn_name = _function_name(fn)
+    hashed = exp.model_copy(update={"run_function": fn_name})
+    meta = {
+        "format": 1,
+        "name": exp.name,
+        "description": exp.description,
+        "hash": experiment_hash(hashed, _digest(base, spath)),
+        "experiment_file": str(file.resolve()) if file else None,
+        "scenario_file": str(spath) if spath else None,
+        "factors": exp.factor_names,
+        "design": exp.design.method,
+        "n_points": len(points),
+        "replicates": exp.replicates,
+        "n_runs": len(points) * exp.replicates,
+        "run_function": fn_name,
+        "experiment": exp.model_dump(mode="json"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "terrisim_version": terrisim.__version__,
+    }
+    return PreparedSweep(exp, label, points, context, meta)
+
+
+class BatchSizer:
+    """Chooses how many runs go in the next batch.
+
+    Starts with single runs, then aims at ``target`` seconds of work per batch (from a moving
+    average of the run time), never more than ``max_size`` and never so many that fewer than two
+    batches per worker remain (so the workers finish together).
+
+    Args:
+        fixed: A fixed batch size (None: adaptive).
+        target: Seconds of work per batch.
+        max_size: Largest batch.
+    """
+
+    def __init__(self, fixed: int | None = None, target: float = 2.0, max_size: int = 200) -> None:
+        self.fixed = fixed
+        self.target = target
+        self.max_size = max_size
+        self.mean: float | None = None
+
+    def observe(self, durations: list[float]) -> None:
+        """Update the run-time estimate with a finished batch's run times."""
+        for d in durations:
+            self.mean = d if self.mean is None else 0.8 * self.mean + 0.2 * d
+
+    def next_size(self, remaining: int, workers: int) -> int:
+        """Size of the next batch."""
+        if self.fixed:
+            return self.fixed
+        if self.mean is None:
+            return 1
+        size = int(self.target / max(self.mean, 1e-4))
+        tail = remaining // (2 * max(workers, 1))
+        return max(1, min(size, self.max_size, tail))
+
+
+def _failed_record(task: RunTask, message: str) -> dict[str, Any]:
+    columns = task.factors if task.columns is None else task.columns
+    return {
+        "run_id": task.run_id,
+        "point": task.point,
+        "replicate": task.replicate,
+        "seed": task.seed,
+        "status": "failed",
+        "error": message,
+        "duration_s": None,
+        "worker": None,
+        **columns,
+    }
+
+
+@contextlib.contextmanager
+def _log_to(path: Path) -> Iterator[None]:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    old = (log.level, log.propagate)
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+        log.setLevel(old[0])
+        log.propagate = old[1]
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def run_sweep(
+    experiment: str | Path | Experiment | PreparedSweep,
+    out: str | Path | None = None,
+    *,
+    engine: str = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = True,
+    batch_size: int | None = None,
+    run_fn: str | Callable[..., Any] | None = None,
+    progress: bool = True,
+    progress_interval: float = 10.0,
+) -> SweepReport:
+    """Run (or resume) a sweep and store its results in ``out``.
+
+    Args:
+        experiment: An experiment file, a validated experiment, or a prepared sweep.
+        out: The sweep directory (default: ``sweeps/<experiment name>``).
+        engine: ``"local"`` (process pool), ``"dask"`` or ``"serial"`` (this process).
+        workers: Worker processes (local pool or local Dask cluster; default: the cores).
+        scheduler: Address of a running Dask scheduler (implies the Dask engine).
+        resume: Skip the runs already in ``out`` (True) or start over (False).
+        batch_size: Runs per batch (default: the experiment's, else adaptive).
+        run_fn: Run function overriding the experiment's (see :func:`prepare_sweep`).
+        progress: Show progress on stderr (a bar on a terminal, log lines otherwise).
+        progress_interval: Seconds between progress lines when not on a terminal.
+
+    Returns:
+        What the sweep did.
+
+    Raises:
+        ExperimentError: Invalid experiment, or ``out`` holds another experiment.
+        SweepError: The machinery failed (results stored so far stay valid).
+        SweepInterrupted: Ctrl-C or SIGTERM (rerun to resume).
+    """
+    t0 = time.monotonic()
+    prep = (
+        experiment
+        if isinstance(experiment, PreparedSweep)
+        else prepare_sweep(experiment, run_fn=run_fn)
+    )
+    exp = prep.experiment
+    directory = Path(out) if out is not None else Path("sweeps") / exp.name.replace(" ", "_")
+    with ResultStore(directory) as store:
+        done_ids = store.open(prep.meta, resume=resume)
+        store.write_design([prep.columns(i) for i in range(len(prep.points))], exp.factor_names)
+        with _log_to(directory / LOG), _sigterm_as_interrupt():
+            return _drive(
+                prep,
+                store,
+                done_ids,
+                engine_name=engine,
+                workers=workers,
+                scheduler=scheduler,
+                batch_size=batch_size or exp.batch_size,
+                show=progress,
+                interval=progress_interval,
+                t0=t0,
+            )
+
+
+def _drive(
+    prep: PreparedSweep,
+    store: ResultStore,
+    done_ids: set[str],
+    *,
+    engine_name: str,
+    workers: int | None,
+    scheduler: str | None,
+    batch_size: int | None,
+    show: bool,
+    interval: float,
+    t0: float,
+) -> SweepReport:
+    exp = prep.experiment
+    todo = deque(t for t in prep.tasks() if t.run_id not in done_ids)
+    skipped = prep.total - len(todo)
+    log.info(
+        "sweep '%s' (hash %s): %d runs (%d points x %d replicates), %d already done, %d to run",
+        exp.name,
+        prep.meta["hash"],
+        prep.total,
+        len(prep.points),
+        exp.replicates,
+        skipped,
+        len(todo),
+    )
+    bar = Progress(prep.total, skipped, enabled=show, interval=interval)
+    report = SweepReport(store.directory, exp.name, prep.total, skipped, 0, 0, 0.0, 0.0, "")
+    if not todo:
+        bar.close()
+        report.setup_s = time.monotonic() - t0
+        log.info("nothing to do: every run is already in %s", store.directory)
+        return report
+    try:
+        blob = pickle.dumps(prep.context)
+    except (pickle.PicklingError, AttributeError, TypeError) as err:
+        raise ExperimentError(
+            f"{prep.source}: the run function and the scenario must be picklable (a function "
+            f"defined at module level, not a lambda or a closure): {err}"
+        ) from None
+    key = hashlib.sha1(blob).hexdigest()
+    eng: Engine = make_engine(engine_name, key, blob, workers=workers, scheduler=scheduler)
+    report.engine = eng.describe()
+    log.info("engine: %s", report.engine)
+    report.setup_s = time.monotonic() - t0
+    start = time.monotonic()
+    sizer = BatchSizer(batch_size)
+    retry: deque[tuple[RunTask, int]] = deque()
+    in_flight = 0
+    number = 0
+    shown_failures = 0
+    last_log = start
+    cancel = True
+    try:
+        while todo or retry or in_flight:
+            while (todo or retry) and in_flight < eng.slots():
+                if retry:
+                    task, attempt = retry.popleft()
+                    batch = Batch([task], attempt=attempt, number=number)
+                else:
+                    n = min(sizer.next_size(len(todo), eng.workers), len(todo))
+                    batch = Batch([todo.popleft() for _ in range(n)], number=number)
+                number += 1
+                eng.submit(batch)
+                in_flight += 1
+            for batch, result, err in eng.completed(timeout=0.5):
+                in_flight -= 1
+                if err is None:
+                    records = [rec for rec, _ in result]
+                    frames = [s for _, s in result if s is not None]
+                    for rec in records:
+                        tb = rec.pop("_traceback", None)
+                        if rec["status"] != "ok":
+                            log.warning("run %s failed: %s\n%s", rec["run_id"], rec["error"], tb)
+                            if shown_failures < 5:
+                                bar.write(f"run {rec['run_id']} failed: {rec['error']}")
+                            elif shown_failures == 5:
+                                bar.write(f"(further failures: see {store.directory / LOG})")
+                            shown_failures += 1
+                    store.write_batch(records, pd.concat(frames) if frames else None)
+                    sizer.observe([r["duration_s"] for r in records])
+                    ok = sum(r["status"] == "ok" for r in records)
+                    report.ok += ok
+                    report.failed += len(records) - ok
+                    bar.update(ok, len(records) - ok)
+                    log.info(
+                        "batch %d: %d runs (%d failed) in %.2f s",
+                        batch.number,
+                        len(records),
+                        len(records) - ok,
+                        time.monotonic() - batch.submitted,
+                    )
+                elif isinstance(err, WorkerLost):
+                    log.warning(
+                        "batch %d lost (%s): retrying its runs one by one", batch.number, err
+                    )
+                    if len(batch.tasks) > 1 or batch.attempt < MAX_RETRIES:
+                        retry.extend((t, batch.attempt + 1) for t in batch.tasks)
+                    else:
+                        task = batch.tasks[0]
+                        msg = f"WorkerLost: the worker died {batch.attempt + 1} times running it ({err})"
+                        store.write_batch([_failed_record(task, msg)], None)
+                        log.warning("run %s failed: %s", task.run_id, msg)
+                        report.failed += 1
+                        bar.update(0, 1)
+                else:
+                    raise SweepError(
+                        f"the workers could not run batch {batch.number}: "
+                        f"{type(err).__name__}: {err}. Runs stored so far are kept; fix the "
+                        "cause and rerun the same command to resume"
+                    )
+            bar.tick()
+            if time.monotonic() - last_log > 30:
+                last_log = time.monotonic()
+                log.info("progress: %s", bar.line())
+        cancel = False
+    except KeyboardInterrupt:
+        report.elapsed_s = time.monotonic() - start
+        log.warning("interrupted: %s", bar.line())
+        raise SweepInterrupted(report) from None
+    finally:
+        bar.close()
+        eng.close(cancel=cancel)
+        report.elapsed_s = time.monotonic() - start
+    log.info(
+        "done: %d ok, %d failed in %.1f s (%.2f runs/s); %d/%d runs on disk",
+        report.ok,
+        report.failed,
+        report.elapsed_s,
+        report.runs_per_second,
+        report.done,
+        report.total,
+    )
+    return report

@@ -1,0 +1,481 @@
+"""Crash-safe, resumable result store of a sweep: a directory of Parquet parts.
+
+Layout of a sweep directory ``DIR``::
+
+    DIR/experiment.json    the experiment (fields, hash, scenario, number of runs)
+    DIR/design.parquet     one row per design point: point, factor values
+    DIR/runs/part-*.parquet      one row per finished run (ok or failed), one file per batch
+    DIR/series/part-*.parquet    per-step series of those runs (only with keep_series)
+    DIR/sweep.log          the sweep's log
+
+Crash safety: each batch is written to a hidden temporary file (``.tmp-*``, which readers
+ignore), flushed, ``fsync``-ed, then renamed to its final name (an atomic operation), and the
+directory is ``fsync``-ed. A sweep killed at any moment (``kill -9``, power cut) therefore leaves
+only complete parts; the run ids in ``runs/`` are the resume manifest. A batch's series part is
+written before its runs part, so a run is "done" only once both exist; a series part without its
+runs part (a crash between the two renames) is deleted when the sweep resumes.
+
+All parts of a dataset share one schema, so ``pandas.read_parquet(DIR / "runs")`` works at any
+time, even mid-sweep. When a batch brings a new column or a wider type (null < bool < int <
+float < string), the earlier parts are rewritten (atomically, one by one) to the new schema.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import numbers
+import os
+import re
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from terrisim.experiments.spec import ExperimentError
+
+RUNS = "runs"
+SERIES = "series"
+META = "experiment.json"
+DESIGN = "design.parquet"
+LOG = "sweep.log"
+LOCK = ".lock"
+ANALYSIS = "analysis"
+#: Columns every runs part starts with, before the factors and the indicators.
+BASE_COLUMNS = ("run_id", "point", "replicate", "seed", "status", "error", "duration_s", "worker")
+
+_PART = re.compile(r"^part-(\d{6,})\.parquet$")
+_TYPES = {0: pa.null(), 1: pa.bool_(), 2: pa.int64(), 3: pa.float64(), 4: pa.string()}
+
+
+# ------------------------------------------------------------------------------------------
+# atomic files
+def fsync_dir(directory: Path) -> None:
+    """Flush a directory entry to disk (makes a rename durable).
+
+    Args:
+        directory: The directory whose entries changed.
+    """
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write a file so that it is either absent, old, or complete: temp file, fsync, rename.
+
+    Args:
+        path: Final path.
+        data: Content.
+    """
+    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def atomic_write_table(path: Path, table: pa.Table) -> None:
+    """Write a Parquet file atomically (temporary name, fsync, rename, fsync of the directory).
+
+    Args:
+        path: Final path.
+        table: The table to write.
+    """
+    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        pq.write_table(table, f, compression="zstd")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+# ------------------------------------------------------------------------------------------
+# types
+def _rank_of_type(t: pa.DataType) -> int:
+    if pa.types.is_null(t):
+        return 0
+    if pa.types.is_boolean(t):
+        return 1
+    if pa.types.is_integer(t):
+        return 2
+    if pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return 3
+    return 4
+
+
+def _rank_of_value(v: Any) -> int:
+    if v is None:
+        return 0
+    if isinstance(v, bool):
+        return 1
+    if isinstance(v, numbers.Integral):
+        return 2 if -(2**63) <= int(v) < 2**63 else 3
+    if isinstance(v, numbers.Real):
+        return 3
+    return 4
+
+
+def _as_text(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool | numbers.Number):
+        return str(v)
+    return json.dumps(v, default=str)
+
+
+def column_array(values: Sequence[Any]) -> pa.Array:
+    """Arrow array of Python values, with the narrowest type of null/bool/int/float/string.
+
+    Args:
+        values: The column's values (None for missing).
+
+    Returns:
+        The array. Mixed numbers widen to float; anything else non-numeric becomes text (JSON).
+    """
+    rank = max((_rank_of_value(v) for v in values), default=0)
+    if rank == 0:
+        return pa.nulls(len(values))
+    if rank == 1:
+        return pa.array(values, pa.bool_())
+    if rank == 2:
+        return pa.array([None if v is None else int(v) for v in values], pa.int64())
+    if rank == 3:
+        return pa.array([None if v is None else float(v) for v in values], pa.float64())
+    return pa.array([None if v is None else _as_text(v) for v in values], pa.string())
+
+
+def records_table(records: Sequence[Mapping[str, Any]], columns: Iterable[str] = ()) -> pa.Table:
+    """A table from flat records (dicts), columns in first-seen order.
+
+    Args:
+        records: One mapping per row.
+        columns: Columns to put first (and to create even if no record has them).
+
+    Returns:
+        The table.
+    """
+    order: dict[str, None] = dict.fromkeys(columns)
+    for r in records:
+        order.update(dict.fromkeys(r))
+    return pa.table({c: column_array([r.get(c) for r in records]) for c in order})
+
+
+def frame_table(df: pd.DataFrame) -> pa.Table:
+    """A table from a DataFrame, keeping only null/bool/int/float/string column types.
+
+    Args:
+        df: The frame (its index is dropped; name it as a column first if it matters).
+
+    Returns:
+        The table; other column types are converted to text.
+    """
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    cols = {}
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        rank = _rank_of_type(col.type)
+        if rank == 4 and not pa.types.is_string(col.type):
+            cols[str(name)] = column_array(col.to_pylist())
+        else:
+            cols[str(name)] = col.cast(_TYPES[rank]) if col.type != _TYPES[rank] else col
+    return pa.table(cols)
+
+
+def unify_schemas(a: pa.Schema | None, b: pa.Schema) -> pa.Schema:
+    """The schema that holds both: every column of each, each with the wider type.
+
+    Args:
+        a: Current schema (None: none yet).
+        b: Schema of new data.
+
+    Returns:
+        Columns of ``a`` in order, then new columns of ``b``; types widened along
+        null < bool < int64 < float64 < string.
+    """
+    ranks: dict[str, int] = {}
+    for schema in (a, b):
+        if schema is None:
+            continue
+        for f in schema:
+            ranks[f.name] = max(ranks.get(f.name, 0), _rank_of_type(f.type))
+    return pa.schema([(name, _TYPES[r]) for name, r in ranks.items()])
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Cast a table to a schema, adding missing columns as nulls.
+
+    Args:
+        table: The data.
+        schema: The target schema (a superset of the table's columns, wider types).
+
+    Returns:
+        The table with exactly the schema's columns and types.
+    """
+    cols = []
+    for f in schema:
+        if f.name in table.column_names:
+            col = table.column(f.name)
+            if col.type != f.type:
+                col = (
+                    col.cast(f.type)
+                    if _rank_of_type(col.type) < 4 or f.type != pa.string()
+                    else column_array(col.to_pylist())
+                )
+            cols.append(col)
+        else:
+            cols.append(pa.nulls(table.num_rows, f.type))
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+# ------------------------------------------------------------------------------------------
+class PartDataset:
+    """A directory of Parquet parts sharing one schema, appended to one atomic part at a time.
+
+    Args:
+        directory: The dataset directory.
+        writer: Open for writing: create the directory and delete temporary files left by a
+            crash. Readers (which may run during a sweep) leave them alone.
+    """
+
+    def __init__(self, directory: Path, *, writer: bool = False) -> None:
+        self.directory = Path(directory)
+        if writer:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            for stale in self.directory.glob(".tmp-*"):
+                stale.unlink(missing_ok=True)
+        self.schema: pa.Schema | None = None
+        self._uniform = True
+        for part in self.parts():
+            part_schema = pq.read_schema(part)
+            if self.schema is not None and not part_schema.equals(self.schema):
+                self._uniform = False
+            self.schema = unify_schemas(self.schema, part_schema)
+
+    def parts(self) -> list[Path]:
+        """The complete parts, in order."""
+        if not self.directory.is_dir():
+            return []
+        return sorted(p for p in self.directory.iterdir() if _PART.match(p.name))
+
+    def max_sequence(self) -> int:
+        """Highest part number on disk (-1 if none)."""
+        seqs = [int(m.group(1)) for p in self.parts() if (m := _PART.match(p.name))]
+        return max(seqs, default=-1)
+
+    def path(self, sequence: int) -> Path:
+        """Path of part number ``sequence``."""
+        return self.directory / f"part-{sequence:06d}.parquet"
+
+    def write(self, sequence: int, table: pa.Table) -> Path:
+        """Write one part atomically, first widening earlier parts if the schema grows.
+
+        Args:
+            sequence: Part number (unique in the dataset).
+            table: The rows.
+
+        Returns:
+            The part's path.
+        """
+        schema = unify_schemas(self.schema, table.schema)
+        if self.schema is not None and (not schema.equals(self.schema) or not self._uniform):
+            for part in self.parts():
+                old = pq.read_table(part)
+                if not old.schema.equals(schema):
+                    atomic_write_table(part, conform(old, schema))
+            self._uniform = True
+        self.schema = schema
+        path = self.path(sequence)
+        atomic_write_table(path, conform(table, schema))
+        return path
+
+    def read(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """All parts as one DataFrame (each part read on its own, so it never drops columns).
+
+        Integer columns with missing values come back as pandas' nullable ``Int64``.
+
+        Args:
+            columns: Columns to read (None: all).
+
+        Returns:
+            The rows of every part, in part order.
+        """
+        tables = []
+        for part in self.parts():
+            t = pq.read_table(part)  # a schema upgrade replaces parts atomically: always whole
+            if columns is not None:
+                t = t.select([c for c in columns if c in t.column_names])
+            tables.append(t)
+        if not tables:
+            return pd.DataFrame(columns=columns or [])
+        schema = None
+        for t in tables:
+            schema = unify_schemas(schema, t.schema)
+        assert schema is not None
+        table = pa.concat_tables([conform(t, schema) for t in tables])
+        return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+
+
+# ------------------------------------------------------------------------------------------
+class ResultStore:
+    """The sweep directory: metadata, design, runs and series datasets, lock and log.
+
+    Args:
+        directory: The sweep directory.
+    """
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self._lock_fd: int | None = None
+        self.runs: PartDataset | None = None
+        self.series: PartDataset | None = None
+        self._next = 0
+
+    # -- opening -------------------------------------------------------------------------
+    def open(self, meta: Mapping[str, Any], *, resume: bool) -> set[str]:
+        """Prepare the directory for a sweep and return the run ids already done.
+
+        With ``resume`` the runs on disk are kept; without, the sweep's own files are deleted
+        (no question asked). Either way, a directory holding another experiment is refused.
+
+        Args:
+            meta: The experiment metadata (must contain ``hash`` and ``name``).
+            resume: Keep completed runs (True) or start over (False).
+
+        Returns:
+            Run ids already in ``runs/``.
+
+        Raises:
+            ExperimentError: The directory holds another experiment, is not a sweep directory,
+                or another sweep is writing to it.
+        """
+        d = self.directory
+        if d.exists() and not d.is_dir():
+            raise ExperimentError(f"{d}: exists and is not a directory; choose another --out")
+        d.mkdir(parents=True, exist_ok=True)
+        existing = read_meta(d)
+        if existing is None:
+            ours = {RUNS, SERIES, DESIGN, LOG, LOCK, ANALYSIS}
+            foreign = [p.name for p in d.iterdir() if p.name not in ours]
+            if foreign or (d / RUNS).exists():
+                raise ExperimentError(
+                    f"{d}: not empty and holds no {META}, so it is not a sweep directory "
+                    f"(found {', '.join(sorted(foreign)[:5]) or RUNS}); choose another --out"
+                )
+        elif existing.get("hash") != meta["hash"]:
+            raise ExperimentError(
+                f"{d}: holds the results of another experiment ('{existing.get('name')}', hash "
+                f"{existing.get('hash')}); this one ('{meta['name']}') has hash {meta['hash']}. "
+                "Choose another --out, or delete that directory yourself"
+            )
+        self._lock()
+        if not resume:
+            for name in (RUNS, SERIES, ANALYSIS):
+                shutil.rmtree(d / name, ignore_errors=True)
+            for name in (DESIGN, LOG, META):
+                (d / name).unlink(missing_ok=True)
+        if read_meta(d) is None:
+            atomic_write_bytes(d / META, json.dumps(meta, indent=2, default=str).encode())
+        self.runs = PartDataset(d / RUNS, writer=True)
+        self.series = PartDataset(d / SERIES, writer=True)
+        done_parts = {p.name for p in self.runs.parts()}
+        for orphan in self.series.parts():
+            if orphan.name not in done_parts:
+                orphan.unlink()
+        self._next = max(self.runs.max_sequence(), self.series.max_sequence()) + 1
+        return self.completed_ids()
+
+    def _lock(self) -> None:
+        fd = os.open(self.directory / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise ExperimentError(
+                f"{self.directory}: another sweep is writing to this directory; wait for it or "
+                "choose another --out"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._lock_fd = fd
+
+    def close(self) -> None:
+        """Release the directory lock."""
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+                os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- contents ------------------------------------------------------------------------
+    def completed_ids(self) -> set[str]:
+        """Run ids recorded in ``runs/`` (ok or failed)."""
+        assert self.runs is not None
+        ids: set[str] = set()
+        for part in self.runs.parts():
+            ids.update(pq.read_table(part, columns=["run_id"]).column(0).to_pylist())
+        return ids
+
+    def write_design(self, points: Sequence[Mapping[str, Any]], factors: Sequence[str]) -> None:
+        """Store the design points (once; a resumed sweep keeps the first copy).
+
+        Args:
+            points: One mapping of factor values per design point.
+            factors: Factor names, in order.
+        """
+        path = self.directory / DESIGN
+        if path.exists():
+            return
+        rows = [{"point": i, **p} for i, p in enumerate(points)]
+        atomic_write_table(path, records_table(rows, ["point", *factors]))
+
+    def write_batch(self, records: Sequence[Mapping[str, Any]], series: pd.DataFrame | None) -> int:
+        """Store a completed batch: its series part (if any), then its runs part.
+
+        Args:
+            records: One flat record per run (see :data:`BASE_COLUMNS`).
+            series: The batch's per-step series with a ``run_id`` column, or None.
+
+        Returns:
+            The part number used.
+        """
+        assert self.runs is not None and self.series is not None
+        seq = self._next
+        self._next += 1
+        if series is not None and len(series):
+            self.series.write(seq, frame_table(series))
+        self.runs.write(seq, records_table(records, BASE_COLUMNS))
+        return seq
+
+
+def read_meta(directory: str | Path) -> dict[str, Any] | None:
+    """The experiment metadata of a sweep directory, or None if there is none.
+
+    Args:
+        directory: The sweep directory.
+
+    Returns:
+        The content of ``experiment.json``.
+    """
+    path = Path(directory) / META
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise ExperimentError(f"{path}: unreadable ({err})") from None
