@@ -130,8 +130,8 @@ class Knob:
 
     @property
     def default(self) -> float:
-        """The value that changes nothing for a factor knob (1)."""
-        return 1.0
+        """Position for the built-in defaults: 1 for a factor knob, else the default value."""
+        return self.current(Scenario())
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form for the catalogue."""

@@ -1,0 +1,356 @@
+"""The trainers' page JSON API, exercised over real HTTP on a loopback port (no browser)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from terrisim.ui import make_server, start_in_thread
+from terrisim.ui.server import HTTPError, Request, Router
+from terrisim.ui.sessions import SessionStore
+
+SMALL = """
+name = "small"
+description = "Six territories for the tests."
+steps = 8
+seed = 7
+
+[territories.generator]
+counts = { metropolis = 1, town = 1, periurban = 1, rural = 2, mountain = 1 }
+"""
+
+TENSE = """
+name = "tense"
+steps = 5
+seed = 3
+
+[territories.generator]
+counts = { metropolis = 1, rural = 3, mountain = 0, town = 0, periurban = 0 }
+
+[trust]
+initial = 0.3
+"""
+
+
+@pytest.fixture(scope="module")
+def configs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("configs")
+    (folder / "small.toml").write_text(SMALL, encoding="utf-8")
+    (folder / "tense.toml").write_text(TENSE, encoding="utf-8")
+    (folder / "notes.txt").write_text("not a scenario", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(configs: Path):
+    srv = make_server("127.0.0.1", 0, configs_dir=configs)
+    start_in_thread(srv)
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def call(server, method: str, path: str, body: object | None = None) -> tuple[int, dict]:
+    """One request; returns (status, decoded JSON)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(server.url.rstrip("/") + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def new_run(server, **spec) -> dict:
+    body = {"scenario": "small", "governance": ["none"], **spec}
+    status, frame = call(server, "POST", "/api/sim", body)
+    assert status == 200, frame
+    return frame
+
+
+# --------------------------------------------------------------------------- page and catalogue
+def test_the_page_and_its_files_are_served(server):
+    with urllib.request.urlopen(server.url, timeout=10) as response:
+        html = response.read().decode()
+        assert response.headers["Content-Type"].startswith("text/html")
+    assert '<script type="module" src="/static/app.js">' in html
+    for name in ("app.js", "charts.js", "style.css"):
+        with urllib.request.urlopen(server.url + "static/" + name, timeout=10) as response:
+            assert response.status == 200
+            assert response.read()
+
+
+def test_static_files_cannot_escape_the_static_folder(server):
+    host, port = server.server_address[:2]
+    for path in ("/static/../server.py", "/static/%2e%2e/server.py", "/static/nothing.js",
+                 "/etc/passwd"):
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        conn.request("GET", path)
+        response = conn.getresponse()
+        assert response.status == 404, path
+        response.read()
+        conn.close()
+
+
+def test_health_answers_with_the_version(server):
+    status, body = call(server, "GET", "/api/health")
+    assert status == 200
+    assert body["ok"] is True
+    assert body["version"]
+
+
+def test_catalogue_lists_the_scenario_files_rules_shocks_and_knobs(server):
+    status, cat = call(server, "GET", "/api/catalogue")
+    assert status == 200
+    assert [s["id"] for s in cat["scenarios"]] == ["small", "tense"]
+    assert cat["scenarios"][0]["description"] == "Six territories for the tests."
+    assert "path" not in cat["scenarios"][0]  # no server path disclosed
+    assert cat["governance"][0] == "none"
+    assert set(cat["shocks"]) == {"drought", "grant_cut", "energy_crisis", "health_crisis"}
+    knobs = {k["id"]: k for k in cat["knobs"]}
+    assert {"initial_trust", "reciprocity_tolerance", "engineering", "grants"} <= set(knobs)
+    for knob in knobs.values():
+        assert knob["min"] <= knob["default"] <= knob["max"]
+
+
+def test_scenario_settings_give_the_knob_positions_of_the_file(server):
+    status, settings = call(server, "GET", "/api/scenarios/tense")
+    assert status == 200
+    assert settings["seed"] == 3
+    assert settings["steps"] == 5
+    assert settings["governance"] == "none"
+    assert settings["knobs"]["initial_trust"] == pytest.approx(0.3)
+    assert settings["knobs"]["engineering"] == 1.0  # factor knobs start at x1
+
+
+def test_an_unknown_scenario_is_not_found(server):
+    status, body = call(server, "GET", "/api/scenarios/..%2Fetc")
+    assert status == 404
+    assert body["error"]["code"] == "unknown_scenario"
+    status, body = call(server, "POST", "/api/sim", {"scenario": "nope"})
+    assert status == 404
+
+
+# --------------------------------------------------------------------------- runs
+def test_a_run_starts_at_step_zero_with_every_view(server):
+    frame = new_run(server)
+    assert frame["step"] == 0
+    assert frame["steps"] == 8
+    assert frame["finished"] is False
+    (panel,) = frame["panels"]
+    assert panel["governance"] == "none"
+    territories = panel["map"]["territories"]
+    assert len(territories["x"]) == 6
+    assert all(len(v) == 6 for v in territories.values())
+    assert territories["satisfaction"] == [None] * 6  # nothing consumed yet
+    links = panel["map"]["links"]
+    assert len({len(v) for v in links.values()}) == 1
+    assert panel["events"][0]["kind"] == "start"
+    assert set(panel["events"][0]["text"]) == {"fr", "en"}
+    assert panel["x"] == []
+
+
+def test_stepping_fills_the_charts_the_map_and_the_baskets(server):
+    frame = new_run(server)
+    status, frame = call(server, "POST", f"/api/sim/{frame['id']}/step", {"n": 3})
+    assert status == 200
+    assert frame["step"] == 3
+    (panel,) = frame["panels"]
+    assert panel["x"] == [1, 2, 3]
+    ids = {c["id"] for c in panel["charts"]}
+    assert {"satisfaction", "trust", "equity", "resilience"} <= ids
+    for chart in panel["charts"]:
+        for line in chart["lines"]:
+            assert len(line["values"]) == 3, (chart["id"], line["label"])
+    satisfaction = next(c for c in panel["charts"] if c["id"] == "satisfaction")
+    labels = [line["label"] for line in satisfaction["lines"]]
+    assert "kind.metropolis" in labels and "kind.rural" in labels
+    assert all(0 <= s <= 1 for s in panel["map"]["territories"]["satisfaction"])
+    baskets = panel["baskets"]
+    assert baskets["kinds"][0] == "metropolis"
+    assert baskets["flows"], "no exchange at all in three steps"
+    for giver, receiver, good, value in baskets["flows"]:
+        assert 0 <= giver < len(baskets["kinds"]) and 0 <= receiver < len(baskets["kinds"])
+        assert 0 <= good < len(baskets["goods"]) and value > 0
+
+
+def test_a_triggered_shock_is_marked_and_told_in_the_log(server):
+    frame = new_run(server)
+    sid = frame["id"]
+    _, frame = call(server, "POST", f"/api/sim/{sid}/step", {"n": 2})
+    status, frame = call(server, "POST", f"/api/sim/{sid}/shock", {"kind": "drought"})
+    assert status == 200
+    (panel,) = frame["panels"]
+    assert {"step": 3, "kind": "drought"} in panel["shocks"]
+    last = panel["events"][-1]
+    assert last["kind"] == "shock"
+    assert "sécheresse" in last["text"]["fr"]
+    assert "drought" in last["text"]["en"]
+
+
+def test_the_shock_lowers_satisfaction_compared_with_no_shock(server):
+    calm, hit = new_run(server), new_run(server)
+    call(server, "POST", f"/api/sim/{hit['id']}/shock", {"kind": "drought"})
+    _, calm = call(server, "POST", f"/api/sim/{calm['id']}/step", {"n": 3})
+    _, hit = call(server, "POST", f"/api/sim/{hit['id']}/step", {"n": 3})
+
+    def mean_satisfaction(frame):
+        chart = next(c for c in frame["panels"][0]["charts"] if c["id"] == "resilience")
+        return chart["lines"][0]["values"]
+
+    assert mean_satisfaction(hit)[-1] < mean_satisfaction(calm)[-1]
+
+
+def test_same_scenario_seed_and_knobs_give_the_same_run(server):
+    a, b = new_run(server, seed=11), new_run(server, seed=11)
+    _, a = call(server, "POST", f"/api/sim/{a['id']}/step", {"n": 4})
+    _, b = call(server, "POST", f"/api/sim/{b['id']}/step", {"n": 4})
+    assert a["panels"][0]["charts"] == b["panels"][0]["charts"]
+    assert a["panels"][0]["map"] == b["panels"][0]["map"]
+
+
+def test_knobs_are_applied_as_scenario_overrides(server):
+    low = new_run(server, knobs={"initial_trust": 0.1})
+    high = new_run(server, knobs={"initial_trust": 0.9, "engineering": 2.0, "grants": 0.5})
+    mean_trust = [sum(f["panels"][0]["map"]["links"]["trust"]) for f in (low, high)]
+    assert mean_trust[0] < mean_trust[1]
+
+
+def test_compare_mode_runs_two_models_on_the_same_territories_and_shocks(server):
+    _, cat = call(server, "GET", "/api/catalogue")
+    rules = (cat["governance"] + cat["governance"])[:2] if len(cat["governance"]) < 2 \
+        else cat["governance"][:2]
+    frame = new_run(server, governance=rules, seed=5)
+    sid = frame["id"]
+    call(server, "POST", f"/api/sim/{sid}/step", {"n": 1})
+    _, frame = call(server, "POST", f"/api/sim/{sid}/shock", {"kind": "energy_crisis"})
+    _, frame = call(server, "POST", f"/api/sim/{sid}/step", {"n": 2})
+    left, right = frame["panels"]
+    assert [left["governance"], right["governance"]] == rules
+    for key in ("name", "kind", "x", "y", "population"):
+        assert left["map"]["territories"][key] == right["map"]["territories"][key]
+    assert left["shocks"] == right["shocks"] == [{"step": 2, "kind": "energy_crisis"}]
+    assert left["x"] == right["x"] == [1, 2, 3]
+
+
+def test_steps_stop_at_the_end_of_the_scenario(server):
+    frame = new_run(server, scenario="tense")
+    _, frame = call(server, "POST", f"/api/sim/{frame['id']}/step", {"n": 50})
+    assert frame["step"] == 5
+    assert frame["finished"] is True
+    _, frame = call(server, "POST", f"/api/sim/{frame['id']}/step", {"n": 1})
+    assert frame["step"] == 5
+
+
+def test_the_current_frame_can_be_read_again(server):
+    frame = new_run(server)
+    _, stepped = call(server, "POST", f"/api/sim/{frame['id']}/step", {})
+    status, again = call(server, "GET", f"/api/sim/{frame['id']}")
+    assert status == 200
+    assert again["version"] == stepped["version"]
+    assert again["panels"] == stepped["panels"]
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"knobs": {"nope": 1}}, "unknown knob 'nope'"),
+        ({"knobs": {"initial_trust": 3}}, "out of range"),
+        ({"knobs": {"initial_trust": "high"}}, "expected a number"),
+        ({"knobs": [1, 2]}, "knobs"),
+        ({"seed": -1}, "seed"),
+        ({"seed": "abc"}, "seed"),
+        ({"governance": ["anarchy"]}, "unknown rule 'anarchy'"),
+        ({"governance": ["none", "none", "none"]}, "give one rule, or two"),
+    ],
+)
+def test_bad_run_requests_get_a_clear_400(server, body, words):
+    status, answer = call(server, "POST", "/api/sim", {"scenario": "small", **body})
+    assert status == 400
+    assert words in answer["error"]["message"]
+
+
+def test_bad_commands_get_a_clear_error(server):
+    frame = new_run(server)
+    sid = frame["id"]
+    status, answer = call(server, "POST", f"/api/sim/{sid}/shock", {"kind": "meteor"})
+    assert status == 400 and "unknown shock 'meteor'" in answer["error"]["message"]
+    status, answer = call(server, "POST", f"/api/sim/{sid}/step", {"n": 0})
+    assert status == 400 and "out of range" in answer["error"]["message"]
+    status, answer = call(server, "POST", "/api/sim/nosuchid/step", {})
+    assert status == 404 and answer["error"]["code"] == "unknown_session"
+    status, answer = call(server, "GET", "/api/sim/{sid}/step")
+    assert status == 405
+    status, answer = call(server, "GET", "/api/nothing")
+    assert status == 404
+
+
+def test_invalid_json_is_refused(server):
+    host, port = server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    conn.request("POST", "/api/sim", body=b"{not json", headers={"Content-Type": "application/json"})
+    response = conn.getresponse()
+    assert response.status == 400
+    assert json.loads(response.read())["error"]["code"] == "bad_json"
+    conn.close()
+
+
+def test_a_command_from_a_stale_page_is_refused(server):
+    frame = new_run(server)
+    sid, version = frame["id"], frame["version"]
+    status, frame = call(server, "POST", f"/api/sim/{sid}/step", {"version": version})
+    assert status == 200 and frame["version"] == version + 1
+    status, answer = call(server, "POST", f"/api/sim/{sid}/step", {"version": version})
+    assert status == 409
+    assert answer["error"]["code"] == "stale"
+    _, again = call(server, "GET", f"/api/sim/{sid}")
+    assert again["step"] == 1  # the stale command changed nothing
+
+
+# --------------------------------------------------------------------------- building blocks
+def test_router_matches_path_parameters_and_reports_errors():
+    router = Router()
+
+    @router.route("GET", "/api/hello/{name}")
+    def hello(request: Request) -> dict:
+        if request.params["name"] == "x":
+            raise HTTPError(418, "teapot", "no")
+        return {"hello": request.params["name"]}
+
+    assert router.dispatch(Request("GET", "/api/hello/élus")) == (200, {"hello": "élus"})
+    assert router.dispatch(Request("GET", "/api/hello/x"))[0] == 418
+    assert router.dispatch(Request("POST", "/api/hello/x"))[0] == 405
+    assert router.dispatch(Request("GET", "/api/hello/a/b"))[0] == 404
+
+
+def test_extra_routers_mount_next_to_the_simulation_api(configs):
+    game = Router()
+    game.add("GET", "/api/game/ping", lambda request: {"pong": True})
+    srv = make_server("127.0.0.1", 0, configs_dir=configs, routers=[game])
+    start_in_thread(srv)
+    try:
+        assert call(srv, "GET", "/api/game/ping") == (200, {"pong": True})
+        assert call(srv, "GET", "/api/health")[0] == 200
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_the_session_store_forgets_the_least_recently_used():
+    store = SessionStore(max_sessions=2)
+    a, b = store.create("sim", "a"), store.create("sim", "b")
+    store.get(a.id)  # a is now more recent than b
+    store.create("sim", "c")
+    assert store.get(a.id).payload == "a"
+    with pytest.raises(HTTPError) as info:
+        store.get(b.id)
+    assert info.value.status == 404
+    with pytest.raises(HTTPError):
+        store.get(a.id, kind="game")
