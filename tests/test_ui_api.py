@@ -207,6 +207,20 @@ def test_the_shock_lowers_satisfaction_compared_with_no_shock(server):
     assert mean_satisfaction(hit)[-1] < mean_satisfaction(calm)[-1]
 
 
+def test_resilience_is_summarised_for_each_shock(server):
+    frame = new_run(server)
+    sid = frame["id"]
+    call(server, "POST", f"/api/sim/{sid}/step", {"n": 2})
+    _, frame = call(server, "POST", f"/api/sim/{sid}/shock", {"kind": "drought"})
+    assert frame["panels"][0]["resilience"] == [{"step": 3, "kind": "drought",
+                                                 "status": "pending"}]
+    _, frame = call(server, "POST", f"/api/sim/{sid}/step", {"n": 4})
+    (entry,) = frame["panels"][0]["resilience"]
+    assert entry["status"] in {"recovered", "not_recovered"}
+    assert 0 < entry["resistance"] < 1
+    assert 3 <= entry["trough_step"] <= 6
+
+
 def test_same_scenario_seed_and_knobs_give_the_same_run(server):
     a, b = new_run(server, seed=11), new_run(server, seed=11)
     _, a = call(server, "POST", f"/api/sim/{a['id']}/step", {"n": 4})

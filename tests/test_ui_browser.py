@@ -92,6 +92,7 @@ def screenshot(pg, tmp_path: Path, name: str) -> Path:
     size = pg.viewport_size
     height = pg.evaluate("document.documentElement.scrollHeight")
     pg.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
+    pg.evaluate("window.scrollTo(0, 0)")
     path = tmp_path / f"{name}.png"
     pg.screenshot(path=str(path))
     keep = os.environ.get("TERRISIM_SCREENSHOTS")
@@ -172,6 +173,7 @@ def test_stepping_and_a_shock_change_the_charts_the_map_and_the_log(page, tmp_pa
     assert after != before
     assert page.locator(".panel [data-chart=trust] .shock").count() >= 1
     assert "mois 6 sur" in page.inner_text("#status")
+    assert "Sécheresse (mois 4) : au plus bas" in page.inner_text(".panel [data-role=resilience]")
     screenshot(page, tmp_path, "ui-french-shock")
     assert_clean(page)
 

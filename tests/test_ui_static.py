@@ -109,6 +109,11 @@ def test_every_catalogue_item_has_a_name_and_a_help_line():
     assert i18n.missing(keys) == []
 
 
+def test_every_resilience_sentence_is_in_the_dictionary():
+    statuses = ("recovered", "unshaken", "not_recovered", "pending", "unmeasurable")
+    assert i18n.missing({f"resilience.{s}" for s in statuses}) == []
+
+
 def test_every_chart_title_and_line_label_is_in_the_dictionary():
     entry = viewmodel.list_scenarios(None)[0]
     model = viewmodel.build_model(entry, rule="none", seed=1)

@@ -174,6 +174,27 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.finished": _("scénario terminé", "scenario finished"),
     "status.timing": _("dernier pas affiché en {total} ms (calcul {server} ms, dessin {draw} ms)",
                        "last step shown in {total} ms (model {server} ms, drawing {draw} ms)"),
+    "resilience.recovered": _("{shock} (mois {step}) : au plus bas {resistance} % du niveau "
+                              "d'avant ; rétablie en {months} mois.", "{shock} (month {step}): "
+                              "down to {resistance}% of the level before; recovered in {months} "
+                              "months."),
+    "resilience.unshaken": _("{shock} (mois {step}) : au plus bas {resistance} % du niveau "
+                             "d'avant ; la satisfaction est restée dans la marge de 5 %.",
+                             "{shock} (month {step}): down to {resistance}% of the level "
+                             "before; satisfaction stayed within the 5% band."),
+    "resilience.not_recovered": _("{shock} (mois {step}) : au plus bas {resistance} % du niveau "
+                                  "d'avant ; pas (encore) rétablie.", "{shock} (month {step}): "
+                                  "down to {resistance}% of the level before; not recovered "
+                                  "(yet)."),
+    "resilience.pending": _("{shock} : frappe au mois {step}.", "{shock}: hits in month {step}."),
+    "resilience.unmeasurable": _("{shock} (mois {step}) : pas de niveau d'avant pour comparer.",
+                                 "{shock} (month {step}): no level before to compare with."),
+    # --- scenarios shipped in configs/ (else the file's name and description are shown) -------
+    "scenario.demo.title": _("Démo : métropole et environs", "Demo: metropolis and surroundings"),
+    "scenario.demo.description": _("15 territoires (métropole, villes moyennes, périurbain, "
+                                   "rural, montagne) ; une sécheresse au mois 24.",
+                                   "15 territories (metropolis, towns, periurban, rural, "
+                                   "mountain); a drought in month 24."),
     # --- charts and their series --------------------------------------------------------------
     "chart.satisfaction": _("Besoins satisfaits, par type de territoire",
                             "Needs met, by kind of territory"),

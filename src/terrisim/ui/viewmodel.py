@@ -12,6 +12,7 @@ A panel (one model) is::
      "charts": [{"id", "title": i18n key, "y": [lo, hi] | None,
                  "lines": [{"label": i18n key, "values": [...], "dash": bool}]}],
      "shocks": [{"step", "kind"}],
+     "resilience": [{"step", "kind", "status", "resistance", "trough_step", "recovery_time"}],
      "map": {"territories": {"name", "kind", "x", "y", "population", "satisfaction": [...]},
              "links": {"a", "b", "trust", "volume": [...]}},
      "baskets": {"kinds", "goods", "flows": [[giver kind, receiver kind, good, value]]},
@@ -415,6 +416,57 @@ def charts_view(model: Any) -> tuple[list[int], list[dict[str, Any]]]:
     return x, charts
 
 
+RESILIENCE_WINDOW = 3
+"""Steps before a shock averaged into the pre-shock level (a quarter: the page starts cold)."""
+
+
+def resilience_view(model: Any) -> list[dict[str, Any]]:
+    """How mean need satisfaction took each shock: resistance and recovery time, so far.
+
+    For each shock, with ``y`` the population-weighted mean satisfaction per step and ``b`` its
+    mean over the :data:`RESILIENCE_WINDOW` steps before the shock:
+    ``resistance = min y / b`` over the steps since the shock (up to the next shock), and the
+    recovery time is the number of steps until ``y >= 0.95 b`` for good
+    (:func:`terrisim.metrics.resilience.resilience_report`).
+
+    ``status`` is ``"recovered"``, ``"not_recovered"`` (not yet, or not by the next shock),
+    ``"pending"`` (the shock has not hit yet) or ``"unmeasurable"`` (no step before it).
+    """
+    from terrisim.metrics.resilience import resilience_report
+
+    rows = model.recorder.rows
+    if not rows:
+        return [{"step": h["step"], "kind": h["kind"], "status": "pending"}
+                for h in shocks_view(model)]
+    first = int(rows[0]["step"])
+    series = np.array([row["satisfaction"] for row in rows], dtype=float)
+    shocks = sorted(shocks_view(model), key=lambda h: h["step"])
+    out = []
+    for i, shock in enumerate(shocks):
+        entry: dict[str, Any] = {"step": shock["step"], "kind": shock["kind"]}
+        k = shock["step"] - first
+        if k >= series.size:
+            entry["status"] = "pending"
+        elif k < 1:
+            entry["status"] = "unmeasurable"
+        else:
+            later = [h["step"] - first for h in shocks[i + 1:] if h["step"] - first > k]
+            end = min(later[0], series.size) if later else None
+            try:
+                report = resilience_report(series, k, window=RESILIENCE_WINDOW, end=end)
+            except ValueError:
+                entry["status"] = "unmeasurable"
+            else:
+                entry.update(
+                    status="recovered" if report.recovered else "not_recovered",
+                    resistance=round(report.resistance, 3),
+                    trough_step=report.trough_step + first,
+                    recovery_time=report.recovery_time,
+                )
+        out.append(entry)
+    return out
+
+
 def panel(model: Any, rule: str) -> dict[str, Any]:
     """Everything the page draws for one model (see the module docstring)."""
     x, charts = charts_view(model)
@@ -423,6 +475,7 @@ def panel(model: Any, rule: str) -> dict[str, Any]:
         "x": x,
         "charts": charts,
         "shocks": shocks_view(model),
+        "resilience": resilience_view(model),
         "map": map_view(model),
         "baskets": baskets_view(model),
         "events": events_view(model),

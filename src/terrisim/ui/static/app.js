@@ -40,6 +40,11 @@ function label(prefix, id) {
   return key in state.dict ? t(key) : String(id).replaceAll("_", " ");
 }
 
+/** Translate a key if the dictionary has it, else show the fallback text (from a file). */
+function translated(key, fallback) {
+  return key in state.dict ? t(key) : fallback;
+}
+
 /** Fill every element carrying data-i18n (text) or data-i18n-title (tooltip). */
 function applyI18n(root = document) {
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
@@ -118,9 +123,12 @@ function renderControls() {
   const cat = state.catalogue;
   if (!cat) return;
   const sc = $("#scenario");
-  options(sc, cat.scenarios.map((s) => ({ value: s.id, text: s.title || s.id })),
-    sc.value || cat.default_scenario);
-  $("#scenario-description").textContent = state.scenario?.description || "";
+  const titles = cat.scenarios.map((s) => ({
+    value: s.id, text: translated(`scenario.${s.id}.title`, s.title || s.id),
+  }));
+  options(sc, titles, sc.value || cat.default_scenario);
+  $("#scenario-description").textContent = state.scenario
+    ? translated(`scenario.${state.scenario.id}.description`, state.scenario.description) : "";
 
   const rules = cat.governance.map((g) => ({ value: g, text: label("governance", g) }));
   for (const [id, help] of [["#governance", "#governance-help"],
@@ -295,6 +303,10 @@ function renderPanel(el, p, data) {
     }));
     lineChart($("svg", fig), { x: p.x, lines, y: c.y, shocks }, state.lang);
     $(".legend", fig).innerHTML = legendHtml(lines);
+    if (c.id === "resilience") {
+      fig.querySelector(".summary")?.remove();
+      if (p.resilience.length) fig.insertAdjacentHTML("beforeend", resilienceHtml(p.resilience));
+    }
   });
 
   basketFlows($("[data-role=baskets]", el), p.baskets, kind, good, {
@@ -309,6 +321,20 @@ function renderPanel(el, p, data) {
     `<li class="event ev-${esc(e.kind)}"><span class="when">${esc(t("log.step", { step: e.step }))}` +
     `</span> ${esc(e.text[state.lang] ?? e.text.fr ?? "")}</li>`).join("")
     : `<li class="event empty">${esc(t("log.empty"))}</li>`;
+}
+
+/** One plain sentence per shock: how low satisfaction fell and whether it recovered. */
+function resilienceHtml(items) {
+  const lines = items.map((r) => {
+    const vars = {
+      shock: label("shock", r.kind), step: r.step, months: r.recovery_time,
+      resistance: r.resistance === undefined ? "" : Math.round(r.resistance * 100),
+    };
+    const key = r.status === "recovered" && r.recovery_time === 0 ? "resilience.unshaken"
+      : `resilience.${r.status}`;
+    return `<li>${esc(t(key, vars))}</li>`;
+  });
+  return `<ul class="summary" data-role="resilience">${lines.join("")}</ul>`;
 }
 
 function renderStatus() {
