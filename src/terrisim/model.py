@@ -17,6 +17,7 @@ import numpy as np
 from terrisim import narrative
 from terrisim.agents import Territory
 from terrisim.exchange import ExchangeOutcome, negotiate
+from terrisim.governance import Governance
 from terrisim.recorder import Recorder
 from terrisim.rules.base import build_rule
 from terrisim.scenario.csv_io import load_csv_layout
@@ -86,9 +87,7 @@ class TerriModel(mesa.Model):
         self.valuation = build_rule("valuation", rules.valuation.model_dump(), "rules.valuation")
         self.partners = build_rule("partners", rules.partners.model_dump(), "rules.partners")
         self.trust_rule = build_rule("trust", rules.trust.model_dump(), "rules.trust")
-        import terrisim.governance  # noqa: F401  (registers the built-in institutions)
-
-        self.institutions = [
+        self.institutions: list[Governance] = [
             build_rule("governance", g.model_dump(), f"governance.{i}")
             for i, g in enumerate(scenario.governance)
         ]
