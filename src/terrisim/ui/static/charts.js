@@ -170,8 +170,13 @@ export function territoryMap(svg, map, label, words, lang = "fr") {
   const ox = (W - (xMax - xMin) * scale) / 2, oy = (H - (yMax - yMin) * scale) / 2;
   const px = (i) => r1(ox + (T.x[i] - xMin) * scale);
   const py = (i) => r1(H - oy - (T.y[i] - yMin) * scale); // north up
+  // Circle area grows with population; circles cover at most about a quarter of the map and
+  // the largest has a radius of at most 22 (small scenarios), with a floor that shrinks with n.
   const popMax = Math.max(...T.population, 1);
-  const radius = (i) => r1(3 + 19 * Math.sqrt(T.population[i] / popMax));
+  const popSum = T.population.reduce((a, b) => a + b, 0) || 1;
+  const rMin = n < 50 ? 4 : n < 300 ? 2 : 1.2;
+  const k = Math.min(Math.sqrt((0.25 * W * H) / (Math.PI * popSum)), 18 / Math.sqrt(popMax));
+  const radius = (i) => r1(rMin + k * Math.sqrt(T.population[i]));
   const volMax = Math.max(...Lk.volume, 1e-9);
   const parts = [];
   // Links, the biggest drawn last (on top).
