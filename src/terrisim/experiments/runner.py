@@ -164,13 +164,36 @@ class PreparedSweep:
                 )
 
 
+def _hint(base: Any, dotted: str) -> str:
+    """Suggest the right key when a dotted path's last key is unknown to the base scenario."""
+    import difflib
+
+    node: Any = base.model_dump(mode="json") if hasattr(base, "model_dump") else None
+    *parents, last = dotted.split(".")
+    for part in parents:
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return ""
+    if not isinstance(node, dict) or last in node:
+        return ""
+    close = difflib.get_close_matches(last, list(node), n=1)
+    where = ".".join(parents) or "the top level"
+    return (f"; did you mean {close[0]!r}?" if close else "") + (
+        f" (keys of {where}: {', '.join(sorted(node))})"
+    )
+
+
 def _apply(base: Any, overrides: Mapping[str, Any], source: str, where: str) -> Any:
     from terrisim.scenario import ScenarioError, apply_overrides
 
     try:
         return apply_overrides(base, dict(overrides))
     except ScenarioError as err:
-        raise ExperimentError(f"{source}: {where}: {err}") from None
+        hints = "".join(_hint(base, path) for path in overrides)
+        raise ExperimentError(f"{source}: {where}: {err}{hints}") from None
 
 
 def _check_values(experiment: Experiment, base: Any, source: str) -> None:
