@@ -262,6 +262,19 @@ def test_steps_stop_at_the_end_of_the_scenario(server):
     assert frame["step"] == 5
 
 
+def test_long_series_are_thinned_but_keep_the_last_step(monkeypatch):
+    from terrisim.ui import viewmodel
+
+    monkeypatch.setattr(viewmodel, "MAX_POINTS", 5)
+    entry = viewmodel.list_scenarios(None)[0]
+    model = viewmodel.build_model(entry, rule="none", seed=1)
+    for _ in range(12):
+        viewmodel.step(model)
+    x, charts = viewmodel.charts_view(model)
+    assert x[0] == 1 and x[-1] == 12 and len(x) == 5
+    assert all(len(line["values"]) == 5 for c in charts for line in c["lines"])
+
+
 def test_the_current_frame_can_be_read_again(server):
     frame = new_run(server)
     _, stepped = call(server, "POST", f"/api/sim/{frame['id']}/step", {})

@@ -225,6 +225,15 @@ def test_play_runs_until_pause(page):
     assert_clean(page)
 
 
+def test_a_presenter_remote_steps_with_the_right_arrow(page):
+    page.focus("body")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("window.terrisim.sim.step === 1")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("window.terrisim.sim.step === 2")
+    assert_clean(page)
+
+
 def test_a_knob_applies_on_reset(page):
     trust_at_start = "window.terrisim.sim.panels[0].map.links.trust.reduce((a, b) => a + b, 0)"
     default = page.evaluate(trust_at_start)

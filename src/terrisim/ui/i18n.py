@@ -66,6 +66,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "btn.play": _("Lecture", "Play"),
     "btn.play.help": _("Avancer pas à pas jusqu'à la pause", "Step on until paused"),
     "btn.pause": _("Pause", "Pause"),
+    "hint.keys": _("Clavier ou télécommande : → pas suivant, espace lecture/pause.",
+                   "Keyboard or remote: → step, space play/pause."),
     # --- knobs --------------------------------------------------------------------------------
     "knob.initial_trust": _("Confiance initiale", "Initial trust"),
     "knob.initial_trust.help": _("Confiance entre élus au départ, avant toute histoire commune "

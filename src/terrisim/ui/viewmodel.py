@@ -36,6 +36,8 @@ MAX_LINKS = 1500
 """Most links drawn on the map (the largest exchange volumes among the territories drawn)."""
 MAX_EVENTS = 120
 """Most recent narrative events sent to the page."""
+MAX_POINTS = 500
+"""Most points per time series sent to the page (long runs are thinned evenly)."""
 
 
 class ViewModelError(ValueError):
@@ -388,6 +390,9 @@ def charts_view(model: Any) -> tuple[list[int], list[dict[str, Any]]]:
         ``(x, charts)``: the steps, and the charts as described in the module docstring.
     """
     rows = model.recorder.rows
+    if len(rows) > MAX_POINTS:  # thin evenly, keeping the first and the last step
+        keep = np.unique(np.linspace(0, len(rows) - 1, MAX_POINTS).round().astype(int))
+        rows = [rows[i] for i in keep]
     s = model.state
     x = [int(row["step"]) for row in rows]
     gap = [abs(row.get("satisfaction_urban", math.nan) - row.get("satisfaction_rural", math.nan))

@@ -387,6 +387,17 @@ async function start() {
   $("#reset").addEventListener("click", () => { state.playing = false; reset(); });
   $("#step").addEventListener("click", () => step());
   $("#play").addEventListener("click", () => togglePlay());
+  // A presenter's remote sends arrow keys and space: right arrow steps, space plays/pauses.
+  document.addEventListener("keydown", (e) => {
+    if (e.target.closest("input, select, textarea") || e.ctrlKey || e.altKey || e.metaKey) return;
+    if (e.key === "ArrowRight" || e.key === "PageDown") {
+      e.preventDefault();
+      if (!$("#step").disabled) step();
+    } else if (e.key === " ") {
+      e.preventDefault();
+      if (!$("#play").disabled) togglePlay();
+    }
+  });
   $("#shocks").addEventListener("click", (e) => {
     const b = e.target.closest("button[data-shock]");
     if (b) shock(b.dataset.shock);
