@@ -114,13 +114,14 @@ def test_every_resilience_sentence_is_in_the_dictionary():
     assert i18n.missing({f"resilience.{s}" for s in statuses}) == []
 
 
-def test_every_chart_title_and_line_label_is_in_the_dictionary():
+@pytest.mark.parametrize("rule", viewmodel.governance_rules())
+def test_every_chart_title_and_line_label_is_in_the_dictionary(rule):
     entry = viewmodel.list_scenarios(None)[0]
-    model = viewmodel.build_model(entry, rule="none", seed=1)
+    model = viewmodel.build_model(entry, rule=rule, seed=1)
     viewmodel.trigger_shock(model, "drought")
-    for _ in range(2):
+    for _ in range(3):
         viewmodel.step(model)
-    panel = viewmodel.panel(model, "none")
+    panel = viewmodel.panel(model, rule)
     keys = {c["title"] for c in panel["charts"]}
     keys |= {line["label"] for c in panel["charts"] for line in c["lines"]}
     assert i18n.missing(keys) == []
