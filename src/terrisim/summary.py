@@ -1,22 +1,36 @@
 """Run-level indicators: outcomes, equity and resilience of a run (ODD 7.9; docs/metrics.md).
 
-Equity indicators are population-weighted over territories' final-step satisfaction and, with
-the suffix ``_mean``, averaged over steps. Resilience indicators are computed on the
-population-weighted satisfaction series for the first shock of the run (``shock_*`` keys), and
-per shock in ``shocks`` (a list kept in ``summary.json``; flat keys are what sweeps store).
+:func:`run_summary` gives the flat dict written to ``summary.json`` (and kept by sweeps: every
+scalar key becomes a column; the lists ``kinds`` and ``shocks`` stay in ``summary.json``).
+
+- **Equity** of the final satisfaction profile ``S_i`` of the territories, population-weighted
+  (:func:`equity_indicators`); ``gini_mean`` and ``theil_mean`` average the recorder's per-step
+  ``gini`` and ``theil`` columns. :func:`equity_over_time` gives every indicator per step from
+  per-territory records.
+- **Resilience** of the population-weighted satisfaction series, overall and per class
+  (``satisfaction_urban``, ``satisfaction_rural``), for every shock of the run
+  (:func:`shock_resilience`): the analysed window of a shock runs from its first step to the
+  start of the next (later) shock, or the end of the run. The first shock's indicators are also
+  flattened as ``shock_*``.
+
+Indicators that cannot be computed are ``None`` (JSON ``null``), never NaN or a sentinel
+number; resilience records then carry a ``reason``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from terrisim.metrics import (
+    DEFAULT_WINDOW,
     atkinson,
     gini,
+    group_ratio,
     maximin,
     palma,
     resilience_report,
@@ -27,59 +41,238 @@ from terrisim.metrics import (
 if TYPE_CHECKING:
     from terrisim.model import TerriModel
 
+#: Relative tolerance of the recovery band (ODD 7.9): back within 2 % of the pre-shock level.
 RESILIENCE_TOLERANCE = 0.02
+#: Steps before a shock averaged into its pre-shock level (``docs/metrics.md``).
+RESILIENCE_WINDOW = DEFAULT_WINDOW
+#: Inequality aversion of the Atkinson index in the summary.
+ATKINSON_EPSILON = 1.0
+#: Series analysed for each shock: key prefix -> series column.
+RESILIENCE_SERIES = {"": "satisfaction", "urban_": "satisfaction_urban",
+                     "rural_": "satisfaction_rural"}
+#: Resilience indicators per series (``recovered`` is ``recovery_time is not None``).
+RESILIENCE_KEYS = ("resistance", "recovery_time", "recovered", "resilience_loss",
+                   "normalised_resilience_loss")
+#: Equity indicators of :func:`equity_indicators`, in order.
+EQUITY_KEYS = ("gini", "theil", "theil_between_kinds", "theil_within_kinds",
+               "theil_between_classes", "theil_l", "atkinson", "palma", "maximin",
+               "urban_rural_ratio")
 
 
+# --------------------------------------------------------------------------------------------
+# Equity
+# --------------------------------------------------------------------------------------------
 def equity_indicators(satisfaction: np.ndarray, population: np.ndarray, kinds: np.ndarray,
-                      urban: np.ndarray) -> dict[str, float]:
-    """Population-weighted equity of one satisfaction profile (docs/metrics.md).
+                      urban: np.ndarray) -> dict[str, float | None]:
+    """Population-weighted equity of one satisfaction profile (``docs/metrics.md``).
 
-    Returns gini, theil (with ``theil_between_kinds`` and ``theil_within_kinds``), theil_l,
-    atkinson (epsilon = 1), palma, maximin and ``urban_rural_ratio`` (urban mean over rural
-    mean satisfaction). Theil L and Atkinson are NaN when a territory has zero satisfaction.
+    Args:
+        satisfaction: ``S_i`` of each territory, in [0, 1], shape (N,).
+        population: Inhabitants (the weights), shape (N,).
+        kinds: Kind name of each territory, shape (N,).
+        urban: Whether each territory is urban, shape (N,).
+
+    Returns:
+        ``gini``; ``theil`` (Theil T) with its exact decompositions ``theil_between_kinds`` +
+        ``theil_within_kinds`` and ``theil_between_classes`` (urban vs rural); ``theil_l``;
+        ``atkinson`` (epsilon :data:`ATKINSON_EPSILON`); ``palma``; ``maximin`` (lowest
+        ``S_i``); ``urban_rural_ratio`` (population-weighted urban mean over rural mean).
+        ``None`` where undefined: all inequality indices when every ``S_i`` is 0, Theil L when
+        a territory has ``S_i = 0`` (it is then infinite), Palma when the bottom 40 % have
+        nothing, the ratio when a class is empty or the rural mean is 0.
     """
-    out: dict[str, float] = {"gini": gini(satisfaction, weights=population)}
-    if satisfaction.sum() > 0:
-        parts = theil_t_decomposition(satisfaction, kinds, weights=population)
-        out.update(theil=parts.total, theil_between_kinds=parts.between,
-                   theil_within_kinds=parts.within)
-    else:
-        out.update(theil=math.nan, theil_between_kinds=math.nan, theil_within_kinds=math.nan)
-    positive = bool((satisfaction > 0).all())
-    out["theil_l"] = theil_l(satisfaction, weights=population) if positive else math.nan
-    out["atkinson"] = atkinson(satisfaction, epsilon=1.0, weights=population) if positive \
-        else math.nan
-    out["palma"] = palma(satisfaction, weights=population) if satisfaction.sum() > 0 \
-        else math.nan
-    out["maximin"] = maximin(satisfaction)
+    sat = np.asarray(satisfaction, dtype=float)
+    pop = np.asarray(population, dtype=float)
+    urban = np.asarray(urban, dtype=bool)
+    out: dict[str, float | None] = dict.fromkeys(EQUITY_KEYS)
+    out["maximin"] = maximin(sat)
+    if float(sat @ pop) > 0:
+        parts = theil_t_decomposition(sat, np.asarray(kinds, dtype=str), weights=pop)
+        classes = theil_t_decomposition(sat, np.where(urban, "urban", "rural"), weights=pop)
+        out.update(
+            gini=gini(sat, weights=pop), theil=parts.total, theil_between_kinds=parts.between,
+            theil_within_kinds=parts.within, theil_between_classes=classes.between,
+            theil_l=theil_l(sat, weights=pop),
+            atkinson=atkinson(sat, ATKINSON_EPSILON, weights=pop),
+            palma=palma(sat, weights=pop),
+        )
     if urban.any() and (~urban).any():
-        u = np.average(satisfaction[urban], weights=population[urban])
-        r = np.average(satisfaction[~urban], weights=population[~urban])
-        out["urban_rural_ratio"] = float(u / r) if r > 0 else math.nan
-    else:
-        out["urban_rural_ratio"] = math.nan
-    return out
+        try:
+            out["urban_rural_ratio"] = group_ratio(sat, urban, True, False, weights=pop)
+        except ValueError:  # rural mean of 0 (or a class of zero population)
+            out["urban_rural_ratio"] = None
+    return {k: _finite(v) for k, v in out.items()}
 
 
-def resilience_indicators(series: pd.Series, shock_step: int, steps: np.ndarray) -> dict:
-    """Resistance, recovery time, resilience loss of a series for a shock at ``shock_step``."""
-    position = int(np.searchsorted(steps, shock_step))
-    if position < 1 or position >= len(series):
-        return {"resistance": None, "recovery_time": None, "resilience_loss": None,
-                "normalised_resilience_loss": None, "recovered": None}
-    report = resilience_report(series.to_numpy(float), position,
-                               tolerance=RESILIENCE_TOLERANCE)
+def equity_over_time(territories: pd.DataFrame, population: Mapping[str, float] | pd.Series,
+                     urban: Mapping[str, bool] | pd.Series) -> pd.DataFrame:
+    """Every equity indicator per recorded step, from per-territory records.
+
+    The recorder keeps ``gini`` and ``theil`` per step in the series; this computes the whole
+    set of :func:`equity_indicators` for each step of ``RunResult.territories`` (cheap: one
+    sort per step).
+
+    Args:
+        territories: Per-territory records (columns ``step``, ``territory``, ``kind``,
+            ``satisfaction``), e.g. ``RunResult.territories``.
+        population: Inhabitants by territory id.
+        urban: Whether each territory id is urban.
+
+    Returns:
+        One row per step: ``step`` and the keys of :data:`EQUITY_KEYS`.
+    """
+    population = pd.Series(population, dtype=float)
+    urban = pd.Series(urban, dtype=bool)
+    rows = []
+    for step, frame in territories.groupby("step", sort=True):
+        ids = frame["territory"].astype(str)
+        rows.append({"step": int(step), **equity_indicators(
+            frame["satisfaction"].to_numpy(float), population.loc[ids].to_numpy(),
+            frame["kind"].to_numpy(), urban.loc[ids].to_numpy())})
+    return pd.DataFrame(rows, columns=["step", *EQUITY_KEYS])
+
+
+# --------------------------------------------------------------------------------------------
+# Resilience
+# --------------------------------------------------------------------------------------------
+def _unmeasured(reason: str, prefix: str = "") -> dict[str, Any]:
+    return {**{f"{prefix}{k}": None for k in (*RESILIENCE_KEYS, "baseline")},
+            f"{prefix}reason": reason}
+
+
+def resilience_indicators(series: Sequence[float] | np.ndarray | pd.Series, position: int,
+                          end: int | None = None, *, tolerance: float = RESILIENCE_TOLERANCE,
+                          window: int = RESILIENCE_WINDOW, prefix: str = "") -> dict[str, Any]:
+    """Resilience of one series around one shock, never raising (``docs/metrics.md``).
+
+    Args:
+        series: Performance per step (higher is better).
+        position: Index in ``series`` of the shock's first affected value.
+        end: Index (exclusive) where the analysed window ends (the next shock); default: the
+            end of the series.
+        tolerance: Relative tolerance of the recovery band.
+        window: Pre-shock values averaged into the baseline.
+        prefix: Prefix of the keys (``"urban_"``...).
+
+    Returns:
+        ``resistance``, ``recovery_time`` (``None`` if never recovered), ``recovered``,
+        ``resilience_loss``, ``normalised_resilience_loss``, ``baseline`` and ``reason``
+        (``None`` when measured; otherwise why every indicator is ``None``: no pre-shock step,
+        shock outside the series, non-finite values, baseline of 0).
+    """
+    y = np.asarray(series, dtype=float)
+    stop = len(y) if end is None else min(int(end), len(y))
+    if not 0 <= position < len(y):
+        return _unmeasured(f"the shock's first step is not in the recorded series "
+                           f"(index {position} of {len(y)})", prefix)
+    if position == 0:
+        return _unmeasured("no pre-shock step: the shock hits the first recorded step", prefix)
+    if not np.all(np.isfinite(y[max(0, position - window):stop])):
+        return _unmeasured("the series has missing (NaN) values around the shock", prefix)
+    try:
+        report = resilience_report(y, position, tolerance=tolerance, window=window, end=stop)
+    except ValueError as exc:
+        return _unmeasured(str(exc), prefix)
     return {
-        "resistance": report.resistance,
-        "recovery_time": report.recovery_time,
-        "recovered": report.recovery_time is not None,
-        "resilience_loss": report.resilience_loss,
-        "normalised_resilience_loss": report.normalised_resilience_loss,
+        f"{prefix}resistance": report.resistance,
+        f"{prefix}recovery_time": report.recovery_time,
+        f"{prefix}recovered": report.recovered,
+        f"{prefix}resilience_loss": report.resilience_loss,
+        f"{prefix}normalised_resilience_loss": report.normalised_resilience_loss,
+        f"{prefix}baseline": report.baseline,
+        f"{prefix}reason": None,
     }
 
 
+def shock_resilience(series: pd.DataFrame, history: Sequence[Mapping[str, Any]], *,
+                     tolerance: float = RESILIENCE_TOLERANCE,
+                     window: int = RESILIENCE_WINDOW) -> list[dict[str, Any]]:
+    """Resilience indicators of every shock of a run, overall and per class.
+
+    Each shock's analysed window runs from its first step (``step``) to the first step of the
+    next shock that starts later (``end_step``, exclusive; ``None``: the end of the run), so
+    that a later shock's fall is not charged to an earlier one. Shocks starting on the same
+    step share their window.
+
+    Args:
+        series: The run's series (columns ``step`` and those of :data:`RESILIENCE_SERIES`).
+        history: The shocks' records (``model.shocks.history``): ``step`` and more.
+        tolerance: Relative tolerance of the recovery band.
+        window: Pre-shock values averaged into the baseline.
+
+    Returns:
+        One dict per shock, sorted by first step: the record, ``end_step``,
+        ``analysed_steps``, then for the prefixes ``""`` (overall), ``"urban_"`` and
+        ``"rural_"`` the keys of :data:`RESILIENCE_KEYS`, ``baseline`` and ``reason``.
+    """
+    steps = series["step"].to_numpy() if len(series) else np.zeros(0, dtype=int)
+    position_of = {int(s): i for i, s in enumerate(steps)}
+    starts = sorted({int(h["step"]) for h in history})
+    out = []
+    for shock in sorted(history, key=lambda h: int(h["step"])):
+        first = int(shock["step"])
+        later = [s for s in starts if s > first]
+        end_step = later[0] if later else None
+        position = position_of.get(first, len(steps))
+        end = len(steps) if end_step is None else position_of.get(end_step, len(steps))
+        record = {**shock, "end_step": end_step,
+                  "analysed_steps": max(0, end - position) if first in position_of else 0}
+        for prefix, column in RESILIENCE_SERIES.items():
+            if column not in series:
+                record.update(_unmeasured(f"no column {column!r} in the series", prefix))
+                continue
+            record.update(resilience_indicators(series[column], position, end,
+                                                tolerance=tolerance, window=window,
+                                                prefix=prefix))
+        out.append(record)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The run summary
+# --------------------------------------------------------------------------------------------
+def _finite(value: Any) -> Any:
+    """JSON-safe scalars: NaN and infinities become ``None``, numpy scalars Python ones."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return _finite(value)
+
+
+def _column(series: pd.DataFrame, name: str, how: str) -> float | None:
+    if name not in series or not len(series):
+        return None
+    column = series[name].astype(float)
+    return float(column.iloc[-1] if how == "final" else column.mean())
+
+
 def run_summary(model: TerriModel, series: pd.DataFrame) -> dict[str, Any]:
-    """The run-level indicators written to ``summary.json`` (flat, JSON-ready)."""
+    """The run-level indicators written to ``summary.json`` (flat, JSON-ready).
+
+    Args:
+        model: The model after the run.
+        series: Its series (``model.recorder.series()``).
+
+    Returns:
+        Scalars: run description; ``satisfaction_final``/``_mean`` overall and per class
+        (``satisfaction_urban_*``, ``satisfaction_rural_*``), ``satisfaction_kind_<k>_final``
+        per kind; the equity indicators of the final state (:func:`equity_indicators`) with
+        ``gini_mean`` and ``theil_mean`` over steps; exchange and trust indicators;
+        ``shock_count``, ``shocks_never_recovered`` (measured shocks whose satisfaction did
+        not recover in their window), ``shocks_resilience_loss`` (sum over measured shocks);
+        the first shock's ``shock_step``, ``shock_kind``, ``shock_magnitude``,
+        ``shock_reason`` and ``shock_[urban_|rural_]<indicator>`` (all ``None`` without
+        shocks). Lists: ``kinds`` and ``shocks`` (:func:`shock_resilience`).
+    """
     s = model.state
     sat = s.satisfaction_mean
     kinds = np.asarray(s.kinds, dtype=object)[s.kind]
@@ -90,36 +283,42 @@ def run_summary(model: TerriModel, series: pd.DataFrame) -> dict[str, Any]:
         "territories": int(s.n),
         "links": int(s.n_links),
         "kinds": list(s.kinds),
-        "satisfaction_final": float(series["satisfaction"].iloc[-1]),
-        "satisfaction_mean": float(series["satisfaction"].mean()),
-        "satisfaction_urban_final": float(series["satisfaction_urban"].iloc[-1]),
-        "satisfaction_rural_final": float(series["satisfaction_rural"].iloc[-1]),
     }
-    for name in s.kinds:
-        summary[f"satisfaction_{name}_final"] = float(series[f"satisfaction_{name}"].iloc[-1])
+    for name, how in (("satisfaction", "final"), ("satisfaction", "mean"),
+                      ("satisfaction_urban", "final"), ("satisfaction_urban", "mean"),
+                      ("satisfaction_rural", "final"), ("satisfaction_rural", "mean")):
+        summary[f"{name}_{how}"] = _column(series, name, how)
+    # per kind from the state: the series column of a kind called "rural" is the class's
+    for k, name in enumerate(s.kinds):
+        mask = s.kind == k
+        pop = s.population[mask]
+        summary[f"satisfaction_kind_{name}_final"] = (
+            float(sat[mask] @ pop / pop.sum()) if pop.sum() > 0 else None)
     summary.update(equity_indicators(sat, s.population, kinds, s.urban))
-    summary["gini_mean"] = float(series["gini"].mean())
+    summary["gini_mean"] = _column(series, "gini", "mean")
+    summary["theil_mean"] = _column(series, "theil", "mean")
     summary.update(
-        volume_value_mean=float(series["volume_value"].mean()),
-        deals_mean=float(series["deals"].mean()),
-        reciprocity_balance_mean=float(series["reciprocity_balance"].mean()),
-        trust_final=float(series["trust"].iloc[-1]),
-        trust_urban_rural_final=float(series["trust_urban_rural"].iloc[-1]),
-        misperception_final=float(series["misperception"].iloc[-1]),
-        reserve_final=float(series["reserve"].iloc[-1]),
+        volume_value_mean=_column(series, "volume_value", "mean"),
+        deals_mean=_column(series, "deals", "mean"),
+        reciprocity_balance_mean=_column(series, "reciprocity_balance", "mean"),
+        trust_final=_column(series, "trust", "final"),
+        trust_urban_rural_final=_column(series, "trust_urban_rural", "final"),
+        misperception_final=_column(series, "misperception", "final"),
+        reserve_final=_column(series, "reserve", "final"),
     )
-    shocks = model.shocks.history
-    summary["shock_count"] = len(shocks)
-    per_shock = []
-    steps = series["step"].to_numpy()
-    for shock in shocks:
-        per_shock.append({**shock, **resilience_indicators(series["satisfaction"], shock["step"],
-                                                            steps)})
-    first = per_shock[0] if per_shock else resilience_indicators(series["satisfaction"], 0,
-                                                                 steps)
-    for key in ("resistance", "recovery_time", "recovered", "resilience_loss",
-                "normalised_resilience_loss"):
-        summary[f"shock_{key}"] = first.get(key)
+    per_shock = shock_resilience(series, model.shocks.history)
+    measured = [p for p in per_shock if p["reason"] is None]
+    summary["shock_count"] = len(per_shock)
+    summary["shocks_never_recovered"] = sum(not p["recovered"] for p in measured)
+    summary["shocks_resilience_loss"] = (sum(p["resilience_loss"] for p in measured)
+                                         if measured else None)
+    first = per_shock[0] if per_shock else {}
+    summary["shock_step"] = first.get("step")
+    summary["shock_kind"] = first.get("shock")
+    summary["shock_magnitude"] = first.get("magnitude")
+    summary["shock_reason"] = first.get("reason")
+    for prefix in RESILIENCE_SERIES:
+        for key in RESILIENCE_KEYS:
+            summary[f"shock_{prefix}{key}"] = first.get(f"{prefix}{key}")
     summary["shocks"] = per_shock
-    return {k: (None if isinstance(v, float) and math.isnan(v) else v)
-            for k, v in summary.items()}
+    return _json_safe(summary)
