@@ -256,14 +256,23 @@ class DaskEngine(Engine):
                     "one with 'dask scheduler' and workers with 'dask worker ADDRESS'"
                 ) from None
         else:
-            self.cluster = LocalCluster(
-                n_workers=workers or default_workers(),
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            import warnings
+
+            import dask
+
+            # No malloc trimming in our workers (see worker.tune_malloc), and no warning when
+            # port 8787 (the scheduler's HTTP endpoints) is taken: it then picks another one.
+            env = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+            with dask.config.set(env), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Port .* is already in use")
+                self.cluster = LocalCluster(
+                    n_workers=workers or default_workers(),
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
             self.client = Client(self.cluster, set_as_default=False)
         self._nthreads = 0
         self._checked = 0.0
