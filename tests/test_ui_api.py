@@ -187,7 +187,7 @@ def test_a_triggered_shock_is_marked_and_told_in_the_log(server):
     status, frame = call(server, "POST", f"/api/sim/{sid}/shock", {"kind": "drought"})
     assert status == 200
     (panel,) = frame["panels"]
-    assert {"step": 3, "kind": "drought"} in panel["shocks"]
+    assert {"step": 3, "kind": "drought", "last_step": 8} in panel["shocks"]  # 6 months
     last = panel["events"][-1]
     assert last["kind"] == "shock"
     assert "sécheresse" in last["text"]["fr"]
@@ -249,7 +249,8 @@ def test_compare_mode_runs_two_models_on_the_same_territories_and_shocks(server)
     assert [left["governance"], right["governance"]] == rules
     for key in ("name", "kind", "x", "y", "population"):
         assert left["map"]["territories"][key] == right["map"]["territories"][key]
-    assert left["shocks"] == right["shocks"] == [{"step": 2, "kind": "energy_crisis"}]
+    assert left["shocks"] == right["shocks"] == [
+        {"step": 2, "kind": "energy_crisis", "last_step": 7}]
     assert left["x"] == right["x"] == [1, 2, 3]
 
 

@@ -11,7 +11,7 @@ A panel (one model) is::
      "x": [steps recorded],
      "charts": [{"id", "title": i18n key, "y": [lo, hi] | None,
                  "lines": [{"label": i18n key, "values": [...], "dash": bool}]}],
-     "shocks": [{"step", "kind"}],
+     "shocks": [{"step", "kind", "last_step"}],
      "resilience": [{"step", "kind", "status", "resistance", "trough_step", "recovery_time"}],
      "map": {"territories": {"name", "kind", "x", "y", "population", "satisfaction": [...]},
              "links": {"a", "b", "trust", "volume": [...]}},
@@ -365,8 +365,10 @@ def events_view(model: Any) -> list[dict[str, Any]]:
 
 
 def shocks_view(model: Any) -> list[dict[str, Any]]:
-    """Every shock that has started or is scheduled to start: its step and kind."""
-    return [{"step": int(h["step"]), "kind": str(h["shock"])} for h in model.shocks.history]
+    """Every shock started so far: first and last step affected (``None``: permanent), kind."""
+    return [{"step": int(h["step"]), "kind": str(h["shock"]),
+             "last_step": None if h.get("last_step") is None else int(h["last_step"])}
+            for h in model.shocks.history]
 
 
 def _line(rows: list[dict[str, Any]], column: str, label: str, *, dash: bool = False,

@@ -288,7 +288,9 @@ function renderPanel(el, p, data) {
     trustLow: t("legend.trust_low"), trustHigh: t("legend.trust_high"),
   });
 
-  const shocks = p.shocks.map((s) => ({ step: s.step, label: label("shock", s.kind) }));
+  const shocks = p.shocks.map((s) => ({
+    step: s.step, last: s.last_step, label: label("shock", s.kind),
+  }));
   const charts = $("[data-role=charts]", el);
   while (charts.children.length < p.charts.length) {
     charts.append($("#chart-template").content.firstElementChild.cloneNode(true));

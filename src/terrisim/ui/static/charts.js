@@ -74,7 +74,7 @@ export function ticks(lo, hi, n = 5, integer = false) {
  *
  * @param {SVGElement} svg
  * @param {object} spec  {x: number[], lines: [{label, values, color?, dash?}], y: [lo, hi] | null,
- *                        shocks: [{step, label}]}
+ *                        shocks: [{step, last, label}] (last: last step hit, null if permanent)}
  * @param {string} lang  for number formatting
  */
 export function lineChart(svg, spec, lang = "fr") {
@@ -108,10 +108,14 @@ export function lineChart(svg, spec, lang = "fr") {
   }
   parts.push(`<line class="axis" x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}"/>`,
     `<line class="axis" x1="${L}" x2="${L}" y1="${T}" y2="${H - B}"/>`);
-  // Shock markers: a dashed vertical line and a short label.
+  // Shock markers: a shaded span while the shock lasts (to the right edge if permanent),
+  // a dashed line where it starts, and a short label.
   for (const s of spec.shocks || []) {
     const xx = r1(sx(s.step));
-    parts.push(`<g class="shock"><line x1="${xx}" x2="${xx}" y1="${T - 4}" y2="${H - B}"/>` +
+    const last = s.last === null || s.last === undefined ? xHi : Math.min(s.last, xHi);
+    const width = r1(Math.max(sx(last) - sx(s.step), 0));
+    parts.push(`<g class="shock"><rect class="span" x="${xx}" y="${T}" width="${width}" ` +
+      `height="${H - B - T}"/><line x1="${xx}" x2="${xx}" y1="${T - 4}" y2="${H - B}"/>` +
       `<text x="${xx + 3}" y="${T - 6}">${esc(s.label)}</text>` +
       `<title>${esc(s.label)} (${s.step})</title></g>`);
   }
