@@ -106,6 +106,7 @@ class TerriModel(mesa.Model):
         self.outcome = ExchangeOutcome.empty(self.state)
         self.ledger: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
         self._governance_engineering = np.zeros(self.state.n)
+        self._revenue_transfer = np.zeros(self.state.n)
         self.log_event("start", n=self.state.n, links=self.state.n_links)
 
     # ------------------------------------------------------------------ step schedule
@@ -134,6 +135,7 @@ class TerriModel(mesa.Model):
         s.flow[:] = 0.0
         self.ledger = {}
         self._governance_engineering = np.zeros(s.n)
+        self._revenue_transfer = np.zeros(s.n)
 
     def govern(self) -> None:
         """Governance institutions act before ad hoc deals (ODD 7.5)."""
@@ -172,12 +174,13 @@ class TerriModel(mesa.Model):
     def update_budgets(self) -> None:
         """Budgets (ODD 7.6): revenue, spending capped by means, reserves, fiscal health.
 
-        ``revenue = fiscal_base + grant * grant_factor``;
+        ``revenue = fiscal_base + grant * grant_factor + fiscal transfers`` (institutions,
+        :meth:`transfer_revenue`);
         ``h = min(1, (revenue + draw_rate * reserve) / spending)``;
         ``reserve += revenue - h * spending``.
         """
         s = self.state
-        revenue = s.fiscal_base + s.grant * s.grant_factor
+        revenue = s.fiscal_base + s.grant * s.grant_factor + self._revenue_transfer
         means = revenue + self.config.budget.draw_rate * s.reserve
         s.fiscal_health = np.minimum(1.0, means / s.spending)
         s.reserve = np.maximum(s.reserve + revenue - s.fiscal_health * s.spending, 0.0)
@@ -204,6 +207,20 @@ class TerriModel(mesa.Model):
     def use_engineering(self, territories: np.ndarray, amount: np.ndarray) -> None:
         """Book engineering used by an institution this step."""
         np.add.at(self._governance_engineering, territories, amount)
+
+    def transfer_revenue(self, territories: np.ndarray, amounts: np.ndarray) -> None:
+        """Add ``amounts`` (k EUR, negative when paid) to this step's revenue (ODD 7.6).
+
+        Fiscal transfers between budgets, e.g. a merger's equalisation (ODD 7.5.3); they enter
+        ``update_budgets``. Money is conserved: the amounts of one call must sum to zero.
+
+        Raises:
+            ValueError: amounts that do not sum to zero.
+        """
+        amounts = np.asarray(amounts, float)
+        if abs(amounts.sum()) > 1e-9 * max(1.0, float(np.abs(amounts).sum())):
+            raise ValueError("transfer_revenue: the amounts must sum to zero")
+        np.add.at(self._revenue_transfer, np.asarray(territories), amounts)
 
     def transfer(self, giver: np.ndarray, receiver: np.ndarray, amounts: np.ndarray,
                  channel: str) -> None:
