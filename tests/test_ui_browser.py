@@ -203,6 +203,9 @@ def test_compare_mode_shows_two_panels_on_the_same_territories(page, tmp_path):
     assert boxes[0]["x"] + boxes[0]["width"] <= boxes[1]["x"] + 1  # side by side
     if len(rules) >= 2:
         assert left.locator("h2").inner_text() != right.locator("h2").inner_text()
+    for chart in ("equity", "exchanges"):  # auto-ranged charts share their y axis
+        ticks = [p.locator(f"[data-chart={chart}] text.tick").all_inner_texts() for p in (left, right)]
+        assert ticks[0] == ticks[1], chart
     screenshot(page, tmp_path, "ui-compare")
 
     page.uncheck("#compare")

@@ -269,10 +269,34 @@ function render(data) {
     container.append(panel);
   }
   while (container.children.length > data.panels.length) container.lastElementChild.remove();
-  data.panels.forEach((p, i) => renderPanel(container.children[i], p, data));
+  const ranges = data.panels.length > 1 ? sharedRanges(data.panels) : {};
+  data.panels.forEach((p, i) => renderPanel(container.children[i], p, data, ranges));
 }
 
-function renderPanel(el, p, data) {
+/** In compare mode, one y range per chart for both panels, so their heights compare. */
+function sharedRanges(panels) {
+  const ranges = {};
+  for (const p of panels) {
+    for (const c of p.charts) {
+      if (c.y) continue;
+      const r = ranges[c.id] || [Infinity, -Infinity];
+      for (const l of c.lines) {
+        for (const v of l.values) {
+          if (v !== null) { r[0] = Math.min(r[0], v); r[1] = Math.max(r[1], v); }
+        }
+      }
+      ranges[c.id] = r;
+    }
+  }
+  for (const [id, [lo, hi]] of Object.entries(ranges)) {
+    if (!Number.isFinite(lo)) { delete ranges[id]; continue; }
+    const pad = Math.max((hi - lo) * 0.08, 1e-6);
+    ranges[id] = [lo - pad, hi + pad];
+  }
+  return ranges;
+}
+
+function renderPanel(el, p, data, ranges = {}) {
   applyI18n(el);
   const kind = (k) => label("kind", k);
   const good = (g) => label("good", g);
@@ -303,7 +327,7 @@ function renderPanel(el, p, data) {
     const lines = c.lines.map((l, k) => ({
       label: t(l.label), values: l.values, dash: l.dash, color: PALETTE[k % PALETTE.length],
     }));
-    lineChart($("svg", fig), { x: p.x, lines, y: c.y, shocks }, state.lang);
+    lineChart($("svg", fig), { x: p.x, lines, y: c.y || ranges[c.id], shocks }, state.lang);
     $(".legend", fig).innerHTML = legendHtml(lines);
     if (c.id === "resilience") {
       fig.querySelector(".summary")?.remove();
