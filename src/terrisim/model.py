@@ -22,7 +22,7 @@ from terrisim.recorder import Recorder
 from terrisim.rules.base import build_rule
 from terrisim.scenario.csv_io import load_csv_layout
 from terrisim.scenario.generator import generate_layout
-from terrisim.scenario.loading import load_scenario
+from terrisim.scenario.loading import ScenarioError, load_scenario, locate_errors
 from terrisim.scenario.schema import Scenario
 from terrisim.shocks import Shocks
 from terrisim.state import TerritoryState, build_state
@@ -78,22 +78,29 @@ class TerriModel(mesa.Model):
         self.streams = {name: np.random.default_rng(c) for name, c in
                         zip(STREAMS, children, strict=True)}
         self.events: list[dict[str, Any]] = []
-        if scenario.territories.source == "csv":
-            layout = load_csv_layout(scenario, self.streams["layout"])
-        else:
-            layout = generate_layout(scenario, self.streams["layout"])
-        self.state: TerritoryState = build_state(scenario, layout, self.streams["state"])
-        rules = scenario.rules
-        self.valuation = build_rule("valuation", rules.valuation.model_dump(), "rules.valuation")
-        self.partners = build_rule("partners", rules.partners.model_dump(), "rules.partners")
-        self.trust_rule = build_rule("trust", rules.trust.model_dump(), "rules.trust")
-        self.institutions: list[Governance] = [
-            build_rule("governance", g.model_dump(), f"governance.{i}")
-            for i, g in enumerate(scenario.governance)
-        ]
-        for institution in self.institutions:
-            institution.setup(self)
-        self.shocks = Shocks(self, [s.model_dump() for s in scenario.shocks])
+        # Errors found while building (CSV files, rules, shocks, institutions) name the
+        # scenario file and line of the field (loading.locate_errors).
+        try:
+            if scenario.territories.source == "csv":
+                layout = load_csv_layout(scenario, self.streams["layout"])
+            else:
+                layout = generate_layout(scenario, self.streams["layout"])
+            self.state: TerritoryState = build_state(scenario, layout, self.streams["state"])
+            rules = scenario.rules
+            self.valuation = build_rule("valuation", rules.valuation.model_dump(),
+                                        "rules.valuation")
+            self.partners = build_rule("partners", rules.partners.model_dump(),
+                                       "rules.partners")
+            self.trust_rule = build_rule("trust", rules.trust.model_dump(), "rules.trust")
+            self.institutions: list[Governance] = [
+                build_rule("governance", g.model_dump(), f"governance.{i}")
+                for i, g in enumerate(scenario.governance)
+            ]
+            for institution in self.institutions:
+                institution.setup(self)
+            self.shocks = Shocks(self, [s.model_dump() for s in scenario.shocks])
+        except ScenarioError as exc:
+            raise ScenarioError(locate_errors(scenario, str(exc))) from None
         self.territories = [Territory(self, i) for i in range(self.state.n)]
         mode = record_territories
         if mode is None:

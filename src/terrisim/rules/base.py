@@ -99,10 +99,14 @@ def build_rule(role: str, spec: dict[str, Any], field: str) -> Rule:
         field: The scenario field, for error messages (e.g. ``"rules.trust"``).
     """
     spec = dict(spec)
+    key = "name" if spec.get("name") else "rule"
     name = spec.pop("name", None) or spec.pop("rule", None)
     if name is None:
         raise ScenarioError(f"{field}: missing the rule's name")
-    cls = resolve(role, name)
+    try:
+        cls = resolve(role, name)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{field}.{key}: {exc}") from None
     try:
         return cls(**spec)
     except ValidationError as exc:

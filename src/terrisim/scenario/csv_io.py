@@ -19,8 +19,12 @@ leaning            no        political leaning in [-1, 1]
 =================  ========  =====================================================
 
 Links file columns: ``source``, ``target`` (territory ids), optional ``kind`` (proximity,
-commuting, distant, contract, custom). Without a links file, links are built by proximity as
-in the generator.
+commuting, distant, contract, custom; empty means custom), ``distance_km`` (length of the
+link, e.g. by road; empty means the straight line between the coordinates) and ``commuters``
+(kept for reference, not used by the model). A link given twice, or in both directions, is
+one link (the first row wins). Without a links file, links are built by proximity as in the
+generator. Files are UTF-8, comma-separated, with a header; docs/input_data.md has the
+details and a sample.
 """
 
 from __future__ import annotations
@@ -39,13 +43,32 @@ REQUIRED = ("id", "name", "kind", "population", "x_km", "y_km")
 OPTIONAL_SCALARS = ("engineering", "fiscal_base", "grant", "leaning")
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
+    """Read a CSV file; turn every way it can fail into a :class:`ScenarioError`."""
     try:
-        return pd.read_csv(path, dtype={"id": str, "source": str, "target": str})
+        table = pd.read_csv(path, dtype={"id": str, "name": str, "kind": str, "source": str,
+                                         "target": str})
     except FileNotFoundError:
         raise ScenarioError(f"{path}: file not found") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except IsADirectoryError:
+        raise ScenarioError(f"{path}: is a folder, not a CSV file") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: malformed CSV: not UTF-8 text ({exc.reason} at byte "
+                            f"{exc.start}); save the file as UTF-8") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ScenarioError(f"{path}: malformed CSV: {exc}") from None
+    table.columns = [str(c).strip() for c in table.columns]
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        hint = ""
+        if len(table.columns) == 1 and any(sep in table.columns[0] for sep in ";\t|"):
+            hint = (" (the header is a single column: is the file separated by ';' or tabs? "
+                    "use commas)")
+        raise ScenarioError(f"{path}: missing column {missing[0]!r}; required: "
+                            f"{', '.join(required)}{hint}")
+    return table
 
 
 def _bad(path: Path, row: int, column: str, value: object, allowed: str) -> ScenarioError:
@@ -58,10 +81,9 @@ def load_csv_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
     spec = scenario.territories.csv
     assert spec is not None
     path = scenario.resolve(spec.territories)
-    table = _read_csv(path)
-    missing = [c for c in REQUIRED if c not in table.columns]
-    if missing:
-        raise ScenarioError(f"{path}: missing column {missing[0]!r}; required: {list(REQUIRED)}")
+    table = _read_csv(path, REQUIRED)
+    if table.empty:
+        raise ScenarioError(f"{path}: no territory (the file has a header but no rows)")
     goods = set(scenario.goods)
     allowed_cols = set(REQUIRED) | set(OPTIONAL_SCALARS) | {
         f"{p}_{g}" for p in ("capacity", "need") for g in goods
@@ -72,6 +94,11 @@ def load_csv_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
             f"{path}: unknown column {extra[0]!r}; allowed: {sorted(allowed_cols)}"
         )
     kinds = tuple(scenario.kinds)
+    for column in ("id", "name", "kind"):
+        empty = table[column].isna() | (table[column].astype(str).str.strip() == "")
+        if empty.any():
+            row = int(np.flatnonzero(empty)[0])
+            raise _bad(path, row, column, "", "a value is required")
     for row, value in enumerate(table["kind"]):
         if value not in scenario.kinds:
             raise _bad(path, row, "kind", value, f"allowed: {list(kinds)}")
@@ -100,8 +127,9 @@ def load_csv_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
     overrides = {
         c: table[c].to_numpy(float) for c in table.columns if c not in REQUIRED
     }
+    link_distance = None
     if spec.links is not None:
-        src, dst, link_kind = _read_links(scenario.resolve(spec.links), ids)
+        src, dst, link_kind, link_distance = _read_links(scenario.resolve(spec.links), ids)
     else:
         k = min(scenario.territories.generator.proximity_k, len(ids) - 1)
         _, nearest = cKDTree(xy).query(xy, k=k + 1)
@@ -110,31 +138,51 @@ def load_csv_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
         )
     return Layout(
         ids, table["name"].astype(str).to_numpy(), kind, kinds,
-        table["population"].to_numpy(float), xy, src, dst, link_kind, overrides,
+        table["population"].to_numpy(float), xy, src, dst, link_kind, overrides, link_distance,
     )
 
 
 def _read_links(path: Path, ids: np.ndarray) -> tuple[np.ndarray, ...]:
-    table = _read_csv(path)
-    for column in ("source", "target"):
-        if column not in table.columns:
-            raise ScenarioError(f"{path}: missing column {column!r}; required: source, target")
-    extra = set(table.columns) - {"source", "target", "kind", "distance_km", "commuters"}
+    """Links from a CSV file: ``(src, dst, link_kind, distance)``, one row per distinct pair."""
+    table = _read_csv(path, ("source", "target"))
+    allowed = ("source", "target", "kind", "distance_km", "commuters")
+    extra = [c for c in table.columns if c not in allowed]
     if extra:
-        raise ScenarioError(f"{path}: unknown column {sorted(extra)[0]!r}; allowed: source, "
-                            "target, kind, distance_km, commuters")
+        raise ScenarioError(f"{path}: unknown column {extra[0]!r}; allowed: "
+                            f"{', '.join(allowed)}")
     index = {tid: i for i, tid in enumerate(ids)}
     ends = []
     for column in ("source", "target"):
-        values = table[column].astype(str)
+        values = table[column].astype(str).str.strip()
         unknown = ~values.isin(index)
         if unknown.any():
             row = int(np.flatnonzero(unknown)[0])
-            raise _bad(path, row, column, values[row], "no territory has this id")
+            shown = ", ".join(map(str, ids[:5])) + (", ..." if len(ids) > 5 else "")
+            raise _bad(path, row, column, table[column][row],
+                       f"no territory has this id (ids in the territories file: {shown})")
         ends.append(values.map(index).to_numpy())
-    kinds = table["kind"] if "kind" in table.columns else pd.Series(["custom"] * len(table))
+    kinds = table["kind"].fillna("custom") if "kind" in table.columns else pd.Series(
+        ["custom"] * len(table))
     for row, value in enumerate(kinds):
         if value not in LINK_KINDS:
             raise _bad(path, row, "kind", value, f"allowed: {list(LINK_KINDS)}")
+    numbers = {}
+    for column in ("distance_km", "commuters"):
+        if column not in table.columns:
+            numbers[column] = np.full(len(table), np.nan)
+            continue
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = (values.isna() & table[column].notna()) | (values < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise _bad(path, row, column, table[column][row],
+                       "a number >= 0 is required (or leave it empty)")
+        numbers[column] = values.to_numpy(float)
+    src, dst = ends
+    # one link per pair, first row wins; unique_links then keeps the rows in file order
+    lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+    pair = pd.Series(lo.astype(np.int64) * len(ids) + hi)
+    keep = ((lo != hi) & ~pair.duplicated()).to_numpy()
     link_kind = np.array([LINK_KINDS.index(k) for k in kinds], dtype=np.int8)
-    return unique_links(ends[0], ends[1], link_kind)
+    src, dst, link_kind = unique_links(src[keep], dst[keep], link_kind[keep])
+    return src, dst, link_kind, numbers["distance_km"][keep]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
+from terrisim.scenario.loading import ScenarioError
 from terrisim.scenario.schema import Scenario
 
 LINK_KINDS = ("proximity", "commuting", "distant", "contract", "custom")
@@ -35,6 +36,8 @@ class Layout:
         src, dst: Link end indices, int32 (E,), with src < dst and no duplicates.
         link_kind: Index into ``LINK_KINDS``, int8 (E,).
         overrides: Optional per-territory columns from CSV (e.g. ``capacity_food``).
+        link_distance: Optional length of each link in km (CSV ``distance_km``, e.g. by
+            road), NaN where not given; None: straight-line distances.
     """
 
     ids: np.ndarray
@@ -47,11 +50,15 @@ class Layout:
     dst: np.ndarray
     link_kind: np.ndarray
     overrides: dict[str, np.ndarray]
+    link_distance: np.ndarray | None = None
 
     @property
     def distance(self) -> np.ndarray:
-        """Euclidean length of each link in km."""
-        return np.hypot(*(self.xy[self.src] - self.xy[self.dst]).T)
+        """Length of each link in km: ``link_distance`` where given, else Euclidean."""
+        straight = np.hypot(*(self.xy[self.src] - self.xy[self.dst]).T)
+        if self.link_distance is None:
+            return straight
+        return np.where(np.isnan(self.link_distance), straight, self.link_distance)
 
 
 def unique_links(src: np.ndarray, dst: np.ndarray, kind: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -73,7 +80,8 @@ def generate_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
     )
     n = kind.size
     if n == 0:
-        raise ValueError("territories.generator.counts: no territory to generate")
+        raise ScenarioError("territories.generator.counts: no territory to generate; give at "
+                            "least one territory of some kind (e.g. rural = 3)")
     side = spec.spacing_km * np.sqrt(n)
     urban = np.array([scenario.kinds[k].urban for k in kinds])[kind]
     median = np.array([scenario.kinds[k].population for k in kinds])[kind]

@@ -33,38 +33,108 @@ def deep_merge(base: dict, update: dict) -> dict:
     return out
 
 
+def _key_pattern(key: str) -> re.Pattern[str]:
+    """Lines defining ``key``: a table header naming it, ``key =``, ``a.key =``, inline."""
+    k = re.escape(key)
+    return re.compile(
+        rf'^\s*\[+[^\]]*(?<![\w-]){k}(?![\w-])[^\]]*\]+'
+        rf'|^\s*(?:[\w"-]+\s*\.\s*)*"?{k}"?\s*='
+        rf'|[{{,]\s*"?{k}"?\s*='
+    )
+
+
 def _line_of(text: str | None, field: str) -> int | None:
-    """Best-effort line number of the last key of a dotted field in the TOML text."""
-    if not text:
+    """Best-effort line number of a dotted field (``shocks.1.magnitude``) in the TOML text.
+
+    Walks the path: each key is searched from the line where the previous one was found, and
+    an index ``i`` after an array of tables ``name`` jumps to its ``i``-th ``[[...name]]``
+    header. Returns the line of the deepest key found (a missing key points at its table), or
+    None.
+    """
+    if not text or not field:
         return None
-    parts = [p for p in field.split(".") if not p.isdigit()]
-    if not parts:
-        return None
-    key = re.escape(parts[-1])
-    pattern = re.compile(rf'^\s*(\[+[^\]]*\b{key}\b[^\]]*\]+|"?{key}"?\s*=)|[{{,]\s*{key}\s*=')
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.search(line):
-            return number
-    return None
+    lines = text.splitlines()
+    parts = field.split(".")
+    start, found = 0, None
+    for i, part in enumerate(parts):
+        if not part:
+            continue
+        if part.isdigit():
+            if i == 0:
+                continue
+            header = re.compile(rf"^\s*\[\[[^\]]*(?<![\w-]){re.escape(parts[i - 1])}\s*\]\]")
+            hits = [n for n in range(start, len(lines)) if header.search(lines[n])]
+            if int(part) < len(hits):
+                start = found = hits[int(part)]
+            continue
+        pattern = _key_pattern(part)
+        for number in range(start, len(lines)):
+            if pattern.search(lines[number]):
+                start = found = number
+                break
+    return None if found is None else found + 1
+
+
+_FIELD_FIRST = re.compile(r"^([A-Za-z_][\w-]*(?:\.[\w-]+)+): (.*)$", re.S)
 
 
 def format_validation_error(
     error: ValidationError, source: str, text: str | None = None, prefix: str = ""
 ) -> str:
-    """Turn a pydantic error into one line per problem: file, field, line, value, rule."""
+    """Turn a pydantic error into one line per problem: file, field, line, value, rule.
+
+    A check on a whole table (a model validator) that names its field at the start of its
+    message (``"goods.food.need: unknown kind 'x'; allowed: [...]"``) is reported at that field.
+    """
     lines = []
     for item in error.errors(include_url=False):
         loc = [str(p) for p in item["loc"] if not str(p).startswith("function-after")]
         field = ".".join(p for p in [prefix, *loc] if p)
+        message = item["msg"]
+        if item["type"] == "value_error":
+            message = message.removeprefix("Value error, ")
+            named = _FIELD_FIRST.match(message)
+            if named:
+                inner, message = named.groups()
+                field = inner if not field or inner.startswith(field + ".") else (
+                    f"{field}.{inner}")
         line = _line_of(text, field)
         where = f"{source}:{line}" if line else source
-        message = item["msg"]
         if item["type"] == "extra_forbidden":
             message = "unknown key (check the spelling; see docs/ODD.md for the allowed keys)"
         value = item.get("input")
-        shown = "" if isinstance(value, dict) or item["type"] == "missing" else f" (got {value!r})"
+        shown = "" if isinstance(value, dict) or item["type"] in ("missing", "value_error") \
+            else f" (got {value!r})"
         lines.append(f"{where}: {field or '<top>'}: {message}{shown}")
     return "\n".join(lines)
+
+
+def locate_errors(scenario: Scenario, message: str) -> str:
+    """Point errors found after loading (rules, shocks, institutions) at the scenario file.
+
+    Each line of ``message`` that starts with a scenario field (``shocks.0.kind: ...``), or
+    with the placeholder source ``scenario:``, gets the file and, when found, the line of that
+    field. Lines that already name a file (CSV errors) are left alone, as is everything when
+    the scenario was not read from a file.
+    """
+    source, text = scenario._source, scenario._text
+    if source is None:
+        return message
+    out = []
+    for line in message.splitlines():
+        rest = line.removeprefix("scenario: ") if line.startswith("scenario: ") else None
+        named = _FIELD_FIRST.match(rest if rest is not None else line)
+        top = named.group(1).split(".", 1)[0] if named else None
+        if named and top in Scenario.model_fields and Path(named.group(1)).suffix[1:] not in (
+                "csv", "toml", "txt"):
+            number = _line_of(text, named.group(1))
+            out.append(f"{source}:{number}: {named.group(0)}" if number else
+                       f"{source}: {named.group(0)}")
+        elif rest is not None:
+            out.append(f"{source}: {rest}")
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def read_toml(path: Path | str) -> tuple[dict[str, Any], str]:
@@ -74,12 +144,19 @@ def read_toml(path: Path | str) -> tuple[dict[str, Any], str]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{path}: is a folder, not a scenario file") from None
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: malformed TOML: not UTF-8 text ({exc.reason} at byte "
+                            f"{exc.start}); save the file as UTF-8") from None
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: malformed TOML: {exc}") from None
+        at = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        where = f"{path}:{at.group(1)}" if at else str(path)
+        raise ScenarioError(f"{where}: malformed TOML: {exc}") from None
 
 
 def scenario_from_dict(
@@ -101,13 +178,17 @@ def scenario_from_dict(
         if flag:
             # the file's own catalogue replaces the default one instead of extending it
             merged[key] = data.get(key, {})
-            if key == "kinds" and "generator" not in data.get("territories", {}):
+            given = data.get("territories", {})
+            given = given.get("generator", {}) if isinstance(given, dict) else {}
+            if key == "kinds" and not (isinstance(given, dict) and "counts" in given):
+                # the default counts name the default kinds: one territory of each new kind
                 merged["territories"]["generator"]["counts"] = dict.fromkeys(merged[key], 1)
     try:
         scenario = Scenario.model_validate(merged)
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, source, text)) from None
     scenario.base_dir = base_dir
+    scenario._source, scenario._text = source, text
     return scenario
 
 
@@ -169,4 +250,5 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, "overrides")) from None
     new.base_dir = scenario.base_dir
+    new._source, new._text = scenario._source, scenario._text
     return new

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from terrisim.scenario import defaults
 
@@ -199,6 +199,10 @@ class Scenario(Strict):
     shocks: list[ShockSpec] = Field(default_factory=list)
     output: OutputSpec = Field(default_factory=OutputSpec)
     base_dir: Path | None = Field(None, exclude=True, description="Folder of the scenario file.")
+    # Where the scenario was read from and its text, to point errors found later (rules,
+    # shocks, institutions, CSV ids) at a file and line: see loading.locate_errors.
+    _source: str | None = PrivateAttr(None)
+    _text: str | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _kinds_are_known(self) -> Scenario:

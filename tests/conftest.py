@@ -1,0 +1,214 @@
+"""Shared helpers for the core's tests: random scenarios, CSV scenarios, phase-by-phase steps.
+
+* :func:`scenario_dicts` / :func:`scenarios`: a hypothesis strategy of small random scenarios
+  (counts per kind, trust and its brakes, tolerance, representation bias, distance scale,
+  engineering scale, money on or off, rules, an optional shock, seed).
+* :func:`csv_scenario`: a scenario whose territories (and links) come from CSV files written
+  in a folder, from plain lists of dicts.
+* :func:`complementary_catalogue`: two kinds (a town and a rural area) and two non-storable
+  goods, so that quantities in mechanism tests can be computed by hand.
+* :data:`PROPERTY`: the hypothesis settings of the property tests (no deadline: a model run
+  is not a micro-benchmark).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from terrisim.model import TerriModel
+from terrisim.scenario import Scenario, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TERRISIM = BIN / "terrisim"
+KINDS = ("metropolis", "town", "periurban", "rural", "mountain")
+
+# Property tests: enough examples to find edge cases, few enough to keep the suite quick.
+PROPERTY = settings(
+    max_examples=int(os.environ.get("TERRISIM_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+shares = st.floats(0.0, 1.0, allow_nan=False)
+
+
+@st.composite
+def scenario_dicts(draw: st.DrawFn, max_per_kind: int = 3, steps: int = 6) -> dict[str, Any]:
+    """A small random scenario as a dict for :func:`scenario_from_dict` (2 to 15 territories).
+
+    Everything that shapes an exchange is drawn: who exists, how they trust each other, how
+    biased their representations are, how far apart they are, whether money may pay gaps,
+    which rules run, and possibly a shock.
+    """
+    counts = {k: draw(st.integers(0, max_per_kind)) for k in KINDS}
+    if sum(counts.values()) < 2:
+        counts[draw(st.sampled_from(KINDS))] += 2
+    data: dict[str, Any] = {
+        "steps": steps,
+        "seed": draw(st.integers(0, 2**32 - 1)),
+        "territories": {"generator": {
+            "counts": counts,
+            "spacing_km": draw(st.floats(2.0, 80.0)),
+            "proximity_k": draw(st.integers(0, 5)),
+            "commuting": draw(st.booleans()),
+            "distant_per_metropolis": draw(st.integers(0, 3)),
+            "capacity_jitter": draw(st.floats(0.0, 0.6)),
+            "need_jitter": draw(st.floats(0.0, 0.4)),
+        }},
+        "trust": {
+            "initial": draw(shares),
+            "tension_share": draw(shares),
+            "tension_penalty": draw(shares),
+            "cleavage_weight": draw(shares),
+            "bias": {"urban->rural": draw(shares), "rural->urban": draw(shares),
+                     "urban->urban": draw(shares), "rural->rural": draw(shares)},
+        },
+        "exchange": {
+            "enabled": draw(st.booleans() | st.just(True)),
+            "reciprocity_tolerance": draw(shares),
+            "distance_scale_km": draw(st.floats(1.0, 500.0)),
+            "engineering_scale": draw(st.floats(0.05, 50.0)),
+            "money": draw(st.booleans()),
+            "money_share": draw(shares),
+        },
+        "budget": {"initial_reserve_steps": draw(st.floats(0.0, 6.0)),
+                   "draw_rate": draw(shares)},
+        "rules": {
+            "valuation": draw(st.sampled_from(["market", "need_weighted"])),
+            "partners": draw(st.sampled_from(["trust_weighted", "nearest"])),
+        },
+    }
+    shock = draw(st.none() | st.sampled_from(
+        ["grant_cut", "drought", "energy_crisis", "health_crisis", "ageing"]))
+    if shock is not None:
+        data["shocks"] = [{"kind": shock, "at": draw(st.integers(1, steps)),
+                           "magnitude": draw(shares), "duration": draw(st.integers(1, steps))}]
+    return data
+
+
+def scenarios(**kwargs: Any) -> st.SearchStrategy[Scenario]:
+    """Validated random scenarios (see :func:`scenario_dicts`)."""
+    return scenario_dicts(**kwargs).map(lambda d: scenario_from_dict(d, "<hypothesis>"))
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """Write rows (dicts with the same keys) as a CSV file with a header."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def csv_scenario(folder: Path, territory_rows: list[dict[str, Any]],
+                 link_rows: list[dict[str, Any]] | None = None, **tables: Any) -> Scenario:
+    """A scenario reading its territories (and links) from CSV files written in ``folder``.
+
+    Args:
+        folder: Where ``territories.csv`` (and ``links.csv``) are written.
+        territory_rows: One dict per territory (``id, name, kind, population, x_km, y_km``...).
+        link_rows: One dict per link (``source, target``...), or None for proximity links.
+        **tables: Other top-level scenario keys (``exchange={...}``, ``replace_goods=True``...).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    write_csv(folder / "territories.csv", territory_rows)
+    spec: dict[str, Any] = {"territories": "territories.csv"}
+    if link_rows is not None:
+        write_csv(folder / "links.csv", link_rows)
+        spec["links"] = "links.csv"
+    data = {**tables}
+    data["territories"] = {**tables.get("territories", {}), "source": "csv", "csv": spec}
+    return scenario_from_dict(data, str(folder / "scenario.toml"), base_dir=folder)
+
+
+def complementary_catalogue(*, storable: bool = False, public_health: bool = False,
+                            bias: tuple[float, float] = (0.0, 0.0)) -> dict[str, Any]:
+    """Two kinds (town, rural) and two goods (food, health) at price 1, with no brakes.
+
+    No jitter, no tension, no cleavage, no stock: quantities come from the CSV columns
+    ``capacity_<good>`` and ``need_<good>`` and can be checked by hand.
+
+    Args:
+        storable: Whether food is storable.
+        public_health: Whether health is a public service (scaled by fiscal health).
+        bias: Representation bias ``(urban->rural, rural->urban)``.
+    """
+    per_kind = {"town": 1.0, "rural": 1.0}
+    good = {"price": 1.0, "need": per_kind, "capacity": per_kind}
+    return {
+        "replace_kinds": True,
+        "replace_goods": True,
+        "kinds": {
+            "town": {"urban": True, "population": 10_000, "fiscal_base": 1.0, "grant": 0.3,
+                     "spending": 1.2, "engineering": 1.0},
+            "rural": {"urban": False, "population": 5_000, "fiscal_base": 0.7, "grant": 0.5,
+                      "spending": 1.1, "engineering": 1.0},
+        },
+        "goods": {
+            "food": {**good, "storable": storable},
+            "health": {**good, "storable": False, "public": public_health},
+        },
+        "territories": {"generator": {"capacity_jitter": 0.0, "need_jitter": 0.0,
+                                      "leaning_sd": 0.0}},
+        "trust": {"initial": 0.8, "tension_share": 0.0, "cleavage_weight": 0.0,
+                  "bias": {"urban->rural": bias[0], "rural->urban": bias[1]}},
+    }
+
+
+def town_and_village(distance_km: float = 10.0, *, town: dict[str, Any] | None = None,
+                     village: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """A town with a health surplus and food deficit, and a rural area the other way round.
+
+    Per step, without exchange: the town makes 20 health and 0 food and needs 10 of each; the
+    rural area makes 20 food and 0 health and needs 10 of each. Engineering is plentiful.
+    """
+    rows = [
+        {"id": "town", "name": "Town", "kind": "town", "population": 10_000, "x_km": 0.0,
+         "y_km": 0.0, "capacity_food": 0.0, "capacity_health": 20.0, "need_food": 10.0,
+         "need_health": 10.0, "engineering": 1000.0},
+        {"id": "village", "name": "Village", "kind": "rural", "population": 5_000,
+         "x_km": distance_km, "y_km": 0.0, "capacity_food": 20.0, "capacity_health": 0.0,
+         "need_food": 10.0, "need_health": 10.0, "engineering": 1000.0},
+    ]
+    rows[0].update(town or {})
+    rows[1].update(village or {})
+    return rows
+
+
+PAIR_LINK = [{"source": "town", "target": "village", "kind": "proximity"}]
+
+
+def phases(model: TerriModel) -> Iterator[str]:
+    """Run one step phase by phase, yielding each phase's name *before* running it.
+
+    Lets a test look at the state just before and just after a given phase::
+
+        for phase in phases(model):
+            if phase == "deliver": before = model.state.available.copy()
+    """
+    for phase in model.PHASES:
+        yield phase
+        getattr(model, phase)()
+
+
+def production(model: TerriModel) -> np.ndarray:
+    """Run one whole step and return what was produced in it, (N, G).
+
+    Production is ``available - stock`` right after the ``produce`` phase.
+    """
+    made = None
+    for phase in phases(model):
+        if phase == "govern":  # produce has just run
+            made = model.state.available - model.state.stock
+    assert made is not None
+    return made
