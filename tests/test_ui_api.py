@@ -189,7 +189,7 @@ def test_a_triggered_shock_is_marked_and_told_in_the_log(server):
     (panel,) = frame["panels"]
     assert {"step": 3, "kind": "drought", "last_step": 8} in panel["shocks"]  # 6 months
     last = panel["events"][-1]
-    assert last["kind"] == "shock"
+    assert last["kind"] == "shock" and last["tone"] == "shock"
     assert "sécheresse" in last["text"]["fr"]
     assert "drought" in last["text"]["en"]
 
@@ -343,6 +343,19 @@ def test_a_command_from_a_stale_page_is_refused(server):
 
 
 # --------------------------------------------------------------------------- building blocks
+@pytest.mark.parametrize(
+    ("kind", "tone"),
+    [("shock", "shock"), ("contract_signed", "good"), ("contract_renewed", "good"),
+     ("conference_meeting", "good"), ("contract_breach", "bad"), ("contract_not_signed", "bad"),
+     ("conference_failed", "bad"), ("start", "info")],
+)
+def test_log_events_are_toned_by_what_they_tell(kind, tone):
+    from terrisim.ui.viewmodel import event_tone
+
+    assert event_tone(kind) == tone
+
+
+
 def test_router_matches_path_parameters_and_reports_errors():
     router = Router()
 

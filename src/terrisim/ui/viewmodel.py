@@ -16,7 +16,7 @@ A panel (one model) is::
      "map": {"territories": {"name", "kind", "x", "y", "population", "satisfaction": [...]},
              "links": {"a", "b", "trust", "volume": [...]}},
      "baskets": {"kinds", "goods", "flows": [[giver kind, receiver kind, good, value]]},
-     "events": [{"step", "kind", "text": {"fr", "en"}}]}
+     "events": [{"step", "kind", "tone", "text": {"fr", "en"}}]}
 """
 
 from __future__ import annotations
@@ -357,11 +357,34 @@ def baskets_view(model: Any) -> dict[str, Any]:
     return {"kinds": list(s.kinds), "goods": list(s.goods), "flows": flows}
 
 
+GOOD_NEWS = ("_signed", "_renewed", "_renegotiated", "_created", "_meeting", "_merged",
+             "_pooled")
+BAD_NEWS = ("_breach", "_dropped", "_not_signed", "_failed", "_split", "_conflict")
+
+
+def event_tone(kind: str) -> str:
+    """How the log colours an event, judged from the end of its kind (``contract_signed``...).
+
+    ``shock``; ``good``: a cooperation made or kept; ``bad``: broken, refused or failed;
+    ``info``: anything else.
+    """
+    if kind == "shock":
+        return "shock"
+    if kind.endswith(BAD_NEWS):
+        return "bad"
+    if kind.endswith(GOOD_NEWS):
+        return "good"
+    return "info"
+
+
 def events_view(model: Any) -> list[dict[str, Any]]:
     """The last :data:`MAX_EVENTS` narrative events, oldest first, with both languages."""
-    return [{"step": int(e.get("step", 0)), "kind": str(e.get("kind", "")),
-             "text": {"fr": str(e.get("text_fr", "")), "en": str(e.get("text_en", ""))}}
-            for e in model.events[-MAX_EVENTS:]]
+    out = []
+    for e in model.events[-MAX_EVENTS:]:
+        kind = str(e.get("kind", ""))
+        out.append({"step": int(e.get("step", 0)), "kind": kind, "tone": event_tone(kind),
+                    "text": {"fr": str(e.get("text_fr", "")), "en": str(e.get("text_en", ""))}})
+    return out
 
 
 def shocks_view(model: Any) -> list[dict[str, Any]]:

@@ -344,7 +344,7 @@ function renderPanel(el, p, data, ranges = {}) {
   const log = $("[data-role=log]", el);
   const events = [...p.events].reverse();
   log.innerHTML = events.length ? events.map((e) =>
-    `<li class="event ev-${esc(e.kind)}"><span class="when">${esc(t("log.step", { step: e.step }))}` +
+    `<li class="event ev-${esc(e.kind)} tone-${esc(e.tone)}"><span class="when">${esc(t("log.step", { step: e.step }))}` +
     `</span> ${esc(e.text[state.lang] ?? e.text.fr ?? "")}</li>`).join("")
     : `<li class="event empty">${esc(t("log.empty"))}</li>`;
 }
