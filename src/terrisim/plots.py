@@ -1,28 +1,85 @@
-"""The run figure ``summary.png``: satisfaction by kind, exchanges by good, trust."""
+"""The run figures: ``summary.png`` (satisfaction, exchanges, trust) and the resilience figure.
+
+Shocks are shaded on every panel: one band per shock from its first to its last affected step
+(to the end of the run for a permanent one), one colour per kind of shock, named in the legend
+of the first panel.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from terrisim.output import RunResult
 
+_SHOCK_COLOURS = ("tab:red", "tab:orange", "tab:purple", "tab:brown", "tab:olive", "tab:cyan")
+_CLASS_COLUMNS = {"satisfaction_urban", "satisfaction_rural"}
 
-def mark_shocks(ax: plt.Axes, result: RunResult) -> None:
-    """Shade the steps where a shock was active."""
-    series = result.series
+
+def shock_spans(series: pd.DataFrame,
+                shocks: Sequence[Mapping[str, Any]] | None) -> list[tuple[str, float, float]]:
+    """The shaded bands: ``(kind, first step - 0.5, last step + 0.5)`` per shock.
+
+    Args:
+        series: The run's series (its ``step`` column bounds permanent shocks, and its
+            ``shocks`` column is used when no shock records are given).
+        shocks: The shock records (``summary["shocks"]`` or ``model.shocks.history``).
+
+    Returns:
+        One band per shock that overlaps the recorded steps.
+    """
+    if not len(series):
+        return []
+    first, last = float(series["step"].min()), float(series["step"].max())
+    spans = []
+    if shocks is not None:
+        for shock in shocks:
+            start = float(shock["step"])
+            stop = shock.get("last_step")
+            stop = last if stop is None else min(float(stop), last)
+            if start <= last and stop >= first:
+                spans.append((str(shock["shock"]), start - 0.5, stop + 0.5))
+        return spans
     if "shocks" not in series:
-        return
-    active = series["shocks"].fillna("") != ""
-    for step, on in zip(series["step"], active, strict=True):
-        if on:
-            ax.axvspan(step - 0.5, step + 0.5, color="tab:red", alpha=0.08, lw=0)
+        return []
+    for step, names in zip(series["step"], series["shocks"].fillna(""), strict=True):
+        for name in filter(None, str(names).split(",")):
+            spans.append((name, step - 0.5, step + 0.5))
+    return spans
+
+
+def _colours(spans: list[tuple[str, float, float]]) -> dict[str, str]:
+    names = list(dict.fromkeys(name for name, _, _ in spans))
+    return {n: _SHOCK_COLOURS[i % len(_SHOCK_COLOURS)] for i, n in enumerate(names)}
+
+
+def mark_shocks(ax: plt.Axes, result: RunResult, legend: bool = False) -> None:
+    """Shade the steps where a shock was active (one colour per kind of shock).
+
+    Args:
+        ax: The axes (x = steps).
+        result: The run (``summary["shocks"]`` if present, else the series column).
+        legend: Add one legend entry per kind of shock to ``ax``'s legend.
+    """
+    spans = shock_spans(result.series, (result.summary or {}).get("shocks"))
+    colours = _colours(spans)
+    for name, start, stop in spans:
+        ax.axvspan(start, stop, color=colours[name], alpha=0.10, lw=0)
+    if legend and colours:
+        handles, labels = ax.get_legend_handles_labels()
+        handles += [Patch(color=c, alpha=0.25) for c in colours.values()]
+        labels += [f"shock: {n}" for n in colours]
+        ax.legend(handles, labels, fontsize=8, ncol=2)
 
 
 def summary_figure(result: RunResult, title: str = "") -> Figure:
@@ -32,7 +89,14 @@ def summary_figure(result: RunResult, title: str = "") -> Figure:
     kinds = result.summary["kinds"]
     ax = axes[0]
     for kind in kinds:
-        ax.plot(series["step"], series[f"satisfaction_{kind}"], label=kind)
+        column = f"satisfaction_{kind}"
+        if column in series and column not in _CLASS_COLUMNS:
+            ax.plot(series["step"], series[column], label=kind)
+    # the class columns (a kind called "rural" shares its column name with the class)
+    for column, label in (("satisfaction_urban", "urban (class)"),
+                          ("satisfaction_rural", "rural (class)")):
+        if column in series:
+            ax.plot(series["step"], series[column], ls="--", lw=1.2, label=label)
     ax.plot(series["step"], series["satisfaction"], color="black", lw=2, label="all")
     ax.set(title="Need satisfaction by kind", xlabel="step (month)", ylabel="satisfaction",
            ylim=(0, 1.02))
@@ -49,9 +113,45 @@ def summary_figure(result: RunResult, title: str = "") -> Figure:
         ax.plot(series["step"], series[column], label=label)
     ax.set(title="Mean trust", xlabel="step (month)", ylabel="trust", ylim=(0, 1))
     ax.legend(fontsize=8)
-    for ax in axes:
-        mark_shocks(ax, result)
+    for i, ax in enumerate(axes):
+        mark_shocks(ax, result, legend=i == 0)
     if title:
         fig.suptitle(title)
     return fig
 
+
+def resilience_figure(result: RunResult, title: str = "") -> Figure:
+    """Satisfaction overall and per class around the shocks, with each shock's baseline.
+
+    For every measured shock, a dotted line at its pre-shock level over its analysed window
+    and a marker at the lowest point (the resistance), as in ``summary["shocks"]``.
+    """
+    series = result.series
+    fig, ax = plt.subplots(figsize=(9, 4.2), constrained_layout=True)
+    lines = (("satisfaction", "all", ""), ("satisfaction_urban", "urban", "urban_"),
+             ("satisfaction_rural", "rural", "rural_"))
+    colours = {}
+    for column, label, _ in lines:
+        if column in series:
+            (line,) = ax.plot(series["step"], series[column], label=label,
+                              lw=2 if column == "satisfaction" else 1.2)
+            colours[column] = line.get_color()
+    last = float(series["step"].max()) if len(series) else 0.0
+    for shock in result.summary.get("shocks", []):
+        stop = last if shock.get("end_step") is None else float(shock["end_step"]) - 1
+        for column, _, prefix in lines:
+            baseline = shock.get(f"{prefix}baseline")
+            resistance = shock.get(f"{prefix}resistance")
+            if column not in colours or baseline is None or resistance is None:
+                continue
+            ax.hlines(baseline, shock["step"] - 0.5, stop + 0.5, colors=colours[column],
+                      linestyles=":", lw=1)
+            window = series[(series["step"] >= shock["step"]) & (series["step"] <= stop)]
+            if len(window):
+                trough = window.loc[window[column].idxmin()]
+                ax.plot(trough["step"], trough[column], "v", color=colours[column], ms=6)
+    ax.set(title=title or "Satisfaction around shocks (dotted: pre-shock level, v: trough)",
+           xlabel="step (month)", ylabel="satisfaction")
+    ax.legend(fontsize=8)
+    mark_shocks(ax, result, legend=True)
+    return fig

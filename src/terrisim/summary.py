@@ -185,25 +185,30 @@ def resilience_indicators(series: Sequence[float] | np.ndarray | pd.Series, posi
 
 
 def shock_resilience(series: pd.DataFrame, history: Sequence[Mapping[str, Any]], *,
-                     tolerance: float = RESILIENCE_TOLERANCE,
-                     window: int = RESILIENCE_WINDOW) -> list[dict[str, Any]]:
+                     tolerance: float = RESILIENCE_TOLERANCE, window: int = RESILIENCE_WINDOW,
+                     columns: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """Resilience indicators of every shock of a run, overall and per class.
 
     Each shock's analysed window runs from its first step (``step``) to the first step of the
     next shock that starts later (``end_step``, exclusive; ``None``: the end of the run), so
     that a later shock's fall is not charged to an earlier one. Shocks starting on the same
-    step share their window.
+    step share their window. The pre-shock level is the mean of the ``window`` steps before
+    the shock, cut so as not to reach back into an earlier shock that was already over (when
+    an undisturbed step lies in between); ``baseline_clean`` says whether any earlier shock
+    was active on the steps averaged (e.g. one still running when this one starts).
 
     Args:
-        series: The run's series (columns ``step`` and those of :data:`RESILIENCE_SERIES`).
+        series: The run's series (columns ``step`` and those of ``columns``).
         history: The shocks' records (``model.shocks.history``): ``step`` and more.
         tolerance: Relative tolerance of the recovery band.
-        window: Pre-shock values averaged into the baseline.
+        window: Pre-shock values averaged into the baseline (at most).
+        columns: Series analysed, by key prefix; default :data:`RESILIENCE_SERIES`.
 
     Returns:
         One dict per shock, sorted by first step: the record, ``end_step``,
-        ``analysed_steps``, then for the prefixes ``""`` (overall), ``"urban_"`` and
-        ``"rural_"`` the keys of :data:`RESILIENCE_KEYS`, ``baseline`` and ``reason``.
+        ``analysed_steps``, ``baseline_steps``, ``baseline_clean``, then for each prefix of
+        ``columns`` (default ``""`` overall, ``"urban_"``, ``"rural_"``) the keys of
+        :data:`RESILIENCE_KEYS`, ``baseline`` and ``reason``.
     """
     steps = series["step"].to_numpy() if len(series) else np.zeros(0, dtype=int)
     position_of = {int(s): i for i, s in enumerate(steps)}
@@ -215,17 +220,40 @@ def shock_resilience(series: pd.DataFrame, history: Sequence[Mapping[str, Any]],
         end_step = later[0] if later else None
         position = position_of.get(first, len(steps))
         end = len(steps) if end_step is None else position_of.get(end_step, len(steps))
+        own_window, clean = _baseline_window(history, first, window)
         record = {**shock, "end_step": end_step,
-                  "analysed_steps": max(0, end - position) if first in position_of else 0}
-        for prefix, column in RESILIENCE_SERIES.items():
+                  "analysed_steps": max(0, end - position) if first in position_of else 0,
+                  "baseline_steps": min(own_window, position) if first in position_of else 0,
+                  "baseline_clean": clean}
+        for prefix, column in (RESILIENCE_SERIES if columns is None else columns).items():
             if column not in series:
                 record.update(_unmeasured(f"no column {column!r} in the series", prefix))
                 continue
             record.update(resilience_indicators(series[column], position, end,
-                                                tolerance=tolerance, window=window,
+                                                tolerance=tolerance, window=own_window,
                                                 prefix=prefix))
         out.append(record)
     return out
+
+
+def _baseline_window(history: Sequence[Mapping[str, Any]], first: int,
+                     window: int) -> tuple[int, bool]:
+    """Pre-shock steps to average for a shock starting at ``first``, and whether they are clean.
+
+    The ``window`` steps before the shock, cut so as not to reach back into an earlier shock
+    that was over before ``first`` (when at least one undisturbed step lies in between).
+    ``clean`` is false when an earlier shock is active on one of the steps kept.
+    """
+    over = [int(h["last_step"]) for h in history
+            if int(h["step"]) < first and h.get("last_step") is not None
+            and int(h["last_step"]) < first]
+    if over and first - (max(over) + 1) >= 1:
+        window = min(window, first - (max(over) + 1))
+    lo = first - window
+    clean = not any(int(h["step"]) < first and (h.get("last_step") is None
+                                                or int(h["last_step"]) >= lo)
+                    for h in history)
+    return window, clean
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,351 @@
+"""Collapse threshold of the model: the smallest shock it no longer recovers from (docs/shocks.md).
+
+Ecological resilience (Holling 1973) is the size of the disturbance a system can absorb before
+it flips to another regime. :func:`collapse_threshold_for` measures it on the model: it runs a
+scenario with one shock whose magnitude varies, judges after each run whether the chosen
+performance series (population-weighted satisfaction by default) came back within the
+tolerance band of its pre-shock level by the end of the shock's analysed window (as the run
+summary does, ``terrisim.summary.shock_resilience``), and finds by bisection
+(:func:`terrisim.metrics.collapse_threshold`) the smallest magnitude after which it does not.
+
+With several seeds, a magnitude counts as *recovered* when at least ``quorum`` of the seeds
+recover (default one half: the threshold is then the median one). The same seeds are used at
+every magnitude (common random numbers), so each seed's outcome is a deterministic function of
+the magnitude and the bisection does not chase noise.
+
+Example::
+
+    from terrisim.collapse import collapse_threshold_for
+    result = collapse_threshold_for("configs/demo.toml", "drought", permanent=True, seeds=3)
+    print(result.status, result.threshold)
+    result.runs        # one row per run: magnitude, seed, recovered, resistance...
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from terrisim.metrics import collapse_threshold
+from terrisim.model import TerriModel
+from terrisim.scenario.loading import apply_overrides, load_scenario
+from terrisim.scenario.schema import Scenario
+from terrisim.shocks import DEFAULT_DURATION, ShockSchedule, resolve_kind
+from terrisim.summary import RESILIENCE_TOLERANCE, RESILIENCE_WINDOW, shock_resilience
+
+__all__ = ["CollapseResult", "collapse_threshold_for", "recovery_curve", "shock_table"]
+
+#: Outcome of the search: threshold found; collapse already at ``low``; recovery up to ``high``.
+STATUSES = ("found", "collapse_at_low", "no_collapse")
+_RUN_KEYS = ("recovered", "recovery_time", "resistance", "resilience_loss",
+             "normalised_resilience_loss", "baseline")
+
+
+@dataclass
+class CollapseResult:
+    """What :func:`collapse_threshold_for` found.
+
+    Attributes:
+        threshold: The smallest magnitude observed *not* to recover, with
+            ``m* <= threshold < m* + tol`` for the true threshold ``m*`` (``status ==
+            "found"``); ``None`` otherwise.
+        status: ``"found"``; ``"no_collapse"`` (the system recovers even at ``high``: the
+            threshold is above it); ``"collapse_at_low"`` (it does not recover at ``low``).
+        last_recovered: The largest magnitude observed to recover (``None`` if none).
+        low: Lower end of the search bracket.
+        high: Upper end of the search bracket.
+        tol: Width of the final bracket.
+        shock: The ``[[shocks]]`` table used (its magnitude is what varies).
+        series: The performance series judged.
+        tolerance: Relative tolerance of the recovery band.
+        quorum: Share of seeds that must recover for a magnitude to count as recovered.
+        seeds: The seeds (the same at every magnitude).
+        steps: Steps per run.
+        monotone: Whether the outcomes are consistent with one threshold (no magnitude
+            recovered above one that did not).
+        evaluations: One row per magnitude tried, in order: ``magnitude``,
+            ``recovered_share``, ``recovers``.
+        runs: One row per run: ``magnitude``, ``seed``, ``recovered``, ``recovery_time``,
+            ``resistance``, ``resilience_loss``, ``normalised_resilience_loss``,
+            ``baseline``, ``seconds``.
+        seconds: Wall-clock time of the search.
+    """
+
+    threshold: float | None
+    status: str
+    last_recovered: float | None
+    low: float
+    high: float
+    tol: float
+    shock: dict[str, Any]
+    series: str
+    tolerance: float
+    quorum: float
+    seeds: list[int]
+    steps: int
+    monotone: bool
+    evaluations: pd.DataFrame = field(repr=False)
+    runs: pd.DataFrame = field(repr=False)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (without the runs; ``evaluations`` as a list of records)."""
+        out = {k: getattr(self, k) for k in (
+            "threshold", "status", "last_recovered", "low", "high", "tol", "shock", "series",
+            "tolerance", "quorum", "seeds", "steps", "monotone", "seconds")}
+        out["runs"] = len(self.runs)
+        out["evaluations"] = self.evaluations.to_dict(orient="records")
+        return out
+
+
+def shock_table(scenario: Scenario, shock: str | int | Mapping[str, Any] = "drought", *,
+                at: int | None = None, duration: int | None = None,
+                permanent: bool | None = None) -> tuple[dict[str, Any], int | None]:
+    """The ``[[shocks]]`` table whose magnitude the search varies.
+
+    Args:
+        scenario: The scenario.
+        shock: A kind name (the scenario's first scheduled table of that kind, or a new one
+            on all territories), an index into ``scenario.shocks``, or a whole table.
+        at: First step affected (replaces the table's; default for a new table:
+            ``max(2, steps // 3)``).
+        duration: Steps affected (replaces the table's, makes it non-permanent).
+        permanent: Make the shock permanent (or not).
+
+    Returns:
+        ``(table, index)``: the table (validated, without ``magnitude``) and its index in
+        ``scenario.shocks`` (``None`` if it is not one of the scenario's).
+
+    Raises:
+        ValueError: an index out of range, a random (``frequency``) table, or an invalid table.
+    """
+    tables = [s.model_dump() for s in scenario.shocks]
+    index: int | None = None
+    if isinstance(shock, Mapping):
+        table = dict(shock)
+    elif isinstance(shock, int) and not isinstance(shock, bool):
+        if not 0 <= shock < len(tables):
+            raise ValueError(f"shock={shock}: the scenario has {len(tables)} [[shocks]] tables")
+        index, table = shock, dict(tables[shock])
+    else:
+        found = [i for i, t in enumerate(tables) if t.get("kind") == shock and "at" in t]
+        if found:
+            index, table = found[0], dict(tables[found[0]])
+        else:
+            table = {"kind": str(shock), "at": max(2, scenario.steps // 3)}
+    if "frequency" in table and at is None:
+        raise ValueError(f"shock {table.get('kind')!r} is random (frequency): give at= to "
+                         "schedule it at a fixed step for the search")
+    table.pop("frequency", None)
+    if at is not None:
+        table["at"] = int(at)
+    if duration is not None:
+        table["duration"] = int(duration)
+        table.pop("permanent", None)
+    if permanent is not None:
+        table["permanent"] = bool(permanent)
+        if permanent:
+            table.pop("duration", None)
+    table.pop("magnitude", None)
+    try:
+        ShockSchedule(**table)  # same validation as the model's, early
+    except ValueError as exc:
+        raise ValueError(f"invalid shock table {table}: {exc}") from None
+    resolve_kind(table["kind"], "shock.kind", table.get("params"))
+    return table, index
+
+
+def _seeds(scenario: Scenario, seeds: int | Sequence[int] | None) -> list[int]:
+    if seeds is None:
+        return [scenario.seed]
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        if seeds < 1:
+            raise ValueError(f"seeds={seeds}: need at least one seed")
+        from terrisim.experiments.seeds import run_seed
+
+        return [run_seed(scenario.seed, 0, r, common_random_numbers=True) for r in range(seeds)]
+    out = [int(s) for s in seeds]
+    if not out:
+        raise ValueError("seeds: the list is empty")
+    return out
+
+
+def collapse_threshold_for(
+    scenario: Scenario | str | Path | None = None,
+    shock: str | int | Mapping[str, Any] = "drought",
+    *,
+    low: float = 0.0,
+    high: float = 1.0,
+    tol: float = 0.02,
+    seeds: int | Sequence[int] | None = None,
+    steps: int | None = None,
+    at: int | None = None,
+    duration: int | None = None,
+    permanent: bool | None = None,
+    series: str = "satisfaction",
+    tolerance: float = RESILIENCE_TOLERANCE,
+    window: int = RESILIENCE_WINDOW,
+    quorum: float = 0.5,
+    keep_other_shocks: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+    max_iter: int = 60,
+    progress: Callable[[float, float, bool], None] | None = None,
+) -> CollapseResult:
+    """Find the smallest magnitude of a shock after which the model no longer recovers.
+
+    One call of the criterion at magnitude ``m`` runs the scenario once per seed with the shock
+    table's ``magnitude = m`` and counts a seed as recovered when ``series`` is back within
+    ``tolerance`` (relative) of its pre-shock level at the end of the shock's analysed window
+    (the end of the run, or the next shock's start with ``keep_other_shocks``); ``m`` recovers
+    when the share of recovered seeds is at least ``quorum``. The bracket ``[low, high]`` is
+    checked first (both ends run once), then bisected down to ``tol``: ``2 + ceil(log2((high -
+    low) / tol))`` magnitudes, each costing ``len(seeds)`` runs.
+
+    Recovery can only be seen after the shock ends: a finite shock must end at least one step
+    before the end of the run. A permanent shock never ends, so its threshold is the largest
+    lasting disturbance the system absorbs within the tolerance (by exchanges and budgets).
+
+    Args:
+        scenario: A Scenario, a TOML path, or None for the built-in demo.
+        shock: The shock: a kind name, an index into the scenario's shocks, or a table (see
+            :func:`shock_table`).
+        low: A magnitude expected to recover (checked).
+        high: A magnitude expected not to recover (checked).
+        tol: Width of the final bracket, in magnitude units.
+        seeds: Seeds: a list, a number of seeds (derived from the scenario's seed as sweep
+            replicates with common random numbers), or None for the scenario's seed.
+        steps: Steps per run (default: the scenario's).
+        at: First step of the shock (replaces the table's).
+        duration: Steps the shock lasts (replaces the table's).
+        permanent: Whether the shock is permanent (replaces the table's).
+        series: The series judged: ``satisfaction`` (default), ``satisfaction_urban``,
+            ``satisfaction_rural`` or any numeric series column (higher is better).
+        tolerance: Relative tolerance of the recovery band (default that of the summary).
+        window: Pre-shock steps averaged into the pre-shock level (at most).
+        quorum: Share of seeds that must recover, in (0, 1].
+        keep_other_shocks: Keep the scenario's other shocks (default: the shock is run alone).
+        overrides: Dotted-path overrides applied to the scenario first
+            (:func:`terrisim.apply_overrides`), e.g. a governance rule.
+        max_iter: Maximum bisection steps.
+        progress: Called after each magnitude with ``(magnitude, recovered_share, recovers)``.
+
+    Returns:
+        A :class:`CollapseResult` (threshold, status, every evaluation and run).
+
+    Raises:
+        ValueError: invalid arguments, a shock at step 1 (no pre-shock level) or ending too
+            late to observe a recovery, an unknown series.
+        ScenarioError: an invalid scenario, override or shock table.
+    """
+    started = time.perf_counter()
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if overrides:
+        scenario = apply_overrides(scenario, dict(overrides))
+    if not 0.0 < quorum <= 1.0:
+        raise ValueError(f"quorum={quorum}: must be in (0, 1]")
+    if not (0.0 <= low < high <= 1.0):
+        raise ValueError(f"need 0 <= low < high <= 1 (magnitudes), got low={low}, high={high}")
+    n_steps = scenario.steps if steps is None else int(steps)
+    table, index = shock_table(scenario, shock, at=at, duration=duration, permanent=permanent)
+    start = int(table["at"])
+    if start < 2:
+        raise ValueError(f"the shock starts at step {start}: at least one step before it is "
+                         "needed for a pre-shock level (use at >= 2)")
+    last = (None if table.get("permanent")
+            else start + int(table.get("duration", DEFAULT_DURATION)) - 1)
+    if start > n_steps or (last is not None and last >= n_steps):
+        raise ValueError(f"the shock (steps {start}..{last or 'end'}) must end before the last "
+                         f"step ({n_steps}) for a recovery to be observable: raise steps")
+    others = [s.model_dump() for i, s in enumerate(scenario.shocks) if i != index]
+    shocks = [*(others if keep_other_shocks else []), table]
+    position = len(shocks) - 1  # our table's index in the runs' scenario
+    seed_list = _seeds(scenario, seeds)
+    columns = {"": series}
+    rows: list[dict[str, Any]] = []
+    evaluations: list[dict[str, Any]] = []
+    memo: dict[float, bool] = {}
+
+    def recovers(magnitude: float) -> bool:
+        magnitude = float(magnitude)
+        if magnitude in memo:
+            return memo[magnitude]
+        runs = apply_overrides(scenario, {"shocks": [*shocks[:-1],
+                                                     {**table, "magnitude": magnitude}]})
+        recovered = 0
+        for seed in seed_list:
+            t0 = time.perf_counter()
+            model = TerriModel(runs, rng=seed, record_territories=False)
+            model.run(n_steps)
+            frame = model.recorder.series()
+            if series not in frame:
+                raise ValueError(f"series={series!r}: not a column of the series; e.g. "
+                                 "satisfaction, satisfaction_urban, satisfaction_rural")
+            ours = [h for h in model.shocks.history if h.get("table") == position]
+            record = next(r for r in shock_resilience(frame, model.shocks.history,
+                                                      tolerance=tolerance, window=window,
+                                                      columns=columns)
+                          if r.get("table") == position) if ours else None
+            if record is None or record["reason"] is not None:
+                why = "the shock did not start" if record is None else record["reason"]
+                raise ValueError(f"magnitude {magnitude:g}, seed {seed}: cannot judge the "
+                                 f"recovery: {why}")
+            recovered += bool(record["recovered"])
+            rows.append({"magnitude": magnitude, "seed": seed,
+                         **{k: record[k] for k in _RUN_KEYS},
+                         "seconds": time.perf_counter() - t0})
+        share = recovered / len(seed_list)
+        memo[magnitude] = ok = share >= quorum
+        evaluations.append({"magnitude": magnitude, "recovered_share": share, "recovers": ok})
+        if progress is not None:
+            progress(magnitude, share, ok)
+        return ok
+
+    threshold: float | None = None
+    if not recovers(low):
+        status = "collapse_at_low"
+    elif recovers(high):
+        status = "no_collapse"
+    else:
+        status = "found"
+        threshold = collapse_threshold(recovers, low, high, tol=tol, max_iter=max_iter)
+    evals = pd.DataFrame(evaluations, columns=["magnitude", "recovered_share", "recovers"])
+    ok = evals[evals["recovers"]]["magnitude"]
+    failed = evals[~evals["recovers"]]["magnitude"]
+    monotone = not (len(ok) and len(failed) and ok.max() > failed.min())
+    return CollapseResult(
+        threshold=threshold, status=status,
+        last_recovered=float(ok.max()) if len(ok) else None,
+        low=float(low), high=float(high), tol=float(tol),
+        shock=table, series=series, tolerance=float(tolerance), quorum=float(quorum),
+        seeds=seed_list, steps=n_steps, monotone=bool(monotone), evaluations=evals,
+        runs=pd.DataFrame(rows, columns=["magnitude", "seed", *_RUN_KEYS, "seconds"]),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def recovery_curve(result: CollapseResult | pd.DataFrame) -> pd.DataFrame:
+    """Per magnitude tried: share of seeds recovered, mean resistance and mean normalised loss.
+
+    Args:
+        result: A search result, or its ``runs`` table.
+
+    Returns:
+        One row per magnitude, sorted: ``magnitude``, ``recovered_share``,
+        ``resistance_mean``, ``normalised_resilience_loss_mean``.
+    """
+    runs = result.runs if isinstance(result, CollapseResult) else result
+    if not len(runs):
+        return pd.DataFrame(columns=["magnitude", "recovered_share", "resistance_mean",
+                                     "normalised_resilience_loss_mean"])
+    grouped = runs.astype({"recovered": float}).groupby("magnitude", sort=True)
+    return pd.DataFrame({
+        "recovered_share": grouped["recovered"].mean(),
+        "resistance_mean": grouped["resistance"].mean(),
+        "normalised_resilience_loss_mean": grouped["normalised_resilience_loss"].mean(),
+    }).reset_index()
