@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import csv
+import inspect
 import os
 import sys
 from collections.abc import Iterator
@@ -40,6 +41,28 @@ PROPERTY = settings(
 )
 
 shares = st.floats(0.0, 1.0, allow_nan=False)
+
+
+def _engines() -> list[str | None]:
+    """The computation engines to test: numpy, and numba when installed (None: no choice)."""
+    if "engine" not in inspect.signature(TerriModel).parameters:
+        return [None]
+    try:
+        from terrisim import kernels
+    except ImportError:
+        return [None]
+    return ["numpy", "numba"] if getattr(kernels, "HAVE_NUMBA", False) else ["numpy"]
+
+
+#: Engines every conservation property runs on (the numba kernels must obey them too).
+ENGINES = _engines()
+
+
+def make_model(scenario: Scenario, engine: str | None = None, **kwargs: Any) -> TerriModel:
+    """``TerriModel(scenario, **kwargs)`` with the given engine (None: the default one)."""
+    if engine is not None:
+        kwargs["engine"] = engine
+    return TerriModel(scenario, **kwargs)
 
 
 @st.composite
