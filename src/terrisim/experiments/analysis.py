@@ -25,6 +25,7 @@ import pandas as pd
 
 from terrisim.experiments.designs import salib_problem, unit_matrix
 from terrisim.experiments.spec import (
+    BisectionDesign,
     Experiment,
     ExperimentError,
     MorrisDesign,
@@ -557,6 +558,58 @@ def plot_morris(indices: pd.DataFrame, outcome: str, path: Path) -> Path:
     return path
 
 
+def plot_thresholds(df: pd.DataFrame, experiment: Experiment, path: Path) -> Path:
+    """Share of replicates that recovered at each value tried, one line per search.
+
+    The threshold found is marked by a dashed line (its final bracket is ``tol`` wide).
+
+    Args:
+        df: Results of a bisection experiment.
+        experiment: The experiment.
+        path: PNG file to write.
+
+    Returns:
+        ``path``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from terrisim.experiments.bisection import plan, shares_from_results
+
+    design = experiment.design
+    assert isinstance(design, BisectionDesign)
+    _, _, searches = plan(experiment, shares_from_results(df, experiment))
+    fig, ax = plt.subplots(figsize=(6.5, 4.0))
+    for k, search in enumerate(searches):
+        label = ", ".join(f"{n}={experiment.factors[n].label(v)}" for n, v in search.combo.items())
+        pts = sorted(search.evaluations)
+        color = f"C{k % 10}"
+        ax.plot(
+            [p[0] for p in pts],
+            [p[1] for p in pts],
+            "o-",
+            color=color,
+            ms=4,
+            label=f"{label or design.factor}: {search.status}"
+            + (f" {search.threshold:.4g}" if search.threshold is not None else ""),
+        )
+        if search.threshold is not None:
+            ax.axvline(search.threshold, color=color, ls="--", lw=0.8)
+    ax.axhline(design.share, color="grey", lw=0.8, ls=":")
+    ax.set_xlabel(design.factor)
+    ax.set_ylabel(f"share of replicates with {design.outcome}")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_title("threshold search (bisection)")
+    ax.legend(fontsize=7, loc="best")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 # ------------------------------------------------------------------------------------------
 @dataclass
 class AnalysisReport:
@@ -602,6 +655,9 @@ class AnalysisReport:
                         lines.append(
                             f"    {r['level'][:30]:<30} {r['mean']:>10.4g} {ci:>24} (n={r['n']})"
                         )
+        if "thresholds" in self.tables:
+            lines.append("\nthreshold search:")
+            lines.append(self.tables["thresholds"].to_string(index=False))
         for name in ("sobol", "morris"):
             for key, table in self.tables.items():
                 if key.startswith(name + "_"):
@@ -677,6 +733,12 @@ def analyze(
             report.tables[f"{kind}_{outcome}"] = table
             if plots:
                 report.figures.append(draw(table, outcome, target / f"{kind}_{_slug(outcome)}.png"))
+    if isinstance(exp.design, BisectionDesign):
+        from terrisim.experiments.bisection import threshold_table
+
+        report.tables["thresholds"] = threshold_table(df, exp)
+        if plots:
+            report.figures.append(plot_thresholds(df, exp, target / "thresholds.png"))
     for name, table in report.tables.items():
         table.to_csv(target / f"{_slug(name)}.csv", index=False)
     if plots:

@@ -23,6 +23,7 @@ import numpy as np
 
 from terrisim.experiments.seeds import design_seed
 from terrisim.experiments.spec import (
+    BisectionDesign,
     Experiment,
     GridDesign,
     LHSDesign,
@@ -115,6 +116,8 @@ def design_points(experiment: Experiment) -> list[dict[str, Any]]:
     if isinstance(design, GridDesign):
         levels = [experiment.factors[n].levels or [] for n in names]
         return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*levels)]
+    if isinstance(design, BisectionDesign):
+        raise ValueError("a bisection's points depend on its results: see .bisection.plan")
     matrix = unit_matrix(experiment)
     assert matrix is not None
     unit = isinstance(design, LHSDesign)
@@ -134,7 +137,8 @@ def count_points(experiment: Experiment) -> int:
         experiment: A validated experiment.
 
     Returns:
-        The number of design points (runs = points x replicates).
+        The number of design points (runs = points x replicates); for a bisection, the most
+        it can take.
     """
     design = experiment.design
     d = len(experiment.factor_names)
@@ -146,5 +150,8 @@ def count_points(experiment: Experiment) -> int:
         return design.samples
     if isinstance(design, SobolDesign):
         return design.samples * (2 * d + 2 if design.second_order else d + 2)
-    assert isinstance(design, MorrisDesign)
-    return design.trajectories * (d + 1)
+    if isinstance(design, MorrisDesign):
+        return design.trajectories * (d + 1)
+    from terrisim.experiments.bisection import max_points
+
+    return max_points(experiment)  # a bisection: the most it can take

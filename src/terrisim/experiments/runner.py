@@ -30,11 +30,13 @@ from typing import Any
 import pandas as pd
 
 import terrisim
+from terrisim.experiments.bisection import max_points, plan, shares_from_results
 from terrisim.experiments.designs import count_points, design_points
 from terrisim.experiments.engines import Batch, Engine, WorkerLost, make_engine
 from terrisim.experiments.progress import Progress
 from terrisim.experiments.seeds import run_id, run_seed
 from terrisim.experiments.spec import (
+    BisectionDesign,
     Experiment,
     ExperimentError,
     ListDesign,
@@ -130,7 +132,9 @@ class PreparedSweep:
 
     @property
     def total(self) -> int:
-        """Runs in the experiment."""
+        """Runs in the experiment (for a bisection: the most it can take)."""
+        if isinstance(self.experiment.design, BisectionDesign):
+            return max_points(self.experiment) * self.experiment.replicates
         return len(self.points) * self.experiment.replicates
 
     def columns(self, point: int) -> dict[str, Any]:
@@ -144,22 +148,29 @@ class PreparedSweep:
         if isinstance(design, ListDesign):
             label = {"label": design.labels[point]} if design.labels else {}
             return {**label, **factors}
-        return {name: e.factors[name].label(value) for name, value in factors.items()}
+        return {
+            name: e.factors[name].label(value) if name in e.factors else value
+            for name, value in factors.items()
+        }
 
-    def tasks(self) -> Iterator[RunTask]:
-        """Every run, replicate by replicate (so a partial sweep covers the whole design)."""
+    def tasks(self, points: list[int] | None = None) -> Iterator[RunTask]:
+        """Every run, replicate by replicate (so a partial sweep covers the whole design).
+
+        Args:
+            points: Only these design points (default: all).
+        """
         e = self.experiment
-        columns = [self.columns(point) for point in range(len(self.points))]
+        crn = e.common_random_numbers or isinstance(e.design, BisectionDesign)
+        chosen = range(len(self.points)) if points is None else points
+        columns = {point: self.columns(point) for point in chosen}
         for rep in range(e.replicates):
-            for point, factors in enumerate(self.points):
+            for point in chosen:
                 yield RunTask(
                     run_id=run_id(point, rep),
                     point=point,
                     replicate=rep,
-                    seed=run_seed(
-                        e.seed, point, rep, common_random_numbers=e.common_random_numbers
-                    ),
-                    factors=factors,
+                    seed=run_seed(e.seed, point, rep, common_random_numbers=crn),
+                    factors=self.points[point],
                     columns=columns[point],
                 )
 
@@ -210,6 +221,10 @@ def _check_values(experiment: Experiment, base: Any, source: str) -> None:
             values = [low, high] if factor.type == "float" else [int(low), int(high)]
         for value in values:
             _apply(base, {name: value}, source, f"factors.'{name}' = {value!r}")
+    design = experiment.design
+    if isinstance(design, BisectionDesign):
+        for value in (design.low, design.high):
+            _apply(base, {design.factor: value}, source, f"design.factor = {design.factor!r}")
 
 
 def _digest(obj: Any, path: Path | None) -> str:
@@ -271,8 +286,7 @@ def prepare_sweep(
     context = SweepContext(
         base=base, steps=exp.steps, keep_series=exp.keep_series, run_fn=fn, fixed=fixed
     )
-    points = design_points(exp)
-    assert len(points) == count_points(exp)
+    points = [] if isinstance(exp.design, BisectionDesign) else design_points(exp)
     fn_name = _function_name(fn)
     hashed = exp.model_copy(update={"run_function": fn_name})
     meta = {
@@ -284,9 +298,9 @@ def prepare_sweep(
         "scenario_file": str(spath) if spath else None,
         "factors": exp.factor_names,
         "design": exp.design.method,
-        "n_points": len(points),
+        "n_points": count_points(exp),
         "replicates": exp.replicates,
-        "n_runs": len(points) * exp.replicates,
+        "n_runs": count_points(exp) * exp.replicates,
         "run_function": fn_name,
         "experiment": exp.model_dump(mode="json"),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -423,12 +437,11 @@ def run_sweep(
     directory = Path(out) if out is not None else Path("sweeps") / exp.name.replace(" ", "_")
     with ResultStore(directory) as store:
         done_ids = store.open(prep.meta, resume=resume)
-        store.write_design([prep.columns(i) for i in range(len(prep.points))], exp.factor_names)
         with _log_to(directory / LOG), _sigterm_as_interrupt():
-            return _drive(
+            session = _Session(
                 prep,
                 store,
-                done_ids,
+                len(done_ids),
                 engine_name=engine,
                 workers=workers,
                 scheduler=scheduler,
@@ -437,139 +450,193 @@ def run_sweep(
                 interval=progress_interval,
                 t0=t0,
             )
+            cancel = True
+            try:
+                if isinstance(exp.design, BisectionDesign):
+                    _bisect(prep, store, session, done_ids)
+                else:
+                    store.write_design(
+                        [prep.columns(i) for i in range(len(prep.points))], exp.factor_names
+                    )
+                    session.execute([t for t in prep.tasks() if t.run_id not in done_ids])
+                cancel = False
+            except KeyboardInterrupt:
+                log.warning("interrupted: %s", session.bar.line())
+                session.close(cancel=True)
+                raise SweepInterrupted(session.report) from None
+            finally:
+                session.close(cancel=cancel)
+    return session.report
 
 
-def _drive(
-    prep: PreparedSweep,
-    store: ResultStore,
-    done_ids: set[str],
-    *,
-    engine_name: str,
-    workers: int | None,
-    scheduler: str | None,
-    batch_size: int | None,
-    show: bool,
-    interval: float,
-    t0: float,
-) -> SweepReport:
+def _bisect(prep: PreparedSweep, store: ResultStore, session: _Session, done: set[str]) -> None:
+    """Run a bisection design round by round (see :mod:`.bisection`)."""
     exp = prep.experiment
-    todo = deque(t for t in prep.tasks() if t.run_id not in done_ids)
-    skipped = prep.total - len(todo)
-    log.info(
-        "sweep '%s' (hash %s): %d runs (%d points x %d replicates), %d already done, %d to run",
-        exp.name,
-        prep.meta["hash"],
-        prep.total,
-        len(prep.points),
-        exp.replicates,
-        skipped,
-        len(todo),
-    )
-    bar = Progress(prep.total, skipped, enabled=show, interval=interval)
-    report = SweepReport(store.directory, exp.name, prep.total, skipped, 0, 0, 0.0, 0.0, "")
-    if not todo:
-        bar.close()
-        report.setup_s = time.monotonic() - t0
-        log.info("nothing to do: every run is already in %s", store.directory)
-        return report
-    try:
-        blob = pickle.dumps(prep.context)
-    except (pickle.PicklingError, AttributeError, TypeError) as err:
-        raise ExperimentError(
-            f"{prep.source}: the run function and the scenario must be picklable (a function "
-            f"defined at module level, not a lambda or a closure): {err}"
-        ) from None
-    key = hashlib.sha1(blob).hexdigest()
-    eng: Engine = make_engine(engine_name, key, blob, workers=workers, scheduler=scheduler)
-    report.engine = eng.describe()
-    log.info("engine: %s", report.engine)
-    report.setup_s = time.monotonic() - t0
-    start = time.monotonic()
-    sizer = BatchSizer(batch_size)
-    retry: deque[tuple[RunTask, int]] = deque()
-    in_flight = 0
-    number = 0
-    shown_failures = 0
-    last_log = start
-    cancel = True
-    try:
+    while True:
+        assert store.runs is not None
+        shares = shares_from_results(store.runs.read(), exp)
+        points, pending, searches = plan(exp, shares)
+        prep.points = points
+        store.write_design([prep.columns(i) for i in range(len(points))], exp.factor_names)
+        if not pending:
+            break
+        open_searches = sum(s.status == "running" for s in searches)
+        log.info("bisection round: %d points, %d searches open", len(pending), open_searches)
+        session.execute([t for t in prep.tasks(pending) if t.run_id not in done])
+    for s in searches:
+        log.info("search %s: %s, threshold %s", s.combo or "(single)", s.status, s.threshold)
+
+
+class _Session:
+    """Runs batches of tasks on one engine (started at the first task) and stores results."""
+
+    def __init__(
+        self,
+        prep: PreparedSweep,
+        store: ResultStore,
+        skipped: int,
+        *,
+        engine_name: str,
+        workers: int | None,
+        scheduler: str | None,
+        batch_size: int | None,
+        show: bool,
+        interval: float,
+        t0: float,
+    ) -> None:
+        self.prep = prep
+        self.store = store
+        self.engine_args = (engine_name, workers, scheduler)
+        self.eng: Engine | None = None
+        self.sizer = BatchSizer(batch_size)
+        self.t0 = t0
+        self.start = time.monotonic()
+        self.number = 0
+        self.shown_failures = 0
+        self.last_log = self.start
+        exp = prep.experiment
+        log.info(
+            "sweep '%s' (hash %s): %d runs (%d points x %d replicates), %d already done",
+            exp.name,
+            prep.meta["hash"],
+            prep.total,
+            prep.total // exp.replicates,
+            exp.replicates,
+            skipped,
+        )
+        self.bar = Progress(prep.total, skipped, enabled=show, interval=interval)
+        self.report = SweepReport(
+            store.directory, exp.name, prep.total, skipped, 0, 0, 0.0, time.monotonic() - t0, ""
+        )
+
+    def _engine(self) -> Engine:
+        if self.eng is None:
+            try:
+                blob = pickle.dumps(self.prep.context)
+            except (pickle.PicklingError, AttributeError, TypeError) as err:
+                raise ExperimentError(
+                    f"{self.prep.source}: the run function and the scenario must be picklable "
+                    f"(a function defined at module level, not a lambda or a closure): {err}"
+                ) from None
+            key = hashlib.sha1(blob).hexdigest()
+            name, workers, scheduler = self.engine_args
+            self.eng = make_engine(name, key, blob, workers=workers, scheduler=scheduler)
+            self.report.engine = self.eng.describe()
+            log.info("engine: %s", self.report.engine)
+            self.report.setup_s = time.monotonic() - self.t0
+            self.start = time.monotonic()
+        return self.eng
+
+    def execute(self, tasks: list[RunTask]) -> None:
+        """Run the tasks (in batches, retrying lost ones) and store every outcome."""
+        if not tasks:
+            log.info("nothing to do: every run is already in %s", self.store.directory)
+            return
+        eng = self._engine()
+        todo = deque(tasks)
+        retry: deque[tuple[RunTask, int]] = deque()
+        in_flight = 0
         while todo or retry or in_flight:
             while (todo or retry) and in_flight < eng.slots():
                 if retry:
                     task, attempt = retry.popleft()
-                    batch = Batch([task], attempt=attempt, number=number)
+                    batch = Batch([task], attempt=attempt, number=self.number)
                 else:
-                    n = min(sizer.next_size(len(todo), eng.workers), len(todo))
-                    batch = Batch([todo.popleft() for _ in range(n)], number=number)
-                number += 1
+                    n = min(self.sizer.next_size(len(todo), eng.workers), len(todo))
+                    batch = Batch([todo.popleft() for _ in range(n)], number=self.number)
+                self.number += 1
                 eng.submit(batch)
                 in_flight += 1
             for batch, result, err in eng.completed(timeout=0.5):
                 in_flight -= 1
                 if err is None:
-                    records = [rec for rec, _ in result]
-                    frames = [s for _, s in result if s is not None]
-                    for rec in records:
-                        tb = rec.pop("_traceback", None)
-                        if rec["status"] != "ok":
-                            log.warning("run %s failed: %s\n%s", rec["run_id"], rec["error"], tb)
-                            if shown_failures < 5:
-                                bar.write(f"run {rec['run_id']} failed: {rec['error']}")
-                            elif shown_failures == 5:
-                                bar.write(f"(further failures: see {store.directory / LOG})")
-                            shown_failures += 1
-                    store.write_batch(records, pd.concat(frames) if frames else None)
-                    sizer.observe([r["duration_s"] for r in records])
-                    ok = sum(r["status"] == "ok" for r in records)
-                    report.ok += ok
-                    report.failed += len(records) - ok
-                    bar.update(ok, len(records) - ok)
-                    log.info(
-                        "batch %d: %d runs (%d failed) in %.2f s",
-                        batch.number,
-                        len(records),
-                        len(records) - ok,
-                        time.monotonic() - batch.submitted,
-                    )
+                    self._store(batch, result)
                 elif isinstance(err, WorkerLost):
-                    log.warning(
-                        "batch %d lost (%s): retrying its runs one by one", batch.number, err
-                    )
-                    if len(batch.tasks) > 1 or batch.attempt < MAX_RETRIES:
-                        retry.extend((t, batch.attempt + 1) for t in batch.tasks)
-                    else:
-                        task = batch.tasks[0]
-                        msg = f"WorkerLost: the worker died {batch.attempt + 1} times running it ({err})"
-                        store.write_batch([_failed_record(task, msg)], None)
-                        log.warning("run %s failed: %s", task.run_id, msg)
-                        report.failed += 1
-                        bar.update(0, 1)
+                    self._lost(batch, err, retry)
                 else:
                     raise SweepError(
                         f"the workers could not run batch {batch.number}: "
                         f"{type(err).__name__}: {err}. Runs stored so far are kept; fix the "
                         "cause and rerun the same command to resume"
                     )
-            bar.tick()
-            if time.monotonic() - last_log > 30:
-                last_log = time.monotonic()
-                log.info("progress: %s", bar.line())
-        cancel = False
-    except KeyboardInterrupt:
-        report.elapsed_s = time.monotonic() - start
-        log.warning("interrupted: %s", bar.line())
-        raise SweepInterrupted(report) from None
-    finally:
-        bar.close()
-        eng.close(cancel=cancel)
-        report.elapsed_s = time.monotonic() - start
-    log.info(
-        "done: %d ok, %d failed in %.1f s (%.2f runs/s); %d/%d runs on disk",
-        report.ok,
-        report.failed,
-        report.elapsed_s,
-        report.runs_per_second,
-        report.done,
-        report.total,
-    )
-    return report
+            self.bar.tick()
+            if time.monotonic() - self.last_log > 30:
+                self.last_log = time.monotonic()
+                log.info("progress: %s", self.bar.line())
+
+    def _store(self, batch: Batch, result: list[tuple[dict[str, Any], Any]]) -> None:
+        records = [rec for rec, _ in result]
+        frames = [s for _, s in result if s is not None]
+        for rec in records:
+            tb = rec.pop("_traceback", None)
+            if rec["status"] != "ok":
+                log.warning("run %s failed: %s\n%s", rec["run_id"], rec["error"], tb)
+                if self.shown_failures < 5:
+                    self.bar.write(f"run {rec['run_id']} failed: {rec['error']}")
+                elif self.shown_failures == 5:
+                    self.bar.write(f"(further failures: see {self.store.directory / LOG})")
+                self.shown_failures += 1
+        self.store.write_batch(records, pd.concat(frames) if frames else None)
+        self.sizer.observe([r["duration_s"] for r in records])
+        ok = sum(r["status"] == "ok" for r in records)
+        self.report.ok += ok
+        self.report.failed += len(records) - ok
+        self.bar.update(ok, len(records) - ok)
+        log.info(
+            "batch %d: %d runs (%d failed) in %.2f s",
+            batch.number,
+            len(records),
+            len(records) - ok,
+            time.monotonic() - batch.submitted,
+        )
+
+    def _lost(self, batch: Batch, err: BaseException, retry: deque[tuple[RunTask, int]]) -> None:
+        log.warning("batch %d lost (%s): retrying its runs one by one", batch.number, err)
+        if len(batch.tasks) > 1 or batch.attempt < MAX_RETRIES:
+            retry.extend((t, batch.attempt + 1) for t in batch.tasks)
+            return
+        task = batch.tasks[0]
+        msg = f"WorkerLost: the worker died {batch.attempt + 1} times running it ({err})"
+        self.store.write_batch([_failed_record(task, msg)], None)
+        log.warning("run %s failed: %s", task.run_id, msg)
+        self.report.failed += 1
+        self.bar.update(0, 1)
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Stop the engine and the progress bar (idempotent) and log the summary."""
+        if self.bar is not None:
+            self.bar.close()
+        if self.eng is not None:
+            self.eng.close(cancel=cancel)
+            self.eng = None
+            self.report.elapsed_s = time.monotonic() - self.start
+            r = self.report
+            log.info(
+                "%s: %d ok, %d failed in %.1f s (%.2f runs/s); %d runs on disk",
+                "stopped" if cancel else "done",
+                r.ok,
+                r.failed,
+                r.elapsed_s,
+                r.runs_per_second,
+                r.done,
+            )

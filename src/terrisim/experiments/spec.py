@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -169,8 +170,49 @@ class MorrisDesign(_Strict):
         return self
 
 
+class BisectionDesign(_Strict):
+    """Search of a threshold by bisection (e.g. the collapse threshold, ecological resilience).
+
+    For each combination of the ``[factors]`` levels (if any), the value of ``factor`` is
+    bisected on ``[low, high]``: a value "recovers" when at least ``share`` of its replicates
+    have a true ``outcome``. As in :func:`terrisim.metrics.collapse_threshold`, the bracket
+    ``(lo, hi]`` with ``recovers(lo)`` and ``not recovers(hi)`` is halved until
+    ``hi - lo <= tol``, and ``hi`` is the threshold. Replicates use common random numbers
+    (replicate ``r`` has the same seed at every value), so the search does not chase noise.
+
+    Attributes:
+        factor: Dotted scenario path of the value searched (e.g. ``shocks.0.magnitude``).
+        low: A value at which the system should recover.
+        high: A value at which it should not.
+        tol: Width of the final bracket.
+        outcome: Boolean indicator telling whether a run recovered.
+        share: Share of replicates that must recover for the value to count as recovering.
+    """
+
+    method: Literal["bisection"]
+    factor: str = Field(min_length=1)
+    low: float
+    high: float
+    tol: float = Field(gt=0.0)
+    outcome: str = "shock_recovered"
+    share: float = Field(default=0.5, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _bracket(self) -> BisectionDesign:
+        if not self.low < self.high:
+            raise ValueError(f"low = {self.low}, high = {self.high}: low must be below high")
+        if self.tol >= self.high - self.low:
+            raise ValueError(f"tol = {self.tol}: must be below high - low")
+        return self
+
+    @property
+    def steps(self) -> int:
+        """Bisection steps after the two end points: ``ceil(log2((high - low) / tol))``."""
+        return max(0, math.ceil(math.log2((self.high - self.low) / self.tol)))
+
+
 Design = Annotated[
-    GridDesign | ListDesign | LHSDesign | SobolDesign | MorrisDesign,
+    GridDesign | ListDesign | LHSDesign | SobolDesign | MorrisDesign | BisectionDesign,
     Field(discriminator="method"),
 ]
 
@@ -249,12 +291,19 @@ class Experiment(_Strict):
                     f"[factors] declares {sorted(declared)} but the points set {sorted(keys)}"
                 )
             return self
-        if not self.factors:
+        if isinstance(design, BisectionDesign):
+            _check_path(design.factor, "design.factor")
+            if design.factor in self.factors or design.factor in self.fixed:
+                raise ValueError(
+                    f"design.factor '{design.factor}' is bisected: remove it from [factors]/[fixed]"
+                )
+        elif not self.factors:
             raise ValueError(f"a {design.method} design needs at least one entry in [factors]")
         for name, factor in self.factors.items():
-            if isinstance(design, GridDesign) and factor.levels is None:
+            if isinstance(design, GridDesign | BisectionDesign) and factor.levels is None:
                 raise ValueError(
-                    f"factors.'{name}': a grid design needs 'levels = [...]', got a range; "
+                    f"factors.'{name}': a {design.method} design needs 'levels = [...]', got a "
+                    "range; "
                     "use method = 'lhs', 'sobol' or 'morris' for ranges"
                 )
             if isinstance(design, SobolDesign | MorrisDesign) and factor.range is None:
@@ -267,9 +316,15 @@ class Experiment(_Strict):
     # ----------------------------------------------------------------------------------------
     @property
     def factor_names(self) -> list[str]:
-        """The factors in file order (for a list design, the keys of the first point)."""
+        """The factors in file order.
+
+        For a list design, the keys of the first point; for a bisection, the grid factors and
+        then the bisected one.
+        """
         if isinstance(self.design, ListDesign):
             return list(self.design.points[0])
+        if isinstance(self.design, BisectionDesign):
+            return [*self.factors, self.design.factor]
         return list(self.factors)
 
     @property
@@ -286,14 +341,16 @@ def _check_path(name: str, where: str) -> None:
 
 def _format_validation_error(source: str, err: ValidationError) -> str:
     lines = []
-    tags = {"grid", "list", "lhs", "sobol", "morris"}
+    tags = {"grid", "list", "lhs", "sobol", "morris", "bisection"}
     for e in err.errors(include_url=False):
         loc = [str(p) for p in e["loc"] if not (e["loc"][:1] == ("design",) and p in tags)]
         loc = [p for p in loc if not p.startswith("function-after") and p not in {"tuple"}]
         field = ".".join(f"'{p}'" if "." in p else p for p in loc) or "(top level)"
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
-            allowed = _allowed_keys(loc)
+            raw = e["loc"]
+            method = str(raw[1]) if len(raw) > 1 and raw[0] == "design" else None
+            allowed = _allowed_keys(loc, method)
             msg = "unknown field" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
             lines.append(f"{source}: {field}: {msg}")
             continue
@@ -305,7 +362,7 @@ def _format_validation_error(source: str, err: ValidationError) -> str:
             shown = "" if bad is None else f" = {bad!r}"
             lines.append(
                 f"{source}: {field}.method{shown}: unknown or missing design method; "
-                "allowed: grid, list, lhs, sobol, morris"
+                "allowed: grid, list, lhs, sobol, morris, bisection"
             )
             continue
         value = e.get("input")
@@ -314,7 +371,7 @@ def _format_validation_error(source: str, err: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def _allowed_keys(loc: list[str]) -> list[str]:
+def _allowed_keys(loc: list[str], method: str | None = None) -> list[str]:
     models: dict[str, type[BaseModel]] = {
         "design": GridDesign,
         "analysis": AnalysisOptions,
@@ -324,13 +381,15 @@ def _allowed_keys(loc: list[str]) -> list[str]:
     if loc[0] == "factors" and len(loc) == 3:
         return list(Factor.model_fields)
     if loc[0] == "design":
-        return [
-            "method",
-            "points (list)",
-            "samples (lhs, sobol)",
-            "second_order (sobol)",
-            "trajectories, levels (morris)",
-        ]
+        designs = {
+            "grid": GridDesign,
+            "list": ListDesign,
+            "lhs": LHSDesign,
+            "sobol": SobolDesign,
+            "morris": MorrisDesign,
+            "bisection": BisectionDesign,
+        }
+        return list(designs[method].model_fields) if method in designs else ["method"]
     model = models.get(loc[0])
     return list(model.model_fields) if model else []
 

@@ -432,15 +432,13 @@ class ResultStore:
         return ids
 
     def write_design(self, points: Sequence[Mapping[str, Any]], factors: Sequence[str]) -> None:
-        """Store the design points (once; a resumed sweep keeps the first copy).
+        """Store the design points (atomically; a bisection adds points round by round).
 
         Args:
             points: One mapping of factor values per design point.
             factors: Factor names, in order.
         """
         path = self.directory / DESIGN
-        if path.exists():
-            return
         rows = [{"point": i, **p} for i, p in enumerate(points)]
         atomic_write_table(path, records_table(rows, ["point", *factors]))
 

@@ -82,3 +82,23 @@ def ishigami(task: RunTask, ctx: SweepContext) -> dict[str, float]:
     """
     x1, x2, x3 = (float(task.factors[k]) for k in ("x1", "x2", "x3"))
     return {"f": math.sin(x1) + 7.0 * math.sin(x2) ** 2 + 0.1 * x3**4 * math.sin(x1)}
+
+
+def fake_collapse(task: RunTask, ctx: SweepContext) -> dict[str, Any]:
+    """A system that recovers from a shock of magnitude ``m`` below a threshold.
+
+    The threshold is ``t`` (default 0.37) plus ``shift`` (a grid factor, default 0) plus a small
+    seed-dependent jitter (sd 0.01), so replicates disagree only near the threshold.
+
+    Args:
+        task: The run (``m`` is the magnitude searched).
+        ctx: The sweep context.
+
+    Returns:
+        ``shock_recovered`` and ``resistance`` (``1 - m``).
+    """
+    p: dict[str, Any] = {**ctx.fixed, **task.factors}
+    jitter = float(np.random.default_rng(task.seed).normal(0.0, 0.01))
+    threshold = float(p.get("t", 0.37)) + float(p.get("shift", 0.0)) + jitter
+    m = float(p["m"])
+    return {"shock_recovered": m < threshold, "resistance": 1.0 - m}
