@@ -1,5 +1,13 @@
-"""Governance institutions, registered by name (ODD 7.5)."""
+"""Governance institutions, registered by name (ODD 7.5).
+
+Importing this package registers the built-in institutions: ``none`` (the baseline),
+``reciprocity_contract``, ``conference`` and ``merger`` (docs/governance.md).
+"""
 
 from terrisim.governance.base import Governance, NoGovernance
+from terrisim.governance.conference import Conference
+from terrisim.governance.contract import ReciprocityContract
+from terrisim.governance.merger import Intercommunality, Merger
 
-__all__ = ["Governance", "NoGovernance"]
+__all__ = ["Conference", "Governance", "Intercommunality", "Merger", "NoGovernance",
+           "ReciprocityContract"]

@@ -1,0 +1,190 @@
+"""Helpers shared by the governance rules: members, arcs, new links, labels (ODD 7.5).
+
+* :func:`select_members`: the members of an institution, by ids, or by kinds within a radius
+  of a pole (a "project territory"), ordered by distance to the pole;
+* :func:`arc_of`: the arc index of ``i -> j`` on a known link (arcs move when links are added,
+  link indices do not, so institutions keep link indices and ask for arcs when they need them);
+* :func:`connect`: links for distant pairs, with initial trust and representations as in
+  ODD 5.2 (no history of tension: the relation is new);
+* :func:`label`: "Name (kind)" in French or English, for the narrative;
+* :func:`unmet_share`: the good-weighted share of needs not covered by what is at hand.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from terrisim.scenario.generator import LINK_KINDS
+from terrisim.scenario.loading import ScenarioError
+
+if TYPE_CHECKING:
+    from terrisim.model import TerriModel
+    from terrisim.state import TerritoryState
+
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    "metropolis": ("métropole", "metropolis"),
+    "town": ("ville", "town"),
+    "periurban": ("territoire périurbain", "periurban area"),
+    "rural": ("territoire rural", "rural area"),
+    "mountain": ("territoire de montagne", "mountain area"),
+}
+
+
+def label(state: TerritoryState, i: int, language: str) -> str:
+    """``"Name (kind)"`` for the narrative, e.g. ``"Aurillac (territoire rural)"``."""
+    kind = state.kinds[state.kind[i]]
+    fr, en = KIND_LABELS.get(kind, (kind, kind))
+    return f"{state.names[i]} ({fr if language == 'fr' else en})"
+
+
+def labels(state: TerritoryState, i: int, prefix: str) -> dict[str, str]:
+    """``{prefix_fr: ..., prefix_en: ...}`` for :meth:`TerriModel.log_event`."""
+    return {f"{prefix}_fr": label(state, i, "fr"), f"{prefix}_en": label(state, i, "en")}
+
+
+def index_of(state: TerritoryState, ids: list[str], where: str) -> np.ndarray:
+    """Indices of territories given by id.
+
+    Raises:
+        ScenarioError: an unknown id (the message names the field ``where``).
+    """
+    lookup = {str(t): i for i, t in enumerate(state.ids)}
+    out = []
+    for tid in ids:
+        if tid not in lookup:
+            raise ScenarioError(f"{where}: no territory has id {tid!r} "
+                                f"(ids look like {state.ids[0]!r})")
+        out.append(lookup[tid])
+    return np.array(out, dtype=np.int64)
+
+
+def pole_of(state: TerritoryState, pole: str, where: str) -> int:
+    """The pole: a territory id, or ``""`` for the most populous urban territory."""
+    if pole:
+        return int(index_of(state, [pole], f"{where}.pole")[0])
+    candidates = np.flatnonzero(state.urban) if state.urban.any() else np.arange(state.n)
+    return int(candidates[np.argmax(state.population[candidates])])
+
+
+def kinds_mask(state: TerritoryState, kinds: list[str], where: str) -> np.ndarray:
+    """Territories of the given kinds or classes (``urban``, ``rural``); all if empty."""
+    if not kinds:
+        return np.ones(state.n, bool)
+    allowed = [*state.kinds, "urban", "rural"]
+    mask = np.zeros(state.n, bool)
+    for name in kinds:
+        if name not in allowed:
+            raise ScenarioError(f"{where}.kinds: unknown kind {name!r}; allowed: {allowed}")
+        mask |= state.kind_mask(name)
+    return mask
+
+
+def select_members(state: TerritoryState, *, ids: list[str], kinds: list[str], pole: str,
+                   radius_km: float, inclusiveness: float = 1.0,
+                   where: str = "governance") -> tuple[np.ndarray, int]:
+    """Members of an institution, nearest to the pole first, and the pole.
+
+    Members are the territories of ``ids`` if given; otherwise the territories of ``kinds``
+    (all kinds if empty) within ``radius_km`` of the pole (``inf``: everywhere), plus the pole.
+    ``inclusiveness`` in (0, 1] keeps the ``ceil(inclusiveness * M)`` members nearest to the
+    pole (the core of the project territory).
+
+    Returns:
+        The member indices (ordered by distance to the pole) and the pole index.
+    """
+    p = pole_of(state, pole, where)
+    if ids:
+        members = np.unique(index_of(state, ids, f"{where}.ids"))
+    else:
+        distance = np.hypot(*(state.xy - state.xy[p]).T)
+        mask = kinds_mask(state, kinds, where) & (distance <= radius_km)
+        mask[p] = True
+        members = np.flatnonzero(mask)
+    distance = np.hypot(*(state.xy[members] - state.xy[p]).T)
+    members = members[np.lexsort((members, distance))]
+    keep = max(1, math.ceil(inclusiveness * members.size - 1e-9))
+    return members[:keep], p
+
+
+def arc_of(state: TerritoryState, link: np.ndarray, origin: np.ndarray) -> np.ndarray:
+    """Arc index of ``origin -> other end`` on each link (``link`` and ``origin`` aligned)."""
+    link = np.asarray(link, dtype=np.int64)
+    return np.where(state.src[link] == origin, link, link + state.n_links)
+
+
+def connect(model: TerriModel, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Link indices of the pairs ``(a, b)``, adding the missing links (set-up only).
+
+    New links are of kind ``contract``. Their arcs get the trust of a relation with no history
+    of tension, ``initial * (1 - cleavage_weight * |leaning_i - leaning_j| / 2)``, and the
+    representation bias of the kinds (ODD 5.2).
+    """
+    s = model.state
+    before = s.n_links
+    links = s.add_links(np.asarray(a), np.asarray(b), LINK_KINDS.index("contract"),
+                        model.config.trust.initial, 0.0)
+    new = np.arange(before, s.n_links)
+    if new.size:
+        spec = model.config.trust
+        arcs = np.concatenate([new, new + s.n_links])
+        i, j = s.arc_from[arcs], s.arc_to[arcs]
+        t0 = spec.initial * (1.0 - spec.cleavage_weight * np.abs(s.leaning[i] - s.leaning[j])
+                             / 2.0)
+        s.trust[arcs] = np.clip(t0, 0.0, 1.0)
+        s.trust_baseline[arcs] = s.trust[arcs]
+        s.bias[arcs] = [_bias(model, int(x), int(y)) for x, y in zip(i, j, strict=True)]
+    return links
+
+
+def _bias(model: TerriModel, i: int, j: int) -> float:
+    """Representation bias of ``i`` about ``j``: by kinds, else by classes (ODD 5.2)."""
+    s, table = model.state, model.config.trust.bias
+    ki, kj = s.kinds[s.kind[i]], s.kinds[s.kind[j]]
+    ci, cj = ("urban" if s.urban[i] else "rural"), ("urban" if s.urban[j] else "rural")
+    return float(table.get(f"{ki}->{kj}", table.get(f"{ci}->{cj}", 0.0)))
+
+
+def unmet_share(state: TerritoryState) -> np.ndarray:
+    """Good-weighted share of needs not covered by ``available`` (N,), in [0, 1].
+
+    ``u_i = sum_g w_g max(0, 1 - available[i,g] / n[i,g]) / sum_g w_g`` (0 where no need).
+    """
+    need = state.effective_need
+    cover = np.divide(state.available, need, out=np.ones_like(need), where=need > 0)
+    return np.maximum(1.0 - cover, 0.0) @ state.good_weight / state.good_weight.sum()
+
+
+def expected_production(state: TerritoryState) -> np.ndarray:
+    """Production expected this step, ``capacity * production_factor * h'`` (N, G) (ODD 7.1)."""
+    factor = state.production_factor * np.where(state.public[None, :],
+                                                 state.fiscal_health[:, None], 1.0)
+    return state.capacity * factor
+
+
+def proportional_pairs(give: np.ndarray, take: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Match what members give with what members take, good by good, proportionally.
+
+    ``give`` and ``take`` are (m, G) with ``give.sum(0) == take.sum(0)`` and, for each good,
+    givers and takers disjoint; the flow from member ``i`` to member ``j`` of good ``g`` is
+    ``give[i,g] * take[j,g] / sum_k take[k,g]``, so each giver gives exactly ``give`` and each
+    taker receives exactly ``take``.
+
+    Returns:
+        ``(i, j, amounts)``: member positions (k,) and amounts (k, G) for the pairs with a
+        positive flow.
+    """
+    total = take.sum(axis=0)
+    share = np.divide(take, total, out=np.zeros_like(take), where=total > 0)
+    flows = give[:, None, :] * share[None, :, :]  # (m, m, G)
+    i, j = np.nonzero(flows.sum(axis=2) > 0)
+    return i, j, flows[i, j]
+
+
+def suffixed(columns: dict[str, object], suffix: str) -> dict[str, object]:
+    """Add ``_<suffix>`` to every column name (when an institution has a ``label``)."""
+    if not suffix:
+        return columns
+    return {f"{k}_{suffix}": v for k, v in columns.items()}
