@@ -182,3 +182,11 @@ def test_cli_reports_a_missing_experiment_file(tmp_path):
     proc = _cli("sweep", str(tmp_path / "nope.toml"))
     assert proc.returncode == 2
     assert "no such experiment file" in proc.stderr
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "experiments").glob("*.toml")), ids=lambda p: p.name)
+def test_every_shipped_experiment_is_valid_on_its_scenario(path):
+    from terrisim.experiments.runner import prepare_sweep
+
+    prep = prepare_sweep(path)
+    assert prep.total > 0 and prep.experiment.description
