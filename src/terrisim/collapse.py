@@ -74,6 +74,8 @@ class CollapseResult:
             ``resistance``, ``resilience_loss``, ``normalised_resilience_loss``,
             ``baseline``, ``seconds``.
         seconds: Wall-clock time of the search.
+        note: Why the search could not bracket a threshold, when it can say (``None``
+            otherwise).
     """
 
     threshold: float | None
@@ -92,12 +94,13 @@ class CollapseResult:
     evaluations: pd.DataFrame = field(repr=False)
     runs: pd.DataFrame = field(repr=False)
     seconds: float = 0.0
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (without the runs; ``evaluations`` as a list of records)."""
         out = {k: getattr(self, k) for k in (
             "threshold", "status", "last_recovered", "low", "high", "tol", "shock", "series",
-            "tolerance", "quorum", "seeds", "steps", "monotone", "seconds")}
+            "tolerance", "quorum", "seeds", "steps", "monotone", "seconds", "note")}
         out["runs"] = len(self.runs)
         out["evaluations"] = self.evaluations.to_dict(orient="records")
         return out
@@ -307,10 +310,18 @@ def collapse_threshold_for(
         return ok
 
     threshold: float | None = None
+    note = None
     if not recovers(low):
         status = "collapse_at_low"
+        if low == 0.0:
+            note = (f"{series} does not come back within {tolerance:.0%} of its pre-shock "
+                    "level even without the shock (magnitude 0): it drifts on its own, e.g. "
+                    "the first steps' spin-up is in the pre-shock window; start the shock "
+                    "later or widen the tolerance")
     elif recovers(high):
         status = "no_collapse"
+        note = (f"{series} recovers even at magnitude {high:g}: the threshold, if any, is "
+                "above it")
     else:
         status = "found"
         threshold = collapse_threshold(recovers, low, high, tol=tol, max_iter=max_iter)
@@ -325,7 +336,7 @@ def collapse_threshold_for(
         shock=table, series=series, tolerance=float(tolerance), quorum=float(quorum),
         seeds=seed_list, steps=n_steps, monotone=bool(monotone), evaluations=evals,
         runs=pd.DataFrame(rows, columns=["magnitude", "seed", *_RUN_KEYS, "seconds"]),
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - started, note=note,
     )
 
 
