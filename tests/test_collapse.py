@@ -82,7 +82,7 @@ def test_the_log_of_runs_says_how_each_run_went(permanent_drought):
 
 def test_a_transient_shock_that_is_always_recovered_reports_no_collapse():
     result = collapse_threshold_for(BASE, "drought", tol=0.05)  # the table's 3-step drought
-    assert result.status == "no_collapse" and result.threshold is None
+    assert result.status == "above_high" and result.threshold is None
     assert result.last_recovered == 1.0
     assert len(result.evaluations) == 2
     assert result.shock == {"kind": "drought", "at": 12, "duration": 3}
@@ -91,7 +91,7 @@ def test_a_transient_shock_that_is_always_recovered_reports_no_collapse():
 
 def test_a_bracket_that_already_collapses_at_low_is_reported():
     result = collapse_threshold_for(BASE, "drought", permanent=True, low=0.6, tol=0.05)
-    assert result.status == "collapse_at_low" and result.threshold is None
+    assert result.status == "below_low" and result.threshold is None
     assert result.last_recovered is None and len(result.evaluations) == 1
 
 
@@ -128,7 +128,7 @@ def test_other_shocks_are_dropped_unless_kept():
 def test_overrides_change_the_scenario_searched():
     result = collapse_threshold_for(BASE, "drought", tol=0.25,
                                     overrides={"exchange.enabled": False})
-    assert result.status == "no_collapse"
+    assert result.status == "above_high"
 
 
 def test_shock_table_picks_the_scenarios_table_or_builds_one():
@@ -162,7 +162,7 @@ def test_invalid_searches_are_refused_with_a_clear_message(kwargs, error, patter
 def test_a_series_that_drifts_without_the_shock_is_diagnosed():
     early = apply_overrides(BASE, {"shocks": [{"kind": "drought", "at": 4, "permanent": True}]})
     result = collapse_threshold_for(early, "drought", tol=0.25)  # step 1 is a spin-up
-    assert result.status == "collapse_at_low"
+    assert result.status == "below_low"
     assert "even without the shock" in result.note
 
 

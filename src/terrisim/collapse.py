@@ -40,8 +40,9 @@ from terrisim.summary import RESILIENCE_TOLERANCE, RESILIENCE_WINDOW, shock_resi
 
 __all__ = ["CollapseResult", "collapse_threshold_for", "recovery_curve", "shock_table"]
 
-#: Outcome of the search: threshold found; collapse already at ``low``; recovery up to ``high``.
-STATUSES = ("found", "collapse_at_low", "no_collapse")
+#: Outcome of the search (as in the sweeps' bisection design): threshold found; no recovery
+#: already at ``low``; recovery still at ``high``.
+STATUSES = ("found", "below_low", "above_high")
 _RUN_KEYS = ("recovered", "recovery_time", "resistance", "resilience_loss",
              "normalised_resilience_loss", "baseline")
 
@@ -54,8 +55,8 @@ class CollapseResult:
         threshold: The smallest magnitude observed *not* to recover, with
             ``m* <= threshold < m* + tol`` for the true threshold ``m*`` (``status ==
             "found"``); ``None`` otherwise.
-        status: ``"found"``; ``"no_collapse"`` (the system recovers even at ``high``: the
-            threshold is above it); ``"collapse_at_low"`` (it does not recover at ``low``).
+        status: ``"found"``; ``"above_high"`` (the system recovers even at ``high``: the
+            threshold is above it); ``"below_low"`` (it does not recover at ``low``).
         last_recovered: The largest magnitude observed to recover (``None`` if none).
         low: Lower end of the search bracket.
         high: Upper end of the search bracket.
@@ -312,14 +313,14 @@ def collapse_threshold_for(
     threshold: float | None = None
     note = None
     if not recovers(low):
-        status = "collapse_at_low"
+        status = "below_low"
         if low == 0.0:
             note = (f"{series} does not come back within {tolerance:.0%} of its pre-shock "
                     "level even without the shock (magnitude 0): it drifts on its own, e.g. "
                     "the first steps' spin-up is in the pre-shock window; start the shock "
                     "later or widen the tolerance")
     elif recovers(high):
-        status = "no_collapse"
+        status = "above_high"
         note = (f"{series} recovers even at magnitude {high:g}: the threshold, if any, is "
                 "above it")
     else:
