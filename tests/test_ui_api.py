@@ -37,11 +37,30 @@ initial = 0.3
 """
 
 
+TOGETHER = """
+name = "together"
+steps = 6
+seed = 5
+
+[territories.generator]
+counts = { metropolis = 1, town = 1, periurban = 2, rural = 3, mountain = 1 }
+
+[[governance]]
+rule = "merger"
+radius_km = 80.0
+equalisation_share = 0.4
+
+[[governance]]
+rule = "conference"
+"""
+
+
 @pytest.fixture(scope="module")
 def configs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("configs")
     (folder / "small.toml").write_text(SMALL, encoding="utf-8")
     (folder / "tense.toml").write_text(TENSE, encoding="utf-8")
+    (folder / "together.toml").write_text(TOGETHER, encoding="utf-8")
     (folder / "notes.txt").write_text("not a scenario", encoding="utf-8")
     return folder
 
@@ -108,7 +127,7 @@ def test_health_answers_with_the_version(server):
 def test_catalogue_lists_the_scenario_files_rules_shocks_and_knobs(server):
     status, cat = call(server, "GET", "/api/catalogue")
     assert status == 200
-    assert [s["id"] for s in cat["scenarios"]] == ["small", "tense"]
+    assert [s["id"] for s in cat["scenarios"]] == ["small", "tense", "together"]
     assert cat["scenarios"][0]["description"] == "Six territories for the tests."
     assert "path" not in cat["scenarios"][0]  # no server path disclosed
     assert cat["governance"][0] == "none"
@@ -127,6 +146,28 @@ def test_scenario_settings_give_the_knob_positions_of_the_file(server):
     assert settings["governance"] == "none"
     assert settings["knobs"]["initial_trust"] == pytest.approx(0.3)
     assert settings["knobs"]["engineering"] == 1.0  # factor knobs start at x1
+
+
+def test_a_scenario_with_several_institutions_selects_them_all(server):
+    status, settings = call(server, "GET", "/api/scenarios/together")
+    assert status == 200
+    assert settings["governance"] == "scenario"
+    assert settings["institutions"] == ["merger", "conference"]
+    assert settings["knobs"]["fiscal_solidarity"] == pytest.approx(0.4)
+    frame = new_run(server, scenario="together", governance=["scenario"])
+    run = server.store.get(frame["id"]).payload
+    assert [type(i).name for i in run.models[0].institutions] == ["merger", "conference"]
+
+
+def test_the_fiscal_solidarity_knob_sets_the_mergers_equalisation(server):
+    frame = new_run(server, scenario="together", governance=["merger", "conference"],
+                    knobs={"fiscal_solidarity": 0.8})
+    merger, conference = server.store.get(frame["id"]).payload.models
+    assert merger.institutions[0].params.equalisation_share == pytest.approx(0.8)
+    assert [type(i).name for i in conference.institutions] == ["conference"]
+    frame = new_run(server, governance=["merger"], knobs={"fiscal_solidarity": 0.1})
+    (model,) = server.store.get(frame["id"]).payload.models
+    assert model.institutions[0].params.equalisation_share == pytest.approx(0.1)
 
 
 def test_an_unknown_scenario_is_not_found(server):

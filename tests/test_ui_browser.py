@@ -251,6 +251,33 @@ def test_a_knob_applies_on_reset(page):
     assert_clean(page)
 
 
+def test_a_rule_knob_is_greyed_unless_its_rule_is_chosen(page):
+    rules = page.eval_on_selector_all("#governance option", "os => os.map(o => o.value)")
+    if "merger" not in rules:
+        pytest.skip("no merger rule registered")
+    knob = page.locator(".knob[data-knob=fiscal_solidarity]")
+    page.select_option("#governance", "none")
+    assert "inactive" in knob.get_attribute("class")
+    assert "fusion" in knob.inner_text().lower()
+    page.select_option("#governance", "merger")
+    page.wait_for_function("window.terrisim.sim.panels[0].governance === 'merger'")
+    assert "inactive" not in page.locator(".knob[data-knob=fiscal_solidarity]").get_attribute(
+        "class")
+    assert_clean(page)
+
+
+def test_a_scenario_combining_institutions_runs_them_all(page):
+    scenarios = page.eval_on_selector_all("#scenario option", "os => os.map(o => o.value)")
+    if "combined" not in scenarios:
+        pytest.skip("configs/combined.toml not present")
+    page.select_option("#scenario", "combined")
+    page.wait_for_function("window.terrisim.sim.scenario === 'combined'", timeout=20_000)
+    assert page.eval_on_selector("#governance", "s => s.value") == "scenario"
+    assert "Toutes les règles du scénario" in page.inner_text(".panel h2")
+    click_step(page, 2)
+    assert_clean(page)
+
+
 def test_errors_are_shown_in_plain_words(page):
     page.evaluate("window.terrisim.sim.id = 'expired'")
     page.click("#step")

@@ -153,7 +153,7 @@ def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> R
         rules = request.arg("governance") or ["none"]
         if not isinstance(rules, list) or not 1 <= len(rules) <= 2:
             raise _bad("governance: give one rule, or two to compare")
-        known = viewmodel.governance_rules()
+        known = [*viewmodel.governance_rules(), viewmodel.SCENARIO_RULES]
         for rule in rules:
             if rule not in known:
                 raise _bad(f"governance: unknown rule {rule!r}; allowed: {known}")

@@ -80,10 +80,13 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "set up and run cooperation, scarce in rural areas (multiplies the "
                                "scenario's value)."),
     "knob.fiscal_solidarity": _("Solidarité fiscale", "Fiscal solidarity"),
-    "knob.fiscal_solidarity.help": _("Part des ressources fiscales mises en commun et "
-                                     "redistribuées entre territoires (0 : aucune).",
-                                     "Share of tax revenue pooled and redistributed between "
-                                     "territories (0: none)."),
+    "knob.fiscal_solidarity.help": _("Part des recettes fiscales que les communes d'une "
+                                     "intercommunalité mettent en commun et redistribuent "
+                                     "selon les besoins (0 : aucune).", "Share of tax revenue "
+                                     "the members of an intercommunality pool and redistribute "
+                                     "by need (0: none)."),
+    "knob.only_with": _("Agit seulement avec la règle « {rule} ».",
+                        "Acts only with the rule “{rule}”."),
     "knob.reciprocity_tolerance": _("Tolérance de réciprocité", "Reciprocity tolerance"),
     "knob.reciprocity_tolerance.help": _("Déséquilibre qu'un territoire accepte dans un panier : "
                                          "0,25 veut dire recevoir au moins 75 % de ce qu'il "
@@ -113,10 +116,10 @@ MESSAGES: dict[str, dict[str, str]] = {
                                 "sans l'avoir voulu.", "Territories merge into one "
                                 "intercommunality: pooled resources, services and engineering, "
                                 "sometimes unwillingly."),
-    "governance.fiscal_pact": _("Pacte financier et fiscal", "Financial and fiscal pact"),
-    "governance.fiscal_pact.help": _("Les territoires partagent une part de leurs recettes "
-                                     "fiscales.", "Territories share part of their tax "
-                                     "revenue."),
+    "governance.scenario": _("Toutes les règles du scénario", "All the scenario's rules"),
+    "governance.scenario.help": _("Les institutions prévues par le fichier du scénario, "
+                                  "ensemble et avec leurs réglages.", "The institutions of the "
+                                  "scenario file, together and with their settings."),
     # --- shocks -------------------------------------------------------------------------------
     "shock.drought": _("Sécheresse", "Drought"),
     "shock.drought.help": _("Récoltes et ressource en eau en baisse, surtout à la campagne.",

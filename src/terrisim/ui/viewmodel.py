@@ -119,9 +119,13 @@ class Knob:
     Attributes:
         id: The knob id; its label and help line are the i18n keys ``knob.<id>`` and
             ``knob.<id>.help``.
-        path: The scenario field (dotted). For a ``factor`` knob, ``*`` stands for every kind.
-        unit: ``"value"`` (the field's value) or ``"factor"`` (multiplies the scenario's values).
+        path: The scenario field (dotted); for a ``factor`` knob ``*`` stands for every kind;
+            for a ``rule`` knob, a parameter of the governance rule ``rule``.
+        unit: ``"value"`` (the field's value), ``"factor"`` (multiplies the scenario's values)
+            or ``"rule"`` (a parameter of every institution of the rule ``rule``; no effect
+            when that rule is not in the run).
         min, max, step: The slider's range.
+        rule: For a ``rule`` knob, the governance rule whose parameter it sets.
     """
 
     id: str
@@ -130,6 +134,7 @@ class Knob:
     min: float
     max: float
     step: float
+    rule: str | None = None
 
     @property
     def default(self) -> float:
@@ -139,29 +144,50 @@ class Knob:
     def as_dict(self) -> dict[str, Any]:
         """JSON form for the catalogue."""
         return {"id": self.id, "unit": self.unit, "min": self.min, "max": self.max,
-                "step": self.step, "default": self.default}
+                "step": self.step, "default": self.default, "rule": self.rule}
 
     def current(self, scenario: Scenario) -> float:
         """The knob's position for a scenario as written (factor knobs: 1)."""
         if self.unit == "factor":
             return 1.0
+        if self.unit == "rule":
+            for ref in scenario.governance:
+                if ref.rule == self.rule and self.path in (ref.model_extra or {}):
+                    return float(ref.model_extra[self.path])
+            return float(_rule_params(self.rule)[self.path].default)
         node: Any = scenario
         for part in self.path.split("."):
             node = getattr(node, part)
         return float(node)
 
-    def overrides(self, scenario: Scenario, value: float) -> dict[str, Any]:
-        """Dotted overrides that put the knob at ``value``."""
+    def check(self, value: float) -> float:
+        """``value`` as a float, if it is within the slider's range."""
         if not math.isfinite(value) or not self.min <= value <= self.max:
             raise ViewModelError(f"knob {self.id}: {value} is out of range "
                                  f"[{self.min}, {self.max}]")
+        return float(value)
+
+    def overrides(self, scenario: Scenario, value: float) -> dict[str, Any]:
+        """Dotted overrides that put a ``value`` or ``factor`` knob at ``value``."""
+        value = self.check(value)
         if self.unit == "value":
-            return {self.path: float(value)}
+            return {self.path: value}
+        if self.unit == "rule":
+            return {}  # applied to the run's institutions by build_model
         table, _, attribute = self.path.partition(".*.")
         out = {}
         for kind, spec in getattr(scenario, table).items():
-            out[f"{table}.{kind}.{attribute}"] = getattr(spec, attribute) * float(value)
+            out[f"{table}.{kind}.{attribute}"] = getattr(spec, attribute) * value
         return out
+
+
+def _rule_params(rule: str | None) -> dict[str, Any]:
+    """The parameter fields (pydantic) of a registered governance rule."""
+    import terrisim.governance  # noqa: F401  (registers the built-in institutions)
+    from terrisim.rules.base import registered
+
+    cls = registered("governance").get(rule or "")
+    return dict(cls.Params.model_fields) if cls is not None else {}
 
 
 KNOBS: tuple[Knob, ...] = (
@@ -169,6 +195,7 @@ KNOBS: tuple[Knob, ...] = (
     Knob("reciprocity_tolerance", "exchange.reciprocity_tolerance", "value", 0.0, 0.8, 0.05),
     Knob("engineering", "kinds.*.engineering", "factor", 0.0, 3.0, 0.25),
     Knob("grants", "kinds.*.grant", "factor", 0.0, 2.0, 0.1),
+    Knob("fiscal_solidarity", "equalisation_share", "rule", 0.0, 1.0, 0.05, rule="merger"),
 )
 """The knobs of the page, in display order."""
 
@@ -184,8 +211,12 @@ def _knob(knob_id: str) -> Knob:
 # Catalogue: governance rules and shocks
 
 
+SCENARIO_RULES = "scenario"
+"""Rule id meaning "the institutions of the scenario file, all together, as written"."""
+
+
 def governance_rules() -> list[str]:
-    """Registered governance rules, ``"none"`` first."""
+    """Registered governance rules, ``"none"`` first (see also :data:`SCENARIO_RULES`)."""
     import terrisim.governance  # noqa: F401  (registers the built-in institutions)
     from terrisim.rules.base import registered
 
@@ -212,6 +243,13 @@ def shock_kinds() -> list[str]:
 
 
 def _scenario_rule(scenario: Scenario) -> str:
+    """The rule the page selects for a scenario (its only one, none, or all of them).
+
+    That is its only institution's rule, ``"none"``, or :data:`SCENARIO_RULES` when it has
+    several.
+    """
+    if len(scenario.governance) > 1:
+        return SCENARIO_RULES
     return scenario.governance[0].rule if scenario.governance else "none"
 
 
@@ -225,6 +263,7 @@ def scenario_settings(entry: ScenarioEntry) -> dict[str, Any]:
         "seed": scenario.seed,
         "steps": scenario.steps,
         "governance": _scenario_rule(scenario),
+        "institutions": [g.rule for g in scenario.governance],
         "knobs": {k.id: k.current(scenario) for k in KNOBS},
     }
 
@@ -241,6 +280,7 @@ def build_model(entry: ScenarioEntry, *, rule: str, seed: int | None = None,
         entry: The scenario.
         rule: The governance rule (``"none"`` for ad hoc deals only). If the scenario already
             configures this rule, its parameters are kept; other institutions are dropped.
+            :data:`SCENARIO_RULES` keeps every institution of the scenario.
         seed: The seed (``None``: the scenario's).
         knobs: Knob values by id (see :data:`KNOBS`); knobs not given keep the scenario's value.
 
@@ -251,17 +291,25 @@ def build_model(entry: ScenarioEntry, *, rule: str, seed: int | None = None,
 
     scenario = load_entry(entry)
     overrides: dict[str, Any] = {}
+    if rule == SCENARIO_RULES:
+        institutions = [g.model_dump() for g in scenario.governance]
+    elif rule == "none":
+        institutions = []
+    else:
+        same = [g.model_dump() for g in scenario.governance if g.rule == rule]
+        institutions = same[:1] or [{"rule": rule}]
     for knob_id, value in (knobs or {}).items():
         try:
             number = float(value)
         except (TypeError, ValueError):
             raise ViewModelError(f"knob {knob_id}: expected a number, got {value!r}") from None
-        overrides.update(_knob(knob_id).overrides(scenario, number))
-    if rule == "none":
-        overrides["governance"] = []
-    else:
-        same = [g.model_dump() for g in scenario.governance if g.rule == rule]
-        overrides["governance"] = same[:1] or [{"rule": rule}]
+        knob = _knob(knob_id)
+        overrides.update(knob.overrides(scenario, number))
+        if knob.unit == "rule":
+            for institution in institutions:
+                if institution["rule"] == knob.rule:
+                    institution[knob.path] = knob.check(number)
+    overrides["governance"] = institutions
     try:
         scenario = apply_overrides(scenario, overrides)
         return TerriModel(scenario, rng=seed, record_territories=False)

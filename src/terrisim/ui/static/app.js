@@ -130,7 +130,10 @@ function renderControls() {
   $("#scenario-description").textContent = state.scenario
     ? translated(`scenario.${state.scenario.id}.description`, state.scenario.description) : "";
 
-  const rules = cat.governance.map((g) => ({ value: g, text: label("governance", g) }));
+  // "scenario": every institution of the scenario file together (offered when it has several).
+  const ids = (state.scenario?.institutions.length ?? 0) > 1
+    ? [...cat.governance, "scenario"] : cat.governance;
+  const rules = ids.map((g) => ({ value: g, text: label("governance", g) }));
   for (const [id, help] of [["#governance", "#governance-help"],
     ["#governance-b", "#governance-b-help"]]) {
     const sel = $(id);
@@ -146,19 +149,37 @@ function renderControls() {
     [...knobs.querySelectorAll("input")].map((i) => [i.name, i.value]));
   knobs.innerHTML = cat.knobs.map((k) => {
     const v = values[k.id] ?? state.scenario?.knobs?.[k.id] ?? k.default;
-    return `<div class="knob" data-knob="${esc(k.id)}">
+    const only = k.rule ? `<p class="help only">${esc(t("knob.only_with",
+      { rule: label("governance", k.rule) }))}</p>` : "";
+    return `<div class="knob" data-knob="${esc(k.id)}" data-rule="${esc(k.rule ?? "")}">
       <label for="knob-${esc(k.id)}">${esc(t(`knob.${k.id}`))}
         <output id="out-${esc(k.id)}"></output></label>
       <input id="knob-${esc(k.id)}" name="${esc(k.id)}" type="range"
         min="${k.min}" max="${k.max}" step="${k.step}" value="${v}" data-unit="${esc(k.unit)}">
-      <p class="help">${esc(t(`knob.${k.id}.help`))}</p></div>`;
+      <p class="help">${esc(t(`knob.${k.id}.help`))}</p>${only}</div>`;
   }).join("");
   for (const input of knobs.querySelectorAll("input")) showKnob(input);
+  markRuleKnobs();
 
   $("#shocks").innerHTML = cat.shocks.map((s) =>
     `<button type="button" class="shock" data-shock="${esc(s)}"
       title="${esc(t(`shock.${s}.help`))}">${esc(label("shock", s))}</button>`).join("");
   updateButtons();
+}
+
+/** The rules of the next Reset (the scenario's institutions for "scenario"). */
+function selectedRules() {
+  const chosen = [$("#governance").value];
+  if ($("#compare").checked) chosen.push($("#governance-b").value);
+  return chosen.flatMap((r) => (r === "scenario" ? state.scenario?.institutions ?? [] : [r]));
+}
+
+/** Grey out the knobs of a rule that the next run will not have. */
+function markRuleKnobs() {
+  const rules = selectedRules();
+  for (const div of document.querySelectorAll("#knobs .knob[data-rule]")) {
+    div.classList.toggle("inactive", div.dataset.rule !== "" && !rules.includes(div.dataset.rule));
+  }
 }
 
 function showKnob(input) {
