@@ -64,10 +64,17 @@ def start_in_thread(server: UIServer) -> threading.Thread:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, *,
-          configs_dir: Path | str | None = None) -> None:
-    """Serve the page until Ctrl-C, printing its address (used by ``terrisim ui``)."""
+          configs_dir: Path | str | None = None, routers: Iterable[Router] = ()) -> None:
+    """Serve the page until Ctrl-C, printing its address (used by ``terrisim ui``).
+
+    Args:
+        host: Address to listen on (loopback by default).
+        port: TCP port.
+        configs_dir: Folder of the scenario files offered (default: ``./configs``).
+        routers: Extra API routes served next to the page's (the baskets game's).
+    """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    server = make_server(host, port, configs_dir=configs_dir)
+    server = make_server(host, port, configs_dir=configs_dir, routers=routers)
     print(f"terrisim ui: open {server.url}  (Ctrl-C to stop)", flush=True)
     if host not in LOOPBACK:
         print("note: the page is reachable from other machines of this network", file=sys.stderr)
