@@ -7,17 +7,20 @@
   in a folder, from plain lists of dicts.
 * :func:`complementary_catalogue`: two kinds (a town and a rural area) and two non-storable
   goods, so that quantities in mechanism tests can be computed by hand.
+* :func:`step_watching`: one real step (through Mesa's ``model.step()``) with copies of the
+  state just before and after chosen phases.
 * :data:`PROPERTY`: the hypothesis settings of the property tests (no deadline: a model run
   is not a micro-benchmark).
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import inspect
 import os
 import sys
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +28,10 @@ import numpy as np
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from terrisim.exchange import ExchangeOutcome
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, scenario_from_dict
+from terrisim.state import TerritoryState
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -211,27 +216,54 @@ def town_and_village(distance_km: float = 10.0, *, town: dict[str, Any] | None =
 PAIR_LINK = [{"source": "town", "target": "village", "kind": "proximity"}]
 
 
-def phases(model: TerriModel) -> Iterator[str]:
-    """Run one step phase by phase, yielding each phase's name *before* running it.
+@dataclass
+class Snapshot:
+    """Copies of the state and the exchange outcome at one point of a step."""
 
-    Lets a test look at the state just before and just after a given phase::
+    state: TerritoryState
+    outcome: ExchangeOutcome
 
-        for phase in phases(model):
-            if phase == "deliver": before = model.state.available.copy()
+
+def step_watching(model: TerriModel, *names: str) -> dict[str, Snapshot]:
+    """Run one step through Mesa (``model.step()``) and keep copies around some phases.
+
+    Args:
+        model: The model.
+        *names: Phases to watch (default: all of ``model.PHASES``).
+
+    Returns:
+        ``{"before deliver": Snapshot, "after deliver": Snapshot, ...}``.
     """
-    for phase in model.PHASES:
-        yield phase
-        getattr(model, phase)()
+    watched = names or model.PHASES
+    seen: dict[str, Snapshot] = {}
+
+    def keep(label: str) -> None:
+        seen[label] = Snapshot(copy.deepcopy(model.state), copy.deepcopy(model.outcome))
+
+    def wrap(phase: str):
+        method = getattr(model, phase)
+
+        def watched_phase() -> None:
+            keep(f"before {phase}")
+            method()
+            keep(f"after {phase}")
+
+        return watched_phase
+
+    for phase in watched:
+        setattr(model, phase, wrap(phase))  # instance attributes shadow the methods
+    try:
+        model.step()
+    finally:
+        for phase in watched:
+            delattr(model, phase)
+    return seen
 
 
 def production(model: TerriModel) -> np.ndarray:
-    """Run one whole step and return what was produced in it, (N, G).
+    """Run one step and return what was produced in it, (N, G).
 
     Production is ``available - stock`` right after the ``produce`` phase.
     """
-    made = None
-    for phase in phases(model):
-        if phase == "govern":  # produce has just run
-            made = model.state.available - model.state.stock
-    assert made is not None
-    return made
+    after = step_watching(model, "produce")["after produce"].state
+    return after.available - after.stock

@@ -1,0 +1,281 @@
+"""Mechanisms of the model, each checked on a case small enough to compute by hand (ODD 7).
+
+Most tests use a pair read from CSV (``conftest.town_and_village``): a town with a health
+surplus and a food deficit, a rural area the other way round, two non-storable goods at price
+1, so that on the first step each side offers 10 units and asks for 10 units, and every deal
+size is ``min(t_ij, t_ji) * exp(-d / d0)`` times the trims of reciprocity and engineering.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import (
+    ENGINES,
+    PAIR_LINK,
+    PROPERTY,
+    complementary_catalogue,
+    csv_scenario,
+    make_model,
+    production,
+    scenario_dicts,
+    town_and_village,
+)
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from terrisim.model import TerriModel
+from terrisim.scenario import scenario_from_dict
+
+TOWN, VILLAGE = 0, 1
+FOOD, HEALTH = 0, 1
+
+
+def pair(distance_km: float = 10.0, *, town: dict[str, Any] | None = None,
+         village: dict[str, Any] | None = None, bias: tuple[float, float] = (0.0, 0.0),
+         public_health: bool = False, engine: str | None = None, **tables: Any) -> TerriModel:
+    """The town-and-village model (see the module docstring), with scenario tables on top."""
+    catalogue = complementary_catalogue(bias=bias, public_health=public_health)
+    for key, value in tables.items():
+        catalogue[key] = {**catalogue.get(key, {}), **value}
+    folder = Path(tempfile.mkdtemp(prefix="terrisim-pair-"))
+    scenario = csv_scenario(folder, town_and_village(distance_km, town=town, village=village),
+                            PAIR_LINK, **catalogue)
+    return make_model(scenario, engine)
+
+
+def first_step_volume(model: TerriModel) -> float:
+    """Value of the goods exchanged on the first step."""
+    model.step()
+    return float(model.recorder.series()["volume_value"].iloc[0])
+
+
+# ---------------------------------------------------------------------------- trust
+@PROPERTY
+@given(data=scenario_dicts())
+def test_with_zero_trust_nothing_is_ever_exchanged(data: dict[str, Any]) -> None:
+    data["trust"]["initial"] = 0.0
+    data["exchange"]["enabled"] = True
+    model = TerriModel(scenario_from_dict(data))
+    model.run()
+    series = model.recorder.series()
+    assert (series["deals"] == 0).all()
+    assert (series["volume_value"] == 0).all()
+    assert (series["money"] == 0).all()
+    assert (model.state.trust == 0).all()
+
+
+def test_one_side_distrusting_is_enough_to_block_the_link() -> None:
+    model = pair()
+    model.state.trust[TOWN] = 0.0  # arc 0 is town -> village: the town no longer trusts
+    model.step()
+    assert not model.outcome.deal.any()
+    assert model.outcome.flow.sum() == 0
+
+
+def test_balanced_deals_build_trust_and_a_felt_imbalance_erodes_it() -> None:
+    fair = pair()
+    start = fair.state.trust.copy()
+    fair.run(5)
+    assert (fair.state.trust > start).all()
+    # the town under-values what the village offers (bias 0.2, within the tolerance of 0.25):
+    # the deal goes ahead, the town feels short-changed, the village does not
+    biased = pair(bias=(0.2, 0.0))
+    biased.run(5)
+    assert biased.outcome.deal.all()
+    town_trusts_village, village_trusts_town = biased.state.trust
+    assert town_trusts_village < start[0] < village_trusts_town
+
+
+# ---------------------------------------------------------------------------- complementarity
+def test_complementary_territories_are_better_off_with_exchanges_than_alone() -> None:
+    alone = pair(exchange={"enabled": False})
+    trading = pair()
+    alone.run(12)
+    trading.run(12)
+    solo, together = alone.recorder.series(), trading.recorder.series()
+    assert (solo["volume_value"] == 0).all()
+    assert (together["satisfaction"] > solo["satisfaction"] + 0.1).all()
+    assert (trading.state.satisfaction_mean > alone.state.satisfaction_mean).all()
+    # alone, each lacks exactly the good the other has in surplus
+    assert np.allclose(alone.state.satisfaction, [[0.0, 1.0], [1.0, 0.0]])
+
+
+@PROPERTY
+@given(distance=st.floats(0.0, 300.0), trust=st.floats(0.0, 1.0),
+       surplus=st.floats(0.0, 30.0), tolerance=st.floats(0.0, 1.0))
+def test_exchange_never_lowers_anyones_satisfaction_in_any_good(
+        distance: float, trust: float, surplus: float, tolerance: float) -> None:
+    rows = {"town": {"capacity_health": 10.0 + surplus}, "village": {"capacity_food": 10.0}}
+    kwargs: dict[str, Any] = {"trust": {"initial": trust},
+                              "exchange": {"reciprocity_tolerance": tolerance}}
+    alone = pair(distance, **rows, **{**kwargs, "exchange": {"enabled": False}})
+    trading = pair(distance, **rows, **kwargs)
+    for _ in range(4):
+        alone.step()
+        trading.step()
+        assert (trading.state.satisfaction >= alone.state.satisfaction - 1e-12).all()
+
+
+# ---------------------------------------------------------------------------- distance
+def test_transaction_costs_shrink_deals_exactly_as_exp_minus_distance_over_d0() -> None:
+    near, far = pair(10.0), pair(70.0)
+    v_near, v_far = first_step_volume(near), first_step_volume(far)
+    # each side gives 10 units, both trust 0.8: volume = 2 * 10 * 0.8 * exp(-d / 60)
+    assert v_near == pytest.approx(2 * 10 * 0.8 * math.exp(-10 / 60))
+    assert v_far / v_near == pytest.approx(math.exp(-60 / 60))
+
+
+@PROPERTY
+@given(d1=st.floats(0.0, 400.0), gap=st.floats(1.0, 400.0), d0=st.floats(5.0, 200.0))
+def test_the_same_pair_moved_further_apart_trades_less(d1: float, gap: float,
+                                                       d0: float) -> None:
+    exchange = {"distance_scale_km": d0}
+    v1 = first_step_volume(pair(d1, exchange=exchange))
+    v2 = first_step_volume(pair(d1 + gap, exchange=exchange))
+    assume(v1 > 1e-9)
+    assert v2 < v1
+
+
+# ---------------------------------------------------------------------------- representations
+@PROPERTY
+@given(b_town=st.floats(0.0, 1.0), b_village=st.floats(0.0, 1.0),
+       tolerance=st.floats(0.0, 0.95))
+def test_outdated_representations_beyond_the_tolerance_block_the_deal(
+        b_town: float, b_village: float, tolerance: float) -> None:
+    # balanced baskets (10 units at price 1 each way): the deal is possible iff
+    # (1 - b_ij)(1 - b_ji) >= (1 - tau)^2
+    perceived = (1 - b_town) * (1 - b_village)
+    threshold = (1 - tolerance) ** 2
+    assume(abs(perceived - threshold) > 1e-6)
+    model = pair(bias=(b_town, b_village), exchange={"reciprocity_tolerance": tolerance})
+    model.step()
+    assert bool(model.outcome.deal[0]) == (perceived > threshold)
+    if perceived > threshold:
+        # each side perceives it receives at least (1 - tau) of what it gives
+        assert (model.outcome.perceived_balance >= (1 - tolerance) - 1e-9).all()
+    else:
+        assert model.outcome.flow.sum() == 0
+
+
+def test_the_side_that_feels_short_changed_gives_less() -> None:
+    # the town perceives 0.5 of the village's basket: r_town = 0.5 / 0.75 = 2/3, and
+    # r_village = 1 / 0.75 = 4/3: the product is 8/9 < 1, no deal; with tolerance 0.4,
+    # r_town = 0.5 / 0.6 = 5/6, r_village = 1/0.6: product 25/18 >= 1, the town gives 5/6
+    blocked = pair(bias=(0.5, 0.0))
+    blocked.step()
+    assert not blocked.outcome.deal.any()
+    model = pair(bias=(0.5, 0.0), exchange={"reciprocity_tolerance": 0.4})
+    model.step()
+    town_gives = model.outcome.flow[0, HEALTH]  # arc 0: town -> village
+    village_gives = model.outcome.flow[1, FOOD]
+    assert town_gives / village_gives == pytest.approx(5 / 6)
+
+
+# ---------------------------------------------------------------------------- engineering
+def test_engineering_capacity_caps_the_value_of_deals() -> None:
+    # unconstrained, the link trades 2 * 10 * 0.8 * exp(-1/6) = 13.5 units of value; with one
+    # unit of engineering each and engineering_scale 3, it can run only 3
+    scarce = {"engineering": 1.0}
+    model = pair(town=scarce, village=scarce)
+    assert first_step_volume(model) == pytest.approx(3.0)
+    assert model.outcome.engineering == pytest.approx([1.0, 1.0])
+    doubled = pair(town={"engineering": 2.0}, village={"engineering": 2.0})
+    assert first_step_volume(doubled) == pytest.approx(6.0)
+    # the scarcer side sets the limit
+    lopsided = pair(town={"engineering": 1000.0}, village=scarce)
+    assert first_step_volume(lopsided) == pytest.approx(3.0)
+
+
+@PROPERTY
+@given(e_town=st.floats(0.0, 10.0), e_village=st.floats(0.0, 10.0),
+       scale=st.floats(0.1, 10.0))
+def test_deal_value_never_exceeds_what_the_scarcer_engineering_can_run(
+        e_town: float, e_village: float, scale: float) -> None:
+    model = pair(town={"engineering": e_town}, village={"engineering": e_village},
+                 exchange={"engineering_scale": scale})
+    volume = first_step_volume(model)
+    unconstrained = 2 * 10 * 0.8 * math.exp(-10 / 60)
+    assert volume == pytest.approx(min(unconstrained, min(e_town, e_village) * scale),
+                                   abs=1e-9)
+
+
+# ---------------------------------------------------------------------------- money
+@pytest.mark.parametrize("engine", ENGINES)
+def test_money_lets_a_one_way_flow_happen_only_when_allowed(engine: str | None) -> None:
+    # the town has health to spare; the village needs health but has nothing the town needs
+    rows = {"town": {"capacity_food": 10.0}, "village": {"capacity_food": 10.0}}
+    barter = pair(**rows, exchange={"money": False, "money_share": 1.0}, engine=engine)
+    barter.step()
+    assert not barter.outcome.deal.any()
+    paid = pair(**rows, exchange={"money": True, "money_share": 1.0}, engine=engine)
+    reserve_before = paid.state.reserve.copy()
+    for phase in paid.PHASES:
+        getattr(paid, phase)()
+        if phase == "deliver":
+            reserve_after = paid.state.reserve.copy()
+    out = paid.outcome
+    assert out.deal.all()
+    size = 0.8 * math.exp(-10 / 60)
+    assert out.flow[0, HEALTH] == pytest.approx(10 * size)  # town -> village, health
+    assert out.flow[1].sum() == 0  # nothing goes back in goods...
+    # ...but money: the gap to the tolerance, (1 - 0.25) x 10, at the deal's size
+    assert out.money[1] == pytest.approx(0.75 * 10 * size)
+    assert out.money[0] == 0
+    assert reserve_after - reserve_before == pytest.approx([out.money[1], -out.money[1]])
+    assert paid.state.satisfaction[VILLAGE, HEALTH] > barter.state.satisfaction[VILLAGE, HEALTH]
+
+
+def test_money_is_not_paid_beyond_the_share_of_reserves_allowed() -> None:
+    # the village's reserve is 3 steps of spending: 3 x 1.1 x 5 = 16.5; a 10% share (1.65)
+    # cannot cover the 7.5 gap
+    rows = {"town": {"capacity_food": 10.0}, "village": {"capacity_food": 10.0}}
+    model = pair(**rows, exchange={"money": True, "money_share": 0.1})
+    model.step()
+    assert not model.outcome.deal.any()
+
+
+# ---------------------------------------------------------------------------- shocks
+def test_a_grant_cut_lowers_fiscal_health_and_the_production_of_public_goods() -> None:
+    # no reserves: a territory whose grant is cut cannot cover its spending at once
+    kwargs: dict[str, Any] = {"public_health": True, "exchange": {"enabled": False},
+                              "budget": {"initial_reserve_steps": 0.0}}
+    base = pair(**kwargs)
+    cut = pair(**kwargs)
+    cut.trigger_shock("grant_cut", 1.0, duration=None)  # from step 1 on, for good
+    made_base = [production(base) for _ in range(4)]
+    made_cut = [production(cut) for _ in range(4)]
+    # revenue of the town falls from 1.3 to 1.0 per 1,000 inhabitants, spending is 1.2
+    assert cut.state.fiscal_health[TOWN] == pytest.approx(1.0 / 1.2)
+    assert base.state.fiscal_health[TOWN] == 1.0
+    last_base, last_cut = made_base[-1], made_cut[-1]
+    assert last_cut[TOWN, HEALTH] == pytest.approx(last_base[TOWN, HEALTH] / 1.2)
+    assert last_cut[:, FOOD] == pytest.approx(last_base[:, FOOD])  # not a public good
+    series = cut.recorder.series()
+    assert series["fiscal_health"].iloc[-1] < base.recorder.series()["fiscal_health"].iloc[-1]
+
+
+def test_a_drought_lowers_food_production_of_the_rural_areas_it_hits() -> None:
+    data = {
+        "seed": 3,
+        "territories": {"generator": {"counts": {"metropolis": 1, "town": 1, "periurban": 1,
+                                                 "rural": 3, "mountain": 1}}},
+        "shocks": [{"kind": "drought", "at": 2, "duration": 2, "magnitude": 0.5,
+                    "kinds": ["rural"]}],
+    }
+    model = TerriModel(scenario_from_dict(data))
+    s = model.state
+    food, water, energy = (s.goods.index(g) for g in ("food", "water", "energy"))
+    rural = s.kind == s.kinds.index("rural")
+    made = [production(model) for _ in range(4)]  # steps 1 to 4; drought on steps 2 and 3
+    for step, factor in ((1, 1.0), (2, 0.5), (3, 0.5), (4, 1.0)):
+        m = made[step - 1]
+        assert m[rural, food] == pytest.approx(s.capacity[rural, food] * factor)
+        assert m[rural, water] == pytest.approx(s.capacity[rural, water] * factor)
+        assert m[~rural, food] == pytest.approx(s.capacity[~rural, food])
+        assert m[:, energy] == pytest.approx(s.capacity[:, energy])
