@@ -116,7 +116,7 @@ def _common(session: GameSession) -> dict[str, Any]:
         "version": session.version, "step": session.step,
         "steps_per_round": session.steps_per_round, "total_steps": session.total_steps,
         "scenario": session.scenario.name, "seed": session.seed,
-        "goods": [{"id": g, "price": float(p)} for g, p in zip(
+        "goods_prices": [{"id": g, "price": float(p)} for g, p in zip(
             session.goods, session.model.state.price, strict=True)],
         "teams": [{"team": team, **territory_card(session, i)}
                   for team, i in session.players.items()],

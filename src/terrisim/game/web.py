@@ -1,0 +1,338 @@
+"""The game's JSON API for the web page (``static/game.html``), mounted on the trainers' server.
+
+The page is one client of :class:`~terrisim.game.session.GameSession`; these routes only
+translate HTTP to the session's methods. Mount them with
+``terrisim.ui.make_server(routers=[game_routes()])`` (``terrisim ui`` does it).
+
+====== ===================================== =================================================
+GET    ``/api/game/i18n``                     the page's words (fr, en): the trainers' page's
+                                              dictionary plus the game's
+GET    ``/api/game/catalogue``                scenarios, shocks, default settings
+GET    ``/api/game/scenarios/{name}``         a scenario's territories, to assign them to teams
+POST   ``/api/game``                          start: ``{scenario, seed?, teams: [{team,
+                                              territory}], rounds?, years_per_round?}``
+POST   ``/api/game/load``                     ``{record}``: a saved game, replayed
+GET    ``/api/game/{gid}/status``             ``{version, round, finished, step}`` (polled)
+GET    ``/api/game/{gid}/trainer``            the trainer's view (``token``: the trainer's)
+GET    ``/api/game/{gid}/player``             a team's view (``team``, ``token``: the team's)
+POST   ``/api/game/{gid}/offer``              a team's offer ``{team, token, round, to, give,
+                                              ask, years, commitment}``
+POST   ``/api/game/{gid}/respond``            ``{team, token, round, offer, decision, ...}``
+POST   ``/api/game/{gid}/withdraw``           ``{team, token, round, offer}``
+POST   ``/api/game/{gid}/shock``              the trainer: ``{token, round, kind}``
+POST   ``/api/game/{gid}/end_round``          the trainer: ``{token, round}``
+GET    ``/api/game/{gid}/debrief``            the debrief (any token of the game)
+GET    ``/api/game/{gid}/save``               the saved game (trainer's token), JSON
+====== ===================================== =================================================
+
+**Who may do what.** Creating a game returns a *trainer token* and one *token per team*; the
+page builds a link per team (``/static/game.html#game=...&team=...&token=...``) that the
+trainer opens on the team's screen or sends to the team's browser on the room's network. A
+request with a wrong token gets 403. Every request may carry ``lang`` (``fr`` or ``en``): error
+messages come in that language. A refused action answers 400 (bad input) or 409 (stale: the
+round is over, the offer was already answered) with ``{"error": {"code", "message"}}`` and
+changes nothing; the page then reloads its view.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from terrisim.game.errors import GameError
+from terrisim.game.session import TRIGGERED_SHOCKS, GameSession
+from terrisim.game.texts import WORDS
+from terrisim.game.views import clean
+from terrisim.model import TerriModel
+from terrisim.scenario import ScenarioError
+from terrisim.ui import i18n, viewmodel
+from terrisim.ui.server import HTTPError, Request, Router
+from terrisim.ui.sessions import SessionStore
+
+KIND = "game"
+MAX_TEAMS = 12
+MAX_TERRITORIES = 400
+"""Largest scenario offered for a game (every territory is listed for the assignment)."""
+
+
+@dataclass
+class GameTable:
+    """A game and who may act on it.
+
+    Attributes:
+        game: The session.
+        scenario: The scenario id on the page.
+        trainer_token: The trainer's token.
+        team_tokens: Each team's token.
+    """
+
+    game: GameSession
+    scenario: str
+    trainer_token: str = field(default_factory=lambda: secrets.token_urlsafe(8))
+    team_tokens: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for team in self.game.players:
+            self.team_tokens.setdefault(team, secrets.token_urlsafe(8))
+
+
+def _lang(request: Request) -> str:
+    lang = str(request.arg("lang", "fr"))
+    return lang if lang in ("fr", "en") else "fr"
+
+
+def _bad(request: Request, code: str, fr: str, en: str,
+         status: int = HTTPStatus.BAD_REQUEST) -> HTTPError:
+    return HTTPError(status, code, fr if _lang(request) == "fr" else en)
+
+
+def _game_error(request: Request, error: GameError) -> HTTPError:
+    status = HTTPStatus.CONFLICT if error.stale else HTTPStatus.BAD_REQUEST
+    return HTTPError(status, error.code, error.text[_lang(request)])
+
+
+def _int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
+    value = request.arg(name, default)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or isinstance(value, bool) or not lo <= number <= hi:
+        raise _bad(request, "bad_request", f"{name} : entier entre {lo} et {hi} attendu "
+                   f"(reçu {value!r})", f"{name}: an integer from {lo} to {hi} is expected "
+                   f"(got {value!r})")
+    return number
+
+
+def _float(request: Request, name: str, default: float, lo: float, hi: float) -> float:
+    value = request.arg(name, default)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or not lo <= number <= hi:
+        raise _bad(request, "bad_request", f"{name} : nombre entre {lo} et {hi} attendu "
+                   f"(reçu {value!r})", f"{name}: a number from {lo} to {hi} is expected "
+                   f"(got {value!r})")
+    return number
+
+
+def game_routes(store: SessionStore | None = None, configs_dir: Path | str | None = None,
+                *, max_games: int = 8) -> Router:
+    """The routes of the game page (see the module docstring).
+
+    Args:
+        store: Where games live between requests (default: a store of its own, so that the
+            simulations of the trainers' page never push a game out).
+        configs_dir: Folder of the scenario files offered (default: as the trainers' page).
+        max_games: Games kept in memory when ``store`` is not given.
+    """
+    store = store or SessionStore(max_sessions=max_games)
+    configs = Path(configs_dir) if configs_dir else viewmodel.default_configs_dir()
+    router = Router()
+
+    def entry(request: Request, name: str) -> viewmodel.ScenarioEntry:
+        for item in viewmodel.list_scenarios(configs):
+            if item.id == name:
+                return item
+        raise _bad(request, "unknown_scenario", f"aucun scénario « {name} »",
+                   f"no scenario {name!r}", HTTPStatus.NOT_FOUND)
+
+    def table(request: Request) -> tuple[Any, GameTable]:
+        session = store.get(request.params["gid"], KIND)
+        return session, session.payload
+
+    def check_trainer(request: Request, tab: GameTable) -> None:
+        if request.arg("token") != tab.trainer_token:
+            raise _bad(request, "forbidden", "réservé au formateur (lien du formateur)",
+                       "for the trainer only (use the trainer's link)", HTTPStatus.FORBIDDEN)
+
+    def check_team(request: Request, tab: GameTable) -> str:
+        team = request.arg("team")
+        token = request.arg("token")
+        if not isinstance(team, str) or team not in tab.team_tokens:
+            raise _bad(request, "unknown_player", f"équipe inconnue « {team} »",
+                       f"unknown team {team!r}")
+        if token not in (tab.team_tokens[team], tab.trainer_token):
+            raise _bad(request, "forbidden", f"ce lien n'est pas celui de l'équipe « {team} »",
+                       f"this link is not team {team!r}'s", HTTPStatus.FORBIDDEN)
+        return team
+
+    def created(session: Any, tab: GameTable) -> dict[str, Any]:
+        return {"id": session.id, "trainer_token": tab.trainer_token,
+                "teams": [{"team": t, "token": k} for t, k in tab.team_tokens.items()],
+                "state": trainer_state(tab)}
+
+    def trainer_state(tab: GameTable) -> dict[str, Any]:
+        view = tab.game.trainer_view()
+        view["map"] = viewmodel.map_view(tab.game.model)
+        view["scenario_id"] = tab.scenario
+        view["shocks_available"] = list(TRIGGERED_SHOCKS)
+        return view
+
+    def player_state(tab: GameTable, team: str) -> dict[str, Any]:
+        view = tab.game.player_view(team)
+        view["map"] = viewmodel.map_view(tab.game.model)
+        view["scenario_id"] = tab.scenario
+        return view
+
+    @router.route("GET", "/api/game/i18n")
+    def words(request: Request) -> dict[str, Any]:
+        data = i18n.payload()
+        return {**data, "keys": {**data["keys"], **WORDS}}
+
+    @router.route("GET", "/api/game/catalogue")
+    def catalogue(request: Request) -> dict[str, Any]:
+        scenarios = viewmodel.list_scenarios(configs)
+        ids = [s.id for s in scenarios]
+        return {"scenarios": [s.as_dict() for s in scenarios],
+                "default_scenario": "demo" if "demo" in ids else (ids[0] if ids else None),
+                "shocks": list(TRIGGERED_SHOCKS),
+                "defaults": {"rounds": 3, "years_per_round": 1.0}}
+
+    @router.route("GET", "/api/game/scenarios/{name}")
+    def territories(request: Request) -> dict[str, Any]:
+        item = entry(request, request.params["name"])
+        try:
+            scenario = viewmodel.load_entry(item)
+            model = TerriModel(scenario, record_territories=False)
+        except (viewmodel.ViewModelError, ScenarioError) as exc:
+            raise _bad(request, "bad_scenario", str(exc), str(exc)) from None
+        s = model.state
+        if s.n > MAX_TERRITORIES:
+            raise _bad(request, "too_big", f"trop de territoires pour un jeu ({s.n})",
+                       f"too many territories for a game ({s.n})")
+        degree = s.sum_by_origin(np.ones(2 * s.n_links))
+        return clean({"id": item.id, "title": scenario.name, "description": scenario.description,
+                      "seed": scenario.seed, "territories": [
+                          {"id": str(s.ids[i]), "name": str(s.names[i]),
+                           "kind": s.kinds[s.kind[i]], "urban": bool(s.urban[i]),
+                           "population": float(s.population[i]), "partners": int(degree[i])}
+                          for i in range(s.n)]})
+
+    @router.route("POST", "/api/game")
+    def create(request: Request) -> dict[str, Any]:
+        item = entry(request, str(request.arg("scenario", "demo")))
+        teams = request.arg("teams")
+        if not isinstance(teams, list) or not 1 <= len(teams) <= MAX_TEAMS or not all(
+                isinstance(t, dict) for t in teams):
+            raise _bad(request, "bad_request", f"teams : de 1 à {MAX_TEAMS} équipes "
+                       "[{team, territory}]", f"teams: 1 to {MAX_TEAMS} teams "
+                       "[{team, territory}]")
+        seed = request.arg("seed")
+        seed = None if seed in (None, "") else _int(request, "seed", 0, 0, 2**32 - 1)
+        rounds = _int(request, "rounds", 3, 1, 20)
+        years = _float(request, "years_per_round", 1.0, 1 / 12, 10.0)
+        try:
+            scenario = viewmodel.load_entry(item)
+            game = GameSession(scenario, [(t.get("team"), t.get("territory")) for t in teams],
+                               seed=seed, rounds=rounds, years_per_round=years)
+        except GameError as exc:
+            raise _game_error(request, exc) from None
+        except (viewmodel.ViewModelError, ScenarioError) as exc:
+            raise _bad(request, "bad_scenario", str(exc), str(exc)) from None
+        tab = GameTable(game, item.id)
+        session = store.create(KIND, tab)
+        return created(session, tab)
+
+    @router.route("POST", "/api/game/load")
+    def load(request: Request) -> dict[str, Any]:
+        record = request.arg("record")
+        try:
+            game = GameSession.from_record(record if isinstance(record, dict) else {})
+        except GameError as exc:
+            raise _game_error(request, exc) from None
+        except ScenarioError as exc:
+            raise _bad(request, "bad_file", str(exc), str(exc)) from None
+        tab = GameTable(game, str(request.arg("scenario", game.scenario.name)))
+        session = store.create(KIND, tab)
+        return created(session, tab)
+
+    @router.route("GET", "/api/game/{gid}/status")
+    def status(request: Request) -> dict[str, Any]:
+        session, tab = table(request)
+        with session.read():
+            g = tab.game
+            return {"version": g.version, "round": g.round, "rounds": g.rounds,
+                    "finished": g.finished, "step": g.step}
+
+    @router.route("GET", "/api/game/{gid}/trainer")
+    def trainer(request: Request) -> dict[str, Any]:
+        session, tab = table(request)
+        check_trainer(request, tab)
+        with session.read():
+            state = trainer_state(tab)
+            state["links"] = {"trainer_token": tab.trainer_token,
+                              "teams": [{"team": t, "token": k}
+                                        for t, k in tab.team_tokens.items()]}
+            return state
+
+    @router.route("GET", "/api/game/{gid}/player")
+    def player(request: Request) -> dict[str, Any]:
+        session, tab = table(request)
+        team = check_team(request, tab)
+        with session.read():
+            return player_state(tab, team)
+
+    def team_action(kind: str) -> Callable[[Request], dict[str, Any]]:
+        def handler(request: Request) -> dict[str, Any]:
+            session, tab = table(request)
+            team = check_team(request, tab)
+            action = {k: v for k, v in request.body.items()
+                      if k not in ("team", "token", "lang", "type", "player")}
+            action.update(type=kind, player=team)
+            with session.change():
+                try:
+                    tab.game.apply(action)
+                except GameError as exc:
+                    raise _game_error(request, exc) from None
+                return player_state(tab, team)
+
+        return handler
+
+    for kind in ("offer", "respond", "withdraw"):
+        router.add("POST", f"/api/game/{{gid}}/{kind}", team_action(kind))
+
+    def trainer_action(kind: str) -> Callable[[Request], dict[str, Any]]:
+        def handler(request: Request) -> dict[str, Any]:
+            session, tab = table(request)
+            check_trainer(request, tab)
+            action = {k: v for k, v in request.body.items()
+                      if k not in ("token", "lang", "type")}
+            action["type"] = kind
+            with session.change():
+                try:
+                    tab.game.apply(action)
+                except GameError as exc:
+                    raise _game_error(request, exc) from None
+                return trainer_state(tab)
+
+        return handler
+
+    router.add("POST", "/api/game/{gid}/shock", trainer_action("shock"))
+    router.add("POST", "/api/game/{gid}/end_round", trainer_action("end_round"))
+
+    @router.route("GET", "/api/game/{gid}/debrief")
+    def debrief(request: Request) -> dict[str, Any]:
+        session, tab = table(request)
+        token = request.arg("token")
+        if token != tab.trainer_token and token not in tab.team_tokens.values():
+            raise _bad(request, "forbidden", "lien de la partie invalide",
+                       "not a link of this game", HTTPStatus.FORBIDDEN)
+        with session.read():
+            return tab.game.debrief()
+
+    @router.route("GET", "/api/game/{gid}/save")
+    def save(request: Request) -> dict[str, Any]:
+        session, tab = table(request)
+        check_trainer(request, tab)
+        with session.read():
+            return tab.game.record()
+
+    return router
