@@ -1,0 +1,1157 @@
+"""Checking a rule against the model's invariants: ``terrisim check-rule`` (ODD 7; issue 8).
+
+A student who writes a new rule (a basket valuation, a partner choice, a trust update, a
+governance institution or a shock kind) wants to know that the model is still sound. The core
+does not police rules: a rule may change the state in ways nothing checks. This module does, on
+many small random scenarios drawn by `hypothesis <https://hypothesis.readthedocs.io>`_, and it
+says in plain words which invariant breaks, with the smallest failing scenario (hypothesis
+shrinks it) written as a scenario file::
+
+    terrisim check-rule forgetting_trust:ForgettingTrust --examples 30
+    terrisim check-rule forgetting_trust:ForgettingTrust --param half_life=6
+
+    from terrisim.checking import check_rule
+    report = check_rule("forgetting_trust:ForgettingTrust", examples=30)
+    print(report.text()); report.passed
+
+The rule is plugged in exactly as a user would plug it (its role is its class attribute
+``role``): ``[rules] valuation | partners | trust = { name = "module:Class", ... }``,
+``[[governance]] rule = "module:Class"``, or ``[[shocks]] kind = "module:Class"``. The module
+must be importable: put its folder on ``PYTHONPATH`` (``PYTHONPATH=examples terrisim ...``).
+
+The invariants (:data:`INVARIANTS`), checked between every two phases of every step:
+
+* ``runs``: the model runs with the rule, without an error;
+* ``rule_outputs``: the rule returns numbers of the expected shape (valuations: unit values
+  >= 0; partner choice: weights >= 0, shape (A, G); trust update: shape (A,));
+* ``conservation``: goods are neither created nor destroyed outside production and
+  consumption: every change of what territories have at hand (``available``) in the phases
+  after production is a recorded transfer (``model.transfer``) or a negotiated delivery, money
+  is conserved by deliveries, stocks change only by consumption, and a shock may destroy stocks
+  but never create them;
+* ``trust_range``: trust stays in [0, 1] on every arc;
+* ``non_negative``: stocks, available quantities, flows, reserves, capacities and the shock
+  modifiers stay non-negative numbers (no NaN);
+* ``indicators``: the recorded indicators are in range (satisfactions, Gini, trust, fiscal
+  health, reciprocity balance in [0, 1]; volumes, deals, reserves >= 0) and finite (NaN only
+  where a value is undefined, e.g. the balance of a step without deals);
+* ``determinism``: two runs with the same seed give identical results (bit for bit);
+* ``agent_order``: results do not depend on the order in which territories are listed: the
+  same territories and links written as CSV files in two orders give the same outcome per
+  territory (up to float rounding).
+
+Each invariant is searched separately (``hypothesis.find`` with ``derandomize=True`` and no
+example database, so a report is reproducible): an invariant fails when, in some scenario, it
+is the *first* thing to break (a violation that follows another one in the same run is a
+consequence, not a cause). The checks of a scenario are computed once and cached.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+import tempfile
+import tomllib
+import traceback
+import types
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from terrisim.rules.base import ROLES, Rule, registered, resolve
+from terrisim.scenario.loading import ScenarioError, scenario_from_dict
+
+if TYPE_CHECKING:
+    from terrisim.model import TerriModel
+
+#: The invariants, in the order they are reported, with what each means in plain words.
+INVARIANTS: dict[str, str] = {
+    "runs": "the model runs with the rule without an error",
+    "rule_outputs": "the rule returns numbers of the expected shape and sign",
+    "conservation": ("goods are neither created nor destroyed by exchanges, deliveries and "
+                     "institutions (a shock may destroy stocks, never create them)"),
+    "trust_range": "trust stays within [0, 1] on every link",
+    "non_negative": ("stocks, available quantities, flows and reserves stay non-negative "
+                     "numbers"),
+    "indicators": "indicators stay in range (satisfaction in [0, 1]) and finite",
+    "determinism": "two runs with the same seed give identical results",
+    "agent_order": "results do not depend on the order in which territories are listed",
+}
+
+KINDS = ("metropolis", "town", "periurban", "rural", "mountain")
+BUILTIN_SHOCKS = ("drought", "grant_cut", "energy_crisis", "health_crisis")
+#: Relative tolerance of the conservation and range checks (float rounding).
+TOL = 1e-9
+#: Tolerance of the agent-order comparison: sums over arcs are added in another order.
+ORDER_RTOL, ORDER_ATOL = 1e-6, 1e-9
+
+# What acts in each phase, for the messages.
+PHASE_ACTORS = {
+    "apply_shocks": "shocks",
+    "produce": "production",
+    "govern": "governance, before the exchange",
+    "negotiate": "negotiation: valuation and partner rules, then governance after the exchange",
+    "deliver": "delivery of the negotiated baskets",
+    "consume": "consumption and stocks",
+    "update_budgets": "budgets",
+    "update_trust": "the trust rule",
+    "close_step": "governance, end of step",
+    "collect": "recording the indicators",
+}
+
+
+# ---------------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Example:
+    """One small random scenario (what hypothesis draws and shrinks).
+
+    Attributes:
+        counts: Territories per kind, ``((kind, count), ...)`` in catalogue order.
+        steps: Steps run.
+        seed: The scenario's seed.
+        settings: Other scenario values, ``(("dotted.path", value), ...)`` (only those that
+            differ from the defaults are written in the scenario file).
+        shock: The ``[[shocks]]`` table as ``((key, value), ...)``, or ``None``.
+        permutation: Seed of the territory order used by the agent-order check.
+    """
+
+    counts: tuple[tuple[str, int], ...]
+    steps: int
+    seed: int
+    settings: tuple[tuple[str, Any], ...] = ()
+    shock: tuple[tuple[str, Any], ...] | None = None
+    permutation: int = 0
+
+    @property
+    def n(self) -> int:
+        """Number of territories."""
+        return sum(c for _, c in self.counts)
+
+
+@dataclass
+class Violation:
+    """A broken invariant in one run.
+
+    Attributes:
+        invariant: Its name (a key of :data:`INVARIANTS`).
+        message: What happened, in plain words.
+        step: The step (1 = first), or ``None`` for whole-run comparisons.
+        phase: The phase of the step, or ``None``.
+        rank: Position in the run, to tell causes from consequences.
+    """
+
+    invariant: str
+    message: str
+    step: int | None = None
+    phase: str | None = None
+    rank: tuple[int, int] = (10**9, 0)
+
+
+@dataclass
+class InvariantResult:
+    """The verdict on one invariant.
+
+    Attributes:
+        name: The invariant.
+        description: What it means.
+        passed: No scenario broke it first.
+        violation: The violation in the smallest failing scenario.
+        example: That scenario.
+        scenario_toml: That scenario as a scenario file.
+    """
+
+    name: str
+    description: str
+    passed: bool
+    violation: Violation | None = None
+    example: Example | None = None
+    scenario_toml: str | None = None
+
+
+@dataclass
+class CheckReport:
+    """What :func:`check_rule` found.
+
+    Attributes:
+        rule: The rule as named (``"module:Class"``).
+        role: Its role (valuation, partners, trust, governance, shock).
+        params: The parameters it was checked with.
+        examples: Random scenarios drawn per invariant (``--examples``).
+        scenarios: Distinct scenarios run in all (search and shrinking).
+        results: One :class:`InvariantResult` per invariant, in :data:`INVARIANTS` order.
+        skipped: Scenarios the rule refused at set-up (a ``ScenarioError``), and the first
+            reason.
+        notes: Observations that are allowed but worth knowing (e.g. a shock destroyed stocks).
+    """
+
+    rule: str
+    role: str
+    params: dict[str, Any]
+    examples: int
+    scenarios: int = 0
+    results: list[InvariantResult] = field(default_factory=list)
+    skipped: int = 0
+    skip_reason: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """Every invariant holds."""
+        return all(r.passed for r in self.results)
+
+    @property
+    def failed(self) -> list[InvariantResult]:
+        """The invariants that broke."""
+        return [r for r in self.results if not r.passed]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every invariant holds, 1 otherwise (the command's exit status)."""
+        return 0 if self.passed else 1
+
+    def result(self, name: str) -> InvariantResult:
+        """The verdict on invariant ``name``."""
+        for result in self.results:
+            if result.name == name:
+                return result
+        raise KeyError(f"unknown invariant {name!r}; invariants: {list(INVARIANTS)}")
+
+    def text(self) -> str:
+        """The report in plain words (what ``terrisim check-rule`` prints)."""
+        params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        lines = [f"checking {self.role} rule {self.rule}"
+                 + (f" ({params})" if params else "")
+                 + f" on {self.examples} random scenarios per invariant "
+                   f"({self.scenarios} scenarios run in all)", ""]
+        for result in self.results:
+            mark = "ok  " if result.passed else "FAIL"
+            lines.append(f"  {mark} {result.name:<13} {result.description}")
+        if self.skipped:
+            lines += ["", (f"note: the rule refused {self.skipped} scenarios at set-up "
+                           f"(first reason: {self.skip_reason})")]
+        for note in self.notes:
+            lines += ["", f"note: {note}"]
+        for result in self.failed:
+            assert result.violation is not None
+            lines += ["", f"FAIL {result.name}: {result.violation.message}", "",
+                      ("  smallest failing scenario (save it as a .toml file to reproduce it "
+                       "with terrisim run):"), ""]
+            lines += [f"    {line}" if line else "" for line in
+                      (result.scenario_toml or "").splitlines()]
+        lines.append("")
+        if self.passed:
+            lines.append(f"all {len(self.results)} invariants hold")
+        else:
+            names = ", ".join(r.name for r in self.failed)
+            lines.append(f"{len(self.failed)} of {len(self.results)} invariants broken: {names}")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- the rule
+@dataclass(frozen=True)
+class _Plug:
+    """How the rule under test enters a scenario."""
+
+    spec: str
+    role: str
+    params: tuple[tuple[str, Any], ...]
+
+    def tables(self) -> dict[str, Any]:
+        """The scenario tables that name the rule (shocks are drawn with the example)."""
+        params = dict(self.params)
+        if self.role in ("valuation", "partners", "trust"):
+            return {"rules": {self.role: {"name": self.spec, **params}}}
+        if self.role == "governance":
+            return {"governance": [{"rule": self.spec, **params}]}
+        return {}
+
+
+_SHIM = "_terrisim_checked_rules"
+
+
+def _rule_spec(rule: str | type[Rule]) -> tuple[str, type]:
+    """``(spec, class)`` for a ``module:Class`` string, a registered name or a class."""
+    if isinstance(rule, type):
+        module = sys.modules.get(rule.__module__)
+        if module is not None and getattr(module, rule.__qualname__, None) is rule:
+            return f"{rule.__module__}:{rule.__qualname__}", rule
+        # a class defined in a function or a notebook: reach it through a small module
+        shim = sys.modules.setdefault(_SHIM, types.ModuleType(_SHIM))
+        name = f"{rule.__name__}_{id(rule):x}"
+        setattr(shim, name, rule)
+        return f"{_SHIM}:{name}", rule
+    if not isinstance(rule, str) or not rule.strip():
+        raise ScenarioError(f"rule: expected 'module:Class' (got {rule!r})")
+    rule = rule.strip()
+    if ":" in rule:
+        module_name, _, attr = rule.partition(":")
+        if not module_name or not attr:
+            raise ScenarioError(f"rule {rule!r}: expected 'module:Class', e.g. "
+                                "'forgetting_trust:ForgettingTrust'")
+        try:
+            module = __import__(module_name, fromlist=[attr])
+        except ImportError as exc:
+            raise ScenarioError(
+                f"rule {rule!r}: cannot import module {module_name!r} ({exc}); put the folder "
+                f"of {module_name.replace('.', '/')}.py on PYTHONPATH, e.g. "
+                f"PYTHONPATH=examples terrisim check-rule {rule}") from None
+        except Exception as exc:  # a module that fails while being imported
+            raise ScenarioError(f"rule {rule!r}: importing module {module_name!r} failed: "
+                                f"{type(exc).__name__}: {exc}") from None
+        cls = getattr(module, attr, None)
+        if cls is None:
+            found = sorted(n for n, v in vars(module).items()
+                           if isinstance(v, type) and issubclass(v, Rule) and v.role)
+            raise ScenarioError(f"rule {rule!r}: module {module_name!r} has no {attr!r}"
+                                + (f"; its rules: {found}" if found else ""))
+        return rule, cls
+    import terrisim.model  # noqa: F401  (registers the built-in rules of every role)
+
+    matches = [(role, registered(role)[rule]) for role in ROLES if rule in registered(role)]
+    if len(matches) == 1:
+        return rule, matches[0][1]
+    if matches:
+        raise ScenarioError(f"rule {rule!r} names rules of several roles "
+                            f"({[m[0] for m in matches]}); give 'module:Class'")
+    known = ", ".join(f"{role}: {sorted(registered(role))}" for role in ROLES)
+    raise ScenarioError(f"rule {rule!r}: not 'module:Class' (e.g. "
+                        f"'forgetting_trust:ForgettingTrust') and not a registered rule ({known})")
+
+
+def _plug(rule: str | type[Rule], params: dict[str, Any]) -> _Plug:
+    """Find the rule, its role, and check that it accepts ``params``."""
+    spec, cls = _rule_spec(rule)
+    role = getattr(cls, "role", None)
+    if not (isinstance(cls, type) and issubclass(cls, Rule)) or role not in ROLES:
+        raise ScenarioError(
+            f"rule {spec!r}: {getattr(cls, '__name__', cls)!r} is not a terrisim rule: subclass "
+            "terrisim.rules.base.Rule (or TrustUpdate, BasketValuation, PartnerChoice, "
+            f"Governance, ShockKind) and set its class attribute role to one of {list(ROLES)}")
+    if ":" in spec:
+        resolve(role, spec)  # the check a scenario file gets
+    try:
+        cls(**params)
+    except Exception as exc:
+        from pydantic import ValidationError
+
+        from terrisim.scenario.loading import format_validation_error
+
+        if isinstance(exc, ValidationError):
+            raise ScenarioError(format_validation_error(exc, f"rule {spec}",
+                                                        prefix="params")) from None
+        raise ScenarioError(f"rule {spec!r}: cannot be created with parameters {params}: "
+                            f"{type(exc).__name__}: {exc}") from None
+    return _Plug(spec, role, tuple(sorted(params.items())))
+
+
+def parse_params(items: list[str]) -> dict[str, Any]:
+    """Parse ``--param key=value`` options; values are TOML (``12``, ``true``, ``"x"``).
+
+    A value that is not valid TOML is taken as a string (``toward=zero``).
+
+    Raises:
+        ScenarioError: an item without ``=``.
+    """
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ScenarioError(f"--param {item!r}: expected key=value, e.g. half_life=12")
+        try:
+            value = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw.strip()
+        params[key.strip()] = value
+    return params
+
+
+# ------------------------------------------------------------------------------ scenarios
+def _strategy(plug: _Plug) -> Any:
+    """The hypothesis strategy of examples; each draw shrinks toward the defaults."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def examples(draw: st.DrawFn) -> Example:
+        counts = {"metropolis": draw(st.integers(0, 1)), "town": draw(st.integers(0, 2)),
+                  "periurban": draw(st.integers(0, 2)), "rural": draw(st.integers(1, 3)),
+                  "mountain": draw(st.integers(0, 2))}
+        if sum(counts.values()) < 2:
+            counts["town"] += 1  # the smallest scenario: a town and a rural area
+        steps = draw(st.integers(1, 8))
+        seed = draw(st.integers(0, 10_000))
+        # first value = default: a shrunk example differs from the defaults only where needed
+        choices: dict[str, tuple[Any, ...]] = {
+            "trust.initial": (0.6, 0.9, 0.3, 1.0, 0.0),
+            "trust.tension_share": (0.15, 0.0, 0.5, 1.0),
+            "exchange.reciprocity_tolerance": (0.25, 0.0, 0.5, 0.9),
+            "exchange.engineering_scale": (3.0, 0.3, 30.0),
+            "exchange.distance_scale_km": (60.0, 10.0, 500.0),
+            "exchange.money": (False, True),
+            "budget.initial_reserve_steps": (3.0, 0.0, 10.0),
+            "territories.generator.proximity_k": (3, 1, 5),
+            "territories.generator.spacing_km": (25.0, 5.0, 80.0),
+        }
+        if plug.role != "valuation":
+            choices["rules.valuation"] = ("market", "need_weighted")
+        if plug.role != "partners":
+            choices["rules.partners"] = ("trust_weighted", "nearest")
+        settings = tuple((key, draw(st.sampled_from(values))) for key, values in choices.items())
+        shock = None
+        # the shock under test, or maybe a built-in one to stress the other rules
+        kind = plug.spec if plug.role == "shock" else draw(st.sampled_from(
+            (None, *BUILTIN_SHOCKS)))
+        if kind is not None:
+            at = draw(st.integers(1, steps))
+            table: dict[str, Any] = {"kind": kind, "at": at}
+            duration = draw(st.sampled_from((None, 1, 3)))
+            if duration is None:
+                table["permanent"] = True
+            else:
+                table["duration"] = duration
+            table["magnitude"] = draw(st.sampled_from((0.3, 0.6, 1.0, 0.0)))
+            targets = draw(st.sampled_from(("all", "urban", "rural")))
+            if targets != "all":
+                table["classes"] = [targets]
+            if plug.role == "shock" and plug.params:
+                table["params"] = dict(plug.params)
+            shock = tuple(table.items())
+        return Example(tuple(counts.items()), steps, seed,
+                       tuple((k, v) for k, v in settings), shock,
+                       draw(st.integers(0, 1000)))
+
+    return examples()
+
+
+def _nested(dotted: dict[str, Any]) -> dict[str, Any]:
+    """``{"a.b": 1}`` -> ``{"a": {"b": 1}}``."""
+    out: dict[str, Any] = {}
+    for key, value in dotted.items():
+        node = out
+        *parents, last = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return out
+
+
+def _scenario_dict(example: Example, plug: _Plug, *, defaults_too: bool = True
+                   ) -> dict[str, Any]:
+    """The scenario of an example, as a dict for ``scenario_from_dict``."""
+    from terrisim.scenario.schema import Scenario
+
+    reference = Scenario().model_dump(mode="json")
+    dotted = {"name": "check-rule", "steps": example.steps, "seed": example.seed,
+              "territories.generator.counts": dict(example.counts)}
+    for key, value in example.settings:
+        node: Any = reference
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and isinstance(value, str):
+            node = node.get("name")  # a rule named by a string
+        if defaults_too or node != value:
+            dotted[key] = value
+    data = _nested(dotted)
+    for key, value in plug.tables().items():
+        if isinstance(value, dict):
+            data.setdefault(key, {}).update(value)
+        else:
+            data[key] = value
+    if example.shock is not None:
+        data["shocks"] = [dict(example.shock)]
+    return data
+
+
+def _toml_value(value: Any) -> str:
+    """A TOML literal for the values a scenario of the checker holds."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return _toml_value(str(value))
+
+
+def scenario_toml(example: Example, plug: _Plug) -> str:
+    """An example as a scenario file (only the values that differ from the defaults)."""
+    data = _scenario_dict(example, plug, defaults_too=False)
+    lines = [f"# found by terrisim check-rule {plug.spec}", 'name = "check-rule"',
+             f"steps = {example.steps}", f"seed = {example.seed}"]
+
+    def table(prefix: str, node: dict[str, Any]) -> None:
+        scalars = {k: v for k, v in node.items() if not isinstance(v, dict) or k in (
+            "counts", "trust", "valuation", "partners")}
+        if scalars:
+            lines.extend(["", f"[{prefix}]"])
+            lines.extend(f"{k} = {_toml_value(v)}" for k, v in scalars.items())
+        for key, value in node.items():
+            if key not in scalars:
+                table(f"{prefix}.{key}", value)
+
+    for key, value in data.items():
+        if key in ("name", "steps", "seed"):
+            continue
+        if isinstance(value, dict):
+            table(key, value)
+        elif isinstance(value, list):
+            for item in value:
+                lines.extend(["", f"[[{key}]]"])
+                lines.extend(f"{k} = {_toml_value(v)}" for k, v in item.items())
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------ one run
+@dataclass
+class _Trace:
+    """What one run left: violations, per-step indicator rows and state snapshots."""
+
+    violations: list[Violation] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    snapshots: list[dict[str, np.ndarray]] = field(default_factory=list)
+    ids: np.ndarray | None = None
+    arcs: list[tuple[str, str]] | None = None
+    destroyed: float = 0.0
+    crashed: bool = False
+
+    def first(self) -> dict[str, Violation]:
+        """The violations that come first in the run (causes, not consequences)."""
+        if not self.violations:
+            return {}
+        rank = min(v.rank for v in self.violations)
+        out: dict[str, Violation] = {}
+        for v in self.violations:
+            if v.rank == rank:
+                out.setdefault(v.invariant, v)
+        return out
+
+
+def _where(step: int, phase: str) -> str:
+    return f"at step {step}, during phase '{phase}' ({PHASE_ACTORS.get(phase, phase)})"
+
+
+class _Probe:
+    """Wraps a model's phases (and the rule's method) to check the invariants around each."""
+
+    def __init__(self, model: TerriModel, trace: _Trace, plug: _Plug, check: bool) -> None:
+        self.model, self.trace, self.plug, self.check = model, trace, plug, check
+        self.step, self.phase, self.index = 0, "setup", -1
+        self.seen: set[str] = set()
+        for index, phase in enumerate(model.PHASES):
+            setattr(model, phase, self._wrap(index, phase, getattr(model, phase)))
+        if check:
+            self._wrap_rule()
+
+    # ----------------------------------------------------------- helpers
+    def _id(self, i: int) -> str:
+        return str(self.model.state.ids[i])
+
+    def _good(self, g: int) -> str:
+        return str(self.model.state.goods[g])
+
+    def report(self, invariant: str, message: str, *, during: bool = False) -> None:
+        """Record a violation (the first of each invariant per phase is enough).
+
+        ``during``: found inside the phase (the rule's outputs), so before what the phase
+        left behind.
+        """
+        key = f"{invariant}@{self.step}.{self.index}"
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        rank = (self.step, 2 * self.index + (0 if during else 1))
+        self.trace.violations.append(Violation(invariant, message, self.step, self.phase,
+                                               rank))
+
+    def crash(self, exc: Exception) -> None:
+        """Record an error raised during the run, with the line that raised it."""
+        self.trace.crashed = True
+        frames = traceback.extract_tb(exc.__traceback__)
+        inside = [f for f in frames
+                  if not f.filename.replace("\\", "/").endswith("terrisim/checking.py")]
+        last = inside[-1] if inside else (frames[-1] if frames else None)
+        at = f" ({Path(last.filename).name}, line {last.lineno}: {last.line})" if last else ""
+        self.report("runs", f"the run stopped with {type(exc).__name__}: {exc} "
+                    f"{_where(self.step, self.phase)}{at}")
+
+    def _wrap(self, index: int, phase: str, method: Callable[[], None]) -> Callable[[], None]:
+        def run_phase() -> None:
+            self.step, self.phase, self.index = self.model.steps, phase, index
+            before = self._snapshot() if self.check else None
+            method()
+            if self.check:
+                self._after(phase, before)
+            if phase == "collect":
+                self._record_step()
+
+        run_phase.__doc__ = method.__doc__
+        return run_phase
+
+    def _snapshot(self) -> dict[str, Any]:
+        s = self.model.state
+        return {"available": s.available.copy(), "stock": s.stock.copy(),
+                "reserve": s.reserve.copy(),
+                "ledger": {k: len(v) for k, v in self.model.ledger.items()}}
+
+    def _record_step(self) -> None:
+        model, s = self.model, self.model.state
+        self.trace.rows.append(dict(model.recorder.rows[-1]) if model.recorder.rows else {})
+        self.trace.snapshots.append({
+            "available": s.available.copy(), "stock": s.stock.copy(),
+            "satisfaction": s.satisfaction.copy(), "reserve": s.reserve.copy(),
+            "fiscal_health": s.fiscal_health.copy(), "trust": np.array(s.trust, copy=True),
+        })
+        self.trace.ids = s.ids.copy()
+        self.trace.arcs = [(str(s.ids[i]), str(s.ids[j]))
+                           for i, j in zip(s.arc_from, s.arc_to, strict=True)]
+
+    # ----------------------------------------------------------- the rule's outputs
+    def _wrap_rule(self) -> None:
+        model, role = self.model, self.plug.role
+        if role == "valuation":
+            rule, method = model.valuation, "unit_values"
+        elif role == "partners":
+            rule, method = model.partners, "weights"
+        elif role == "trust":
+            rule, method = model.trust_rule, "update"
+        else:
+            return
+        original = getattr(rule, method)
+
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            out = original(*args, **kwargs)
+            self._check_outputs(role, out)
+            return out
+
+        setattr(rule, method, checked)
+
+    def _output_problem(self, message: str) -> None:
+        self.report("rule_outputs", message, during=True)
+
+    def _check_outputs(self, role: str, out: Any) -> None:
+        s = self.model.state
+        n, g, a = s.n, len(s.goods), 2 * s.n_links
+        name = f"{role} rule"
+        if role == "trust":
+            values = np.asarray(out, dtype=float) if _numeric(out) else None
+            if values is None or values.shape != (a,):
+                shape = (f"an array of shape {out.shape}" if hasattr(out, "shape")
+                         else f"a {type(out).__name__}")
+                self._output_problem(f"the {name} returned {shape} {_where(self.step,
+                            self.phase)}; it must return the new trust of every arc, an array "
+                            f"of shape ({a},) (one value per arc: {s.n_links} links x 2)")
+            return
+        if not isinstance(out, tuple) or len(out) != 2:
+            self._output_problem(f"the {name} returned {type(out).__name__} "
+                        f"{_where(self.step, self.phase)}; it must return a pair of arrays")
+            return
+        labels = ("give", "receive") if role == "valuation" else ("offer", "request")
+        for label, part in zip(labels, out, strict=True):
+            if not _numeric(part):
+                self._output_problem(f"the {name} returned a {type(part).__name__} as "
+                            f"its {label} array {_where(self.step, self.phase)}")
+                continue
+            values = np.asarray(part, dtype=float)
+            target = (n, g) if role == "valuation" else (a, g)
+            try:
+                values = np.broadcast_to(values, target) if role == "valuation" else values
+            except ValueError:
+                values = None
+            if values is None or values.shape != target:
+                self._output_problem(f"the {name}'s {label} array has shape "
+                            f"{np.shape(part)} {_where(self.step, self.phase)}; expected "
+                            f"{'broadcastable to ' if role == 'valuation' else ''}{target}")
+                continue
+            bad = ~np.isfinite(values) | (values < 0)
+            if bad.any():
+                row, col = np.argwhere(bad)[0]
+                who = (self._id(row) if role == "valuation"
+                       else f"arc {self._id(s.arc_from[row])} -> {self._id(s.arc_to[row])}")
+                self._output_problem(f"the {name}'s {label} value of {self._good(col)} "
+                            f"for {who} is {float(values[row, col]):.6g} {_where(self.step, self.phase)}"
+                            "; values must be finite and >= 0")
+
+    # ----------------------------------------------------------- the invariants
+    def _after(self, phase: str, before: dict[str, Any]) -> None:
+        self._conservation(phase, before)
+        self._non_negative()
+        self._trust()
+        if phase == "collect":
+            self._indicators()
+
+    def _conservation(self, phase: str, before: dict[str, Any]) -> None:
+        model, s = self.model, self.model.state
+        where = _where(self.step, phase)
+        scale = max(1.0, float(np.nanmax(np.abs(before["stock"]), initial=0.0)))
+        tol = TOL * scale
+        if not (np.isfinite(s.stock).all() and np.isfinite(s.available).all()):
+            return  # reported as non_negative
+        if phase == "apply_shocks":
+            grown = s.stock - before["stock"]
+            if (grown > tol).any():
+                i, g = np.unravel_index(np.argmax(grown), grown.shape)
+                self.report("conservation", f"goods created from nothing {where}: the stock of "
+                            f"{self._good(g)} of territory {self._id(i)} grew from "
+                            f"{before['stock'][i, g]:.6g} to {s.stock[i, g]:.6g} "
+                            f"(+{grown[i, g]:.6g}) units; a shock may destroy stocks, never "
+                            "create them")
+            self.trace.destroyed += float(np.maximum(-grown, 0.0).sum())
+            return
+        if phase in ("produce", "consume"):
+            if phase == "consume":
+                leftover = np.maximum(s.available - s.consumed, 0.0)
+                over = s.stock - leftover
+                if (over > tol).any() or (s.consumed > s.available + tol).any():
+                    i, g = np.unravel_index(np.argmax(over), over.shape)
+                    self.report("conservation", f"goods created from nothing {where}: "
+                                f"territory {self._id(i)} stores {s.stock[i, g]:.6g} units of "
+                                f"{self._good(g)} but only {leftover[i, g]:.6g} were left "
+                                "after consumption")
+            return
+        changed = np.abs(s.stock - before["stock"])
+        if (changed > tol).any():
+            i, g = np.unravel_index(np.argmax(changed), changed.shape)
+            verb = "created from nothing" if s.stock[i, g] > before["stock"][i, g] else (
+                "destroyed")
+            self.report("conservation", f"goods {verb} {where}: the stock of {self._good(g)} of "
+                        f"territory {self._id(i)} went from {before['stock'][i, g]:.6g} to "
+                        f"{s.stock[i, g]:.6g} units; stocks change only by consumption "
+                        "(and shocks may destroy them)")
+        if s.available.shape != before["available"].shape:
+            self.report("conservation", f"the array of available goods changed shape {where}")
+            return
+        net = np.zeros_like(s.available)
+        recorded = 0
+        for channel, parts in model.ledger.items():
+            for giver, receiver, amounts in parts[before["ledger"].get(channel, 0):]:
+                amounts = np.asarray(amounts, float).reshape(np.size(giver), -1)
+                np.add.at(net, np.asarray(receiver), amounts)
+                np.subtract.at(net, np.asarray(giver), amounts)
+                recorded += 1
+        unexplained = s.available - before["available"] - net
+        scale = max(1.0, float(np.abs(before["available"]).max(initial=0.0)))
+        tol = TOL * scale * max(1, s.n)
+        if not (np.abs(unexplained) > tol).any():
+            if phase == "deliver":
+                money = s.reserve.sum() - before["reserve"].sum()
+                if abs(money) > TOL * max(1.0, abs(before["reserve"]).sum()):
+                    verb = "created from nothing" if money > 0 else "destroyed"
+                    self.report("conservation", f"money {verb} {where}: the total reserve went "
+                                f"from {before['reserve'].sum():.6g} to {s.reserve.sum():.6g}")
+            return
+        totals = unexplained.sum(axis=0)
+        g = int(np.argmax(np.abs(totals)))
+        if abs(totals[g]) > tol:
+            i = int(np.argmax(unexplained[:, g] * np.sign(totals[g])))
+            verb = "created from nothing" if totals[g] > 0 else "destroyed"
+            old = before["available"][:, g].sum()
+            self.report("conservation", f"goods {verb} {where}: {abs(totals[g]):.6g} units of "
+                        f"{self._good(g)} {'appeared' if totals[g] > 0 else 'vanished'} "
+                        f"(territory {self._id(i)}: {before['available'][i, g]:.6g} -> "
+                        f"{s.available[i, g]:.6g}; total {old:.6g} -> "
+                        f"{s.available[:, g].sum():.6g}) without any recorded transfer; goods "
+                        "may only move through model.transfer(...) or the negotiated "
+                        "deliveries")
+        else:
+            i, g = np.unravel_index(np.argmax(np.abs(unexplained)), unexplained.shape)
+            self.report("conservation", f"goods moved without a recorded transfer {where}: "
+                        f"territory {self._id(i)} has {s.available[i, g]:.6g} units of "
+                        f"{self._good(g)} instead of {s.available[i, g] - unexplained[i, g]:.6g}"
+                        "; move goods with model.transfer(giver, receiver, amounts, channel) so "
+                        "that they are recorded")
+
+    def _non_negative(self) -> None:
+        model, s = self.model, self.model.state
+        where = f"at step {self.step}, after phase '{self.phase}' ({PHASE_ACTORS.get(
+            self.phase, self.phase)})"
+        arrays: list[tuple[str, Any, str]] = [
+            ("stock", s.stock, "territory"), ("available quantity", s.available, "territory"),
+            ("reserve", s.reserve, "territory"), ("capacity", s.capacity, "territory"),
+            ("production modifier", s.production_factor, "territory"),
+            ("need modifier", s.need_factor, "territory"),
+            ("grant modifier", s.grant_factor, "territory"),
+            ("flow", s.flow, "arc"), ("negotiated flow", model.outcome.flow, "arc"),
+            ("money paid", model.outcome.money, "arc"),
+        ]
+        for label, values, axis in arrays:
+            values = np.asarray(values, dtype=float)
+            bad = ~(values >= -TOL * max(1.0, float(np.nanmax(np.abs(values), initial=0.0))))
+            if not bad.any():
+                continue
+            index = np.argwhere(bad)[0]
+            row = int(index[0])
+            if axis == "territory":
+                who = f"territory {self._id(row)}" if row < s.n else f"row {row}"
+            elif row < 2 * s.n_links:
+                who = f"arc {self._id(s.arc_from[row])} -> {self._id(s.arc_to[row])}"
+            else:
+                who = f"arc {row}"
+            good = f" of {self._good(int(index[1]))}" if values.ndim == 2 else ""
+            value = values[tuple(index)]
+            what = "not a number" if np.isnan(value) else f"{value:.6g}"
+            self.report("non_negative", f"negative or invalid {label}{good} {where}: {who} "
+                        f"has {what}")
+            return
+
+    def _trust(self) -> None:
+        s = self.model.state
+        trust = np.asarray(s.trust, dtype=float)
+        where = f"at step {self.step}, after phase '{self.phase}' ({PHASE_ACTORS.get(
+            self.phase, self.phase)})"
+        if trust.shape != (2 * s.n_links,):
+            self.report("trust_range", f"trust has shape {trust.shape} {where}; there are "
+                        f"{2 * s.n_links} arcs ({s.n_links} links, both ways)")
+            return
+        bad = ~((trust >= -TOL) & (trust <= 1.0 + TOL))
+        if bad.any():
+            a = int(np.flatnonzero(bad)[0])
+            self.report("trust_range", f"trust outside [0, 1] {where}: the trust of "
+                        f"{self._id(s.arc_from[a])} in {self._id(s.arc_to[a])} is "
+                        f"{float(trust[a]):.6g}")
+
+    def _indicators(self) -> None:
+        model, s = self.model, self.model.state
+        where = f"at step {self.step}"
+        sat = np.asarray(s.satisfaction, dtype=float)
+        bad = ~((sat >= -TOL) & (sat <= 1.0 + TOL))
+        if bad.any():
+            i, g = np.argwhere(bad)[0]
+            self.report("indicators", f"satisfaction outside [0, 1] {where}: territory "
+                        f"{self._id(i)}, {self._good(g)}: {sat[i, g]!r}")
+            return
+        row = model.recorder.rows[-1] if model.recorder.rows else {}
+        for column, value in row.items():
+            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+                continue
+            value = float(value)
+            if math.isinf(value):
+                self.report("indicators", f"indicator {column!r} is infinite {where}")
+                return
+            if math.isnan(value):
+                if not self._nan_allowed(column, row):
+                    self.report("indicators", f"indicator {column!r} is NaN (not a number) "
+                                f"{where}, although it is defined")
+                    return
+                continue
+            low, high = _range(column)
+            if value < low - TOL or value > high + TOL:
+                span = f"[{low:g}, {high:g}]" if high < math.inf else f">= {low:g}"
+                self.report("indicators", f"indicator {column!r} is {value:.6g} {where}; it "
+                            f"must be {span}")
+                return
+
+    def _nan_allowed(self, column: str, row: dict[str, Any]) -> bool:
+        s = self.model.state
+        core = {"satisfaction", "satisfaction_min", "gini", "theil", "deals", "money",
+                "reserve", "fiscal_health", "volume_value"}
+        core |= {f"satisfaction_{g}" for g in s.goods} | {f"volume_{g}" for g in s.goods}
+        if column in core or column.startswith("volume_value_"):
+            return False
+        if column == "trust":
+            return s.n_links == 0
+        if column == "reciprocity_balance":
+            return not row.get("deals")
+        return True  # per kind or class (maybe empty), link types (maybe absent), institutions
+
+
+def _numeric(value: Any) -> bool:
+    try:
+        return np.asarray(value).dtype.kind in "biuf"
+    except Exception:
+        return False
+
+
+def _range(column: str) -> tuple[float, float]:
+    """The allowed range of a recorded indicator."""
+    unit = ("satisfaction", "trust", "gini", "fiscal_health", "reciprocity_balance",
+            "misperception")
+    if column.startswith(unit):
+        return 0.0, 1.0
+    if column.startswith(("volume", "deals", "money", "reserve", "theil")):
+        return 0.0, math.inf
+    return -math.inf, math.inf
+
+
+def _run(scenario: Any, plug: _Plug, check: bool) -> _Trace:
+    """Build and run a model, checking the invariants around every phase if ``check``."""
+    from terrisim.model import TerriModel
+
+    trace = _Trace()
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # a rule's numpy warnings, once per scenario: noise
+        model = TerriModel(scenario, record_territories=False)  # may raise ScenarioError
+        probe = _Probe(model, trace, plug, check)
+        try:
+            model.run()
+        except Exception as exc:
+            probe.crash(exc)
+    return trace
+
+
+# ------------------------------------------------------------------ whole-run comparisons
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float | np.floating) and isinstance(b, float | np.floating):
+        return (math.isnan(a) and math.isnan(b)) or a == b
+    return bool(a == b)
+
+
+def _determinism(first: _Trace, second: _Trace, seed: int) -> Violation | None:
+    """The first difference between two runs of the same scenario and seed."""
+    for step, (r1, r2) in enumerate(zip(first.rows, second.rows, strict=False), start=1):
+        for column in r1:
+            if column in r2 and not _same(r1[column], r2[column]):
+                return Violation("determinism", f"two runs with the same seed ({seed}) differ "
+                                 f"at step {step}: {column!r} is {r1[column]!r} in the first "
+                                 f"and {r2[column]!r} in the second; draw random numbers only "
+                                 "from model.streams (never numpy.random or random), and keep "
+                                 "no state outside the model", step)
+    for step, (s1, s2) in enumerate(zip(first.snapshots, second.snapshots, strict=False),
+                                    start=1):
+        for name in s1:
+            if not np.array_equal(s1[name], s2[name], equal_nan=True):
+                return Violation("determinism", f"two runs with the same seed ({seed}) differ "
+                                 f"at step {step} in the territories' {name}; draw random "
+                                 "numbers only from model.streams and keep no state outside "
+                                 "the model", step)
+    if len(first.rows) != len(second.rows):
+        return Violation("determinism", f"two runs with the same seed ({seed}) ran "
+                         f"{len(first.rows)} and {len(second.rows)} steps")
+    return None
+
+
+def _canonical(trace: _Trace) -> list[dict[str, np.ndarray]]:
+    """Snapshots with territories sorted by id and arcs by (from, to) ids."""
+    assert trace.ids is not None and trace.arcs is not None
+    order = np.argsort(trace.ids, kind="stable")
+    arc_order = sorted(range(len(trace.arcs)), key=lambda a: trace.arcs[a])
+    out = []
+    for snap in trace.snapshots:
+        out.append({k: (v[arc_order] if k == "trust" else v[order]) for k, v in snap.items()})
+    return out
+
+
+def _order(listed: _Trace, permuted: _Trace) -> Violation | None:
+    """The largest difference per territory between the two orders, if beyond rounding."""
+    if listed.ids is None or permuted.ids is None:
+        return None
+    ids = np.sort(listed.ids)
+    arcs = sorted(listed.arcs or [])
+    for step, (a, b) in enumerate(zip(_canonical(listed), _canonical(permuted), strict=False),
+                                  start=1):
+        for name in a:
+            x, y = a[name], b[name]
+            if x.shape != y.shape:
+                return Violation("agent_order", f"listing the territories in another order "
+                                 f"changes the shape of {name} at step {step}", step)
+            if np.allclose(x, y, rtol=ORDER_RTOL, atol=ORDER_ATOL, equal_nan=True):
+                continue
+            gap = np.abs(np.nan_to_num(x - y, nan=np.inf))
+            index = np.unravel_index(np.argmax(gap), gap.shape)
+            if name == "trust":
+                who = f"the trust of {arcs[index[0]][0]} in {arcs[index[0]][1]}"
+            else:
+                who = f"territory {ids[index[0]]}'s {name}"
+            return Violation("agent_order", f"results depend on the order of territories: "
+                             f"with the same territories and links listed in another order, "
+                             f"at step {step} {who} is {y[index]:.6g} instead of "
+                             f"{x[index]:.6g}; a rule must treat every territory by the same "
+                             "equations, whatever its position in the arrays (no loop that "
+                             "updates as it goes, no special case for index 0)", step)
+    return None
+
+
+def _csv_scenarios(example: Example, plug: _Plug, folder: Path) -> tuple[Any, Any]:
+    """The example's territories and links written as CSV files in two orders."""
+    from terrisim.model import TerriModel
+
+    data = _scenario_dict(example, plug)
+    plain = {k: v for k, v in data.items() if k not in ("rules", "governance", "shocks")}
+    s = TerriModel(scenario_from_dict(plain, "<check-rule>"), record_territories=False).state
+    generated = np.array([k != "contract" for k in _link_kind_names(s.link_kind)])
+    rows = []
+    xy = s.xy - s.xy.min(axis=0) + 1.0  # CSV coordinates are positive; distances are kept
+    for i in range(s.n):
+        row = {"id": str(s.ids[i]), "name": str(s.names[i]), "kind": s.kinds[s.kind[i]],
+               "population": repr(float(s.population[i])), "x_km": repr(float(xy[i, 0])),
+               "y_km": repr(float(xy[i, 1]))}
+        for j, good in enumerate(s.goods):
+            row[f"capacity_{good}"] = repr(float(s.capacity[i, j]))
+            row[f"need_{good}"] = repr(float(s.need[i, j]))
+        for column in ("engineering", "fiscal_base", "grant", "leaning"):
+            row[column] = repr(float(getattr(s, column)[i]))
+        rows.append(row)
+    links = [{"source": str(s.ids[a]), "target": str(s.ids[b]), "kind": kind}
+             for a, b, kind, keep in zip(s.src, s.dst, _link_kind_names(s.link_kind),
+                                         generated, strict=True) if keep]
+    perm = np.random.default_rng(example.permutation).permutation(s.n)
+    if (perm == np.arange(s.n)).all():
+        perm = perm[::-1]
+    scenarios = []
+    for name, order in (("listed", np.arange(s.n)), ("permuted", perm)):
+        sub = folder / name
+        sub.mkdir()
+        _write_csv(sub / "territories.csv", [rows[i] for i in order])
+        link_order = np.random.default_rng(example.permutation + 1).permutation(len(links)) \
+            if name == "permuted" else np.arange(len(links))
+        _write_csv(sub / "links.csv", [links[i] for i in link_order],
+                   ["source", "target", "kind"])
+        csv_data = {**data, "territories": {"source": "csv", "csv": {
+            "territories": "territories.csv", "links": "links.csv"}}}
+        csv_data["trust"] = {**data.get("trust", {}), "tension_share": 0.0}
+        scenarios.append(scenario_from_dict(csv_data, str(sub / "scenario.toml"),
+                                            base_dir=sub))
+    return scenarios[0], scenarios[1]
+
+
+def _link_kind_names(codes: np.ndarray) -> list[str]:
+    from terrisim.scenario.generator import LINK_KINDS
+
+    return [LINK_KINDS[int(c)] for c in codes]
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]], header: list[str] | None = None
+               ) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header or list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+# ------------------------------------------------------------------------------ evaluation
+@dataclass
+class _Outcome:
+    """The checks of one example: the first violations, or why it was skipped."""
+
+    first: dict[str, Violation]
+    skipped: str = ""
+    destroyed: float = 0.0
+
+
+class _Evaluator:
+    """Runs the checks of an example once and remembers the outcome."""
+
+    def __init__(self, plug: _Plug) -> None:
+        self.plug = plug
+        self.cache: dict[str, _Outcome] = {}
+
+    def __call__(self, example: Example) -> _Outcome:
+        key = repr(example)  # examples hold lists (shock targets): not hashable
+        outcome = self.cache.get(key)
+        if outcome is None:
+            outcome = self.cache[key] = self._evaluate(example)
+        return outcome
+
+    def _evaluate(self, example: Example) -> _Outcome:
+        try:
+            scenario = scenario_from_dict(_scenario_dict(example, self.plug), "<check-rule>")
+            main = _run(scenario, self.plug, check=True)
+        except ScenarioError as exc:
+            return _Outcome({}, skipped=str(exc).splitlines()[0])
+        first = main.first()
+        if first or main.crashed:
+            return _Outcome(first, destroyed=main.destroyed)
+        again = _run(scenario, self.plug, check=False)
+        if again.crashed:
+            problem: Violation | None = Violation(
+                "determinism", "a second run with the same seed stopped with an error, the "
+                f"first did not: {again.violations[0].message}")
+        else:
+            problem = _determinism(main, again, example.seed)
+        if problem is None and example.n >= 2:
+            with tempfile.TemporaryDirectory(prefix="terrisim-check-") as tmp:
+                listed, permuted = _csv_scenarios(example, self.plug, Path(tmp))
+                runs = [_run(listed, self.plug, check=False),
+                        _run(permuted, self.plug, check=False)]
+            if runs[0].crashed or runs[1].crashed:
+                crashed = runs[0] if runs[0].crashed else runs[1]
+                problem = Violation("agent_order" if not runs[0].crashed else "runs",
+                                    f"with the territories read from CSV files "
+                                    f"{'in another order' if not runs[0].crashed else ''}, "
+                                    f"{crashed.violations[0].message}")
+            else:
+                problem = _order(*runs)
+        return _Outcome({problem.invariant: problem} if problem else {},
+                        destroyed=main.destroyed)
+
+
+def check_rule(rule: str | type[Rule], *, examples: int = 50,
+               params: dict[str, Any] | None = None) -> CheckReport:
+    """Run a rule through the model's invariants on random small scenarios.
+
+    Args:
+        rule: ``"module:Class"`` (the module importable, e.g. on ``PYTHONPATH``), a
+            registered rule name, or the class itself.
+        examples: Random scenarios drawn per invariant (hypothesis ``max_examples``).
+        params: The rule's parameters (its ``Params`` model), default: its defaults.
+
+    Returns:
+        A :class:`CheckReport`; ``report.text()`` says in plain words which invariant breaks,
+        with the smallest failing scenario as a scenario file. The same arguments give the
+        same report (derandomized hypothesis, no example database).
+
+    Raises:
+        ScenarioError: bad input: a module that cannot be imported, a class that is not a
+            rule, invalid parameters, ``examples < 1``, hypothesis not installed, or a rule
+            that refuses every generated scenario.
+    """
+    if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
+        raise ScenarioError(f"--examples: must be an integer >= 1 (got {examples!r})")
+    try:
+        from hypothesis import HealthCheck, Phase, Verbosity, find, settings
+        from hypothesis.errors import NoSuchExample
+    except ImportError:
+        raise ScenarioError("check-rule needs hypothesis: pip install 'terrisim[dev]' "
+                            "(or make test)") from None
+    params = dict(params or {})
+    plug = _plug(rule, params)
+    evaluate = _Evaluator(plug)
+    strategy = _strategy(plug)
+    budget = settings(max_examples=examples, database=None, derandomize=True, deadline=None,
+                      suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
+                      phases=[Phase.generate, Phase.shrink])
+    report = CheckReport(plug.spec, plug.role, params, examples)
+    for name, description in INVARIANTS.items():
+        try:
+            smallest = find(strategy, lambda ex, name=name: name in evaluate(ex).first,
+                            settings=budget)
+        except NoSuchExample:
+            report.results.append(InvariantResult(name, description, passed=True))
+            continue
+        violation = evaluate(smallest).first[name]
+        report.results.append(InvariantResult(name, description, False, violation, smallest,
+                                              scenario_toml(smallest, plug)))
+    outcomes = list(evaluate.cache.values())
+    report.scenarios = len(outcomes)
+    skipped = [o for o in outcomes if o.skipped]
+    report.skipped = len(skipped)
+    if skipped:
+        report.skip_reason = skipped[0].skipped
+        if len(skipped) == len(outcomes):
+            raise ScenarioError(f"rule {plug.spec!r} refused every generated scenario; first "
+                                f"reason: {report.skip_reason}")
+    destroyed = [o for o in outcomes if o.destroyed > 0]
+    if destroyed:
+        report.notes.append(f"shocks destroyed stocks in {len(destroyed)} of {len(outcomes)} "
+                            "scenarios (allowed: a shock may destroy stocks, never create them)")
+    return report
+
+
+def example_scenario(report: CheckReport, invariant: str) -> dict[str, Any]:
+    """The smallest failing scenario of ``invariant`` as a dict (for ``scenario_from_dict``).
+
+    Raises:
+        KeyError: the invariant passed (there is no failing scenario).
+    """
+    result = report.result(invariant)
+    if result.example is None:
+        raise KeyError(f"invariant {invariant!r} holds: no failing scenario")
+    plug = _Plug(report.rule, report.role, tuple(sorted(report.params.items())))
+    return _scenario_dict(replace(result.example), plug)
