@@ -32,6 +32,10 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "territories"),
     "lang.switch": _("English", "Français"),
     "lang.switch.help": _("Switch the page to English", "Passer la page en français"),
+    "nav.game": _("Le jeu des paniers", "The baskets game"),
+    "nav.game.help": _("Jouer les territoires en équipes : paniers de transactions "
+                       "réciproques", "Teams play the territories: baskets of reciprocal "
+                       "transactions"),
     "error.prefix": _("Problème :", "Problem:"),
     "error.network": _("le serveur ne répond pas (est-il toujours lancé ?)",
                        "the server does not answer (is it still running?)"),
