@@ -140,11 +140,12 @@ def ui(
     configs: Annotated[Path | None, typer.Option(
         help="Folder of scenario files offered (default: ./configs).")] = None,
 ) -> None:
-    """Serve the trainers' web page (works offline; French, English) and print its address."""
+    """Serve the trainers' web page and the baskets game (offline; French, English)."""
+    from terrisim.game.web import game_routes
     from terrisim.ui import serve
 
     try:
-        serve(host, port, configs_dir=configs)
+        serve(host, port, configs_dir=configs, routers=[game_routes(configs_dir=configs)])
     except OSError as exc:
         typer.echo(f"error: cannot listen on {host}:{port} ({exc.strerror or exc})", err=True)
         raise typer.Exit(2) from None

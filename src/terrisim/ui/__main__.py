@@ -14,7 +14,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--configs", default=None, help="folder of scenario files")
     args = parser.parse_args()
-    serve(args.host, args.port, configs_dir=args.configs)
+    from terrisim.game.web import game_routes
+
+    serve(args.host, args.port, configs_dir=args.configs,
+          routers=[game_routes(configs_dir=args.configs)])
 
 
 if __name__ == "__main__":
