@@ -367,12 +367,13 @@ def map_view(model: Any) -> dict[str, Any]:
     position[shown] = np.arange(shown.size)
     satisfaction = s.satisfaction_mean[shown] if model.steps > 0 else np.full(shown.size, np.nan)
 
-    trust = (s.trust[:e] + s.trust[e:]) / 2.0
-    value = (s.flow * s.price[None, :]).sum(axis=1)
-    volume = value[:e] + value[e:]
     keep = np.flatnonzero((position[s.src] >= 0) & (position[s.dst] >= 0))
+    # value of the goods exchanged on each kept link, both directions (arcs a and a + E)
+    volume = s.flow[keep] @ s.price + s.flow[keep + e] @ s.price
     if keep.size > MAX_LINKS:
-        keep = keep[np.argsort(-volume[keep], kind="stable")[:MAX_LINKS]]
+        top = np.argsort(-volume, kind="stable")[:MAX_LINKS]
+        keep, volume = keep[top], volume[top]
+    trust = (s.trust[keep] + s.trust[keep + e]) / 2.0
     return {
         "territories": {
             "name": [str(x) for x in s.names[shown]],
@@ -385,8 +386,8 @@ def map_view(model: Any) -> dict[str, Any]:
         "links": {
             "a": position[s.src[keep]].tolist(),
             "b": position[s.dst[keep]].tolist(),
-            "trust": _clean(trust[keep], 3),
-            "volume": _clean(volume[keep], 3),
+            "trust": _clean(trust, 3),
+            "volume": _clean(volume, 3),
         },
     }
 
