@@ -202,6 +202,7 @@ class Merger(Governance):
         self.priority = 0
         self.vote_share = self.rural_agreement = float("nan")
         self.step_equalisation = self.step_scale_output = 0.0
+        self.step_scale_units = np.zeros(len(s.goods))
         self.indicators: dict[str, Any] = {}
         model.log_event("merger_created", members=int(self.members.size), name=name,
                         mode_fr="fusion imposée" if p.forced else "fusion volontaire",
@@ -288,6 +289,7 @@ class Merger(Governance):
         s, m = model.state, self.members
         goods = np.flatnonzero(self.pooled)
         self.step_scale_output = 0.0
+        self.step_scale_units = np.zeros(len(s.goods))
         if goods.size == 0:
             return
         need = s.effective_need[np.ix_(m, goods)]
@@ -297,6 +299,7 @@ class Merger(Governance):
         produced = expected_production(s)[np.ix_(m, goods)].sum(axis=0)
         extra = self.params.scale_gain * pi[goods] * produced
         s.available[np.ix_(m, goods)] += extra * share
+        self.step_scale_units[goods] = extra
         self.step_scale_output = float(extra @ s.price[goods])
         have = s.available[np.ix_(m, goods)]
         delta = have - have.sum(axis=0) * share

@@ -1,0 +1,167 @@
+"""Conference of elected officials (ODD 7.5.2, docs/governance.md): what a forum does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import wilcoxon
+
+from terrisim import apply_overrides
+from terrisim.governance.common import select_members
+from terrisim.model import TerriModel
+from terrisim.scenario import Scenario, ScenarioError, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = range(1, 11)
+
+
+def demo(governance: list[dict], **overrides) -> Scenario:
+    return apply_overrides(Scenario(), {"governance": governance, "shocks": [], **overrides})
+
+
+def run(scenario: Scenario, seed: int, steps: int | None = None) -> tuple[TerriModel, pd.DataFrame]:
+    model = TerriModel(scenario, rng=seed, record_territories=False)
+    model.run(steps)
+    return model, model.recorder.series()
+
+
+def test_conferences_raise_urban_rural_trust_and_reduce_misperception():
+    """Mean of the last year, conference against ad hoc deals only, paired by seed."""
+    trust, misperception = {}, {}
+    for rule in ("none", "conference"):
+        rows = [run(demo([{"rule": rule}], steps=48), seed)[1].iloc[-12:] for seed in SEEDS]
+        trust[rule] = np.array([r["trust_urban_rural"].mean() for r in rows])
+        misperception[rule] = np.array([r["misperception"].mean() for r in rows])
+    assert wilcoxon(trust["conference"], trust["none"], alternative="greater").pvalue < 0.01
+    assert wilcoxon(misperception["conference"], misperception["none"],
+                    alternative="less").pvalue < 0.01
+    assert np.median(trust["conference"] - trust["none"]) > 0.05
+    assert np.median(misperception["conference"]) < 0.5 * np.median(misperception["none"])
+
+
+def test_an_open_forum_dilutes_engagement_and_reduces_cooperation():
+    """Smaldino and Lubell (2011): the same project territory with a restricted forum (its 10
+    territories nearest to the metropolis) or an open one (all 40). The open forum's members
+    attend less, its meetings fail more often, the core members end up trusting each other
+    less and less is exchanged overall."""
+    counts = {"metropolis": 1, "town": 5, "periurban": 10, "rural": 16, "mountain": 8}
+    results: dict[float, list[list[float]]] = {0.25: [], 1.0: []}
+    for seed in range(1, 9):
+        core = None
+        for inclusiveness in (0.25, 1.0):
+            scenario = demo([{"rule": "conference", "radius_km": float("inf"),
+                              "inclusiveness": inclusiveness}], steps=36,
+                            **{"territories.generator.counts": counts})
+            model, series = run(scenario, seed)
+            s, forum = model.state, model.institutions[0]
+            if core is None:
+                core = np.zeros(s.n, bool)
+                core[forum.members] = True
+            arcs = core[s.arc_from] & core[s.arc_to]
+            results[inclusiveness].append([
+                series["conference_attendance"].mean(), series["conference_failed"].iloc[-1],
+                s.trust[arcs].mean(), series["volume_value"].mean(),
+            ])
+    restricted, open_forum = np.array(results[0.25]), np.array(results[1.0])
+    assert open_forum[0, 0] < restricted[0, 0]
+    attendance, failed, core_trust, volume = range(4)
+    assert (open_forum[:, attendance] < restricted[:, attendance]).all()
+    assert open_forum[:, failed].mean() > restricted[:, failed].mean()
+    for column in (core_trust, volume):
+        assert wilcoxon(restricted[:, column], open_forum[:, column],
+                        alternative="greater").pvalue < 0.05
+
+
+def cycle_of_three() -> Scenario:
+    """Three territories in a cycle: A has what C needs, C what B needs, B what A needs.
+
+    No pair can make a reciprocal deal (what one gives, the other cannot pay back); only a
+    multilateral clearing can.
+    """
+    kind = {"urban": False, "population": 10_000, "population_sigma": 0.0, "fiscal_base": 1.0,
+            "grant": 0.3, "spending": 1.2, "engineering": 5.0}
+    goods = {}
+    for good, maker, taker in (("g1", "a", "c"), ("g2", "b", "a"), ("g3", "c", "b")):
+        goods[good] = {"storable": False,
+                       "need": {k: 1.0 if k == taker else 0.0 for k in "abc"},
+                       "capacity": {k: 2.0 if k == maker else 0.0 for k in "abc"}}
+    return scenario_from_dict({
+        "replace_kinds": True, "replace_goods": True,
+        "kinds": {"a": kind, "b": kind, "c": kind}, "goods": goods,
+        "territories": {"generator": {"capacity_jitter": 0.0, "need_jitter": 0.0,
+                                      "leaning_sd": 0.0, "spacing_km": 10.0}},
+        "trust": {"initial": 0.8, "tension_share": 0.0, "cleavage_weight": 0.0},
+        "governance": [{"rule": "conference", "radius_km": float("inf"), "engagement": 1.0,
+                        "quorum": 0.0}],
+    })
+
+
+def test_a_conference_finds_a_multilateral_cycle_that_no_pair_finds_alone():
+    alone = TerriModel(apply_overrides(cycle_of_three(), {"governance": []}), rng=1)
+    alone.run(3)
+    assert alone.recorder.series()["volume_value"].sum() == 0.0
+    assert alone.state.satisfaction_mean.max() < 1.0
+
+    model = TerriModel(cycle_of_three(), rng=1)
+    model.run(3)
+    forum = model.institutions[0]
+    assert forum.plan_giver.size == 3  # a -> c, b -> a, c -> b
+    s = model.state
+    given = np.bincount(forum.plan_giver, forum.plan @ s.price, s.n)
+    received = np.bincount(forum.plan_receiver, forum.plan @ s.price, s.n)
+    tolerance = model.config.exchange.reciprocity_tolerance
+    assert (received >= (1 - tolerance) * given - 1e-9).all()  # multilateral reciprocity
+    assert s.satisfaction_mean == pytest.approx(np.ones(3))
+    assert model.recorder.series()["volume_value_conference"].iloc[-1] > 0
+
+
+def test_a_meeting_below_quorum_achieves_nothing():
+    model, series = run(demo([{"rule": "conference", "engagement": 0.0}]), seed=4, steps=9)
+    assert series["conference_failed"].iloc[-1] == series["conference_meetings"].iloc[-1] == 3
+    assert series["conference_projects"].max() == 0
+    assert (series["misperception"] == series["misperception"].iloc[0]).all()
+    assert any("quorum" in e["text_fr"] for e in model.events)
+
+
+def test_attending_costs_engineering():
+    model = TerriModel(demo([{"rule": "conference", "engagement": 1.0, "clearing": False,
+                              "meeting_cost": 0.25}]), rng=2, record_territories=False)
+    model.apply_shocks()
+    model.produce()
+    before = model.engineering_left()
+    model.govern()
+    forum = model.institutions[0]
+    spent = before - model.engineering_left()
+    assert spent[forum.attending] == pytest.approx(np.minimum(0.25, before[forum.attending]))
+    absent = np.setdiff1d(np.arange(model.state.n), forum.attending)
+    assert (spent[absent] == 0).all()
+
+
+def test_members_are_the_project_territory_nearest_first_and_inclusiveness_keeps_the_core():
+    model = TerriModel(demo([]), rng=1, record_territories=False)
+    s = model.state
+    members, pole = select_members(s, ids=[], kinds=[], pole="", radius_km=40.0)
+    assert pole == int(np.argmax(np.where(s.urban, s.population, 0)))
+    distance = np.hypot(*(s.xy[members] - s.xy[pole]).T)
+    assert members[0] == pole and (np.diff(distance) >= 0).all() and distance.max() <= 40.0
+    core, _ = select_members(s, ids=[], kinds=[], pole="", radius_km=40.0, inclusiveness=0.5)
+    assert core.size == int(np.ceil(members.size / 2)) and (core == members[:core.size]).all()
+    rural, _ = select_members(s, ids=[], kinds=["rural"], pole="", radius_km=np.inf)
+    assert set(rural[1:]) == set(np.flatnonzero(s.kind_mask("rural")))
+
+
+def test_a_conference_of_one_is_a_scenario_error():
+    with pytest.raises(ScenarioError, match="at least 2 members"):
+        TerriModel(demo([{"rule": "conference", "radius_km": 0.0}]))
+
+
+def test_the_example_scenario_runs_and_tells_its_meetings():
+    model = TerriModel(ROOT / "configs" / "conference.toml", record_territories=False)
+    model.run(12)
+    series = model.recorder.series()
+    assert series["conference_members"].iloc[0] == 14
+    assert series["conference_meetings"].iloc[-1] == 4
+    assert any("Conférence des élus" in e["text_fr"] for e in model.events)

@@ -1,0 +1,176 @@
+"""Reciprocity contracts (ODD 7.5.1, docs/governance.md): what they promise and what they do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import wilcoxon
+
+from terrisim import apply_overrides
+from terrisim.governance.common import arc_of
+from terrisim.model import TerriModel
+from terrisim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from terrisim.scenario.generator import LINK_KINDS
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = range(1, 11)
+DROUGHT = [{"kind": "drought", "at": 24, "duration": 6, "magnitude": 0.6}]
+
+
+def demo(governance: list[dict], **overrides) -> Scenario:
+    return apply_overrides(Scenario(), {"governance": governance, "shocks": [], **overrides})
+
+
+def run(scenario: Scenario, seed: int, steps: int | None = None) -> tuple[TerriModel, pd.DataFrame]:
+    model = TerriModel(scenario, rng=seed, record_territories=False)
+    model.run(steps)
+    return model, model.recorder.series()
+
+
+def test_a_distant_pair_gets_a_contract_link_and_a_balanced_basket():
+    model = TerriModel(ROOT / "configs" / "reciprocity_contract.toml", record_territories=False)
+    s, contract = model.state, model.institutions[0]
+    a, b = list(s.ids).index("T00"), list(s.ids).index("T08")
+    link = contract.link[0]
+    assert {int(s.src[link]), int(s.dst[link])} == {a, b}
+    assert LINK_KINDS[s.link_kind[link]] == "contract"
+    assert s.cost_discount[link] == pytest.approx(0.5)
+    value = contract.basket[0] @ s.price
+    assert (value > 0).all()
+    tolerance = model.config.exchange.reciprocity_tolerance
+    assert value.min() >= (1 - tolerance) * value.max() - 1e-9
+    # only surpluses are promised: a side never promises more than it produces beyond needs
+    surplus = np.maximum(s.capacity - s.need, 0.0)
+    assert (contract.basket[0, 0] <= surplus[a] + 1e-9).all()
+    assert (contract.basket[0, 1] <= surplus[b] + 1e-9).all()
+    # new links get the trust of a relation without history and the kinds' representations
+    arc = arc_of(s, np.array([link]), np.array([a]))[0]
+    assert s.bias[arc] == pytest.approx(model.config.trust.bias["urban->rural"])
+
+
+def test_each_metropolis_contracts_with_its_best_rural_partners():
+    counts = {"metropolis": 2, "town": 2, "periurban": 3, "rural": 8, "mountain": 2}
+    scenario = demo([{"rule": "reciprocity_contract", "partners_per_pole": 3}],
+                    **{"territories.generator.counts": counts})
+    model = TerriModel(scenario, rng=3, record_territories=False)
+    s, contract = model.state, model.institutions[0]
+    assert contract.a.size == 6
+    assert (s.kinds[k] == "metropolis" for k in s.kind[contract.a])
+    assert all(s.kinds[k] == "rural" for k in s.kind[contract.b])
+    assert len(set(contract.b.tolist())) == 6  # a partner holds one automatic contract
+    assert contract.active.all()
+
+
+def test_contracts_keep_exchanges_flowing_through_a_shock_better_than_ad_hoc_deals():
+    """Exchange volume during a drought relative to the six steps before, paired by seed."""
+
+    def kept(governance: list[dict], seed: int) -> float:
+        _, series = run(demo(governance, shocks=DROUGHT), seed, steps=30)
+        volume = series["volume_value"].to_numpy()
+        return volume[23:29].mean() / volume[17:23].mean()
+
+    ad_hoc = np.array([kept([], seed) for seed in SEEDS])
+    contract = np.array([kept([{"rule": "reciprocity_contract"}], seed) for seed in SEEDS])
+    assert np.median(contract) > np.median(ad_hoc)
+    assert wilcoxon(contract, ad_hoc, alternative="greater").pvalue < 0.05
+
+
+def town_and_village(governance: list[dict], shocks: list[dict]) -> Scenario:
+    """A town short of food and a village short of health care; nothing is storable."""
+    town = {"urban": True, "population": 10_000, "population_sigma": 0.0, "fiscal_base": 1.0,
+            "grant": 0.3, "spending": 1.2, "engineering": 1.0}
+    village = {**town, "urban": False, "population": 5_000}
+    return scenario_from_dict({
+        "replace_kinds": True, "replace_goods": True,
+        "kinds": {"town": town, "rural": village},
+        "goods": {
+            "food": {"storable": False, "need": {"town": 1.0, "rural": 1.0},
+                     "capacity": {"town": 0.2, "rural": 3.0}},
+            "health": {"storable": False, "need": {"town": 1.0, "rural": 1.0},
+                       "capacity": {"town": 2.0, "rural": 0.2}},
+        },
+        # one territory of each kind (T0 the town, T1 the village)
+        "territories": {"generator": {"capacity_jitter": 0.0, "need_jitter": 0.0,
+                                      "leaning_sd": 0.0}},
+        "trust": {"initial": 0.8, "tension_share": 0.0, "cleavage_weight": 0.0},
+        "governance": governance, "shocks": shocks,
+    })
+
+
+def test_a_defaulting_side_fills_the_shortfall_and_its_partner_trusts_it_less():
+    """Commitment 0 and an overwhelming default pressure: the village delivers only from its
+    surplus, which a drought has emptied (an honouring side delivers from what it has at hand);
+    the town records the shortfall and trusts the village less."""
+    shocks = [{"kind": "drought", "at": 2, "duration": 10, "magnitude": 0.7}]
+
+    def contract_run(commitment: float, trust_weight: float) -> TerriModel:
+        rule = {"rule": "reciprocity_contract", "pairs": [["T0", "T1"]],
+                "commitment": commitment, "trust_weight": trust_weight}
+        model = TerriModel(town_and_village([rule], shocks), rng=5, record_territories=False)
+        model.run(4)
+        return model
+
+    broken, kept = contract_run(0.0, 10.0), contract_run(1.0, 0.0)
+    c = broken.institutions[0]
+    assert c.basket[0, 1, 0] > 0  # the village promised food
+    assert c.shortfall[0, 1] == pytest.approx(1.0)  # and, with no surplus left, delivers none
+    assert kept.institutions[0].shortfall[0, 1] == 0.0  # the committed village delivers it all
+    arc = arc_of(broken.state, c.link[:1], c.a[:1])[0]  # town -> village
+    assert broken.outcome.shortfall[arc] == pytest.approx(1.0)
+    assert broken.state.trust[arc] < kept.state.trust[arc]
+    assert broken.recorder.series()["contract_delivery_rate"].iloc[-1] < 1.0
+    assert any(e["kind"] == "contract_breach" for e in broken.events)
+
+
+def test_expiry_renews_kept_contracts_and_drops_broken_ones():
+    shocks = [{"kind": "drought", "at": 1, "permanent": True, "magnitude": 1.0}]
+    kept = TerriModel(demo([{"rule": "reciprocity_contract", "duration": 6,
+                             "commitment": 1.0}]), rng=2, record_territories=False)
+    kept.run(7)
+    assert kept.institutions[0].active.all()
+    assert kept.institutions[0].counts["renewed"] == 2
+    # food and water fail (about 40% of the rural basket): below a 95% record it is dropped
+    broken = TerriModel(demo([{"rule": "reciprocity_contract", "duration": 6, "commitment": 0.0,
+                               "trust_weight": 10.0, "drop_threshold": 0.95,
+                               "renew_threshold": 0.99}], shocks=shocks),
+                        rng=2, record_territories=False)
+    contract = broken.institutions[0]
+    link = contract.link.copy()
+    assert (broken.state.cost_discount[link] > 0).all()
+    broken.run(7)
+    assert not contract.active.any()
+    assert contract.counts["dropped"] == 2
+    assert (broken.state.cost_discount[link] == 0).all()  # the discount goes with the contract
+    kinds = [e["kind"] for e in broken.events]
+    assert "contract_dropped" in kinds
+    assert any("abandonnent" in e["text_fr"] for e in broken.events)
+
+
+def test_contracts_use_engineering_before_ad_hoc_deals():
+    model = TerriModel(demo([{"rule": "reciprocity_contract"}]), rng=1, record_territories=False)
+    model.apply_shocks()
+    model.produce()
+    before = model.engineering_left()
+    model.govern()
+    contract = model.institutions[0]
+    ends = np.concatenate([contract.a, contract.b])
+    assert (model.engineering_left()[ends] < before[ends]).all()
+
+
+def test_an_unknown_pair_id_is_a_scenario_error():
+    scenario = demo([{"rule": "reciprocity_contract", "pairs": [["T00", "T99"]]}])
+    with pytest.raises(ScenarioError, match="T99"):
+        TerriModel(scenario)
+
+
+def test_the_example_scenario_loads_and_names_its_contract_pair():
+    scenario = load_scenario(ROOT / "configs" / "reciprocity_contract.toml")
+    model = TerriModel(scenario, record_territories=False)
+    model.run(30)
+    series = model.recorder.series()
+    assert series["contracts_active"].iloc[-1] == 1
+    assert series["volume_value_contract"].min() > 0
+    assert "signent un contrat de réciprocité" in model.events[0]["text_fr"]

@@ -1,0 +1,185 @@
+"""Mergers into an intercommunality (ODD 7.5.3, docs/governance.md): pooling, votes, forcing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import wilcoxon
+
+from terrisim import apply_overrides
+from terrisim.governance import Intercommunality
+from terrisim.metrics import gini
+from terrisim.model import TerriModel
+from terrisim.scenario import Scenario, ScenarioError
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = range(1, 11)
+
+
+def demo(governance: list[dict], **overrides) -> Scenario:
+    return apply_overrides(Scenario(), {"governance": governance, "shocks": [], **overrides})
+
+
+def run(scenario: Scenario, seed: int, steps: int | None = None) -> tuple[TerriModel, pd.DataFrame]:
+    model = TerriModel(scenario, rng=seed, record_territories=False)
+    model.run(steps)
+    return model, model.recorder.series()
+
+
+def test_forced_mergers_start_with_lower_trust_and_rural_satisfaction_than_voluntary_ones():
+    """Means over the first year, paired by seed (same territories, same members)."""
+    first_year = {}
+    for forced in (False, True):
+        rows = [run(demo([{"rule": "merger", "forced": forced}]), seed, steps=12)[1]
+                for seed in SEEDS]
+        first_year[forced] = np.array([[r["merger_trust"].mean(),
+                                        r["merger_satisfaction_rural"].mean()] for r in rows])
+    voluntary, forced = first_year[False], first_year[True]
+    assert (forced[:, 0] < voluntary[:, 0]).all()  # trust: the penalty, for every seed
+    assert wilcoxon(voluntary[:, 1], forced[:, 1], alternative="greater").pvalue < 0.01
+
+
+def test_a_forced_merger_penalises_trust_among_members_only():
+    voluntary = TerriModel(demo([{"rule": "merger"}]), rng=3, record_territories=False)
+    forced = TerriModel(demo([{"rule": "merger", "forced": True, "trust_penalty": 0.3}]), rng=3,
+                        record_territories=False)
+    s, merger = forced.state, forced.institutions[0]
+    inside = merger.is_member[s.arc_from] & merger.is_member[s.arc_to]
+    assert s.trust[inside] == pytest.approx(0.7 * voluntary.state.trust[inside])
+    assert (s.trust[~inside] == voluntary.state.trust[~inside]).all()
+    assert merger.agent.engagement == 0.5
+    assert voluntary.institutions[0].agent.engagement == 1.0
+
+
+def rural_epci(equalisation_share: float) -> Scenario:
+    """A rural intercommunality (two towns, periurban, rural and mountain communes, no
+    metropolis) whose rural and mountain members lose half their State grants for good at
+    step 6. Health weighs 3 in satisfaction (the high-stakes rural theme); services are not
+    pooled, so budgets act only through each member's own public services."""
+    counts = {"metropolis": 0, "town": 2, "periurban": 3, "rural": 6, "mountain": 4}
+    cut = [{"kind": "grant_cut", "at": 6, "permanent": True, "magnitude": 0.8,
+            "kinds": ["rural", "mountain"]}]
+    return demo([{"rule": "merger", "radius_km": float("inf"), "pooled_goods": [],
+                  "equalisation_share": equalisation_share}],
+                shocks=cut, **{"territories.generator.counts": counts,
+                               "goods.health.weight": 3.0})
+
+
+def test_fiscal_solidarity_narrows_the_satisfaction_gap_between_members():
+    """Population-weighted Gini of members' satisfaction over the last two years."""
+
+    def member_gini(scenario: Scenario, seed: int) -> tuple[float, float]:
+        model = TerriModel(scenario, rng=seed, record_territories=False)
+        members = model.institutions[0].members
+        s = model.state
+        ginis, health = [], []
+        for step in range(1, 61):
+            model.step()
+            if step > 36:
+                ginis.append(gini(s.satisfaction_mean[members], weights=s.population[members]))
+                health.append(s.fiscal_health[members].min())
+        return float(np.mean(ginis)), float(np.mean(health))
+
+    without = np.array([member_gini(rural_epci(0.0), seed) for seed in SEEDS])
+    with_solidarity = np.array([member_gini(rural_epci(0.3), seed) for seed in SEEDS])
+    assert (with_solidarity[:, 1] > without[:, 1] + 0.1).all()  # budgets of the poorest restored
+    assert wilcoxon(without[:, 0], with_solidarity[:, 0], alternative="greater").pvalue < 0.01
+    assert np.median(with_solidarity[:, 0] / without[:, 0]) < 0.95
+
+
+def test_equalisation_moves_money_between_members_and_conserves_it():
+    model = TerriModel(demo([{"rule": "merger", "equalisation_share": 0.3}],
+                            shocks=[{"kind": "grant_cut", "at": 1, "permanent": True,
+                                     "magnitude": 0.5, "kinds": ["rural"]}]),
+                       rng=1, record_territories=False)
+    model.apply_shocks()
+    model.produce()
+    model.govern()
+    merger = model.institutions[0]
+    moved = model._revenue_transfer
+    assert moved.sum() == pytest.approx(0.0, abs=1e-9)
+    assert (moved[~merger.is_member] == 0).all()
+    assert (moved[merger.members] > 0).any() and (moved[merger.members] < 0).any()
+
+
+def test_pooled_services_are_shared_by_need_with_economies_of_scale():
+    model = TerriModel(demo([{"rule": "merger", "priority_weight": 0.0, "scale_gain": 0.1,
+                              "pool_engineering": False}]), rng=2, record_territories=False)
+    model.apply_shocks()
+    model.produce()
+    merger, s = model.institutions[0], model.state
+    m, health = merger.members, s.goods.index("health")
+    before = s.available[m, health].sum()
+    merger.pool_services(model, merger.intensity(model))
+    cover = s.available[m, health] / s.effective_need[m, health]
+    assert cover == pytest.approx(np.full(m.size, cover[0]))  # one service, shared by need
+    produced = (s.capacity[m, health] * s.fiscal_health[m]).sum()
+    assert s.available[m, health].sum() == pytest.approx(before + 0.1 * produced)
+
+
+def test_votes_are_weighted_by_population_and_can_leave_rural_members_unsatisfied():
+    model, series = run(demo([{"rule": "merger", "radius_km": 50.0}]), seed=1, steps=12)
+    merger, s = model.institutions[0], model.state
+    metropolis = merger.members[0]
+    assert s.kinds[s.kind[metropolis]] == "metropolis"
+    assert series["merger_priority"].iloc[0] == "food"  # the metropolis's most unmet need...
+    wish = np.argmax((1.0 - s.satisfaction[metropolis]) * s.good_weight)  # ...and at step 12
+    assert series["merger_priority"].iloc[-1] == s.goods[wish]
+    assert series["merger_vote_share"].iloc[-1] > 0.5
+    assert series["merger_rural_agreement"].iloc[-1] < 1.0
+    vote = next(e for e in model.events if e["kind"] == "merger_vote")
+    assert "priorité à l'alimentation" in vote["text_fr"]
+
+
+def test_the_intercommunality_is_a_meta_agent_holding_its_communes():
+    model = TerriModel(demo([{"rule": "merger", "epci_name": "CC du Val"}]), rng=1,
+                       record_territories=False)
+    model.step()
+    merger = model.institutions[0]
+    epci = merger.agent
+    assert isinstance(epci, Intercommunality) and epci in model.agents
+    assert epci.name == "CC du Val" and len(epci) == merger.members.size
+    assert {t.index for t in epci.agents} == set(merger.members.tolist())
+    assert model.territories[int(merger.members[0])].meta_agent is epci
+    assert epci.population == pytest.approx(model.state.population[merger.members].sum())
+
+
+def test_members_negotiate_outside_as_one():
+    model = TerriModel(demo([{"rule": "merger", "radius_km": 50.0}]), rng=1,
+                       record_territories=False)
+    model.apply_shocks()
+    model.produce()
+    model.govern()
+    merger, s = model.institutions[0], model.state
+    out = merger.is_member[s.arc_from] & ~merger.is_member[s.arc_to]
+    partners = s.arc_to[out]
+    shared = [p for p in np.unique(partners) if (partners == p).sum() > 1]
+    assert shared
+    for p in shared:
+        values = s.trust[out & (s.arc_to == p)]
+        assert values == pytest.approx(np.full(values.size, values[0]))
+
+
+def test_overlapping_mergers_are_a_scenario_error():
+    with pytest.raises(ScenarioError, match="already a member"):
+        TerriModel(demo([{"rule": "merger"}, {"rule": "merger"}]))
+
+
+def test_an_unknown_pooled_good_is_a_scenario_error():
+    with pytest.raises(ScenarioError, match="pooled_goods"):
+        TerriModel(demo([{"rule": "merger", "pooled_goods": ["doctors"]}]))
+
+
+def test_the_example_scenarios_differ_only_by_forcing():
+    voluntary = TerriModel(ROOT / "configs" / "merger_voluntary.toml", record_territories=False)
+    forced = TerriModel(ROOT / "configs" / "merger_forced.toml", record_territories=False)
+    assert (voluntary.institutions[0].members == forced.institutions[0].members).all()
+    voluntary.run(12)
+    forced.run(12)
+    v, f = voluntary.recorder.series(), forced.recorder.series()
+    assert (f["merger_trust"] < v["merger_trust"]).all()
+    assert (f["merger_engagement"] < 1.0).all() and (v["merger_engagement"] == 1.0).all()
+    assert "fusion imposée" in forced.events[0]["text_fr"]
