@@ -280,6 +280,68 @@ def by_point(df: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def paired_differences(
+    df: pd.DataFrame,
+    factor: str,
+    outcomes: list[str],
+    by: str | None = None,
+    keys: list[str] | None = None,
+) -> pd.DataFrame:
+    """Effect of each level of a factor against its first level, on paired runs.
+
+    Runs are paired when they share the replicate and every other factor: the difference
+    ``y(level) - y(first level)`` is then taken within each pair, which removes the variation
+    due to the other factors (and, with common random numbers, most of the random noise), and
+    its mean gets a Student-t 95% CI.
+
+    Args:
+        df: Results of a grid or list design (successful runs are used).
+        factor: The categorical factor (its first level in design order is the baseline).
+        outcomes: Outcome columns.
+        by: Also split the differences by the levels of this factor.
+        keys: Columns that define a pair (default: the replicate and every other factor; a
+            list design pairs its points by replicate only).
+
+    Returns:
+        Long table: ``factor, level, baseline, [by, group,] outcome, pairs, mean_diff, ci_low,
+        ci_high``.
+    """
+    ok = df[df["status"] == "ok"]
+    levels = list(dict.fromkeys(df[factor].dropna()))
+    if len(levels) < 2:
+        return pd.DataFrame()
+    baseline = levels[0]
+    if keys is None:
+        keys = [f for f in factor_columns(df) if f != factor] + ["replicate"]
+    groups: list[Any] = list(dict.fromkeys(df[by].dropna())) if by else [None]
+    rows = []
+    for outcome in outcomes:
+        values = pd.to_numeric(ok[outcome], errors="coerce")
+        table = ok.assign(_y=values, _key=ok[keys].astype(str).agg("|".join, axis=1)).pivot_table(
+            index="_key", columns=factor, values="_y", aggfunc="first"
+        )
+        if baseline not in table.columns:
+            continue
+        for group in groups:
+            rows_g = table
+            if group is not None:
+                keys_g = ok.loc[ok[by] == group, keys].astype(str).agg("|".join, axis=1)
+                rows_g = table[table.index.isin(set(keys_g))]
+            for level in levels[1:]:
+                if level not in rows_g.columns:
+                    continue
+                diff = (rows_g[level] - rows_g[baseline]).dropna()
+                n, mean, _, lo, hi = mean_ci(diff)
+                row = {"factor": factor, "level": str(level), "baseline": str(baseline)}
+                if by:
+                    row.update({"by": by, "group": str(group)})
+                row.update(
+                    {"outcome": outcome, "pairs": n, "mean_diff": mean, "ci_low": lo, "ci_high": hi}
+                )
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _point_means(df: pd.DataFrame, outcome: str, n_points: int) -> tuple[np.ndarray, int]:
     ok = df[df["status"] == "ok"]
     means = pd.to_numeric(ok[outcome], errors="coerce").groupby(ok["point"]).mean()
@@ -433,17 +495,22 @@ def plot_effects(summary: pd.DataFrame, outcome: str, path: Path) -> Path:
     return path
 
 
-def plot_compare(df: pd.DataFrame, factor: str, outcomes: list[str], path: Path) -> Path:
+def plot_compare(
+    df: pd.DataFrame, factor: str, outcomes: list[str], path: Path, by: str | None = None
+) -> Path:
     """Distributions of outcomes per level of a categorical factor (violins with boxes).
 
     This is the "governance rules compared on resilience and equity" figure when the factor is
-    the governance rule.
+    the governance rule. With ``by`` (another categorical factor, e.g. the kind of shock), each
+    level gets one box per level of ``by``, side by side, so that effects are not averaged over
+    very different conditions.
 
     Args:
         df: Results.
         factor: A categorical factor column (or ``label``).
         outcomes: Outcome columns (one panel each).
         path: PNG file to write.
+        by: A second categorical factor to split each level by.
 
     Returns:
         ``path``.
@@ -452,32 +519,53 @@ def plot_compare(df: pd.DataFrame, factor: str, outcomes: list[str], path: Path)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     ok = df[df["status"] == "ok"]
     levels = list(dict.fromkeys(df[factor].dropna()))
+    groups = list(dict.fromkeys(df[by].dropna())) if by else [None]
+    width = 0.8 / len(groups)
     ncols = min(2, len(outcomes))
     nrows = math.ceil(len(outcomes) / ncols)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(max(4.5, 1.2 * len(levels) + 2) * ncols, 3.5 * nrows), squeeze=False
-    )
+    size = min(9.0, max(4.5, (1.0 + 0.35 * (len(groups) - 1)) * len(levels) + 1.5))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, 3.6 * nrows), squeeze=False)
     for ax, outcome in zip(axes.flat, outcomes, strict=False):
-        data = [
-            pd.to_numeric(ok.loc[ok[factor] == lv, outcome], errors="coerce").dropna()
-            for lv in levels
-        ]
-        positions = [i for i, d in enumerate(data) if len(d)]
-        present = [data[i].to_numpy(float) for i in positions]
-        if any(len(d) > 1 and np.ptp(d) > 0 for d in present):
-            ax.violinplot(present, positions=positions, showextrema=False)
-        if present:
-            ax.boxplot(present, positions=positions, widths=0.15, showfliers=False)
-        ax.set_xticks(range(len(levels)), [str(v)[:18] for v in levels], rotation=20, ha="right")
+        for k, group in enumerate(groups):
+            sub = ok if group is None else ok[ok[by] == group]
+            data = [
+                pd.to_numeric(sub.loc[sub[factor] == lv, outcome], errors="coerce").dropna()
+                for lv in levels
+            ]
+            offset = (k - (len(groups) - 1) / 2) * width
+            positions = [i + offset for i, d in enumerate(data) if len(d)]
+            present = [d.to_numpy(float) for d in data if len(d)]
+            color = f"C{k % 10}"
+            if any(len(d) > 1 and np.ptp(d) > 0 for d in present):
+                parts = ax.violinplot(
+                    present, positions=positions, widths=width * 0.9, showextrema=False
+                )
+                for body in parts["bodies"]:
+                    body.set_facecolor(color)
+                    body.set_alpha(0.3)
+            if present:
+                ax.boxplot(
+                    present,
+                    positions=positions,
+                    widths=width * 0.25,
+                    showfliers=False,
+                    medianprops={"color": color if by else "C1"},
+                )
+        ax.set_xticks(range(len(levels)), [str(v)[:20] for v in levels], rotation=20, ha="right")
         ax.set_ylabel(outcome)
         ax.grid(alpha=0.3, axis="y")
     for ax in list(axes.flat)[len(outcomes) :]:
         ax.set_visible(False)
-    fig.suptitle(f"outcomes by {factor} ({len(ok)} runs)")
-    fig.tight_layout()
+    if by:
+        handles = [Patch(color=f"C{k % 10}", alpha=0.4, label=str(g)) for k, g in enumerate(groups)]
+        fig.legend(handles=handles, title=by, loc="upper right", fontsize=8)
+    title = f"outcomes by {factor}" + (f" and {by}" if by else "")
+    fig.suptitle(f"{title} ({len(ok)} runs)")
+    fig.tight_layout(rect=(0, 0, 0.92 if by else 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
@@ -655,6 +743,19 @@ class AnalysisReport:
                         lines.append(
                             f"    {r['level'][:30]:<30} {r['mean']:>10.4g} {ci:>24} (n={r['n']})"
                         )
+        for key, table in self.tables.items():
+            if key.startswith("paired_") and not table.empty:
+                base = table["baseline"].iloc[0]
+                lines.append(f"\n{table['factor'].iloc[0]}: paired difference against {base!r}")
+                lines.append("  (same replicate and other factors; mean [95% CI])")
+                for outcome, group in table.groupby("outcome", sort=False):
+                    lines.append(f"  {outcome}")
+                    for _, r in group.iterrows():
+                        ci = f"[{r['ci_low']:+.3g}, {r['ci_high']:+.3g}]"
+                        lines.append(
+                            f"    {r['level'][:28]:<28} {r['mean_diff']:>+10.3g} {ci:>24} "
+                            f"(n={r['pairs']})"
+                        )
         if "thresholds" in self.tables:
             lines.append("\nthreshold search:")
             lines.append(self.tables["thresholds"].to_string(index=False))
@@ -714,10 +815,21 @@ def analyze(
         )
         return report
     factors = factor_columns(df)
+    if exp.design.method == "list" and "label" in factors:
+        factors = ["label"]  # the points' names stand for their (JSON) factor values
     summary = summarise(df, outcomes, factors, bins or exp.analysis.bins)
     report.tables["summary"] = summary
+    categorical = [f for f in factors if _categorical(df, f) and df[f].nunique() > 1]
+    listed = exp.design.method == "list"
+    if listed and "label" in categorical:
+        categorical = ["label"]  # the points' names stand for their (JSON) factor values
     if exp.design.method in {"grid", "list"}:
         report.tables["by_point"] = by_point(df, outcomes)
+        for factor in categorical:
+            keys = ["replicate"] if listed else None
+            paired = paired_differences(df, factor, outcomes, keys=keys)
+            if not paired.empty:
+                report.tables[f"paired_{factor}"] = paired
     for outcome in outcomes:
         for kind, fn, draw in (
             ("sobol", sobol_indices, plot_sobol),
@@ -746,9 +858,9 @@ def analyze(
             report.figures.append(
                 plot_effects(summary, outcome, target / f"effects_{_slug(outcome)}.png")
             )
-        for factor in factors:
-            if _categorical(df, factor) and df[factor].nunique() > 1:
-                report.figures.append(
-                    plot_compare(df, factor, outcomes, target / f"compare_{_slug(factor)}.png")
-                )
+        for factor in categorical:
+            others = [f for f in categorical if f != factor and df[f].nunique() <= 6]
+            by = others[0] if others else None
+            path = target / f"compare_{_slug(factor)}.png"
+            report.figures.append(plot_compare(df, factor, outcomes, path, by=by))
     return report

@@ -186,7 +186,7 @@ def threshold_table(df: pd.DataFrame, experiment: Experiment) -> pd.DataFrame:
         status = s.status if not (pending and s.status == "running") else "unfinished"
         rows.append(
             {
-                **s.combo,
+                **{n: experiment.factors[n].label(v) for n, v in s.combo.items()},
                 "status": status,
                 "threshold": s.threshold,
                 "lo": s.lo,

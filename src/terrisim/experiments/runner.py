@@ -160,7 +160,7 @@ class PreparedSweep:
             points: Only these design points (default: all).
         """
         e = self.experiment
-        crn = e.common_random_numbers or isinstance(e.design, BisectionDesign)
+        crn = e.crn
         chosen = range(len(self.points)) if points is None else points
         columns = {point: self.columns(point) for point in chosen}
         for rep in range(e.replicates):

@@ -6,8 +6,10 @@ Every run's seed derives from the experiment's root seed with numpy's ``SeedSequ
 
 so a run's seed depends only on the root seed and on the run's position in the design, never on
 the engine, the number of workers or the order in which runs complete. With common random numbers
-(``common_random_numbers = true``) the seed depends on the replicate only: replicate ``r`` of
-every design point sees the same random streams, which sharpens comparisons between points.
+(``common_random_numbers = true``, the default for Sobol, Morris and bisection designs) the
+seed depends on the replicate only: replicate ``r`` of every design point sees the same random
+streams, which sharpens comparisons between points and makes the response a deterministic
+function of the factors, as sensitivity analysis assumes.
 """
 
 from __future__ import annotations

@@ -239,7 +239,9 @@ class Experiment(_Strict):
         steps: Steps per run (default: the scenario's own).
         replicates: Runs per design point, each with its own seed.
         seed: Root seed; every run's seed derives from it (see :mod:`.seeds`).
-        common_random_numbers: Same seeds for replicate r of every design point.
+        common_random_numbers: Same seeds for replicate r of every design point. Default:
+            true for sobol, morris and bisection designs (which need a deterministic response
+            to the factors, else random noise counts as interactions), false otherwise.
         keep_series: Also store each run's per-step series (a separate dataset).
         batch_size: Runs per task sent to a worker (default: adapted to the run time).
         run_function: ``"module:function"`` to run instead of the terrisim model (advanced).
@@ -255,7 +257,7 @@ class Experiment(_Strict):
     steps: int | None = Field(default=None, ge=1, le=10_000_000)
     replicates: int = Field(default=1, ge=1, le=100_000)
     seed: int = Field(ge=0, le=2**63 - 1)
-    common_random_numbers: bool = False
+    common_random_numbers: bool | None = None
     keep_series: bool = False
     batch_size: int | None = Field(default=None, ge=1, le=100_000)
     run_function: str | None = Field(default=None, pattern=r"^[\w.]+:[\w.]+$")
@@ -326,6 +328,13 @@ class Experiment(_Strict):
         if isinstance(self.design, BisectionDesign):
             return [*self.factors, self.design.factor]
         return list(self.factors)
+
+    @property
+    def crn(self) -> bool:
+        """Whether runs use common random numbers (explicit, or the design's default)."""
+        if self.common_random_numbers is not None:
+            return self.common_random_numbers
+        return isinstance(self.design, SobolDesign | MorrisDesign | BisectionDesign)
 
     @property
     def run_function_path(self) -> str:
