@@ -7,7 +7,8 @@
 * :func:`connect`: links for distant pairs, with initial trust and representations as in
   ODD 5.2 (no history of tension: the relation is new);
 * :func:`label`: "Name (kind)" in French or English, for the narrative;
-* :func:`unmet_share`: the good-weighted share of needs not covered by what is at hand.
+* :func:`unmet_share`: the good-weighted share of needs not covered by what is at hand;
+* :func:`pool_pairs`: who gives what to whom when members pool goods.
 """
 
 from __future__ import annotations
@@ -164,23 +165,40 @@ def expected_production(state: TerritoryState) -> np.ndarray:
     return state.capacity * factor
 
 
-def proportional_pairs(give: np.ndarray, take: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Match what members give with what members take, good by good, proportionally.
+def pool_pairs(give: np.ndarray, take: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Route what members give to what members take, good by good, through a common pool.
 
-    ``give`` and ``take`` are (m, G) with ``give.sum(0) == take.sum(0)`` and, for each good,
-    givers and takers disjoint; the flow from member ``i`` to member ``j`` of good ``g`` is
-    ``give[i,g] * take[j,g] / sum_k take[k,g]``, so each giver gives exactly ``give`` and each
-    taker receives exactly ``take``.
+    ``give`` and ``take`` are (m, G), non-negative, with ``give.sum(0) == take.sum(0)``. The
+    pool is filled by givers in member order and emptied by takers in member order (the two
+    cumulative sums are merged), so each giver gives ``give`` and each taker receives ``take``
+    with at most ``givers + takers - 1`` pairs per good: O(m log m), fit for mergers of
+    thousands of communes.
 
     Returns:
-        ``(i, j, amounts)``: member positions (k,) and amounts (k, G) for the pairs with a
-        positive flow.
+        ``(i, j, amounts)``: member positions (k,) and amounts (k, G) of the pairs.
     """
-    total = take.sum(axis=0)
-    share = np.divide(take, total, out=np.zeros_like(take), where=total > 0)
-    flows = give[:, None, :] * share[None, :, :]  # (m, m, G)
-    i, j = np.nonzero(flows.sum(axis=2) > 0)
-    return i, j, flows[i, j]
+    m, n_goods = give.shape
+    rows_i, rows_j, rows_g, rows_x = [], [], [], []
+    for g in range(n_goods):
+        total = min(give[:, g].sum(), take[:, g].sum())
+        if total <= 0:
+            continue
+        cum_give, cum_take = np.cumsum(give[:, g]), np.cumsum(take[:, g])
+        cuts = np.unique(np.clip(np.concatenate([[0.0], cum_give, cum_take]), 0.0, total))
+        amount = np.diff(cuts)
+        middle = cuts[:-1] + amount / 2
+        keep = amount > 0
+        rows_i.append(np.minimum(np.searchsorted(cum_give, middle[keep], side="right"), m - 1))
+        rows_j.append(np.minimum(np.searchsorted(cum_take, middle[keep], side="right"), m - 1))
+        rows_g.append(np.full(int(keep.sum()), g))
+        rows_x.append(amount[keep])
+    if not rows_i:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, n_goods))
+    i, j, g, x = (np.concatenate(r) for r in (rows_i, rows_j, rows_g, rows_x))
+    keys, inverse = np.unique(i * m + j, return_inverse=True)
+    amounts = np.zeros((keys.size, n_goods))
+    np.add.at(amounts, (inverse, g), x)
+    return keys // m, keys % m, amounts
 
 
 def suffixed(columns: dict[str, object], suffix: str) -> dict[str, object]:

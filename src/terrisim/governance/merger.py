@@ -40,7 +40,7 @@ from terrisim.governance.base import Governance
 from terrisim.governance.common import (
     expected_production,
     labels,
-    proportional_pairs,
+    pool_pairs,
     select_members,
     suffixed,
 )
@@ -48,7 +48,6 @@ from terrisim.rules.base import register
 from terrisim.scenario.loading import ScenarioError
 
 if TYPE_CHECKING:
-    from terrisim.exchange import ExchangeOutcome
     from terrisim.model import TerriModel
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -322,7 +321,7 @@ class Merger(Governance):
         self._move(model, give, take)
 
     def _move(self, model: TerriModel, give: np.ndarray, take: np.ndarray) -> None:
-        i, j, amounts = proportional_pairs(give, take)
+        i, j, amounts = pool_pairs(give, take)
         if i.size:
             model.transfer(self.members[i], self.members[j], amounts, "merger")
 
@@ -349,9 +348,6 @@ class Merger(Governance):
             mean = (np.bincount(partner, s.trust[arcs], s.n)
                     / np.maximum(np.bincount(partner, minlength=s.n), 1))[partner]
             s.trust[arcs] = (1.0 - e) * s.trust[arcs] + e * mean
-
-    def after_exchange(self, model: TerriModel, outcome: ExchangeOutcome) -> None:
-        """Nothing: the merged body's deals are the members' ad hoc deals."""
 
     def end_step(self, model: TerriModel) -> None:
         """Engagement recovers; every ``vote_period`` steps the council votes again."""
