@@ -148,6 +148,7 @@ def test_shock_table_picks_the_scenarios_table_or_builds_one():
     ({"at": 22, "duration": 3}, ValueError, r"must end before the last step \(24\)"),
     ({"series": "happiness"}, ValueError, r"series='happiness': not a column"),
     ({"quorum": 0.0}, ValueError, r"quorum"),
+    ({"reference": "yesterday"}, ValueError, r"reference='yesterday': allowed"),
     ({"low": 0.5, "high": 0.5}, ValueError, r"low < high"),
     ({"shock": 3}, ValueError, r"shock=3: the scenario has 1"),
     ({"shock": "tornado"}, ScenarioError, r"unknown shock kind 'tornado'"),
@@ -164,6 +165,22 @@ def test_a_series_that_drifts_without_the_shock_is_diagnosed():
     result = collapse_threshold_for(early, "drought", tol=0.25)  # step 1 is a spin-up
     assert result.status == "below_low"
     assert "even without the shock" in result.note
+
+
+def test_a_counterfactual_reference_separates_the_shock_from_the_drift():
+    early = apply_overrides(BASE, {"shocks": [{"kind": "drought", "at": 4, "permanent": True}]})
+    result = collapse_threshold_for(early, "drought", tol=0.05, reference="counterfactual")
+    assert result.status == "found" and result.reference == "counterfactual"
+    calm = result.runs[result.runs["magnitude"] == 0.0].iloc[0]
+    assert calm["resistance"] == 1.0 and calm["recovery_time"] == 0 and calm["baseline"] == 1.0
+    # the counterfactual is the magnitude-0 run: no extra run per seed
+    assert len(result.runs) == len(result.evaluations)
+
+
+def test_counterfactual_and_pre_shock_references_agree_after_the_spin_up(permanent_drought):
+    result = collapse_threshold_for(BASE, "drought", permanent=True, tol=0.02,
+                                    reference="counterfactual")
+    assert abs(result.threshold - permanent_drought.threshold) <= 0.02 + 1e-9
 
 
 def test_the_tolerance_of_the_summary_is_the_default():

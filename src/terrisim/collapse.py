@@ -8,6 +8,10 @@ tolerance band of its pre-shock level by the end of the shock's analysed window 
 summary does, ``terrisim.summary.shock_resilience``), and finds by bisection
 (:func:`terrisim.metrics.collapse_threshold`) the smallest magnitude after which it does not.
 
+With ``reference="counterfactual"`` the series is judged against the same seed's run without
+the shock instead of its pre-shock level: a trend the model follows anyway (the first steps'
+spin-up, slow drifts under an institution) then no longer counts as a failure to recover.
+
 With several seeds, a magnitude counts as *recovered* when at least ``quorum`` of the seeds
 recover (default one half: the threshold is then the median one). The same seeds are used at
 every magnitude (common random numbers), so each seed's outcome is a deterministic function of
@@ -27,11 +31,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
-from terrisim.metrics import collapse_threshold
+from terrisim.metrics import collapse_threshold, resilience_report
 from terrisim.model import TerriModel
 from terrisim.scenario.loading import apply_overrides, load_scenario
 from terrisim.scenario.schema import Scenario
@@ -64,6 +69,7 @@ class CollapseResult:
         shock: The ``[[shocks]]`` table used (its magnitude is what varies).
         series: The performance series judged.
         tolerance: Relative tolerance of the recovery band.
+        reference: ``"pre_shock"`` or ``"counterfactual"`` (what recovery is judged against).
         quorum: Share of seeds that must recover for a magnitude to count as recovered.
         seeds: The seeds (the same at every magnitude).
         steps: Steps per run.
@@ -88,6 +94,7 @@ class CollapseResult:
     shock: dict[str, Any]
     series: str
     tolerance: float
+    reference: str
     quorum: float
     seeds: list[int]
     steps: int
@@ -101,7 +108,7 @@ class CollapseResult:
         """JSON-ready summary (without the runs; ``evaluations`` as a list of records)."""
         out = {k: getattr(self, k) for k in (
             "threshold", "status", "last_recovered", "low", "high", "tol", "shock", "series",
-            "tolerance", "quorum", "seeds", "steps", "monotone", "seconds", "note")}
+            "tolerance", "reference", "quorum", "seeds", "steps", "monotone", "seconds", "note")}
         out["runs"] = len(self.runs)
         out["evaluations"] = self.evaluations.to_dict(orient="records")
         return out
@@ -195,6 +202,7 @@ def collapse_threshold_for(
     tolerance: float = RESILIENCE_TOLERANCE,
     window: int = RESILIENCE_WINDOW,
     quorum: float = 0.5,
+    reference: Literal["pre_shock", "counterfactual"] = "pre_shock",
     keep_other_shocks: bool = False,
     overrides: Mapping[str, Any] | None = None,
     max_iter: int = 60,
@@ -232,6 +240,12 @@ def collapse_threshold_for(
         tolerance: Relative tolerance of the recovery band (default that of the summary).
         window: Pre-shock steps averaged into the pre-shock level (at most).
         quorum: Share of seeds that must recover, in (0, 1].
+        reference: What the series must come back to: ``"pre_shock"`` (default, as the run
+            summary: the mean of the steps before the shock) or ``"counterfactual"``: the
+            same seed's run without the shock (magnitude 0), step by step. The indicators of
+            the runs' log are then those of the ratio shocked / counterfactual (baseline 1),
+            so a trend the model follows anyway (spin-up, slow drifts of trust or budgets) is
+            not mistaken for a failure to recover.
         keep_other_shocks: Keep the scenario's other shocks (default: the shock is run alone).
         overrides: Dotted-path overrides applied to the scenario first
             (:func:`terrisim.apply_overrides`), e.g. a governance rule.
@@ -251,6 +265,8 @@ def collapse_threshold_for(
         scenario = load_scenario(scenario)
     if overrides:
         scenario = apply_overrides(scenario, dict(overrides))
+    if reference not in ("pre_shock", "counterfactual"):
+        raise ValueError(f"reference={reference!r}: allowed: 'pre_shock', 'counterfactual'")
     if not 0.0 < quorum <= 1.0:
         raise ValueError(f"quorum={quorum}: must be in (0, 1]")
     if not (0.0 <= low < high <= 1.0):
@@ -275,33 +291,57 @@ def collapse_threshold_for(
     evaluations: list[dict[str, Any]] = []
     memo: dict[float, bool] = {}
 
+    def simulate(magnitude: float, seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """One run: its series and the shock's record (window and pre-shock indicators)."""
+        runs = apply_overrides(scenario, {"shocks": [*shocks[:-1],
+                                                     {**table, "magnitude": magnitude}]})
+        model = TerriModel(runs, rng=seed, record_territories=False)
+        model.run(n_steps)
+        frame = model.recorder.series()
+        if series not in frame:
+            raise ValueError(f"series={series!r}: not a column of the series; e.g. "
+                             "satisfaction, satisfaction_urban, satisfaction_rural")
+        records = [r for r in shock_resilience(frame, model.shocks.history, tolerance=tolerance,
+                                               window=window, columns=columns)
+                   if r.get("table") == position]
+        if not records or records[0]["reason"] is not None:
+            why = records[0]["reason"] if records else "the shock did not start"
+            raise ValueError(f"magnitude {magnitude:g}, seed {seed}: cannot judge the "
+                             f"recovery: {why}")
+        return frame, records[0]
+
+    calm: dict[int, np.ndarray] = {}  # counterfactual series (magnitude 0) by seed
+
+    def judge(magnitude: float, seed: int) -> dict[str, Any]:
+        frame, record = simulate(magnitude, seed)
+        if reference == "pre_shock":
+            return {k: record[k] for k in _RUN_KEYS}
+        if seed not in calm:
+            calm[seed] = (frame if magnitude == 0.0 else simulate(0.0, seed)[0])[
+                series].to_numpy(float)
+        y = frame[series].to_numpy(float)
+        ratio = np.divide(y, calm[seed], out=np.full_like(y, np.nan), where=calm[seed] > 0)
+        start = int(np.flatnonzero(frame["step"].to_numpy() == record["step"])[0])
+        stop = start + int(record["analysed_steps"])
+        if not np.all(np.isfinite(ratio[start:stop])):
+            raise ValueError(f"magnitude {magnitude:g}, seed {seed}: the counterfactual "
+                             f"{series} is 0 or missing after the shock")
+        report = resilience_report(ratio, start, tolerance=tolerance, baseline=1.0, end=stop)
+        return {"recovered": report.recovered, "recovery_time": report.recovery_time,
+                "resistance": report.resistance, "resilience_loss": report.resilience_loss,
+                "normalised_resilience_loss": report.normalised_resilience_loss,
+                "baseline": 1.0}
+
     def recovers(magnitude: float) -> bool:
         magnitude = float(magnitude)
         if magnitude in memo:
             return memo[magnitude]
-        runs = apply_overrides(scenario, {"shocks": [*shocks[:-1],
-                                                     {**table, "magnitude": magnitude}]})
         recovered = 0
         for seed in seed_list:
             t0 = time.perf_counter()
-            model = TerriModel(runs, rng=seed, record_territories=False)
-            model.run(n_steps)
-            frame = model.recorder.series()
-            if series not in frame:
-                raise ValueError(f"series={series!r}: not a column of the series; e.g. "
-                                 "satisfaction, satisfaction_urban, satisfaction_rural")
-            ours = [h for h in model.shocks.history if h.get("table") == position]
-            record = next(r for r in shock_resilience(frame, model.shocks.history,
-                                                      tolerance=tolerance, window=window,
-                                                      columns=columns)
-                          if r.get("table") == position) if ours else None
-            if record is None or record["reason"] is not None:
-                why = "the shock did not start" if record is None else record["reason"]
-                raise ValueError(f"magnitude {magnitude:g}, seed {seed}: cannot judge the "
-                                 f"recovery: {why}")
-            recovered += bool(record["recovered"])
-            rows.append({"magnitude": magnitude, "seed": seed,
-                         **{k: record[k] for k in _RUN_KEYS},
+            outcome = judge(magnitude, seed)
+            recovered += bool(outcome["recovered"])
+            rows.append({"magnitude": magnitude, "seed": seed, **outcome,
                          "seconds": time.perf_counter() - t0})
         share = recovered / len(seed_list)
         memo[magnitude] = ok = share >= quorum
@@ -314,11 +354,11 @@ def collapse_threshold_for(
     note = None
     if not recovers(low):
         status = "below_low"
-        if low == 0.0:
+        if low == 0.0 and reference == "pre_shock":
             note = (f"{series} does not come back within {tolerance:.0%} of its pre-shock "
                     "level even without the shock (magnitude 0): it drifts on its own, e.g. "
                     "the first steps' spin-up is in the pre-shock window; start the shock "
-                    "later or widen the tolerance")
+                    "later, or use reference='counterfactual'")
     elif recovers(high):
         status = "above_high"
         note = (f"{series} recovers even at magnitude {high:g}: the threshold, if any, is "
@@ -334,7 +374,8 @@ def collapse_threshold_for(
         threshold=threshold, status=status,
         last_recovered=float(ok.max()) if len(ok) else None,
         low=float(low), high=float(high), tol=float(tol),
-        shock=table, series=series, tolerance=float(tolerance), quorum=float(quorum),
+        shock=table, series=series, tolerance=float(tolerance), reference=reference,
+        quorum=float(quorum),
         seeds=seed_list, steps=n_steps, monotone=bool(monotone), evaluations=evals,
         runs=pd.DataFrame(rows, columns=["magnitude", "seed", *_RUN_KEYS, "seconds"]),
         seconds=time.perf_counter() - started, note=note,
