@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from terrisim.ui import make_server, start_in_thread
+from terrisim.ui import make_server, start_in_thread, viewmodel
 
 pytestmark = pytest.mark.browser
 
@@ -286,19 +286,29 @@ def test_errors_are_shown_in_plain_words(page):
     assert "Reset" in page.inner_text("#error")
 
 
-def test_a_step_of_the_demo_scenario_renders_well_under_a_second(page, tmp_path):
-    n = 20
-    click_step(page, n)
-    samples = page.evaluate("window.terrisim.stats.samples")
+def timing_report(pg, label: str, n: int) -> float:
+    """Print the timings of the last n steps; return the median total (ms)."""
+    samples = pg.evaluate("window.terrisim.stats.samples")[-n:]
     assert len(samples) == n
     total = [s["total"] for s in samples]
     server = [s["server"] for s in samples]
     draw = [s["draw"] for s in samples]
-    report = (f"demo step, click to drawn page over {n} steps: median "
-              f"{statistics.median(total):.0f} ms, max {max(total):.0f} ms (server median "
-              f"{statistics.median(server):.1f} ms, drawing median {statistics.median(draw):.0f} ms)")
-    print(report)
-    (tmp_path / "timing.txt").write_text(report + "\n", encoding="utf-8")
-    assert statistics.median(total) < 500
-    assert max(total) < 1000
+    median = statistics.median(total)
+    print(f"{label}, click to drawn page over {n} steps: median {median:.0f} ms, max "
+          f"{max(total):.0f} ms (server median {statistics.median(server):.1f} ms, drawing "
+          f"median {statistics.median(draw):.0f} ms)")
+    return median
+
+
+def test_a_step_of_the_demo_scenario_renders_well_under_a_second(page):
+    """Median time from the click to the drawn page; the worst is printed, not asserted: on a
+    shared machine a single step can wait for the CPU (speed is benchmarked elsewhere)."""
+    viewmodel.warm_up(CONFIGS)  # one-time costs (compiled kernels), as `terrisim ui` does
+    click_step(page, 20)
+    assert timing_report(page, "demo step", 20) < 300
+
+    page.check("#compare")
+    page.wait_for_function("document.querySelectorAll('.panel').length === 2")
+    click_step(page, 20)
+    assert timing_report(page, "demo step in compare mode", 20) < 300
     assert_clean(page)

@@ -28,7 +28,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from terrisim.game.texts import number
-from terrisim.game.views import agreement_view, clean, territory_card, timeline
+from terrisim.game.views import (
+    agreement_view,
+    clean,
+    shocks_view,
+    territory_card,
+    timeline,
+)
 from terrisim.summary import shock_resilience
 
 if TYPE_CHECKING:
@@ -177,9 +183,7 @@ def debrief(session: GameSession, *, counterfactuals: bool = True) -> dict[str, 
         "territories": rows,
         "headlines": _headlines(runs, rows),
         "series": _series(runs),
-        "shocks": clean([{"step": int(h["step"]), "kind": str(h["shock"]),
-                          "magnitude": float(h["magnitude"]), "targets": str(h["targets"]),
-                          "source": str(h["source"])} for h in session.model.shocks.history]),
+        "shocks": shocks_view(session),
         "rounds_summary": clean(session.round_summaries()),
         "timeline": timeline(session),
     }

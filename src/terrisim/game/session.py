@@ -371,7 +371,7 @@ class GameSession:
                 raise GameError("unknown_good", good=good, allowed=", ".join(goods))
             number = _number(value, "bad_quantity", good=good)
             if number < 0:
-                raise GameError("negative_quantity", good=good, value=number)
+                raise GameError("negative_quantity", good=good, value=_fmt(number))
             out[goods.index(good)] = number
         return out
 

@@ -211,6 +211,14 @@ def series_view(session: GameSession) -> dict[str, Any]:
     return out
 
 
+def shocks_view(session: GameSession) -> list[dict[str, Any]]:
+    """Every shock started so far: first and last month affected, kind, strength, targets."""
+    return clean([{"step": int(h["step"]), "last_step": h.get("last_step"),
+                   "kind": str(h["shock"]), "magnitude": float(h["magnitude"]),
+                   "targets": str(h["targets"]), "source": str(h["source"])}
+                  for h in session.model.shocks.history])
+
+
 def trainer_view(session: GameSession) -> dict[str, Any]:
     """What the trainer sees: the teams, every offer and agreement, indicators and rounds."""
     s = session.model.state
@@ -233,9 +241,7 @@ def trainer_view(session: GameSession) -> dict[str, Any]:
         "agreements": [agreement_view(session, ag) for ag in session.agreements],
         "rounds_summary": session.round_summaries(),
         "series": series_view(session),
-        "shocks": [{"step": int(h["step"]), "kind": str(h["shock"]),
-                    "magnitude": float(h["magnitude"]), "targets": str(h["targets"]),
-                    "source": str(h["source"])} for h in session.model.shocks.history],
+        "shocks": shocks_view(session),
         "events": _events(session),
     })
 

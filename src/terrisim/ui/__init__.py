@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from terrisim.ui import viewmodel
 from terrisim.ui.api import simulation_routes
 from terrisim.ui.server import HTTPError, Request, Router, UIServer
 from terrisim.ui.sessions import SessionStore
@@ -53,6 +54,8 @@ def make_server(
         router.include(extra)
     server = UIServer((host, port), router)
     server.store = store  # type: ignore[attr-defined]
+    server.configs_dir = (  # type: ignore[attr-defined]
+        Path(configs_dir) if configs_dir else viewmodel.default_configs_dir())
     return server
 
 
@@ -75,6 +78,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *,
     """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     server = make_server(host, port, configs_dir=configs_dir, routers=routers)
+    threading.Thread(target=viewmodel.warm_up, args=(server.configs_dir,), daemon=True,
+                     name="terrisim-ui-warm-up").start()
     print(f"terrisim ui: open {server.url}  (Ctrl-C to stop)", flush=True)
     if host not in LOOPBACK:
         print("note: the page is reachable from other machines of this network", file=sys.stderr)

@@ -317,6 +317,20 @@ def build_model(entry: ScenarioEntry, *, rule: str, seed: int | None = None,
         raise ViewModelError(str(exc)) from None
 
 
+def warm_up(configs_dir: Path | None = None) -> None:
+    """Build the demo (or first) scenario and run one step, before a trainer's first click.
+
+    One-time costs (imports, compiled kernels) are paid here. Errors are ignored: the page
+    reports them when the scenario is chosen.
+    """
+    try:
+        entries = list_scenarios(configs_dir)
+        entry = next((e for e in entries if e.id == "demo"), entries[0])
+        step(build_model(entry, rule="none"))
+    except Exception:  # a broken scenario must not stop the server
+        return
+
+
 def step(model: Any) -> None:
     """Advance the model one step."""
     model.step()

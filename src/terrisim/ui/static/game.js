@@ -264,7 +264,7 @@ function teamOf(id) {
 function offerHtml(o, { answer = false, withdraw = false } = {}) {
   const reasons = o.answer ? o.answer.reasons.filter((r) => r.code !== "player")
     .map((r) => esc(bi(r.text))).join(" ; ") : "";
-  const by = o.answer ? (o.answer.by ? o.answer.by : t("word.agent")) : "";
+  const by = o.answer ? (o.answer.by || `${o.to_name} (${t("word.agent")})`) : "";
   let html = `<div class="offer st-${esc(o.status)}" data-offer="${o.id}">` +
     `<span class="status">${esc(t(`status.${o.status}`))}</span>` +
     `<strong>${esc(t("offer.number", { id: o.id }))}</strong> · ${esc(t("offer.round", { round: o.round }))}` +
@@ -520,14 +520,22 @@ function renderPlayer(v) {
   drawMap($("#player-map"), $("#player-map-legend"), v.map, v.teams);
 }
 
+/** Replace an element's markup only when it changed (keeps focus and typing otherwise). */
+function setHtml(el, html) {
+  if (el.dataset.html !== html) {
+    el.innerHTML = html;
+    el.dataset.html = html;
+  }
+}
+
 function renderCompose(v) {
   const f = state.form;
   const partners = v.partners;
   if (!partners.find((p) => p.id === f.to)) f.to = partners[0]?.id ?? null;
   const sel = $("#offer-to");
-  sel.innerHTML = partners.map((p) => `<option value="${esc(p.id)}">${esc(p.name)} (` +
-    `${esc(p.team || t("word.agent"))})</option>`).join("");
-  if (f.to) sel.value = f.to;
+  setHtml(sel, partners.map((p) => `<option value="${esc(p.id)}">${esc(p.name)} (` +
+    `${esc(p.team || t("word.agent"))})</option>`).join(""));
+  if (f.to && sel.value !== f.to) sel.value = f.to;
   sel.disabled = Boolean(f.counter) || v.finished;
   const partner = partners.find((p) => p.id === f.to);
   $("#partner-hint").textContent = partner ? t("player.partner_hint", {
@@ -537,20 +545,26 @@ function renderCompose(v) {
     : t("player.compose");
   $("#cancel-counter").hidden = !f.counter;
   const mine = Object.fromEntries(v.goods.map((g) => [g.id, g]));
-  $("#offer-goods").innerHTML = `<thead><tr><th>${esc(t("word.good"))}</th>` +
+  setHtml($("#offer-goods"), `<thead><tr><th>${esc(t("word.good"))}</th>` +
     `<th class="n">${esc(t("player.i_give"))}</th><th class="n">${esc(t("player.i_ask"))}</th>` +
     `<th class="n">${esc(t("word.price"))}</th></tr></thead><tbody>` + v.goods_prices.map((g) => {
     const canGive = mine[g.id].capacity > 0;
     const canAsk = partner && (partner.capacity[g.id] || 0) > 0;
     return `<tr><td>${esc(label("good", g.id))}</td>` +
-      `<td class="n"><input type="number" min="0" step="any" data-give="${esc(g.id)}" ` +
-      `value="${f.give[g.id] ?? ""}"${canGive ? "" : " disabled"}></td>` +
-      `<td class="n"><input type="number" min="0" step="any" data-ask="${esc(g.id)}" ` +
-      `value="${f.ask[g.id] ?? ""}"${canAsk ? "" : " disabled"}></td>` +
+      `<td class="n"><input type="number" min="0" step="any" data-give="${esc(g.id)}"` +
+      `${canGive ? "" : " disabled"}></td>` +
+      `<td class="n"><input type="number" min="0" step="any" data-ask="${esc(g.id)}"` +
+      `${canAsk ? "" : " disabled"}></td>` +
       `<td class="n">${num(g.price)}</td></tr>`;
-  }).join("") + "</tbody>";
-  $("#offer-years").value = f.years;
-  $("#offer-commitment").value = f.commitment;
+  }).join("") + "</tbody>");
+  // values come from the form's state; the field being typed in is left alone
+  const sync = (el, value) => {
+    if (el !== document.activeElement && el.value !== String(value ?? "")) el.value = value ?? "";
+  };
+  for (const el of $$("[data-give]")) sync(el, el.disabled ? "" : f.give[el.dataset.give]);
+  for (const el of $$("[data-ask]")) sync(el, el.disabled ? "" : f.ask[el.dataset.ask]);
+  sync($("#offer-years"), f.years);
+  sync($("#offer-commitment"), f.commitment);
   $("#send-offer").disabled = v.finished;
   updateSummary();
 }
@@ -607,9 +621,11 @@ async function sendOffer() {
   state.version = view.version;
   render();
   if (sent) {
+    const reasons = sent.answer ? sent.answer.reasons.filter((r) => r.code !== "player")
+      .map((r) => bi(r.text)).join(" ; ") : "";
     const answer = sent.answer ? `${t(`decision.${sent.answer.decision}`, {
-      who: sent.answer.by || t("word.agent") })} ${sent.answer.reasons.filter((r) => r.code !== "player")
-      .map((r) => bi(r.text)).join(" ; ")}` : t("offers.waiting");
+      who: sent.answer.by || `${sent.to_name} (${t("word.agent")})` })}` +
+      `${reasons ? ` : ${reasons}` : ""}.` : t("offers.waiting");
     notice(t("offers.sent", { id: sent.id, answer }));
   }
 }
