@@ -20,6 +20,7 @@ creates goods.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import ClassVar
 
 import numpy as np
@@ -36,7 +37,7 @@ def distance_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
     |b - a|^2, 0, 1) (b - a)``; the distance is the smallest over the segments.
     """
     best = np.full(len(points), np.inf)
-    for a, b in zip(line[:-1], line[1:], strict=True):
+    for a, b in pairwise(line):
         ab = b - a
         length2 = float(ab @ ab)
         u = np.zeros(len(points)) if length2 == 0 else np.clip((points - a) @ ab / length2,
