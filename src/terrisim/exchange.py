@@ -20,6 +20,13 @@ the state at the start of the phase (synchronous: agent order plays no role):
    ``load_i`` is the value of all deals of ``i``; a link takes ``min(rho_i, rho_j)``.
 4. **Delivery** happens in the model (``TerriModel.deliver``) by adding flows to receivers and
    removing them from givers, which conserves goods exactly.
+
+Two engines compute these stages (see :mod:`terrisim.kernels` and docs/performance.md): the
+numpy code below is the readable reference; a numba kernel does the same operations in the
+same order without the (A, G) temporaries. Sums have a fixed order in both, so both engines
+give the same numbers: values of a basket are summed over goods left to right
+(:func:`basket_value`), sums over arcs go by ascending arc index (``sum_by_origin``,
+``sum_by_end``, ``np.bincount``).
 """
 
 from __future__ import annotations
@@ -28,7 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from terrisim.rules.partners import PartnerChoice
+from terrisim import kernels
+from terrisim.rules.partners import Nearest, PartnerChoice, TrustWeighted
 from terrisim.rules.valuation import BasketValuation
 from terrisim.scenario.schema import ExchangeSpec
 from terrisim.state import TerritoryState
@@ -72,20 +80,76 @@ def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den > 0)
 
 
+def _unit_table(unit_values: np.ndarray, state: TerritoryState) -> np.ndarray:
+    """Unit values as a (1, G) row shared by all territories, or an (N, G) table."""
+    table = np.atleast_2d(np.asarray(unit_values, dtype=float))
+    if table.shape == (1, len(state.goods)):
+        return table
+    return np.broadcast_to(table, (state.n, len(state.goods)))
+
+
+def basket_value(quantities: np.ndarray, unit_values: np.ndarray) -> np.ndarray:
+    """Value of each row's basket, ``sum_g quantities[:, g] * unit_values[:, g]`` (rows,).
+
+    Summed over goods left to right (a fixed order, unlike ``einsum`` or a BLAS product, so
+    that the compiled kernel can reproduce it exactly). ``unit_values`` is (rows, G) or (1, G).
+    """
+    total = quantities[:, 0] * unit_values[:, 0]
+    for g in range(1, quantities.shape[1]):
+        total = total + quantities[:, g] * unit_values[:, g]
+    return total
+
+
+def separable_weights(state: TerritoryState,
+                      partners: PartnerChoice) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per-arc factors of a separable partner rule, or None.
+
+    The built-in rules weigh partners as ``offer[a, g] = f_offer[a] * deficit[arc_to[a], g]``
+    and ``request[a, g] = f_request[a] * surplus[arc_from[a], g]``; the compiled kernel then
+    needs only the (A,) factors, not the (A, G) weights. A rule whose ``weights`` method is
+    not one of the built-in ones (a subclass overriding it, a user rule) returns None and
+    goes through its own ``weights``. The tests check that these factors reproduce
+    ``weights`` exactly.
+    """
+    method = getattr(type(partners), "weights", None)
+    if method is TrustWeighted.weights:
+        return state.trust, state.reverse(state.trust)
+    if method is Nearest.weights:
+        closeness = np.tile(1.0 / (1.0 + state.distance / 10.0), 2)
+        return closeness, closeness
+    return None
+
+
 def propose(state: TerritoryState, partners: PartnerChoice, surplus: np.ndarray,
             deficit: np.ndarray) -> np.ndarray:
-    """Stage 1: the proposed flow on every arc, (A, G) (see module docstring)."""
+    """Stage 1: the proposed flow on every arc, (A, G) (see module docstring).
+
+    ``offer[a] = surplus[i] * (offer_w[a] / sum_{a' from i} offer_w[a'])``: the share of the
+    weight is taken first, so it is at most 1 even for vanishing weights (0 where ``i`` weighs
+    nobody); the same for requests.
+    """
     offer_w, request_w = partners.weights(state, surplus, deficit)
-    offer = surplus[state.arc_from] * _safe_div(offer_w, state.sum_by_origin(offer_w)[
-        state.arc_from])
-    request = deficit[state.arc_to] * _safe_div(request_w, state.sum_by_end(request_w)[
-        state.arc_to])
+    offer = state.at_origin(surplus) * _safe_div(
+        offer_w, state.at_origin(state.sum_by_origin(offer_w)))
+    request = state.at_end(deficit) * _safe_div(
+        request_w, state.at_end(state.sum_by_end(request_w)))
     return np.minimum(offer, request)
 
 
 def negotiate(state: TerritoryState, valuation: BasketValuation, partners: PartnerChoice,
-              spec: ExchangeSpec, engineering_left: np.ndarray) -> ExchangeOutcome:
-    """Negotiate this step's ad hoc baskets on every link (stages 1 to 3)."""
+              spec: ExchangeSpec, engineering_left: np.ndarray, *,
+              engine: str | None = None) -> ExchangeOutcome:
+    """Negotiate this step's ad hoc baskets on every link (stages 1 to 3).
+
+    Args:
+        state: The state at the start of the phase (not modified).
+        valuation: The basket valuation rule.
+        partners: The partner choice rule.
+        spec: The scenario's exchange parameters.
+        engineering_left: Engineering each territory has left for ad hoc deals (N,).
+        engine: ``"numpy"`` (the reference below), ``"numba"`` (:mod:`terrisim.kernels`) or
+            ``None``/``"auto"`` (see :func:`terrisim.kernels.engine_name`).
+    """
     e = state.n_links
     outcome = ExchangeOutcome.empty(state)
     if e == 0 or not spec.enabled:
@@ -93,16 +157,21 @@ def negotiate(state: TerritoryState, valuation: BasketValuation, partners: Partn
     need = state.effective_need
     surplus = np.maximum(state.available - need, 0.0)
     deficit = np.maximum(need - state.available, 0.0)
+    give_u, receive_u = (_unit_table(u, state) for u in valuation.unit_values(state))
+    # trust and distance (stage 3), per link: computed here for both engines
+    size = np.minimum(state.trust[:e], state.trust[e:]) * np.exp(
+        -state.distance / spec.distance_scale_km * (1.0 - state.cost_discount))
+    if kernels.engine_name(engine) == "numba":
+        return _negotiate_compiled(state, partners, spec, engineering_left=engineering_left,
+                                   surplus=surplus, deficit=deficit, units=(give_u, receive_u),
+                                   size=size, outcome=outcome)
     proposed = propose(state, partners, surplus, deficit)
 
     # Stage 2: reciprocity
-    give_u, receive_u = valuation.unit_values(state)
-    n_goods = len(state.goods)
-    give_u = np.broadcast_to(give_u, (state.n, n_goods))
-    receive_u = np.broadcast_to(receive_u, (state.n, n_goods))
-    given = np.einsum("ag,ag->a", proposed, give_u[state.arc_from])
-    received = (1.0 - state.bias) * np.einsum(
-        "ag,ag->a", state.reverse(proposed), receive_u[state.arc_from])
+    give_from = give_u if give_u.shape[0] == 1 else state.at_origin(give_u)
+    receive_from = receive_u if receive_u.shape[0] == 1 else state.at_origin(receive_u)
+    given = basket_value(proposed, give_from)
+    received = (1.0 - state.bias) * basket_value(state.reverse(proposed), receive_from)
     tol = 1.0 - spec.reciprocity_tolerance
     ratio = _safe_div(received, tol * given)  # r for the origin of each arc
     both_give = (given[:e] > 0) & (given[e:] > 0)
@@ -113,9 +182,7 @@ def negotiate(state: TerritoryState, valuation: BasketValuation, partners: Partn
         trim, money = _pay_gaps(state, spec, given, received, trim)
 
     # Stage 3: size (trust, distance), then engineering rationing; common to both directions
-    size = np.minimum(state.trust[:e], state.trust[e:]) * np.exp(
-        -state.distance / spec.distance_scale_km * (1.0 - state.cost_discount))
-    value = (proposed @ state.price * trim + money) * np.tile(size, 2)
+    value = (basket_value(proposed, state.price[None, :]) * trim + money) * np.tile(size, 2)
     link_value = value[:e] + value[e:]
     load = np.bincount(state.src, link_value, state.n) + np.bincount(state.dst, link_value,
                                                                      state.n)
@@ -140,6 +207,39 @@ def negotiate(state: TerritoryState, valuation: BasketValuation, partners: Partn
     return outcome
 
 
+def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: ExchangeSpec, *,
+                        engineering_left: np.ndarray, surplus: np.ndarray,
+                        deficit: np.ndarray, units: tuple[np.ndarray, np.ndarray],
+                        size: np.ndarray, outcome: ExchangeOutcome) -> ExchangeOutcome:
+    """Stages 1 to 3 by :func:`terrisim.kernels.negotiate_links` (same numbers as above).
+
+    ``units`` are the (give, receive) unit values; ``size`` the trust and distance factor per
+    link; the outcome's arrays are filled in place.
+    """
+    give_u, receive_u = units
+    factors = separable_weights(state, partners)
+    no_arcs, no_weights = np.zeros(0), np.zeros((0, 0))
+    if factors is None:
+        w_offer, w_request = (np.ascontiguousarray(w, dtype=float)
+                              for w in partners.weights(state, surplus, deficit))
+        f_offer = f_request = no_arcs
+    else:
+        f_offer, f_request = (np.ascontiguousarray(f, dtype=float) for f in factors)
+        w_offer = w_request = no_weights
+    e, g = state.n_links, len(state.goods)
+    outcome.flow = np.empty((2 * e, g))
+    degree = state.degree if spec.money else no_arcs
+    kernels.negotiate_links(
+        state.src, state.dst, state.arc_from, state.arc_to, surplus, deficit,
+        factors is not None, f_offer, f_request, w_offer, w_request, np.ascontiguousarray(give_u, dtype=float),
+        np.ascontiguousarray(receive_u, dtype=float), state.price, state.bias, size,
+        1.0 - spec.reciprocity_tolerance, spec.money, spec.money_share, state.reserve, degree,
+        np.ascontiguousarray(engineering_left, dtype=float), spec.engineering_scale,
+        outcome.flow, outcome.money, outcome.deal, outcome.perceived_balance, outcome.balance,
+        outcome.engineering)
+    return outcome
+
+
 def _pay_gaps(state: TerritoryState, spec: ExchangeSpec, given: np.ndarray,
               received: np.ndarray, trim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Money compensation (ODD 7.4.3): pay the under-compensated side instead of trimming.
@@ -152,8 +252,7 @@ def _pay_gaps(state: TerritoryState, spec: ExchangeSpec, given: np.ndarray,
     e = state.n_links
     tol = 1.0 - spec.reciprocity_tolerance
     gap = np.maximum(tol * given - received, 0.0)  # owed to arc_from by arc_to
-    degree = np.maximum(state.sum_by_origin(np.ones(2 * e)), 1.0)
-    pay_cap = (spec.money_share * state.reserve / degree)[state.arc_to]
+    pay_cap = (spec.money_share * state.reserve / state.degree)[state.arc_to]
     rev_given, rev_received = state.reverse(given), state.reverse(received)
     ok = (given > 0) & (gap > 0) & (gap <= pay_cap) & (rev_received >= tol * (rev_given + gap))
     one_side = np.tile(ok[:e] ^ ok[e:], 2) & ok

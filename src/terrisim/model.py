@@ -14,7 +14,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from terrisim import narrative
+from terrisim import kernels, narrative
 from terrisim.agents import Territory
 from terrisim.exchange import ExchangeOutcome, negotiate
 from terrisim.governance import Governance
@@ -41,6 +41,10 @@ class TerriModel(mesa.Model):
             the model comes from ``numpy.random.SeedSequence(rng)`` (see ``streams``).
         record_territories: Override ``scenario.output.territories`` ("all", "none",
             "sample"); ``False`` means "none".
+        engine: How the hot phases are computed: ``"numpy"`` (the readable reference),
+            ``"numba"`` (compiled kernels, same numbers) or ``None``/``"auto"``: the
+            ``TERRISIM_KERNEL`` environment variable, else numba when installed
+            (docs/performance.md).
 
     Attributes:
         config: The validated scenario.
@@ -54,6 +58,8 @@ class TerriModel(mesa.Model):
         territories: The Territory agents, in state order.
         events: The narrative log: dicts with ``step``, ``kind``, ``text_fr``, ``text_en``.
         outcome: The last step's ad hoc exchange outcome.
+        engine: The resolved engine, ``"numpy"`` or ``"numba"`` (may be changed between
+            steps; both give the same results).
     """
 
     PHASES = (
@@ -67,6 +73,7 @@ class TerriModel(mesa.Model):
         *,
         rng: int | None = None,
         record_territories: str | bool | None = None,
+        engine: str | None = None,
     ) -> None:
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
@@ -74,6 +81,7 @@ class TerriModel(mesa.Model):
         super().__init__(rng=seed)
         self.config = scenario
         self.seed = seed
+        self.engine = kernels.engine_name(engine)
         children = np.random.SeedSequence(seed).spawn(len(STREAMS))
         self.streams = {name: np.random.default_rng(c) for name, c in
                         zip(STREAMS, children, strict=True)}
@@ -112,6 +120,7 @@ class TerriModel(mesa.Model):
         self.recorder = Recorder(self, territories=mode)
         self.outcome = ExchangeOutcome.empty(self.state)
         self.ledger: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+        self._volumes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._governance_engineering = np.zeros(self.state.n)
         self._revenue_transfer = np.zeros(self.state.n)
         self.log_event("start", n=self.state.n, links=self.state.n_links)
@@ -141,6 +150,7 @@ class TerriModel(mesa.Model):
         s.available = s.stock + s.capacity * factor
         s.flow[:] = 0.0
         self.ledger = {}
+        self._volumes = {}
         self._governance_engineering = np.zeros(s.n)
         self._revenue_transfer = np.zeros(s.n)
 
@@ -152,16 +162,27 @@ class TerriModel(mesa.Model):
     def negotiate(self) -> None:
         """Ad hoc bilateral basket negotiation on every link (ODD 7.4)."""
         self.outcome = negotiate(self.state, self.valuation, self.partners, self.config.exchange,
-                                 self.engineering_left())
+                                 self.engineering_left(), engine=self.engine)
         for institution in self.institutions:
             institution.after_exchange(self, self.outcome)
 
     def deliver(self) -> None:
-        """Commit the negotiated baskets: goods and money move along arcs (ODD 7.4.4)."""
-        s, flow = self.state, self.outcome.flow
+        """Commit the negotiated baskets: goods and money move along arcs (ODD 7.4.4).
+
+        ``available += received - given`` (per good), the same for money and reserves; the
+        flows are added to the step's ``state.flow`` and recorded in the ledger.
+        """
+        s, flow, money = self.state, self.outcome.flow, self.outcome.money
+        if self.engine == "numba" and flow.shape == s.flow.shape:
+            volume = np.zeros(len(s.goods))
+            s.available, s.reserve = kernels.deliver_arcs(
+                s.src, s.dst, np.ascontiguousarray(flow, dtype=float),
+                np.ascontiguousarray(money, dtype=float), s.available, s.reserve, s.flow,
+                volume)
+            self._record_flows("bilateral", s.arc_from, s.arc_to, flow, volume)
+            return
         s.available = s.available + s.sum_by_end(flow) - s.sum_by_origin(flow)
-        s.reserve = s.reserve + s.sum_by_end(self.outcome.money) - s.sum_by_origin(
-            self.outcome.money)
+        s.reserve = s.reserve + s.sum_by_end(money) - s.sum_by_origin(money)
         s.flow += flow
         self._record_flows("bilateral", s.arc_from, s.arc_to, flow)
 
@@ -257,9 +278,23 @@ class TerriModel(mesa.Model):
         self._record_flows(channel, giver, receiver, amounts)
 
     def _record_flows(self, channel: str, giver: np.ndarray, receiver: np.ndarray,
-                      amounts: np.ndarray) -> None:
-        """Keep the step's flows of a channel in the ledger (aggregated on demand)."""
+                      amounts: np.ndarray, volume: np.ndarray | None = None) -> None:
+        """Keep the step's flows of a channel in the ledger (aggregated on demand).
+
+        ``volume`` is ``amounts.sum(axis=0)`` when the caller already has it (the kernels
+        compute it in the same order), so that the records do not sum (A, G) flows again.
+        """
         self.ledger.setdefault(channel, []).append((giver, receiver, amounts))
+        if volume is not None:
+            self._volumes[id(amounts)] = (amounts, volume)
+
+    def _volume(self, amounts: np.ndarray) -> np.ndarray:
+        """``amounts.sum(axis=0)``, computed once per ledger entry."""
+        known = self._volumes.get(id(amounts))
+        if known is None or known[0] is not amounts:
+            known = (amounts, amounts.sum(axis=0))
+            self._volumes[id(amounts)] = known
+        return known[1]
 
     def volume_by_good(self, channel: str | None = None) -> np.ndarray:
         """Units exchanged this step per good, in one channel or all, shape (G,)."""
@@ -267,7 +302,7 @@ class TerriModel(mesa.Model):
         for name, parts in self.ledger.items():
             if channel is None or name == channel:
                 for _, _, amounts in parts:
-                    total += amounts.sum(axis=0)
+                    total += self._volume(amounts)
         return total
 
     def flows_by_kind(self, channel: str | None = None) -> np.ndarray:

@@ -1,0 +1,346 @@
+"""Compiled (numba) kernels for the hot paths of the step: the exchange and its delivery.
+
+These kernels are an *optional accelerator*. The readable reference is the numpy code of
+:mod:`terrisim.exchange` (negotiation) and :meth:`terrisim.model.TerriModel.deliver`; each
+kernel below computes the same equations, in the same order of floating-point operations
+(sums over goods left to right, sums over arcs by ascending arc index, same association of
+products), so both engines give the same numbers: the tests
+(``tests/test_kernels.py``) check it over many steps, seeds and random
+scenarios.
+
+What the kernels save is memory traffic, not arithmetic: the numpy version builds about twenty
+(A, G) temporaries per step (A arcs, G goods; 19 MB each at the scale of France), the kernels
+stream over the arcs two or three times and keep only per-territory sums, which fit in cache.
+
+Which engine runs is chosen by :func:`engine_name`: the ``TERRISIM_KERNEL`` environment
+variable (``numpy``, ``numba`` or ``auto``), or the model's ``engine`` argument; ``auto`` (the
+default) uses numba when it can be imported (``pip install terrisim[fast]``).
+"""
+
+# numba kernels take their arrays positionally (no keyword-only parameters):
+# ruff: noqa: PLR0917
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+ENGINES = ("auto", "numpy", "numba")
+
+try:  # numba is an optional extra: ``pip install terrisim[fast]``
+    import numba
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover - exercised on installs without the extra
+    numba = None
+    HAVE_NUMBA = False
+
+
+def engine_name(requested: str | None = None) -> str:
+    """Resolve the engine: ``"numpy"`` or ``"numba"``.
+
+    Args:
+        requested: ``"numpy"``, ``"numba"``, ``"auto"`` or ``None`` (then the
+            ``TERRISIM_KERNEL`` environment variable, default ``"auto"``).
+
+    Returns:
+        ``"numba"`` if asked for (or ``auto``) and importable, else ``"numpy"``.
+
+    Raises:
+        ValueError: an unknown engine name, or ``"numba"`` asked for but not installed.
+    """
+    name = (requested or os.environ.get("TERRISIM_KERNEL") or "auto").strip().lower()
+    if name not in ENGINES:
+        raise ValueError(f"engine {name!r} is unknown; use one of {ENGINES} "
+                         "(argument engine= or environment variable TERRISIM_KERNEL)")
+    if name == "numba" and not HAVE_NUMBA:
+        raise ValueError("engine 'numba' asked for but numba is not installed "
+                         "(pip install 'terrisim[fast]'), or use engine 'numpy'")
+    if name == "auto":
+        return "numba" if HAVE_NUMBA else "numpy"
+    return name
+
+
+def _jit(func):
+    """Compile ``func`` with numba (no fastmath: IEEE semantics, no FMA contraction)."""
+    if not HAVE_NUMBA:
+        return func
+    return numba.njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)(func)
+
+
+# ------------------------------------------------------------------------------------------
+# Negotiation (ODD 7.4). Names follow terrisim.exchange; a = i -> j is arc a, its link is
+# k = a mod E, its reverse arc b = (a + E) mod 2E. Per-territory quantities are packed in one
+# (N, 4, G) table (surplus, deficit, and the sums of offer and request weights of stage 1) so
+# that the arcs of a territory's partners read one contiguous row each.
+# ------------------------------------------------------------------------------------------
+SURPLUS, DEFICIT, OFFER_SUM, REQUEST_SUM = 0, 1, 2, 3
+
+
+@_jit
+def _ratio(num, den):  # pragma: no cover - compiled
+    """``num / den``, 0 where ``den`` is not positive (``exchange._safe_div``)."""
+    return num / den if den > 0 else 0.0
+
+
+@_jit
+def _territory_table(arc_from, arc_to, surplus, deficit, separable, f_offer, f_request,
+                     w_offer, w_request):  # pragma: no cover - compiled
+    """Stage 1 per territory: surplus, deficit, and the sums of weights (N, 4, G).
+
+    ``offer_sum[i] = sum_{a from i} offer[a]`` and ``request_sum[j] = sum_{a into j}
+    request[a]``. Separable partner rules give ``offer[a, g] = f_offer[a] * deficit[arc_to[a],
+    g]`` and ``request[a, g] = f_request[a] * surplus[arc_from[a], g]``; others give (A, G)
+    weights. Sums run over arcs by ascending index (as the sparse product of the reference).
+    """
+    n, g_count = surplus.shape
+    table = np.zeros((n, 4, g_count))
+    table[:, SURPLUS, :] = surplus
+    table[:, DEFICIT, :] = deficit
+    for a in range(arc_from.size):
+        i = arc_from[a]
+        j = arc_to[a]
+        for g in range(g_count):
+            if separable:
+                table[i, OFFER_SUM, g] += f_offer[a] * table[j, DEFICIT, g]
+                table[j, REQUEST_SUM, g] += f_request[a] * table[i, SURPLUS, g]
+            else:
+                table[i, OFFER_SUM, g] += w_offer[a, g]
+                table[j, REQUEST_SUM, g] += w_request[a, g]
+    return table
+
+
+@_jit
+def _proposed(surplus, offer_weight, offer_sum, deficit, request_weight, request_sum
+              ):  # pragma: no cover - compiled
+    """Stage 1 on one arc and good: ``min(offer, request)`` (``exchange.propose``).
+
+    ``offer = surplus_i * (offer_weight / offer_sum_i)``: the share is computed first, so it is
+    at most 1 even for vanishing weights (no overflow), and the same for the request.
+    (Scalars only: a compiled helper taking arrays would pay reference counting per call.)
+    """
+    return min(surplus * _ratio(offer_weight, offer_sum),
+               deficit * _ratio(request_weight, request_sum))
+
+
+@_jit
+def _arc_proposals(table, separable, f_offer, f_request, w_offer, w_request, i, j, a, b, g
+                   ):  # pragma: no cover - compiled
+    """Proposed flows of good ``g`` on arcs ``a = i -> j`` and ``b = j -> i``."""
+    if separable:
+        pa = _proposed(table[i, SURPLUS, g], f_offer[a] * table[j, DEFICIT, g],
+                       table[i, OFFER_SUM, g], table[j, DEFICIT, g],
+                       f_request[a] * table[i, SURPLUS, g], table[j, REQUEST_SUM, g])
+        pb = _proposed(table[j, SURPLUS, g], f_offer[b] * table[i, DEFICIT, g],
+                       table[j, OFFER_SUM, g], table[i, DEFICIT, g],
+                       f_request[b] * table[j, SURPLUS, g], table[i, REQUEST_SUM, g])
+    else:
+        pa = _proposed(table[i, SURPLUS, g], w_offer[a, g], table[i, OFFER_SUM, g],
+                       table[j, DEFICIT, g], w_request[a, g], table[j, REQUEST_SUM, g])
+        pb = _proposed(table[j, SURPLUS, g], w_offer[b, g], table[j, OFFER_SUM, g],
+                       table[i, DEFICIT, g], w_request[b, g], table[i, REQUEST_SUM, g])
+    return pa, pb
+
+
+# Per-link record of the first pass, read by the second one.
+GIVEN_A, GIVEN_B, RECV_A, RECV_B, TRIM_A, TRIM_B, MONEY_A, MONEY_B, VALUE_A, VALUE_B = range(10)
+
+
+@_jit
+def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_offer,
+                    f_request, w_offer, w_request, give_u, receive_u, price, bias, size, tol,
+                    money_on, money_share, reserve, degree, engineering_left,
+                    engineering_scale, flow, money_out, deal, perceived, balance, engineering
+                    ):  # pragma: no cover - compiled
+    """Stages 1 to 3 of the negotiation on every link; fills the outcome arrays in place.
+
+    Args:
+        src: Lower end of each link (E,), int32.
+        dst: Upper end of each link (E,), int32.
+        arc_from: Origin of each arc (A,): ``src`` then ``dst``.
+        arc_to: End of each arc (A,): ``dst`` then ``src``.
+        surplus: Surplus per territory and good (N, G).
+        deficit: Deficit per territory and good (N, G).
+        separable: Whether the partner weights are given by ``f_offer`` and ``f_request``
+            (see :func:`_territory_table`) rather than by ``w_offer`` and ``w_request``.
+        f_offer: Per-arc factor of the offer weights (A,) (separable rules).
+        f_request: Per-arc factor of the request weights (A,) (separable rules).
+        w_offer: Offer weights (A, G) (other rules).
+        w_request: Request weights (A, G) (other rules).
+        give_u: Unit values of what is given, (N, G) or (1, G) (same for every territory).
+        receive_u: Unit values of what is received, (N, G) or (1, G).
+        price: Reference prices (G,).
+        bias: Representation bias per arc (A,).
+        size: Trust and distance factor per link (E,).
+        tol: ``1 - reciprocity_tolerance``.
+        money_on: Whether money may compensate (ODD 7.4.3).
+        money_share: Share of its reserve a territory may pay per link and step.
+        reserve: Reserves (N,).
+        degree: Links per territory, at least 1 (N,) (read only if ``money_on``).
+        engineering_left: Engineering each territory has left (N,).
+        engineering_scale: Value of deals one unit of engineering handles.
+        flow: Output, units delivered per arc (A, G).
+        money_out: Output, money paid per arc (A,).
+        deal: Output, whether each link made a deal (E,).
+        perceived: Output, perceived balance per arc (A,).
+        balance: Output, reciprocity balance per link (E,).
+        engineering: Output, engineering used per territory (N,).
+    """
+    e = src.size
+    n, g_count = surplus.shape
+    table = _territory_table(arc_from, arc_to, surplus, deficit, separable, f_offer,
+                             f_request, w_offer, w_request)
+    per_row_give = give_u.shape[0] > 1
+    per_row_receive = receive_u.shape[0] > 1
+    link = np.empty((e, 10))
+    load_src = np.zeros(n)
+    load_dst = np.zeros(n)
+    # Pass 1 over links: proposals, reciprocity, money, value before rationing, load
+    for k in range(e):
+        i = src[k]
+        j = dst[k]
+        b = k + e
+        gi = i if per_row_give else 0
+        gj = j if per_row_give else 0
+        ri = i if per_row_receive else 0
+        rj = j if per_row_receive else 0
+        given_a = given_b = recv_a = recv_b = value_a = value_b = 0.0
+        for g in range(g_count):
+            pa, pb = _arc_proposals(table, separable, f_offer, f_request, w_offer, w_request,
+                                    i, j, k, b, g)
+            if g == 0:  # a sum starts with its first term, as numpy's
+                given_a = pa * give_u[gi, g]
+                given_b = pb * give_u[gj, g]
+                recv_a = pb * receive_u[ri, g]
+                recv_b = pa * receive_u[rj, g]
+                value_a = pa * price[g]
+                value_b = pb * price[g]
+            else:
+                given_a += pa * give_u[gi, g]
+                given_b += pb * give_u[gj, g]
+                recv_a += pb * receive_u[ri, g]
+                recv_b += pa * receive_u[rj, g]
+                value_a += pa * price[g]
+                value_b += pb * price[g]
+        recv_a = (1.0 - bias[k]) * recv_a
+        recv_b = (1.0 - bias[b]) * recv_b
+        ratio_a = _ratio(recv_a, tol * given_a)
+        ratio_b = _ratio(recv_b, tol * given_b)
+        feasible = (given_a > 0) and (given_b > 0) and (ratio_a * ratio_b >= 1.0)
+        trim_a = min(1.0, ratio_a) if feasible else 0.0
+        trim_b = min(1.0, ratio_b) if feasible else 0.0
+        money_a = 0.0
+        money_b = 0.0
+        if money_on:
+            gap_a = max(tol * given_a - recv_a, 0.0)  # owed to i by j
+            gap_b = max(tol * given_b - recv_b, 0.0)  # owed to j by i
+            cap_a = money_share * reserve[j] / degree[j]
+            cap_b = money_share * reserve[i] / degree[i]
+            ok_a = ((given_a > 0) and (gap_a > 0) and (gap_a <= cap_a)
+                    and (recv_b >= tol * (given_b + gap_a)))
+            ok_b = ((given_b > 0) and (gap_b > 0) and (gap_b <= cap_b)
+                    and (recv_a >= tol * (given_a + gap_b)))
+            one_a = (ok_a != ok_b) and ok_a
+            one_b = (ok_a != ok_b) and ok_b
+            if one_a or one_b:
+                trim_a = 1.0
+                trim_b = 1.0
+            money_a = gap_b if one_b else 0.0  # paid along a (by i): what j is owed
+            money_b = gap_a if one_a else 0.0
+        value_a = (value_a * trim_a + money_a) * size[k]
+        value_b = (value_b * trim_b + money_b) * size[k]
+        link[k, GIVEN_A] = given_a
+        link[k, GIVEN_B] = given_b
+        link[k, RECV_A] = recv_a
+        link[k, RECV_B] = recv_b
+        link[k, TRIM_A] = trim_a
+        link[k, TRIM_B] = trim_b
+        link[k, MONEY_A] = money_a
+        link[k, MONEY_B] = money_b
+        link[k, VALUE_A] = value_a
+        link[k, VALUE_B] = value_b
+        load_src[i] += value_a + value_b
+        load_dst[j] += value_a + value_b
+    rho = np.empty(n)
+    for i in range(n):
+        load = load_src[i] + load_dst[i]
+        capacity = max(engineering_left[i], 0.0) * engineering_scale
+        rho[i] = min(1.0, _ratio(capacity, load)) if load > 0 else 1.0
+    used_src = np.zeros(n)
+    used_dst = np.zeros(n)
+    # Pass 2 over links: rationing, flows (proposals computed again: cheaper than storing
+    # them), outcome
+    for k in range(e):
+        i = src[k]
+        j = dst[k]
+        b = k + e
+        c = min(rho[i], rho[j])
+        common = size[k] * c
+        scale_a = link[k, TRIM_A] * common
+        scale_b = link[k, TRIM_B] * common
+        for g in range(g_count):  # as in pass 1
+            pa, pb = _arc_proposals(table, separable, f_offer, f_request, w_offer, w_request,
+                                    i, j, k, b, g)
+            flow[k, g] = pa * scale_a
+            flow[b, g] = pb * scale_b
+        money_out[k] = link[k, MONEY_A] * common
+        money_out[b] = link[k, MONEY_B] * common
+        value_a = link[k, VALUE_A] * c
+        value_b = link[k, VALUE_B] * c
+        dealt = (value_a + value_b) > 1e-12
+        deal[k] = dealt
+        recv_a = link[k, RECV_A] * link[k, TRIM_B] + link[k, MONEY_B]
+        recv_b = link[k, RECV_B] * link[k, TRIM_A] + link[k, MONEY_A]
+        give_a = link[k, GIVEN_A] * link[k, TRIM_A] + link[k, MONEY_A]
+        give_b = link[k, GIVEN_B] * link[k, TRIM_B] + link[k, MONEY_B]
+        perceived[k] = min(1.0, _ratio(recv_a, give_a)) if (dealt and give_a > 0) else 1.0
+        perceived[b] = min(1.0, _ratio(recv_b, give_b)) if (dealt and give_b > 0) else 1.0
+        if dealt:
+            balance[k] = _ratio(min(value_a, value_b), max(value_a, value_b))
+        else:
+            balance[k] = np.nan
+        used_src[i] += value_a + value_b
+        used_dst[j] += value_a + value_b
+    for i in range(n):
+        engineering[i] = (used_src[i] + used_dst[i]) / engineering_scale
+
+
+# ------------------------------------------------------------------------------------------
+# Delivery (ODD 7.4.4)
+# ------------------------------------------------------------------------------------------
+@_jit
+def deliver_arcs(src, dst, flow, money, available, reserve, step_flow, volume
+                 ):  # pragma: no cover - compiled
+    """Move goods and money along arcs; returns the new ``(available, reserve)``.
+
+    ``available + sum_by_end(flow) - sum_by_origin(flow)`` (and the same for money), adds
+    ``flow`` to ``step_flow`` in place and its column sums to ``volume`` (G,).
+    """
+    e = src.size
+    n, g_count = available.shape
+    into = np.zeros((n, g_count))
+    out = np.zeros((n, g_count))
+    money_in = np.zeros(n)
+    money_out = np.zeros(n)
+    for a in range(2 * e):
+        if a < e:
+            i = src[a]
+            j = dst[a]
+        else:
+            i = dst[a - e]
+            j = src[a - e]
+        for g in range(g_count):
+            x = flow[a, g]
+            out[i, g] += x
+            into[j, g] += x
+            step_flow[a, g] += x
+            volume[g] += x
+        money_out[i] += money[a]
+        money_in[j] += money[a]
+    new_available = np.empty((n, g_count))
+    new_reserve = np.empty(n)
+    for i in range(n):
+        for g in range(g_count):
+            new_available[i, g] = available[i, g] + into[i, g] - out[i, g]
+        new_reserve[i] = reserve[i] + money_in[i] - money_out[i]
+    return new_available, new_reserve
