@@ -28,7 +28,8 @@ The invariants (:data:`INVARIANTS`), checked between every two phases of every s
   consumption: every change of what territories have at hand (``available``) in the phases
   after production is a recorded transfer (``model.transfer``) or a negotiated delivery, money
   is conserved by deliveries, stocks change only by consumption, and a shock may destroy stocks
-  but never create them;
+  but never create them (an institution that produces, like the merger's economies of scale,
+  declares the units it produced: ``step_scale_units`` per good, received by its ``members``);
 * ``trust_range``: trust stays in [0, 1] on every arc;
 * ``non_negative``: stocks, available quantities, flows, reserves, capacities and the shock
   modifiers stay non-negative numbers (no NaN);
@@ -737,6 +738,8 @@ class _Probe:
                 np.subtract.at(net, np.asarray(giver), amounts)
                 recorded += 1
         unexplained = s.available - before["available"] - net
+        if phase == "govern":
+            unexplained = self._minus_declared_production(unexplained)
         scale = max(1.0, float(np.abs(before["available"]).max(initial=0.0)))
         tol = TOL * scale * max(1, s.n)
         if not (np.abs(unexplained) > tol).any():
@@ -767,6 +770,29 @@ class _Probe:
                         f"{self._good(g)} instead of {s.available[i, g] - unexplained[i, g]:.6g}"
                         "; move goods with model.transfer(giver, receiver, amounts, channel) so "
                         "that they are recorded")
+
+    def _minus_declared_production(self, unexplained: np.ndarray) -> np.ndarray:
+        """Take away the goods institutions declare they produced in the govern phase.
+
+        An institution may produce (the merger's economies of scale on pooled services, ODD
+        7.5.3) if it declares it: ``step_scale_units`` (units produced this step, per good)
+        and ``members`` (the territories that received them). The declared units are spread
+        over the members in proportion to what appeared at each; whatever appeared beyond
+        them, or outside the members, stays unexplained.
+        """
+        out = unexplained.copy()
+        for institution in self.model.institutions:
+            units = getattr(institution, "step_scale_units", None)
+            members = getattr(institution, "members", None)
+            if units is None or members is None:
+                continue
+            members = np.asarray(members)
+            part = out[members]
+            appeared = np.maximum(part, 0.0)
+            total = appeared.sum(axis=0)
+            share = np.divide(appeared, total, out=np.zeros_like(appeared), where=total > 0)
+            out[members] = part - share * np.minimum(np.asarray(units, float), total)
+        return out
 
     def _non_negative(self) -> None:
         model, s = self.model, self.model.state
