@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import wilcoxon
 
 from terrisim import apply_overrides
-from terrisim.governance.common import arc_of
+from terrisim.governance.common import arc_of, unmet_share
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from terrisim.scenario.generator import LINK_KINDS
@@ -58,7 +58,7 @@ def test_each_metropolis_contracts_with_its_best_rural_partners():
     model = TerriModel(scenario, rng=3, record_territories=False)
     s, contract = model.state, model.institutions[0]
     assert contract.a.size == 6
-    assert (s.kinds[k] == "metropolis" for k in s.kind[contract.a])
+    assert all(s.kinds[k] == "metropolis" for k in s.kind[contract.a])
     assert all(s.kinds[k] == "rural" for k in s.kind[contract.b])
     assert len(set(contract.b.tolist())) == 6  # a partner holds one automatic contract
     assert contract.active.all()
@@ -174,3 +174,104 @@ def test_the_example_scenario_loads_and_names_its_contract_pair():
     assert series["contracts_active"].iloc[-1] == 1
     assert series["volume_value_contract"].min() > 0
     assert "signent un contrat de réciprocité" in model.events[0]["text_fr"]
+
+
+@pytest.mark.parametrize(("commitment", "need_weight", "trust_weight"),
+                         [(0.4, 0.5, 1.0), (0.0, 2.0, 0.0), (0.5, 0.0, 2.0)])
+def test_a_side_defaults_as_often_as_commitment_unmet_needs_and_distrust_say(
+        commitment, need_weight, trust_weight):
+    """``z = (1 - k) min(1, w_u u + w_t (1 - t))``, counted over 300 steps.
+
+    A permanent drought empties the village's food surplus: defaulting, it delivers nothing
+    of the promised food (shortfall 1); honouring, it delivers it all from what it has at hand
+    (shortfall 0). The number of defaults must match the sum of the z computed from the state
+    just before each govern phase (Poisson-binomial, normal approximation)."""
+    shocks = [{"kind": "drought", "at": 1, "permanent": True, "magnitude": 0.7}]
+    rule = {"rule": "reciprocity_contract", "pairs": [["T0", "T1"]], "duration": 10_000,
+            "commitment": commitment, "need_weight": need_weight,
+            "trust_weight": trust_weight}
+    model = TerriModel(town_and_village([rule], shocks), rng=11, record_territories=False)
+    contract, s = model.institutions[0], model.state
+    village = int(contract.b[0])
+    village_arc = arc_of(s, contract.link[:1], contract.b[:1])[0]  # village -> town
+    expected, shortfall = [], []
+    govern = model.govern
+
+    def watched() -> None:
+        pressure = need_weight * unmet_share(s)[village] + trust_weight * (1 - s.trust[village_arc])
+        expected.append((1 - commitment) * min(1.0, pressure))
+        govern()
+        shortfall.append(contract.shortfall[0, 1])
+
+    model.govern = watched
+    model.run(300)
+    z, short = np.array(expected), np.array(shortfall)
+    assert set(np.round(short, 9)) <= {0.0, 1.0}  # every step is a clean default or not
+    assert 0.1 < z.mean() < 0.95
+    assert abs(short.sum() - z.sum()) < 3.5 * np.sqrt((z * (1 - z)).sum())
+
+
+def test_a_weak_commitment_delivers_less_through_a_severe_drought_and_loses_trust():
+    """Paired by seed: commitment 0.2 against 0.9 on the demo's automatic contracts, during a
+    year-long 90% drought (stocks run out, so a defaulting rural side falls short)."""
+    drought = [{"kind": "drought", "at": 12, "duration": 12, "magnitude": 0.9}]
+    results = {}
+    for commitment in (0.2, 0.9):
+        rows = []
+        for seed in SEEDS:
+            model, series = run(demo([{"rule": "reciprocity_contract",
+                                       "commitment": commitment}], shocks=drought), seed, 30)
+            contract, s = model.institutions[0], model.state
+            arcs = np.concatenate([contract.link, contract.link + s.n_links])
+            rows.append([series["contract_delivery_rate"].iloc[11:24].mean(),
+                         s.trust[arcs].mean()])
+        results[commitment] = np.array(rows)
+    weak, strong = results[0.2], results[0.9]
+    assert (weak[:, 0] < 1.0).all()
+    for column in (0, 1):  # delivery rate, trust on the contract links
+        assert wilcoxon(strong[:, column], weak[:, column], alternative="greater").pvalue < 0.01
+
+
+def test_a_half_kept_contract_is_renegotiated_from_the_current_situation():
+    """Under a permanent total drought the rural side cannot deliver food and water; with
+    its record between the drop and renew thresholds the contract gets a new basket without
+    them, and a new term."""
+    shocks = [{"kind": "drought", "at": 1, "permanent": True, "magnitude": 1.0}]
+    model = TerriModel(demo([{"rule": "reciprocity_contract", "duration": 6, "commitment": 0.0,
+                              "trust_weight": 10.0, "drop_threshold": 0.3,
+                              "renew_threshold": 0.99}], shocks=shocks),
+                       rng=2, record_territories=False)
+    contract, s = model.institutions[0], model.state
+    dry = [s.goods.index("food"), s.goods.index("water")]
+    before = contract.basket.copy()
+    assert before[:, 1, dry].sum() > 0  # the rural sides promised food and water
+    model.run(6)
+    rate = contract.delivery_rate()
+    assert contract.counts["renegotiated"] == contract.a.size and contract.active.all()
+    assert (contract.end == 12).all()
+    assert contract.basket[:, 1, dry].sum() == pytest.approx(0.0)  # no surplus left to promise
+    assert (contract.basket @ s.price > 0).all()
+    assert (contract.promised == 0).all()  # the record starts again
+    renegotiated = [e for e in model.events if e["kind"] == "contract_renegotiated"]
+    assert len(renegotiated) == contract.a.size
+    assert renegotiated[0]["rate"] < 0.99 and rate.min() == 1.0
+
+
+def test_the_contract_discount_makes_ad_hoc_deals_on_its_link_larger():
+    """Paired by seed: the same distant contract with the default discount (0.5) or none; ad
+    hoc deals on the contract link (57 km) weigh ``exp(-d / d0 (1 - discount))``."""
+    base = load_scenario(ROOT / "configs" / "reciprocity_contract.toml")
+    volume = {}
+    for discount in (0.0, 0.5):
+        scenario = apply_overrides(base, {"governance.0.cost_discount": discount, "shocks": []})
+        totals = []
+        for seed in range(1, 7):
+            model = TerriModel(scenario, rng=seed, record_territories=False)
+            link = model.institutions[0].link[0]
+            s, total = model.state, 0.0
+            for _ in range(24):
+                model.step()
+                total += float((s.flow[[link, link + s.n_links]] @ s.price).sum())
+            totals.append(total)
+        volume[discount] = np.array(totals)
+    assert (volume[0.5] > volume[0.0]).all()
