@@ -280,3 +280,53 @@ def test_a_sweep_run_equals_calling_the_model_directly_with_the_run_seed(tmp_pat
                                    record_territories=False, keep_model=False).summary
     assert direct["satisfaction_mean"] == row["satisfaction_mean"]
     assert direct["gini"] == row["gini"]
+
+
+@pytest.mark.slow
+def test_results_are_readable_at_any_moment_of_a_running_sweep(tmp_path):
+    """pandas, load_results and DuckDB read whole runs only, while parts are being added (and
+    rewritten when a later batch brings a new column or a wider type)."""
+    duckdb = pytest.importorskip("duckdb")
+    exp = fake_experiment(tmp_path, fixed="sleep = 0.03", replicates=4,
+                          factors="x = { levels = [0.0, 0.5, 1.0] }\n"
+                                  'rule = { levels = ["none", "conference"] }\n'
+                                  "fail = { levels = [false, true] }\n")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from terrisim.cli import main; main()", "sweep", str(exp),
+         "--out", str(out), "--workers", "2", "--batch-size", "3", "--quiet"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_cli_env(),
+    )
+    seen: list[int] = []
+    query = f"SELECT run_id, status, outcome FROM read_parquet('{out}/runs/part-*.parquet', union_by_name = true)"
+    try:
+        while proc.poll() is None:
+            if not list(out.glob("runs/part-*.parquet")):
+                time.sleep(0.01)
+                continue
+            df = load_results(out)
+            assert df["run_id"].is_unique
+            assert df.loc[df["status"] == "ok", "outcome"].notna().all()
+            assert df.loc[df["status"] == "failed", "error"].notna().all()
+            assert pd.read_parquet(out / RUNS)["run_id"].is_unique
+            rows = duckdb.sql(query).fetchall()
+            assert len({r[0] for r in rows}) == len(rows)
+            seen.append(len(df))
+    finally:
+        proc.wait(timeout=120)
+    assert proc.returncode == 0, proc.stderr.read()
+    assert len(load_results(out)) == 48
+    assert len(seen) >= 3 and seen == sorted(seen) and 0 < seen[0] < 48  # read mid-sweep
+
+
+@pytest.mark.slow
+def test_the_dask_engine_alone_starts_a_local_cluster_with_the_same_results(tmp_path):
+    exp = fake_experiment(tmp_path, factors="x = { levels = [0.0, 1.0] }\n"
+                                            "fail = { levels = [false, true] }\n")
+    report = run_sweep(exp, tmp_path / "dask", engine="dask", workers=2, progress=False)
+    assert report.engine.startswith("dask engine (local cluster), 2 worker")
+    assert report.ok == 6 and report.failed == 6
+    run_sweep(exp, tmp_path / "serial", engine="serial", progress=False)
+    pd.testing.assert_frame_equal(
+        stable(load_results(tmp_path / "dask")), stable(load_results(tmp_path / "serial"))
+    )
