@@ -165,3 +165,55 @@ def test_the_example_scenario_runs_and_tells_its_meetings():
     assert series["conference_members"].iloc[0] == 14
     assert series["conference_meetings"].iloc[-1] == 4
     assert any("Conférence des élus" in e["text_fr"] for e in model.events)
+
+
+def test_members_attend_as_often_as_engagement_and_engineering_allow():
+    """``P(attend) = e min(1, engineering_left / meeting_cost)``, counted over 120 meetings.
+
+    A costly meeting (8 engineering units) is out of reach of most rural and mountain
+    members' staff every time, never of the cities'."""
+    scenario = demo([{"rule": "conference", "radius_km": float("inf"), "period": 1,
+                      "meeting_cost": 8.0, "engagement": 0.8}])
+    model = TerriModel(scenario, rng=6, record_territories=False)
+    forum = model.institutions[0]
+    probability, attended = [], []
+    govern = model.govern
+
+    def watched() -> None:
+        left = model.engineering_left()[forum.members]
+        probability.append(forum.engagement * np.minimum(1.0, left / 8.0))
+        govern()
+        attended.append(np.isin(forum.members, forum.attending))
+
+    model.govern = watched
+    model.run(120)
+    p, x = np.array(probability), np.array(attended)
+    assert p.min() < 0.5 < p.max()  # the cost really bites for some members
+    for group in (p < 0.6, p >= 0.6):  # the short-staffed and the others, separately
+        expected, sd = p[group].sum(), np.sqrt((p[group] * (1 - p[group])).sum())
+        assert abs(x[group].sum() - expected) < 3.5 * sd
+
+
+def test_a_meeting_erodes_representations_and_raises_trust_among_attendees_only():
+    """On arcs between attendees: ``bias *= 1 - diagnosis a``, ``trust += gain a (1 - trust)``
+    with the attention ``a = min(1, capacity / attendees)``; every other arc is untouched."""
+    scenario = demo([{"rule": "conference", "radius_km": float("inf"), "engagement": 0.7,
+                      "capacity": 4, "free_riding": 0.0, "diagnosis": 0.2, "trust_gain": 0.1,
+                      "quorum": 0.0}])
+    model = TerriModel(scenario, rng=3, record_territories=False)
+    s, forum = model.state, model.institutions[0]
+    model.apply_shocks()
+    model.produce()
+    bias, trust = s.bias.copy(), s.trust.copy()
+    model.steps = 1  # a meeting step (first_meeting = 1)
+    model.govern()
+    n = forum.attending.size
+    assert 4 < n < forum.members.size
+    a = 4 / n
+    assert forum.attention == pytest.approx(a)
+    present = np.isin(np.arange(s.n), forum.attending)
+    met = present[s.arc_from] & present[s.arc_to]
+    assert met.any() and (~met).any()
+    assert s.bias[met] == pytest.approx(bias[met] * (1 - 0.2 * a))
+    assert s.trust[met] == pytest.approx(trust[met] + 0.1 * a * (1 - trust[met]))
+    assert (s.bias[~met] == bias[~met]).all() and (s.trust[~met] == trust[~met]).all()
