@@ -42,20 +42,24 @@ def test_conferences_raise_urban_rural_trust_and_reduce_misperception():
     assert np.median(misperception["conference"]) < 0.5 * np.median(misperception["none"])
 
 
+def project_territory(inclusiveness: float) -> Scenario:
+    """40 territories, all candidates to a forum that admits the nearest ``inclusiveness``."""
+    counts = {"metropolis": 1, "town": 5, "periurban": 10, "rural": 16, "mountain": 8}
+    return demo([{"rule": "conference", "radius_km": float("inf"),
+                  "inclusiveness": inclusiveness}], steps=36,
+                **{"territories.generator.counts": counts})
+
+
 def test_an_open_forum_dilutes_engagement_and_reduces_cooperation():
     """Smaldino and Lubell (2011): the same project territory with a restricted forum (its 10
     territories nearest to the metropolis) or an open one (all 40). The open forum's members
     attend less, its meetings fail more often, the core members end up trusting each other
     less and less is exchanged overall."""
-    counts = {"metropolis": 1, "town": 5, "periurban": 10, "rural": 16, "mountain": 8}
     results: dict[float, list[list[float]]] = {0.25: [], 1.0: []}
     for seed in range(1, 9):
         core = None
         for inclusiveness in (0.25, 1.0):
-            scenario = demo([{"rule": "conference", "radius_km": float("inf"),
-                              "inclusiveness": inclusiveness}], steps=36,
-                            **{"territories.generator.counts": counts})
-            model, series = run(scenario, seed)
+            model, series = run(project_territory(inclusiveness), seed)
             s, forum = model.state, model.institutions[0]
             if core is None:
                 core = np.zeros(s.n, bool)
