@@ -14,7 +14,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from test_game_session import SMALL
+from test_game_session import METRO, RURAL_AGENT, RURAL_B, SMALL
+from test_game_web import call
 
 from terrisim.game import GameSession
 from terrisim.game.web import game_routes
@@ -182,6 +183,9 @@ def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, sc
         trainer.eval_on_selector_all("a.team-link", "links => links.map(a => a.href)"),
         strict=True))
     assert set(links) == {"Équipe A", "Équipe B"}
+    # opened on 127.0.0.1: the trainer is told the links work on this computer only
+    warning = trainer.inner_text("#trainer-loopback")
+    assert "127.0.0.1" in warning and "--host 0.0.0.0" in warning
 
     # --- each team on its own browser (the room's network)
     team_a = screens.open(links["Équipe A"])
@@ -247,6 +251,7 @@ def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, sc
         "document.querySelector('#notice').textContent.includes('Sécheresse')")
     end_round(trainer, "tour 3 sur 3")
     assert "Sécheresse" in trainer.inner_text("#trainer-rounds")
+    assert "de son niveau d'avant" in trainer.inner_text("#trainer-rounds ul.resilience")
     assert trainer.locator("#trainer-charts [data-chart=satisfaction] .shock").count() >= 1
     end_round(trainer, "partie terminée")
     assert trainer.is_disabled("#end-round")
@@ -299,3 +304,51 @@ def test_one_screen_mode_opens_a_team_on_the_trainers_screen(server, screens):
     trainer.click("[data-back-trainer]")
     trainer.wait_for_selector("body[data-role=trainer]")
     assert_clean(trainer)
+
+
+def test_a_saved_game_resumed_from_its_file_is_the_same_game(server, screens, tmp_path):
+    # a game played half-way through the API: an agreement, a shock, two rounds closed
+    status, created = call(server, "POST", "/api/game", {
+        "scenario": "small", "rounds": 3, "years_per_round": 0.5,
+        "teams": [{"team": "Équipe A", "territory": METRO},
+                  {"team": "Équipe B", "territory": RURAL_B}]})
+    assert status == 200, created
+    gid, trainer_token = created["id"], created["trainer_token"]
+    token_a = next(t["token"] for t in created["teams"] if t["team"] == "Équipe A")
+    call(server, "POST", f"/api/game/{gid}/offer", {
+        "team": "Équipe A", "token": token_a, "round": 1, "to": RURAL_AGENT,
+        "give": {"health": 3}, "ask": {"food": 4}})
+    call(server, "POST", f"/api/game/{gid}/end_round", {"token": trainer_token, "round": 1})
+    call(server, "POST", f"/api/game/{gid}/shock", {"token": trainer_token, "round": 2,
+                                                     "kind": "grant_cut"})
+    status, played = call(server, "POST", f"/api/game/{gid}/end_round",
+                          {"token": trainer_token, "round": 2})
+    assert status == 200 and played["round"] == 3
+    _, record = call(server, "GET", f"/api/game/{gid}/save?token={trainer_token}")
+    saved = tmp_path / "partie.json"
+    saved.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+
+    # a broken file is refused with a clear message, and the set-up stays
+    page = screens.open(server.url + "static/game.html")
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({**record, "format_version": 99}), encoding="utf-8")
+    page.set_input_files("#load-file", str(broken))
+    page.wait_for_selector("#error:not([hidden])")
+    assert "fichier de partie illisible" in page.inner_text("#error")
+    assert page.get_attribute("body", "data-role") == "setup"
+
+    # the trainer resumes the saved game from its file: same round, months, contracts, curves
+    page.set_input_files("#load-file", str(saved))
+    page.wait_for_selector("body[data-role=trainer] #trainer-teams tr[data-team]")
+    assert "tour 3 sur 3 · mois 12" in page.inner_text("#trainer-status")
+    view = page.evaluate("window.terrisimGame.view")
+    for key in ("round", "step", "version", "series", "agreements", "rounds_summary", "shocks"):
+        assert view[key] == played[key], key
+    assert page.locator("#trainer-agreements tr[data-agreement]").count() == len(
+        played["agreements"])
+    # and it goes on: the last round, then the debrief with its replay
+    end_round(page, "partie terminée")
+    page.click("#show-debrief")
+    page.wait_for_selector("body[data-role=debrief] #debrief-headlines li", timeout=30_000)
+    assert page.locator("#replay-timeline > li").count() == len(record["actions"]) + 2
+    assert_clean(page)

@@ -242,6 +242,12 @@ WORDS: dict[str, dict[str, str]] = {
                             "lancé avec --host 0.0.0.0).", "“Open here” shows the team's view "
                             "on this screen; the team's link opens in another browser of the "
                             "room (server started with --host 0.0.0.0)."),
+    "trainer.loopback": _("Page ouverte à l'adresse {host} : ces liens ne marchent que sur cet "
+                          "ordinateur. Pour un navigateur par équipe, lancez « terrisim ui --host "
+                          "0.0.0.0 » et ouvrez cette page par l'adresse réseau de l'ordinateur.",
+                          "Page opened at {host}: these links work on this computer only. For "
+                          "one browser per team, start “terrisim ui --host 0.0.0.0” and open "
+                          "this page at the computer's network address."),
     "trainer.offers": _("Toutes les offres", "Every offer"),
     # --- a team -------------------------------------------------------------------------------
     "player.title": _("{team} : {name} ({kind})", "{team}: {name} ({kind})"),

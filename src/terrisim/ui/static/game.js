@@ -148,6 +148,11 @@ function readHash() {
   else state.role = "trainer";
 }
 
+/** Whether the page was opened on this computer's own address (team links work only here). */
+function isLoopback(host) {
+  return host === "localhost" || host.startsWith("127.") || host === "[::1]" || host === "::1";
+}
+
 function teamLink(team, token) {
   return `${location.origin}/static/game.html#${q({ game: state.game, team, token })}`;
 }
@@ -321,15 +326,18 @@ function roundsHtml(rounds) {
     `<td class="n">${pct(r.satisfaction_rural)}</td><td class="n">${num(r.gini)}</td>` +
     `<td class="n">${num(r.trust_urban_rural)}</td><td class="n">${pct(r.reciprocity_balance)}</td>` +
     `<td>${r.agreements.length}</td><td>${r.shocks.map((s) => esc(label("shock", s.shock))).join(", ")}` +
-    `${r.resilience.map((z) => `<div class="resilience">${esc(t("rounds.resistance", {
-      shock: label("shock", z.shock), step: z.step, resistance: pct(z.resistance),
-    }))}</div>`).join("")}</td></tr>`).join("");
+    `</td></tr>`).join("");
+  // how far needs met fell after each shock: full sentences under the table (too long for a cell)
+  const falls = rounds.flatMap((r) => r.resilience.map((z) => `<li>${esc(t("rounds.resistance", {
+    shock: label("shock", z.shock), step: z.step, resistance: pct(z.resistance),
+  }))}</li>`)).join("");
   return `<table class="grid numbers" data-role="rounds"><thead><tr><th>${esc(t("word.round"))}</th>` +
     `<th>${esc(t("word.months"))}</th><th class="n">${esc(t("series.satisfaction_mean"))}</th>` +
     `<th class="n">${esc(t("word.urban"))}</th><th class="n">${esc(t("word.rural"))}</th>` +
     `<th class="n">${esc(t("series.gini"))}</th><th class="n">${esc(t("series.trust_urban_rural"))}</th>` +
     `<th class="n">${esc(t("agreement.balance"))}</th><th>${esc(t("game.agreements"))}</th>` +
-    `<th>${esc(t("word.shocks"))}</th></tr></thead><tbody>${rows}</tbody></table>`;
+    `<th>${esc(t("word.shocks"))}</th></tr></thead><tbody>${rows}</tbody></table>` +
+    (falls ? `<ul class="resilience">${falls}</ul>` : "");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,6 +436,9 @@ function renderTrainer(v) {
       `<td><button type="button" data-open-team="${esc(tm.team)}">${esc(t("trainer.open_here"))}</button> ` +
       `<a class="team-link" href="${esc(teamLink(tm.team, links[tm.team]))}" target="_blank" rel="noopener">` +
       `${esc(t("trainer.link"))}</a></td></tr>`).join("") + "</tbody>";
+  const loopback = isLoopback(location.hostname);
+  $("#trainer-loopback").hidden = !loopback;
+  $("#trainer-loopback").textContent = loopback ? t("trainer.loopback", { host: location.host }) : "";
   $("#trainer-rounds").innerHTML = roundsHtml(v.rounds_summary);
   const s = v.series;
   const shocks = shockMarks(v.shocks);
@@ -574,12 +585,15 @@ function updateSummary() {
   if (!v || state.role !== "player") return;
   const f = state.form;
   const price = Object.fromEntries(v.goods_prices.map((g) => [g.id, g.price]));
-  const value = (b) => Object.entries(b).reduce((a, [g, x]) => a + (Number(x) || 0) * price[g], 0);
+  const valid = (x) => x === "" || (Number.isFinite(Number(x)) && Number(x) >= 0);
+  const value = (b) => (Object.values(b).every(valid)
+    ? Object.entries(b).reduce((a, [g, x]) => a + (Number(x) || 0) * price[g], 0) : null);
   const give = value(f.give), ask = value(f.ask);
   const hi = Math.max(give, ask);
   $("#offer-commitment-out").textContent = pct(Number(f.commitment));
   $("#offer-summary").textContent = t("player.offer_summary", {
-    give: num(give), ask: num(ask), balance: hi > 0 ? pct(Math.min(give, ask) / hi) : "–",
+    give: give === null ? "–" : num(give), ask: ask === null ? "–" : num(ask),
+    balance: give !== null && ask !== null && hi > 0 ? pct(Math.min(give, ask) / hi) : "–",
   });
 }
 
