@@ -5,22 +5,24 @@ that measures the machinery alone) it times:
 
 * direct:  a Python loop calling ``run_scenario`` (one core, no sweep machinery);
 * serial:  ``terrisim sweep --engine serial`` (same core, with designs, records, Parquet store);
-* local:   the local process pool (``--workers N``);
-* dask:    a Dask LocalCluster of N single-threaded workers.
+* local:   the local process pool, for each ``--workers`` count (default: 1 and the cores);
+* dask:    a Dask LocalCluster of that many single-threaded workers.
 
 Overhead per run = serial time per run - direct time per run, on CPU time of this process (less
 sensitive than wall time to the other processes of a shared machine). Throughput (wall time)
 excludes the set-up (loading, pool or cluster start), which is reported apart. Each figure is
 the best of ``--repeat`` measurements, taken in turn, after a warm-up run.
 
-    .venv/bin/python benchmarks/bench_sweep.py            # about 3 minutes on 2 cores
-    .venv/bin/python benchmarks/bench_sweep.py --quick    # fewer runs
+    .venv/bin/python benchmarks/bench_sweep.py            # workers 1 and 2: ~6 min on 2 cores
+    .venv/bin/python benchmarks/bench_sweep.py --quick    # a quarter of the runs
+    .venv/bin/python benchmarks/bench_sweep.py --only k1000 --workers 2 --repeat 5
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -94,8 +96,11 @@ def best(measures: list[dict]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs")
-    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--workers", type=int, nargs="+", default=sorted({1, default_workers()}),
+                        help="worker counts of the local pool and of the Dask cluster")
     parser.add_argument("--repeat", type=int, default=3, help="measurements of each figure")
+    parser.add_argument("--only", nargs="+", choices=["demo", "k1000", "null"],
+                        help="only these workloads")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args()
     scale = 0.25 if args.quick else 1.0
@@ -109,37 +114,41 @@ def main() -> None:
         ("null model (machinery only)", experiment(tmp, "null", int(2000 * scale), steps=None,
                                                    null=True)),
     ]
+    workloads = [w for w in workloads if not args.only or w[1].stem in args.only]
+    parallel = [(e, w) for e in ("local", "dask") for w in args.workers]
     results = {}
-    import os
-
     load = os.getloadavg()
-    print(f"{default_workers()} cores; workers = {args.workers}; load average before: "
-          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; best of {args.repeat}\n")
+    print(f"{default_workers()} cores; load average before: {load[0]:.2f} {load[1]:.2f} "
+          f"{load[2]:.2f}; best of {args.repeat}; runs/s exclude set-up\n")
+    heads = [f"{'local pool' if e == 'local' else 'Dask'} x{w} runs/s" for e, w in parallel]
     print("| workload | direct runs/s (1 core) | serial sweep runs/s | overhead/run | "
-          f"local pool x{args.workers} runs/s | Dask x{args.workers} runs/s | set-up local / Dask |")
-    print("|---|---|---|---|---|---|---|")
+          + " | ".join(heads) + " | set-up local / Dask |")
+    print("|---" * (5 + len(parallel)) + "|")
     for label, path in workloads:
         null = "null" in path.name
-        engines = ["serial", "local", "dask"] if null else ["direct", "serial", "local", "dask"]
+        engines = [("serial", 1), *parallel]
         if not null:
+            engines.insert(0, ("direct", 1))
             direct(path)  # warm-up: imports, caches
-        measures: dict[str, list[dict]] = {e: [] for e in engines}
+        measures: dict[tuple[str, int], list[dict]] = {e: [] for e in engines}
         for _ in range(args.repeat):
-            for engine in engines:
+            for engine, workers in engines:
                 if engine == "direct":
-                    measures[engine].append(direct(path))
+                    measures[engine, workers].append(direct(path))
                 else:
-                    out = tmp / f"out-{path.stem}-{engine}"
-                    measures[engine].append(sweep(path, out, engine, args.workers))
-        row = {e: best(m) for e, m in measures.items()}
+                    out = tmp / f"out-{path.stem}-{engine}-{workers}"
+                    measures[engine, workers].append(sweep(path, out, engine, workers))
+        row = {f"{e}x{w}": best(m) for (e, w), m in measures.items()}
         results[label] = row
-        d = row.get("direct")
-        overhead = (f"{row['serial']['cpu_per_run_ms'] - d['cpu_per_run_ms']:+.2f} ms" if d
-                    else f"{row['serial']['cpu_per_run_ms']:.2f} ms (all of it)")
-        print(f"| {label} | {d['runs_per_s']:.1f} |" if d else f"| {label} | n/a |",
-              f"{row['serial']['runs_per_s']:.1f} | {overhead} | {row['local']['runs_per_s']:.1f} |"
-              f" {row['dask']['runs_per_s']:.1f} | {row['local']['setup_s']:.1f} s / "
-              f"{row['dask']['setup_s']:.1f} s |", flush=True)
+        d = row.get("directx1")
+        serial = row["serialx1"]
+        overhead = (f"{serial['cpu_per_run_ms'] - d['cpu_per_run_ms']:+.2f} ms" if d
+                    else f"{serial['cpu_per_run_ms']:.2f} ms (all of it)")
+        cells = [f"{d['runs_per_s']:.1f}" if d else "n/a", f"{serial['runs_per_s']:.1f}", overhead]
+        cells += [f"{row[f'{e}x{w}']['runs_per_s']:.1f}" for e, w in parallel]
+        w = max(args.workers)
+        cells.append(f"{row[f'localx{w}']['setup_s']:.1f} s / {row[f'daskx{w}']['setup_s']:.1f} s")
+        print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     shutil.rmtree(tmp, ignore_errors=True)

@@ -29,7 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
-from terrisim.experiments.worker import RunTask, execute_batch
+from terrisim.experiments.worker import RunTask, execute_batch, warm_up
 
 log = logging.getLogger("terrisim.sweep")
 
@@ -90,6 +90,13 @@ class Engine:
     def submit(self, batch: Batch) -> None:
         """Start a batch; its outcome arrives through :meth:`completed`."""
         raise NotImplementedError
+
+    def warm(self, timeout: float = 120.0) -> None:
+        """Start the workers and import the model in each (before the first batch).
+
+        Args:
+            timeout: Seconds to wait for the workers.
+        """
 
     def completed(self, timeout: float) -> Iterator[tuple[Batch, Any, BaseException | None]]:
         """Finished batches: ``(batch, result, None)`` or ``(batch, None, error)``.
@@ -172,6 +179,13 @@ class LocalEngine(Engine):
     def workers(self) -> int:
         """Number of worker processes."""
         return self._workers
+
+    def warm(self, timeout: float = 120.0) -> None:
+        """Start every worker process of the pool and import the model in it."""
+        futures = [self._pool.submit(warm_up) for _ in range(self._workers)]
+        for fut in futures:
+            with contextlib.suppress(Exception):  # a broken pool shows at the first batch
+                fut.result(timeout=timeout)
 
     def _new_pool(self) -> ProcessPoolExecutor:
         self._generation += 1
@@ -287,6 +301,11 @@ class DaskEngine(Engine):
                 self._nthreads = sum(self.client.nthreads().values())
             self._checked = now
         return self._nthreads
+
+    def warm(self, timeout: float = 120.0) -> None:
+        """Import the model in every worker connected now (workers joining later do it then)."""
+        with contextlib.suppress(Exception):  # a worker that cannot shows at the first batch
+            self.client.run(warm_up, wait=True, on_error="ignore")
 
     def submit(self, batch: Batch) -> None:
         """Submit the batch as one Dask task."""

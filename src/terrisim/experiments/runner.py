@@ -541,6 +541,7 @@ class _Session:
             key = hashlib.sha1(blob).hexdigest()
             name, workers, scheduler = self.engine_args
             self.eng = make_engine(name, key, blob, workers=workers, scheduler=scheduler)
+            self.eng.warm()
             self.report.engine = self.eng.describe()
             log.info("engine: %s", self.report.engine)
             self.report.setup_s = time.monotonic() - self.t0

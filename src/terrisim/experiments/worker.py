@@ -128,6 +128,22 @@ def tune_malloc() -> bool:
         return False
 
 
+def warm_up() -> int:
+    """Prepare a worker process before its first batch: import the model, tune malloc.
+
+    Engines call it once per worker while the sweep starts, so the start-up of the workers is
+    counted in the sweep's set-up time, not in its throughput, and a worker that cannot import
+    terrisim fails before any run is sent.
+
+    Returns:
+        The worker's process id.
+    """
+    import terrisim.output  # noqa: F401 - the model and run_scenario, imported once
+
+    tune_malloc()
+    return os.getpid()
+
+
 def _context(key: str, blob: bytes) -> tuple[SweepContext, RunFunction]:
     if key not in _CONTEXTS:
         tune_malloc()
