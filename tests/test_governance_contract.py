@@ -275,3 +275,19 @@ def test_the_contract_discount_makes_ad_hoc_deals_on_its_link_larger():
             totals.append(total)
         volume[discount] = np.array(totals)
     assert (volume[0.5] > volume[0.0]).all()
+
+
+def test_each_pair_can_have_its_own_commitment():
+    """Two contracts of the metropolis, one fully committed and one not at all, under a
+    permanent 85% drought (no food or water surplus left, but stocks and some production at
+    hand) and an overwhelming pressure to default: only the uncommitted one falls short."""
+    shocks = [{"kind": "drought", "at": 1, "permanent": True, "magnitude": 0.85}]
+    rule = {"rule": "reciprocity_contract", "pairs": [["T00", "T08"], ["T00", "T09"]],
+            "commitments": [1.0, 0.0], "trust_weight": 10.0, "duration": 100}
+    model, _ = run(demo([rule], shocks=shocks), seed=3, steps=6)
+    contract = model.institutions[0]
+    table = contract.contracts(model)
+    assert table["commitment"].tolist() == [1.0, 0.0]
+    assert table["delivery_rate"].iloc[0] == 1.0 > 0.99 > table["delivery_rate"].iloc[1]
+    with pytest.raises(ScenarioError, match="commitments: 1 values for 2 pairs"):
+        TerriModel(demo([{**rule, "commitments": [0.5]}]))

@@ -99,7 +99,8 @@ class ReciprocityContract(Governance):
     contracts.
 
     Each step (phase 3), side ``i`` of a contract *defaults* with probability
-    ``z = (1 - k) * min(1, w_u * u_i + w_t * (1 - t_ij))`` (``k`` commitment, ``u_i`` its unmet
+    ``z = (1 - k) * min(1, w_u * u_i + w_t * (1 - t_ij))`` (``k`` the contract's commitment,
+    ``commitments`` per pair or ``commitment`` for all, ``u_i`` its unmet
     needs share, ``t_ij`` its trust in the partner). Honouring, it delivers its basket from
     what it has at hand; defaulting, only from its surplus. Deliveries also need engineering
     ``c_e * V / engineering_scale`` on each side. The share of the promised value a side did
@@ -130,6 +131,9 @@ class ReciprocityContract(Governance):
         partners_per_pole: int = Field(2, ge=0, description="Automatic pairs: partners per pole.")
         duration: int = Field(36, ge=1, description="Steps between signing and expiry.")
         commitment: Share = Field(0.7, description="k: how firmly a side keeps its word.")
+        commitments: list[Share] = Field(
+            default_factory=list,
+            description="k per pair of `pairs` (same order); empty: `commitment` for all.")
         basket_share: Share = Field(0.5, description="beta: share of a deficit a basket covers.")
         engineering_cost: float = Field(
             0.5, ge=0.0, description="c_e: engineering per value, relative to ad hoc deals.")
@@ -160,10 +164,15 @@ class ReciprocityContract(Governance):
                                     f"({s.ids[a[a == b][0]]!r})")
         else:
             a, b = self._auto_pairs(model)
+        if p.commitments and len(p.commitments) != len(p.pairs):
+            raise ScenarioError(f"{where}.commitments: {len(p.commitments)} values for "
+                                f"{len(p.pairs)} pairs; give one per pair, or none")
+        commitment = np.array(p.commitments or [p.commitment] * a.size, float)
         key = np.minimum(a, b) * s.n + np.maximum(a, b)
         _, first = np.unique(key, return_index=True)
         first.sort()
         self.a, self.b = a[first].astype(np.int64), b[first].astype(np.int64)
+        self.commitment = commitment[first]
         c, g = self.a.size, len(s.goods)
         self.link = connect(model, self.a, self.b) if c else np.zeros(0, np.int64)
         self.basket = np.zeros((c, 2, g))
@@ -315,7 +324,7 @@ class ReciprocityContract(Governance):
         receiver = np.concatenate([self.b[act], self.a[act]])
         basket = np.concatenate([self.basket[act, 0], self.basket[act, 1]])
         link = np.concatenate([self.link[act], self.link[act]])
-        commitment = np.full(2 * k, p.commitment)
+        commitment = np.tile(self.commitment[act], 2)
         trust = s.trust[arc_of(s, link, giver)]
         pressure = p.need_weight * unmet_share(s)[giver] + p.trust_weight * (1.0 - trust)
         z = (1.0 - commitment) * np.clip(pressure, 0.0, 1.0)
@@ -378,7 +387,7 @@ class ReciprocityContract(Governance):
         np.maximum.at(outcome.shortfall, arcs, short)
 
     def end_step(self, model: TerriModel) -> None:
-        """Expiry: renew, renegotiate or drop according to the delivery record."""
+        """Expiry: renew, drop or renegotiate (in this order) according to the delivery record."""
         p = self.params
         due = np.flatnonzero(self.active & (self.end <= model.steps))
         if due.size == 0:
@@ -395,8 +404,8 @@ class ReciprocityContract(Governance):
         self.promised[renew] = 0.0
         self.honoured[renew] = 0.0
         self.counts["renewed"] += renew.size
+        self._drop(model, drop)  # first, so that dropped baskets free their surpluses
         self._sign(model, renegotiate, event="contract_renegotiated")
-        self._drop(model, drop)
 
     # ------------------------------------------------------------------ records
     def delivery_rate(self) -> np.ndarray:
@@ -406,12 +415,12 @@ class ReciprocityContract(Governance):
         return rate.min(axis=1)
 
     def contracts(self, model: TerriModel) -> pd.DataFrame:
-        """One row per contract: ends, status, basket values each way, delivery rate."""
+        """One row per contract: ends, status, commitment, basket values, delivery rate."""
         s = model.state
         value = self.basket @ s.price
         return pd.DataFrame({
             "a": s.ids[self.a], "b": s.ids[self.b], "active": self.active,
-            "distance_km": s.distance[self.link], "end": self.end,
+            "distance_km": s.distance[self.link], "commitment": self.commitment, "end": self.end,
             "value_ab": value[:, 0], "value_ba": value[:, 1],
             "delivery_rate": self.delivery_rate(),
         })
