@@ -334,3 +334,76 @@ def test_a_tampered_or_broken_file_is_refused(played: GameSession, tmp_path: Pat
     with pytest.raises(GameError) as info:
         GameSession.from_record(data)
     assert info.value.code == "bad_file" and "gold" in str(info.value)
+
+
+# --------------------------------------------------------------------------------------------
+# How agreements deliver (docs/game.md, 2.5)
+def deliver_one_month(scenario_file: Path, commitment: float) -> dict:
+    """Team B promises all its food production to team A; one month runs with no food in stock.
+
+    Returns what the delivery saw and did: available food and need of the giver, the basket,
+    what was delivered, the shortfall written on A's arc to B and A's trust in B after the step.
+    """
+    game = new_game(scenario_file)
+    s = game.model.state
+    a, b = game.players["Équipe A"], game.players["Équipe B"]
+    food = game.goods.index("food")
+    offer = game.offer("Équipe B", METRO, give={"food": float(s.capacity[b, food])},
+                       ask={"health": 1}, commitment=commitment)
+    game.respond("Équipe A", offer.id, "accept")
+    s.stock[b, food] = 0.0  # nothing stored: the month's production is all there is
+    seen: dict = {}
+    delivery = game.delivery
+    before, after = delivery.before_exchange, delivery.after_exchange
+
+    def spy_before(model):
+        seen["available"] = float(model.state.available[b, food])
+        seen["need"] = float(model.state.effective_need[b, food])
+        before(model)
+
+    def spy_after(model, outcome):
+        after(model, outcome)
+        arc = int(np.flatnonzero((s.arc_from == a) & (s.arc_to == b))[0])
+        seen["shortfall"] = float(outcome.shortfall[arc])
+        seen["arc"] = arc
+
+    delivery.before_exchange, delivery.after_exchange = spy_before, spy_after
+    game.model.step()
+    agreement = game.agreements[-1]
+    seen["basket"] = float(agreement.give_ab[food])
+    seen["delivered"] = float(agreement.delivered_ab[food])
+    seen["trust"] = float(s.trust[seen["arc"]])
+    return seen
+
+
+@pytest.mark.parametrize("commitment", [0.0, 0.5, 1.0])
+def test_a_contract_delivers_what_its_commitment_lets_the_giver_spare(scenario_file: Path,
+                                                                      commitment: float):
+    seen = deliver_one_month(scenario_file, commitment)
+    spare = max(seen["available"] - (1 - commitment) * seen["need"], 0.0)
+    expected = seen["basket"] * min(1.0, spare / seen["basket"])
+    assert seen["delivered"] == pytest.approx(expected)
+    assert seen["shortfall"] == pytest.approx(1 - seen["delivered"] / seen["basket"])
+    if commitment == 1.0:
+        assert seen["delivered"] == pytest.approx(seen["basket"])  # even what it needs itself
+    else:
+        assert seen["delivered"] < seen["basket"]  # keeps (part of) its own needs first
+
+
+def test_a_weak_commitment_that_falls_short_costs_the_partners_trust(scenario_file: Path):
+    firm = deliver_one_month(scenario_file, 1.0)
+    weak = deliver_one_month(scenario_file, 0.0)
+    assert firm["shortfall"] == 0.0 < weak["shortfall"]
+    assert weak["trust"] < firm["trust"]
+
+
+def test_the_epilogue_runs_the_agreements_on_after_the_last_round(scenario_file: Path):
+    game = new_game(scenario_file, rounds=1, epilogue_years=1)
+    offer = game.offer("Équipe A", RURAL_AGENT, give={"health": 3}, ask={"food": 4}, years=2)
+    assert offer.status == "accepted"
+    assert game.total_steps == 6 + 12
+    game.end_round()
+    assert game.finished and game.step == 18
+    assert game.agreements[0].steps_done == 18  # every month of the round and the epilogue
+    assert len(game.round_summaries()) == 1
+    assert len(game.debrief()["series"]["satisfaction"]["none"]) == 18
