@@ -230,6 +230,19 @@ def test_kind_names_win_over_class_names_and_classes_are_explicit():
     assert np.array_equal(by_class.state.production_factor[:, food] < 1, ~by_class.state.urban)
 
 
+@pytest.mark.parametrize("targets", [{"classes": ["rural"]}, {"ids": ["T3"]}])
+def test_given_targets_replace_the_default_targets_of_the_kind(targets):
+    """A health crisis aimed at rural areas (or one id) does not also hit the cities."""
+    m = run_to(model_with({"kind": "health_crisis", "at": 1, "magnitude": 0.5, **targets}), 1)
+    hit = m.state.need_factor[:, good(m, "health")] > 1
+    expected = ~m.state.urban if "classes" in targets else np.arange(m.state.n) == 3
+    assert np.array_equal(hit, expected)
+    triggered = model_with()
+    triggered.shocks.start("health_crisis", 0.5, **targets)
+    run_to(triggered, 1)
+    assert np.array_equal(triggered.state.need_factor[:, good(m, "health")] > 1, expected)
+
+
 def test_targets_by_id_add_to_kinds():
     m = run_to(model_with({"kind": "drought", "at": 1, "kinds": ["metropolis"],
                            "ids": ["T5"]}), 1)

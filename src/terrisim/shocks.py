@@ -304,6 +304,15 @@ def target_mask(state: TerritoryState, kinds: list[str] | tuple[str, ...] = (),
     return mask, ",".join(parts)
 
 
+def _with_defaults(kind: ShockKind, kinds: list[str] | None, classes: list[str] | None,
+                   ids: list[str] | None) -> tuple[list[str], list[str], list[str]]:
+    """The targets ``(kinds, classes, ids)``: the kind's default targets if none is given."""
+    kinds, classes, ids = list(kinds or ()), list(classes or ()), list(ids or ())
+    if not (kinds or classes or ids):
+        kinds = list(kind.default_targets)
+    return kinds, classes, ids
+
+
 @dataclass
 class ActiveShock:
     """A shock that has started.
@@ -373,8 +382,8 @@ class Shocks:
             self.schedules.append(schedule)
             self._kinds.append(kind)
             self._targets.append(target_mask(
-                model.state, schedule.kinds or kind.default_targets, schedule.classes,
-                schedule.ids, where))
+                model.state, *_with_defaults(kind, schedule.kinds, schedule.classes,
+                                             schedule.ids), where))
         # One Mesa event per distinct start step. Mesa holds the callback by weak reference:
         # a bound method of this object, which lives as long as the model (model.shocks).
         # LOW priority: at time at - 1 the step event (HIGH) runs first, then the shock starts.
@@ -447,8 +456,8 @@ class Shocks:
                                      or duration < 1):
             raise ScenarioError(f"shock.duration: must be an integer >= 1 or None for a "
                                 f"permanent shock (got {duration!r})")
-        mask, targets = target_mask(self.model.state, kinds or shock.default_targets,
-                                    classes or (), ids or ())
+        mask, targets = target_mask(self.model.state,
+                                    *_with_defaults(shock, kinds, classes, ids))
         given = kind if isinstance(kind, str) else type(kind).__name__
         return self._record(shock, given=given, mask=mask, targets=targets,
                             magnitude=magnitude, first=self.model.steps + 1,
