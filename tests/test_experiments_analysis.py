@@ -139,3 +139,17 @@ def test_sobol_analysis_of_an_unfinished_sweep_says_what_is_missing(tmp_path):
         sobol_indices(terrisim.load_results(tmp_path / "out"), "f")
     report = analyze(tmp_path / "out", plots=False)
     assert any("no value" in note for note in report.notes)
+
+
+def test_numeric_levels_are_tabulated_in_increasing_order_and_bins_read_cleanly():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({
+        "status": "ok",
+        "m": [0.0, 1.0, 0.5, 0.25, 0.375] * 4,  # a bisection's order of evaluation
+        "u": rng.uniform(-0.000664, 0.4, 20),  # continuous: quantile bins
+        "y": rng.normal(size=20),
+    })
+    table = summarise(df, ["y"], ["m", "u"], bins=4)
+    assert table[table["factor"] == "m"]["level"].tolist() == ["0.0", "0.25", "0.375", "0.5", "1.0"]
+    bins = table[table["factor"] == "u"]["level"].tolist()
+    assert len(bins) == 4 and all(len(b) < 25 and b.startswith("(") for b in bins), bins

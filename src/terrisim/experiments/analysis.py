@@ -214,6 +214,13 @@ def factor_groups(df: pd.DataFrame, factor: str, bins: int = 5) -> pd.Series:
     return pd.qcut(pd.to_numeric(col), q=bins, duplicates="drop")
 
 
+def _level_text(level: Any) -> str:
+    """A level as text; a quantile bin as ``(low, high]`` with 4 significant digits."""
+    if isinstance(level, pd.Interval):
+        return f"({level.left:.4g}, {level.right:.4g}]"
+    return str(level)
+
+
 def summarise(
     df: pd.DataFrame, outcomes: list[str], factors: list[str] | None = None, bins: int = 5
 ) -> pd.DataFrame:
@@ -233,7 +240,9 @@ def summarise(
     for factor in factors if factors is not None else factor_columns(df):
         groups = factor_groups(df, factor, bins)
         binned = isinstance(groups.dtype, pd.CategoricalDtype)
-        for level, idx in df.groupby(groups, observed=True, sort=binned).groups.items():
+        numeric = not _categorical(df, factor)  # numeric levels in increasing order
+        ordered = binned or numeric  # categorical ones (rules...) in design order
+        for level, idx in df.groupby(groups, observed=True, sort=ordered).groups.items():
             sub = df.loc[idx]
             ok = sub[sub["status"] == "ok"]
             for outcome in outcomes:
@@ -241,7 +250,7 @@ def summarise(
                 rows.append(
                     {
                         "factor": factor,
-                        "level": str(level),
+                        "level": _level_text(level),
                         "level_value": level.mid if isinstance(level, pd.Interval) else level,
                         "outcome": outcome,
                         "n": n,
