@@ -199,6 +199,19 @@ def test_bad_game_settings_are_refused(scenario):
     assert GameSession(scenario, players={"A": "rural 3"}).players == {"A": 3}  # by name
 
 
+@pytest.mark.parametrize(("players", "code", "french"), [
+    ([("Équipe A", "T0"), ("Équipe A ", "T3")], "duplicate_team", "deux équipes portent le nom"),
+    ([("  ", "T0")], "bad_team_name", "nom d'équipe invalide"),
+    ([(None, "T0")], "bad_team_name", "nom d'équipe invalide"),
+    ([("x" * 61, "T0")], "bad_team_name", "de 1 à 60 caractères"),
+])
+def test_team_names_must_be_given_and_distinct(scenario, players, code, french):
+    with pytest.raises(GameError) as info:
+        GameSession(scenario, players=players)
+    assert info.value.code == code and french in info.value.text["fr"]
+    assert "{" not in info.value.text["en"]
+
+
 # --------------------------------------------------------------------------------------------
 # Whatever players send, the session stays consistent and replays identically
 GOODS = ["food", "energy", "water", "health", "mobility_jobs", "waste_treatment", "amenities",

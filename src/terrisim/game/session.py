@@ -157,11 +157,11 @@ class GameSession:
         self.players: dict[str, int] = {}
         self.teams: dict[int, str] = {}
         for team, territory in pairs:
-            team = str(team).strip()
+            team = "" if team is None else str(team).strip()
             if not team or len(team) > 60:
-                raise GameError("bad_setting", detail=f"team name {team!r} (1 to 60 characters)")
+                raise GameError("bad_team_name", team=team)
             if team in self.players:
-                raise GameError("bad_setting", detail=f"team {team!r} given twice")
+                raise GameError("duplicate_team", team=team)
             index = self._territory(territory)
             if index in self.teams:
                 raise GameError("territory_taken", territory=str(territory),

@@ -59,6 +59,11 @@ ERRORS: dict[str, dict[str, str]] = {
     "territory_taken": _("le territoire {territory} est déjà joué par l'équipe « {player} »",
                          "territory {territory} is already played by team “{player}”"),
     "no_players": _("il faut au moins une équipe", "at least one team is needed"),
+    "bad_team_name": _("nom d'équipe invalide « {team} » : de 1 à 60 caractères",
+                       "invalid team name “{team}”: 1 to 60 characters"),
+    "duplicate_team": _("deux équipes portent le nom « {team} » : donnez-leur des noms "
+                        "différents", "two teams are named “{team}”: give them different "
+                        "names"),
     "unknown_partner": _("« {partner} » n'est pas un partenaire de {territory} (partenaires : "
                          "{allowed})", "“{partner}” is not a partner of {territory} "
                          "(partners: {allowed})"),
