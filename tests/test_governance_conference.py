@@ -153,8 +153,16 @@ def test_members_are_the_project_territory_nearest_first_and_inclusiveness_keeps
     assert members[0] == pole and (np.diff(distance) >= 0).all() and distance.max() <= 40.0
     core, _ = select_members(s, ids=[], kinds=[], pole="", radius_km=40.0, inclusiveness=0.5)
     assert core.size == int(np.ceil(members.size / 2)) and (core == members[:core.size]).all()
+    # a name is a kind if some kind has it ("rural"), else a class ("urban")
     rural, _ = select_members(s, ids=[], kinds=["rural"], pole="", radius_km=np.inf)
-    assert set(rural[1:]) == set(np.flatnonzero(s.kind_mask("rural")))
+    assert set(rural[1:]) == set(np.flatnonzero(s.kind == list(s.kinds).index("rural")))
+    urban, _ = select_members(s, ids=[], kinds=["urban", "mountain"], pole="",
+                              radius_km=np.inf)
+    mountain = s.kind == list(s.kinds).index("mountain")
+    assert set(urban) == set(np.flatnonzero(s.urban | mountain))
+    with pytest.raises(ScenarioError, match=r"conference\.kinds: unknown kind 'farm'"):
+        select_members(s, ids=[], kinds=["farm"], pole="", radius_km=np.inf,
+                       where="conference")
 
 
 def test_a_conference_of_one_is_a_scenario_error():

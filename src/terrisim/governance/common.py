@@ -71,15 +71,23 @@ def pole_of(state: TerritoryState, pole: str, where: str) -> int:
 
 
 def kinds_mask(state: TerritoryState, kinds: list[str], where: str) -> np.ndarray:
-    """Territories of the given kinds or classes (``urban``, ``rural``); all if empty."""
+    """Territories of the given kinds or classes; all if ``kinds`` is empty.
+
+    A name is a kind if some kind has that name, else a class: ``urban`` (kinds marked
+    urban) or ``rural`` (the others), as for shock targets (ODD 7.8). With the default
+    catalogue ``"rural"`` is the kind ``rural`` alone.
+    """
     if not kinds:
         return np.ones(state.n, bool)
-    allowed = [*state.kinds, "urban", "rural"]
+    allowed = list(dict.fromkeys([*state.kinds, "urban", "rural"]))
     mask = np.zeros(state.n, bool)
     for name in kinds:
-        if name not in allowed:
-            raise ScenarioError(f"{where}.kinds: unknown kind {name!r}; allowed: {allowed}")
-        mask |= state.kind_mask(name)
+        if name in state.kinds:
+            mask |= state.kind == list(state.kinds).index(name)
+        elif name in ("urban", "rural"):
+            mask |= state.urban if name == "urban" else ~state.urban
+        else:
+            raise ScenarioError(f"{where}: unknown kind {name!r}; allowed: {allowed}")
     return mask
 
 
@@ -101,7 +109,7 @@ def select_members(state: TerritoryState, *, ids: list[str], kinds: list[str], p
         members = np.unique(index_of(state, ids, f"{where}.ids"))
     else:
         distance = np.hypot(*(state.xy - state.xy[p]).T)
-        mask = kinds_mask(state, kinds, where) & (distance <= radius_km)
+        mask = kinds_mask(state, kinds, f"{where}.kinds") & (distance <= radius_km)
         mask[p] = True
         members = np.flatnonzero(mask)
     distance = np.hypot(*(state.xy[members] - state.xy[p]).T)

@@ -126,7 +126,7 @@ class ReciprocityContract(Governance):
             default_factory=lambda: ["metropolis"],
             description="Automatic pairs: kinds (or classes) of the territories seeking partners.")
         partner_kinds: list[str] = Field(
-            default_factory=lambda: ["rural"],
+            default_factory=lambda: ["rural", "mountain"],
             description="Automatic pairs: kinds (or classes) of the partners.")
         partners_per_pole: int = Field(2, ge=0, description="Automatic pairs: partners per pole.")
         duration: int = Field(36, ge=1, description="Steps between signing and expiry.")
