@@ -280,6 +280,9 @@ def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, sc
         el.value = 2; el.dispatchEvent(new Event('input', {bubbles: true})); }""")
     assert trainer.locator("#replay-timeline > li.future").count() == timeline.count() - 3
     assert "propose" in trainer.inner_text("#replay-timeline > li.current")
+    text = trainer.inner_text("#debrief")
+    assert "undefined" not in text and "NaN" not in text
+    assert trainer.inner_text("#debrief-runs [data-row=agreements_signed] td >> nth=1") == "2"
     screenshot(trainer, tmp_path, "game-debrief")
 
     trainer.click("#lang-switch")
@@ -303,6 +306,13 @@ def test_one_screen_mode_opens_a_team_on_the_trainers_screen(server, screens):
     assert trainer.locator("#player-received .why").first.inner_text()
     trainer.click("[data-back-trainer]")
     trainer.wait_for_selector("body[data-role=trainer]")
+    # a debrief before any month was run says so, and shows no broken value
+    trainer.click("#show-debrief")
+    trainer.wait_for_selector("body[data-role=debrief] #debrief-headlines li", timeout=30_000)
+    assert "à la fin du premier tour" in trainer.inner_text("#debrief-headlines")
+    text = trainer.inner_text("#debrief")
+    assert "undefined" not in text and "NaN" not in text
+    assert trainer.inner_text("#debrief-runs [data-row=agreements_signed] td >> nth=1") == "0"
     assert_clean(trainer)
 
 

@@ -261,6 +261,16 @@ def test_the_debrief_compares_the_game_with_no_agreements_and_the_agents_alone(
     json.dumps(report, allow_nan=False)
 
 
+def test_a_debrief_before_the_first_round_has_what_was_negotiated(scenario_file: Path):
+    game = new_game(scenario_file)
+    game.offer("Équipe A", RURAL_AGENT, give={"health": 3}, ask={"food": 4})
+    report = game.debrief()
+    assert report["step"] == 0 and report["headlines"] == []
+    assert report["runs"]["game"]["agreements"] == 1 and report["runs"]["none"]["agreements"] == 0
+    assert report["runs"]["game"]["resilience"] == []
+    json.dumps(report, allow_nan=False)
+
+
 def test_the_no_agreement_run_is_the_plain_model_with_the_same_shocks(played: GameSession):
     none = played.counterfactual("none")
     plain = TerriModel(played.scenario, rng=played.seed, record_territories=False)

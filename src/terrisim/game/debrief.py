@@ -51,14 +51,16 @@ RUN_NAMES = {
 def run_summary(session: GameSession) -> dict[str, Any]:
     """The indicators of one run (see the module docstring)."""
     series = session.series
-    if series.empty:
-        return {"steps": 0}
+    statuses = Counter(o.status for o in session.offers)
+    if series.empty:  # no month run yet: only what was negotiated
+        return {"steps": 0, "agreements": len(session.agreements),
+                "agreements_value_delivered": 0.0, "offers": len(session.offers),
+                "offers_by_status": dict(statuses), "resilience": []}
     last = series.iloc[-1]
     resilience = shock_resilience(series, session.model.shocks.history)
     price = session.model.state.price
     delivered = sum(float((ag.delivered_ab + ag.delivered_ba) @ price)
                     for ag in session.agreements)
-    statuses = Counter(o.status for o in session.offers)
     reasons = Counter(r["code"] for o in session.offers if o.answer and o.answer.by is None
                       for r in o.answer.reasons)
     return clean({

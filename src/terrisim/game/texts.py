@@ -389,6 +389,7 @@ WORDS: dict[str, dict[str, str]] = {
                       "agents in the teams' place, and no agreement at all."),
     "debrief.back": _("Retour à la partie", "Back to the game"),
     "debrief.runs": _("Trois façons de jouer", "Three ways of playing"),
+    "debrief.agreements_signed": _("Contrats signés", "Contracts signed"),
     "debrief.agreements": _("Ce qui a été signé, et son équilibre",
                             "What was signed, and how balanced it was"),
     "debrief.territories": _("Besoins satisfaits en moyenne, par territoire",

@@ -677,18 +677,20 @@ async function withdraw(id) {
 const RUN_ORDER = ["game", "agents", "none"];
 
 function renderDebrief(d) {
-  $("#debrief-headlines").innerHTML = d.headlines.map((h) => `<li>${esc(bi(h.text))}</li>`).join("");
+  $("#debrief-headlines").innerHTML = d.step > 0
+    ? d.headlines.map((h) => `<li>${esc(bi(h.text))}</li>`).join("")
+    : `<li>${esc(t("rounds.none"))}</li>`;
   const runs = RUN_ORDER.filter((r) => r in d.runs);
   const rows = [
     ["satisfaction_mean", pct], ["satisfaction_final", pct], ["satisfaction_urban_final", pct],
     ["satisfaction_rural_final", pct], ["urban_rural_gap_final", num], ["gini_final", num],
-    ["trust_urban_rural_final", num], ["agreements", (x) => String(x)],
+    ["trust_urban_rural_final", num], ["agreements_signed", (x) => String(x ?? "–"), "agreements"],
     ["agreements_value_delivered", num], ["reciprocity_balance", pct],
   ];
   let html = `<thead><tr><th></th>${runs.map((r) => `<th class="n">${esc(bi(d.run_names[r]))}</th>`).join("")}</tr></thead><tbody>`;
-  for (const [key, f] of rows) {
+  for (const [key, f, field = key] of rows) {
     html += `<tr data-row="${key}"><td>${esc(t(`debrief.${key}`))}</td>` +
-      runs.map((r) => `<td class="n">${f(d.runs[r][key])}</td>`).join("") + "</tr>";
+      runs.map((r) => `<td class="n">${f(d.runs[r][field])}</td>`).join("") + "</tr>";
   }
   (d.runs.game.resilience || []).forEach((z, k) => {
     html += `<tr data-row="resistance-${k}"><td>${esc(t("debrief.resistance", {
