@@ -100,6 +100,23 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def resolved_scenario(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as a JSON-ready dict that runs again from anywhere (the manifest's).
+
+    Every key is resolved (defaults included); the CSV files, given relative to the scenario
+    file, become absolute paths, so that ``scenario_from_dict(manifest["scenario"])`` reads the
+    same files wherever it is called from.
+    """
+    data = scenario.model_dump(mode="json")
+    csv = scenario.territories.csv
+    if csv is not None:
+        files = data["territories"]["csv"]
+        files["territories"] = str(scenario.resolve(csv.territories).resolve())
+        if csv.links is not None:
+            files["links"] = str(scenario.resolve(csv.links).resolve())
+    return data
+
+
 def write_run(result: RunResult, out: Path, scenario: Scenario, seed: int,
               figure: bool = True) -> list[Path]:
     """Write a run's files into ``out`` (created if needed); return the paths written."""
@@ -113,7 +130,7 @@ def write_run(result: RunResult, out: Path, scenario: Scenario, seed: int,
     written[1].write_text(json.dumps(result.summary, indent=2, default=_json_default,
                                      allow_nan=True) + "\n")
     manifest = {
-        "scenario": scenario.model_dump(mode="json"),
+        "scenario": resolved_scenario(scenario),
         "seed": seed,
         "steps": int(result.series["step"].max()) if len(result.series) else 0,
         "versions": versions(),

@@ -73,6 +73,8 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
 
 def _bad(path: Path, row: int, column: str, value: object, allowed: str) -> ScenarioError:
     # row + 2: one for the header, one because CSV lines count from 1
+    if isinstance(value, np.generic):  # show -4, not np.int64(-4)
+        value = value.item()
     return ScenarioError(f"{path}:{row + 2}: column {column!r}: bad value {value!r}; {allowed}")
 
 
