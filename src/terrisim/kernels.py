@@ -68,6 +68,14 @@ def _jit(func):
     return numba.njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)(func)
 
 
+def _jit_inline(func):
+    """Compile a helper that numba inlines where it is called (no call, no reference counts)."""
+    if not HAVE_NUMBA:
+        return func
+    return numba.njit(cache=True, nogil=True, error_model="numpy", boundscheck=False,
+                      inline="always")(func)
+
+
 # ------------------------------------------------------------------------------------------
 # Negotiation (ODD 7.4). Names follow terrisim.exchange; a = i -> j is arc a, its link is
 # k = a mod E, its reverse arc b = (a + E) mod 2E. Per-territory quantities are packed in one
@@ -117,13 +125,12 @@ def _proposed(surplus, offer_weight, offer_sum, deficit, request_weight, request
 
     ``offer = surplus_i * (offer_weight / offer_sum_i)``: the share is computed first, so it is
     at most 1 even for vanishing weights (no overflow), and the same for the request.
-    (Scalars only: a compiled helper taking arrays would pay reference counting per call.)
     """
     return min(surplus * _ratio(offer_weight, offer_sum),
                deficit * _ratio(request_weight, request_sum))
 
 
-@_jit
+@_jit_inline
 def _arc_proposals(table, separable, f_offer, f_request, w_offer, w_request, i, j, a, b, g
                    ):  # pragma: no cover - compiled
     """Proposed flows of good ``g`` on arcs ``a = i -> j`` and ``b = j -> i``."""
@@ -268,8 +275,8 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
         rho[i] = min(1.0, _ratio(capacity, load)) if load > 0 else 1.0
     used_src = np.zeros(n)
     used_dst = np.zeros(n)
-    # Pass 2 over links: rationing, flows (proposals computed again: cheaper than storing
-    # them), outcome
+    # Pass 2 over links: rationing, flows (proposals computed again where the link trades:
+    # cheaper than storing them), outcome
     for k in range(e):
         i = src[k]
         j = dst[k]
@@ -278,11 +285,16 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
         common = size[k] * c
         scale_a = link[k, TRIM_A] * common
         scale_b = link[k, TRIM_B] * common
-        for g in range(g_count):  # as in pass 1
-            pa, pb = _arc_proposals(table, separable, f_offer, f_request, w_offer, w_request,
-                                    i, j, k, b, g)
-            flow[k, g] = pa * scale_a
-            flow[b, g] = pb * scale_b
+        if scale_a == 0.0 and scale_b == 0.0:  # no deal: the flows are 0 (proposals are finite)
+            for g in range(g_count):
+                flow[k, g] = 0.0
+                flow[b, g] = 0.0
+        else:
+            for g in range(g_count):  # as in pass 1
+                pa, pb = _arc_proposals(table, separable, f_offer, f_request, w_offer,
+                                        w_request, i, j, k, b, g)
+                flow[k, g] = pa * scale_a
+                flow[b, g] = pb * scale_b
         money_out[k] = link[k, MONEY_A] * common
         money_out[b] = link[k, MONEY_B] * common
         value_a = link[k, VALUE_A] * c
@@ -309,12 +321,12 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
 # Delivery (ODD 7.4.4)
 # ------------------------------------------------------------------------------------------
 @_jit
-def deliver_arcs(src, dst, flow, money, available, reserve, step_flow, volume
+def deliver_arcs(src, dst, flow, money, available, reserve, volume
                  ):  # pragma: no cover - compiled
     """Move goods and money along arcs; returns the new ``(available, reserve)``.
 
     ``available + sum_by_end(flow) - sum_by_origin(flow)`` (and the same for money), adds
-    ``flow`` to ``step_flow`` in place and its column sums to ``volume`` (G,).
+    and adds the column sums of ``flow`` to ``volume`` (G,).
     """
     e = src.size
     n, g_count = available.shape
@@ -333,7 +345,6 @@ def deliver_arcs(src, dst, flow, money, available, reserve, step_flow, volume
             x = flow[a, g]
             out[i, g] += x
             into[j, g] += x
-            step_flow[a, g] += x
             volume[g] += x
         money_out[i] += money[a]
         money_in[j] += money[a]

@@ -148,7 +148,6 @@ class TerriModel(mesa.Model):
         s = self.state
         factor = s.production_factor * np.where(s.public[None, :], s.fiscal_health[:, None], 1.0)
         s.available = s.stock + s.capacity * factor
-        s.flow[:] = 0.0
         self.ledger = {}
         self._volumes = {}
         self._governance_engineering = np.zeros(s.n)
@@ -169,21 +168,22 @@ class TerriModel(mesa.Model):
     def deliver(self) -> None:
         """Commit the negotiated baskets: goods and money move along arcs (ODD 7.4.4).
 
-        ``available += received - given`` (per good), the same for money and reserves; the
-        flows are added to the step's ``state.flow`` and recorded in the ledger.
+        ``available += received - given`` (per good), the same for money and reserves.
+        ``state.flow`` becomes the step's bilateral flows (the outcome's array, not a copy);
+        they are recorded in the ledger.
         """
         s, flow, money = self.state, self.outcome.flow, self.outcome.money
         if self.engine == "numba" and flow.shape == s.flow.shape:
             volume = np.zeros(len(s.goods))
             s.available, s.reserve = kernels.deliver_arcs(
                 s.src, s.dst, np.ascontiguousarray(flow, dtype=float),
-                np.ascontiguousarray(money, dtype=float), s.available, s.reserve, s.flow,
-                volume)
+                np.ascontiguousarray(money, dtype=float), s.available, s.reserve, volume)
+            s.flow = flow
             self._record_flows("bilateral", s.arc_from, s.arc_to, flow, volume)
             return
         s.available = s.available + s.sum_by_end(flow) - s.sum_by_origin(flow)
         s.reserve = s.reserve + s.sum_by_end(money) - s.sum_by_origin(money)
-        s.flow += flow
+        s.flow = flow
         self._record_flows("bilateral", s.arc_from, s.arc_to, flow)
 
     def consume(self) -> None:

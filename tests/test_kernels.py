@@ -1,0 +1,177 @@
+"""The compiled (numba) engine gives the same numbers as the numpy reference (issue 6).
+
+* whole runs on random scenarios, the shipped governance scenarios and a CSV scenario: every
+  series column, every per-territory record and the final state arrays are equal, bit for bit;
+* the output files of a run are byte-identical whichever engine wrote them;
+* a partner rule the kernel does not know (its own ``weights``) goes through the general path
+  and still agrees; the built-in rules' separable factors reproduce their ``weights`` exactly;
+* switching engine between steps changes nothing; engine names are checked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import PROPERTY, ROOT, scenario_dicts
+from hypothesis import given, settings
+
+from terrisim import kernels
+from terrisim.exchange import negotiate, separable_weights
+from terrisim.model import TerriModel
+from terrisim.output import run_scenario, write_run
+from terrisim.rules.partners import Nearest, PartnerChoice, TrustWeighted
+from terrisim.scenario import Scenario, load_scenario, scenario_from_dict
+
+needs_numba = pytest.mark.skipif(not kernels.HAVE_NUMBA,
+                                 reason="numba not installed (pip install 'terrisim[fast]')")
+
+STATE_ARRAYS = ("available", "stock", "consumed", "satisfaction", "reserve", "fiscal_health",
+                "trust", "bias", "flow", "cost_discount")
+
+
+def run_both(scenario: Scenario, steps: int | None = None, seed: int | None = None
+             ) -> tuple[TerriModel, TerriModel]:
+    """The same scenario and seed run once per engine, every territory recorded."""
+    models = []
+    for engine in ("numpy", "numba"):
+        model = TerriModel(scenario, rng=seed, record_territories="all", engine=engine)
+        model.run(steps)
+        models.append(model)
+    return models[0], models[1]
+
+
+def assert_identical(a: TerriModel, b: TerriModel) -> None:
+    """Series, per-territory records, final state and last outcome equal bit for bit."""
+    pd.testing.assert_frame_equal(a.recorder.series(), b.recorder.series(), check_exact=True)
+    ta, tb = a.recorder.territories(), b.recorder.territories()
+    assert (ta is None) == (tb is None)
+    if ta is not None:
+        pd.testing.assert_frame_equal(ta, tb, check_exact=True)
+    for name in STATE_ARRAYS:
+        np.testing.assert_array_equal(getattr(a.state, name), getattr(b.state, name),
+                                      err_msg=name)
+    for name in ("flow", "money", "deal", "perceived_balance", "balance", "engineering"):
+        np.testing.assert_array_equal(getattr(a.outcome, name), getattr(b.outcome, name),
+                                      err_msg=f"outcome.{name}")
+
+
+@needs_numba
+@settings(PROPERTY, max_examples=30)
+@given(data=scenario_dicts(steps=8))
+def test_both_engines_give_identical_runs_on_random_scenarios(data: dict[str, Any]) -> None:
+    assert_identical(*run_both(scenario_from_dict(data)))
+
+
+@needs_numba
+@pytest.mark.parametrize("name", ["demo", "combined", "conference", "merger_forced",
+                                  "merger_voluntary", "reciprocity_contract", "sample_csv"])
+def test_both_engines_give_identical_runs_on_the_shipped_scenarios(name: str) -> None:
+    assert_identical(*run_both(load_scenario(ROOT / "configs" / f"{name}.toml"), steps=24,
+                               seed=7))
+
+
+@needs_numba
+def test_output_files_are_byte_identical_whichever_engine_wrote_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = load_scenario(ROOT / "configs" / "combined.toml")
+    for engine in ("numpy", "numba"):
+        monkeypatch.setenv("TERRISIM_KERNEL", engine)
+        result = run_scenario(scenario, steps=12, seed=5, record_territories=True)
+        assert result.model.engine == engine
+        write_run(result, tmp_path / engine, scenario, 5, figure=False)
+    for name in ("series.parquet", "territories.parquet", "summary.json", "events.csv",
+                 "manifest.json"):
+        assert (tmp_path / "numpy" / name).read_bytes() == \
+            (tmp_path / "numba" / name).read_bytes(), name
+
+
+@needs_numba
+def test_switching_engine_between_steps_changes_nothing() -> None:
+    plain = TerriModel(rng=3, engine="numpy")
+    mixed = TerriModel(rng=3, engine="numpy")
+    for step in range(10):
+        mixed.engine = ("numpy", "numba")[step % 2]
+        plain.step()
+        mixed.step()
+    assert_identical(plain, mixed)
+
+
+class SquaredTrust(PartnerChoice):
+    """A rule the kernel does not know: weights from squared trust and the partner's needs."""
+
+    name = "squared_trust_test"
+
+    def weights(self, state, surplus, deficit):
+        """Squared trust times the partner's deficit (offer) or surplus (request)."""
+        t2 = state.trust ** 2
+        return (t2[:, None] * deficit[state.arc_to],
+                state.reverse(t2)[:, None] * surplus[state.arc_from] + 1e-3)
+
+
+class TrustWeightedTwist(TrustWeighted):
+    """A subclass that overrides ``weights``: must not be taken for the built-in rule."""
+
+    def weights(self, state, surplus, deficit):
+        """Built-in weights, offers halved towards even territories."""
+        offer, request = super().weights(state, surplus, deficit)
+        return offer * np.where(state.arc_to % 2 == 0, 0.5, 1.0)[:, None], request
+
+
+@needs_numba
+@pytest.mark.parametrize("rule", [SquaredTrust(), TrustWeightedTwist()])
+@pytest.mark.parametrize("money", [False, True])
+def test_a_partner_rule_of_ones_own_gives_the_same_outcome_on_both_engines(
+        rule: PartnerChoice, money: bool) -> None:
+    scenario = scenario_from_dict({"exchange": {"money": money}})
+    model = TerriModel(scenario, rng=2)
+    model.run(5)
+    assert separable_weights(model.state, rule) is None
+    outcomes = [negotiate(model.state, model.valuation, rule, scenario.exchange,
+                          model.engineering_left(), engine=engine)
+                for engine in ("numpy", "numba")]
+    assert outcomes[0].deal.any()
+    for name in ("flow", "money", "deal", "perceived_balance", "balance", "engineering"):
+        np.testing.assert_array_equal(getattr(outcomes[0], name), getattr(outcomes[1], name),
+                                      err_msg=name)
+
+
+@pytest.mark.parametrize("rule", [TrustWeighted(), Nearest()])
+def test_separable_factors_reproduce_the_built_in_weights_exactly(rule: PartnerChoice) -> None:
+    model = TerriModel(rng=4)
+    model.run(3)
+    s = model.state
+    surplus = np.maximum(s.available - s.effective_need, 0.0)
+    deficit = np.maximum(s.effective_need - s.available, 0.0)
+    offer, request = rule.weights(s, surplus, deficit)
+    f_offer, f_request = separable_weights(s, rule)
+    np.testing.assert_array_equal(f_offer[:, None] * deficit[s.arc_to], offer)
+    np.testing.assert_array_equal(f_request[:, None] * surplus[s.arc_from], request)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"] if kernels.HAVE_NUMBA else ["numpy"])
+def test_vanishing_trust_gives_finite_proposals_within_the_surplus(engine: str) -> None:
+    scenario = scenario_from_dict({"trust": {"initial": 5e-324, "tension_share": 0.0}})
+    model = TerriModel(scenario, rng=1, engine=engine)
+    model.run(3)
+    assert np.isfinite(model.outcome.flow).all()
+    assert np.isfinite(model.state.satisfaction).all()
+    assert np.isfinite(model.recorder.series()["gini"]).all()
+
+
+def test_engine_names_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="engine 'fortran' is unknown"):
+        kernels.engine_name("fortran")
+    monkeypatch.setenv("TERRISIM_KERNEL", "numpy")
+    assert kernels.engine_name() == "numpy"
+    assert TerriModel(rng=1).engine == "numpy"
+    monkeypatch.setenv("TERRISIM_KERNEL", "bogus")
+    with pytest.raises(ValueError, match="TERRISIM_KERNEL"):
+        kernels.engine_name()
+    monkeypatch.setattr(kernels, "HAVE_NUMBA", False)
+    assert kernels.engine_name("auto") == "numpy"
+    with pytest.raises(ValueError, match=r"pip install 'terrisim\[fast\]'"):
+        kernels.engine_name("numba")
