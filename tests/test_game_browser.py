@@ -283,6 +283,10 @@ def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, sc
     text = trainer.inner_text("#debrief")
     assert "undefined" not in text and "NaN" not in text
     assert trainer.inner_text("#debrief-runs [data-row=agreements_signed] td >> nth=1") == "2"
+    recovery = trainer.locator("#debrief-runs tr[data-row^=recovery] td:nth-child(2)")
+    assert recovery.count() == len(replayed.model.shocks.history)  # scenario's and trainer's
+    for k in range(recovery.count()):  # a duration, or "not back ... within N months"
+        assert "mois" in recovery.nth(k).inner_text()
     screenshot(trainer, tmp_path, "game-debrief")
 
     trainer.click("#lang-switch")

@@ -412,6 +412,8 @@ WORDS: dict[str, dict[str, str]] = {
                             "{shock} (month {step}): lowest level / level before"),
     "debrief.recovery": _("{shock} : temps de rétablissement", "{shock}: recovery time"),
     "debrief.months": _("{n} mois", "{n} months"),
+    "debrief.not_recovered": _("pas revenu au niveau d'avant en {n} mois",
+                               "not back to its level before within {n} months"),
     "debrief.replay": _("Rejouer la partie", "Replay the game"),
     "debrief.replay.help": _("Chaque action de la partie, dans l'ordre, avec les réponses des "
                              "agents ; la courbe avance avec elle.", "Every action of the game, "

@@ -696,10 +696,15 @@ function renderDebrief(d) {
     html += `<tr data-row="resistance-${k}"><td>${esc(t("debrief.resistance", {
       shock: label("shock", z.shock), step: z.step }))}</td>` + runs.map((r) =>
       `<td class="n">${pct(d.runs[r].resilience?.[k]?.resistance)}</td>`).join("") + "</tr>";
-    html += `<tr><td>${esc(t("debrief.recovery", { shock: label("shock", z.shock) }))}</td>` +
-      runs.map((r) => { const x = d.runs[r].resilience?.[k]?.recovery_time;
-        return `<td class="n">${x === null || x === undefined ? "–" : esc(t("debrief.months", { n: x }))}</td>`; })
-        .join("") + "</tr>";
+    html += `<tr data-row="recovery-${k}"><td>${esc(t("debrief.recovery", { shock: label("shock", z.shock) }))}</td>` +
+      runs.map((r) => {
+        const z2 = d.runs[r].resilience?.[k];
+        const x = z2?.recovery_time;
+        let cell = "–";
+        if (x !== null && x !== undefined) cell = esc(t("debrief.months", { n: x }));
+        else if (z2?.analysed_steps > 0) cell = esc(t("debrief.not_recovered", { n: z2.analysed_steps }));
+        return `<td class="n">${cell}</td>`;
+      }).join("") + "</tr>";
   });
   $("#debrief-runs").innerHTML = `${html}</tbody>`;
   const s = d.series;
