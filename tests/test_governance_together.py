@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+import re
 import textwrap
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -151,3 +155,89 @@ def test_example_scenarios_are_reproducible(name):
     other = TerriModel(scenario, rng=8, record_territories=False)
     other.run(24)
     assert not other.recorder.series().equals(runs[0])
+
+
+# ---------------------------------------------------------------------- the documentation
+GOVERNANCE_MD = ROOT / "docs" / "governance.md"
+ODD_MD = ROOT / "docs" / "ODD.md"
+SECTIONS = {"reciprocity_contract": "7.5.1", "conference": "7.5.2", "merger": "7.5.3"}
+
+
+def specification(text: str, begin: str, end: str) -> str:
+    """The text between two marker lines."""
+    start = text.index(begin) + len(begin)
+    return text[start:text.index(end, start)].strip("\n")
+
+
+def doc_section(rule: str) -> str:
+    """The section of docs/governance.md on one rule (up to the next heading)."""
+    text = GOVERNANCE_MD.read_text(encoding="utf-8")
+    start = text.index(f"### {SECTIONS[rule]} ")
+    return text[start:text.index("\n### ", start + 1)]
+
+
+def parse_default(cell: str) -> object:
+    """A default as written in a table cell: `[...]`, `""`, true/false, a number."""
+    cell = cell.strip().strip("`")
+    if cell in ("true", "false"):
+        return cell == "true"
+    if cell.startswith(("[", '"')):
+        return json.loads(cell)
+    return float(cell)
+
+
+def test_every_documented_default_is_the_codes_default():
+    """Each rule's parameter table in docs/governance.md lists exactly the fields of its
+    ``Params`` class, with the code's defaults."""
+    rules = registered("governance")
+    for rule in SECTIONS:
+        lines = doc_section(rule).split("**Parameters**")[1].splitlines()[2:]
+        table = "\n".join(itertools.takewhile(lambda line: line.startswith("|"), lines))
+        rows = re.findall(r"^\| `(\w+)` \| ([^|]+) \|", table, flags=re.M)
+        fields = rules[rule].Params.model_fields
+        documented = {name: parse_default(default) for name, default in rows}
+        assert set(documented) == set(fields), rule
+        for name, value in documented.items():
+            default = fields[name].get_default(call_default_factory=True)
+            expected = [list(x) for x in default] if name == "pairs" else default
+            assert value == expected, f"{rule}.{name}: documented {value!r}, code {default!r}"
+
+
+def test_every_documented_series_column_is_recorded():
+    """The "Series columns" paragraph of each rule names exactly its ``state_summary`` keys."""
+    for rule in SECTIONS:
+        model = TerriModel(demo([{"rule": rule}]), rng=1, record_territories=False)
+        model.run(2)
+        paragraph = doc_section(rule).split("**Series columns:**")[1].split("Events:")[0]
+        prefix = {"reciprocity_contract": "contract", "conference": "conference",
+                  "merger": "merger"}[rule]
+        named = {n for n in re.findall(r"`(\w+)`", paragraph) if n.startswith(prefix)}
+        assert named == set(model.institutions[0].state_summary()), rule
+
+
+def test_odd_section_7_5_is_the_governance_specification():
+    """docs/ODD.md 7.5 holds the specification of docs/governance.md, one heading level down,
+    so that the ODD is self-contained and the two never disagree."""
+    doc = specification(GOVERNANCE_MD.read_text(encoding="utf-8"), "<!-- ODD-7.5-BEGIN -->",
+                        "<!-- ODD-7.5-END -->")
+    odd = ODD_MD.read_text(encoding="utf-8")
+    begin = next(line for line in odd.splitlines() if line.startswith("<!-- GOVERNANCE-SECTION"))
+    pasted = specification(odd, begin, "<!-- /GOVERNANCE-SECTION -->")
+    assert pasted == re.sub(r"^###", "####", doc, flags=re.M)
+
+
+def test_the_documented_example_rule_runs_from_outside_the_package(tmp_path, monkeypatch):
+    text = GOVERNANCE_MD.read_text(encoding="utf-8").split("## Writing your own rule")[1]
+    code = re.search(r"```python\n(.*?)```", text, flags=re.S).group(1)
+    table = re.search(r"```toml\n(.*?)```", text, flags=re.S).group(1)
+    (tmp_path / "food_strategy.py").write_text(code, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    governance = tomllib.loads(table)["governance"]
+    assert governance[0]["rule"] == "food_strategy:FoodStrategy"
+    model = TerriModel(demo(governance), rng=1, record_territories=False)
+    pole = model.institutions[0].pole
+    model.run(6)
+    series = model.recorder.series()
+    assert series["food_strategy_units"].sum() > 0
+    assert "volume_value_food_strategy" in series
+    assert model.institutions[0].members.size > 0 and pole not in model.institutions[0].members
