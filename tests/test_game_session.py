@@ -417,3 +417,32 @@ def test_the_epilogue_runs_the_agreements_on_after_the_last_round(scenario_file:
     assert game.agreements[0].steps_done == 18  # every month of the round and the epilogue
     assert len(game.round_summaries()) == 1
     assert len(game.debrief()["series"]["satisfaction"]["none"]) == 18
+
+
+# --------------------------------------------------------------------------------------------
+# Every shipped scenario small enough for a game can host one
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+GAME_SCENARIOS = [p for p in sorted(CONFIGS.glob("*.toml")) if p.stem != "france_scale"]
+
+
+@pytest.mark.parametrize("path", GAME_SCENARIOS, ids=[p.stem for p in GAME_SCENARIOS])
+def test_a_game_plays_on_every_shipped_scenario(path: Path):
+    scenario = load_scenario(path)
+    state = TerriModel(scenario, record_territories=False).state
+    urban = int(np.flatnonzero(state.urban)[0])
+    rural = int(np.flatnonzero(~state.urban)[0])
+    game = GameSession(scenario, players={"A": str(state.ids[urban]), "B": str(state.ids[rural])},
+                       rounds=2)
+    for _ in range(2):
+        for team in ("A", "B"):
+            for received in game.player_view(team)["offers_received"]:
+                game.respond(team, received["id"], "accept")
+        game.trigger_shock("drought")
+        game.end_round()
+    assert game.finished and game.agreements
+    delivered = sum(float((ag.delivered_ab + ag.delivered_ba) @ game.model.state.price)
+                    for ag in game.agreements)
+    assert delivered > 0
+    json.dumps(game.debrief(), allow_nan=False)
+    again = GameSession.from_record(json.loads(json.dumps(game.record())))
+    pd.testing.assert_frame_equal(again.series, game.series)
