@@ -87,15 +87,21 @@ def equity_indicators(satisfaction: np.ndarray, population: np.ndarray, kinds: n
     out: dict[str, float | None] = dict.fromkeys(EQUITY_KEYS)
     out["maximin"] = maximin(sat)
     if float(sat @ pop) > 0:
-        parts = theil_t_decomposition(sat, np.asarray(kinds, dtype=str), weights=pop)
-        classes = theil_t_decomposition(sat, np.where(urban, "urban", "rural"), weights=pop)
-        out.update(
-            gini=gini(sat, weights=pop), theil=parts.total, theil_between_kinds=parts.between,
-            theil_within_kinds=parts.within, theil_between_classes=classes.between,
-            theil_l=theil_l(sat, weights=pop),
-            atkinson=atkinson(sat, ATKINSON_EPSILON, weights=pop),
-            palma=palma(sat, weights=pop),
-        )
+        try:
+            parts = theil_t_decomposition(sat, np.asarray(kinds, dtype=str), weights=pop)
+            classes = theil_t_decomposition(sat, np.where(urban, "urban", "rural"),
+                                            weights=pop)
+            out.update(
+                gini=gini(sat, weights=pop), theil=parts.total,
+                theil_between_kinds=parts.between, theil_within_kinds=parts.within,
+                theil_between_classes=classes.between, theil_l=theil_l(sat, weights=pop),
+                atkinson=atkinson(sat, ATKINSON_EPSILON, weights=pop),
+                palma=palma(sat, weights=pop),
+            )
+        except ValueError:  # a mean that underflows to 0 (e.g. S = [0, 5e-324]): undefined
+            out.update(dict.fromkeys(("gini", "theil", "theil_between_kinds",
+                                      "theil_within_kinds", "theil_between_classes",
+                                      "theil_l", "atkinson", "palma")))
     if urban.any() and (~urban).any():
         try:
             out["urban_rural_ratio"] = group_ratio(sat, urban, True, False, weights=pop)
