@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from terrisim.game import GameError, GameSession
+from terrisim.game import GameError, GameSession, compare_negotiators
 from terrisim.model import TerriModel
 from terrisim.scenario import apply_overrides, load_scenario
 
@@ -269,6 +269,31 @@ def test_a_debrief_before_the_first_round_has_what_was_negotiated(scenario_file:
     assert report["runs"]["game"]["agreements"] == 1 and report["runs"]["none"]["agreements"] == 0
     assert report["runs"]["game"]["resilience"] == []
     json.dumps(report, allow_nan=False)
+
+
+def test_teams_and_agents_are_compared_over_several_saved_sessions(played: GameSession,
+                                                                   scenario_file: Path,
+                                                                   tmp_path: Path):
+    path = played.save(tmp_path / "day1.json")
+    idle = new_game(scenario_file)  # teams that sign nothing
+    while not idle.finished:
+        idle.end_round()
+    table = compare_negotiators([path, idle])
+    assert table["session"].tolist() == ["day1.json", "day1.json", "1", "1"]
+    assert table["team"].tolist() == list(PLAYERS) * 2
+    report = played.debrief()
+    for _, row in table.iloc[:2].iterrows():
+        mean = next(r for r in report["territories"] if r["team"] == row["team"])[
+            "satisfaction_mean"]
+        assert row["satisfaction_game"] == pytest.approx(mean["game"])
+        assert row["gain_vs_agents"] == pytest.approx(mean["game"] - mean["agents"])
+        i = played.players[row["team"]]
+        assert row["agreements_game"] == sum(i in (ag.a, ag.b) for ag in played.agreements)
+    assert (table.iloc[:2]["balance_agreed"] > 0).all()
+    idle_rows = table.iloc[2:]
+    assert (idle_rows["agreements_game"] == 0).all()
+    assert (idle_rows["gain_vs_none"] == 0).all()  # signing nothing is the no-agreement run
+    assert (table["agreements_agents"] > 0).any()
 
 
 def test_the_no_agreement_run_is_the_plain_model_with_the_same_shocks(played: GameSession):

@@ -15,6 +15,7 @@ Example::
 """
 
 from terrisim import narrative
+from terrisim.game.debrief import compare_negotiators
 from terrisim.game.errors import GameError
 from terrisim.game.negotiator import AgentNegotiator, NegotiatorParams
 from terrisim.game.offers import Agreement, Answer, Offer
@@ -34,4 +35,5 @@ __all__ = [
     "GameSession",
     "NegotiatorParams",
     "Offer",
+    "compare_negotiators",
 ]

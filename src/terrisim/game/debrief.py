@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from terrisim.game.texts import number
 from terrisim.game.views import (
@@ -193,3 +196,59 @@ def debrief(session: GameSession, *, counterfactuals: bool = True) -> dict[str, 
         out["agents_agreements"] = [agreement_view(runs["agents"], ag)
                                     for ag in runs["agents"].agreements]
     return out
+
+
+def compare_negotiators(sessions: Iterable[GameSession | str | Path]) -> pd.DataFrame:
+    """Teams against agents and against no agreement, over several played sessions.
+
+    For researchers who collect saved games (from training days, or from scripted players):
+    one row per team of each session, from its debrief (three runs on the same scenario, seed
+    and shocks, see the module docstring).
+
+    Args:
+        sessions: :class:`~terrisim.game.session.GameSession` objects or paths of saved games
+            (each is reloaded and replayed, see :meth:`GameSession.load`).
+
+    Returns:
+        Columns ``session`` (the file name, or the position in ``sessions``), ``scenario``,
+        ``seed``, ``step`` (months played), ``team``, ``territory``, ``kind``, ``urban``,
+        ``satisfaction_game``, ``satisfaction_agents``, ``satisfaction_none`` (mean needs met
+        of the team's territory over the months played in each run), ``gain_vs_agents``,
+        ``gain_vs_none`` (the differences), ``agreements_game``, ``agreements_agents`` (the
+        territory's agreements in each run) and ``balance_agreed`` (mean balance of the
+        baskets it signed in the game, ``min(V_ab, V_ba) / max(V_ab, V_ba)``).
+
+    Raises:
+        GameError: a file that cannot be read or replayed (``bad_file``, ``replay_mismatch``).
+    """
+    from terrisim.game.session import GameSession
+
+    rows = []
+    for position, item in enumerate(sessions):
+        if isinstance(item, GameSession):
+            session, label = item, str(position)
+        else:
+            session, label = GameSession.load(item), Path(item).name
+        report = session.debrief()
+        by_id = {row["id"]: row for row in report["territories"]}
+        for team, i in session.players.items():
+            row = by_id[session.territory_id(i)]
+            mean = row["satisfaction_mean"]
+            signed = [ag for ag in report["agreements"] if team in (ag["a"]["team"],
+                                                                   ag["b"]["team"])]
+            balances = [ag["balance_agreed"] for ag in signed if ag["balance_agreed"] is not None]
+            game_mean, agents_mean, none_mean = (mean.get(k, math.nan)
+                                                 for k in ("game", "agents", "none"))
+            rows.append({
+                "session": label, "scenario": report["scenario"], "seed": report["seed"],
+                "step": report["step"], "team": team, "territory": row["id"],
+                "kind": row["kind"], "urban": row["urban"],
+                "satisfaction_game": game_mean, "satisfaction_agents": agents_mean,
+                "satisfaction_none": none_mean,
+                "gain_vs_agents": game_mean - agents_mean, "gain_vs_none": game_mean - none_mean,
+                "agreements_game": len(signed),
+                "agreements_agents": sum(1 for ag in report["agents_agreements"]
+                                         if row["id"] in (ag["a"]["id"], ag["b"]["id"])),
+                "balance_agreed": float(np.mean(balances)) if balances else math.nan,
+            })
+    return pd.DataFrame(rows)
