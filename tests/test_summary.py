@@ -31,6 +31,8 @@ from terrisim.summary import (
     RESILIENCE_TOLERANCE,
     equity_indicators,
     equity_over_time,
+    group_resilience,
+    group_series,
     resilience_indicators,
     shock_resilience,
 )
@@ -202,6 +204,65 @@ def test_summary_resilience_matches_the_metrics_on_the_series(big_shock):
         assert shock[f"{prefix}resilience_loss"] == pytest.approx(report.resilience_loss)
         assert shock[f"{prefix}baseline"] == pytest.approx(report.baseline)
     assert shock["end_step"] is None and shock["analysed_steps"] == 30 - 12 + 1
+
+
+def _weighted_by_step(result, mask: np.ndarray) -> np.ndarray:
+    """Population-weighted mean satisfaction of the territories in ``mask``, per step."""
+    s, frame = result.model.state, result.territories
+    pop = pd.Series(s.population, index=s.ids)
+    out = []
+    for _, rows in frame.groupby("step", sort=True):
+        rows = rows[np.isin(rows["territory"], s.ids[mask])]
+        w = pop.loc[rows["territory"]].to_numpy()
+        out.append(float(rows["satisfaction"].to_numpy() @ w / w.sum()))
+    return np.array(out)
+
+
+def test_each_kinds_resilience_is_the_metrics_on_that_kinds_satisfaction(big_shock):
+    s, (shock,) = big_shock.model.state, big_shock.summary["shocks"]
+    assert set(shock["by_kind"]) == set(s.kinds)
+    position = int(np.flatnonzero(big_shock.series["step"] == 12)[0])
+    for k, name in enumerate(s.kinds):
+        report = resilience_report(_weighted_by_step(big_shock, s.kind == k), position,
+                                   tolerance=RESILIENCE_TOLERANCE)
+        mine = shock["by_kind"][name]
+        assert mine["resistance"] == pytest.approx(report.resistance), name
+        assert mine["recovery_time"] == report.recovery_time, name
+        assert mine["resilience_loss"] == pytest.approx(report.resilience_loss), name
+    # the kind "rural" is the kind, not the class of the same name
+    rural = resilience_report(_weighted_by_step(big_shock, ~s.urban), position,
+                              tolerance=RESILIENCE_TOLERANCE)
+    assert shock["rural_resilience_loss"] == pytest.approx(rural.resilience_loss)
+    assert shock["by_kind"]["rural"]["resilience_loss"] != pytest.approx(rural.resilience_loss)
+
+
+def test_each_territorys_resilience_is_the_metrics_on_its_own_satisfaction(big_shock):
+    s = big_shock.model.state
+    population = pd.Series(s.population, index=s.ids)
+    table = group_resilience(big_shock.territories, population, big_shock.model.shocks.history,
+                             by="territory")
+    assert len(table) == s.n and set(table["territory"]) == set(s.ids)
+    position = int(np.flatnonzero(big_shock.series["step"] == 12)[0])
+    for i in (0, s.n - 1):
+        own = big_shock.territories.query("territory == @s.ids[@i]").sort_values("step")
+        report = resilience_report(own["satisfaction"].to_numpy(), position,
+                                   tolerance=RESILIENCE_TOLERANCE)
+        row = table[table["territory"] == s.ids[i]].iloc[0]
+        assert row["resistance"] == pytest.approx(report.resistance)
+        assert row["resilience_loss"] == pytest.approx(report.resilience_loss)
+        assert (row["recovery_time"] is None or math.isnan(row["recovery_time"])) == (
+            report.recovery_time is None)
+    with pytest.raises(ValueError, match="by: must be 'kind' or 'territory'"):
+        group_series(big_shock.territories, population, by="class")
+
+
+def test_resilience_by_kind_needs_every_territory_at_every_step():
+    sampled = run(BIG_DROUGHT, **{"output.every": 2})
+    assert "by_kind" not in sampled.summary["shocks"][0]
+    unrecorded = run_scenario(apply_overrides(BASE, {"shocks": [BIG_DROUGHT]}),
+                              record_territories=False)
+    assert "by_kind" not in unrecorded.summary["shocks"][0]
+    assert unrecorded.summary["shock_resistance"] == sampled.summary["shock_resistance"]
 
 
 def test_a_shock_that_never_ends_is_never_recovered_explicitly(tmp_path):

@@ -76,8 +76,9 @@ def run_scenario(
     model = TerriModel(scenario, rng=seed, record_territories=record_territories)
     model.run(steps)
     series = model.recorder.series()
+    territories = model.recorder.territories()
     events = pd.DataFrame(model.events)
-    return RunResult(series, model.recorder.territories(), run_summary(model, series),
+    return RunResult(series, territories, run_summary(model, series, territories),
                      events, model if keep_model else None)
 
 

@@ -262,6 +262,73 @@ def _baseline_window(history: Sequence[Mapping[str, Any]], first: int,
     return window, clean
 
 
+def group_series(territories: pd.DataFrame, population: Mapping[str, float] | pd.Series,
+                 by: str = "kind") -> pd.DataFrame:
+    """Population-weighted satisfaction per step of each kind (or each territory).
+
+    Args:
+        territories: Per-territory records (columns ``step``, ``territory``, ``kind``,
+            ``satisfaction``), e.g. ``RunResult.territories``.
+        population: Inhabitants by territory id.
+        by: ``"kind"`` or ``"territory"``.
+
+    Returns:
+        One row per recorded step: ``step`` and one column per group, its
+        ``sum_i pop_i S_i / sum_i pop_i`` over the group's recorded territories.
+
+    Raises:
+        ValueError: ``by`` is neither ``"kind"`` nor ``"territory"``.
+    """
+    if by not in ("kind", "territory"):
+        raise ValueError(f"by: must be 'kind' or 'territory' (got {by!r})")
+    population = pd.Series(population, dtype=float)
+    frame = territories[["step", "territory", "kind", "satisfaction"]].copy()
+    frame["weight"] = population.loc[frame["territory"].astype(str)].to_numpy()
+    frame["weighted"] = frame["satisfaction"] * frame["weight"]
+    sums = frame.groupby(["step", by], sort=True)[["weighted", "weight"]].sum()
+    wide = (sums["weighted"] / sums["weight"]).unstack(by)
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.reset_index()
+
+
+def group_resilience(territories: pd.DataFrame, population: Mapping[str, float] | pd.Series,
+                     history: Sequence[Mapping[str, Any]], *, by: str = "kind",
+                     tolerance: float = RESILIENCE_TOLERANCE,
+                     window: int = RESILIENCE_WINDOW) -> pd.DataFrame:
+    """Resilience of every kind's (or territory's) satisfaction for every shock of a run.
+
+    The same indicators, windows and baselines as :func:`shock_resilience`, on the series of
+    :func:`group_series`. Steps must be recorded every step (``output.every = 1``); a shock
+    whose first step is not recorded is unmeasured (``reason``).
+
+    Args:
+        territories: Per-territory records, e.g. ``RunResult.territories``.
+        population: Inhabitants by territory id.
+        history: The shocks' records (``model.shocks.history``).
+        by: ``"kind"`` or ``"territory"``.
+        tolerance: Relative tolerance of the recovery band.
+        window: Pre-shock values averaged into the baseline (at most).
+
+    Returns:
+        One row per shock and group, shocks sorted by first step: ``shock`` (its index in
+        that order), ``step``, ``kind`` of shock as ``shock_kind``, the group (column ``by``),
+        the keys of :data:`RESILIENCE_KEYS`, ``baseline`` and ``reason``.
+    """
+    series = group_series(territories, population, by)
+    groups = [c for c in series.columns if c != "step"]
+    rows = []
+    for group in groups:
+        records = shock_resilience(series, history, tolerance=tolerance, window=window,
+                                   columns={"": group})
+        for index, record in enumerate(records):
+            rows.append({"shock": index, "step": record["step"],
+                         "shock_kind": record["shock"], by: group,
+                         **{k: record[k] for k in (*RESILIENCE_KEYS, "baseline", "reason")}})
+    columns = ["shock", "step", "shock_kind", by, *RESILIENCE_KEYS, "baseline", "reason"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["shock", by], kind="stable").reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------------------------
 # The run summary
 # --------------------------------------------------------------------------------------------
@@ -282,6 +349,15 @@ def _json_safe(value: Any) -> Any:
     return _finite(value)
 
 
+def _covers_every_step(territories: pd.DataFrame | None, n: int, series: pd.DataFrame) -> bool:
+    """Whether per-territory records hold all ``n`` territories at every step of the series."""
+    if territories is None or not len(territories) or not len(series):
+        return False
+    counts = territories.groupby("step")["territory"].nunique()
+    return (len(counts) == len(series) and bool((counts == n).all())
+            and set(counts.index) == set(series["step"]))
+
+
 def _column(series: pd.DataFrame, name: str, how: str) -> float | None:
     if name not in series or not len(series):
         return None
@@ -289,12 +365,16 @@ def _column(series: pd.DataFrame, name: str, how: str) -> float | None:
     return float(column.iloc[-1] if how == "final" else column.mean())
 
 
-def run_summary(model: TerriModel, series: pd.DataFrame) -> dict[str, Any]:
+def run_summary(model: TerriModel, series: pd.DataFrame,
+                territories: pd.DataFrame | None = None) -> dict[str, Any]:
     """The run-level indicators written to ``summary.json`` (flat, JSON-ready).
 
     Args:
         model: The model after the run.
         series: Its series (``model.recorder.series()``).
+        territories: Its per-territory records (``model.recorder.territories()``), if any:
+            when they cover every territory at every step, each shock record gets
+            ``by_kind``, the resilience of each kind's satisfaction (:func:`group_resilience`).
 
     Returns:
         Scalars: run description; ``satisfaction_final``/``_mean`` overall and per class
@@ -305,7 +385,8 @@ def run_summary(model: TerriModel, series: pd.DataFrame) -> dict[str, Any]:
         not recover in their window), ``shocks_resilience_loss`` (sum over measured shocks);
         the first shock's ``shock_step``, ``shock_kind``, ``shock_magnitude``,
         ``shock_reason`` and ``shock_[urban_|rural_]<indicator>`` (all ``None`` without
-        shocks). Lists: ``kinds`` and ``shocks`` (:func:`shock_resilience`).
+        shocks). Lists: ``kinds`` and ``shocks`` (:func:`shock_resilience`, with ``by_kind``
+        when ``territories`` allows).
     """
     s = model.state
     sat = s.satisfaction_mean
@@ -341,6 +422,14 @@ def run_summary(model: TerriModel, series: pd.DataFrame) -> dict[str, Any]:
         reserve_final=_column(series, "reserve", "final"),
     )
     per_shock = shock_resilience(series, model.shocks.history)
+    if per_shock and _covers_every_step(territories, s.n, series):
+        population = pd.Series(s.population, index=s.ids.astype(str))
+        by_kind = group_resilience(territories, population, model.shocks.history)
+        keys = (*RESILIENCE_KEYS, "baseline", "reason")
+        for index, record in enumerate(per_shock):
+            rows = by_kind[by_kind["shock"] == index]
+            record["by_kind"] = {row["kind"]: {k: row[k] for k in keys}
+                                 for row in rows.to_dict("records")}
     measured = [p for p in per_shock if p["reason"] is None]
     summary["shock_count"] = len(per_shock)
     summary["shocks_never_recovered"] = sum(not p["recovered"] for p in measured)
