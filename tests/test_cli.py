@@ -265,3 +265,16 @@ def test_the_model_is_constructible_with_no_arguments_and_seeded_with_rng():
     assert a.config == Scenario() and a.seed == 42
     np.testing.assert_array_equal(a.state.xy, b.state.xy)
     assert not np.array_equal(TerriModel(rng=5).state.xy, a.state.xy)
+
+
+def test_the_package_ships_the_demo_for_installs_without_the_repository(monkeypatch, tmp_path):
+    import terrisim.cli as cli
+
+    assert cli.PACKAGED_DEMO.read_bytes() == (ROOT / "configs" / "demo.toml").read_bytes(), (
+        "src/terrisim/data/demo.toml must be a copy of configs/demo.toml")
+    monkeypatch.setattr(cli, "DEMO", tmp_path / "absent.toml")
+    assert cli.demo_path() == cli.PACKAGED_DEMO
+    result = invoke("run", "--steps", 2, "--out", tmp_path / "out", "--no-figure")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["scenario"]["shocks"][0]["kind"] == "drought"

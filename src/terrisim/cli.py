@@ -24,6 +24,8 @@ app = typer.Typer(
 )
 
 DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo.toml"
+#: The same file shipped inside the package, for installs without the repository's configs/.
+PACKAGED_DEMO = Path(__file__).resolve().parent / "data" / "demo.toml"
 
 
 def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,8 +43,14 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def demo_path() -> Path | None:
-    """The demo scenario file (``configs/demo.toml``) if present, else None (built-in)."""
-    return DEMO if DEMO.exists() else None
+    """The demo scenario: ``configs/demo.toml`` in a checkout, else the package's copy.
+
+    None (the schema's defaults, without the demo's drought) only if neither exists.
+    """
+    for path in (DEMO, PACKAGED_DEMO):
+        if path.exists():
+            return path
+    return None
 
 
 ScenarioArg = Annotated[
