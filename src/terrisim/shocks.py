@@ -435,8 +435,8 @@ class Shocks:
             kind: A registered shock name, ``module:Class``, or an instance.
             magnitude: Strength in [0, 1].
             duration: Steps affected; ``None`` for a permanent shock.
-            kinds: Targeted kinds (or classes, see :func:`target_mask`); default: the kind's
-                default targets, else all territories.
+            kinds: Targeted kinds (or classes, see :func:`target_mask`). With no kinds,
+                classes or ids: the kind's default targets, else all territories.
             classes: Targeted classes (``"urban"``, ``"rural"``).
             ids: Targeted territory ids.
             source: Label for the records (default ``"triggered"``).
