@@ -26,7 +26,7 @@ $(VENV)/.core: $(BIN)/python pyproject.toml
 	@touch $@
 
 $(VENV)/.dev: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -q -e ".[dev,sweep]"
+	$(BIN)/python -m pip install -q -e ".[dev,sweep,fast]"
 	@touch $@ $(VENV)/.core
 
 demo: $(VENV)/.core
