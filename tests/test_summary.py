@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -22,7 +23,7 @@ from terrisim.metrics import (
     theil_t_decomposition,
 )
 from terrisim.output import run_scenario, write_run
-from terrisim.plots import resilience_figure, shock_spans, summary_figure
+from terrisim.plots import kind_series, resilience_figure, shock_spans, summary_figure
 from terrisim.scenario import apply_overrides
 from terrisim.scenario.schema import Scenario
 from terrisim.summary import (
@@ -395,3 +396,20 @@ def test_plots_shade_every_shock_from_its_first_to_its_last_step(tmp_path):
     summary_figure(result, "test").savefig(tmp_path / "summary.png")
     resilience_figure(result).savefig(tmp_path / "resilience.png")
     assert (tmp_path / "summary.png").stat().st_size > 1000
+
+
+def test_the_figure_draws_every_kind_even_one_named_like_a_class(big_shock):
+    """The series column ``satisfaction_rural`` is the class; the figure's ``rural`` is the
+    kind, computed from the per-territory records."""
+    s = big_shock.model.state
+    by_kind = kind_series(big_shock)
+    assert list(by_kind.columns) == ["step", *s.kinds]
+    rural = s.kinds.index("rural")
+    np.testing.assert_allclose(by_kind["rural"], _weighted_by_step(big_shock, s.kind == rural))
+    assert not np.allclose(by_kind["rural"], big_shock.series["satisfaction_rural"])
+    np.testing.assert_allclose(by_kind["town"], big_shock.series["satisfaction_town"])
+    lines = summary_figure(big_shock).axes[0].get_lines()
+    assert {line.get_label() for line in lines} >= set(s.kinds)
+    without_model = dataclasses.replace(big_shock, model=None)
+    assert "rural" not in kind_series(without_model)
+    np.testing.assert_allclose(kind_series(without_model)["town"], by_kind["town"])

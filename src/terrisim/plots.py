@@ -82,16 +82,38 @@ def mark_shocks(ax: plt.Axes, result: RunResult, legend: bool = False) -> None:
         ax.legend(handles, labels, fontsize=8, ncol=2)
 
 
+def kind_series(result: RunResult) -> pd.DataFrame:
+    """Population-weighted satisfaction of each kind per step (``step`` and one column per kind).
+
+    From the per-territory records when they cover every territory at every step and the
+    model is at hand (:func:`terrisim.summary.group_series`): that includes a kind whose name
+    is also a class name (the default ``rural``), whose series column holds the class. Else
+    from the series columns ``satisfaction_<kind>``, leaving out such kinds.
+    """
+    import pandas as pd
+
+    from terrisim.summary import covers_every_step, group_series
+
+    series, kinds = result.series, list(result.summary["kinds"])
+    model = result.model
+    if model is not None and covers_every_step(result.territories, model.state.n, series):
+        s = model.state
+        frame = group_series(result.territories, pd.Series(s.population, index=s.ids))
+        return frame[["step", *[k for k in kinds if k in frame]]]
+    columns = {k: f"satisfaction_{k}" for k in kinds
+               if f"satisfaction_{k}" in series and f"satisfaction_{k}" not in _CLASS_COLUMNS}
+    return pd.DataFrame({"step": series["step"],
+                         **{k: series[c] for k, c in columns.items()}})
+
+
 def summary_figure(result: RunResult, title: str = "") -> Figure:
     """Three panels over steps: satisfaction by kind, exchange volume by good, trust."""
     series = result.series
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), constrained_layout=True)
-    kinds = result.summary["kinds"]
     ax = axes[0]
-    for kind in kinds:
-        column = f"satisfaction_{kind}"
-        if column in series and column not in _CLASS_COLUMNS:
-            ax.plot(series["step"], series[column], label=kind)
+    by_kind = kind_series(result)
+    for kind in by_kind.columns.drop("step"):
+        ax.plot(by_kind["step"], by_kind[kind], label=kind)
     # the class columns (a kind called "rural" shares its column name with the class)
     for column, label in (("satisfaction_urban", "urban (class)"),
                           ("satisfaction_rural", "rural (class)")):
@@ -105,8 +127,11 @@ def summary_figure(result: RunResult, title: str = "") -> Figure:
     goods = [c.removeprefix("volume_") for c in series.columns
              if c.startswith("volume_") and not c.startswith("volume_value")]
     ax.stackplot(series["step"], *[series[f"volume_{g}"] for g in goods], labels=goods)
-    ax.set(title="Exchanged volume by good", xlabel="step (month)", ylabel="units per step")
-    ax.legend(fontsize=8, ncol=2, loc="upper left")
+    total = series[[f"volume_{g}" for g in goods]].sum(axis=1).max() if goods else 0.0
+    # head room for the legend above the stack
+    ax.set(title="Exchanged volume by good", xlabel="step (month)", ylabel="units per step",
+           ylim=(0, 1.45 * total if total > 0 else 1.0))
+    ax.legend(fontsize=8, ncol=3, loc="upper left")
     ax = axes[2]
     for column, label in (("trust", "all links"), ("trust_within_kind", "within kind"),
                           ("trust_urban_rural", "urban-rural")):

@@ -349,7 +349,7 @@ def _json_safe(value: Any) -> Any:
     return _finite(value)
 
 
-def _covers_every_step(territories: pd.DataFrame | None, n: int, series: pd.DataFrame) -> bool:
+def covers_every_step(territories: pd.DataFrame | None, n: int, series: pd.DataFrame) -> bool:
     """Whether per-territory records hold all ``n`` territories at every step of the series."""
     if territories is None or not len(territories) or not len(series):
         return False
@@ -422,7 +422,7 @@ def run_summary(model: TerriModel, series: pd.DataFrame,
         reserve_final=_column(series, "reserve", "final"),
     )
     per_shock = shock_resilience(series, model.shocks.history)
-    if per_shock and _covers_every_step(territories, s.n, series):
+    if per_shock and covers_every_step(territories, s.n, series):
         population = pd.Series(s.population, index=s.ids.astype(str))
         by_kind = group_resilience(territories, population, model.shocks.history)
         keys = (*RESILIENCE_KEYS, "baseline", "reason")
