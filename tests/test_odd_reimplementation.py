@@ -6,21 +6,24 @@ generator (5.1), trust and representations (5.2), the streams (5.3), the attribu
 and the phases 7.1, 7.2, 7.4, 7.6, 7.7, 7.8 and the series of 7.9, written with plain numpy
 from the equations of the ODD, without importing the model's code. It must give the same
 numbers as ``TerriModel`` (up to floating-point rounding of sums taken in another order), on
-the demo and on variants that switch on money, random shocks, the other rules and CSV-free
-custom parameters. A difference means the ODD (or the code) is wrong.
+the demo, on variants that switch on money, random shocks, the other rules and custom
+generator parameters, and on the CSV sample (section 6: files, empty cells, link distances).
+A difference means the ODD (or the code) is wrong.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.spatial import cKDTree
 
 from terrisim import TerriModel
-from terrisim.scenario import scenario_from_dict
+from terrisim.scenario import load_scenario, scenario_from_dict
 
 RTOL, ATOL = 1e-9, 1e-9
 
@@ -51,6 +54,7 @@ class World:
     reserve: np.ndarray
     stock: np.ndarray
     stock_cap: np.ndarray
+    distance: np.ndarray
 
 
 def layout(sc: dict[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -100,11 +104,48 @@ def layout(sc: dict[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, ..
     return kind, urban, population, xy, links[:, 0], links[:, 1]
 
 
-def initialise(sc: dict[str, Any], seed: int) -> World:
-    """ODD 5.1 to 5.4 with the streams of 5.3."""
+def csv_layout(sc: dict[str, Any], base: Path) -> tuple[Any, ...]:
+    """ODD 6: territories and links from the CSV files; no random draw."""
+    kinds = list(sc["kinds"])
+    files = sc["territories"]["csv"]
+    table = pd.read_csv(base / files["territories"], dtype={"id": str})
+    kind = np.array([kinds.index(k) for k in table["kind"]])
+    urban = np.array([sc["kinds"][kinds[k]]["urban"] for k in kind])
+    xy = table[["x_km", "y_km"]].to_numpy(float)
+    optional = {c: table[c].to_numpy(float) for c in table.columns
+                if c not in ("id", "name", "kind", "population", "x_km", "y_km")}
+    index = {tid: i for i, tid in enumerate(table["id"])}
+    links = pd.read_csv(base / files["links"], dtype={"source": str, "target": str})
+    seen: dict[tuple[int, int], float] = {}
+    for a, b, d in zip(links["source"].map(index), links["target"].map(index),
+                       links.get("distance_km", pd.Series(np.nan, index=links.index)),
+                       strict=True):
+        if a != b:
+            seen.setdefault((min(a, b), max(a, b)), d)
+    pairs = np.array(list(seen), dtype=int).reshape(-1, 2)
+    given = np.array(list(seen.values()), dtype=float)
+    straight = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
+    distance = np.where(np.isnan(given), straight, given)
+    return (kind, urban, table["population"].to_numpy(float), xy, pairs[:, 0], pairs[:, 1],
+            optional, distance)
+
+
+def initialise(sc: dict[str, Any], seed: int, base: Path | None = None) -> World:
+    """ODD 5.1 to 5.4 with the streams of 5.3 (and section 6 for CSV input)."""
     children = np.random.SeedSequence(seed).spawn(5)
     layout_rng, state_rng = (np.random.default_rng(c) for c in children[:2])
-    kind, urban, population, xy, src, dst = layout(sc, layout_rng)
+    optional: dict[str, np.ndarray] = {}
+    if sc["territories"]["source"] == "csv":
+        kind, urban, population, xy, src, dst, optional, distance = csv_layout(sc, base)
+    else:
+        kind, urban, population, xy, src, dst = layout(sc, layout_rng)
+        distance = np.hypot(*(xy[src] - xy[dst]).T)
+
+    def given(column: str, computed: np.ndarray) -> np.ndarray:
+        """The CSV column where it has a value, the computed value elsewhere."""
+        values = optional.get(column)
+        return computed if values is None else np.where(np.isnan(values), computed, values)
+
     kinds, goods = list(sc["kinds"]), list(sc["goods"])
     n, g, gen = kind.size, len(goods), sc["territories"]["generator"]
     p = population / 1000
@@ -116,8 +157,12 @@ def initialise(sc: dict[str, Any], seed: int) -> World:
         gen["capacity_jitter"] * state_rng.standard_normal((n, g)))
     need = per_kind("need") * p[:, None] * np.exp(
         gen["need_jitter"] * state_rng.standard_normal((n, g)))
+    for j, good in enumerate(goods):
+        capacity[:, j] = given(f"capacity_{good}", capacity[:, j])
+        need[:, j] = given(f"need_{good}", need[:, j])
     lean_kind = np.array([sc["kinds"][kinds[k]]["leaning"] for k in kind])
-    leaning = np.clip(lean_kind + gen["leaning_sd"] * state_rng.standard_normal(n), -1, 1)
+    leaning = given("leaning", np.clip(lean_kind + gen["leaning_sd"]
+                                       * state_rng.standard_normal(n), -1, 1))
     tr = sc["trust"]
     tense = state_rng.random(src.size) < tr["tension_share"]
     frm, to = np.r_[src, dst], np.r_[dst, src]
@@ -138,9 +183,10 @@ def initialise(sc: dict[str, Any], seed: int) -> World:
 
     spending = money("spending")
     return World(kind, urban, population, xy, src, dst, capacity, need, leaning, t0.copy(), t0,
-                 bias, money("fiscal_base"), money("grant"), spending, money("engineering"),
+                 bias, given("fiscal_base", money("fiscal_base")), given("grant", money("grant")),
+                 spending, given("engineering", money("engineering")),
                  sc["budget"]["initial_reserve_steps"] * spending, capacity * storable,
-                 capacity * storage * storable)
+                 capacity * storage * storable, distance)
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,8 +202,8 @@ SHOCK_EFFECTS = {  # ODD 7.8: (modifier, goods, sign)
 class Reimplementation:
     """The model of docs/ODD.md without institutions."""
 
-    def __init__(self, sc: dict[str, Any], seed: int) -> None:
-        self.sc, self.w = sc, initialise(sc, seed)
+    def __init__(self, sc: dict[str, Any], seed: int, base: Path | None = None) -> None:
+        self.sc, self.w = sc, initialise(sc, seed, base)
         self.shock_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(5)[2])
         w, goods = self.w, list(sc["goods"])
         self.goods = goods
@@ -171,7 +217,7 @@ class Reimplementation:
         self.active: list[tuple[str, float, np.ndarray, int, int | None]] = []
         self.rows: list[dict[str, float]] = []
         e = w.src.size
-        self.distance = np.hypot(*(w.xy[w.src] - w.xy[w.dst]).T)
+        self.distance = w.distance
         self.frm, self.to = np.r_[w.src, w.dst], np.r_[w.dst, w.src]
         self.rev = np.r_[np.arange(e, 2 * e), np.arange(e)]
         self.degree = np.maximum(np.bincount(self.frm, minlength=w.kind.size), 1)
@@ -353,14 +399,20 @@ VARIANTS = {
 }
 
 
+CSV = Path(__file__).resolve().parents[1] / "configs" / "sample_csv.toml"
+
+
 @pytest.mark.parametrize("seed", [1, 7])
-@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("variant", [*sorted(VARIANTS), "sample_csv"])
 def test_the_odd_alone_reproduces_the_model(variant, seed):
-    scenario = scenario_from_dict(VARIANTS[variant])
+    if variant == "sample_csv":
+        scenario = load_scenario(CSV)
+    else:
+        scenario = scenario_from_dict(VARIANTS[variant])
     sc = scenario.model_dump(mode="json")
     sc["shocks"] = [t.model_dump(exclude_unset=True) for t in scenario.shocks]
     model = TerriModel(scenario, rng=seed)
-    mine = Reimplementation(sc, seed)
+    mine = Reimplementation(sc, seed, CSV.parent)
     w, s = mine.w, model.state
     # initialisation: the same layout and state, draw for draw
     np.testing.assert_array_equal(w.kind, s.kind)
@@ -369,7 +421,7 @@ def test_the_odd_alone_reproduces_the_model(variant, seed):
     np.testing.assert_array_equal(w.src, s.src)
     np.testing.assert_array_equal(w.dst, s.dst)
     for name in ("capacity", "need", "leaning", "trust", "bias", "reserve", "stock",
-                 "stock_cap", "engineering", "grant", "fiscal_base"):
+                 "stock_cap", "engineering", "grant", "fiscal_base", "distance"):
         np.testing.assert_allclose(getattr(w, name), getattr(s, name), rtol=RTOL, atol=ATOL,
                                    err_msg=name)
     # the steps
