@@ -413,3 +413,14 @@ def test_the_figure_draws_every_kind_even_one_named_like_a_class(big_shock):
     without_model = dataclasses.replace(big_shock, model=None)
     assert "rural" not in kind_series(without_model)
     np.testing.assert_allclose(kind_series(without_model)["town"], by_kind["town"])
+
+
+def test_the_run_result_gives_every_equity_indicator_per_step(big_shock):
+    equity = big_shock.equity()
+    assert equity["step"].tolist() == big_shock.series["step"].tolist()
+    np.testing.assert_allclose(equity["gini"], big_shock.series["gini"])
+    last = equity.iloc[-1]
+    for key in EQUITY_KEYS:
+        assert last[key] == pytest.approx(big_shock.summary[key]), key
+    with pytest.raises(ValueError, match="needs per-territory records"):
+        run_scenario(BASE, steps=2, record_territories=False).equity()

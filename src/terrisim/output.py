@@ -25,7 +25,7 @@ import pandas as pd
 from terrisim.model import TerriModel
 from terrisim.scenario.loading import load_scenario
 from terrisim.scenario.schema import Scenario
-from terrisim.summary import run_summary
+from terrisim.summary import equity_over_time, run_summary
 
 DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "networkx",
                 "matplotlib")
@@ -48,6 +48,24 @@ class RunResult:
     summary: dict[str, Any]
     events: pd.DataFrame
     model: TerriModel | None = field(default=None, repr=False)
+
+    def equity(self) -> pd.DataFrame:
+        """Every equity indicator of the summary, per recorded step (``docs/metrics.md``).
+
+        The series has ``gini`` and ``theil`` per step; this adds Theil T's decompositions,
+        Theil L, Atkinson, Palma, maximin and the urban/rural ratio, from the per-territory
+        records (:func:`terrisim.summary.equity_over_time`).
+
+        Raises:
+            ValueError: the run kept no per-territory records or no model.
+        """
+        if self.territories is None or self.model is None:
+            raise ValueError("equity(): needs per-territory records and the model "
+                             "(run_scenario(..., record_territories='all', keep_model=True))")
+        s = self.model.state
+        ids = s.ids.astype(str)
+        return equity_over_time(self.territories, pd.Series(s.population, index=ids),
+                                pd.Series(s.urban, index=ids))
 
 
 def run_scenario(
