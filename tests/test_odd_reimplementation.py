@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ENGINES, make_model
 from scipy.spatial import cKDTree
 
-from terrisim import TerriModel
 from terrisim.scenario import load_scenario, scenario_from_dict
 
 RTOL, ATOL = 1e-9, 1e-9
@@ -402,16 +402,17 @@ VARIANTS = {
 CSV = Path(__file__).resolve().parents[1] / "configs" / "sample_csv.toml"
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("seed", [1, 7])
 @pytest.mark.parametrize("variant", [*sorted(VARIANTS), "sample_csv"])
-def test_the_odd_alone_reproduces_the_model(variant, seed):
+def test_the_odd_alone_reproduces_the_model(variant, seed, engine):
     if variant == "sample_csv":
         scenario = load_scenario(CSV)
     else:
         scenario = scenario_from_dict(VARIANTS[variant])
     sc = scenario.model_dump(mode="json")
     sc["shocks"] = [t.model_dump(exclude_unset=True) for t in scenario.shocks]
-    model = TerriModel(scenario, rng=seed)
+    model = make_model(scenario, engine, rng=seed)
     mine = Reimplementation(sc, seed, CSV.parent)
     w, s = mine.w, model.state
     # initialisation: the same layout and state, draw for draw
