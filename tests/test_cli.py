@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from terrisim import RunResult, load_scenario, run_scenario
 from terrisim.cli import app
-from terrisim.scenario import Scenario, scenario_from_dict
+from terrisim.scenario import Scenario, ScenarioError, scenario_from_dict
 from terrisim.summary import EQUITY_KEYS
 
 RUN_FILES = {"series.parquet", "territories.parquet", "summary.json", "manifest.json",
@@ -116,12 +116,25 @@ def test_run_with_territories_off_writes_no_territories_file(tmp_path):
     assert (tmp_path / "out" / "series.parquet").exists()
 
 
-@pytest.mark.parametrize("steps", ["0", "-3"])
-def test_a_bad_number_of_steps_is_refused(tmp_path, steps):
-    result = invoke("run", "--steps", steps, "--out", tmp_path)
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--steps", "0", "--steps: must be >= 1"), ("--steps", "-3", "--steps: must be >= 1"),
+    ("--seed", "-1", "--seed: must be >= 0"),
+])
+def test_a_bad_number_of_steps_or_seed_is_refused(tmp_path, option, value, message):
+    result = invoke("run", option, value, "--out", tmp_path)
     assert result.exit_code == 2
-    assert "--steps: must be >= 1" in result.output
+    assert message in result.output and "Traceback" not in result.output
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"steps": 0}, "steps: must be an integer >= 1"),
+    ({"steps": 2.5}, "steps: must be an integer >= 1"),
+    ({"seed": -1}, "seed: must be an integer >= 0"),
+])
+def test_run_scenario_refuses_bad_steps_and_seeds(kwargs, message):
+    with pytest.raises(ScenarioError, match=message):
+        run_scenario(None, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------

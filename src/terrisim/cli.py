@@ -76,6 +76,8 @@ def run(
     config = load_scenario(scenario if scenario is not None else demo_path())
     if steps is not None and steps < 1:
         raise ScenarioError(f"--steps: must be >= 1 (got {steps})")
+    if seed is not None and seed < 0:
+        raise ScenarioError(f"--seed: must be >= 0 (got {seed})")
     result = run_scenario(config, steps=steps, seed=seed)
     used_seed = config.seed if seed is None else seed
     written = write_run(result, out, config, used_seed, figure=figure)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from terrisim.model import TerriModel
-from terrisim.scenario.loading import load_scenario
+from terrisim.scenario.loading import ScenarioError, load_scenario
 from terrisim.scenario.schema import Scenario
 from terrisim.summary import equity_over_time, run_summary
 
@@ -88,7 +88,14 @@ def run_scenario(
 
     Returns:
         A :class:`RunResult`.
+
+    Raises:
+        ScenarioError: an invalid scenario, ``steps < 1`` or ``seed < 0``.
     """
+    if steps is not None and (isinstance(steps, bool) or int(steps) != steps or steps < 1):
+        raise ScenarioError(f"steps: must be an integer >= 1 (got {steps!r})")
+    if seed is not None and (isinstance(seed, bool) or int(seed) != seed or seed < 0):
+        raise ScenarioError(f"seed: must be an integer >= 0 (got {seed!r})")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     model = TerriModel(scenario, rng=seed, record_territories=record_territories)
