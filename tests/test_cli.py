@@ -127,6 +127,14 @@ def test_a_bad_number_of_steps_or_seed_is_refused(tmp_path, option, value, messa
     assert not list(tmp_path.iterdir())
 
 
+def test_an_output_folder_that_is_a_file_is_refused(tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("")
+    result = invoke("run", "--steps", 1, "--out", target)
+    assert result.exit_code == 2
+    assert f"--out: {target} is a file, not a folder" in result.output
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"steps": 0}, "steps: must be an integer >= 1"),
     ({"steps": 2.5}, "steps: must be an integer >= 1"),

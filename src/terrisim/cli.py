@@ -78,9 +78,15 @@ def run(
         raise ScenarioError(f"--steps: must be >= 1 (got {steps})")
     if seed is not None and seed < 0:
         raise ScenarioError(f"--seed: must be >= 0 (got {seed})")
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out: {out} is a file, not a folder")
     result = run_scenario(config, steps=steps, seed=seed)
     used_seed = config.seed if seed is None else seed
-    written = write_run(result, out, config, used_seed, figure=figure)
+    try:
+        written = write_run(result, out, config, used_seed, figure=figure)
+    except OSError as exc:
+        raise ScenarioError(f"--out: cannot write into {out} "
+                            f"({exc.strerror or exc})") from None
     print_summary(result.summary)
     typer.echo(f"wrote {len(written)} files to {out}/: "
                + ", ".join(p.name for p in written))
