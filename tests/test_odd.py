@@ -260,3 +260,12 @@ def test_every_summary_key_is_described_in_section_7_9(shocked_run):
     per_shock = set(shocked_run.summary["shocks"][0]) - set(shocked_run.model.shocks.history[0])
     per_shock = {k.removeprefix("urban_").removeprefix("rural_") for k in per_shock}
     assert not _named_in_7_9(per_shock)
+
+
+def test_section_3_lists_the_phases_the_model_runs_in_order():
+    from terrisim.model import STREAMS, TerriModel
+
+    rows = table_rows(section("3. Process overview"))
+    assert [row[1].strip("`") for row in rows] == list(TerriModel.PHASES)
+    streams = re.findall(r"`(\w+)` \(", section("5.3 Random streams"))
+    assert tuple(streams) == STREAMS
