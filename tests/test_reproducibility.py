@@ -204,3 +204,30 @@ def test_the_package_api_runs_and_returns_pandas_objects() -> None:
     assert isinstance(result.territories, pd.DataFrame)
     assert set(result.territories["step"]) == {1, 2, 3}
     assert isinstance(result.summary, dict) and result.summary["seed"] == 2
+
+
+# ---------------------------------------------------------------------------- streaming
+def test_streamed_territory_records_equal_the_records_kept_in_memory(tmp_path: Path) -> None:
+    kept = TerriModel(rng=8, record_territories="all")
+    kept.run(6)
+    streamed = TerriModel(rng=8, record_territories="all")
+    streamed.recorder.stream_to(tmp_path / "territories.parquet")
+    streamed.run(6)
+    assert streamed.recorder._columns == []  # nothing held in memory
+    assert streamed.recorder.territories() is None  # closes the file
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "territories.parquet"),
+                                  kept.recorder.territories())
+
+
+def test_a_sample_records_the_same_territories_every_step_and_follows_the_seed() -> None:
+    scenario = scenario_from_dict({"territories": {"generator": {"counts": {
+        "metropolis": 1, "town": 4, "periurban": 20, "rural": 30, "mountain": 5}}},
+        "output": {"territories": "sample", "sample_size": 12}})
+    frames = []
+    for _ in range(2):
+        model = TerriModel(scenario, rng=4)
+        model.run(3)
+        frames.append(model.recorder.territories())
+    pd.testing.assert_frame_equal(*frames)
+    ids = frames[0].groupby("step")["territory"].apply(tuple)
+    assert len(ids) == 3 and ids.nunique() == 1 and len(ids.iloc[0]) == 12
