@@ -29,10 +29,21 @@ class NoParams(BaseModel):
 
 
 class Rule:
-    """Base of every replaceable rule.
+    """Base of every replaceable rule (ODD 7).
 
     Subclasses set ``role`` and ``name`` and may declare ``Params`` (a pydantic model, with
-    ``extra="forbid"``); validated parameters are available as ``self.params``.
+    ``extra="forbid"``); validated parameters are available as ``self.params``. Subclass the
+    base of a role rather than this class: :class:`~terrisim.rules.valuation.BasketValuation`,
+    :class:`~terrisim.rules.partners.PartnerChoice`, :class:`~terrisim.rules.trust.TrustUpdate`,
+    :class:`~terrisim.governance.base.Governance` or :class:`~terrisim.shocks.ShockKind`.
+    ``terrisim check-rule module:Class`` runs a new rule through the model's invariants
+    (:mod:`terrisim.checking`).
+
+    Attributes:
+        role: The slot of the step the rule fills (one of :data:`ROLES`).
+        name: How scenario files and ``terrisim describe`` call it (set your own in a
+            subclass: it inherits its parent's otherwise).
+        Params: The pydantic model of its parameters.
     """
 
     role: ClassVar[str] = ""

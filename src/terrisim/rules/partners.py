@@ -1,9 +1,16 @@
 """Partner choice rules: how a territory spreads its offers and requests over links (ODD 7.4.1).
 
-A partner rule returns two (A, G) arrays of non-negative weights. On arc ``i -> j``,
-``offer[a, g]`` is how much ``i`` wants to offer good ``g`` to ``j`` (relative to its other
-partners) and ``request[a, g]`` how much ``j`` wants to ask ``i`` for it. The negotiation turns
-weights into shares of the surplus and of the deficit.
+A partner rule returns two (A, G) arrays of non-negative weights. On arc ``a = i -> j``,
+``W_off[a, g]`` is how much ``i`` wants to offer good ``g`` to ``j`` (relative to its other
+partners) and ``W_req[a, g]`` how much ``j`` wants to ask ``i`` for it. The negotiation turns
+weights into shares of the surplus and of the deficit (so only ratios between a territory's
+arcs matter)::
+
+    offer[a, g] = W_off[a, g] * surplus[i, g] / sum_{a' from i} W_off[a', g]
+    request[a, g] = W_req[a, g] * deficit[j, g] / sum_{a' into j} W_req[a', g]
+    x[a, g] = min(offer[a, g], request[a, g])
+
+(0 where a sum is 0). ``terrisim check-rule`` checks that weights are finite, >= 0 and (A, G).
 """
 
 from __future__ import annotations
@@ -19,23 +26,37 @@ if TYPE_CHECKING:
 
 
 class PartnerChoice(Rule):
-    """Base of partner choice rules: override :meth:`weights`."""
+    """Base of partner choice rules: override :meth:`weights` (ODD 7.4.1).
+
+    Named in a scenario by ``[rules] partners = { name = "...", ... }`` (a registered name or
+    ``"module:Class"``).
+    """
 
     role = "partners"
 
     def weights(
         self, state: TerritoryState, surplus: np.ndarray, deficit: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``(offer, request)`` weights, each (A, G), non-negative."""
+        """Return ``(offer, request)`` weights, each (A, G), non-negative.
+
+        Args:
+            state: The territory arrays; arcs go from ``state.arc_from`` to ``state.arc_to``
+                (A = 2 x links), trust is ``state.trust`` (A,).
+            surplus: ``max(available - need, 0)`` per territory and good, (N, G).
+            deficit: ``max(need - available, 0)``, (N, G).
+
+        Returns:
+            ``(W_off, W_req)``, each (A, G), finite and >= 0.
+        """
         raise NotImplementedError
 
 
 @register
 class TrustWeighted(PartnerChoice):
-    """Offer to those you trust who need it; ask those you trust who have it.
+    """Offer to those you trust who need it; ask those you trust who have it (ODD 7.4.1).
 
-    ``offer[i->j, g] = trust(i->j) * deficit[j, g]`` and
-    ``request[i->j, g] = trust(j->i) * surplus[i, g]``.
+    ``W_off[i->j, g] = trust(i->j) * deficit[j, g]`` and
+    ``W_req[i->j, g] = trust(j->i) * surplus[i, g]``.
     """
 
     name = "trust_weighted"
@@ -51,7 +72,11 @@ class TrustWeighted(PartnerChoice):
 
 @register
 class Nearest(PartnerChoice):
-    """Prefer close partners, whatever the trust: weights ``1 / (1 + d / 10 km)``."""
+    """Prefer close partners, whatever the trust (ODD 7.4.1).
+
+    With ``c_e = 1 / (1 + distance_e / 10 km)`` on link ``e`` (both of its arcs):
+    ``W_off[i->j, g] = c_e * deficit[j, g]`` and ``W_req[i->j, g] = c_e * surplus[i, g]``.
+    """
 
     name = "nearest"
 

@@ -20,12 +20,30 @@ if TYPE_CHECKING:
 
 
 class TrustUpdate(Rule):
-    """Base of trust rules: override :meth:`update`."""
+    """Base of trust rules: override :meth:`update` (ODD 7.7).
+
+    Named in a scenario by ``[rules] trust = { name = "...", ... }`` (a registered name or
+    ``"module:Class"``). Called once per step, in phase ``update_trust``, after the deliveries;
+    the model stores what it returns as ``state.trust``. ``examples/forgetting_trust.py`` and
+    ``docs/tutorial.md`` show how to write one.
+    """
 
     role = "trust"
 
     def update(self, state: TerritoryState, outcome: ExchangeOutcome) -> np.ndarray:
-        """Return the new trust on every arc, shape (A,), values in [0, 1]."""
+        """Return the new trust on every arc, shape (A,), values in [0, 1].
+
+        Args:
+            state: The territory arrays: ``state.trust`` (A,) is ``arc_from``'s trust in
+                ``arc_to``, ``state.trust_baseline`` (A,) its baseline (initial trust),
+                ``state.reverse(x)`` the value of the opposite arc.
+            outcome: The step's exchanges: ``outcome.deal`` (E,) whether each link dealt
+                (``np.tile(outcome.deal, 2)`` gives it per arc), ``outcome.perceived_balance``
+                (A,) in [0, 1], ``outcome.shortfall`` (A,) in [0, 1].
+
+        Returns:
+            The new trust, (A,), in [0, 1] (``terrisim check-rule`` checks it).
+        """
         raise NotImplementedError
 
 

@@ -20,18 +20,35 @@ if TYPE_CHECKING:
 
 
 class BasketValuation(Rule):
-    """Base of valuation rules: override :meth:`unit_values`."""
+    """Base of valuation rules: override :meth:`unit_values` (ODD 7.4.2).
+
+    Named in a scenario by ``[rules] valuation = { name = "...", ... }`` (a registered name or
+    ``"module:Class"``). The negotiation (ODD 7.4.3) compares, on arc ``a = i -> j``, what
+    ``i`` gives ``G_a = sum_g u_give[i, g] x[a, g]`` with what it perceives it receives
+    ``R_a = (1 - bias_a) sum_g u_recv[i, g] x[reverse(a), g]``; a link deals when both sides
+    find ``R / ((1 - tau) G)`` large enough (``r_a r_b >= 1``).
+    """
 
     role = "valuation"
 
     def unit_values(self, state: TerritoryState) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``(give, receive)`` unit values, each broadcastable to (N, G)."""
+        """Return ``(give, receive)`` unit values, each broadcastable to (N, G).
+
+        Args:
+            state: The territory arrays, after production and governance: ``state.price``
+                (G,), ``state.available`` and ``state.effective_need`` (N, G).
+
+        Returns:
+            ``(u_give, u_recv)``: the value to each territory of one unit of each good it
+            gives and receives; a (1, G) row serves every territory. Finite and >= 0
+            (``terrisim check-rule`` checks it).
+        """
         raise NotImplementedError
 
 
 @register
 class MarketValuation(BasketValuation):
-    """Every unit is worth its reference price, given or received: ``u = price[g]``."""
+    """Every unit is worth its reference price, given or received: ``u = price[g]`` (ODD 7.4.2)."""
 
     name = "market"
 
@@ -43,7 +60,7 @@ class MarketValuation(BasketValuation):
 
 @register
 class NeedWeightedValuation(BasketValuation):
-    """Received units are worth more where the need is unmet.
+    """Received units are worth more where the need is unmet (ODD 7.4.2).
 
     ``u_receive[i, g] = price[g] * (1 + urgency * shortfall[i, g])`` with
     ``shortfall = max(0, 1 - available / need)``; given units are worth their price.
