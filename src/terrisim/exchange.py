@@ -151,9 +151,8 @@ def negotiate(state: TerritoryState, valuation: BasketValuation, partners: Partn
             ``None``/``"auto"`` (see :func:`terrisim.kernels.engine_name`).
     """
     e = state.n_links
-    outcome = ExchangeOutcome.empty(state)
     if e == 0 or not spec.enabled:
-        return outcome
+        return ExchangeOutcome.empty(state)
     need = state.effective_need
     surplus = np.maximum(state.available - need, 0.0)
     deficit = np.maximum(need - state.available, 0.0)
@@ -164,7 +163,8 @@ def negotiate(state: TerritoryState, valuation: BasketValuation, partners: Partn
     if kernels.engine_name(engine) == "numba":
         return _negotiate_compiled(state, partners, spec, engineering_left=engineering_left,
                                    surplus=surplus, deficit=deficit, units=(give_u, receive_u),
-                                   size=size, outcome=outcome)
+                                   size=size)
+    outcome = ExchangeOutcome.empty(state)
     proposed = propose(state, partners, surplus, deficit)
 
     # Stage 2: reciprocity
@@ -210,11 +210,11 @@ def negotiate(state: TerritoryState, valuation: BasketValuation, partners: Partn
 def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: ExchangeSpec, *,
                         engineering_left: np.ndarray, surplus: np.ndarray,
                         deficit: np.ndarray, units: tuple[np.ndarray, np.ndarray],
-                        size: np.ndarray, outcome: ExchangeOutcome) -> ExchangeOutcome:
+                        size: np.ndarray) -> ExchangeOutcome:
     """Stages 1 to 3 by :func:`terrisim.kernels.negotiate_links` (same numbers as above).
 
     ``units`` are the (give, receive) unit values; ``size`` the trust and distance factor per
-    link; the outcome's arrays are filled in place.
+    link. The kernel fills every entry of the outcome's arrays (``shortfall`` starts at 0).
     """
     give_u, receive_u = units
     factors = separable_weights(state, partners)
@@ -227,12 +227,16 @@ def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: Ex
         f_offer, f_request = (np.ascontiguousarray(f, dtype=float) for f in factors)
         w_offer = w_request = no_weights
     e, g = state.n_links, len(state.goods)
-    outcome.flow = np.empty((2 * e, g))
+    outcome = ExchangeOutcome(
+        flow=np.empty((2 * e, g)), money=np.empty(2 * e), deal=np.empty(e, bool),
+        perceived_balance=np.empty(2 * e), shortfall=np.zeros(2 * e), balance=np.empty(e),
+        engineering=np.empty(state.n))
     degree = state.degree if spec.money else no_arcs
     kernels.negotiate_links(
         state.src, state.dst, state.arc_from, state.arc_to, surplus, deficit,
-        factors is not None, f_offer, f_request, w_offer, w_request, np.ascontiguousarray(give_u, dtype=float),
-        np.ascontiguousarray(receive_u, dtype=float), state.price, state.bias, size,
+        factors is not None, f_offer, f_request, w_offer, w_request,
+        np.ascontiguousarray(give_u, dtype=float), np.ascontiguousarray(receive_u, dtype=float),
+        state.price, state.bias, size,
         1.0 - spec.reciprocity_tolerance, spec.money, spec.money_share, state.reserve, degree,
         np.ascontiguousarray(engineering_left, dtype=float), spec.engineering_scale,
         outcome.flow, outcome.money, outcome.deal, outcome.perceived_balance, outcome.balance,
