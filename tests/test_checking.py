@@ -20,7 +20,13 @@ import pytest
 from conftest import ROOT, TERRISIM
 
 import terrisim.model  # noqa: F401  (registers the built-in rules)
-from terrisim.checking import INVARIANTS, CheckReport, check_rule, example_scenario
+from terrisim.checking import (
+    INVARIANTS,
+    CheckReport,
+    check_rule,
+    check_scenario,
+    example_scenario,
+)
 from terrisim.governance.base import Governance
 from terrisim.governance.merger import Merger
 from terrisim.model import TerriModel
@@ -234,6 +240,25 @@ def test_the_reported_scenario_file_reproduces_trust_above_one() -> None:
     assert full["steps"] == data["steps"] and full["seed"] == data["seed"]
 
 
+def test_a_fixed_rule_is_checked_again_on_the_scenario_that_broke_it(tmp_path: Path) -> None:
+    toml = _check(Overtrust).result("trust_range").scenario_toml
+    assert toml is not None
+    failing = tmp_path / "failing.toml"
+    failing.write_text(toml, encoding="utf-8")
+    again = check_scenario(Overtrust, failing)
+    assert [r.name for r in again.failed] == ["trust_range"]
+    assert again.result("agent_order").checked is False
+    assert "(not checked on a given scenario)" in again.text()
+    spec = again.rule
+    failing.write_text(toml.replace(spec, "terrisim.rules.trust:Reinforcement"),
+                       encoding="utf-8")
+    fixed = check_scenario(Reinforcement, failing)
+    assert fixed.passed, fixed.text()
+    assert fixed.text().endswith("all 7 invariants hold (1 not checked)")
+    with pytest.raises(ScenarioError, match="does not use rule"):
+        check_scenario(Overtrust, failing)
+
+
 def test_a_merger_declaring_its_economies_of_scale_passes_but_minting_more_fails() -> None:
     assert _check("merger").result("conservation").passed
     minted = _check(MintingMerger).result("conservation")
@@ -315,6 +340,20 @@ def test_command_passes_a_builtin_rule_with_a_parameter() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "checking trust rule reinforcement (alpha=0.1)" in proc.stdout
     assert "all 8 invariants hold" in proc.stdout
+
+
+def test_command_checks_one_scenario_file(tmp_path: Path) -> None:
+    (tmp_path / "student_rules.py").write_text(BROKEN_MODULE, encoding="utf-8")
+    scenario = tmp_path / "failing.toml"
+    scenario.write_text('steps = 2\n[[governance]]\nrule = "student_rules:GenerousCouncil"\n',
+                        encoding="utf-8")
+    proc = _cli("student_rules:GenerousCouncil", "--scenario", str(scenario),
+                pythonpath=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"on scenario {scenario}" in proc.stdout
+    assert "FAIL conservation: goods created from nothing" in proc.stdout
+    proc = _cli("need_weighted", "--scenario", str(scenario), pythonpath=tmp_path)
+    assert proc.returncode == 2 and "does not use rule 'need_weighted'" in proc.stderr
 
 
 def test_command_explains_a_module_it_cannot_import() -> None:

@@ -14,6 +14,11 @@ shrinks it) written as a scenario file::
     report = check_rule("forgetting_trust:ForgettingTrust", examples=30)
     print(report.text()); report.passed
 
+Once the rule is fixed, check it again on the very scenario that broke it (saved from the
+report), with :func:`check_scenario`::
+
+    terrisim check-rule forgetting_trust:ForgettingTrust --scenario failing.toml
+
 The rule is plugged in exactly as a user would plug it (its role is its class attribute
 ``role``): ``[rules] valuation | partners | trust = { name = "module:Class", ... }``,
 ``[[governance]] rule = "module:Class"``, or ``[[shocks]] kind = "module:Class"``. The module
@@ -164,6 +169,8 @@ class InvariantResult:
         violation: The violation in the smallest failing scenario.
         example: That scenario.
         scenario_toml: That scenario as a scenario file.
+        checked: False when the invariant could not be checked (``agent_order`` on a given
+            scenario: it needs generated territories).
     """
 
     name: str
@@ -172,6 +179,7 @@ class InvariantResult:
     violation: Violation | None = None
     example: Example | None = None
     scenario_toml: str | None = None
+    checked: bool = True
 
 
 @dataclass
@@ -188,6 +196,8 @@ class CheckReport:
         skipped: Scenarios the rule refused at set-up (a ``ScenarioError``), and the first
             reason.
         notes: Observations that are allowed but worth knowing (e.g. a shock destroyed stocks).
+        scenario_file: The scenario checked by :func:`check_scenario` (empty for random
+            scenarios).
     """
 
     rule: str
@@ -199,6 +209,7 @@ class CheckReport:
     skipped: int = 0
     skip_reason: str = ""
     notes: list[str] = field(default_factory=list)
+    scenario_file: str = ""
 
     @property
     def passed(self) -> bool:
@@ -225,13 +236,15 @@ class CheckReport:
     def text(self) -> str:
         """The report in plain words (what ``terrisim check-rule`` prints)."""
         params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        where = (f"on scenario {self.scenario_file}" if self.scenario_file else
+                 f"on {self.examples} random scenarios per invariant ({self.scenarios} "
+                 "scenarios run in all)")
         lines = [f"checking {self.role} rule {self.rule}"
-                 + (f" ({params})" if params else "")
-                 + f" on {self.examples} random scenarios per invariant "
-                   f"({self.scenarios} scenarios run in all)", ""]
+                 + (f" ({params})" if params else "") + f" {where}", ""]
         for result in self.results:
-            mark = "ok  " if result.passed else "FAIL"
-            lines.append(f"  {mark} {result.name:<13} {result.description}")
+            mark = ("ok  " if result.passed else "FAIL") if result.checked else "--  "
+            note = "" if result.checked else " (not checked on a given scenario)"
+            lines.append(f"  {mark} {result.name:<13} {result.description}{note}")
         if self.skipped:
             lines += ["", (f"note: the rule refused {self.skipped} scenarios at set-up "
                            f"(first reason: {self.skip_reason})")]
@@ -239,14 +252,19 @@ class CheckReport:
             lines += ["", f"note: {note}"]
         for result in self.failed:
             assert result.violation is not None
-            lines += ["", f"FAIL {result.name}: {result.violation.message}", "",
-                      ("  smallest failing scenario (save it as a .toml file to reproduce it "
-                       "with terrisim run):"), ""]
-            lines += [f"    {line}" if line else "" for line in
-                      (result.scenario_toml or "").splitlines()]
+            lines += ["", f"FAIL {result.name}: {result.violation.message}"]
+            if result.scenario_toml:
+                lines += ["", ("  smallest failing scenario (save it as a .toml file; after a "
+                               "fix, check the rule on it with terrisim check-rule RULE "
+                               "--scenario FILE):"), ""]
+                lines += [f"    {line}" if line else "" for line in
+                          result.scenario_toml.splitlines()]
         lines.append("")
+        checked = [r for r in self.results if r.checked]
         if self.passed:
-            lines.append(f"all {len(self.results)} invariants hold")
+            lines.append(f"all {len(checked)} invariants hold"
+                         + ("" if len(checked) == len(self.results) else
+                            f" ({len(self.results) - len(checked)} not checked)"))
         else:
             names = ", ".join(r.name for r in self.failed)
             lines.append(f"{len(self.failed)} of {len(self.results)} invariants broken: {names}")
@@ -1061,6 +1079,15 @@ class _Outcome:
     destroyed: float = 0.0
 
 
+def _rerun(scenario: Any, plug: _Plug, main: _Trace) -> Violation | None:
+    """Run the scenario a second time with the same seed; the first difference, if any."""
+    again = _run(scenario, plug, check=False)
+    if again.crashed:
+        return Violation("determinism", "a second run with the same seed stopped with an "
+                         f"error, the first did not: {again.violations[0].message}")
+    return _determinism(main, again, scenario.seed)
+
+
 class _Evaluator:
     """Runs the checks of an example once and remembers the outcome."""
 
@@ -1084,13 +1111,7 @@ class _Evaluator:
         first = main.first()
         if first or main.crashed:
             return _Outcome(first, destroyed=main.destroyed)
-        again = _run(scenario, self.plug, check=False)
-        if again.crashed:
-            problem: Violation | None = Violation(
-                "determinism", "a second run with the same seed stopped with an error, the "
-                f"first did not: {again.violations[0].message}")
-        else:
-            problem = _determinism(main, again, example.seed)
+        problem = _rerun(scenario, self.plug, main)
         if problem is None and example.n >= 2:
             with tempfile.TemporaryDirectory(prefix="terrisim-check-") as tmp:
                 listed, permuted = _csv_scenarios(example, self.plug, Path(tmp))
@@ -1167,6 +1188,59 @@ def check_rule(rule: str | type[Rule], *, examples: int = 50,
     if destroyed:
         report.notes.append(f"shocks destroyed stocks in {len(destroyed)} of {len(outcomes)} "
                             "scenarios (allowed: a shock may destroy stocks, never create them)")
+    return report
+
+
+def _uses(scenario: Any, plug: _Plug) -> bool:
+    """Whether the scenario names the rule in the slot of its role."""
+    if plug.role in ("valuation", "partners", "trust"):
+        return getattr(scenario.rules, plug.role).name == plug.spec
+    if plug.role == "governance":
+        return any(g.rule == plug.spec for g in scenario.governance)
+    return any(shock.kind == plug.spec for shock in scenario.shocks)
+
+
+def check_scenario(rule: str | type[Rule], scenario: str | Path) -> CheckReport:
+    """Check a rule on one given scenario file, e.g. the smallest failing one of a report.
+
+    Every invariant but ``agent_order`` (it needs generated territories, to list them in
+    another order) is checked on that scenario, with its seed; the rule's parameters are the
+    scenario's. After a fix, this tells whether the scenario that broke the rule still does::
+
+        terrisim check-rule forgetful:ForgetfulTrust --scenario failing.toml
+
+    Args:
+        rule: As for :func:`check_rule`.
+        scenario: A scenario file that names the rule (``[rules]``, ``[[governance]]`` or
+            ``[[shocks]]``).
+
+    Raises:
+        ScenarioError: bad input (as for :func:`check_rule`), an invalid scenario file, or a
+            scenario that does not use the rule.
+    """
+    from terrisim.scenario.loading import load_scenario
+
+    plug = _plug(rule, {})
+    config = load_scenario(scenario)
+    if not _uses(config, plug):
+        slot = {"governance": "a [[governance]] rule", "shock": "a [[shocks]] kind"}.get(
+            plug.role, f"[rules] {plug.role}")
+        raise ScenarioError(f"{scenario}: does not use rule {plug.spec!r}; name it as "
+                            f'{slot} = "{plug.spec}"')
+    main = _run(config, plug, check=True)
+    first = main.first()
+    if not first and not main.crashed:
+        problem = _rerun(config, plug, main)
+        first = {problem.invariant: problem} if problem else {}
+    report = CheckReport(plug.spec, plug.role, {}, examples=1, scenarios=1,
+                         scenario_file=str(scenario))
+    for name, description in INVARIANTS.items():
+        report.results.append(InvariantResult(name, description, name not in first,
+                                              first.get(name),
+                                              checked=name != "agent_order"))
+    if main.destroyed > 0:
+        report.notes.append("shocks destroyed stocks (allowed: a shock may destroy stocks, "
+                            "never create them)")
     return report
 
 

@@ -177,15 +177,24 @@ def check_rule(
         min=1, help="Random scenarios drawn per invariant.")] = 50,
     param: Annotated[list[str] | None, typer.Option(
         help="A parameter of the rule, key=value (repeat for several).")] = None,
+    scenario: Annotated[Path | None, typer.Option(
+        help="Check only this scenario file (e.g. a failing one a report printed); it names "
+             "the rule and its parameters.")] = None,
 ) -> None:
     """Check a rule against the model's invariants on random small scenarios (hypothesis).
 
     Exit status: 0 when every invariant holds, 1 when one breaks, 2 for bad input.
     """
     from terrisim.checking import check_rule as run_check
-    from terrisim.checking import parse_params
+    from terrisim.checking import check_scenario, parse_params
 
-    report = run_check(rule, examples=examples, params=parse_params(param or []))
+    if scenario is not None:
+        if param:
+            raise ScenarioError("--param: not with --scenario (the scenario file gives the "
+                                "rule's parameters)")
+        report = check_scenario(rule, scenario)
+    else:
+        report = run_check(rule, examples=examples, params=parse_params(param or []))
     typer.echo(report.text())
     raise typer.Exit(report.exit_code)
 
