@@ -39,6 +39,10 @@ STATUS = re.compile(r"#\s*exit status (\d+)\s*$")
 FILE = re.compile(r"^#\s*(my_rules/[\w/]+\.(?:py|toml))\s*$")
 
 
+#: The output of each command of the page, once it has run.
+OUTPUTS: dict[str, str] = {}
+
+
 @dataclass
 class Block:
     """A fenced code block of the page."""
@@ -125,6 +129,7 @@ def walked(workdir: Path) -> Path:
                     f"tutorial.md line {block.line}: {command!r} exited with "
                     f"{proc.returncode}, expected {status}\n{proc.stdout}\n{proc.stderr}")
                 last_output, last_command = proc.stdout, command
+                OUTPUTS[command] = proc.stdout
         elif block.lang in ("python", "toml") and target:
             path = workdir / target.group(1)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,6 +178,17 @@ def test_every_command_of_the_tutorial_runs_as_shown(walked: Path) -> None:
 
 
 # ------------------------------------------------------------ what the page says it shows
+@pytest.mark.slow
+def test_the_saved_failing_scenario_is_the_one_the_report_printed(walked: Path) -> None:
+    saved = (walked / "my_rules" / "failing.toml").read_text(encoding="utf-8")
+    failing = [out for command, out in OUTPUTS.items()
+               if "--examples" in command and "FAIL trust_range" in out]
+    assert len(failing) == 1
+    printed = failing[0].split("smallest failing scenario", 1)[1]
+    body = [line for line in saved.splitlines() if not line.startswith("# my_rules/")]
+    assert "\n".join(f"    {line}" if line else "" for line in body) in printed
+
+
 @pytest.mark.slow
 def test_the_forgetful_rule_ends_with_less_urban_rural_trust_than_the_demo(walked: Path
                                                                           ) -> None:
