@@ -160,3 +160,28 @@ def test_flood_destroys_stocks_near_the_river_once_and_creates_nothing() -> None
     line = np.array([[0.0, 0.0], [10.0, 0.0]])
     np.testing.assert_allclose(distance_to_polyline(np.array([[5.0, 3.0], [13.0, 4.0]]), line),
                                [3.0, 5.0])
+
+
+def test_mutual_aid_gives_a_share_of_surplus_to_trusted_partners_in_need() -> None:
+    model = TerriModel(load_scenario(EXAMPLES / "mutual_aid.toml"), record_territories=False)
+    model.apply_shocks()
+    model.produce()
+    pact, s = model.institutions[0], model.state
+    p = pact.params
+    surplus = np.maximum(s.available - s.effective_need, 0.0)
+    deficit = np.maximum(s.effective_need - s.available, 0.0)
+    gift = pact.gifts(model)
+    assert gift.sum() > 0
+    assert (gift[s.trust < p.min_trust] == 0).all()
+    others = [g for g, good in enumerate(s.goods) if good not in p.goods]
+    assert (gift[:, others] == 0).all()
+    assert (gift[s.at_end(deficit) == 0] == 0).all()
+    # a giver with a trusted partner in need gives exactly `share` of its surplus, else nothing
+    helps = s.sum_by_origin((s.trust >= p.min_trust)[:, None] * s.at_end(deficit)) > 0
+    given = s.sum_by_origin(gift)
+    np.testing.assert_allclose(given, np.where(helps, p.share * surplus, 0.0) * pact.pact,
+                               atol=1e-9)
+    before = s.available.sum(axis=0)
+    model.govern()
+    np.testing.assert_allclose(s.available.sum(axis=0), before)
+    np.testing.assert_allclose(model.volume_by_good("mutual_aid"), gift.sum(axis=0))
