@@ -330,3 +330,20 @@ def test_the_dask_engine_alone_starts_a_local_cluster_with_the_same_results(tmp_
     pd.testing.assert_frame_equal(
         stable(load_results(tmp_path / "dask")), stable(load_results(tmp_path / "serial"))
     )
+
+
+def test_workers_that_cannot_start_stop_the_sweep_before_any_run_is_recorded(tmp_path):
+    """A script calling run_sweep without the __main__ guard: every worker re-runs the script
+    and dies while starting. The sweep must say so, not record every run as failed."""
+    exp = fake_experiment(tmp_path, factors="x = { levels = [0.0, 1.0] }\n")
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from terrisim.experiments.runner import run_sweep\n"
+        f"run_sweep({str(exp)!r}, {str(tmp_path / 'out')!r}, workers=2, progress=False)\n"
+    )
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          check=False, env=_cli_env(), timeout=300)
+    assert proc.returncode != 0
+    assert "SweepError: the worker processes could not start" in proc.stderr
+    assert "__main__" in proc.stderr
+    assert not list((tmp_path / "out" / RUNS).glob("part-*.parquet"))

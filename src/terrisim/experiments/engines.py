@@ -51,6 +51,10 @@ class Batch:
     submitted: float = field(default_factory=time.monotonic)
 
 
+class WorkersUnavailable(RuntimeError):  # noqa: N818 - reads better at the call site
+    """The engine's workers could not start (nothing was run)."""
+
+
 class WorkerLost(RuntimeError):  # noqa: N818 - reads better at the call site
     """A batch did not come back because its worker died (it can be retried)."""
 
@@ -181,11 +185,27 @@ class LocalEngine(Engine):
         return self._workers
 
     def warm(self, timeout: float = 120.0) -> None:
-        """Start every worker process of the pool and import the model in it."""
-        futures = [self._pool.submit(warm_up) for _ in range(self._workers)]
-        for fut in futures:
-            with contextlib.suppress(Exception):  # a broken pool shows at the first batch
+        """Start every worker process of the pool and import the model in it.
+
+        Raises:
+            WorkersUnavailable: A worker died or failed while starting, so that an environment
+                problem stops the sweep instead of recording every run as failed.
+        """
+        try:
+            futures = [self._pool.submit(warm_up) for _ in range(self._workers)]
+            for fut in futures:
                 fut.result(timeout=timeout)
+        except Exception as err:
+            self.close(cancel=True)
+            hint = ""
+            if isinstance(err, BrokenProcessPool):
+                hint = (
+                    "; if run_sweep is called from a script, put the call under "
+                    "'if __name__ == \"__main__\":' (workers import the main module)"
+                )
+            raise WorkersUnavailable(
+                f"the worker processes could not start ({type(err).__name__}: {err}){hint}"
+            ) from None
 
     def _new_pool(self) -> ProcessPoolExecutor:
         self._generation += 1
@@ -224,7 +244,7 @@ class LocalEngine(Engine):
 
     def close(self, *, cancel: bool = False) -> None:
         """Shut the pool down (``cancel``: terminate the workers now)."""
-        procs = list(getattr(self._pool, "_processes", {}).values())
+        procs = list((getattr(self._pool, "_processes", None) or {}).values())
         self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
         if cancel:
             for p in procs:
@@ -303,9 +323,26 @@ class DaskEngine(Engine):
         return self._nthreads
 
     def warm(self, timeout: float = 120.0) -> None:
-        """Import the model in every worker connected now (workers joining later do it then)."""
-        with contextlib.suppress(Exception):  # a worker that cannot shows at the first batch
-            self.client.run(warm_up, wait=True, on_error="ignore")
+        """Import the model in every worker connected now (workers joining later do it then).
+
+        Raises:
+            WorkersUnavailable: Every connected worker failed to import the model.
+        """
+        try:
+            results = self.client.run(warm_up, wait=True, on_error="return")
+        except Exception as err:
+            raise WorkersUnavailable(f"the Dask workers are unreachable ({err})") from None
+        errors = {w: r for w, r in results.items() if isinstance(r, BaseException)}
+        for worker, err in errors.items():
+            log.warning("Dask worker %s cannot run terrisim: %s: %s", worker, type(err).__name__, err)
+        if results and len(errors) == len(results):
+            err = next(iter(errors.values()))
+            raise WorkersUnavailable(
+                f"no Dask worker can run terrisim ({type(err).__name__}: {err}); install the "
+                "same terrisim version (and the modules the experiment names) on the workers"
+            )
+        if not results:
+            log.warning("no Dask worker connected yet: batches wait for one")
 
     def submit(self, batch: Batch) -> None:
         """Submit the batch as one Dask task."""

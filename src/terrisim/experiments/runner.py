@@ -32,7 +32,13 @@ import pandas as pd
 import terrisim
 from terrisim.experiments.bisection import max_points, plan, shares_from_results
 from terrisim.experiments.designs import count_points, design_points
-from terrisim.experiments.engines import Batch, Engine, WorkerLost, make_engine
+from terrisim.experiments.engines import (
+    Batch,
+    Engine,
+    WorkerLost,
+    WorkersUnavailable,
+    make_engine,
+)
 from terrisim.experiments.progress import Progress
 from terrisim.experiments.seeds import run_id, run_seed
 from terrisim.experiments.spec import (
@@ -541,7 +547,12 @@ class _Session:
             key = hashlib.sha1(blob).hexdigest()
             name, workers, scheduler = self.engine_args
             self.eng = make_engine(name, key, blob, workers=workers, scheduler=scheduler)
-            self.eng.warm()
+            try:
+                self.eng.warm()
+            except WorkersUnavailable as err:
+                self.eng.close(cancel=True)
+                self.eng = None
+                raise SweepError(f"{err}. Nothing was run") from None
             self.report.engine = self.eng.describe()
             log.info("engine: %s", self.report.engine)
             self.report.setup_s = time.monotonic() - self.t0
