@@ -162,7 +162,16 @@ def test_describe_prints_the_step_schedule_with_the_active_rules():
               "update_budgets", "update_trust", "close_step", "collect")
     positions = [result.output.index(phase) for phase in phases]
     assert positions == sorted(positions)
-    assert "trust: reinforcement" in result.output and "drought (at 24)" in result.output
+    assert "trust: reinforcement(alpha=0.05" in result.output
+    assert "drought at step 24 for 6 steps, magnitude 0.6, everywhere (15 territories)" \
+        in result.output
+
+
+def test_describe_gives_each_shock_its_targets_and_parameters():
+    result = invoke("describe", str(ROOT / "configs" / "sample_csv.toml"))
+    assert result.exit_code == 0, result.output
+    assert "drought at step 12 for 6 steps, magnitude 0.5, on rural,mountain (6 territories)" \
+        in result.output
 
 
 BAD_TOML = {  # file text -> what the one-line message must contain

@@ -5,13 +5,15 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING
 
+from terrisim.shocks import DEFAULT_DURATION, ShockSchedule
+
 if TYPE_CHECKING:
     from terrisim.model import TerriModel
 
 # Which replaceable components act in which phase.
 PHASE_COMPONENTS = {
-    "apply_shocks": lambda m: [f"{s.kind} ({'at ' + str(s.at) if s.at else
-                                f'frequency {s.frequency}'})" for s in m.shocks.schedules],
+    "apply_shocks": lambda m: [describe_shock(s, *t) for s, t in
+                               zip(m.shocks.schedules, m.shocks.targets(), strict=True)],
     "govern": lambda m: [i.describe() for i in m.institutions] or ["none"],
     "negotiate": lambda m: [f"valuation: {m.valuation.describe()}",
                             f"partners: {m.partners.describe()}",
@@ -19,6 +21,31 @@ PHASE_COMPONENTS = {
     "update_trust": lambda m: [f"trust: {m.trust_rule.describe()}"],
     "close_step": lambda m: [i.describe() for i in m.institutions] or ["none"],
 }
+
+
+def describe_shock(schedule: ShockSchedule, targets: str = "all", hit: int | None = None) -> str:
+    """One shock table in words: kind, when, how long, how hard, where, parameters.
+
+    Args:
+        schedule: The validated ``[[shocks]]`` table.
+        targets: Its targets as :meth:`terrisim.shocks.Shocks.targets` describes them.
+        hit: The number of territories hit, if known.
+
+    Example: ``drought at step 24 for 6 steps, magnitude 0.6, on rural,mountain (9 territories)``.
+    """
+    when = (f"at step {schedule.at}" if schedule.at is not None
+            else f"each step with probability {schedule.frequency}")
+    if schedule.permanent:
+        length = "permanently"
+    else:
+        length = f"for {schedule.duration or DEFAULT_DURATION} steps"
+    where = "everywhere" if targets == "all" else f"on {targets}"
+    if hit is not None:
+        where += f" ({hit} territories)"
+    text = f"{schedule.kind} {when} {length}, magnitude {schedule.magnitude}, {where}"
+    if schedule.params:
+        text += ", " + ", ".join(f"{k}={v!r}" for k, v in schedule.params.items())
+    return text
 
 
 def describe_model(model: TerriModel) -> str:

@@ -392,6 +392,14 @@ class Shocks:
             for at in sorted({s.at for s in self.schedules if s.at is not None})
         }
 
+    def targets(self) -> list[tuple[str, int]]:
+        """Each table's targets: ``(description, number of territories hit)``, in file order.
+
+        The description is ``"all"``, or the kinds, ``class:<class>`` and ids joined by commas
+        (the kind's default targets when the table names none).
+        """
+        return [(text, int(mask.sum())) for mask, text in self._targets]
+
     # ------------------------------------------------------------------ starting shocks
     def _start_scheduled(self) -> None:
         """Mesa event callback: start the tables whose ``at`` is the next step."""
