@@ -113,3 +113,12 @@ def test_two_sweeps_cannot_write_to_one_directory(tmp_path):
         first.open(META_A, resume=True)
         with ResultStore(tmp_path / "s") as second, pytest.raises(ExperimentError, match="another sweep"):
             second.open(META_A, resume=True)
+
+
+def test_an_edited_experiment_of_the_same_name_is_refused_with_the_reason(tmp_path):
+    with ResultStore(tmp_path / "s") as store:
+        store.open(META_A, resume=True)
+    with ResultStore(tmp_path / "s") as store, pytest.raises(ExperimentError) as info:
+        store.open({"name": "a", "hash": "a2a2"}, resume=True)
+    assert "same name, but the experiment file, its base scenario" in str(info.value)
+    assert "Choose another --out" in str(info.value)

@@ -372,10 +372,17 @@ class ResultStore:
                     f"(found {', '.join(sorted(foreign)[:5]) or RUNS}); choose another --out"
                 )
         elif existing.get("hash") != meta["hash"]:
+            same = existing.get("name") == meta["name"]
+            why = (
+                " (same name, but the experiment file, its base scenario or the scenario "
+                "defaults of terrisim changed since, so its runs would not be comparable)"
+                if same
+                else ""
+            )
             raise ExperimentError(
                 f"{d}: holds the results of another experiment ('{existing.get('name')}', hash "
-                f"{existing.get('hash')}); this one ('{meta['name']}') has hash {meta['hash']}. "
-                "Choose another --out, or delete that directory yourself"
+                f"{existing.get('hash')}); this one ('{meta['name']}') has hash {meta['hash']}"
+                f"{why}. Choose another --out, or delete that directory yourself"
             )
         self._lock()
         if not resume:
