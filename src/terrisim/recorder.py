@@ -9,8 +9,8 @@ Cost at the scale of France (docs/performance.md): the indicators avoid BLAS cal
 multi-threaded dot product wakes threads on every call, and its rounding depends on their
 number), cache what depends only on the links and kinds, and sort satisfactions for the Gini
 index with a fast sort when no two values tie (the same order as the stable sort of
-:func:`terrisim.metrics.gini`, hence the same value). Per-territory records are computed for
-the recorded territories only.
+:func:`terrisim.metrics.gini`). Per-territory records are computed for the recorded
+territories only.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from terrisim.exchange import basket_value
 from terrisim.metrics import gini, theil_t
+from terrisim.metrics.equity import _theil_t_terms  # the terms of theil_t, not copied here
 
 if TYPE_CHECKING:
     from terrisim.model import TerriModel
@@ -53,28 +54,55 @@ def stable_order(x: np.ndarray) -> np.ndarray:
     return order
 
 
-def population_gini(x: np.ndarray, weights: np.ndarray) -> float:
-    """:func:`terrisim.metrics.gini` with weights, same value, without its O(n log n) cost.
+def population_shares(x: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """Population shares ``p = w / sum(w)`` and the mean ``sum(p * x)``, in the usual case.
 
-    The same formula and operations as ``gini`` once its input checks pass, with
-    :func:`stable_order` for the sort; any unusual input (negative, non-finite, zero weight,
-    zero mean) is handed to ``gini`` itself, which raises or copes as documented there.
+    The usual case: at least two values, all finite and >= 0, every weight > 0 with a finite
+    sum, a positive mean; otherwise None (the callers then hand the input to
+    :mod:`terrisim.metrics`, which raises or copes as documented there). The mean is numpy's
+    own sum, not a BLAS dot product: a multi-threaded BLAS starts its threads on every call
+    (at 35,000 territories on a busy 2-core machine that tripled the time of a step) and its
+    rounding depends on the number of threads.
     """
     if x.size < 2 or not (np.isfinite(x).all() and (x >= 0).all() and (weights > 0).all()):
-        return gini(x, weights=weights)
+        return None
     total = weights.sum()
     if not np.isfinite(total):
-        return gini(x, weights=weights)
+        return None
     p = weights / total
-    mu = float(np.dot(p, x))
-    if not mu > 0:
+    mu = float((p * x).sum())
+    return (p, mu) if mu > 0 else None
+
+
+def population_gini(x: np.ndarray, weights: np.ndarray) -> float:
+    """:func:`terrisim.metrics.gini` with weights, without a BLAS call.
+
+    The formula and operations of ``gini`` (the mean as in :func:`population_shares`), with
+    :func:`stable_order` for the sort; unusual input goes to ``gini`` itself.
+    """
+    shares = population_shares(x, weights)
+    if shares is None:
         return gini(x, weights=weights)
+    p, mu = shares
     order = stable_order(x)
     xs, ps = x[order], p[order]
     below = np.cumsum(ps)[:-1]
     above = np.cumsum(ps[::-1])[::-1][1:]
     g = float(np.sum(np.diff(xs) * below * above) / mu)
     return min(max(g, 0.0), 1.0)
+
+
+def population_theil(x: np.ndarray, weights: np.ndarray) -> float:
+    """:func:`terrisim.metrics.theil_t` with weights, same value, without a BLAS call.
+
+    ``theil_t`` computes its mean with a BLAS dot product only to check that it is positive;
+    here :func:`population_shares` checks it, then the same terms are summed. Unusual input goes
+    to ``theil_t`` itself.
+    """
+    shares = population_shares(x, weights)
+    if shares is None:
+        return theil_t(x, weights=weights)
+    return max(float(_theil_t_terms(x, shares[0])[1].sum()), 0.0)
 
 
 class Recorder:
@@ -137,7 +165,7 @@ class Recorder:
             row[f"satisfaction_{good}"] = weighted_mean(s.satisfaction[:, j], pop)
         row["satisfaction_min"] = float(sat.min())
         row["gini"] = population_gini(sat, pop)
-        row["theil"] = theil_t(sat, weights=pop) if sat.sum() > 0 else 0.0
+        row["theil"] = population_theil(sat, pop) if sat.sum() > 0 else 0.0
         volume = model.volume_by_good()
         for j, good in enumerate(s.goods):
             row[f"volume_{good}"] = float(volume[j])
