@@ -53,16 +53,26 @@ def conference() -> None:
 def open_forum() -> None:
     """Restricted forum (10 nearest of 40) against the open one (all 40), seeds 1 to 8."""
     values = {}
+    core = {}
     for inclusiveness in (0.25, 1.0):
         rows = []
         for seed in range(1, 9):
-            series = run(project_territory(inclusiveness), seed)[1]
-            rows.append([series["conference_attendance"].mean(),
-                         series["volume_value"].mean()])
+            model, series = run(project_territory(inclusiveness), seed)
+            s = model.state
+            if seed not in core:  # the restricted forum's members, same layout for both
+                core[seed] = np.isin(np.arange(s.n), model.institutions[0].members)
+            inner = core[seed][s.arc_from] & core[seed][s.arc_to]
+            rows.append([series["conference_attendance"].mean(), series["volume_value"].mean(),
+                         s.trust[inner].mean(), s.bias[~inner].mean(), s.trust[~inner].mean()])
         values[inclusiveness] = np.array(rows)
-    report("open forum: attendance", values[0.25][:, 0], values[1.0][:, 0], "lower")
-    report("open forum: exchange value per step", values[0.25][:, 1], values[1.0][:, 1],
-           "lower")
+    restricted, open_forum = values[0.25], values[1.0]
+    report("open forum: attendance", restricted[:, 0], open_forum[:, 0], "lower")
+    report("open forum: exchange value per step", restricted[:, 1], open_forum[:, 1], "lower")
+    report("open forum: trust among the core", restricted[:, 2], open_forum[:, 2], "lower")
+    report("open forum: misperception on the periphery's links", restricted[:, 3],
+           open_forum[:, 3], "lower")
+    report("open forum: trust on the periphery's links", restricted[:, 4], open_forum[:, 4],
+           "higher")
 
 
 def contract() -> None:
