@@ -77,6 +77,14 @@ class ShreddingCouncil(Governance):
         model.state.available *= 0.5
 
 
+class IdleCouncil(Governance):
+    """Sound: an institution that moves nothing, through an empty transfer every step."""
+
+    def before_exchange(self, model: Any) -> None:
+        """An empty transfer (no giver, no receiver), as a rule with nothing to give makes."""
+        model.transfer(np.zeros(0, int), np.zeros(0, int), np.zeros((0, 0)), "idle")
+
+
 class MintingMerger(Merger):
     """Broken: the built-in merger, plus goods beyond the economies of scale it declares."""
 
@@ -266,6 +274,11 @@ def test_a_merger_declaring_its_economies_of_scale_passes_but_minting_more_fails
     minted = _check(MintingMerger).result("conservation")
     assert not minted.passed and minted.violation is not None
     assert "phase 'govern'" in minted.violation.message
+
+
+def test_an_empty_transfer_is_accepted() -> None:
+    report = _check(IdleCouncil)
+    assert report.passed, report.text()
 
 
 def test_the_same_arguments_give_the_same_report() -> None:

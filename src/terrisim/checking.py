@@ -755,7 +755,7 @@ class _Probe:
         recorded = 0
         for channel, parts in model.ledger.items():
             for giver, receiver, amounts in parts[before["ledger"].get(channel, 0):]:
-                amounts = np.asarray(amounts, float).reshape(np.size(giver), -1)
+                amounts = np.asarray(amounts, float).reshape(np.size(giver), net.shape[1])
                 np.add.at(net, np.asarray(receiver), amounts)
                 np.subtract.at(net, np.asarray(giver), amounts)
                 recorded += 1
