@@ -4,13 +4,13 @@ These kernels are an *optional accelerator*. The readable reference is the numpy
 :mod:`terrisim.exchange` (negotiation) and :meth:`terrisim.model.TerriModel.deliver`; each
 kernel below computes the same equations, in the same order of floating-point operations
 (sums over goods left to right, sums over arcs by ascending arc index, same association of
-products), so both engines give the same numbers: the tests
-(``tests/test_kernels.py``) check it over many steps, seeds and random
-scenarios.
+products, no fastmath), so both engines give the same numbers, bit for bit:
+``tests/test_kernels.py`` checks it on random scenarios, the shipped scenarios and output files.
 
-What the kernels save is memory traffic, not arithmetic: the numpy version builds about twenty
+What the kernels save is memory traffic, not arithmetic: the numpy version builds about ten
 (A, G) temporaries per step (A arcs, G goods; 19 MB each at the scale of France), the kernels
-stream over the arcs two or three times and keep only per-territory sums, which fit in cache.
+pass over the links twice and keep per-link and per-territory sums (docs/performance.md:
+figures, profile, what was tried).
 
 Which engine runs is chosen by :func:`engine_name`: the ``TERRISIM_KERNEL`` environment
 variable (``numpy``, ``numba`` or ``auto``), or the model's ``engine`` argument; ``auto`` (the
@@ -325,8 +325,8 @@ def deliver_arcs(src, dst, flow, money, available, reserve, volume
                  ):  # pragma: no cover - compiled
     """Move goods and money along arcs; returns the new ``(available, reserve)``.
 
-    ``available + sum_by_end(flow) - sum_by_origin(flow)`` (and the same for money), adds
-    and adds the column sums of ``flow`` to ``volume`` (G,).
+    ``available + sum_by_end(flow) - sum_by_origin(flow)`` (and the same for money), and adds
+    the column sums of ``flow`` (over arcs in ascending order) to ``volume`` (G,).
     """
     e = src.size
     n, g_count = available.shape
