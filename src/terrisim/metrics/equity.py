@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from terrisim.metrics._input import finite_1d
+
 __all__ = [
     "TheilDecomposition",
     "TheilGroup",
@@ -49,25 +51,6 @@ _SNAP = 1e-12  # cumulative population shares this close to a Palma cut-off coun
 # --------------------------------------------------------------------------------------------
 # Input validation (shared by every indicator)
 # --------------------------------------------------------------------------------------------
-def _values(x: ArrayLike, *, name: str = "x", nonnegative: bool = True) -> FloatArray:
-    """Return ``x`` as a finite 1-D float array, or raise ``ValueError`` naming the problem."""
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a 1-D array of numbers: {exc}") from exc
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got an array of shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty: at least one value is needed")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    if nonnegative and np.any(arr < 0):
-        raise ValueError(
-            f"{name} contains negative values (min {arr.min():g}); this indicator needs x >= 0"
-        )
-    return arr
-
-
 def _shares(weights: ArrayLike | None, n: int) -> FloatArray:
     """Return population shares ``p`` (summing to 1) from optional ``weights`` for ``n`` units."""
     if weights is None:
@@ -92,7 +75,7 @@ def _prepare(
     x: ArrayLike, weights: ArrayLike | None, *, nonnegative: bool = True
 ) -> tuple[FloatArray, FloatArray, float]:
     """Validate ``x`` and ``weights``; drop zero-weight units; return ``(x, p, mean)``."""
-    arr = _values(x, nonnegative=nonnegative)
+    arr = finite_1d(x, nonnegative=nonnegative)
     p = _shares(weights, arr.size)
     keep = p > 0
     if not np.all(keep):
@@ -339,7 +322,7 @@ def maximin(x: ArrayLike) -> float:
     Raises:
         ValueError: On empty, non 1-D or non-finite input.
     """
-    return float(_values(x, nonnegative=False).min())
+    return float(finite_1d(x, nonnegative=False).min())
 
 
 def _group_codes(groups: ArrayLike, n: int) -> tuple[list[Hashable], NDArray[np.intp]]:
@@ -378,7 +361,7 @@ def group_ratio(
         ValueError: On invalid input, a label absent from ``groups`` (or with zero total
             weight), or a denominator group whose mean is zero.
     """
-    arr = _values(x, nonnegative=False)
+    arr = finite_1d(x, nonnegative=False)
     p = _shares(weights, arr.size)
     labels, codes = _group_codes(groups, arr.size)
 
@@ -486,7 +469,7 @@ def theil_t_decomposition(
         ValueError: On invalid input (see the module docstring), a zero mean, or ``groups`` of
             the wrong length.
     """
-    arr = _values(x)
+    arr = finite_1d(x)
     p = _shares(weights, arr.size)
     labels, codes = _group_codes(groups, arr.size)
     total = theil_t(arr, p)  # validates the zero mean

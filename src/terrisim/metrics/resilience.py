@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from terrisim.metrics._input import finite_1d
+
 __all__ = [
     "DEFAULT_TOLERANCE",
     "DEFAULT_WINDOW",
@@ -60,17 +62,8 @@ def _window(
     end: int | None,
 ) -> tuple[NDArray[np.float64], float]:
     """Return ``(post-shock values, baseline)`` after validating every argument."""
-    try:
-        y = np.asarray(series, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"series must be a 1-D array of numbers: {exc}") from exc
-    if y.ndim != 1:
-        raise ValueError(f"series must be 1-D, got an array of shape {y.shape}")
+    y = finite_1d(series, name="series", nonnegative=False)
     n = y.size
-    if n == 0:
-        raise ValueError("series is empty")
-    if not np.all(np.isfinite(y)):
-        raise ValueError("series contains NaN or infinite values")
     if isinstance(shock_step, bool) or not isinstance(shock_step, int | np.integer):
         raise ValueError(f"shock_step must be an integer step, got {shock_step!r}")
     stop = n if end is None else int(end)
@@ -115,6 +108,11 @@ def _recovery_offset(
         return 0
     last_out = int(outside[-1])
     return None if last_out == post.size - 1 else last_out + 1
+
+
+def _loss(post: NDArray[np.float64], b: float) -> float:
+    """Resilience loss of the post-shock values: ``sum_t max(b - y_t, 0)``."""
+    return float(np.maximum(b - post, 0.0).sum())
 
 
 # --------------------------------------------------------------------------------------------
@@ -242,7 +240,7 @@ def resilience_loss(
             step without a ``baseline``.
     """
     post, b = _window(series, shock_step, baseline, window, end)
-    return float(np.maximum(b - post, 0.0).sum())
+    return _loss(post, b)
 
 
 def normalised_resilience_loss(
@@ -280,7 +278,7 @@ def normalised_resilience_loss(
     """
     post, b = _window(series, shock_step, baseline, window, end)
     _positive(b, "normalised_resilience_loss")
-    return float(np.maximum(b - post, 0.0).sum()) / (b * post.size)
+    return _loss(post, b) / (b * post.size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,7 +352,7 @@ def resilience_report(
     """
     post, b = _window(series, shock_step, baseline, window, end)
     _positive(b, "resilience_report")
-    loss = float(np.maximum(b - post, 0.0).sum())
+    loss = _loss(post, b)
     trough = int(np.argmin(post))
     return ResilienceReport(
         shock_step=int(shock_step),
