@@ -450,6 +450,23 @@ def _categorical(df: pd.DataFrame, factor: str) -> bool:
     return not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
 
 
+def _pyplot() -> Any:
+    """``matplotlib.pyplot`` on the file-only Agg backend (imported when a plot is drawn)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: Path) -> Path:
+    """Write ``fig`` to the PNG ``path`` (110 dpi), close it and return ``path``."""
+    fig.savefig(path, dpi=110)
+    _pyplot().close(fig)
+    return path
+
+
 def plot_effects(summary: pd.DataFrame, outcome: str, path: Path) -> Path:
     """Outcome against each factor: mean per level with its 95% CI (band or error bars).
 
@@ -461,10 +478,7 @@ def plot_effects(summary: pd.DataFrame, outcome: str, path: Path) -> Path:
     Returns:
         ``path``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     rows = summary[summary["outcome"] == outcome]
     factors = list(dict.fromkeys(rows["factor"]))
@@ -499,9 +513,7 @@ def plot_effects(summary: pd.DataFrame, outcome: str, path: Path) -> Path:
         ax.set_visible(False)
     fig.suptitle(f"{outcome}: mean and 95% CI per factor level")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_compare(
@@ -524,10 +536,7 @@ def plot_compare(
     Returns:
         ``path``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
     from matplotlib.patches import Patch
 
     ok = df[df["status"] == "ok"]
@@ -575,9 +584,7 @@ def plot_compare(
     title = f"outcomes by {factor}" + (f" and {by}" if by else "")
     fig.suptitle(f"{title} ({len(ok)} runs)")
     fig.tight_layout(rect=(0, 0, 0.92 if by else 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_sobol(indices: pd.DataFrame, outcome: str, path: Path) -> Path:
@@ -591,10 +598,7 @@ def plot_sobol(indices: pd.DataFrame, outcome: str, path: Path) -> Path:
     Returns:
         ``path``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     x = np.arange(len(indices))
     fig, ax = plt.subplots(figsize=(max(5, 1.1 * len(x) + 2), 3.8))
@@ -609,9 +613,7 @@ def plot_sobol(indices: pd.DataFrame, outcome: str, path: Path) -> Path:
     ax.legend()
     ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_morris(indices: pd.DataFrame, outcome: str, path: Path) -> Path:
@@ -625,10 +627,7 @@ def plot_morris(indices: pd.DataFrame, outcome: str, path: Path) -> Path:
     Returns:
         ``path``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     ax.errorbar(
@@ -650,9 +649,7 @@ def plot_morris(indices: pd.DataFrame, outcome: str, path: Path) -> Path:
     ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_thresholds(df: pd.DataFrame, experiment: Experiment, path: Path) -> Path:
@@ -668,10 +665,7 @@ def plot_thresholds(df: pd.DataFrame, experiment: Experiment, path: Path) -> Pat
     Returns:
         ``path``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     from terrisim.experiments.bisection import plan, shares_from_results
 
@@ -702,9 +696,7 @@ def plot_thresholds(df: pd.DataFrame, experiment: Experiment, path: Path) -> Pat
     ax.legend(fontsize=7, loc="best")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 # ------------------------------------------------------------------------------------------
