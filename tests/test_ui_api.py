@@ -231,8 +231,40 @@ def test_a_triggered_shock_is_marked_and_told_in_the_log(server):
     assert {"step": 3, "kind": "drought", "last_step": 8} in panel["shocks"]  # 6 months
     last = panel["events"][-1]
     assert last["kind"] == "shock" and last["tone"] == "shock"
-    assert "sécheresse" in last["text"]["fr"]
-    assert "drought" in last["text"]["en"]
+    assert last["text"]["fr"] == "Choc : sécheresse (intensité 50 %) sur tous les territoires."
+    assert last["text"]["en"] == "Shock: drought (magnitude 50%) on all territories."
+
+
+@pytest.mark.parametrize(("targets", "fr", "en"), [
+    ("all", "tous les territoires", "all territories"),
+    ("rural,mountain", "les territoires de type rural et montagne",
+     "rural and mountain territories"),
+    ("class:rural", "les territoires non urbains", "non-urban territories"),
+    ("metropolis,class:urban,t7",
+     ("les territoires urbains, les territoires de type métropole et les territoires t7"),
+     "urban territories, metropolis territories and territories t7"),
+])
+def test_shock_targets_are_told_in_plain_words(targets, fr, en):
+    from terrisim.ui import viewmodel
+
+    assert viewmodel.shock_targets_text(targets, "fr") == fr
+    assert viewmodel.shock_targets_text(targets, "en") == en
+
+
+def test_a_scheduled_shock_on_some_kinds_names_them_in_the_log():
+    from terrisim.ui import viewmodel
+
+    configs = Path(__file__).resolve().parents[1] / "configs"
+    entry = next((e for e in viewmodel.list_scenarios(configs) if e.id == "merger_forced"), None)
+    if entry is None:
+        pytest.skip("configs/merger_forced.toml not present")
+    model = viewmodel.build_model(entry, rule="merger")
+    while not model.shocks.history:
+        viewmodel.step(model)
+    (shock,) = [e for e in viewmodel.events_view(model) if e["kind"] == "shock"]
+    assert shock["text"]["fr"] == ("Choc : baisse des dotations (intensité 50 %) sur les "
+                                   "territoires de type rural et montagne.")
+    assert " all" not in shock["text"]["en"] and "rural and mountain" in shock["text"]["en"]
 
 
 def test_the_shock_lowers_satisfaction_compared_with_no_shock(server):
@@ -315,6 +347,25 @@ def test_long_series_are_thinned_but_keep_the_last_step(monkeypatch):
     x, charts = viewmodel.charts_view(model)
     assert x[0] == 1 and x[-1] == 12 and len(x) == 5
     assert all(len(line["values"]) == 5 for c in charts for line in c["lines"])
+
+
+def test_the_map_says_how_many_territories_it_leaves_out(monkeypatch):
+    from terrisim.ui import viewmodel
+
+    entry = viewmodel.list_scenarios(None)[0]
+    model = viewmodel.build_model(entry, rule="none", seed=1)
+    full = viewmodel.map_view(model)
+    n = model.state.n
+    assert full["total"] == {"territories": n, "links": model.state.n_links}
+    assert len(full["territories"]["name"]) == n
+
+    monkeypatch.setattr(viewmodel, "MAX_TERRITORIES", 4)
+    thinned = viewmodel.map_view(model)
+    assert thinned["total"] == full["total"]
+    shown = thinned["territories"]["population"]
+    assert len(shown) == 4
+    assert sorted(shown) == sorted(full["territories"]["population"])[-4:]  # the most populated
+    assert all(0 <= i < 4 for i in thinned["links"]["a"] + thinned["links"]["b"])
 
 
 def test_the_current_frame_can_be_read_again(server):

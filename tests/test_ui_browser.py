@@ -213,6 +213,65 @@ def test_compare_mode_shows_two_panels_on_the_same_territories(page, tmp_path):
     assert_clean(page)
 
 
+BOXES = """els => els.map(e => { const b = e.getBoundingClientRect();
+    return {x0: b.left, x1: b.right, y0: b.top, y1: b.bottom}; })"""
+
+
+def overlapping(boxes: list[dict]) -> list[tuple[int, int]]:
+    """Pairs of boxes (page coordinates) that overlap."""
+    return [(i, j) for i, a in enumerate(boxes) for j, b in enumerate(boxes[:i])
+            if a["x0"] < b["x1"] - 1 and b["x0"] < a["x1"] - 1
+            and a["y0"] < b["y1"] - 1 and b["y0"] < a["y1"] - 1]
+
+
+def test_shock_labels_stay_apart_and_inside_the_chart(page, tmp_path):
+    click_step(page, 2)
+    page.click("button[data-shock=drought]")
+    click_step(page, 1)
+    page.click("button[data-shock=grant_cut]")  # one month later: the labels would collide
+    page.wait_for_function("window.terrisim.sim.panels[0].shocks.length === 2")
+    chart = ".panel [data-chart=satisfaction]"
+    labels = page.eval_on_selector_all(f"{chart} .shock text", BOXES)
+    assert len(labels) == 2
+    assert overlapping(labels) == []
+    svg = page.eval_on_selector_all(f"{chart} svg", BOXES)[0]
+    for box in labels:  # not cut by the chart's edges
+        assert svg["x0"] - 1 <= box["x0"] and box["x1"] <= svg["x1"] + 1, (box, svg)
+    assert "sur tous les territoires" in page.inner_text(".panel .log li >> nth=0")
+    screenshot(page, tmp_path, "ui-two-shocks")
+    assert_clean(page)
+
+
+def test_the_scenarios_have_french_names(page):
+    names = page.eval_on_selector_all("#scenario option", "os => os.map(o => o.textContent)")
+    assert "Démo : métropole et environs" in names
+    if "merger_forced" in page.eval_on_selector_all("#scenario option",
+                                                    "os => os.map(o => o.value)"):
+        assert "Fusion imposée" in names
+    assert not any("_" in name for name in names), names
+
+
+def test_the_france_scale_scenario_shows_a_thinned_map_and_steps_in_time(page, tmp_path):
+    """35,000 territories: the page stays usable and says what the map leaves out."""
+    values = page.eval_on_selector_all("#scenario option", "os => os.map(o => o.value)")
+    if "france_scale" not in values:
+        pytest.skip("configs/france_scale.toml not present")
+    page.select_option("#scenario", "france_scale")
+    page.wait_for_function("window.terrisim.sim.scenario === 'france_scale'", timeout=60_000)
+    note = page.locator(".panel [data-role=map-note]")
+    assert note.is_visible()
+    assert f"{viewmodel.MAX_TERRITORIES} territoires les plus peuplés sur 35" in note.inner_text()
+    click_step(page, 3)
+    assert page.locator(".panel [data-role=map] circle.territory").count() == \
+        viewmodel.MAX_TERRITORIES
+    assert overlapping(page.eval_on_selector_all(".panel [data-role=map] text.place",
+                                                 BOXES)) == []
+    assert page.locator(".panel [data-role=baskets] path.band").count() > 0
+    assert timing_report(page, "france_scale step", 3) < 1000
+    screenshot(page, tmp_path, "ui-france-scale")
+    assert_clean(page)
+
+
 def test_play_runs_until_pause(page):
     page.select_option("#speed", "0")
     page.click("#play")

@@ -109,6 +109,17 @@ def test_every_catalogue_item_has_a_name_and_a_help_line():
     assert i18n.missing(keys) == []
 
 
+def test_every_shipped_scenario_has_a_french_title_and_description():
+    """The trainers see French names, not file names, for the scenarios of ``configs/``."""
+    entries = viewmodel.list_scenarios(ROOT / "configs")
+    assert len(entries) >= 2
+    for entry in entries:
+        for part in ("title", "description"):
+            key = f"scenario.{entry.id}.{part}"
+            assert key in i18n.MESSAGES, f"configs/{entry.id}.toml: add {key} to i18n.py"
+            assert i18n.MESSAGES[key]["fr"] != i18n.MESSAGES[key]["en"], key
+
+
 def test_every_resilience_sentence_is_in_the_dictionary():
     statuses = ("recovered", "unshaken", "not_recovered", "pending", "unmeasurable")
     assert i18n.missing({f"resilience.{s}" for s in statuses}) == []

@@ -158,6 +158,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "good.money": _("Argent", "Money"),
     # --- views --------------------------------------------------------------------------------
     "view.map": _("Carte des territoires", "Map of the territories"),
+    "view.map.thinned": _("Sur cette carte : les {shown} territoires les plus peuplés sur "
+                          "{total}, et les liens entre eux.", "On this map: the {shown} most "
+                          "populated territories of {total}, and the links between them."),
     "view.map.help": _("Taille : population. Couleur : besoins satisfaits. Liens : confiance "
                        "(couleur) et volume échangé (épaisseur).", "Size: population. Colour: "
                        "needs met. Links: trust (colour) and volume exchanged (width)."),
@@ -179,6 +182,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "flow.empty": _("Aucun échange pour l'instant", "No exchange yet"),
     "log.step": _("mois {step}", "month {step}"),
     "log.empty": _("Rien à signaler pour l'instant.", "Nothing to report yet."),
+    "log.shock": _("Choc : {shock} (intensité {magnitude} %) sur {targets}.",
+                   "Shock: {shock} (magnitude {magnitude}%) on {targets}."),
+    "log.targets.all": _("tous les territoires", "all territories"),
+    "log.targets.kinds": _("les territoires de type {kinds}", "{kinds} territories"),
+    "log.targets.class.urban": _("les territoires urbains", "urban territories"),
+    "log.targets.class.rural": _("les territoires non urbains", "non-urban territories"),
+    "log.targets.ids": _("les territoires {ids}", "territories {ids}"),
+    "log.and": _("et", "and"),
     "status.step": _("mois {step} sur {steps}", "month {step} of {steps}"),
     "status.finished": _("scénario terminé", "scenario finished"),
     "status.timing": _("dernier pas affiché en {total} ms (calcul {server} ms, dessin {draw} ms)",
@@ -204,6 +215,56 @@ MESSAGES: dict[str, dict[str, str]] = {
                                    "rural, montagne) ; une sécheresse au mois 24.",
                                    "15 territories (metropolis, towns, periurban, rural, "
                                    "mountain); a drought in month 24."),
+    "scenario.combined.title": _("Trois institutions ensemble",
+                                 "Three institutions together"),
+    "scenario.combined.description": _("Une conférence des élus, une intercommunalité et un "
+                                       "contrat de réciprocité en même temps ; une sécheresse "
+                                       "au mois 24.", "A conference of elected officials, an "
+                                       "intercommunality and a reciprocity contract together; a "
+                                       "drought in month 24."),
+    "scenario.conference.title": _("Conférence des élus", "Conference of elected officials"),
+    "scenario.conference.description": _("Un territoire de projet de 14 territoires autour "
+                                         "d'une métropole : ses élus se réunissent chaque "
+                                         "trimestre ; une sécheresse au mois 24.", "A project "
+                                         "territory of 14 territories around a metropolis: its "
+                                         "elected officials meet every quarter; a drought in "
+                                         "month 24."),
+    "scenario.france_scale.title": _("La France entière (35 000 territoires)",
+                                     "All of France (35,000 territories)"),
+    "scenario.france_scale.description": _("Un banc d'essai à grande échelle : 35 000 "
+                                           "territoires, une dizaine de liens chacun. La carte "
+                                           "montre les plus peuplés.", "A large-scale "
+                                           "benchmark: 35,000 territories, about 10 links each. "
+                                           "The map shows the most populated."),
+    "scenario.merger_forced.title": _("Fusion imposée", "Forced merger"),
+    "scenario.merger_forced.description": _("Sept territoires autour d'une métropole fusionnent "
+                                            "par décision de l'État ; baisse des dotations des "
+                                            "territoires ruraux et de montagne au mois 24.",
+                                            "Seven territories around a metropolis are merged "
+                                            "by decree; a grant cut on rural and mountain "
+                                            "territories in month 24."),
+    "scenario.merger_voluntary.title": _("Fusion volontaire", "Voluntary merger"),
+    "scenario.merger_voluntary.description": _("Sept territoires autour d'une métropole "
+                                               "fusionnent de leur plein gré ; baisse des "
+                                               "dotations des territoires ruraux et de montagne "
+                                               "au mois 24.", "Seven territories around a "
+                                               "metropolis merge of their own will; a grant cut "
+                                               "on rural and mountain territories in month 24."),
+    "scenario.reciprocity_contract.title": _("Contrat de réciprocité",
+                                             "Reciprocity contract"),
+    "scenario.reciprocity_contract.description": _("Une métropole et un territoire rural "
+                                                   "éloigné signent un contrat de réciprocité ; "
+                                                   "une sécheresse au mois 24.", "A metropolis "
+                                                   "and a distant rural territory sign a "
+                                                   "reciprocity contract; a drought in month "
+                                                   "24."),
+    "scenario.sample_csv.title": _("Douze intercommunalités (fichiers CSV)",
+                                   "Twelve intercommunalities (CSV files)"),
+    "scenario.sample_csv.description": _("Douze intercommunalités lues dans des fichiers CSV ; "
+                                         "une sécheresse sur les territoires ruraux et de "
+                                         "montagne au mois 12.", "Twelve intercommunalities "
+                                         "read from CSV files; a drought on rural and mountain "
+                                         "territories in month 12."),
     # --- charts and their series --------------------------------------------------------------
     "chart.satisfaction": _("Besoins satisfaits, par type de territoire",
                             "Needs met, by kind of territory"),

@@ -13,7 +13,8 @@ A panel (one model) is::
                  "lines": [{"label": i18n key, "values": [...], "dash": bool}]}],
      "shocks": [{"step", "kind", "last_step"}],
      "resilience": [{"step", "kind", "status", "resistance", "trough_step", "recovery_time"}],
-     "map": {"territories": {"name", "kind", "x", "y", "population", "satisfaction": [...]},
+     "map": {"total": {"territories", "links"},
+             "territories": {"name", "kind", "x", "y", "population", "satisfaction": [...]},
              "links": {"a", "b", "trust", "volume": [...]}},
      "baskets": {"kinds", "goods", "flows": [[giver kind, receiver kind, good, value]]},
      "events": [{"step", "kind", "tone", "text": {"fr", "en"}}]}
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from terrisim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario, read_toml
+from terrisim.ui import i18n
 
 MAX_TERRITORIES = 600
 """Most territories drawn on the map (the most populated); keeps a step well under a second."""
@@ -370,7 +372,8 @@ def map_view(model: Any) -> dict[str, Any]:
 
     Satisfaction is ``None`` before the first step (nothing consumed yet). Link trust is the mean
     of both directions; volume is the value (k EUR) of the goods exchanged on the link during the
-    last step, both directions. At most :data:`MAX_TERRITORIES` and :data:`MAX_LINKS` are sent.
+    last step, both directions. At most :data:`MAX_TERRITORIES` and :data:`MAX_LINKS` are sent;
+    ``total`` gives the scenario's numbers, so the page can say what it leaves out.
     """
     s = model.state
     n, e = s.n, s.n_links
@@ -389,6 +392,7 @@ def map_view(model: Any) -> dict[str, Any]:
         keep, volume = keep[top], volume[top]
     trust = (s.trust[keep] + s.trust[keep + e]) / 2.0
     return {
+        "total": {"territories": int(n), "links": int(e)},
         "territories": {
             "name": [str(x) for x in s.names[shown]],
             "kind": [s.kinds[k] for k in s.kind[shown]],
@@ -440,13 +444,57 @@ def event_tone(kind: str) -> str:
     return "info"
 
 
+def _join(items: list[str], lang: str) -> str:
+    """``a, b et c`` (or ``a, b and c``)."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {i18n.t('log.and', lang)} " + items[-1]
+
+
+def shock_targets_text(targets: str, lang: str) -> str:
+    """Plain words for a shock's targets as the model records them.
+
+    ``"all"``, or comma-separated kind names, ``class:urban`` / ``class:rural`` and territory
+    ids (see :func:`terrisim.shocks.target_mask`); kinds the page does not know keep their name.
+    """
+    if targets in ("", "all"):
+        return i18n.t("log.targets.all", lang)
+    kinds, classes, ids = [], [], []
+    for part in targets.split(","):
+        if part.startswith("class:"):
+            classes.append(i18n.t(f"log.targets.{part.replace(':', '.')}", lang))
+        elif f"kind.{part}" in i18n.MESSAGES:
+            kinds.append(i18n.t(f"kind.{part}", lang).lower())
+        elif part:
+            ids.append(part)
+    phrases = [*classes]
+    if kinds:
+        phrases.append(i18n.t("log.targets.kinds", lang, kinds=_join(kinds, lang)))
+    if ids:
+        phrases.append(i18n.t("log.targets.ids", lang, ids=", ".join(ids)))
+    return _join(phrases, lang)
+
+
+def _event_text(event: dict[str, Any]) -> dict[str, str]:
+    """The event's sentence in both languages; a shock's targets are put in plain words."""
+    text = {"fr": str(event.get("text_fr", "")), "en": str(event.get("text_en", ""))}
+    if event.get("kind") == "shock" and isinstance(event.get("magnitude"), (int, float)):
+        for lang in text:
+            text[lang] = i18n.t(
+                "log.shock", lang,
+                shock=str(event.get(f"label_{lang}", event.get("shock", ""))).lower(),
+                magnitude=round(100 * float(event["magnitude"])),
+                targets=shock_targets_text(str(event.get("targets", "all")), lang))
+    return text
+
+
 def events_view(model: Any) -> list[dict[str, Any]]:
     """The last :data:`MAX_EVENTS` narrative events, oldest first, with both languages."""
     out = []
     for e in model.events[-MAX_EVENTS:]:
         kind = str(e.get("kind", ""))
         out.append({"step": int(e.get("step", 0)), "kind": kind, "tone": event_tone(kind),
-                    "text": {"fr": str(e.get("text_fr", "")), "en": str(e.get("text_en", ""))}})
+                    "text": _event_text(e)})
     return out
 
 

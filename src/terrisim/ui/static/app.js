@@ -328,6 +328,12 @@ function renderPanel(el, p, data, ranges = {}) {
     population: t("word.population"), satisfaction: t("word.satisfaction"),
     trust: t("word.trust"), volume: t("word.volume"),
   }, state.lang);
+  const note = $("[data-role=map-note]", el);
+  const total = p.map.total?.territories ?? 0, shown = p.map.territories.name.length;
+  note.hidden = !(total > shown);
+  note.textContent = note.hidden ? "" : t("view.map.thinned", {
+    shown: shown.toLocaleString(state.lang), total: total.toLocaleString(state.lang),
+  });
   $("[data-role=map-legend]", el).innerHTML = mapLegendHtml({
     satLow: t("legend.satisfaction_low"), satHigh: t("legend.satisfaction_high"),
     trustLow: t("legend.trust_low"), trustHigh: t("legend.trust_high"),

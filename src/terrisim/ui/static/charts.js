@@ -109,16 +109,22 @@ export function lineChart(svg, spec, lang = "fr") {
   parts.push(`<line class="axis" x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}"/>`,
     `<line class="axis" x1="${L}" x2="${L}" y1="${T}" y2="${H - B}"/>`);
   // Shock markers: a shaded span while the shock lasts (to the right edge if permanent),
-  // a dashed line where it starts, and a short label.
-  for (const s of spec.shocks || []) {
+  // a dashed line where it starts, and a short label, placed by shockLabels() so that labels
+  // neither overlap nor leave the chart.
+  const shocks = [...(spec.shocks || [])].sort((p, q) => p.step - q.step);
+  const places = shockLabels(shocks.map((s) => ({ x: sx(s.step), text: s.label })), L, W - R,
+    [T - 6, T + 8]);
+  shocks.forEach((s, i) => {
     const xx = r1(sx(s.step));
     const last = s.last === null || s.last === undefined ? xHi : Math.min(s.last, xHi);
     const width = r1(Math.max(sx(last) - sx(s.step), 0));
+    const at = places[i];
+    const text = at ? `<text x="${r1(at.x)}" y="${at.y}" text-anchor="${at.anchor}">` +
+      `${esc(s.label)}</text>` : "";
     parts.push(`<g class="shock"><rect class="span" x="${xx}" y="${T}" width="${width}" ` +
       `height="${H - B - T}"/><line x1="${xx}" x2="${xx}" y1="${T - 4}" y2="${H - B}"/>` +
-      `<text x="${xx + 3}" y="${T - 6}">${esc(s.label)}</text>` +
-      `<title>${esc(s.label)} (${s.step})</title></g>`);
-  }
+      `${text}<title>${esc(s.label)} (${s.step})</title></g>`);
+  });
   // Lines (gaps where a value is null).
   lines.forEach((l, i) => {
     const color = l.color || PALETTE[i % PALETTE.length];
@@ -135,6 +141,32 @@ export function lineChart(svg, spec, lang = "fr") {
   });
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   svg.innerHTML = parts.join("");
+}
+
+/** Estimated width (px) of a text at a font size: enough to keep labels apart. */
+export const textWidth = (text, size) => String(text).length * size * 0.58;
+
+/**
+ * Place the labels of shock markers: right of their marker, or left of it when the chart's
+ * right edge is near; on the first row where they do not overlap an earlier label; none
+ * (the marker's tooltip still names it) when every row is taken.
+ *
+ * @param {object[]} items  [{x, text}] in increasing x
+ * @param {number} lo, hi   the chart's horizontal extent
+ * @param {number[]} rows   the y of each row of labels
+ * @returns {object[]} [{x, y, anchor} or null] for each item
+ */
+export function shockLabels(items, lo, hi, rows, size = 10) {
+  const ends = rows.map(() => -Infinity);
+  return items.map(({ x, text }) => {
+    const w = textWidth(text, size);
+    let start = x + 3, anchor = "start";
+    if (start + w > hi) { start = Math.max(lo, x - 3 - w); anchor = "end"; }
+    const row = ends.findIndex((end) => start >= end + 4);
+    if (row < 0) return null;
+    ends[row] = start + w;
+    return { x: anchor === "end" ? start + w : start, y: rows[row], anchor };
+  });
 }
 
 /** HTML legend (coloured swatches) for a list of {label, color?, dash?}. */
@@ -202,9 +234,17 @@ export function territoryMap(svg, map, label, words, lang = "fr") {
       `${esc(Math.round(T.population[i]).toLocaleString(lang))}\n${esc(words.satisfaction)}: ` +
       `${esc(fmt(T.satisfaction[i], lang))}</title></circle>`);
   }
-  // Names of the largest territories (at most 6).
+  // Names of the largest territories (at most 6), skipping a name that would overlap one
+  // already written (crowded maps of large scenarios).
+  const boxes = [];
   for (const i of byPop.slice(0, Math.min(6, n))) {
-    parts.push(`<text class="place" x="${px(i)}" y="${r1(py(i) - radius(i) - 3)}" ` +
+    const w = textWidth(T.name[i], 11), y = py(i) - radius(i) - 3;
+    const box = { x0: px(i) - w / 2, x1: px(i) + w / 2, y0: y - 11, y1: y + 2 };
+    if (boxes.some((b) => box.x0 < b.x1 && b.x0 < box.x1 && box.y0 < b.y1 && b.y0 < box.y1)) {
+      continue;
+    }
+    boxes.push(box);
+    parts.push(`<text class="place" x="${px(i)}" y="${r1(y)}" ` +
       `text-anchor="middle">${esc(T.name[i])}</text>`);
   }
   svg.innerHTML = parts.join("");
