@@ -22,7 +22,7 @@ Scenario file::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,11 +35,10 @@ from terrisim.governance.base import Governance
 from terrisim.governance.common import labels, select_members, suffixed
 from terrisim.rules.base import register
 from terrisim.scenario.loading import ScenarioError
+from terrisim.scenario.schema import Share
 
 if TYPE_CHECKING:
     from terrisim.model import TerriModel
-
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 narrative.add_template(
     "conference_created",

@@ -17,7 +17,7 @@ Scenario file::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -37,12 +37,11 @@ from terrisim.governance.common import (
 )
 from terrisim.rules.base import register
 from terrisim.scenario.loading import ScenarioError
+from terrisim.scenario.schema import Share
 
 if TYPE_CHECKING:
     from terrisim.exchange import ExchangeOutcome
     from terrisim.model import TerriModel
-
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 narrative.add_template(
     "contract_signed",

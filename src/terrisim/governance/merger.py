@@ -29,7 +29,7 @@ Scenario file::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from mesa.experimental.meta_agents import MetaAgent
@@ -46,11 +46,10 @@ from terrisim.governance.common import (
 )
 from terrisim.rules.base import register
 from terrisim.scenario.loading import ScenarioError
+from terrisim.scenario.schema import Share
 
 if TYPE_CHECKING:
     from terrisim.model import TerriModel
-
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 GOOD_LABELS: dict[str, tuple[str, str]] = {
     "food": ("l'alimentation", "food"),
