@@ -7,6 +7,8 @@
   in a folder, from plain lists of dicts.
 * :func:`complementary_catalogue`: two kinds (a town and a rural area) and two non-storable
   goods, so that quantities in mechanism tests can be computed by hand.
+* :func:`demo` / :func:`run`: the demo scenario with given institutions and no shocks, and a
+  seeded run of a scenario returning the model and its series (the governance tests).
 * :func:`step_watching`: one real step (through Mesa's ``model.step()``) with copies of the
   state just before and after chosen phases.
 * :data:`PROPERTY`: the hypothesis settings of the property tests (no deadline: a model run
@@ -25,9 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from terrisim import apply_overrides
 from terrisim.exchange import ExchangeOutcome
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, scenario_from_dict
@@ -37,6 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 TERRISIM = BIN / "terrisim"
 KINDS = ("metropolis", "town", "periurban", "rural", "mountain")
+#: Seeds of the paired comparisons (one pair per seed, e.g. a Wilcoxon signed-rank test).
+SEEDS = range(1, 11)
 
 # Property tests: enough examples to find edge cases, few enough to keep the suite quick.
 PROPERTY = settings(
@@ -68,6 +74,18 @@ def make_model(scenario: Scenario, engine: str | None = None, **kwargs: Any) -> 
     if engine is not None:
         kwargs["engine"] = engine
     return TerriModel(scenario, **kwargs)
+
+
+def demo(governance: list[dict[str, Any]], **overrides: Any) -> Scenario:
+    """The default scenario (the demo without shocks) with these institutions and overrides."""
+    return apply_overrides(Scenario(), {"governance": governance, "shocks": [], **overrides})
+
+
+def run(scenario: Scenario, seed: int, steps: int | None = None) -> tuple[TerriModel, pd.DataFrame]:
+    """Run ``scenario`` with ``seed`` (no per-territory records): the model and its series."""
+    model = TerriModel(scenario, rng=seed, record_territories=False)
+    model.run(steps)
+    return model, model.recorder.series()
 
 
 @st.composite

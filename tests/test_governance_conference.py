@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
+from conftest import ROOT, SEEDS, demo, run
 from scipy.stats import wilcoxon
 
 from terrisim import apply_overrides
 from terrisim.governance.common import select_members
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, ScenarioError, scenario_from_dict
-
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = range(1, 11)
-
-
-def demo(governance: list[dict], **overrides) -> Scenario:
-    return apply_overrides(Scenario(), {"governance": governance, "shocks": [], **overrides})
-
-
-def run(scenario: Scenario, seed: int, steps: int | None = None) -> tuple[TerriModel, pd.DataFrame]:
-    model = TerriModel(scenario, rng=seed, record_territories=False)
-    model.run(steps)
-    return model, model.recorder.series()
 
 
 def test_conferences_raise_urban_rural_trust_and_reduce_misperception():

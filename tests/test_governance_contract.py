@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
+from conftest import ROOT, SEEDS, demo, run
 from scipy.stats import wilcoxon
 
 from terrisim import apply_overrides
@@ -15,19 +13,9 @@ from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from terrisim.scenario.generator import LINK_KINDS
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = range(1, 11)
 DROUGHT = [{"kind": "drought", "at": 24, "duration": 6, "magnitude": 0.6}]
 
 
-def demo(governance: list[dict], **overrides) -> Scenario:
-    return apply_overrides(Scenario(), {"governance": governance, "shocks": [], **overrides})
-
-
-def run(scenario: Scenario, seed: int, steps: int | None = None) -> tuple[TerriModel, pd.DataFrame]:
-    model = TerriModel(scenario, rng=seed, record_territories=False)
-    model.run(steps)
-    return model, model.recorder.series()
 
 
 def test_a_distant_pair_gets_a_contract_link_and_a_balanced_basket():

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
+from conftest import ROOT, SEEDS, demo, run
 from scipy.stats import wilcoxon
 
 from terrisim import apply_overrides
@@ -14,19 +12,6 @@ from terrisim.governance import Intercommunality
 from terrisim.metrics import gini
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, ScenarioError, load_scenario
-
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = range(1, 11)
-
-
-def demo(governance: list[dict], **overrides) -> Scenario:
-    return apply_overrides(Scenario(), {"governance": governance, "shocks": [], **overrides})
-
-
-def run(scenario: Scenario, seed: int, steps: int | None = None) -> tuple[TerriModel, pd.DataFrame]:
-    model = TerriModel(scenario, rng=seed, record_territories=False)
-    model.run(steps)
-    return model, model.recorder.series()
 
 
 def test_forced_mergers_start_with_lower_trust_and_rural_satisfaction_than_voluntary_ones():

@@ -7,10 +7,10 @@ import json
 import re
 import textwrap
 import tomllib
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT, demo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,13 +20,9 @@ from terrisim.model import TerriModel
 from terrisim.rules.base import registered
 from terrisim.scenario import Scenario, ScenarioError, load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
 RULES = ("reciprocity_contract", "conference", "merger")
 CONFIGS = ("reciprocity_contract", "conference", "merger_voluntary", "merger_forced", "combined")
 
-
-def demo(governance: list[dict], **overrides) -> Scenario:
-    return apply_overrides(Scenario(), {"governance": governance, "shocks": [], **overrides})
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
