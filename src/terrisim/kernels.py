@@ -149,6 +149,45 @@ def _arc_proposals(table, separable, f_offer, f_request, w_offer, w_request, i, 
     return pa, pb
 
 
+@_jit
+def _good_masks(table, separable):  # pragma: no cover - compiled
+    """Bit masks of the goods each territory has a surplus of, and a deficit of (N,) each.
+
+    Used only for the built-in (separable) partner rules, whose weights are finite, and at most
+    62 goods; ``use_masks`` says whether they apply.
+    """
+    n, _, g_count = table.shape
+    has_surplus = np.zeros(n, np.int64)
+    has_deficit = np.zeros(n, np.int64)
+    use_masks = separable and g_count <= 62
+    if use_masks:
+        for i in range(n):
+            for g in range(g_count):
+                if table[i, SURPLUS, g] > 0.0:
+                    has_surplus[i] |= np.int64(1) << g
+                if table[i, DEFICIT, g] > 0.0:
+                    has_deficit[i] |= np.int64(1) << g
+    return has_surplus, has_deficit, use_masks
+
+
+@_jit
+def _cannot_trade(has_surplus, has_deficit, i, j, money_on):  # pragma: no cover - compiled
+    """Whether link ``i - j`` is surely not feasible, without computing its proposals.
+
+    A proposal ``min(surplus_i * share, deficit_j * share')`` is exactly 0 for every good that
+    ``i`` has no surplus of or ``j`` no deficit of (0 times a finite share in [0, 1]). If no
+    good can go one way, that side gives nothing (``G = 0``) and the link is not feasible; with
+    money, a one-way basket may still be paid for, so both ways must be empty. Such a link
+    then trims both sides to 0 and its values, flows and money are all exactly 0, as in the
+    reference.
+    """
+    a_to_b = (has_surplus[i] & has_deficit[j]) != 0
+    b_to_a = (has_surplus[j] & has_deficit[i]) != 0
+    if money_on:
+        return not (a_to_b or b_to_a)
+    return not (a_to_b and b_to_a)
+
+
 # Per-link record of the first pass, read by the second one.
 GIVEN_A, GIVEN_B, RECV_A, RECV_B, TRIM_A, TRIM_B, MONEY_A, MONEY_B, VALUE_A, VALUE_B = range(10)
 
@@ -202,11 +241,16 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
     link = np.empty((e, 10))
     load_src = np.zeros(n)
     load_dst = np.zeros(n)
+    has_surplus, has_deficit, use_masks = _good_masks(table, separable)
     # Pass 1 over links: proposals, reciprocity, money, value before rationing, load
     for k in range(e):
         i = src[k]
         j = dst[k]
         b = k + e
+        if use_masks and _cannot_trade(has_surplus, has_deficit, i, j, money_on):
+            for field in range(10):  # what the computation below gives for such a link
+                link[k, field] = 0.0
+            continue
         gi = i if per_row_give else 0
         gj = j if per_row_give else 0
         ri = i if per_row_receive else 0
