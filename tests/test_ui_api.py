@@ -349,6 +349,20 @@ def test_long_series_are_thinned_but_keep_the_last_step(monkeypatch):
     assert all(len(line["values"]) == 5 for c in charts for line in c["lines"])
 
 
+def test_the_log_starts_with_the_start_of_the_simulation():
+    from terrisim.ui import viewmodel
+
+    configs = Path(__file__).resolve().parents[1] / "configs"
+    entry = next((e for e in viewmodel.list_scenarios(configs)
+                  if e.id == "reciprocity_contract"), None)
+    if entry is None:
+        pytest.skip("configs/reciprocity_contract.toml not present")
+    model = viewmodel.build_model(entry, rule="reciprocity_contract")
+    kinds = [e["kind"] for e in viewmodel.events_view(model)]
+    assert kinds[0] == "start" and len(kinds) > 1  # the contract signed at step 0 comes after
+    assert "signent un contrat de réciprocité" in viewmodel.events_view(model)[1]["text"]["fr"]
+
+
 def test_the_map_says_how_many_territories_it_leaves_out(monkeypatch):
     from terrisim.ui import viewmodel
 

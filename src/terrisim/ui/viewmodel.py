@@ -489,9 +489,15 @@ def _event_text(event: dict[str, Any]) -> dict[str, str]:
 
 
 def events_view(model: Any) -> list[dict[str, Any]]:
-    """The last :data:`MAX_EVENTS` narrative events, oldest first, with both languages."""
+    """The last :data:`MAX_EVENTS` narrative events, oldest first, with both languages.
+
+    The start of the simulation comes first among the events of step 0 (institutions set up
+    while the model is built log theirs before it).
+    """
     out = []
-    for e in model.events[-MAX_EVENTS:]:
+    events = sorted(model.events[-MAX_EVENTS:],
+                    key=lambda e: (int(e.get("step", 0)), e.get("kind") != "start"))
+    for e in events:
         kind = str(e.get("kind", ""))
         out.append({"step": int(e.get("step", 0)), "kind": kind, "tone": event_tone(kind),
                     "text": _event_text(e)})
