@@ -385,6 +385,13 @@ def deliver_arcs(src, dst, flow, money, available, reserve, volume
         else:
             i = dst[a - e]
             j = src[a - e]
+        moves = money[a] != 0.0
+        for g in range(g_count):
+            if flow[a, g] != 0.0:
+                moves = True
+                break
+        if not moves:  # adding exact zeros changes no sum: skip (most links make no deal)
+            continue
         for g in range(g_count):
             x = flow[a, g]
             out[i, g] += x
