@@ -36,7 +36,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from terrisim.scenario.generator import LINK_KINDS, Layout, unique_links
-from terrisim.scenario.loading import ScenarioError
+from terrisim.scenario.loading import ScenarioError, reading
 from terrisim.scenario.schema import Scenario
 
 REQUIRED = ("id", "name", "kind", "population", "x_km", "y_km")
@@ -46,17 +46,9 @@ OPTIONAL_SCALARS = ("engineering", "fiscal_base", "grant", "leaning")
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     """Read a CSV file; turn every way it can fail into a :class:`ScenarioError`."""
     try:
-        table = pd.read_csv(path, dtype={"id": str, "name": str, "kind": str, "source": str,
-                                         "target": str})
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{path}: is a folder, not a CSV file") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{path}: malformed CSV: not UTF-8 text ({exc.reason} at byte "
-                            f"{exc.start}); save the file as UTF-8") from None
+        with reading(path, "CSV", "a CSV file"):
+            table = pd.read_csv(path, dtype={"id": str, "name": str, "kind": str,
+                                             "source": str, "target": str})
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ScenarioError(f"{path}: malformed CSV: {exc}") from None
     table.columns = [str(c).strip() for c in table.columns]

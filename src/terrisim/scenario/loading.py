@@ -7,9 +7,11 @@ file when it can be found), the bad value and what is allowed.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -137,20 +139,36 @@ def locate_errors(scenario: Scenario, message: str) -> str:
     return "\n".join(out)
 
 
-def read_toml(path: Path | str) -> tuple[dict[str, Any], str]:
-    """Read a TOML file; a missing file or a syntax error becomes a :class:`ScenarioError`."""
-    path = Path(path)
+@contextlib.contextmanager
+def reading(path: Path, fmt: str, what: str) -> Iterator[None]:
+    """Turn the ways reading the file ``path`` can fail into a one-line :class:`ScenarioError`.
+
+    Args:
+        path: The file being read (named in the message).
+        fmt: Its format, e.g. ``"CSV"`` (``"malformed CSV: not UTF-8 text"``).
+        what: What it should be, e.g. ``"a CSV file"`` (``"is a folder, not a CSV file"``).
+
+    Raises:
+        ScenarioError: The file is missing, is a folder, cannot be read or is not UTF-8.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        yield
     except FileNotFoundError:
         raise ScenarioError(f"{path}: file not found") from None
     except IsADirectoryError:
-        raise ScenarioError(f"{path}: is a folder, not a scenario file") from None
+        raise ScenarioError(f"{path}: is a folder, not {what}") from None
     except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
+        raise ScenarioError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{path}: malformed TOML: not UTF-8 text ({exc.reason} at byte "
+        raise ScenarioError(f"{path}: malformed {fmt}: not UTF-8 text ({exc.reason} at byte "
                             f"{exc.start}); save the file as UTF-8") from None
+
+
+def read_toml(path: Path | str) -> tuple[dict[str, Any], str]:
+    """Read a TOML file; a missing file or a syntax error becomes a :class:`ScenarioError`."""
+    path = Path(path)
+    with reading(path, "TOML", "a scenario file"):
+        text = path.read_text(encoding="utf-8")
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
