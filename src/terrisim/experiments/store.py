@@ -29,9 +29,9 @@ import numbers
 import os
 import re
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -68,6 +68,21 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def _atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """Yield a hidden temporary file next to ``path``; once written: fsync, rename, fsync dir.
+
+    If the body raises, ``path`` is left untouched (readers ignore ``.tmp-*`` files).
+    """
+    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        yield f
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write a file so that it is either absent, old, or complete: temp file, fsync, rename.
 
@@ -75,13 +90,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         path: Final path.
         data: Content.
     """
-    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
-    with open(tmp, "wb") as f:
+    with _atomic_file(path) as f:
         f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
 
 
 def atomic_write_table(path: Path, table: pa.Table) -> None:
@@ -91,13 +101,8 @@ def atomic_write_table(path: Path, table: pa.Table) -> None:
         path: Final path.
         table: The table to write.
     """
-    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
-    with open(tmp, "wb") as f:
+    with _atomic_file(path) as f:
         pq.write_table(table, f, compression="zstd")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
 
 
 # ------------------------------------------------------------------------------------------
