@@ -350,21 +350,6 @@ class BatchSizer:
         return max(1, min(size, self.max_size, tail))
 
 
-def _failed_record(task: RunTask, message: str) -> dict[str, Any]:
-    columns = task.factors if task.columns is None else task.columns
-    return {
-        "run_id": task.run_id,
-        "point": task.point,
-        "replicate": task.replicate,
-        "seed": task.seed,
-        "status": "failed",
-        "error": message,
-        "duration_s": None,
-        "worker": None,
-        **columns,
-    }
-
-
 @contextlib.contextmanager
 def _log_to(path: Path) -> Iterator[None]:
     handler = logging.FileHandler(path, encoding="utf-8")
@@ -629,7 +614,8 @@ class _Session:
             return
         task = batch.tasks[0]
         msg = f"WorkerLost: the worker died {batch.attempt + 1} times running it ({err})"
-        self.store.write_batch([_failed_record(task, msg)], None)
+        failed = task.record(status="failed", error=msg, duration_s=None, worker=None)
+        self.store.write_batch([failed], None)
         log.warning("run %s failed: %s", task.run_id, msg)
         self.report.failed += 1
         self.bar.update(0, 1)

@@ -40,6 +40,31 @@ class RunTask:
     factors: Mapping[str, Any]
     columns: Mapping[str, Any] | None = None
 
+    def record(self, *, status: str, error: str | None, duration_s: float | None,
+               worker: str | None) -> dict[str, Any]:
+        """The run's record before its indicators: the base columns, then ``columns``.
+
+        Args:
+            status: ``"ok"`` or ``"failed"``.
+            error: The error message of a failed run, else None.
+            duration_s: Wall time of the run in seconds (None if it never finished).
+            worker: ``host:pid`` of the process that ran it (None if unknown).
+
+        Returns:
+            The store's base columns (``store.BASE_COLUMNS``) followed by the factor columns.
+        """
+        return {
+            "run_id": self.run_id,
+            "point": self.point,
+            "replicate": self.replicate,
+            "seed": self.seed,
+            "status": status,
+            "error": error,
+            "duration_s": duration_s,
+            "worker": worker,
+            **(self.factors if self.columns is None else self.columns),
+        }
+
 
 @dataclass
 class RunOutput:
@@ -189,17 +214,8 @@ def run_one(task: RunTask, ctx: SweepContext, fn: RunFunction) -> tuple[dict[str
         message in ``error`` and the traceback under the private key ``_traceback``.
     """
     start = time.perf_counter()
-    record: dict[str, Any] = {
-        "run_id": task.run_id,
-        "point": task.point,
-        "replicate": task.replicate,
-        "seed": task.seed,
-        "status": "ok",
-        "error": None,
-        "duration_s": 0.0,
-        "worker": f"{socket.gethostname()}:{os.getpid()}",
-        **(task.factors if task.columns is None else task.columns),
-    }
+    record = task.record(status="ok", error=None, duration_s=0.0,
+                         worker=f"{socket.gethostname()}:{os.getpid()}")
     series = None
     try:
         out = fn(task, ctx)
