@@ -216,6 +216,16 @@ def test_shocks_are_in_the_narrative_log():
     (event,) = [e for e in m.events if e["kind"] == "shock"]
     assert event["step"] == 2 and event["shock"] == "drought"
     assert "sécheresse" in event["text_fr"] and "25%" in event["text_en"]
+    assert event["text_fr"].endswith("sur tous les territoires.")
+    assert event["text_en"].endswith("on all territories.")
+
+
+def test_the_narrative_names_a_shocks_targets_in_words():
+    m = model_with({"kind": "drought", "at": 1, "classes": ["urban"], "kinds": ["rural"]})
+    m.run(1)
+    (event,) = [e for e in m.events if e["kind"] == "shock"]
+    assert event["text_fr"].endswith("sur les territoires urbains et les territoires rural.")
+    assert event["text_en"].endswith("on urban territories and territories rural.")
 
 
 # --------------------------------------------------------------------------------------------

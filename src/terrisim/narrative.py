@@ -10,14 +10,37 @@ from typing import Any
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "shock": {
-        "fr": "Choc : {label_fr} (intensité {magnitude:.0%}) sur {targets}.",
-        "en": "Shock: {label_en} (magnitude {magnitude:.0%}) on {targets}.",
+        "fr": "Choc : {label_fr} (intensité {magnitude:.0%}) sur {targets_fr}.",
+        "en": "Shock: {label_en} (magnitude {magnitude:.0%}) on {targets_en}.",
     },
     "start": {
         "fr": "Début de la simulation : {n} territoires, {links} liens.",
         "en": "Simulation starts: {n} territories, {links} links.",
     },
 }
+
+
+#: Plain words for the targets a shock record names (see :func:`targets_words`).
+TARGET_WORDS: dict[str, tuple[str, str]] = {
+    "all": ("tous les territoires", "all territories"),
+    "class:urban": ("les territoires urbains", "urban territories"),
+    "class:rural": ("les territoires non urbains", "non-urban territories"),
+}
+
+
+def targets_words(targets: str) -> dict[str, str]:
+    """A shock's targets (``"all"``, or kinds, ``class:<c>`` and ids joined by commas) in words.
+
+    Returns:
+        ``{"targets_fr": ..., "targets_en": ...}``, e.g. ``"tous les territoires"``, or
+        ``"les territoires rural, mountain"`` for ``"rural,mountain"`` (kinds and ids are named
+        as in the scenario).
+    """
+    known = [TARGET_WORDS[p] for p in targets.split(",") if p in TARGET_WORDS]
+    others = [p for p in targets.split(",") if p and p not in TARGET_WORDS]
+    fr = [w[0] for w in known] + ([f"les territoires {', '.join(others)}"] if others else [])
+    en = [w[1] for w in known] + ([f"territories {', '.join(others)}"] if others else [])
+    return {"targets_fr": " et ".join(fr), "targets_en": " and ".join(en)}
 
 
 def add_template(kind: str, fr: str, en: str) -> None:

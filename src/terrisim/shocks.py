@@ -39,6 +39,7 @@ import numpy as np
 from mesa.time import Priority
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from terrisim import narrative
 from terrisim.rules.base import Rule, register, registered, resolve
 from terrisim.scenario.loading import ScenarioError, format_validation_error
 
@@ -430,7 +431,8 @@ class Shocks:
         })
         self.model.log_event("shock", shock=name, label_fr=kind.label.get("fr", name),
                              label_en=kind.label.get("en", name), magnitude=float(magnitude),
-                             targets=targets, source=source, step=first)
+                             targets=targets, **narrative.targets_words(targets),
+                             source=source, step=first)
         return active
 
     def start(self, kind: str | ShockKind, magnitude: float, *,
