@@ -146,6 +146,43 @@ def test_a_sweep_killed_with_sigkill_and_resumed_equals_the_sweep_run_in_one_go(
     assert len(pd.read_parquet(out / RUNS)) == 80
 
 
+def _session_processes(sid: int) -> list[int]:
+    """Live (not zombie) processes of a session, read from /proc."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":  # fields: state, ppid, pgrp, session
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_workers_exit_when_the_sweep_process_is_killed(tmp_path):
+    """kill -9 of the sweep process alone (not its group): its workers do not linger."""
+    exp = fake_experiment(tmp_path, fixed="sleep = 0.05", replicates=20,
+                          factors="x = { levels = [0.0, 0.5, 1.0, 1.5] }\n")
+    out = tmp_path / "orphans"
+    cmd = [sys.executable, "-c", "from terrisim.cli import main; main()", "sweep", str(exp),
+           "--out", str(out), "--workers", "2", "--batch-size", "2", "--quiet"]
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=_cli_env())
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (
+            (out / RUNS).exists() and list((out / RUNS).glob("part-*.parquet"))):
+        time.sleep(0.02)
+    assert len(_session_processes(proc.pid)) >= 3  # the sweep, its workers (and forkserver)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 15
+    while _session_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _session_processes(proc.pid) == []
+
+
 @pytest.mark.slow
 def test_sigterm_stops_the_sweep_cleanly_and_tells_how_to_resume(tmp_path):
     exp = fake_experiment(tmp_path, fixed="sleep = 0.2", factors="x = { levels = [0, 1, 2, 3] }\n")

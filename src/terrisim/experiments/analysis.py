@@ -33,6 +33,7 @@ from terrisim.experiments.spec import (
     parse_experiment,
 )
 from terrisim.experiments.store import ANALYSIS, BASE_COLUMNS, RUNS, SERIES, PartDataset, read_meta
+from terrisim.extras import require
 
 #: Outcomes analysed by default, when present and not constant (equity, resilience, outcomes).
 PREFERRED_OUTCOMES = (
@@ -373,8 +374,7 @@ def sobol_indices(df: pd.DataFrame, outcome: str, seed: int = 0) -> pd.DataFrame
     Raises:
         ExperimentError: Not a Sobol experiment, or design points have no value.
     """
-    from SALib.analyze import sobol
-
+    sobol = require("SALib.analyze.sobol", "sweep", "Sobol indices")
     exp = _experiment(df)
     design = exp.design
     if not isinstance(design, SobolDesign):
@@ -412,8 +412,7 @@ def morris_indices(df: pd.DataFrame, outcome: str, seed: int = 0) -> pd.DataFram
     Raises:
         ExperimentError: Not a Morris experiment, or design points have no value.
     """
-    from SALib.analyze import morris
-
+    morris = require("SALib.analyze.morris", "sweep", "Morris indices")
     exp = _experiment(df)
     design = exp.design
     if not isinstance(design, MorrisDesign):

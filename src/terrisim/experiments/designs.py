@@ -31,6 +31,7 @@ from terrisim.experiments.spec import (
     MorrisDesign,
     SobolDesign,
 )
+from terrisim.extras import require
 
 
 def salib_problem(experiment: Experiment) -> dict[str, Any]:
@@ -64,8 +65,7 @@ def unit_matrix(experiment: Experiment) -> np.ndarray | None:
     design = experiment.design
     seed = design_seed(experiment.seed)
     if isinstance(design, SobolDesign):
-        from SALib.sample import sobol
-
+        sobol = require("SALib.sample.sobol", "sweep", "a Sobol design")
         return sobol.sample(
             salib_problem(experiment),
             design.samples,
@@ -74,8 +74,7 @@ def unit_matrix(experiment: Experiment) -> np.ndarray | None:
             seed=seed,
         )
     if isinstance(design, MorrisDesign):
-        from SALib.sample import morris
-
+        morris = require("SALib.sample.morris", "sweep", "a Morris design")
         return morris.sample(
             salib_problem(experiment), design.trajectories, num_levels=design.levels, seed=seed
         )

@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from terrisim.experiments.worker import RunTask, execute_batch, warm_up
+from terrisim.extras import require
 
 log = logging.getLogger("terrisim.sweep")
 
@@ -151,8 +153,26 @@ class SerialEngine(Engine):
             self._done.put((batch, None, err))
 
 
-def _ignore_sigint() -> None:
+def _init_worker(sweep_pid: int) -> None:
+    """Worker set-up: Ctrl-C is the sweep's to handle, and a worker outlives no sweep.
+
+    A sweep killed with ``kill -9`` cannot stop its pool; each worker checks every second
+    that the sweep process still exists and exits when it is gone.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(sweep_pid,), daemon=True,
+                     name="terrisim-sweep-watch").start()
+
+
+def _exit_with(sweep_pid: int, period: float = 1.0) -> None:
+    while True:
+        time.sleep(period)
+        try:
+            os.kill(sweep_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # the pid now belongs to another user's process
+            os._exit(0)
 
 
 class LocalEngine(Engine):
@@ -210,7 +230,8 @@ class LocalEngine(Engine):
     def _new_pool(self) -> ProcessPoolExecutor:
         self._generation += 1
         return ProcessPoolExecutor(
-            max_workers=self._workers, mp_context=self._mp, initializer=_ignore_sigint
+            max_workers=self._workers, mp_context=self._mp, initializer=_init_worker,
+            initargs=(os.getpid(),),
         )
 
     def _renew(self, generation: int) -> None:
@@ -275,7 +296,8 @@ class DaskEngine(Engine):
         retries: int = 2,
     ) -> None:
         super().__init__(key, blob)
-        from distributed import Client, LocalCluster
+        distributed = require("distributed", "sweep", "the Dask engine")
+        Client, LocalCluster = distributed.Client, distributed.LocalCluster  # noqa: N806
 
         self.retries = retries
         self.cluster = None

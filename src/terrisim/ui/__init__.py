@@ -76,7 +76,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *,
         configs_dir: Folder of the scenario files offered (default: ``./configs``).
         routers: Extra API routes served next to the page's (the baskets game's).
     """
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # INFO for terrisim's own messages only (Mesa logs every step at INFO)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("terrisim").setLevel(logging.INFO)
     server = make_server(host, port, configs_dir=configs_dir, routers=routers)
     threading.Thread(target=viewmodel.warm_up, args=(server.configs_dir,), daemon=True,
                      name="terrisim-ui-warm-up").start()
