@@ -12,7 +12,7 @@ Run from the repository root::
     .venv/bin/python experiments/collapse_threshold.py --set exchange.enabled=false \\
         --out runs/collapse_threshold_no_exchange                         # no ad hoc deals
     .venv/bin/python experiments/collapse_threshold.py --scenario my.toml \\
-        --set 'governance=[{rule = "conference"}]' --series satisfaction_rural
+        --set 'governance=[{rule = "conference"}]' --series satisfaction_class_rural
 
 Writes into ``--out`` (default ``runs/collapse_threshold``): ``collapse_threshold.json`` (one
 entry per shock and regime: threshold over the seeds (a magnitude recovers when half the seeds

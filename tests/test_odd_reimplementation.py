@@ -290,7 +290,10 @@ class Reimplementation:
         pop = w.population
         self.rows.append({
             "step": t, "satisfaction": s @ pop / pop.sum(),
-            "satisfaction_urban": s[w.urban] @ pop[w.urban] / pop[w.urban].sum(),
+            "satisfaction_class_urban": s[w.urban] @ pop[w.urban] / pop[w.urban].sum(),
+            "satisfaction_class_rural": s[~w.urban] @ pop[~w.urban] / pop[~w.urban].sum(),
+            **{f"satisfaction_{k}": s[w.kind == j] @ pop[w.kind == j] / pop[w.kind == j].sum()
+               for j, k in enumerate(self.sc["kinds"]) if (w.kind == j).any()},
             "deals": deal.sum(), "trust": w.trust.mean(),
             "reciprocity_balance": balance[deal].mean() if deal.any() else np.nan,
             "money": money.sum(), "reserve": w.reserve.sum(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 
@@ -73,7 +72,7 @@ def test_summary_equity_is_consistent_with_the_metrics_on_the_final_state(big_sh
     rural = np.average(sat[~s.urban], weights=pop[~s.urban])
     assert summary["urban_rural_ratio"] == pytest.approx(urban / rural)
     assert summary["urban_rural_ratio"] == pytest.approx(
-        summary["satisfaction_urban_final"] / summary["satisfaction_rural_final"])
+        summary["satisfaction_class_urban_final"] / summary["satisfaction_class_rural_final"])
 
 
 def test_summary_equity_indicators_are_in_range(big_shock):
@@ -118,10 +117,22 @@ def test_per_kind_satisfaction_is_not_confused_with_the_class_of_the_same_name(b
         assert summary[f"satisfaction_kind_{name}_final"] == pytest.approx(
             np.average(sat[mask], weights=pop[mask]))
     # the default catalogue has a kind called "rural"; the class "rural" is every non-urban one
-    assert summary["satisfaction_rural_final"] == pytest.approx(
+    assert summary["satisfaction_class_rural_final"] == pytest.approx(
         np.average(sat[~s.urban], weights=pop[~s.urban]))
     assert summary["satisfaction_kind_rural_final"] != pytest.approx(
-        summary["satisfaction_rural_final"])
+        summary["satisfaction_class_rural_final"])
+
+
+def test_the_series_has_a_column_for_each_kind_and_one_for_each_class(big_shock):
+    series, s = big_shock.series, big_shock.model.state
+    rural = s.kinds.index("rural")
+    np.testing.assert_allclose(series["satisfaction_rural"],
+                               _weighted_by_step(big_shock, s.kind == rural))
+    np.testing.assert_allclose(series["satisfaction_class_rural"],
+                               _weighted_by_step(big_shock, ~s.urban))
+    np.testing.assert_allclose(series["satisfaction_class_urban"],
+                               _weighted_by_step(big_shock, s.urban))
+    assert not np.allclose(series["satisfaction_rural"], series["satisfaction_class_rural"])
 
 
 def test_equity_of_an_all_zero_profile_is_undefined_not_a_crash():
@@ -196,8 +207,8 @@ def test_a_big_shock_shows_resistance_below_one_and_a_recovery(big_shock):
 def test_summary_resilience_matches_the_metrics_on_the_series(big_shock):
     series, (shock,) = big_shock.series, big_shock.summary["shocks"]
     position = int(np.flatnonzero(series["step"] == 12)[0])
-    for prefix, column in (("", "satisfaction"), ("urban_", "satisfaction_urban"),
-                           ("rural_", "satisfaction_rural")):
+    for prefix, column in (("", "satisfaction"), ("urban_", "satisfaction_class_urban"),
+                           ("rural_", "satisfaction_class_rural")):
         report = resilience_report(series[column].to_numpy(), position,
                                    tolerance=RESILIENCE_TOLERANCE)
         assert shock[f"{prefix}resistance"] == pytest.approx(report.resistance)
@@ -399,20 +410,17 @@ def test_plots_shade_every_shock_from_its_first_to_its_last_step(tmp_path):
 
 
 def test_the_figure_draws_every_kind_even_one_named_like_a_class(big_shock):
-    """The series column ``satisfaction_rural`` is the class; the figure's ``rural`` is the
-    kind, computed from the per-territory records."""
+    """The kind ``rural`` (``satisfaction_rural``) and the class ``rural``
+    (``satisfaction_class_rural``) are both drawn, as different lines."""
     s = big_shock.model.state
     by_kind = kind_series(big_shock)
     assert list(by_kind.columns) == ["step", *s.kinds]
     rural = s.kinds.index("rural")
     np.testing.assert_allclose(by_kind["rural"], _weighted_by_step(big_shock, s.kind == rural))
-    assert not np.allclose(by_kind["rural"], big_shock.series["satisfaction_rural"])
     np.testing.assert_allclose(by_kind["town"], big_shock.series["satisfaction_town"])
-    lines = summary_figure(big_shock).axes[0].get_lines()
-    assert {line.get_label() for line in lines} >= set(s.kinds)
-    without_model = dataclasses.replace(big_shock, model=None)
-    assert "rural" not in kind_series(without_model)
-    np.testing.assert_allclose(kind_series(without_model)["town"], by_kind["town"])
+    lines = {line.get_label(): line for line in summary_figure(big_shock).axes[0].get_lines()}
+    assert set(lines) >= {*s.kinds, "rural (class)", "urban (class)"}
+    assert not np.allclose(lines["rural"].get_ydata(), lines["rural (class)"].get_ydata())
 
 
 def test_the_run_result_gives_every_equity_indicator_per_step(big_shock):

@@ -235,8 +235,9 @@ def collapse_threshold_for(
         at: First step of the shock (replaces the table's).
         duration: Steps the shock lasts (replaces the table's).
         permanent: Whether the shock is permanent (replaces the table's).
-        series: The series judged: ``satisfaction`` (default), ``satisfaction_urban``,
-            ``satisfaction_rural`` or any numeric series column (higher is better).
+        series: The series judged: ``satisfaction`` (default), ``satisfaction_class_urban``,
+            ``satisfaction_class_rural``, ``satisfaction_<kind>`` or any numeric series column
+            (higher is better).
         tolerance: Relative tolerance of the recovery band (default that of the summary).
         window: Pre-shock steps averaged into the pre-shock level (at most).
         quorum: Share of seeds that must recover, in (0, 1].
@@ -300,7 +301,7 @@ def collapse_threshold_for(
         frame = model.recorder.series()
         if series not in frame:
             raise ValueError(f"series={series!r}: not a column of the series; e.g. "
-                             "satisfaction, satisfaction_urban, satisfaction_rural")
+                             "satisfaction, satisfaction_class_urban, satisfaction_class_rural")
         records = [r for r in shock_resilience(frame, model.shocks.history, tolerance=tolerance,
                                                window=window, columns=columns)
                    if r.get("table") == position]

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from terrisim.output import RunResult
 
 _SHOCK_COLOURS = ("tab:red", "tab:orange", "tab:purple", "tab:brown", "tab:olive", "tab:cyan")
-_CLASS_COLUMNS = {"satisfaction_urban", "satisfaction_rural"}
 
 
 def shock_spans(series: pd.DataFrame,
@@ -85,25 +84,14 @@ def mark_shocks(ax: plt.Axes, result: RunResult, legend: bool = False) -> None:
 def kind_series(result: RunResult) -> pd.DataFrame:
     """Population-weighted satisfaction of each kind per step (``step`` and one column per kind).
 
-    From the per-territory records when they cover every territory at every step and the
-    model is at hand (:func:`terrisim.summary.group_series`): that includes a kind whose name
-    is also a class name (the default ``rural``), whose series column holds the class. Else
-    from the series columns ``satisfaction_<kind>``, leaving out such kinds.
+    The series columns ``satisfaction_<kind>`` (ODD 7.9), for the kinds that have one.
     """
     import pandas as pd
 
-    from terrisim.summary import covers_every_step, group_series
-
     series, kinds = result.series, list(result.summary["kinds"])
-    model = result.model
-    if model is not None and covers_every_step(result.territories, model.state.n, series):
-        s = model.state
-        frame = group_series(result.territories, pd.Series(s.population, index=s.ids))
-        return frame[["step", *[k for k in kinds if k in frame]]]
-    columns = {k: f"satisfaction_{k}" for k in kinds
-               if f"satisfaction_{k}" in series and f"satisfaction_{k}" not in _CLASS_COLUMNS}
     return pd.DataFrame({"step": series["step"],
-                         **{k: series[c] for k, c in columns.items()}})
+                         **{k: series[f"satisfaction_{k}"] for k in kinds
+                            if f"satisfaction_{k}" in series}})
 
 
 def summary_figure(result: RunResult, title: str = "") -> Figure:
@@ -114,9 +102,8 @@ def summary_figure(result: RunResult, title: str = "") -> Figure:
     by_kind = kind_series(result)
     for kind in by_kind.columns.drop("step"):
         ax.plot(by_kind["step"], by_kind[kind], label=kind)
-    # the class columns (a kind called "rural" shares its column name with the class)
-    for column, label in (("satisfaction_urban", "urban (class)"),
-                          ("satisfaction_rural", "rural (class)")):
+    for column, label in (("satisfaction_class_urban", "urban (class)"),
+                          ("satisfaction_class_rural", "rural (class)")):
         if column in series:
             ax.plot(series["step"], series[column], ls="--", lw=1.2, label=label)
     ax.plot(series["step"], series["satisfaction"], color="black", lw=2, label="all")
@@ -153,8 +140,8 @@ def resilience_figure(result: RunResult, title: str = "") -> Figure:
     """
     series = result.series
     fig, ax = plt.subplots(figsize=(9, 4.2), constrained_layout=True)
-    lines = (("satisfaction", "all", ""), ("satisfaction_urban", "urban", "urban_"),
-             ("satisfaction_rural", "rural", "rural_"))
+    lines = (("satisfaction", "all", ""), ("satisfaction_class_urban", "urban", "urban_"),
+             ("satisfaction_class_rural", "rural", "rural_"))
     colours = {}
     for column, label, _ in lines:
         if column in series:

@@ -159,8 +159,8 @@ class Recorder:
         for k, name in enumerate(s.kinds):
             mask = s.kind == k
             row[f"satisfaction_{name}"] = weighted_mean(sat[mask], pop[mask])
-        row["satisfaction_urban"] = weighted_mean(sat[s.urban], pop[s.urban])
-        row["satisfaction_rural"] = weighted_mean(sat[~s.urban], pop[~s.urban])
+        row["satisfaction_class_urban"] = weighted_mean(sat[s.urban], pop[s.urban])
+        row["satisfaction_class_rural"] = weighted_mean(sat[~s.urban], pop[~s.urban])
         for j, good in enumerate(s.goods):
             row[f"satisfaction_{good}"] = weighted_mean(s.satisfaction[:, j], pop)
         row["satisfaction_min"] = float(sat.min())

@@ -8,7 +8,7 @@ scalar key becomes a column; the lists ``kinds`` and ``shocks`` stay in ``summar
   ``gini`` and ``theil`` columns. :func:`equity_over_time` gives every indicator per step from
   per-territory records.
 - **Resilience** of the population-weighted satisfaction series, overall and per class
-  (``satisfaction_urban``, ``satisfaction_rural``), for every shock of the run
+  (``satisfaction_class_urban``, ``satisfaction_class_rural``), for every shock of the run
   (:func:`shock_resilience`): the analysed window of a shock runs from its first step to the
   start of the next (later) shock, or the end of the run. The first shock's indicators are also
   flattened as ``shock_*``.
@@ -48,8 +48,8 @@ RESILIENCE_WINDOW = DEFAULT_WINDOW
 #: Inequality aversion of the Atkinson index in the summary.
 ATKINSON_EPSILON = 1.0
 #: Series analysed for each shock: key prefix -> series column.
-RESILIENCE_SERIES = {"": "satisfaction", "urban_": "satisfaction_urban",
-                     "rural_": "satisfaction_rural"}
+RESILIENCE_SERIES = {"": "satisfaction", "urban_": "satisfaction_class_urban",
+                     "rural_": "satisfaction_class_rural"}
 #: Resilience indicators per series (``recovered`` is ``recovery_time is not None``).
 RESILIENCE_KEYS = ("resistance", "recovery_time", "recovered", "resilience_loss",
                    "normalised_resilience_loss")
@@ -378,8 +378,8 @@ def run_summary(model: TerriModel, series: pd.DataFrame,
 
     Returns:
         Scalars: run description; ``satisfaction_final``/``_mean`` overall and per class
-        (``satisfaction_urban_*``, ``satisfaction_rural_*``), ``satisfaction_kind_<k>_final``
-        per kind; the equity indicators of the final state (:func:`equity_indicators`) with
+        (``satisfaction_class_urban_*``, ``satisfaction_class_rural_*``),
+        ``satisfaction_kind_<k>_final`` per kind; the equity indicators of the final state (:func:`equity_indicators`) with
         ``gini_mean`` and ``theil_mean`` over steps; exchange and trust indicators;
         ``shock_count``, ``shocks_never_recovered`` (measured shocks whose satisfaction did
         not recover in their window), ``shocks_resilience_loss`` (sum over measured shocks);
@@ -400,15 +400,12 @@ def run_summary(model: TerriModel, series: pd.DataFrame,
         "kinds": list(s.kinds),
     }
     for name, how in (("satisfaction", "final"), ("satisfaction", "mean"),
-                      ("satisfaction_urban", "final"), ("satisfaction_urban", "mean"),
-                      ("satisfaction_rural", "final"), ("satisfaction_rural", "mean")):
+                      ("satisfaction_class_urban", "final"), ("satisfaction_class_urban", "mean"),
+                      ("satisfaction_class_rural", "final"), ("satisfaction_class_rural", "mean")):
         summary[f"{name}_{how}"] = _column(series, name, how)
-    # per kind from the state: the series column of a kind called "rural" is the class's
-    for k, name in enumerate(s.kinds):
-        mask = s.kind == k
-        pop = s.population[mask]
-        summary[f"satisfaction_kind_{name}_final"] = (
-            float(sat[mask] @ pop / pop.sum()) if pop.sum() > 0 else None)
+    for name in s.kinds:
+        summary[f"satisfaction_kind_{name}_final"] = _column(series, f"satisfaction_{name}",
+                                                             "final")
     summary.update(equity_indicators(sat, s.population, kinds, s.urban))
     summary["gini_mean"] = _column(series, "gini", "mean")
     summary["theil_mean"] = _column(series, "theil", "mean")

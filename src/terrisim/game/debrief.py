@@ -70,11 +70,12 @@ def run_summary(session: GameSession) -> dict[str, Any]:
         "steps": int(last["step"]),
         "satisfaction_mean": float(series["satisfaction"].mean()),
         "satisfaction_final": float(last["satisfaction"]),
-        "satisfaction_urban_final": float(last["satisfaction_urban"]),
-        "satisfaction_rural_final": float(last["satisfaction_rural"]),
-        "urban_rural_gap_final": float(last["satisfaction_urban"] - last["satisfaction_rural"]),
-        "urban_rural_gap_mean": float((series["satisfaction_urban"]
-                                       - series["satisfaction_rural"]).mean()),
+        "satisfaction_urban_final": float(last["satisfaction_class_urban"]),
+        "satisfaction_rural_final": float(last["satisfaction_class_rural"]),
+        "urban_rural_gap_final": float(last["satisfaction_class_urban"]
+                                       - last["satisfaction_class_rural"]),
+        "urban_rural_gap_mean": float((series["satisfaction_class_urban"]
+                                       - series["satisfaction_class_rural"]).mean()),
         "gini_final": float(last["gini"]),
         "trust_urban_rural_final": float(last.get("trust_urban_rural", math.nan)),
         "trust_final": float(last.get("trust", math.nan)),
@@ -147,7 +148,8 @@ def _series(runs: dict[str, GameSession]) -> dict[str, Any]:
         out[column] = {name: [r.get(column, math.nan) for r in run.model.recorder.rows]
                        for name, run in runs.items()}
     out["urban_rural_gap"] = {
-        name: [r["satisfaction_urban"] - r["satisfaction_rural"] for r in run.model.recorder.rows]
+        name: [r["satisfaction_class_urban"] - r["satisfaction_class_rural"]
+               for r in run.model.recorder.rows]
         for name, run in runs.items()}
     out["teams"] = {
         team: {name: run.territory_series("satisfaction")[1:, i].tolist()

@@ -736,10 +736,10 @@ class GameSession:
         return {
             "round": number, "first_step": first, "last_step": last, "agreements": signed,
             "satisfaction": end.get("satisfaction"),
-            "satisfaction_urban": end.get("satisfaction_urban"),
-            "satisfaction_rural": end.get("satisfaction_rural"),
-            "urban_rural_gap": (end.get("satisfaction_urban", math.nan)
-                                - end.get("satisfaction_rural", math.nan)),
+            "satisfaction_urban": end.get("satisfaction_class_urban"),
+            "satisfaction_rural": end.get("satisfaction_class_rural"),
+            "urban_rural_gap": (end.get("satisfaction_class_urban", math.nan)
+                                - end.get("satisfaction_class_rural", math.nan)),
             "gini": end.get("gini"),
             "trust_urban_rural": end.get("trust_urban_rural"),
             "reciprocity_balance": self.reciprocity_balance(),

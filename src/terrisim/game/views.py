@@ -200,13 +200,16 @@ def _events(session: GameSession) -> list[dict[str, Any]]:
 def series_view(session: GameSession) -> dict[str, Any]:
     """The room's indicators month by month (from the model's recorder)."""
     rows = session.model.recorder.rows
-    columns = ("satisfaction", "satisfaction_urban", "satisfaction_rural", "satisfaction_min",
-               "gini", "trust", "trust_urban_rural", "volume_value")
+    # view key -> series column (the page's satisfaction_urban/_rural are the classes)
+    columns = {"satisfaction": "satisfaction", "satisfaction_urban": "satisfaction_class_urban",
+               "satisfaction_rural": "satisfaction_class_rural",
+               "satisfaction_min": "satisfaction_min", "gini": "gini", "trust": "trust",
+               "trust_urban_rural": "trust_urban_rural", "volume_value": "volume_value"}
     out: dict[str, Any] = {"step": [r["step"] for r in rows]}
-    for c in columns:
-        out[c] = [r.get(c, math.nan) for r in rows]
-    out["urban_rural_gap"] = [r.get("satisfaction_urban", math.nan)
-                              - r.get("satisfaction_rural", math.nan) for r in rows]
+    for key, c in columns.items():
+        out[key] = [r.get(c, math.nan) for r in rows]
+    out["urban_rural_gap"] = [r.get("satisfaction_class_urban", math.nan)
+                              - r.get("satisfaction_class_rural", math.nan) for r in rows]
     out["volume_value_game"] = [r.get("volume_value_game", 0.0) for r in rows]
     return out
 

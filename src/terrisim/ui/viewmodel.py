@@ -523,7 +523,7 @@ def charts_view(model: Any) -> tuple[list[int], list[dict[str, Any]]]:
     * satisfaction: population-weighted need satisfaction of each kind, and the mean (dashed);
     * trust: mean trust on all arcs, on urban-rural arcs, within a kind;
     * equity: Gini and Theil T of satisfaction between territories, and the urban-rural gap
-      ``|satisfaction_urban - satisfaction_rural|`` (0 is equality);
+      ``|satisfaction_class_urban - satisfaction_class_rural|`` (0 is equality);
     * resilience: mean satisfaction, the worst-off territory, and fiscal health (the share of
       spending needs covered), which fall when a shock hits and show how fast they recover;
     * exchanges: value exchanged per step in each channel (ad hoc deals, institutions).
@@ -537,8 +537,8 @@ def charts_view(model: Any) -> tuple[list[int], list[dict[str, Any]]]:
         rows = [rows[i] for i in keep]
     s = model.state
     x = [int(row["step"]) for row in rows]
-    gap = [abs(row.get("satisfaction_urban", math.nan) - row.get("satisfaction_rural", math.nan))
-           for row in rows]
+    gap = [abs(row.get("satisfaction_class_urban", math.nan)
+               - row.get("satisfaction_class_rural", math.nan)) for row in rows]
     channels = sorted({c.removeprefix("volume_value_") for row in rows for c in row
                        if c.startswith("volume_value_")})
     charts = [
