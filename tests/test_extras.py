@@ -38,7 +38,7 @@ def test_the_sweep_command_without_dask_prints_one_line_and_exits_2(tmp_path):
         "main()\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, check=False)
     assert done.returncode == 2, done.stderr
     assert "the Dask engine needs distributed" in done.stderr
     assert "pip install 'terrisim[sweep]'" in done.stderr
