@@ -20,7 +20,7 @@ from conftest import PROPERTY, ROOT, scenario_dicts
 from hypothesis import given, settings
 
 from terrisim import kernels
-from terrisim.exchange import negotiate, separable_weights
+from terrisim.exchange import negotiate, propose, reciprocity_ratio, separable_weights
 from terrisim.model import TerriModel
 from terrisim.output import run_scenario, write_run
 from terrisim.rules.partners import Nearest, PartnerChoice, TrustWeighted
@@ -160,6 +160,47 @@ def test_vanishing_trust_gives_finite_proposals_within_the_surplus(engine: str) 
     assert np.isfinite(model.outcome.flow).all()
     assert np.isfinite(model.state.satisfaction).all()
     assert np.isfinite(model.recorder.series()["gini"]).all()
+
+
+@needs_numba
+@pytest.mark.parametrize("tau", [0.0, 1.0])
+def test_both_engines_agree_at_the_edges_of_the_reciprocity_tolerance(tau: float) -> None:
+    scenario = scenario_from_dict({"exchange": {"reciprocity_tolerance": tau, "money": True},
+                                   "trust": {"bias": {"urban->rural": 0.0,
+                                                      "rural->urban": 0.0}}})
+    numpy_run, numba_run = run_both(scenario, steps=6, seed=3)
+    assert_identical(numpy_run, numba_run)
+    assert numpy_run.recorder.series()["deals"].sum() > 0
+
+
+def test_reciprocity_ratio_is_infinite_when_nothing_is_owed_but_something_received() -> None:
+    received = np.array([1.0, 0.0, 1.0, 3.0])
+    owed = np.array([0.0, 0.0, 2.0, -0.0])
+    expected = [np.inf, 0.0, 0.5, np.inf]
+    np.testing.assert_array_equal(reciprocity_ratio(received, owed), expected)
+    compiled = [kernels._reciprocity_ratio(r, o) for r, o in zip(received, owed, strict=True)]
+    np.testing.assert_array_equal(compiled, expected)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"] if kernels.HAVE_NUMBA else ["numpy"])
+def test_full_tolerance_trades_the_full_proposals_of_every_two_way_link(engine: str) -> None:
+    """tau = 1 (ODD 7.4.3): any basket is acceptable, so no side is trimmed."""
+    scenario = scenario_from_dict({"exchange": {"reciprocity_tolerance": 1.0}})
+    model = TerriModel(scenario, rng=5, engine=engine)
+    model.run(2)
+    s = model.state
+    surplus = np.maximum(s.available - s.effective_need, 0.0)
+    deficit = np.maximum(s.effective_need - s.available, 0.0)
+    proposed = propose(s, model.partners, surplus, deficit).sum(axis=1)
+    outcome = negotiate(s, model.valuation, model.partners, scenario.exchange,
+                        model.engineering_left(), engine=engine)
+    e = s.n_links
+    two_way = (proposed[:e] > 0) & (proposed[e:] > 0)
+    assert two_way.any() and outcome.deal[two_way].any()
+    # the same scale on both arcs of a link: trim 1 on both sides
+    delivered = outcome.flow.sum(axis=1)
+    np.testing.assert_allclose(delivered[:e][two_way] / proposed[:e][two_way],
+                               delivered[e:][two_way] / proposed[e:][two_way], rtol=1e-12)
 
 
 def test_engine_names_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -335,14 +335,16 @@ class Reimplementation:
         big_r = (1 - w.bias) * (x[rev] * u_recv[frm]).sum(axis=1)
         theta = 1 - ex["reciprocity_tolerance"]
         r = np.divide(big_r, theta * big_g, out=np.zeros(2 * e), where=theta * big_g > 0)
-        feasible = (big_g[:e] > 0) & (big_g[e:] > 0) & (r[:e] * r[e:] >= 1)
+        r[(theta * big_g <= 0) & (big_r > 0)] = np.inf
+        with np.errstate(invalid="ignore"):  # inf * 0 = NaN: not feasible
+            feasible = (big_g[:e] > 0) & (big_g[e:] > 0) & (r[:e] * r[e:] >= 1 - 1e-12)
         s = np.where(np.r_[feasible, feasible], np.minimum(1, r), 0)
         m = np.zeros(2 * e)
         if ex["money"]:
             gap = np.maximum(theta * big_g - big_r, 0)
             cap = ex["money_share"] * w.reserve[to] / self.degree[to]
-            ok = (big_g > 0) & (gap > 0) & (gap <= cap) & (big_r[rev] >= theta * (big_g[rev]
-                                                                                 + gap))
+            ok = ((big_g > 0) & (gap > 0) & (gap <= cap)
+                  & (big_r[rev] >= (1 - 1e-12) * theta * (big_g[rev] + gap)))
             one = (ok[:e] ^ ok[e:])
             for link in np.flatnonzero(one):
                 a = link if ok[link] else link + e
@@ -387,6 +389,10 @@ VARIANTS = {
                    {"kind": "health_crisis", "at": 2, "permanent": True, "magnitude": 0.5},
                    {"kind": "ageing", "at": 3, "classes": ["rural"], "magnitude": 0.4}],
     },
+    # the edges of tau (ODD 7.4.3): anything acceptable; exact reciprocity (up to the slack)
+    "tolerance_one": {"exchange": {"reciprocity_tolerance": 1.0}},
+    "tolerance_zero": {"exchange": {"reciprocity_tolerance": 0.0, "money": True},
+                       "trust": {"bias": {"urban->rural": 0.0, "rural->urban": 0.0}}},
     "other_rules_and_parameters": {
         "rules": {"valuation": {"name": "need_weighted", "urgency": 2.0}, "partners": "nearest",
                   "trust": {"name": "reinforcement", "alpha": 0.2, "lam": 0.05}},

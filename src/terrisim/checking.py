@@ -407,11 +407,9 @@ def _strategy(plug: _Plug) -> Any:
         choices: dict[str, tuple[Any, ...]] = {
             "trust.initial": (0.6, 0.9, 0.3, 1.0, 0.0),
             "trust.tension_share": (0.15, 0.0, 0.5, 1.0),
-            # not 0: with tau = 0 a deal needs r_a r_b >= 1 exactly (ODD 7.4.3), and a
-            # perfectly reciprocal basket (r_a r_b = 1 in exact arithmetic) is then accepted
-            # or not depending on float rounding, hence on the order of summation: the
-            # agent-order check would blame the rule for the core's knife edge
-            "exchange.reciprocity_tolerance": (0.25, 0.01, 0.5, 0.9),
+            # 0 and 1 included: the edges of tau are well defined (ODD 7.4.3: a balanced
+            # deal passes whatever the rounding; with tau = 1 anything is acceptable)
+            "exchange.reciprocity_tolerance": (0.25, 0.0, 0.5, 0.9, 1.0),
             "exchange.engineering_scale": (3.0, 0.3, 30.0),
             "exchange.distance_scale_km": (60.0, 10.0, 500.0),
             "exchange.money": (False, True),

@@ -10,8 +10,10 @@ the state at the start of the phase (synchronous: agent order plays no role):
    more than it has.
 2. **Reciprocity** (valuation rule and representations): ``G_a`` is what ``i`` gives on ``a``,
    valued by ``i``; ``R_a = (1 - bias_a) * value_i(basket j -> i)`` is what it receives as it
-   perceives it. With tolerance ``tau``, ``r_i = R_a / ((1 - tau) G_a)``. The deal is
-   possible iff ``r_i * r_j >= 1`` (both sides give something); the side with ``r < 1`` then
+   perceives it. With tolerance ``tau``, ``r_i = R_a / ((1 - tau) G_a)`` (``+inf`` if
+   ``(1 - tau) G_a = 0 < R_a``). The deal is possible iff ``r_i * r_j >= 1 - 1e-12`` (both
+   sides give something; the slack lets a balanced deal pass whatever the rounding); the
+   side with ``r < 1`` then
    gives less: its flows are scaled by ``r`` (the other side's by 1). If money is allowed, the
    under-compensated side may instead be paid the gap in money, when the payer can afford it.
 3. **Size**: both directions are scaled by ``min(t_ij, t_ji) * exp(-d / d0 * (1 - discount))``
@@ -86,6 +88,17 @@ def _unit_table(unit_values: np.ndarray, state: TerritoryState) -> np.ndarray:
     if table.shape == (1, len(state.goods)):
         return table
     return np.broadcast_to(table, (state.n, len(state.goods)))
+
+
+def reciprocity_ratio(received: np.ndarray, owed: np.ndarray) -> np.ndarray:
+    """``r = R / ((1 - tau) G)`` on every arc (ODD 7.4.3), with its edge cases.
+
+    ``owed`` is ``(1 - tau) G``. Where it is 0 (``tau = 1``, or nothing given), ``r`` is
+    ``+inf`` if something is received (anything is acceptable) and 0 otherwise.
+    """
+    ratio = _safe_div(received, owed)
+    ratio[(owed <= 0) & (received > 0)] = np.inf
+    return ratio
 
 
 def basket_value(quantities: np.ndarray, unit_values: np.ndarray) -> np.ndarray:
@@ -173,9 +186,10 @@ def negotiate(state: TerritoryState, valuation: BasketValuation, partners: Partn
     given = basket_value(proposed, give_from)
     received = (1.0 - state.bias) * basket_value(state.reverse(proposed), receive_from)
     tol = 1.0 - spec.reciprocity_tolerance
-    ratio = _safe_div(received, tol * given)  # r for the origin of each arc
+    ratio = reciprocity_ratio(received, tol * given)  # r for the origin of each arc
     both_give = (given[:e] > 0) & (given[e:] > 0)
-    feasible = both_give & (ratio[:e] * ratio[e:] >= 1.0)
+    with np.errstate(invalid="ignore"):  # inf * 0 is NaN: not feasible
+        feasible = both_give & (ratio[:e] * ratio[e:] >= kernels.ACCEPT_RATIO)
     trim = np.where(np.tile(feasible, 2), np.minimum(1.0, ratio), 0.0)
     money = np.zeros(2 * e)  # money[a]: paid along arc a, by arc_from to arc_to
     if spec.money:
@@ -251,14 +265,15 @@ def _pay_gaps(state: TerritoryState, spec: ExchangeSpec, given: np.ndarray,
     On a link where exactly one side ``i`` perceives ``R_i < (1 - tau) G_i``, the other side
     ``j`` pays ``m = (1 - tau) G_i - R_i`` if ``m`` is within its means
     (``money_share * reserve_j / degree_j``) and ``j`` still accepts:
-    ``R_j >= (1 - tau) (G_j + m)``. Such a link trades its full proposal plus ``m``.
+    ``R_j >= (1 - tau) (G_j + m)`` (up to the slack of ``kernels.ACCEPT_RATIO``). Such a link trades its full proposal plus ``m``.
     """
     e = state.n_links
     tol = 1.0 - spec.reciprocity_tolerance
     gap = np.maximum(tol * given - received, 0.0)  # owed to arc_from by arc_to
     pay_cap = (spec.money_share * state.reserve / state.degree)[state.arc_to]
     rev_given, rev_received = state.reverse(given), state.reverse(received)
-    ok = (given > 0) & (gap > 0) & (gap <= pay_cap) & (rev_received >= tol * (rev_given + gap))
+    accepts = rev_received >= kernels.ACCEPT_RATIO * (tol * (rev_given + gap))
+    ok = (given > 0) & (gap > 0) & (gap <= pay_cap) & accepts
     one_side = np.tile(ok[:e] ^ ok[e:], 2) & ok
     owed = np.where(one_side, gap, 0.0)
     paid_link = np.tile(one_side[:e] | one_side[e:], 2)

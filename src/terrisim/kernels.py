@@ -91,6 +91,26 @@ def _ratio(num, den):  # pragma: no cover - compiled
     return num / den if den > 0 else 0.0
 
 
+#: A ratio of the reciprocity test that must be at least 1 passes from ``ACCEPT_RATIO`` on
+#: (ODD 7.4.3): a link is feasible iff ``r_a * r_b >= ACCEPT_RATIO``, and a payer of money still
+#: accepts iff ``R_b >= ACCEPT_RATIO * ((1 - tau) (G_b + gap_a))``. The relative slack of 1e-12
+#: lets a deal that is exactly balanced in real numbers (``tau = 0`` and no bias) pass whatever
+#: the rounding, hence whatever the order of the territories.
+ACCEPT_RATIO = 1.0 - 1e-12
+
+
+@_jit
+def _reciprocity_ratio(received, owed):  # pragma: no cover - compiled
+    """``r = received / owed`` of one arc, as ``exchange.reciprocity_ratio``.
+
+    ``+inf`` if ``owed <= 0 < received`` (``tau = 1``: anything is acceptable), 0 if nothing is
+    received and nothing owed.
+    """
+    if owed > 0:
+        return received / owed
+    return np.inf if received > 0 else 0.0
+
+
 @_jit
 def _territory_table(arc_from, arc_to, surplus, deficit, separable, f_offer, f_request,
                      w_offer, w_request):  # pragma: no cover - compiled
@@ -275,9 +295,10 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
                 value_b += pb * price[g]
         recv_a = (1.0 - bias[k]) * recv_a
         recv_b = (1.0 - bias[b]) * recv_b
-        ratio_a = _ratio(recv_a, tol * given_a)
-        ratio_b = _ratio(recv_b, tol * given_b)
-        feasible = (given_a > 0) and (given_b > 0) and (ratio_a * ratio_b >= 1.0)
+        ratio_a = _reciprocity_ratio(recv_a, tol * given_a)
+        ratio_b = _reciprocity_ratio(recv_b, tol * given_b)
+        feasible = ((given_a > 0) and (given_b > 0)
+                    and (ratio_a * ratio_b >= ACCEPT_RATIO))
         trim_a = min(1.0, ratio_a) if feasible else 0.0
         trim_b = min(1.0, ratio_b) if feasible else 0.0
         money_a = 0.0
@@ -288,9 +309,9 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
             cap_a = money_share * reserve[j] / degree[j]
             cap_b = money_share * reserve[i] / degree[i]
             ok_a = ((given_a > 0) and (gap_a > 0) and (gap_a <= cap_a)
-                    and (recv_b >= tol * (given_b + gap_a)))
+                    and (recv_b >= ACCEPT_RATIO * (tol * (given_b + gap_a))))
             ok_b = ((given_b > 0) and (gap_b > 0) and (gap_b <= cap_b)
-                    and (recv_a >= tol * (given_a + gap_b)))
+                    and (recv_a >= ACCEPT_RATIO * (tol * (given_a + gap_b))))
             one_a = (ok_a != ok_b) and ok_a
             one_b = (ok_a != ok_b) and ok_b
             if one_a or one_b:
