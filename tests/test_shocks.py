@@ -253,6 +253,26 @@ def test_given_targets_replace_the_default_targets_of_the_kind(targets):
     assert np.array_equal(triggered.state.need_factor[:, good(m, "health")] > 1, expected)
 
 
+def test_a_triggered_shock_can_target_a_class_as_a_scheduled_one_can():
+    by_class = model_with()
+    active = by_class.trigger_shock("drought", 0.5, duration=1, classes=["rural"])
+    assert active is by_class.shocks.active[-1]
+    by_kind = model_with()
+    by_kind.trigger_shock("drought", 0.5, duration=1, kinds=["rural"])
+    food = good(by_class, "food")
+    hit = run_to(by_class, 1).state.production_factor[:, food] < 1
+    assert np.array_equal(hit, ~by_class.state.urban)
+    assert np.array_equal(run_to(by_kind, 1).state.production_factor[:, food] < 1,
+                          kind_mask(by_kind, "rural"))
+    assert hit.sum() > kind_mask(by_kind, "rural").sum()  # the class is more than the kind
+    union = model_with()
+    union.trigger_shock("drought", 0.5, duration=1, kinds=["metropolis"], classes=["rural"])
+    hit = run_to(union, 1).state.production_factor[:, food] < 1
+    assert np.array_equal(hit, ~union.state.urban | kind_mask(union, "metropolis"))
+    with pytest.raises(ScenarioError, match="suburban"):
+        model_with().trigger_shock("drought", 0.5, classes=["suburban"])
+
+
 def test_targets_by_id_add_to_kinds():
     m = run_to(model_with({"kind": "drought", "at": 1, "kinds": ["metropolis"],
                            "ids": ["T5"]}), 1)

@@ -8,6 +8,7 @@ rules, and docs/ODD.md section 3 describes it.
 
 from __future__ import annotations
 
+import numbers
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,23 @@ from terrisim.scenario.csv_io import load_csv_layout
 from terrisim.scenario.generator import generate_layout
 from terrisim.scenario.loading import ScenarioError, load_scenario, locate_errors
 from terrisim.scenario.schema import Scenario
-from terrisim.shocks import Shocks
+from terrisim.shocks import ActiveShock, Shocks
 from terrisim.state import TerritoryState, build_state
 
 # Named random streams, spawned in this order from SeedSequence(seed) (ODD 5.3).
 STREAMS = ("layout", "state", "shocks", "governance", "rules")
+
+
+def _checked_seed(rng: object) -> int:
+    """``rng`` as a seed: an integer >= 0 (a bool, a float or a negative number is refused).
+
+    Raises:
+        ScenarioError: (a ``ValueError``) naming ``rng``, its value and what is allowed.
+    """
+    if isinstance(rng, bool) or not isinstance(rng, numbers.Integral) or rng < 0:
+        raise ScenarioError(f"rng: the seed must be an integer >= 0, or None for the "
+                            f"scenario's seed (got {rng!r})")
+    return int(rng)
 
 
 class TerriModel(mesa.Model):
@@ -37,7 +50,8 @@ class TerriModel(mesa.Model):
     Args:
         scenario: A :class:`~terrisim.scenario.Scenario`, a path to a TOML scenario file, or
             ``None`` for the built-in demo.
-        rng: The seed (an int). ``None`` takes the scenario's ``seed``. Every random draw of
+        rng: The seed, an integer >= 0 (else a ``ScenarioError``, a ``ValueError``). ``None``
+            takes the scenario's ``seed``. Every random draw of
             the model comes from ``numpy.random.SeedSequence(rng)`` (see ``streams``).
         record_territories: Override ``scenario.output.territories`` ("all", "none",
             "sample"); ``False`` means "none".
@@ -77,7 +91,7 @@ class TerriModel(mesa.Model):
     ) -> None:
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
-        seed = scenario.seed if rng is None else int(rng)
+        seed = scenario.seed if rng is None else _checked_seed(rng)
         super().__init__(rng=seed)
         self.config = scenario
         self.seed = seed
@@ -329,6 +343,24 @@ class TerriModel(mesa.Model):
         })
 
     def trigger_shock(self, kind: str, magnitude: float = 0.4, *, duration: int | None = 6,
-                      kinds: list[str] | None = None, ids: list[str] | None = None) -> None:
-        """Start a shock now (it hits from the next step); see :meth:`Shocks.start`."""
-        self.shocks.start(kind, magnitude, duration=duration, kinds=kinds, ids=ids)
+                      kinds: list[str] | None = None, classes: list[str] | None = None,
+                      ids: list[str] | None = None) -> ActiveShock:
+        """Start a shock now: it hits from the next step (ODD 7.8; :meth:`Shocks.start`).
+
+        Args:
+            kind: A registered shock name or ``module:Class``.
+            magnitude: Strength in [0, 1].
+            duration: Steps affected; ``None`` for a permanent shock.
+            kinds: Targeted kinds (a name that is not a kind means the class).
+            classes: Targeted classes: ``"urban"``, ``"rural"`` (every non-urban territory).
+            ids: Targeted territory ids. Targets are the union of ``kinds``, ``classes`` and
+                ``ids``; with none of them, the kind's default targets, else all territories.
+
+        Returns:
+            The active shock (its record is appended to ``self.shocks.history``).
+
+        Raises:
+            ScenarioError: unknown kind or target, magnitude outside [0, 1], duration < 1.
+        """
+        return self.shocks.start(kind, magnitude, duration=duration, kinds=kinds,
+                                 classes=classes, ids=ids)
