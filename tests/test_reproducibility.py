@@ -230,6 +230,58 @@ def test_streamed_territory_records_equal_the_records_kept_in_memory(tmp_path: P
                                   kept.recorder.territories())
 
 
+@pytest.mark.parametrize("territories", ["all", "sample"])
+def test_a_streamed_run_writes_the_same_files_as_a_run_kept_in_memory(
+        tmp_path: Path, territories: str) -> None:
+    # a drought inside the run: with every territory recorded, the summary reads the
+    # streamed records back for the resilience of each kind
+    scenario = scenario_from_dict({
+        "shocks": [{"kind": "drought", "at": 3, "duration": 2, "magnitude": 0.6}],
+        "output": {"territories": territories, "sample_size": 6}})
+    kept, streamed = tmp_path / "kept", tmp_path / "streamed"
+    kept_run = run_scenario(scenario, steps=8, seed=3)
+    kept_files = write_run(kept_run, kept, scenario, 3, figure=False)
+    streamed_run = run_scenario(scenario, steps=8, seed=3,
+                                territories_file=streamed / "territories.parquet")
+    assert streamed_run.territories is None  # not held in memory
+    assert streamed_run.model.recorder._columns == []
+    streamed_files = write_run(streamed_run, streamed, scenario, 3, figure=False)
+    assert [p.name for p in streamed_files] == [p.name for p in kept_files]
+    for name in ("territories.parquet", "series.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(streamed / name),
+                                      pd.read_parquet(kept / name), check_exact=True)
+    assert (streamed / "summary.json").read_text() == (kept / "summary.json").read_text()
+    if territories == "all":
+        assert "by_kind" in streamed_run.summary["shocks"][0]
+        pd.testing.assert_frame_equal(streamed_run.equity(), kept_run.equity())
+
+
+def test_terrisim_run_streams_the_territory_records_to_its_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    import terrisim.output
+    from terrisim.cli import app
+
+    runs = []
+
+    def spy(*args: Any, **kwargs: Any) -> terrisim.output.RunResult:
+        runs.append(run_scenario(*args, **kwargs))
+        return runs[-1]
+
+    monkeypatch.setattr(terrisim.output, "run_scenario", spy)
+    out = tmp_path / "run"
+    done = CliRunner().invoke(app, ["run", str(ROOT / "configs" / "demo.toml"), "--steps",
+                                    "4", "--seed", "2", "--out", str(out), "--no-figure"])
+    assert done.exit_code == 0, done.output
+    assert "territories.parquet" in done.output
+    assert runs[0].territories is None  # streamed, not held in memory
+    assert runs[0].territories_file == out / "territories.parquet"
+    expected = run_scenario(ROOT / "configs" / "demo.toml", steps=4, seed=2).territories
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "territories.parquet"), expected,
+                                  check_exact=True)
+
+
 def test_a_sample_records_the_same_territories_every_step_and_follows_the_seed() -> None:
     scenario = scenario_from_dict({"territories": {"generator": {"counts": {
         "metropolis": 1, "town": 4, "periurban": 20, "rural": 30, "mountain": 5}}},

@@ -80,9 +80,11 @@ def run(
         raise ScenarioError(f"--seed: must be >= 0 (got {seed})")
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out: {out} is a file, not a folder")
-    result = run_scenario(config, steps=steps, seed=seed)
     used_seed = config.seed if seed is None else seed
     try:
+        # per-territory records go to their file step by step, not held in memory
+        result = run_scenario(config, steps=steps, seed=seed,
+                              territories_file=out / "territories.parquet")
         written = write_run(result, out, config, used_seed, figure=figure)
     except OSError as exc:
         raise ScenarioError(f"--out: cannot write into {out} "

@@ -3,7 +3,8 @@
 Files written by :func:`write_run` into the output folder:
 
 * ``series.parquet``: one row per step, model-level indicators;
-* ``territories.parquet``: one row per recorded territory per step;
+* ``territories.parquet``: one row per recorded territory per step (``terrisim run`` streams
+  them to the file step by step: ``run_scenario(..., territories_file=...)``);
 * ``events.csv``: the narrative log (shocks and institutions, with step and text);
 * ``summary.json``: run-level indicators; ``manifest.json``: the resolved scenario, the seed,
   versions of the package and its dependencies;
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import platform
+import shutil
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -41,6 +43,8 @@ class RunResult:
         summary: Run-level indicators (flat dict).
         events: The narrative log as a DataFrame (step, kind, text_fr, text_en...).
         model: The model after the run (for inspection; not picklable across processes).
+        territories_file: The Parquet file the per-territory records were streamed to, if
+            ``run_scenario`` was given one (``territories`` is then None).
     """
 
     series: pd.DataFrame
@@ -48,6 +52,13 @@ class RunResult:
     summary: dict[str, Any]
     events: pd.DataFrame
     model: TerriModel | None = field(default=None, repr=False)
+    territories_file: Path | None = None
+
+    def territory_records(self) -> pd.DataFrame | None:
+        """The per-territory records, kept in memory or read back from their streamed file."""
+        if self.territories is None and self.territories_file is not None:
+            return _read_records(self.territories_file)
+        return self.territories
 
     def equity(self) -> pd.DataFrame:
         """Every equity indicator of the summary, per recorded step (``docs/metrics.md``).
@@ -59,12 +70,13 @@ class RunResult:
         Raises:
             ValueError: the run kept no per-territory records or no model.
         """
-        if self.territories is None or self.model is None:
+        territories = self.territory_records()
+        if territories is None or self.model is None:
             raise ValueError("equity(): needs per-territory records and the model "
                              "(run_scenario(..., record_territories='all', keep_model=True))")
         s = self.model.state
         ids = s.ids.astype(str)
-        return equity_over_time(self.territories, pd.Series(s.population, index=ids),
+        return equity_over_time(territories, pd.Series(s.population, index=ids),
                                 pd.Series(s.urban, index=ids))
 
 
@@ -75,6 +87,7 @@ def run_scenario(
     seed: int | None = None,
     record_territories: bool | str | None = None,
     keep_model: bool = True,
+    territories_file: str | Path | None = None,
 ) -> RunResult:
     """Run a scenario and return its series, territories and summary as pandas objects.
 
@@ -85,6 +98,10 @@ def run_scenario(
         record_territories: Per-territory records: True/"all", False/"none", "sample";
             default: the scenario's ``output.territories``.
         keep_model: Keep the model in the result (set False in sweeps).
+        territories_file: Write the per-territory records to this Parquet file step by step
+            as they are collected instead of keeping them in memory (folder created if needed);
+            ``RunResult.territories`` is then None. The summary reads them back only if it
+            needs them (a shock, and every territory recorded at every step).
 
     Returns:
         A :class:`RunResult`.
@@ -99,12 +116,26 @@ def run_scenario(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     model = TerriModel(scenario, rng=seed, record_territories=record_territories)
-    model.run(steps)
+    path = None if territories_file is None else Path(territories_file)
+    if path is not None:
+        model.recorder.stream_to(path)
+    try:
+        model.run(steps)
+    finally:
+        model.recorder.close()
     series = model.recorder.series()
     territories = model.recorder.territories()
+    records = territories
+    if path is not None and model.shocks.history and model.recorder.sample.size == model.state.n:
+        records = _read_records(path)  # run_summary may use them (group resilience)
     events = pd.DataFrame(model.events)
-    return RunResult(series, territories, run_summary(model, series, territories),
-                     events, model if keep_model else None)
+    return RunResult(series, territories, run_summary(model, series, records),
+                     events, model if keep_model else None, territories_file=path)
+
+
+def _read_records(path: Path) -> pd.DataFrame | None:
+    """Per-territory records streamed to ``path`` (None if no step was recorded)."""
+    return pd.read_parquet(path) if path.is_file() else None
 
 
 def versions() -> dict[str, str]:
@@ -150,9 +181,14 @@ def write_run(result: RunResult, out: Path, scenario: Scenario, seed: int,
     written = [out / "series.parquet", out / "summary.json", out / "manifest.json",
                out / "events.csv"]
     result.series.to_parquet(written[0], index=False)
+    territories = out / "territories.parquet"
     if result.territories is not None:
-        result.territories.to_parquet(out / "territories.parquet", index=False)
-        written.append(out / "territories.parquet")
+        result.territories.to_parquet(territories, index=False)
+        written.append(territories)
+    elif result.territories_file is not None and result.territories_file.is_file():
+        if not territories.exists() or not territories.samefile(result.territories_file):
+            shutil.copyfile(result.territories_file, territories)  # streamed elsewhere
+        written.append(territories)
     written[1].write_text(json.dumps(result.summary, indent=2, default=_json_default,
                                      allow_nan=True) + "\n")
     manifest = {

@@ -134,7 +134,11 @@ class Recorder:
         self._sample_arcs: dict[str, Any] = {}
 
     def stream_to(self, path: Path) -> None:
-        """Write per-territory records to a Parquet file as they are collected."""
+        """Write per-territory records to a Parquet file as they are collected.
+
+        The file (and its folder) is created at the first recorded step, so a run that fails
+        before it leaves nothing behind.
+        """
         self._stream_path = Path(path)
 
     # ------------------------------------------------------------------ model level
@@ -145,6 +149,7 @@ class Recorder:
             if self._stream_path is not None:
                 table = pa.Table.from_pandas(self.territory_frame(), preserve_index=False)
                 if self._writer is None:
+                    self._stream_path.parent.mkdir(parents=True, exist_ok=True)
                     self._writer = pq.ParquetWriter(self._stream_path, table.schema)
                 self._writer.write_table(table)
             else:  # columns kept as arrays, one data frame at the end (cheaper per step)
