@@ -30,7 +30,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from terrisim.model import TerriModel
-from terrisim.scenario import scenario_from_dict
+from terrisim.scenario import Scenario, apply_overrides, scenario_from_dict
 
 TOWN, VILLAGE = 0, 1
 FOOD, HEALTH = 0, 1
@@ -203,6 +203,30 @@ def test_deal_value_never_exceeds_what_the_scarcer_engineering_can_run(
     unconstrained = 2 * 10 * 0.8 * math.exp(-10 / 60)
     assert volume == pytest.approx(min(unconstrained, min(e_town, e_village) * scale),
                                    abs=1e-9)
+
+
+def test_the_state_records_the_engineering_ad_hoc_deals_used() -> None:
+    model = pair(town={"engineering": 1.0}, village={"engineering": 1.0})
+    assert model.state.engineering_used == pytest.approx([0.0, 0.0])  # before any step
+    first_step_volume(model)
+    assert model.state.engineering_used == pytest.approx([1.0, 1.0])  # all of it (see above)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_engineering_used_adds_contracts_to_ad_hoc_deals_within_capacity(seed: int) -> None:
+    model = TerriModel(apply_overrides(Scenario(), {
+        "governance": [{"rule": "reciprocity_contract"}], "shocks": []}),
+        rng=seed, record_territories=False)
+    contract = model.institutions[0]
+    ends = np.concatenate([contract.a, contract.b])
+    for _ in range(6):
+        capacity = model.state.engineering * model.state.fiscal_health  # h of the step before
+        model.step()
+        used = model.state.engineering_used
+        assert (used <= capacity * (1 + 1e-9)).all()
+        assert (used[ends] > model.outcome.engineering[ends]).all()  # the contracts' share
+        others = np.setdiff1d(np.arange(model.state.n), ends)
+        assert used[others] == pytest.approx(model.outcome.engineering[others])
 
 
 # ---------------------------------------------------------------------------- money

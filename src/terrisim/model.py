@@ -232,9 +232,14 @@ class TerriModel(mesa.Model):
         self.state.trust = self.trust_rule.update(self.state, self.outcome)
 
     def close_step(self) -> None:
-        """Institutions close the step: expiries, renewals, schedules (ODD 7.5)."""
+        """Institutions close the step (ODD 7.5); the step's engineering use goes to the state.
+
+        ``state.engineering_used = E^inst + E^adhoc``: what institutions booked this step
+        (:meth:`use_engineering`, net of engineering given back) plus what ad hoc deals used.
+        """
         for institution in self.institutions:
             institution.end_step(self)
+        self.state.engineering_used = self._governance_engineering + self.outcome.engineering
 
     def collect(self) -> None:
         """Record the step's indicators (ODD 7.9)."""
