@@ -174,6 +174,7 @@ def test_describe_gives_each_shock_its_targets_and_parameters():
         in result.output
 
 
+_EVERY_KIND = "{ metropolis = 1, town = 1, periurban = 1, rural = 1, mountain = 1 }"
 BAD_TOML = {  # file text -> what the one-line message must contain
     "stepz = 10\n": ("bad.toml:1: stepz: unknown key", "got 10"),
     'steps = "ten"\n': ("bad.toml:1: steps:", "valid integer", "got 'ten'"),
@@ -195,6 +196,11 @@ BAD_TOML = {  # file text -> what the one-line message must contain
     'replace_goods = "yes"\n': ("replace_goods: must be true or false",),
     "[territories.generator]\ncounts = { metropolis = 0, town = 0, periurban = 0, "
     "rural = 0, mountain = 0 }\n": ("no territory to generate",),
+    # names whose series columns would overwrite others (ODD 7.9)
+    f"[goods.min]\nstorable = false\nneed = {_EVERY_KIND}\ncapacity = {_EVERY_KIND}\n": (
+        "goods.min: 'min' is reserved", "satisfaction_min"),
+    f"[goods.value]\nstorable = false\nneed = {_EVERY_KIND}\ncapacity = {_EVERY_KIND}\n": (
+        "goods.value: a good cannot be called 'value'",),
 }
 
 

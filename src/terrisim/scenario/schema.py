@@ -177,6 +177,34 @@ class OutputSpec(Strict):
     every: Annotated[int, Field(ge=1)] = Field(1, description="Record territories every k steps.")
 
 
+#: Names a kind or good cannot take: the series has ``satisfaction_<kind>`` and
+#: ``satisfaction_<good>`` beside these columns (ODD 7.9).
+RESERVED_NAMES = frozenset({"min", "class_urban", "class_rural"})
+
+
+def _check_column_names(kinds: set[str], goods: set[str]) -> None:
+    """Refuse kind and good names whose series columns would overwrite others (ODD 7.9).
+
+    ``satisfaction_<name>`` exists for every kind and every good, beside ``satisfaction_min``
+    and ``satisfaction_class_<urban|rural>``; ``volume_<good>`` beside ``volume_value`` and
+    ``volume_value_<channel>``.
+
+    Raises:
+        ValueError: naming the field, the name and what is not allowed.
+    """
+    for field, names in (("kinds", kinds), ("goods", goods)):
+        for name in sorted(names & RESERVED_NAMES):
+            raise ValueError(f"{field}.{name}: {name!r} is reserved (series column "
+                             f"satisfaction_{name}); not allowed: {sorted(RESERVED_NAMES)}")
+    for name in sorted(kinds & goods):
+        raise ValueError(f"kinds.{name}: a kind cannot have the name of a good ({name!r}): "
+                         f"both would be the series column satisfaction_{name}")
+    for name in sorted(goods):
+        if name == "value" or name.startswith("value_"):
+            raise ValueError(f"goods.{name}: a good cannot be called 'value' or 'value_...' "
+                             f"(the series has volume_value and volume_value_<channel>)")
+
+
 class Scenario(Strict):
     """A complete, validated scenario. ``Scenario()`` is the built-in demo."""
 
@@ -209,6 +237,7 @@ class Scenario(Strict):
         kinds = set(self.kinds)
         if not self.goods:
             raise ValueError("goods: the catalogue needs at least one good")
+        _check_column_names(kinds, set(self.goods))
         for good, spec in self.goods.items():
             for field in ("need", "capacity"):
                 given = getattr(spec, field)

@@ -1,0 +1,39 @@
+"""Kind and good names cannot make two series columns share a name (ODD 7.9)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from terrisim.scenario import Scenario, ScenarioError, scenario_from_dict
+
+
+def renamed_kind(old: str, new: str) -> dict:
+    """The default scenario with the kind ``old`` renamed ``new`` everywhere it is named."""
+    data = Scenario().model_dump(mode="json", exclude={"base_dir"})
+
+    def rename(mapping: dict) -> None:
+        mapping[new] = mapping.pop(old)
+
+    rename(data["kinds"])
+    rename(data["territories"]["generator"]["counts"])
+    for good in data["goods"].values():
+        rename(good["need"])
+        rename(good["capacity"])
+    return data
+
+
+def test_a_kind_can_be_renamed():
+    scenario = scenario_from_dict(renamed_kind("rural", "village"))
+    assert "village" in scenario.kinds
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("water", "kinds.water: a kind cannot have the name of a good ('water')"),
+    ("min", "kinds.min: 'min' is reserved"),
+    ("class_urban", "kinds.class_urban: 'class_urban' is reserved"),
+])
+def test_a_kind_named_like_a_good_or_a_reserved_column_is_refused(name: str, message: str):
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        scenario_from_dict(renamed_kind("rural", name))
