@@ -203,6 +203,28 @@ def test_full_tolerance_trades_the_full_proposals_of_every_two_way_link(engine: 
                                delivered[e:][two_way] / proposed[e:][two_way], rtol=1e-12)
 
 
+@needs_numba
+def test_delivery_over_the_moving_links_equals_the_delivery_over_every_arc() -> None:
+    model = TerriModel(scenario_from_dict({"exchange": {"money": True}}), rng=6,
+                       engine="numba")
+    model.run(4)
+    s, outcome = model.state, model.outcome
+    assert 0 < outcome.moving.size < s.n_links
+    np.testing.assert_array_equal(np.flatnonzero(outcome.flow[:s.n_links].any(axis=1)
+                                                 | outcome.flow[s.n_links:].any(axis=1)
+                                                 | (outcome.money[:s.n_links] != 0)
+                                                 | (outcome.money[s.n_links:] != 0)),
+                                  outcome.moving)
+    results = []
+    for moving, use in ((outcome.moving, True), (np.zeros(0, np.int64), False)):
+        volume = np.zeros(len(s.goods))
+        results.append((*kernels.deliver_arcs(s.src, s.dst, outcome.flow, outcome.money,
+                                              s.available, s.reserve, volume, moving, use),
+                        volume))
+    for every_arc, moving_only in zip(*results, strict=True):
+        np.testing.assert_array_equal(every_arc, moving_only)
+
+
 def test_engine_names_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="engine 'fortran' is unknown"):
         kernels.engine_name("fortran")

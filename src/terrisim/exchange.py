@@ -59,6 +59,8 @@ class ExchangeOutcome:
         balance: Reciprocity balance of each deal at reference prices and face-value money,
             ``min(V_ij, V_ji) / max(V_ij, V_ji)`` in [0, 1] (NaN where no deal), (E,).
         engineering: Engineering used by each territory for these deals, (N,).
+        moving: Links along which something may move (ascending), filled by the compiled
+            engine so that its delivery skips the others; None: any link may move something.
     """
 
     flow: np.ndarray
@@ -68,6 +70,7 @@ class ExchangeOutcome:
     shortfall: np.ndarray
     balance: np.ndarray
     engineering: np.ndarray
+    moving: np.ndarray | None = None
 
     @classmethod
     def empty(cls, state: TerritoryState) -> ExchangeOutcome:
@@ -228,7 +231,8 @@ def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: Ex
     """Stages 1 to 3 by :func:`terrisim.kernels.negotiate_links` (same numbers as above).
 
     ``units`` are the (give, receive) unit values; ``size`` the trust and distance factor per
-    link. The kernel fills every entry of the outcome's arrays (``shortfall`` starts at 0).
+    link. The kernel fills every entry of the outcome's arrays (``shortfall`` starts at 0) and
+    lists the links that move something (``moving``).
     """
     give_u, receive_u = units
     factors = separable_weights(state, partners)
@@ -246,7 +250,8 @@ def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: Ex
         perceived_balance=np.empty(2 * e), shortfall=np.zeros(2 * e), balance=np.empty(e),
         engineering=np.empty(state.n))
     degree = state.degree if spec.money else no_arcs
-    kernels.negotiate_links(
+    moving = np.empty(e, np.int64)
+    count = kernels.negotiate_links(
         state.src, state.dst, state.arc_from, state.arc_to, surplus, deficit,
         factors is not None, f_offer, f_request, w_offer, w_request,
         np.ascontiguousarray(give_u, dtype=float), np.ascontiguousarray(receive_u, dtype=float),
@@ -254,7 +259,8 @@ def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: Ex
         1.0 - spec.reciprocity_tolerance, spec.money, spec.money_share, state.reserve, degree,
         np.ascontiguousarray(engineering_left, dtype=float), spec.engineering_scale,
         outcome.flow, outcome.money, outcome.deal, outcome.perceived_balance, outcome.balance,
-        outcome.engineering)
+        outcome.engineering, moving)
+    outcome.moving = moving[:count]
     return outcome
 
 

@@ -216,8 +216,8 @@ GIVEN_A, GIVEN_B, RECV_A, RECV_B, TRIM_A, TRIM_B, MONEY_A, MONEY_B, VALUE_A, VAL
 def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_offer,
                     f_request, w_offer, w_request, give_u, receive_u, price, bias, size, tol,
                     money_on, money_share, reserve, degree, engineering_left,
-                    engineering_scale, flow, money_out, deal, perceived, balance, engineering
-                    ):  # pragma: no cover - compiled
+                    engineering_scale, flow, money_out, deal, perceived, balance, engineering,
+                    moving):  # pragma: no cover - compiled
     """Stages 1 to 3 of the negotiation on every link; fills the outcome arrays in place.
 
     Args:
@@ -251,6 +251,11 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
         perceived: Output, perceived balance per arc (A,).
         balance: Output, reciprocity balance per link (E,).
         engineering: Output, engineering used per territory (N,).
+        moving: Output, the links along which something moves, ascending, in the first
+            entries (E,) int64.
+
+    Returns:
+        How many entries of ``moving`` are filled.
     """
     e = src.size
     n, g_count = surplus.shape
@@ -340,6 +345,7 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
         rho[i] = min(1.0, _ratio(capacity, load)) if load > 0 else 1.0
     used_src = np.zeros(n)
     used_dst = np.zeros(n)
+    count = 0
     # Pass 2 over links: rationing, flows (proposals computed again where the link trades:
     # cheaper than storing them), outcome
     for k in range(e):
@@ -362,6 +368,9 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
                 flow[b, g] = pb * scale_b
         money_out[k] = link[k, MONEY_A] * common
         money_out[b] = link[k, MONEY_B] * common
+        if scale_a != 0.0 or scale_b != 0.0 or money_out[k] != 0.0 or money_out[b] != 0.0:
+            moving[count] = k
+            count += 1
         value_a = link[k, VALUE_A] * c
         value_b = link[k, VALUE_B] * c
         dealt = (value_a + value_b) > 1e-12
@@ -380,18 +389,23 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
         used_dst[j] += value_a + value_b
     for i in range(n):
         engineering[i] = (used_src[i] + used_dst[i]) / engineering_scale
+    return count
 
 
 # ------------------------------------------------------------------------------------------
 # Delivery (ODD 7.4.4)
 # ------------------------------------------------------------------------------------------
 @_jit
-def deliver_arcs(src, dst, flow, money, available, reserve, volume
+def deliver_arcs(src, dst, flow, money, available, reserve, volume, moving, use_moving
                  ):  # pragma: no cover - compiled
     """Move goods and money along arcs; returns the new ``(available, reserve)``.
 
     ``available + sum_by_end(flow) - sum_by_origin(flow)`` (and the same for money), and adds
-    the column sums of ``flow`` (over arcs in ascending order) to ``volume`` (G,).
+    the column sums of ``flow`` (over arcs in ascending order) to ``volume`` (G,). Arcs are
+    read in ascending order: the forward arcs ``k``, then the reverse arcs ``k + E``; with
+    ``use_moving``, only those of the links listed in ``moving`` (ascending, as the
+    negotiation kernel lists them), otherwise of every link. Arcs that move nothing are
+    skipped: adding zeros changes no sum, so both ways give the same sums.
     """
     e = src.size
     n, g_count = available.shape
@@ -399,27 +413,27 @@ def deliver_arcs(src, dst, flow, money, available, reserve, volume
     out = np.zeros((n, g_count))
     money_in = np.zeros(n)
     money_out = np.zeros(n)
-    for a in range(2 * e):
-        if a < e:
-            i = src[a]
-            j = dst[a]
-        else:
-            i = dst[a - e]
-            j = src[a - e]
-        moves = money[a] != 0.0
-        for g in range(g_count):
-            if flow[a, g] != 0.0:
-                moves = True
-                break
-        if not moves:  # adding exact zeros changes no sum: skip (most links make no deal)
-            continue
-        for g in range(g_count):
-            x = flow[a, g]
-            out[i, g] += x
-            into[j, g] += x
-            volume[g] += x
-        money_out[i] += money[a]
-        money_in[j] += money[a]
+    links = moving.size if use_moving else e
+    for half in range(2):
+        for t in range(links):
+            k = moving[t] if use_moving else t
+            a = k + half * e
+            i = src[k] if half == 0 else dst[k]
+            j = dst[k] if half == 0 else src[k]
+            moves = money[a] != 0.0
+            for g in range(g_count):
+                if flow[a, g] != 0.0:
+                    moves = True
+                    break
+            if not moves:
+                continue
+            for g in range(g_count):
+                x = flow[a, g]
+                out[i, g] += x
+                into[j, g] += x
+                volume[g] += x
+            money_out[i] += money[a]
+            money_in[j] += money[a]
     new_available = np.empty((n, g_count))
     new_reserve = np.empty(n)
     for i in range(n):

@@ -189,9 +189,13 @@ class TerriModel(mesa.Model):
         s, flow, money = self.state, self.outcome.flow, self.outcome.money
         if self.engine == "numba" and flow.shape == s.flow.shape:
             volume = np.zeros(len(s.goods))
+            # the links the kernel saw move something, unless an institution could have
+            # changed the outcome since
+            moving = None if self.institutions else self.outcome.moving
             s.available, s.reserve = kernels.deliver_arcs(
                 s.src, s.dst, np.ascontiguousarray(flow, dtype=float),
-                np.ascontiguousarray(money, dtype=float), s.available, s.reserve, volume)
+                np.ascontiguousarray(money, dtype=float), s.available, s.reserve, volume,
+                np.zeros(0, np.int64) if moving is None else moving, moving is not None)
             s.flow = flow
             self._record_flows("bilateral", s.arc_from, s.arc_to, flow, volume)
             return
