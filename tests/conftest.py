@@ -312,8 +312,20 @@ def require_browser() -> None:
         pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def compiled_kernels() -> None:
+    """Compile the numba kernels once (a few seconds on a fresh checkout, cached after).
+
+    Browser tests wait for the page with time limits; the first model step of a fresh
+    checkout would otherwise spend them compiling (``terrisim ui`` itself warms up at start).
+    """
+    if "numba" in ENGINES:
+        make_model(scenario_from_dict({"territories": {"generator": {"counts": {
+            "metropolis": 1, "town": 1, "rural": 2}}}}), engine="numba").step()
+
+
 @pytest.fixture(scope="module")
-def browser():
+def browser(compiled_kernels):
     """Debian's Chromium driven by Playwright for Python (one per test module)."""
     require_browser()
     from playwright.sync_api import sync_playwright
