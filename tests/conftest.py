@@ -334,3 +334,23 @@ def browser(compiled_kernels):
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def screenshot(pg, tmp_path: Path, name: str) -> Path:
+    """Screenshot of the whole page into ``tmp_path/name.png`` (and ``$TERRISIM_SCREENSHOTS``).
+
+    The viewport is stretched to the page, so that sticky controls show.
+    """
+    size = pg.viewport_size
+    height = pg.evaluate("document.documentElement.scrollHeight")
+    pg.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
+    pg.evaluate("window.scrollTo(0, 0)")
+    path = tmp_path / f"{name}.png"
+    pg.screenshot(path=str(path))
+    keep = os.environ.get("TERRISIM_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(Path(keep) / f"{name}.png"))
+    pg.set_viewport_size(size)
+    assert path.stat().st_size > 10_000
+    return path

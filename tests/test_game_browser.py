@@ -9,11 +9,11 @@ fail). Screenshots go to the test's tmp folder, and to ``$TERRISIM_SCREENSHOTS``
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import screenshot
 from test_game_session import METRO, RURAL_AGENT, RURAL_B, SMALL
 from test_game_web import call
 
@@ -73,21 +73,6 @@ def screens(browser):
     s = Screens(browser)
     yield s
     s.close()
-
-
-def screenshot(pg, tmp_path: Path, name: str) -> Path:
-    size = pg.viewport_size
-    height = pg.evaluate("document.documentElement.scrollHeight")
-    pg.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
-    path = tmp_path / f"{name}.png"
-    pg.screenshot(path=str(path))
-    keep = os.environ.get("TERRISIM_SCREENSHOTS")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        pg.screenshot(path=str(Path(keep) / f"{name}.png"))
-    pg.set_viewport_size(size)
-    assert path.stat().st_size > 10_000
-    return path
 
 
 def assert_clean(*pages) -> None:

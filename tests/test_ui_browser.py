@@ -8,12 +8,12 @@ measured step times.
 
 from __future__ import annotations
 
-import os
 import statistics
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import screenshot
 
 from terrisim.ui import make_server, start_in_thread, viewmodel
 
@@ -53,23 +53,6 @@ def page(browser, server):
     pg.wait_for_selector("body[data-ready=true]", timeout=20_000)
     yield pg
     context.close()
-
-
-def screenshot(pg, tmp_path: Path, name: str) -> Path:
-    """Screenshot of the whole page (viewport stretched to it, so the sticky controls show)."""
-    size = pg.viewport_size
-    height = pg.evaluate("document.documentElement.scrollHeight")
-    pg.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
-    pg.evaluate("window.scrollTo(0, 0)")
-    path = tmp_path / f"{name}.png"
-    pg.screenshot(path=str(path))
-    keep = os.environ.get("TERRISIM_SCREENSHOTS")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        pg.screenshot(path=str(Path(keep) / f"{name}.png"))
-    pg.set_viewport_size(size)
-    assert path.stat().st_size > 10_000
-    return path
 
 
 def steps_shown(pg) -> int:
