@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
-from conftest import ROOT, SEEDS, demo, run
+from conftest import (
+    ENGINES,
+    ROOT,
+    SEEDS,
+    complementary_catalogue,
+    csv_scenario,
+    demo,
+    make_model,
+    run,
+)
 from scipy.stats import wilcoxon
+from test_kernels import assert_identical, run_both
 
 from terrisim import apply_overrides
+from terrisim.exchange import bloc_pairs
 from terrisim.governance import Intercommunality
 from terrisim.metrics import gini
 from terrisim.model import TerriModel
@@ -233,3 +248,141 @@ def test_in_the_default_merger_solidarity_restores_budgets_but_not_the_goods_gap
     assert (with_solidarity[:, 0] > without[:, 0] + 0.05).all()  # budgets restored
     assert (without[:, 2] < without[:, 3]).all()  # the urban members are the less satisfied
     assert np.abs(with_solidarity[:, 1] - without[:, 1]).max() < 0.01
+
+
+# ---------------------------------------------------------------------------- negotiating as one
+BLOC_GOODS = {"food": 0, "health": 1}
+
+
+def bloc_trio(act_as_one: bool, engine: str | None = None, **exchange: Any) -> TerriModel:
+    """Members ``m1``, ``m2`` of a merger that does nothing but act as one, outsider ``j``.
+
+    Per step (price 1, tolerance 0.25): ``m1`` has 10 health to spare and lacks 2 food; ``m2``
+    lacks 6 food and has nothing to spare; ``j`` has 10 food to spare and lacks 10 health.
+    Links ``m1 - j`` and ``m2 - j`` only. Alone, ``m1`` would give 10 for 2 (its deal is trimmed
+    to ``2 / 7.5`` of its health) and ``m2`` gives nothing (no deal); as one, the bloc gives 10
+    and receives 8 >= 0.75 x 10: the full baskets trade.
+    """
+    base = {"kind": "rural", "population": 5_000, "y_km": 0.0, "engineering": 1000.0}
+    rows = [
+        {**base, "id": "m1", "name": "M1", "kind": "town", "x_km": 0.0, "capacity_food": 8.0,
+         "capacity_health": 20.0, "need_food": 10.0, "need_health": 10.0},
+        {**base, "id": "m2", "name": "M2", "x_km": 20.0, "capacity_food": 4.0,
+         "capacity_health": 10.0, "need_food": 10.0, "need_health": 10.0},
+        {**base, "id": "j", "name": "J", "x_km": 10.0, "capacity_food": 20.0,
+         "capacity_health": 0.0, "need_food": 10.0, "need_health": 10.0},
+    ]
+    links = [{"source": "m1", "target": "j", "kind": "proximity"},
+             {"source": "m2", "target": "j", "kind": "proximity"}]
+    merger = {"rule": "merger", "ids": ["m1", "m2"], "pole": "m1", "pooled_goods": [],
+              "equalisation_share": 0.0, "internal_share": 0.0, "scale_gain": 0.0,
+              "pool_engineering": False, "act_as_one": act_as_one}
+    catalogue = complementary_catalogue()
+    catalogue["exchange"] = {**catalogue.get("exchange", {}), **exchange}
+    folder = Path(tempfile.mkdtemp(prefix="terrisim-bloc-"))
+    scenario = csv_scenario(folder, rows, links, governance=[merger], shocks=[], **catalogue)
+    return make_model(scenario, engine, rng=1)
+
+
+def arc(model: TerriModel, origin: str, end: str) -> int:
+    """The arc from territory ``origin`` to ``end`` (by id)."""
+    s = model.state
+    ids = list(s.ids)
+    return int(np.flatnonzero((s.arc_from == ids.index(origin))
+                              & (s.arc_to == ids.index(end)))[0])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_bloc_negotiates_on_its_totals_so_one_members_deal_compensates_anothers(
+        engine: str | None) -> None:
+    food, health = BLOC_GOODS["food"], BLOC_GOODS["health"]
+    flows = {}
+    for act_as_one in (False, True):
+        model = bloc_trio(act_as_one, engine)
+        model.step()
+        f = model.outcome.flow
+        flows[act_as_one] = (f[arc(model, "m1", "j"), health], f[arc(model, "j", "m1"), food],
+                             f[arc(model, "j", "m2"), food], f[arc(model, "m2", "j")].sum())
+        assert (model.state.bloc is not None) == act_as_one
+    m1_gives, m1_gets, m2_gets, m2_gives = flows[False]
+    # alone: m1 gives only what reciprocity allows (2 received / (0.75 x 10) = 4/15 of its
+    # health), m2 gives nothing and gets nothing
+    assert m1_gives / m1_gets == pytest.approx(10 * 4 / 15 / 2)
+    assert m2_gets == 0 and m2_gives == 0
+    m1_gives, m1_gets, m2_gets, m2_gives = flows[True]
+    # as one: the full baskets (10 health for 2 + 6 food), the bloc's total within tolerance
+    assert m1_gives / m1_gets == pytest.approx(5.0)
+    assert m2_gets / m1_gets == pytest.approx(3.0)
+    assert m2_gives == 0
+    received, given = m1_gets + m2_gets, m1_gives
+    assert 0.75 <= received / given < 1  # m1 alone (2 / 10) would be far outside it
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_blocs_money_gap_is_the_pairs_and_shared_by_what_each_link_gives(
+        engine: str | None) -> None:
+    # m2 gets 2 food instead of 6: the bloc receives 4 for 10, short of 7.5 by 3.5, which j
+    # pays (money allowed): all along the only link on which the bloc gives (m1 - j)
+    model = bloc_trio(True, engine, money=True, money_share=1.0)
+    model.state.need[1, BLOC_GOODS["food"]] = 6.0  # m2 now lacks 2 food
+    model.step()
+    out, food = model.outcome, BLOC_GOODS["food"]
+    m1_gives = out.flow[arc(model, "m1", "j"), BLOC_GOODS["health"]]
+    assert out.money[arc(model, "j", "m1")] / m1_gives == pytest.approx(3.5 / 10)
+    assert out.money[arc(model, "j", "m2")] == 0
+    assert out.flow[arc(model, "j", "m2"), food] / m1_gives == pytest.approx(2 / 10)
+
+
+@pytest.mark.skipif(len(ENGINES) < 2, reason="numba not installed")
+@pytest.mark.parametrize("money", [False, True])
+def test_both_engines_agree_when_members_negotiate_as_one(money: bool) -> None:
+    scenario = demo([{"rule": "merger", "radius_km": 50.0}],
+                    exchange={"money": money, "money_share": 0.5})
+    numpy_run, numba_run = run_both(scenario, steps=12, seed=4)
+    assert (numpy_run.state.bloc >= 0).sum() > 1
+    assert_identical(numpy_run, numba_run)
+    apart = demo([{"rule": "merger", "radius_km": 50.0, "act_as_one": False}],
+                 exchange={"money": money, "money_share": 0.5})
+    separate = TerriModel(apart, rng=4, record_territories=False, engine="numpy")
+    separate.run(12)
+    assert not np.array_equal(separate.state.available, numpy_run.state.available)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("money", [False, True])
+def test_a_blocs_deals_conserve_goods_and_keep_each_pair_within_the_tolerance(
+        seed: int, money: bool) -> None:
+    # stage 3 sizes each link apart (distance, trust, engineering): with no distance cost and
+    # ample engineering, and one trust per pair (act_as_one, voluntary: e = 1), the pair's
+    # links are sized alike and its realised totals keep the balance of stage 2 exactly
+    scenario = demo([{"rule": "merger", "radius_km": 50.0}],
+                    exchange={"money": money, "money_share": 0.5, "distance_scale_km": 1e12,
+                              "engineering_scale": 1e12})
+    model = TerriModel(scenario, rng=seed, record_territories=False)
+    tau = scenario.exchange.reciprocity_tolerance
+    compensated = 0  # arcs of a pair that give more than the tolerance allows a link alone
+    for _ in range(6):
+        for phase in model.PHASES:
+            if phase == "deliver":
+                before = model.state.available.sum(axis=0), model.state.reserve.sum()
+                surplus = np.maximum(model.state.available - model.state.effective_need, 0)
+            getattr(model, phase)()
+            if phase == "deliver":
+                after = model.state.available.sum(axis=0), model.state.reserve.sum()
+        assert after[0] == pytest.approx(before[0], rel=1e-12, abs=1e-9)
+        assert after[1] == pytest.approx(before[1], rel=1e-12, abs=1e-9)
+        s, out = model.state, model.outcome
+        assert (s.sum_by_origin(out.flow) <= surplus * (1 + 1e-9) + 1e-12).all()
+        # each pair (bloc, outsider) receives, at reference prices (market valuation, the
+        # bias lowering what is perceived), at least (1 - tau) of what it gives in total
+        pairs = bloc_pairs(s)
+        assert pairs is not None
+        arcs, pair = pairs
+        value = out.flow @ s.price
+        given = np.bincount(pair, value[arcs] + out.money[arcs])
+        rev = s.reverse(np.arange(2 * s.n_links))[arcs]
+        received = np.bincount(pair, (1 - s.bias[arcs]) * value[rev] + out.money[rev])
+        dealt = given > 1e-9
+        assert (received[dealt] >= (1 - tau) * given[dealt] * (1 - 1e-9)).all()
+        compensated += int((out.perceived_balance[arcs] < (1 - tau) * (1 - 1e-6)).sum())
+    assert compensated > 0

@@ -16,6 +16,11 @@ the state at the start of the phase (synchronous: agent order plays no role):
    side with ``r < 1`` then
    gives less: its flows are scaled by ``r`` (the other side's by 1). If money is allowed, the
    under-compensated side may instead be paid the gap in money, when the payer can afford it.
+   **Blocs** (``state.bloc``, members of a merger acting as one) negotiate outside as one: on
+   the links between a bloc and an outside territory ``j`` (or another bloc), ``G`` and ``R``
+   are the totals of the pair (bloc, ``j``) over all its links (:func:`bloc_totals`), so the
+   pair's arcs share one ``r`` each way, one feasibility and one trim; a money gap is the
+   pair's, shared among its links in proportion to what each gives.
 3. **Size**: both directions are scaled by ``min(t_ij, t_ji) * exp(-d / d0 * (1 - discount))``
    (trust and the distance transaction cost; contracts give a discount), then by each side's
    engineering capacity: ``rho_i = min(1, engineering_left_i * scale / load_i)`` where
@@ -116,6 +121,57 @@ def basket_value(quantities: np.ndarray, unit_values: np.ndarray) -> np.ndarray:
     return total
 
 
+def arc_values(state: TerritoryState, proposed: np.ndarray, give_u: np.ndarray,
+               receive_u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(G, R)`` of every arc (ODD 7.4.3): what its origin gives, and receives as perceived."""
+    give_from = give_u if give_u.shape[0] == 1 else state.at_origin(give_u)
+    receive_from = receive_u if receive_u.shape[0] == 1 else state.at_origin(receive_u)
+    given = basket_value(proposed, give_from)
+    received = (1.0 - state.bias) * basket_value(state.reverse(proposed), receive_from)
+    return given, received
+
+
+def bloc_pairs(state: TerritoryState) -> tuple[np.ndarray, np.ndarray] | None:
+    """The arcs that a bloc negotiates as one, and the pair each belongs to, or None.
+
+    A territory's *party* is its bloc (``state.bloc >= 0``) or itself. The arcs whose origin
+    and end are in different parties, one of them a bloc, are grouped by (origin party, end
+    party): an arc ``m -> j`` from a member of bloc ``B`` to an outsider ``j`` is in pair
+    ``(B, j)``, its reverse in ``(j, B)``. Links inside a bloc and links between territories in
+    no bloc are in no pair.
+
+    Returns:
+        ``(arcs, pair)``: the arcs in a pair, ascending (K,), and the index of each one's pair
+        in ``0 .. P-1`` (K,); None if there is no bloc.
+    """
+    bloc = state.bloc
+    if bloc is None or not (bloc >= 0).any():
+        return None
+    party = np.where(bloc >= 0, state.n + bloc, np.arange(state.n)).astype(np.int64)
+    origin, end = party[state.arc_from], party[state.arc_to]
+    arcs = np.flatnonzero((origin != end) & ((bloc[state.arc_from] >= 0)
+                                             | (bloc[state.arc_to] >= 0)))
+    key = origin[arcs] * (state.n + int(bloc.max()) + 1) + end[arcs]
+    return arcs, np.unique(key, return_inverse=True)[1].ravel()
+
+
+def bloc_totals(state: TerritoryState, given: np.ndarray,
+                received: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(G, R)`` of each arc as its party negotiates them (ODD 7.4.3), or None (no bloc).
+
+    On an arc of a pair (:func:`bloc_pairs`), the sums of ``given`` and ``received`` over the
+    pair's arcs, by ascending arc index (``np.bincount``); elsewhere the arc's own values.
+    """
+    pairs = bloc_pairs(state)
+    if pairs is None:
+        return None
+    arcs, pair = pairs
+    given_total, received_total = given.copy(), received.copy()
+    given_total[arcs] = np.bincount(pair, given[arcs])[pair]
+    received_total[arcs] = np.bincount(pair, received[arcs])[pair]
+    return given_total, received_total
+
+
 def separable_weights(state: TerritoryState,
                       partners: PartnerChoice) -> tuple[np.ndarray, np.ndarray] | None:
     """Per-arc factors of a separable partner rule, or None.
@@ -183,20 +239,18 @@ def negotiate(state: TerritoryState, valuation: BasketValuation, partners: Partn
     outcome = ExchangeOutcome.empty(state)
     proposed = propose(state, partners, surplus, deficit)
 
-    # Stage 2: reciprocity
-    give_from = give_u if give_u.shape[0] == 1 else state.at_origin(give_u)
-    receive_from = receive_u if receive_u.shape[0] == 1 else state.at_origin(receive_u)
-    given = basket_value(proposed, give_from)
-    received = (1.0 - state.bias) * basket_value(state.reverse(proposed), receive_from)
+    # Stage 2: reciprocity, on the totals of each pair of parties where there are blocs
+    given, received = arc_values(state, proposed, give_u, receive_u)
+    totals = bloc_totals(state, given, received) or (given, received)
     tol = 1.0 - spec.reciprocity_tolerance
-    ratio = reciprocity_ratio(received, tol * given)  # r for the origin of each arc
-    both_give = (given[:e] > 0) & (given[e:] > 0)
+    ratio = reciprocity_ratio(totals[1], tol * totals[0])  # r for the origin of each arc
+    both_give = (totals[0][:e] > 0) & (totals[0][e:] > 0)
     with np.errstate(invalid="ignore"):  # inf * 0 is NaN: not feasible
         feasible = both_give & (ratio[:e] * ratio[e:] >= kernels.ACCEPT_RATIO)
     trim = np.where(np.tile(feasible, 2), np.minimum(1.0, ratio), 0.0)
     money = np.zeros(2 * e)  # money[a]: paid along arc a, by arc_from to arc_to
     if spec.money:
-        trim, money = _pay_gaps(state, spec, given, received, trim)
+        trim, money = _pay_gaps(state, spec, given, totals, trim)
 
     # Stage 3: size (trust, distance), then engineering rationing; common to both directions
     value = (basket_value(proposed, state.price[None, :]) * trim + money) * np.tile(size, 2)
@@ -235,6 +289,12 @@ def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: Ex
     lists the links that move something (``moving``).
     """
     give_u, receive_u = units
+    totals = None
+    if state.bloc is not None and (state.bloc >= 0).any():
+        # the pairs' totals of stage 2 are computed here by the reference code (the same
+        # numbers as the kernel's own G and R); the kernel reads them on the pairs' links
+        totals = bloc_totals(state, *arc_values(
+            state, propose(state, partners, surplus, deficit), give_u, receive_u))
     factors = separable_weights(state, partners)
     no_arcs, no_weights = np.zeros(0), np.zeros((0, 0))
     if factors is None:
@@ -251,6 +311,10 @@ def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: Ex
         engineering=np.empty(state.n))
     degree = state.degree if spec.money else no_arcs
     moving = np.empty(e, np.int64)
+    in_pair = np.zeros(e if totals is not None else 0, bool)
+    if totals is not None:
+        in_pair[bloc_pairs(state)[0] % e] = True
+    given_total, received_total = totals if totals is not None else (no_arcs, no_arcs)
     count = kernels.negotiate_links(
         state.src, state.dst, state.arc_from, state.arc_to, surplus, deficit,
         factors is not None, f_offer, f_request, w_offer, w_request,
@@ -258,6 +322,7 @@ def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: Ex
         state.price, state.bias, size,
         1.0 - spec.reciprocity_tolerance, spec.money, spec.money_share, state.reserve, degree,
         np.ascontiguousarray(engineering_left, dtype=float), spec.engineering_scale,
+        totals is not None, in_pair, given_total, received_total,
         outcome.flow, outcome.money, outcome.deal, outcome.perceived_balance, outcome.balance,
         outcome.engineering, moving)
     outcome.moving = moving[:count]
@@ -265,20 +330,28 @@ def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: Ex
 
 
 def _pay_gaps(state: TerritoryState, spec: ExchangeSpec, given: np.ndarray,
-              received: np.ndarray, trim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+              totals: tuple[np.ndarray, np.ndarray],
+              trim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Money compensation (ODD 7.4.3): pay the under-compensated side instead of trimming.
 
     On a link where exactly one side ``i`` perceives ``R_i < (1 - tau) G_i``, the other side
     ``j`` pays ``m = (1 - tau) G_i - R_i`` if ``m`` is within its means
     (``money_share * reserve_j / degree_j``) and ``j`` still accepts:
-    ``R_j >= (1 - tau) (G_j + m)`` (up to the slack of ``kernels.ACCEPT_RATIO``). Such a link trades its full proposal plus ``m``.
+    ``R_j >= (1 - tau) (G_j + m)`` (up to the slack of ``kernels.ACCEPT_RATIO``). Such a link
+    trades its full proposal plus ``m``. ``totals`` are the ``(G, R)`` the parties negotiate
+    (:func:`bloc_totals`; the arcs' own values where there is no bloc): on a pair's link, the
+    pair's gap ``(1 - tau) G - R`` is shared in proportion to what the link's side gives
+    (``given / G``, exactly 1 outside pairs) and the payer must still accept after paying the
+    pair's whole gap.
     """
     e = state.n_links
     tol = 1.0 - spec.reciprocity_tolerance
-    gap = np.maximum(tol * given - received, 0.0)  # owed to arc_from by arc_to
+    given_total, received_total = totals
+    pair_gap = np.maximum(tol * given_total - received_total, 0.0)
+    gap = pair_gap * _safe_div(given, given_total)  # owed to arc_from by arc_to
     pay_cap = (spec.money_share * state.reserve / state.degree)[state.arc_to]
-    rev_given, rev_received = state.reverse(given), state.reverse(received)
-    accepts = rev_received >= kernels.ACCEPT_RATIO * (tol * (rev_given + gap))
+    rev_given, rev_received = state.reverse(given_total), state.reverse(received_total)
+    accepts = rev_received >= kernels.ACCEPT_RATIO * (tol * (rev_given + pair_gap))
     ok = (given > 0) & (gap > 0) & (gap <= pay_cap) & accepts
     one_side = np.tile(ok[:e] ^ ok[e:], 2) & ok
     owed = np.where(one_side, gap, 0.0)

@@ -222,7 +222,8 @@ GIVEN_A, GIVEN_B, RECV_A, RECV_B, TRIM_A, TRIM_B, MONEY_A, MONEY_B, VALUE_A, VAL
 def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_offer,
                     f_request, w_offer, w_request, give_u, receive_u, price, bias, size, tol,
                     money_on, money_share, reserve, degree, engineering_left,
-                    engineering_scale, flow, money_out, deal, perceived, balance, engineering,
+                    engineering_scale, use_totals, in_pair, given_total, received_total,
+                    flow, money_out, deal, perceived, balance, engineering,
                     moving):  # pragma: no cover - compiled
     """Stages 1 to 3 of the negotiation on every link; fills the outcome arrays in place.
 
@@ -251,6 +252,13 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
         degree: Links per territory, at least 1 (N,) (read only if ``money_on``).
         engineering_left: Engineering each territory has left (N,).
         engineering_scale: Value of deals one unit of engineering handles.
+        use_totals: Whether there are blocs (ODD 7.4.3); then the links flagged by
+            ``in_pair`` read their parties' ``G`` and ``R`` from the next two arrays.
+        in_pair: Whether each link is between a bloc and another party (E,) (if
+            ``use_totals``).
+        given_total: ``G`` of each arc as its party negotiates it (A,)
+            (``exchange.bloc_totals``; read only on the links in a pair).
+        received_total: ``R`` of each arc as its party negotiates it (A,).
         flow: Output, units delivered per arc (A, G).
         money_out: Output, money paid per arc (A,).
         deal: Output, whether each link made a deal (E,).
@@ -278,7 +286,9 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
         i = src[k]
         j = dst[k]
         b = k + e
-        if use_masks and _cannot_trade(has_surplus, has_deficit, i, j, money_on):
+        pair = use_totals and in_pair[k]
+        # a pair's link that gives nothing one way may still trade on the pair's totals
+        if use_masks and _cannot_trade(has_surplus, has_deficit, i, j, money_on or pair):
             for field in range(10):  # what the computation below gives for such a link
                 link[k, field] = 0.0
             continue
@@ -306,23 +316,38 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
                 value_b += pb * price[g]
         recv_a = (1.0 - bias[k]) * recv_a
         recv_b = (1.0 - bias[b]) * recv_b
-        ratio_a = _reciprocity_ratio(recv_a, tol * given_a)
-        ratio_b = _reciprocity_ratio(recv_b, tol * given_b)
-        feasible = ((given_a > 0) and (given_b > 0)
+        if pair:  # the parties' totals (ODD 7.4.3, blocs)
+            total_given_a = given_total[k]
+            total_given_b = given_total[b]
+            total_recv_a = received_total[k]
+            total_recv_b = received_total[b]
+        else:
+            total_given_a = given_a
+            total_given_b = given_b
+            total_recv_a = recv_a
+            total_recv_b = recv_b
+        ratio_a = _reciprocity_ratio(total_recv_a, tol * total_given_a)
+        ratio_b = _reciprocity_ratio(total_recv_b, tol * total_given_b)
+        feasible = ((total_given_a > 0) and (total_given_b > 0)
                     and (ratio_a * ratio_b >= ACCEPT_RATIO))
         trim_a = min(1.0, ratio_a) if feasible else 0.0
         trim_b = min(1.0, ratio_b) if feasible else 0.0
         money_a = 0.0
         money_b = 0.0
         if money_on:
-            gap_a = max(tol * given_a - recv_a, 0.0)  # owed to i by j
-            gap_b = max(tol * given_b - recv_b, 0.0)  # owed to j by i
+            # the parties' gaps, shared by what this link gives (exchange._pay_gaps)
+            pair_gap_a = max(tol * total_given_a - total_recv_a, 0.0)
+            pair_gap_b = max(tol * total_given_b - total_recv_b, 0.0)
+            gap_a = pair_gap_a * _ratio(given_a, total_given_a)  # owed to i by j
+            gap_b = pair_gap_b * _ratio(given_b, total_given_b)  # owed to j by i
             cap_a = money_share * reserve[j] / degree[j]
             cap_b = money_share * reserve[i] / degree[i]
             ok_a = ((given_a > 0) and (gap_a > 0) and (gap_a <= cap_a)
-                    and (recv_b >= ACCEPT_RATIO * (tol * (given_b + gap_a))))
+                    and (total_recv_b
+                         >= ACCEPT_RATIO * (tol * (total_given_b + pair_gap_a))))
             ok_b = ((given_b > 0) and (gap_b > 0) and (gap_b <= cap_b)
-                    and (recv_a >= ACCEPT_RATIO * (tol * (given_a + gap_b))))
+                    and (total_recv_a
+                         >= ACCEPT_RATIO * (tol * (total_given_a + pair_gap_b))))
             one_a = (ok_a != ok_b) and ok_a
             one_b = (ok_a != ok_b) and ok_b
             if one_a or one_b:

@@ -57,6 +57,9 @@ class TerritoryState:
     trust_baseline: np.ndarray
     bias: np.ndarray
     cost_discount: np.ndarray
+    # --- blocs that negotiate outside as one (ODD 7.4.3): bloc id per territory (N,), -1 for
+    # none; None: no bloc at all (set by a merger acting as one, 7.5)
+    bloc: np.ndarray | None = None
     # --- modifiers set by shocks and governance each step (1 = no effect)
     production_factor: np.ndarray = field(init=False)
     need_factor: np.ndarray = field(init=False)

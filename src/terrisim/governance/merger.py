@@ -163,7 +163,8 @@ class Merger(Governance):
             0.5, description="How much less the goods not voted as priority are pooled.")
         vote_period: int = Field(12, ge=1, description="Steps between votes.")
         pool_engineering: bool = Field(True, description="Members share engineering.")
-        act_as_one: bool = Field(True, description="Members share trust toward outsiders.")
+        act_as_one: bool = Field(
+            True, description="Members share trust toward outsiders and negotiate as one bloc.")
         label: str = Field("", description="Suffix of this institution's series columns.")
 
     # ------------------------------------------------------------------ set-up
@@ -193,6 +194,10 @@ class Merger(Governance):
         inside = self.is_member[s.arc_from] & self.is_member[s.arc_to]
         if p.forced:
             s.trust[inside] *= 1.0 - p.trust_penalty
+        if p.act_as_one:  # one bloc in the reciprocity test of ad hoc deals (ODD 7.4.3)
+            if s.bloc is None:
+                s.bloc = np.full(s.n, -1, dtype=np.int64)
+            s.bloc[self.members] = s.bloc.max() + 1
         name = p.epci_name or f"CC {s.names[self.pole]}"
         self.agent = Intercommunality(model, self.members, name, p.forced,
                                       p.forced_engagement if p.forced else 1.0)
