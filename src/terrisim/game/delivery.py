@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from terrisim.governance.base import Governance
+from terrisim.governance.common import capped_ratio
 
 if TYPE_CHECKING:
     from terrisim.exchange import ExchangeOutcome
@@ -77,9 +78,7 @@ class AgreementDelivery(Governance):
             pair = []
             for giver, receiver, basket in ((ag.a, ag.b, ag.give_ab), (ag.b, ag.a, ag.give_ba)):
                 spare = np.maximum(s.available[giver] - (1.0 - ag.commitment) * need[giver], 0.0)
-                share = np.divide(spare, owed[giver], out=np.ones_like(spare),
-                                  where=owed[giver] > 0)
-                delivered = basket * np.minimum(1.0, share)
+                delivered = basket * capped_ratio(spare, owed[giver])
                 givers.append(giver)
                 receivers.append(receiver)
                 amounts.append(delivered)
@@ -94,8 +93,7 @@ class AgreementDelivery(Governance):
         # rounding: never give more than available (shares were computed per agreement)
         total = np.zeros_like(s.available)
         np.add.at(total, np.array(givers), amounts_arr)
-        scale = np.minimum(1.0, np.divide(s.available, total, out=np.ones_like(total),
-                                          where=total > 0))
+        scale = capped_ratio(s.available, total)
         amounts_arr = amounts_arr * scale[np.array(givers)]
         model.transfer(np.array(givers), np.array(receivers), amounts_arr, CHANNEL)
         for k, (ag, _, _) in enumerate(parts):

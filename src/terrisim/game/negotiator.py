@@ -53,6 +53,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from terrisim.game.texts import REASONS, bilingual
+from terrisim.governance.common import expected_production
 
 if TYPE_CHECKING:
     from terrisim.game.offers import Offer
@@ -171,9 +172,7 @@ class AgentNegotiator:
     @staticmethod
     def production(model: TerriModel) -> np.ndarray:
         """Production per month with the current shocks and fiscal health, (N, G)."""
-        s = model.state
-        factor = s.production_factor * np.where(s.public[None, :], s.fiscal_health[:, None], 1.0)
-        return s.capacity * factor
+        return expected_production(model.state)
 
     def free(self, model: TerriModel, commitments: Commitments) -> np.ndarray:
         """What each territory can spare per month, after its agreements, (N, G)."""

@@ -166,6 +166,12 @@ def unmet_share(state: TerritoryState) -> np.ndarray:
     return np.maximum(1.0 - cover, 0.0) @ state.good_weight / state.good_weight.sum()
 
 
+def capped_ratio(have: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """``min(1, have / asked)``, 1 where nothing is asked (the share of a claim that is met)."""
+    have, asked = np.broadcast_arrays(np.asarray(have, float), np.asarray(asked, float))
+    return np.minimum(1.0, np.divide(have, asked, out=np.ones(have.shape), where=asked > 0))
+
+
 def expected_production(state: TerritoryState) -> np.ndarray:
     """Production expected this step, ``capacity * production_factor * h'`` (N, G) (ODD 7.1)."""
     factor = state.production_factor * np.where(state.public[None, :],

@@ -32,7 +32,7 @@ from scipy.spatial import cKDTree
 
 from terrisim import narrative
 from terrisim.governance.base import Governance
-from terrisim.governance.common import labels, select_members, suffixed
+from terrisim.governance.common import capped_ratio, labels, select_members, suffixed
 from terrisim.rules.base import register
 from terrisim.scenario.loading import ScenarioError
 from terrisim.scenario.schema import Share
@@ -255,10 +255,10 @@ class Conference(Governance):
         out = np.zeros_like(s.available)
         np.add.at(out, giver, self.plan)
         spare = np.maximum(s.available - need, 0.0)
-        x = self.plan * _ratio(spare[giver], out[giver])
+        x = self.plan * capped_ratio(spare[giver], out[giver])
         into = np.zeros_like(s.available)
         np.add.at(into, receiver, x)
-        x = x * _ratio(np.maximum(need - s.available, 0.0)[receiver], into[receiver])
+        x = x * capped_ratio(np.maximum(need - s.available, 0.0)[receiver], into[receiver])
         scale = model.config.exchange.engineering_scale
         value = x @ s.price
         load = np.bincount(giver, value, s.n) + np.bincount(receiver, value, s.n)
@@ -286,8 +286,3 @@ class Conference(Governance):
             "conference_projects": int(self.plan_giver.size),
             "conference_project_value": self.step_value,
         }, self.params.label)
-
-
-def _ratio(have: np.ndarray, asked: np.ndarray) -> np.ndarray:
-    """``min(1, have / asked)``, 1 where nothing is asked."""
-    return np.minimum(1.0, np.divide(have, asked, out=np.ones(np.shape(have)), where=asked > 0))

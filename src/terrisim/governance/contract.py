@@ -27,6 +27,7 @@ from terrisim import narrative
 from terrisim.governance.base import Governance
 from terrisim.governance.common import (
     arc_of,
+    capped_ratio,
     connect,
     expected_production,
     index_of,
@@ -248,10 +249,10 @@ class ReciprocityContract(Governance):
         claim = deficit[receiver]
         claims = np.zeros_like(surplus)
         np.add.at(claims, giver, claim)
-        x = p.basket_share * claim * _ratio(surplus[giver], claims[giver])
+        x = p.basket_share * claim * capped_ratio(surplus[giver], claims[giver])
         incoming = np.zeros_like(surplus)
         np.add.at(incoming, receiver, x)
-        x *= _ratio(deficit[receiver], incoming[receiver])
+        x *= capped_ratio(deficit[receiver], incoming[receiver])
         value = x @ s.price
         v_ab, v_ba = value[:k], value[k:]
         theta = 1.0 - model.config.exchange.reciprocity_tolerance
@@ -331,9 +332,9 @@ class ReciprocityContract(Governance):
         # what each giver can hand over: all it has (honour) or its surplus (default)
         promised_out = np.zeros_like(s.available)
         np.add.at(promised_out, giver, basket)
-        at_hand = _ratio(s.available[giver], promised_out[giver])
-        spare = _ratio(np.maximum(s.available - s.effective_need, 0.0)[giver],
-                       promised_out[giver])
+        at_hand = capped_ratio(s.available[giver], promised_out[giver])
+        spare = capped_ratio(np.maximum(s.available - s.effective_need, 0.0)[giver],
+                             promised_out[giver])
         want = basket * np.where(defaults[:, None], spare, at_hand)
         # engineering: c_e * V / scale on both sides of each contract
         scale = model.config.exchange.engineering_scale
@@ -442,12 +443,6 @@ def _safe(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """``num / den`` with 0 where ``den <= 0``."""
     num, den = np.broadcast_arrays(np.asarray(num, float), np.asarray(den, float))
     return np.divide(num, den, out=np.zeros(num.shape), where=den > 0)
-
-
-def _ratio(have: np.ndarray, asked: np.ndarray) -> np.ndarray:
-    """``min(1, have / asked)``, 1 where nothing is asked."""
-    have, asked = np.broadcast_arrays(np.asarray(have, float), np.asarray(asked, float))
-    return np.minimum(1.0, np.divide(have, asked, out=np.ones(have.shape), where=asked > 0))
 
 
 def _mask(which: np.ndarray, size: int) -> np.ndarray:

@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from terrisim import narrative
 from terrisim.governance.base import Governance
 from terrisim.governance.common import (
+    capped_ratio,
     expected_production,
     labels,
     pool_pairs,
@@ -320,8 +321,8 @@ class Merger(Governance):
         deficit = np.maximum(need - s.available[m], 0.0)
         moved = (self.params.internal_share * pi * ~self.pooled
                  * np.minimum(surplus.sum(axis=0), deficit.sum(axis=0)))
-        give = surplus * _ratio(moved, surplus.sum(axis=0))
-        take = deficit * _ratio(moved, deficit.sum(axis=0))
+        give = surplus * capped_ratio(moved, surplus.sum(axis=0))
+        take = deficit * capped_ratio(moved, deficit.sum(axis=0))
         self._move(model, give, take)
 
     def _move(self, model: TerriModel, give: np.ndarray, take: np.ndarray) -> None:
@@ -393,8 +394,3 @@ class Merger(Governance):
     def state_summary(self) -> dict[str, Any]:
         """``merger_members``, engagement, trust, vote, equalisation, members' satisfaction."""
         return suffixed(dict(self.indicators), self.params.label)
-
-
-def _ratio(have: np.ndarray, asked: np.ndarray) -> np.ndarray:
-    """``min(1, have / asked)``, 0 where nothing is asked."""
-    return np.minimum(1.0, np.divide(have, asked, out=np.zeros(np.shape(have)), where=asked > 0))
