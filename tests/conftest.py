@@ -11,6 +11,8 @@
   seeded run of a scenario returning the model and its series (the governance tests).
 * :func:`step_watching`: one real step (through Mesa's ``model.step()``) with copies of the
   state just before and after chosen phases.
+* :func:`serving` / :func:`call`: the trainers' page server on a free loopback port, and one
+  JSON request to it (the page's and the game's API and browser tests).
 * :data:`PROPERTY`: the hypothesis settings of the property tests (no deadline: a model run
   is not a micro-benchmark).
 """
@@ -20,8 +22,13 @@ from __future__ import annotations
 import copy
 import csv
 import inspect
+import json
 import os
 import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -286,6 +293,33 @@ def production(model: TerriModel) -> np.ndarray:
     """
     after = step_watching(model, "produce")["after produce"].state
     return after.available - after.stock
+
+
+# ------------------------------------------------------------ the page's server over HTTP
+@contextmanager
+def serving(configs_dir: Path | None = None, routers: Iterable[Any] = ()) -> Iterator[Any]:
+    """The page's server (``make_server``) on a free loopback port, in a thread; closed after."""
+    from terrisim.ui import make_server, start_in_thread
+
+    srv = make_server("127.0.0.1", 0, configs_dir=configs_dir, routers=routers)
+    start_in_thread(srv)
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def call(server: Any, method: str, path: str, body: object | None = None) -> tuple[int, dict]:
+    """One JSON request to ``server``; returns (status, decoded JSON), errors included."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(server.url.rstrip("/") + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
 
 
 # ------------------------------------------------------------ real browser (Playwright)

@@ -13,13 +13,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import screenshot
+from conftest import call, screenshot, serving
 from test_game_session import METRO, RURAL_AGENT, RURAL_B, SMALL
-from test_game_web import call
 
 from terrisim.game import GameSession
 from terrisim.game.web import game_routes
-from terrisim.ui import make_server, start_in_thread
 
 pytestmark = pytest.mark.browser
 
@@ -27,12 +25,8 @@ pytestmark = pytest.mark.browser
 def server(tmp_path_factory: pytest.TempPathFactory):
     configs = tmp_path_factory.mktemp("configs")
     (configs / "small.toml").write_text(SMALL, encoding="utf-8")
-    srv = make_server("127.0.0.1", 0, configs_dir=configs,
-                      routers=[game_routes(configs_dir=configs)])
-    start_in_thread(srv)
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with serving(configs, [game_routes(configs_dir=configs)]) as srv:
+        yield srv
 
 
 class Screens:

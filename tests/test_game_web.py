@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import call, serving
 from test_game_session import METRO, RURAL_AGENT, RURAL_B, SMALL
 
 from terrisim.game import GameSession
 from terrisim.game.texts import ERRORS, REASONS, TIMELINE, WORDS
 from terrisim.game.web import game_routes
-from terrisim.ui import i18n, make_server, start_in_thread
+from terrisim.ui import i18n
 from terrisim.ui.server import STATIC_DIR
 
 
@@ -27,23 +25,8 @@ def configs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(configs: Path):
-    srv = make_server("127.0.0.1", 0, configs_dir=configs,
-                      routers=[game_routes(configs_dir=configs)])
-    start_in_thread(srv)
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-
-
-def call(server, method: str, path: str, body: object | None = None) -> tuple[int, dict]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(server.url.rstrip("/") + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    with serving(configs, [game_routes(configs_dir=configs)]) as srv:
+        yield srv
 
 
 TEAMS = [{"team": "Équipe A", "territory": METRO}, {"team": "Équipe B", "territory": RURAL_B}]

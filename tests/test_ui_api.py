@@ -9,8 +9,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import call, serving
 
-from terrisim.ui import make_server, start_in_thread
 from terrisim.ui.server import HTTPError, Request, Router
 from terrisim.ui.sessions import SessionStore
 
@@ -67,23 +67,8 @@ def configs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(configs: Path):
-    srv = make_server("127.0.0.1", 0, configs_dir=configs)
-    start_in_thread(srv)
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-
-
-def call(server, method: str, path: str, body: object | None = None) -> tuple[int, dict]:
-    """One request; returns (status, decoded JSON)."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(server.url.rstrip("/") + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+    with serving(configs) as srv:
+        yield srv
 
 
 def new_run(server, **spec) -> dict:
@@ -480,14 +465,9 @@ def test_router_matches_path_parameters_and_reports_errors():
 def test_extra_routers_mount_next_to_the_simulation_api(configs):
     game = Router()
     game.add("GET", "/api/game/ping", lambda request: {"pong": True})
-    srv = make_server("127.0.0.1", 0, configs_dir=configs, routers=[game])
-    start_in_thread(srv)
-    try:
+    with serving(configs, [game]) as srv:
         assert call(srv, "GET", "/api/game/ping") == (200, {"pong": True})
         assert call(srv, "GET", "/api/health")[0] == 200
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 def test_the_session_store_forgets_the_least_recently_used():

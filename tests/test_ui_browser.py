@@ -13,9 +13,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import screenshot
+from conftest import screenshot, serving
 
-from terrisim.ui import make_server, start_in_thread, viewmodel
+from terrisim.ui import viewmodel
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +24,8 @@ CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
 @pytest.fixture(scope="module")
 def server():
-    srv = make_server("127.0.0.1", 0, configs_dir=CONFIGS if CONFIGS.is_dir() else None)
-    start_in_thread(srv)
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with serving(CONFIGS if CONFIGS.is_dir() else None) as srv:
+        yield srv
 
 
 @pytest.fixture
