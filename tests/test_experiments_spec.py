@@ -142,13 +142,18 @@ def test_cli_refuses_an_invalid_experiment_with_a_clear_message_and_exit_2(tmp_p
     assert not (tmp_path / "out").exists()
 
 
-def test_cli_refuses_an_unknown_scenario_path_in_a_factor(tmp_path):
-    f = tmp_path / "typo.toml"
+def _grid_on_demo(folder: Path, name: str, factor: str) -> Path:
+    """``folder/<name>.toml``: a grid experiment on configs/demo.toml with one factor line."""
+    f = folder / f"{name}.toml"
     f.write_text(
-        f'name = "typo"\nseed = 1\nscenario = "{ROOT / "configs" / "demo.toml"}"\n'
-        '[design]\nmethod = "grid"\n'
-        '[factors]\n"exchange.reciprocity_tolerence" = { levels = [0.1] }\n'
+        f'name = "{name}"\nseed = 1\nscenario = "{ROOT / "configs" / "demo.toml"}"\n'
+        f'[design]\nmethod = "grid"\n[factors]\n{factor}\n'
     )
+    return f
+
+
+def test_cli_refuses_an_unknown_scenario_path_in_a_factor(tmp_path):
+    f = _grid_on_demo(tmp_path, "typo", '"exchange.reciprocity_tolerence" = { levels = [0.1] }')
     proc = _cli("sweep", str(f), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -156,15 +161,11 @@ def test_cli_refuses_an_unknown_scenario_path_in_a_factor(tmp_path):
 
 
 def test_cli_refuses_an_out_of_range_factor_value_before_running(tmp_path):
-    f = tmp_path / "range.toml"
-    f.write_text(
-        f'name = "range"\nseed = 1\nscenario = "{ROOT / "configs" / "demo.toml"}"\n'
-        '[design]\nmethod = "grid"\n'
-        '[factors]\n"trust.initial" = { levels = [0.5, 1.5] }\n'
-    )
+    f = _grid_on_demo(tmp_path, "range", '"trust.initial" = { levels = [0.5, 1.5] }')
     proc = _cli("sweep", str(f), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2, proc.stderr
     assert "range.toml: factors.'trust.initial' = 1.5" in proc.stderr
+    assert not (tmp_path / "out").exists()  # refused before the first run
 
 
 def test_cli_reports_a_missing_scenario_file_relative_to_the_experiment(tmp_path):
