@@ -175,18 +175,15 @@ def test_an_agent_counters_a_slightly_unbalanced_offer_by_giving_less(scenario_f
 
 def test_an_agent_cannot_give_more_than_it_can_spare(scenario_file: Path):
     game = new_game(scenario_file)
-    i = game.players["Équipe A"]
     j = game._territory(RURAL_AGENT)
     free = game.negotiator.free(game.model, game.commitments())[j]
     food = game.goods.index("food")
     ask = min(free[food] * 1.5, float(game.model.state.capacity[j, food]))
-    offer, codes, text = agent_answer(game, RURAL_AGENT, {"health": 15}, {"food": ask})
+    offer, codes, _ = agent_answer(game, RURAL_AGENT, {"health": 15}, {"food": ask})
     assert "cannot_give" in codes
     assert "alimentation" in offer.answer.reasons[0]["text"]["fr"]
-    assert offer.status in ("countered", "refused")
-    if offer.status == "countered":
-        assert game.offers[offer.answer.counter - 1].give[food] <= free[food] + 1e-9
-    del i, text
+    assert offer.status == "countered"  # with a basket it can spare
+    assert game.offers[offer.answer.counter - 1].give[food] <= free[food] + 1e-9
 
 
 def test_an_agent_refuses_goods_it_does_not_need(scenario_file: Path):

@@ -314,6 +314,12 @@ def test_random_shocks_do_not_change_the_layout_or_other_streams():
     shaky = model_with(RANDOM)
     assert np.array_equal(calm.state.capacity, shaky.state.capacity)
     assert np.array_equal(calm.state.trust, shaky.state.trust)
+    calm.run()
+    shaky.run()
+    assert shaky.shocks.history  # shocks were drawn, from their own stream only
+    for name, stream in calm.streams.items():
+        same = stream.bit_generator.state == shaky.streams[name].bit_generator.state
+        assert same == (name != "shocks"), name
 
 
 # --------------------------------------------------------------------------------------------
