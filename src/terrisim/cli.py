@@ -201,7 +201,7 @@ def check_rule(
     raise typer.Exit(report.exit_code)
 
 
-register_experiment_commands(app)  # terrisim sweep, terrisim analyze
+register_experiment_commands(app, friendly_errors)  # terrisim sweep, terrisim analyze
 
 
 def main() -> None:

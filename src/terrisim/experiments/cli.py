@@ -22,8 +22,12 @@ class EngineName(enum.StrEnum):
     serial = "serial"
 
 
-def _errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Print input and machinery errors plainly (no traceback); exit 2, 1 or 130."""
+def _sweep_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Print a failed or interrupted sweep plainly (no traceback); exit 1 or 130.
+
+    Bad input (ScenarioError) is left to the main app's ``friendly_errors`` (see
+    :func:`register`).
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -31,9 +35,6 @@ def _errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
         try:
             return command(*args, **kwargs)
-        except ScenarioError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
         except SweepError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
@@ -52,7 +53,7 @@ def _errors(command: Callable[..., Any]) -> Callable[..., Any]:
 _ADDRESS = re.compile(r"^([a-z]+://)?[\w.\-\[\]:]+:\d+$")
 
 
-@_errors
+@_sweep_errors
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="Experiment file (TOML).", show_default=False)],
     *,
@@ -135,7 +136,6 @@ def sweep(
     typer.echo(f"next: terrisim analyze {report.directory}")
 
 
-@_errors
 def analyze(
     directory: Annotated[Path, typer.Argument(help="Sweep directory.", show_default=False)],
     *,
@@ -155,11 +155,14 @@ def analyze(
     typer.echo(report.text())
 
 
-def register(app: typer.Typer) -> None:
+def register(
+    app: typer.Typer, friendly_errors: Callable[[Callable[..., Any]], Callable[..., Any]]
+) -> None:
     """Add the ``sweep`` and ``analyze`` commands to the ``terrisim`` app.
 
     Args:
         app: The main typer application.
+        friendly_errors: The app's decorator printing bad input (ScenarioError) plainly.
     """
-    app.command("sweep")(sweep)
-    app.command("analyze")(analyze)
+    app.command("sweep")(friendly_errors(sweep))
+    app.command("analyze")(friendly_errors(analyze))
