@@ -9,6 +9,7 @@
 // state (read by the browser tests).
 
 import { esc, fmt, legendHtml, lineChart, mapLegendHtml, PALETTE, territoryMap } from "./charts.js";
+import { translator } from "./words.js";
 
 const POLL_MS = 2000;
 const state = {
@@ -33,36 +34,17 @@ window.terrisimGame = state;
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+const { t, label, translated, applyI18n, useLanguage } = translator(state);
 
 // ---------------------------------------------------------------------------------------------
 // Words
-
-function t(key, vars = {}) {
-  const entry = state.dict[key];
-  let text = entry ? (entry[state.lang] ?? entry.fr) : key;
-  for (const [k, v] of Object.entries(vars)) text = text.replaceAll(`{${k}}`, v);
-  return text;
-}
-
-function label(prefix, id) {
-  const key = `${prefix}.${id}`;
-  return key in state.dict ? t(key) : String(id).replaceAll("_", " ");
-}
 
 const pct = (v) => (v === null || v === undefined ? "–" : `${fmt(100 * v, state.lang)} %`);
 const num = (v) => fmt(v, state.lang);
 const bi = (text) => (text ? (text[state.lang] ?? text.fr) : "");
 
-function applyI18n(root = document) {
-  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
-}
-
 function setLanguage(lang) {
-  state.lang = lang;
-  document.documentElement.lang = lang;
-  try { localStorage.setItem("terrisim.lang", lang); } catch { /* private mode */ }
-  applyI18n();
+  useLanguage(lang);
   render();
 }
 
@@ -349,12 +331,12 @@ function renderSetup() {
   const sel = $("#setup-scenario");
   if (!sel.options.length) {
     sel.innerHTML = cat.scenarios.map((s) => `<option value="${esc(s.id)}">${esc(
-      `scenario.${s.id}.title` in state.dict ? t(`scenario.${s.id}.title`) : s.title)}</option>`).join("");
+      translated(`scenario.${s.id}.title`, s.title))}</option>`).join("");
     sel.value = cat.default_scenario;
   }
   const current = cat.scenarios.find((s) => s.id === sel.value);
-  $("#setup-description").textContent = current ? (`scenario.${current.id}.description` in state.dict
-    ? t(`scenario.${current.id}.description`) : current.description) : "";
+  $("#setup-description").textContent = current
+    ? translated(`scenario.${current.id}.description`, current.description) : "";
   const options = state.territories.map((x) => `<option value="${esc(x.id)}">${esc(x.name)} ` +
     `(${esc(label("kind", x.kind))}, ${esc(x.id)})</option>`).join("");
   for (const row of $$("#setup-teams tbody tr")) {
