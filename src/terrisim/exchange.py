@@ -155,14 +155,17 @@ def bloc_pairs(state: TerritoryState) -> tuple[np.ndarray, np.ndarray] | None:
     return arcs, np.unique(key, return_inverse=True)[1].ravel()
 
 
-def bloc_totals(state: TerritoryState, given: np.ndarray,
-                received: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def bloc_totals(state: TerritoryState, given: np.ndarray, received: np.ndarray,
+                pairs: tuple[np.ndarray, np.ndarray] | None = None,
+                ) -> tuple[np.ndarray, np.ndarray] | None:
     """``(G, R)`` of each arc as its party negotiates them (ODD 7.4.3), or None (no bloc).
 
-    On an arc of a pair (:func:`bloc_pairs`), the sums of ``given`` and ``received`` over the
-    pair's arcs, by ascending arc index (``np.bincount``); elsewhere the arc's own values.
+    On an arc of a pair (:func:`bloc_pairs`, computed here unless given as ``pairs``), the
+    sums of ``given`` and ``received`` over the pair's arcs, by ascending arc index
+    (``np.bincount``); elsewhere the arc's own values.
     """
-    pairs = bloc_pairs(state)
+    if pairs is None:
+        pairs = bloc_pairs(state)
     if pairs is None:
         return None
     arcs, pair = pairs
@@ -178,17 +181,15 @@ def separable_weights(state: TerritoryState,
 
     The built-in rules weigh partners as ``offer[a, g] = f_offer[a] * deficit[arc_to[a], g]``
     and ``request[a, g] = f_request[a] * surplus[arc_from[a], g]``; the compiled kernel then
-    needs only the (A,) factors, not the (A, G) weights. A rule whose ``weights`` method is
+    needs only the (A,) factors (the rule's ``factors``, which its ``weights`` multiplies),
+    not the (A, G) weights. A rule whose ``weights`` method is
     not one of the built-in ones (a subclass overriding it, a user rule) returns None and
     goes through its own ``weights``. The tests check that these factors reproduce
     ``weights`` exactly.
     """
     method = getattr(type(partners), "weights", None)
-    if method is TrustWeighted.weights:
-        return state.trust, state.reverse(state.trust)
-    if method is Nearest.weights:
-        closeness = np.tile(1.0 / (1.0 + state.distance / 10.0), 2)
-        return closeness, closeness
+    if method is TrustWeighted.weights or method is Nearest.weights:
+        return partners.factors(state)
     return None
 
 
@@ -259,10 +260,11 @@ def negotiate(state: TerritoryState, valuation: BasketValuation, partners: Partn
                                                                      state.n)
     capacity = np.maximum(engineering_left, 0.0) * spec.engineering_scale
     rho = np.where(load > 0, np.minimum(1.0, _safe_div(capacity, load)), 1.0)
-    common = np.tile(size * np.minimum(rho[state.src], rho[state.dst]), 2)
+    link_rho = np.minimum(rho[state.src], rho[state.dst])
+    common = np.tile(size * link_rho, 2)
     outcome.flow = proposed * (trim * common)[:, None]
     outcome.money = money * common
-    value = value * np.tile(np.minimum(rho[state.src], rho[state.dst]), 2)
+    value = value * np.tile(link_rho, 2)
     outcome.deal = (value[:e] + value[e:]) > 1e-12
     perceived_recv = received * state.reverse(trim) + state.reverse(money)
     perceived_give = given * trim + money
@@ -290,11 +292,12 @@ def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: Ex
     """
     give_u, receive_u = units
     totals = None
-    if state.bloc is not None and (state.bloc >= 0).any():
+    pairs = bloc_pairs(state)
+    if pairs is not None:
         # the pairs' totals of stage 2 are computed here by the reference code (the same
         # numbers as the kernel's own G and R); the kernel reads them on the pairs' links
         totals = bloc_totals(state, *arc_values(
-            state, propose(state, partners, surplus, deficit), give_u, receive_u))
+            state, propose(state, partners, surplus, deficit), give_u, receive_u), pairs)
     factors = separable_weights(state, partners)
     no_arcs, no_weights = np.zeros(0), np.zeros((0, 0))
     if factors is None:
@@ -311,9 +314,9 @@ def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: Ex
         engineering=np.empty(state.n))
     degree = state.degree if spec.money else no_arcs
     moving = np.empty(e, np.int64)
-    in_pair = np.zeros(e if totals is not None else 0, bool)
-    if totals is not None:
-        in_pair[bloc_pairs(state)[0] % e] = True
+    in_pair = np.zeros(e if pairs is not None else 0, bool)
+    if pairs is not None:
+        in_pair[pairs[0] % e] = True
     given_total, received_total = totals if totals is not None else (no_arcs, no_arcs)
     count = kernels.negotiate_links(
         state.src, state.dst, state.arc_from, state.arc_to, surplus, deficit,

@@ -61,13 +61,17 @@ class TrustWeighted(PartnerChoice):
 
     name = "trust_weighted"
 
+    def factors(self, state: TerritoryState) -> tuple[np.ndarray, np.ndarray]:
+        """Per-arc factors ``(trust(i->j), trust(j->i))`` of the offer and request weights."""
+        return state.trust, state.reverse(state.trust)
+
     def weights(
         self, state: TerritoryState, surplus: np.ndarray, deficit: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Trust-weighted deficits of partners (offers) and surpluses of partners (requests)."""
-        offer = state.trust[:, None] * deficit[state.arc_to]
-        request = state.reverse(state.trust)[:, None] * surplus[state.arc_from]
-        return offer, request
+        f_offer, f_request = self.factors(state)
+        return (f_offer[:, None] * deficit[state.arc_to],
+                f_request[:, None] * surplus[state.arc_from])
 
 
 @register
@@ -80,9 +84,15 @@ class Nearest(PartnerChoice):
 
     name = "nearest"
 
+    def factors(self, state: TerritoryState) -> tuple[np.ndarray, np.ndarray]:
+        """Per-arc factors ``(c_e, c_e)`` of the offer and request weights."""
+        closeness = np.tile(1.0 / (1.0 + state.distance / 10.0), 2)
+        return closeness, closeness
+
     def weights(
         self, state: TerritoryState, surplus: np.ndarray, deficit: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Inverse-distance weights times the partner's deficit (offer) or surplus (request)."""
-        closeness = np.tile(1.0 / (1.0 + state.distance / 10.0), 2)[:, None]
-        return closeness * deficit[state.arc_to], closeness * surplus[state.arc_from]
+        f_offer, f_request = self.factors(state)
+        return (f_offer[:, None] * deficit[state.arc_to],
+                f_request[:, None] * surplus[state.arc_from])
