@@ -58,8 +58,7 @@ class Territory(mesa.Agent):
     @property
     def satisfaction(self) -> float:
         """Need satisfaction this step, good-weighted mean over goods, in [0, 1]."""
-        state = self.model.state
-        return float(state.satisfaction[self.index] @ state.good_weight / state.good_weight.sum())
+        return float(self.model.state.mean_satisfaction(np.array([self.index]))[0])
 
     @property
     def needs(self) -> dict[str, float]:
