@@ -103,10 +103,16 @@ def test_several_seeds_use_common_random_numbers_and_a_quorum():
     assert len(strict.seeds) == 3 and strict.seeds == lenient.seeds
     per_magnitude = strict.runs.groupby("magnitude")["seed"].apply(sorted)
     assert all(seeds == sorted(strict.seeds) for seeds in per_magnitude)
-    # needing every seed to recover can only lower the threshold
-    assert strict.threshold <= lenient.threshold + 0.05
+    # a share of recovered seeds per magnitude, in thirds; some magnitude splits the seeds
     shares = strict.evaluations.set_index("magnitude")["recovered_share"]
-    assert all(share in (0, 1 / 3, 2 / 3, 1) for share in np.round(shares * 3) / 3)
+    assert np.allclose(shares * 3, np.round(shares * 3)) and shares.between(0, 1).all()
+    split = shares[(shares > 0) & (shares < 1)]
+    assert len(split) > 0
+    # both searches ran the first such magnitude, on the same runs (common random numbers);
+    # there the lenient quorum passes and the strict one fails: the strict threshold is lower
+    lenient_shares = lenient.evaluations.set_index("magnitude")["recovered_share"]
+    assert lenient_shares[split.index[0]] == split.iloc[0]
+    assert strict.threshold < lenient.threshold
 
 
 def test_explicit_seeds_are_used_as_given():
