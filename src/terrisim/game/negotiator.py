@@ -281,7 +281,7 @@ class AgentNegotiator:
                commitments: Commitments) -> dict[str, Any] | None:
         """Rule 3: enough trust for the duration and commitment, or a smaller contract."""
         p, s = self.params, model.state
-        arc = _arc(s, j, i)
+        arc = arc_between(s, j, i)
         trust = float(s.trust[arc]) if arc is not None else 0.0
         if trust + EPS < self.required_trust(0.0, min(draft.steps, 12)):
             return reason("trust")
@@ -302,7 +302,7 @@ class AgentNegotiator:
         s = model.state
         theta = 1.0 - model.config.exchange.reciprocity_tolerance
         give_u, receive_u = self._values(model)
-        arc = _arc(s, j, i)
+        arc = arc_between(s, j, i)
         bias = float(s.bias[arc]) if arc is not None else 0.0
         draft.perceived = (1.0 - bias) * self.useful_value(receive_u[j], draft.lack,
                                                            draft.receive)
@@ -350,7 +350,7 @@ class AgentNegotiator:
         price = s.price
         if give @ price <= 1e-6 or ask @ price <= 1e-6:
             return None
-        arc = _arc(s, i, j)
+        arc = arc_between(s, i, j)
         if arc is None:
             return None
         trust = float(s.trust[arc])
@@ -388,7 +388,7 @@ class AgentNegotiator:
                           give, ask, steps, commitment, perceived / given if given else 1.0)
 
 
-def _arc(state: Any, a: int, b: int) -> int | None:
+def arc_between(state: Any, a: int, b: int) -> int | None:
     """Index of the arc ``a -> b``, or ``None`` if the territories are not linked."""
     hits = np.flatnonzero((state.arc_from == a) & (state.arc_to == b))
     return int(hits[0]) if hits.size else None

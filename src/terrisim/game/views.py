@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from terrisim.game.negotiator import arc_between
 from terrisim.game.offers import OPEN, Offer, basket_dict
 from terrisim.game.texts import SHOCKS, TIMELINE, basket_text, number, render
 
@@ -100,14 +101,14 @@ def agreement_view(session: GameSession, ag: Agreement) -> dict[str, Any]:
 
 def _bias(session: GameSession, a: int, b: int) -> float:
     s = session.model.state
-    hits = np.flatnonzero((s.arc_from == a) & (s.arc_to == b))
-    return float(s.bias[hits[0]]) if hits.size else 0.0
+    arc = arc_between(s, a, b)
+    return 0.0 if arc is None else float(s.bias[arc])
 
 
 def _trust(session: GameSession, a: int, b: int) -> float | None:
     s = session.model.state
-    hits = np.flatnonzero((s.arc_from == a) & (s.arc_to == b))
-    return float(s.trust[hits[0]]) if hits.size else None
+    arc = arc_between(s, a, b)
+    return None if arc is None else float(s.trust[arc])
 
 
 def _common(session: GameSession) -> dict[str, Any]:
