@@ -40,7 +40,7 @@ from terrisim.metrics import collapse_threshold, resilience_report
 from terrisim.model import TerriModel
 from terrisim.scenario.loading import apply_overrides, load_scenario
 from terrisim.scenario.schema import Scenario
-from terrisim.shocks import DEFAULT_DURATION, ShockSchedule, resolve_kind
+from terrisim.shocks import ShockSchedule, resolve_kind
 from terrisim.summary import RESILIENCE_TOLERANCE, RESILIENCE_WINDOW, shock_resilience
 
 __all__ = ["CollapseResult", "collapse_threshold_for", "recovery_curve", "shock_table"]
@@ -278,8 +278,8 @@ def collapse_threshold_for(
     if start < 2:
         raise ValueError(f"the shock starts at step {start}: at least one step before it is "
                          "needed for a pre-shock level (use at >= 2)")
-    last = (None if table.get("permanent")
-            else start + int(table.get("duration", DEFAULT_DURATION)) - 1)
+    length = ShockSchedule(**table).steps  # None: permanent
+    last = None if length is None else start + length - 1
     if start > n_steps or (last is not None and last >= n_steps):
         raise ValueError(f"the shock (steps {start}..{last or 'end'}) must end before the last "
                          f"step ({n_steps}) for a recovery to be observable: raise steps")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING
 
-from terrisim.shocks import DEFAULT_DURATION, ShockSchedule
+from terrisim.shocks import ShockSchedule
 
 if TYPE_CHECKING:
     from terrisim.model import TerriModel
@@ -35,10 +35,7 @@ def describe_shock(schedule: ShockSchedule, targets: str = "all", hit: int | Non
     """
     when = (f"at step {schedule.at}" if schedule.at is not None
             else f"each step with probability {schedule.frequency}")
-    if schedule.permanent:
-        length = "permanently"
-    else:
-        length = f"for {schedule.duration or DEFAULT_DURATION} steps"
+    length = "permanently" if schedule.steps is None else f"for {schedule.steps} steps"
     where = "everywhere" if targets == "all" else f"on {targets}"
     if hit is not None:
         where += f" ({hit} territories)"
