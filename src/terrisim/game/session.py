@@ -700,8 +700,7 @@ class GameSession:
                                  else np.full(s.n, np.nan))
         h["reserve"].append(s.reserve.copy())
         h["fiscal_health"].append(s.fiscal_health.copy())
-        degree = np.maximum(s.sum_by_origin(np.ones(2 * s.n_links)), 1.0)
-        h["trust"].append(s.sum_by_origin(s.trust) / degree)
+        h["trust"].append(s.sum_by_origin(s.trust) / s.degree)
 
     def territory_series(self, name: str) -> np.ndarray:
         """Per-territory history, ``(steps + 1, N)``; row 0 is the start.
