@@ -11,10 +11,12 @@ from terrisim import metrics
 from terrisim.metrics import (
     TheilDecomposition,
     atkinson,
+    equity,
     gini,
     group_ratio,
     maximin,
     palma,
+    resilience,
     theil_l,
     theil_t,
     theil_t_decomposition,
@@ -56,11 +58,17 @@ close = {"rel": 1e-9, "abs": 1e-12}
 # Known values and closed forms
 # --------------------------------------------------------------------------------------------
 def test_package_exports_every_public_name():
-    for name in metrics.__all__:
-        assert hasattr(metrics, name)
-    for name in ("gini", "theil_t", "theil_t_decomposition", "theil_l", "atkinson", "palma",
-                 "maximin", "group_ratio"):
-        assert name in metrics.__all__
+    """Exactly the public classes, functions and constants of the equity and resilience
+    modules, as the same objects."""
+    defined = {
+        name: value
+        for module in (equity, resilience)
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and (name.isupper() or getattr(value, "__module__", None) == module.__name__)
+    }
+    assert sorted(metrics.__all__) == sorted(defined)
+    assert all(getattr(metrics, name) is value for name, value in defined.items())
 
 
 @pytest.mark.parametrize("name", sorted(ZERO_AT_EQUALITY))
