@@ -89,7 +89,6 @@ INVARIANTS: dict[str, str] = {
     "agent_order": "results do not depend on the order in which territories are listed",
 }
 
-KINDS = ("metropolis", "town", "periurban", "rural", "mountain")
 BUILTIN_SHOCKS = ("drought", "grant_cut", "energy_crisis", "health_crisis")
 #: Relative tolerance of the conservation and range checks (float rounding).
 TOL = 1e-9
@@ -1021,7 +1020,6 @@ def _csv_scenarios(example: Example, plug: _Plug, folder: Path) -> tuple[Any, An
     data = _scenario_dict(example, plug)
     plain = {k: v for k, v in data.items() if k not in ("rules", "governance", "shocks")}
     s = TerriModel(scenario_from_dict(plain, "<check-rule>"), record_territories=False).state
-    generated = np.array([k != "contract" for k in _link_kind_names(s.link_kind)])
     rows = []
     xy = s.xy - s.xy.min(axis=0) + 1.0  # CSV coordinates are positive; distances are kept
     for i in range(s.n):
@@ -1034,9 +1032,10 @@ def _csv_scenarios(example: Example, plug: _Plug, folder: Path) -> tuple[Any, An
         for column in ("engineering", "fiscal_base", "grant", "leaning"):
             row[column] = repr(float(getattr(s, column)[i]))
         rows.append(row)
+    # links an institution adds (kind contract) are not input: the institution adds them again
     links = [{"source": str(s.ids[a]), "target": str(s.ids[b]), "kind": kind}
-             for a, b, kind, keep in zip(s.src, s.dst, _link_kind_names(s.link_kind),
-                                         generated, strict=True) if keep]
+             for a, b, kind in zip(s.src, s.dst, _link_kind_names(s.link_kind), strict=True)
+             if kind != "contract"]
     perm = np.random.default_rng(example.permutation).permutation(s.n)
     if (perm == np.arange(s.n)).all():
         perm = perm[::-1]
