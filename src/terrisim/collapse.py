@@ -41,7 +41,12 @@ from terrisim.model import TerriModel
 from terrisim.scenario.loading import apply_overrides, load_scenario
 from terrisim.scenario.schema import Scenario
 from terrisim.shocks import ShockSchedule, resolve_kind
-from terrisim.summary import RESILIENCE_TOLERANCE, RESILIENCE_WINDOW, shock_resilience
+from terrisim.summary import (
+    RESILIENCE_TOLERANCE,
+    RESILIENCE_WINDOW,
+    report_record,
+    shock_resilience,
+)
 
 __all__ = ["CollapseResult", "collapse_threshold_for", "recovery_curve", "shock_table"]
 
@@ -327,11 +332,9 @@ def collapse_threshold_for(
         if not np.all(np.isfinite(ratio[start:stop])):
             raise ValueError(f"magnitude {magnitude:g}, seed {seed}: the counterfactual "
                              f"{series} is 0 or missing after the shock")
-        report = resilience_report(ratio, start, tolerance=tolerance, baseline=1.0, end=stop)
-        return {"recovered": report.recovered, "recovery_time": report.recovery_time,
-                "resistance": report.resistance, "resilience_loss": report.resilience_loss,
-                "normalised_resilience_loss": report.normalised_resilience_loss,
-                "baseline": 1.0}
+        record = report_record(resilience_report(ratio, start, tolerance=tolerance,
+                                                 baseline=1.0, end=stop))
+        return {k: record[k] for k in _RUN_KEYS}
 
     def recovers(magnitude: float) -> bool:
         magnitude = float(magnitude)

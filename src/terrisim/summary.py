@@ -28,6 +28,7 @@ import pandas as pd
 
 from terrisim.metrics import (
     DEFAULT_WINDOW,
+    ResilienceReport,
     atkinson,
     gini,
     group_ratio,
@@ -179,6 +180,14 @@ def resilience_indicators(series: Sequence[float] | np.ndarray | pd.Series, posi
         report = resilience_report(y, position, tolerance=tolerance, window=window, end=stop)
     except ValueError as exc:
         return _unmeasured(str(exc), prefix)
+    return report_record(report, prefix)
+
+
+def report_record(report: ResilienceReport, prefix: str = "") -> dict[str, Any]:
+    """A measured report as a record (keys with ``prefix``).
+
+    The keys of :data:`RESILIENCE_KEYS`, ``baseline`` and ``reason`` (``None``: measured).
+    """
     return {
         f"{prefix}resistance": report.resistance,
         f"{prefix}recovery_time": report.recovery_time,
