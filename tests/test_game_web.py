@@ -206,10 +206,14 @@ def test_every_key_the_game_page_uses_is_served(server):
 
 def test_the_game_page_loads_only_its_own_files():
     html = (STATIC_DIR / "game.html").read_text(encoding="utf-8")
-    for ref in re.findall(r"""\b(?:src|href)="([^"]+)\"""", html):
+    refs = re.findall(r"""\b(?:src|href)="([^"]+)\"""", html)
+    assert {"/static/game.js", "/static/game.css"} <= set(refs)  # the pattern finds the page's files
+    for ref in refs:
         assert ref.startswith(("/static/", "data:", "/")), ref
         if ref.startswith("/static/"):
             assert (STATIC_DIR / ref.removeprefix("/static/")).is_file(), ref
     js = (STATIC_DIR / "game.js").read_text(encoding="utf-8")
-    for ref in re.findall(r"""from\s+["']([^"']+)["']""", js):
+    imports = re.findall(r"""from\s+["']([^"']+)["']""", js)
+    assert "./charts.js" in imports
+    for ref in imports:
         assert ref.startswith("./") and (STATIC_DIR / ref[2:]).is_file(), ref

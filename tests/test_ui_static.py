@@ -61,12 +61,16 @@ def test_no_static_file_points_to_an_external_host(path):
 
 def test_the_page_loads_only_its_own_files():
     html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
-    for ref in re.findall(r"""\b(?:src|href)="([^"]+)\"""", html):
+    refs = re.findall(r"""\b(?:src|href)="([^"]+)\"""", html)
+    assert {"/static/app.js", "/static/style.css"} <= set(refs)  # the pattern finds the page's files
+    for ref in refs:
         assert ref.startswith(("/static/", "data:")), ref
         if ref.startswith("/static/"):
             assert (STATIC_DIR / ref.removeprefix("/static/")).is_file(), ref
     js = (STATIC_DIR / "app.js").read_text(encoding="utf-8")
-    for ref in re.findall(r"""from\s+["']([^"']+)["']""", js):
+    imports = re.findall(r"""from\s+["']([^"']+)["']""", js)
+    assert "./charts.js" in imports
+    for ref in imports:
         assert ref.startswith("./") and (STATIC_DIR / ref[2:]).is_file(), ref
 
 
