@@ -292,6 +292,12 @@ def test_knobs_are_applied_as_scenario_overrides(server):
     high = new_run(server, knobs={"initial_trust": 0.9, "engineering": 2.0, "grants": 0.5})
     mean_trust = [sum(f["panels"][0]["map"]["links"]["trust"]) for f in (low, high)]
     assert mean_trust[0] < mean_trust[1]
+    low_config, high_config = (server.store.get(f["id"]).payload.models[0].config
+                               for f in (low, high))
+    assert (low_config.trust.initial, high_config.trust.initial) == (0.1, 0.9)
+    for kind, spec in high_config.kinds.items():  # factor knobs scale every kind's value
+        assert spec.engineering == pytest.approx(2.0 * low_config.kinds[kind].engineering)
+        assert spec.grant == pytest.approx(0.5 * low_config.kinds[kind].grant)
 
 
 def test_compare_mode_runs_two_models_on_the_same_territories_and_shocks(server):
