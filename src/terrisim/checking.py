@@ -69,6 +69,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from terrisim.extras import require
 from terrisim.rules.base import ROLES, Rule, registered, resolve
 from terrisim.scenario.loading import ScenarioError, scenario_from_dict
 
@@ -1152,12 +1153,10 @@ def check_rule(rule: str | type[Rule], *, examples: int = 50,
     """
     if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
         raise ScenarioError(f"--examples: must be an integer >= 1 (got {examples!r})")
-    try:
-        from hypothesis import HealthCheck, Phase, Verbosity, find, settings
-        from hypothesis.errors import NoSuchExample
-    except ImportError:
-        raise ScenarioError("check-rule needs hypothesis: pip install 'terrisim[dev]' "
-                            "(or make test)") from None
+    require("hypothesis", "dev", "terrisim check-rule")
+    from hypothesis import HealthCheck, Phase, Verbosity, find, settings
+    from hypothesis.errors import NoSuchExample
+
     params = dict(params or {})
     plug = _plug(rule, params)
     evaluate = _Evaluator(plug)
