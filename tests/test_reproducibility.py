@@ -294,3 +294,6 @@ def test_a_sample_records_the_same_territories_every_step_and_follows_the_seed()
     pd.testing.assert_frame_equal(*frames)
     ids = frames[0].groupby("step")["territory"].apply(tuple)
     assert len(ids) == 3 and ids.nunique() == 1 and len(ids.iloc[0]) == 12
+    other = TerriModel(scenario, rng=5)  # another seed draws another sample
+    other.run(1)
+    assert set(other.recorder.territories()["territory"]) != set(ids.iloc[0])
