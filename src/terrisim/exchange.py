@@ -237,7 +237,6 @@ def negotiate(state: TerritoryState, valuation: BasketValuation, partners: Partn
         return _negotiate_compiled(state, partners, spec, engineering_left=engineering_left,
                                    surplus=surplus, deficit=deficit, units=(give_u, receive_u),
                                    size=size)
-    outcome = ExchangeOutcome.empty(state)
     proposed = propose(state, partners, surplus, deficit)
 
     # Stage 2: reciprocity, on the totals of each pair of parties where there are blocs
@@ -255,29 +254,30 @@ def negotiate(state: TerritoryState, valuation: BasketValuation, partners: Partn
 
     # Stage 3: size (trust, distance), then engineering rationing; common to both directions
     value = (basket_value(proposed, state.price[None, :]) * trim + money) * np.tile(size, 2)
-    link_value = value[:e] + value[e:]
-    load = np.bincount(state.src, link_value, state.n) + np.bincount(state.dst, link_value,
-                                                                     state.n)
+    load = _sum_by_ends(state, value[:e] + value[e:])
     capacity = np.maximum(engineering_left, 0.0) * spec.engineering_scale
     rho = np.where(load > 0, np.minimum(1.0, _safe_div(capacity, load)), 1.0)
     link_rho = np.minimum(rho[state.src], rho[state.dst])
     common = np.tile(size * link_rho, 2)
-    outcome.flow = proposed * (trim * common)[:, None]
-    outcome.money = money * common
     value = value * np.tile(link_rho, 2)
-    outcome.deal = (value[:e] + value[e:]) > 1e-12
+    link_value = value[:e] + value[e:]
+    deal = link_value > 1e-12
     perceived_recv = received * state.reverse(trim) + state.reverse(money)
     perceived_give = given * trim + money
-    outcome.perceived_balance = np.where(
-        np.tile(outcome.deal, 2) & (perceived_give > 0),
-        np.minimum(1.0, _safe_div(perceived_recv, perceived_give)), 1.0)
     low, high = np.minimum(value[:e], value[e:]), np.maximum(value[:e], value[e:])
-    outcome.balance = np.where(outcome.deal, _safe_div(low, high), np.nan)
-    link_value = value[:e] + value[e:]
-    used = np.bincount(state.src, link_value, state.n) + np.bincount(state.dst, link_value,
-                                                                     state.n)
-    outcome.engineering = used / spec.engineering_scale
-    return outcome
+    return ExchangeOutcome(
+        flow=proposed * (trim * common)[:, None], money=money * common, deal=deal,
+        perceived_balance=np.where(np.tile(deal, 2) & (perceived_give > 0),
+                                   np.minimum(1.0, _safe_div(perceived_recv, perceived_give)),
+                                   1.0),
+        shortfall=np.zeros(2 * e), balance=np.where(deal, _safe_div(low, high), np.nan),
+        engineering=_sum_by_ends(state, link_value) / spec.engineering_scale)
+
+
+def _sum_by_ends(state: TerritoryState, link_values: np.ndarray) -> np.ndarray:
+    """Per territory, the sum of the values of its links (E,): by ``src``, then by ``dst``."""
+    return np.bincount(state.src, link_values, state.n) + np.bincount(state.dst, link_values,
+                                                                      state.n)
 
 
 def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: ExchangeSpec, *,
