@@ -251,6 +251,7 @@ def test_the_debrief_compares_the_game_with_no_agreements_and_the_agents_alone(
     assert [row["team"] for row in teams] == list(PLAYERS)
     assert set(teams[0]["satisfaction_mean"]) == {"game", "agents", "none"}
     assert len(report["headlines"]) == 2 and "sans accord" in report["headlines"][0]["text"]["fr"]
+    assert len(report["agreements"]) == len(played.agreements) > 0
     for ag in report["agreements"]:
         assert ag["balance_agreed"] is not None and ag["perceived_a"] is not None
     assert len(report["series"]["satisfaction"]["none"]) == played.step
