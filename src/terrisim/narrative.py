@@ -51,9 +51,9 @@ def add_template(kind: str, fr: str, en: str) -> None:
 def render(kind: str, language: str, fields: dict[str, Any]) -> str:
     """The sentence for an event, or a neutral fallback if no template fits."""
     template = TEMPLATES.get(kind, {}).get(language)
-    if template is None:
-        return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in fields.items())
-    try:
-        return template.format(**fields)
-    except (KeyError, ValueError, IndexError):
-        return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in fields.items())
+    if template is not None:
+        try:
+            return template.format(**fields)
+        except (KeyError, ValueError, IndexError):
+            pass  # a field missing or of the wrong type: the fallback below
+    return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in fields.items())
