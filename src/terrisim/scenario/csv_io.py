@@ -33,9 +33,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
-from terrisim.scenario.generator import LINK_KINDS, Layout, unique_links
+from terrisim.scenario.generator import LINK_KINDS, Layout, proximity_links, unique_links
 from terrisim.scenario.loading import ScenarioError, reading
 from terrisim.scenario.schema import Scenario
 
@@ -125,11 +124,8 @@ def load_csv_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
     if spec.links is not None:
         src, dst, link_kind, link_distance = _read_links(scenario.resolve(spec.links), ids)
     else:
-        k = min(scenario.territories.generator.proximity_k, len(ids) - 1)
-        _, nearest = cKDTree(xy).query(xy, k=k + 1)
-        src, dst, link_kind = unique_links(
-            np.repeat(np.arange(len(ids)), k), nearest[:, 1:].ravel(), np.zeros(len(ids) * k)
-        )
+        src, dst = proximity_links(xy, scenario.territories.generator.proximity_k)
+        src, dst, link_kind = unique_links(src, dst, np.zeros(src.size))
     return Layout(
         ids, table["name"].astype(str).to_numpy(), kind, kinds,
         table["population"].to_numpy(float), xy, src, dst, link_kind, overrides, link_distance,

@@ -71,6 +71,19 @@ def unique_links(src: np.ndarray, dst: np.ndarray, kind: np.ndarray) -> tuple[np
     return lo[first].astype(np.int32), hi[first].astype(np.int32), kind[first].astype(np.int8)
 
 
+def proximity_links(xy: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Links from each territory to its ``k`` nearest others (ODD 5.1), as ``(src, dst)``.
+
+    ``k`` is capped at ``n - 1``; a single territory (or ``k = 0``) gets no link.
+    """
+    n = len(xy)
+    k = min(k, n - 1)
+    if k < 1:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    _, nearest = cKDTree(xy).query(xy, k=k + 1)
+    return np.repeat(np.arange(n), k), nearest[:, 1:].ravel()
+
+
 def generate_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
     """Draw a synthetic layout from ``scenario.territories.generator`` (ODD 5.1)."""
     spec = scenario.territories.generator
@@ -103,13 +116,11 @@ def generate_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
         xy[is_peri] = xy[anchor] + radius[:, None] * np.c_[np.cos(angle), np.sin(angle)]
 
     links_src, links_dst, links_kind = [], [], []
-    tree = cKDTree(xy)
-    k = min(spec.proximity_k, n - 1)
-    if k > 0:
-        _, nearest = tree.query(xy, k=k + 1)
-        links_src.append(np.repeat(np.arange(n), k))
-        links_dst.append(nearest[:, 1:].ravel())
-        links_kind.append(np.zeros(n * k, dtype=np.int8))
+    near_src, near_dst = proximity_links(xy, spec.proximity_k)
+    if near_src.size:
+        links_src.append(near_src)
+        links_dst.append(near_dst)
+        links_kind.append(np.zeros(near_src.size, dtype=np.int8))
     if spec.commuting and poles.size:
         others = np.flatnonzero(~urban)
         _, nearest_pole = cKDTree(xy[poles]).query(xy[others], k=1)
