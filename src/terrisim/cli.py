@@ -102,8 +102,8 @@ def print_summary(summary: dict[str, Any]) -> None:
         ("steps, seed", f"{summary['steps']}, {summary['seed']}"),
         ("satisfaction (final, mean)",
          f"{summary['satisfaction_final']:.3f}, {summary['satisfaction_mean']:.3f}"),
-        ("urban / rural satisfaction", (f"{summary['satisfaction_class_urban_final']:.3f} / "
-                                       f"{summary['satisfaction_class_rural_final']:.3f}")),
+        ("urban / rural satisfaction", (f"{_fmt(summary['satisfaction_class_urban_final'])} / "
+                                       f"{_fmt(summary['satisfaction_class_rural_final'])}")),
         ("Gini of satisfaction", _fmt(summary["gini"])),
         ("deals per step", _fmt(summary["deals_mean"], ".1f")),
         ("reciprocity balance", _fmt(summary["reciprocity_balance_mean"])),
