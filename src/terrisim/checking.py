@@ -1017,6 +1017,7 @@ def _order(listed: _Trace, permuted: _Trace) -> Violation | None:
 def _csv_scenarios(example: Example, plug: _Plug, folder: Path) -> tuple[Any, Any]:
     """The example's territories and links written as CSV files in two orders."""
     from terrisim.model import TerriModel
+    from terrisim.scenario.csv_io import OPTIONAL_SCALARS
 
     data = _scenario_dict(example, plug)
     plain = {k: v for k, v in data.items() if k not in ("rules", "governance", "shocks")}
@@ -1030,7 +1031,7 @@ def _csv_scenarios(example: Example, plug: _Plug, folder: Path) -> tuple[Any, An
         for j, good in enumerate(s.goods):
             row[f"capacity_{good}"] = repr(float(s.capacity[i, j]))
             row[f"need_{good}"] = repr(float(s.need[i, j]))
-        for column in ("engineering", "fiscal_base", "grant", "leaning"):
+        for column in OPTIONAL_SCALARS:
             row[column] = repr(float(getattr(s, column)[i]))
         rows.append(row)
     # links an institution adds (kind contract) are not input: the institution adds them again
