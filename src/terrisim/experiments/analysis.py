@@ -192,10 +192,14 @@ def mean_ci(
     return n, mean, sd, mean - half, mean + half
 
 
+def _numeric(values: pd.Series) -> bool:
+    """Numbers on a scale: a numeric dtype, booleans excepted (they are two levels)."""
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
 def _is_discrete(series: pd.Series, max_levels: int = 12) -> bool:
     values = series.dropna()
-    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    return not numeric or values.nunique() <= max_levels
+    return not _numeric(values) or values.nunique() <= max_levels
 
 
 def factor_groups(df: pd.DataFrame, factor: str, bins: int = 5) -> pd.Series:
@@ -445,8 +449,7 @@ def _slug(name: str) -> str:
 
 
 def _categorical(df: pd.DataFrame, factor: str) -> bool:
-    col = df[factor].dropna()
-    return not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+    return not _numeric(df[factor].dropna())
 
 
 def _pyplot() -> Any:
@@ -487,8 +490,7 @@ def plot_effects(summary: pd.DataFrame, outcome: str, path: Path) -> Path:
     for ax, factor in zip(axes.flat, factors, strict=False):
         sub = rows[rows["factor"] == factor]
         values = sub["level_value"]
-        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        if numeric and len(sub) > 1:
+        if _numeric(values) and len(sub) > 1:
             x = values.to_numpy(float)
             order = np.argsort(x)
             ax.plot(x[order], sub["mean"].to_numpy()[order], marker="o", color="C0")
