@@ -453,8 +453,7 @@ def run_sweep(
                 cancel = False
             except KeyboardInterrupt:
                 log.warning("interrupted: %s", session.bar.line())
-                session.close(cancel=True)
-                raise SweepInterrupted(session.report) from None
+                raise SweepInterrupted(session.report) from None  # closed (cancel) below
             finally:
                 session.close(cancel=cancel)
     return session.report
