@@ -49,6 +49,15 @@ if TYPE_CHECKING:
 
 #: Steps a shock lasts when neither ``duration`` nor ``permanent`` is given.
 DEFAULT_DURATION = 6
+
+TRIGGERED_SHOCKS: dict[str, dict[str, Any]] = {
+    "drought": {"magnitude": 0.5, "duration": 6},
+    "grant_cut": {"magnitude": 0.3, "duration": 24},
+    "energy_crisis": {"magnitude": 0.5, "duration": 6},
+    "health_crisis": {"magnitude": 0.5, "duration": 6},
+}
+"""Shocks a trainer triggers now (the web page's buttons, the game), with their default
+strength and length (steps): ``model.trigger_shock(kind, **TRIGGERED_SHOCKS[kind])``."""
 #: The two classes of territory a shock can target besides kinds (``kinds.<k>.urban``).
 CLASSES = ("urban", "rural")
 

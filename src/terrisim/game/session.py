@@ -54,20 +54,13 @@ from terrisim.game.offers import (
 from terrisim.game.texts import REASONS, bilingual
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, load_scenario
+from terrisim.shocks import TRIGGERED_SHOCKS
 
 FORMAT = "terrisim-game"
 FORMAT_VERSION = 1
 MODES = ("players", "agents", "none")
 """``players``: teams play their territories; ``agents``: agents play them instead (the
 "agents alone" counterfactual); ``none``: no game agreement at all (the baseline)."""
-
-TRIGGERED_SHOCKS: dict[str, dict[str, Any]] = {
-    "drought": {"magnitude": 0.5, "duration": 6},
-    "grant_cut": {"magnitude": 0.3, "duration": 24},
-    "energy_crisis": {"magnitude": 0.5, "duration": 6},
-    "health_crisis": {"magnitude": 0.5, "duration": 6},
-}
-"""Default strength and length (months) of shocks the trainer triggers."""
 
 ACTIONS = ("offer", "respond", "withdraw", "shock", "end_round")
 

@@ -46,11 +46,12 @@ from typing import Any
 import numpy as np
 
 from terrisim.game.errors import GameError
-from terrisim.game.session import TRIGGERED_SHOCKS, GameSession
+from terrisim.game.session import GameSession
 from terrisim.game.texts import WORDS
 from terrisim.game.views import clean
 from terrisim.model import TerriModel
 from terrisim.scenario import ScenarioError
+from terrisim.shocks import TRIGGERED_SHOCKS
 from terrisim.ui import i18n, viewmodel
 from terrisim.ui.server import HTTPError, Request, Router
 from terrisim.ui.sessions import SessionStore

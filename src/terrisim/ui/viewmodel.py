@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from terrisim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario, read_toml
+from terrisim.shocks import TRIGGERED_SHOCKS
 from terrisim.ui import i18n
 
 MAX_TERRITORIES = 600
@@ -224,15 +225,6 @@ def governance_rules() -> list[str]:
 
     names = sorted(registered("governance"))
     return ["none", *[n for n in names if n != "none"]]
-
-
-TRIGGERED_SHOCKS: dict[str, dict[str, Any]] = {
-    "drought": {"magnitude": 0.5, "duration": 6},
-    "grant_cut": {"magnitude": 0.3, "duration": 24},
-    "energy_crisis": {"magnitude": 0.5, "duration": 6},
-    "health_crisis": {"magnitude": 0.5, "duration": 6},
-}
-"""Shocks the page can trigger now, with their strength and length (steps)."""
 
 
 def shock_kinds() -> list[str]:
