@@ -116,6 +116,26 @@ def test_run_with_territories_off_writes_no_territories_file(tmp_path):
     assert (tmp_path / "out" / "series.parquet").exists()
 
 
+def test_a_scenario_without_urban_territories_prints_n_a_for_them(tmp_path):
+    path = tmp_path / "rural_only.toml"
+    path.write_text("steps = 2\n[territories.generator.counts]\nmetropolis = 0\ntown = 0\n"
+                    "periurban = 0\nrural = 3\nmountain = 1\n")
+    result = invoke("run", path, "--out", tmp_path / "out", "--no-figure")
+    assert result.exit_code == 0, result.output
+    assert "n/a" in result.output
+
+
+def test_a_single_territory_from_csv_without_links_is_valid(tmp_path):
+    (tmp_path / "t.csv").write_text("id,name,kind,population,x_km,y_km\n"
+                                    "A,Alone,rural,1000,0,0\n")
+    path = tmp_path / "one.toml"
+    path.write_text('steps = 2\n[territories]\nsource = "csv"\n'
+                    '[territories.csv]\nterritories = "t.csv"\n')
+    result = invoke("validate", path)
+    assert result.exit_code == 0, result.output
+    assert "1 territories, 0 links" in result.output
+
+
 @pytest.mark.parametrize(("option", "value", "message"), [
     ("--steps", "0", "--steps: must be >= 1"), ("--steps", "-3", "--steps: must be >= 1"),
     ("--seed", "-1", "--seed: must be >= 0"),
