@@ -95,6 +95,17 @@ def wait_offer(pg, where: str, offer_id: int) -> None:
     pg.wait_for_selector(f"{where} [data-offer='{offer_id}']", timeout=15_000)
 
 
+def wait_for_teams_of_small(trainer) -> None:
+    """Wait until the set-up table shows the small scenario's territories, no load pending.
+
+    Choosing the scenario reloads the table (rows and their names); filling it earlier would
+    be undone when that load lands.
+    """
+    trainer.wait_for_function(
+        "!window.terrisimGame.busy && [...document.querySelectorAll("
+        "'#setup-teams select option')].some(o => o.value === 'T3')")
+
+
 def end_round(trainer, expected: str) -> None:
     trainer.click("#end-round")
     trainer.wait_for_function(
@@ -110,8 +121,7 @@ def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, sc
     assert trainer.get_attribute("html", "lang") == "fr"
     assert "Préparer une partie" in trainer.inner_text("#setup")
     trainer.select_option("#setup-scenario", "small")
-    trainer.wait_for_function(
-        "[...document.querySelectorAll('#setup-teams select option')].some(o => o.value === 'T3')")
+    wait_for_teams_of_small(trainer)
     rows = trainer.locator("#setup-teams tbody tr")
     assert rows.count() == 2
     rows.nth(0).locator("input").fill("Équipe A")
@@ -244,8 +254,7 @@ def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, sc
 def test_one_screen_mode_opens_a_team_on_the_trainers_screen(server, screens):
     trainer = screens.open(server.url + "static/game.html")
     trainer.select_option("#setup-scenario", "small")
-    trainer.wait_for_function(
-        "[...document.querySelectorAll('#setup-teams select option')].some(o => o.value === 'T3')")
+    wait_for_teams_of_small(trainer)
     trainer.click("#start")
     trainer.wait_for_selector("body[data-role=trainer] #trainer-teams tr[data-team]")
     trainer.click("#trainer-teams button[data-open-team] >> nth=0")

@@ -28,6 +28,7 @@ const state = {
   form: { to: null, give: {}, ask: {}, years: 2, commitment: 0.5, counter: null },
   replay: { index: 0, timer: null },
   busy: false,
+  loading: 0, // count of scenario loads started: only the latest one fills the set-up table
   renders: 0,
 };
 window.terrisimGame = state;
@@ -362,7 +363,9 @@ async function loadTerritories() {
   show("setup");
   renderSetup();
   const id = $("#setup-scenario").value;
+  const ticket = ++state.loading;
   const data = await api("GET", `/api/game/scenarios/${encodeURIComponent(id)}`);
+  if (ticket !== state.loading) return; // the scenario was chosen again meanwhile: that load wins
   state.territories = data.territories;
   $("#setup-seed").value = data.seed;
   $("#setup-teams tbody").innerHTML = "";
