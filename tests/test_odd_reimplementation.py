@@ -13,6 +13,7 @@ A difference means the ODD (or the code) is wrong.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,20 @@ def layout(sc: dict[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, ..
         if a != b:
             seen.setdefault((min(a, b), max(a, b)))
     links = np.array(list(seen), dtype=int).reshape(-1, 2)
+    if gen["numbering"] == "place":  # step 5: by kind, Morton key of the cell, number so far
+        low = xy.min(axis=0)
+
+        def morton(i: int) -> int:
+            cx, cy = (math.floor((xy[i, c] - low[c]) / gen["spacing_km"]) for c in (0, 1))
+            return sum(((cx >> b) & 1) << (2 * b) | ((cy >> b) & 1) << (2 * b + 1)
+                       for b in range(31))
+
+        order = sorted(range(n), key=lambda i: (kind[i], morton(i), i))
+        new = np.empty(n, dtype=int)
+        new[order] = np.arange(n)
+        kind, urban, population, xy = kind[order], urban[order], population[order], xy[order]
+        links = np.array(sorted((min(new[a], new[b]), max(new[a], new[b])) for a, b in links),
+                         dtype=int).reshape(-1, 2)
     return kind, urban, population, xy, links[:, 0], links[:, 1]
 
 
@@ -393,6 +408,9 @@ VARIANTS = {
     "tolerance_one": {"exchange": {"reciprocity_tolerance": 1.0}},
     "tolerance_zero": {"exchange": {"reciprocity_tolerance": 0.0, "money": True},
                        "trust": {"bias": {"urban->rural": 0.0, "rural->urban": 0.0}}},
+    "numbered_by_place": {"territories": {"generator": {
+        "numbering": "place", "counts": {"metropolis": 2, "town": 6, "periurban": 10,
+                                         "rural": 14, "mountain": 5}}}},
     "other_rules_and_parameters": {
         "rules": {"valuation": {"name": "need_weighted", "urgency": 2.0}, "partners": "nearest",
                   "trust": {"name": "reinforcement", "alpha": 0.2, "lam": 0.05}},

@@ -313,7 +313,7 @@ def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: Ex
         perceived_balance=np.empty(2 * e), shortfall=np.zeros(2 * e), balance=np.empty(e),
         engineering=np.empty(state.n))
     degree = state.degree if spec.money else no_arcs
-    moving = np.empty(e, np.int64)
+    work = kernels.Workspace.of(state, state.n, e, g)
     in_pair = np.zeros(e if pairs is not None else 0, bool)
     if pairs is not None:
         in_pair[pairs[0] % e] = True
@@ -326,9 +326,9 @@ def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: Ex
         1.0 - spec.reciprocity_tolerance, spec.money, spec.money_share, state.reserve, degree,
         np.ascontiguousarray(engineering_left, dtype=float), spec.engineering_scale,
         totals is not None, in_pair, given_total, received_total,
-        outcome.flow, outcome.money, outcome.deal, outcome.perceived_balance, outcome.balance,
-        outcome.engineering, moving)
-    outcome.moving = moving[:count]
+        work.table, work.record, work.traded, outcome.flow, outcome.money, outcome.deal, outcome.perceived_balance, outcome.balance,
+        outcome.engineering, work.moving)
+    outcome.moving = work.moving[:count].copy()
     return outcome
 
 

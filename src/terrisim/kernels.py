@@ -81,8 +81,52 @@ def _jit_inline(func):
 # k = a mod E, its reverse arc b = (a + E) mod 2E. Per-territory quantities are packed in one
 # (N, 4, G) table (surplus, deficit, and the sums of offer and request weights of stage 1) so
 # that the arcs of a territory's partners read one contiguous row each.
+#
+# Zeros are skipped, never changed: a proposal of good g on arc i -> j is exactly 0 when i has
+# no surplus or j no deficit of g (0 times a share in [0, 1]), and adding an exact 0 to a
+# non-negative sum changes no bit of it. With the built-in partner rules (finite weights) the
+# kernel keeps, per territory, bit masks of the goods it has a surplus and a deficit of, and
+# computes only the proposals, and the sums of weights they read, where both bits are set.
 # ------------------------------------------------------------------------------------------
 SURPLUS, DEFICIT, OFFER_SUM, REQUEST_SUM = 0, 1, 2, 3
+
+#: Per-link record of the first pass over links, read by the second one: these ten values,
+#: then the proposals of good 0 to G - 1 along the forward arc, then along the reverse arc.
+GIVEN_A, GIVEN_B, RECV_A, RECV_B, TRIM_A, TRIM_B, MONEY_A, MONEY_B, VALUE_A, VALUE_B = range(10)
+RECORD_FIELDS = 10
+
+
+class Workspace:
+    """Arrays the negotiation kernel fills anew at every step, kept from step to step.
+
+    Allocating them at every step cost more than filling them: at 35,000 territories they
+    weigh about 40 MB, and fresh memory comes from the operating system one zeroed page at a
+    time (page faults, about 9 ms on the steps where it happened). Their content never
+    outlives a call of :func:`negotiate_links`: nothing is carried from one step to the next.
+
+    Attributes:
+        table: Surplus, deficit and sums of weights per territory, (N, 4, G).
+        record: What the first pass found on each link that may trade, in the first rows
+            (one per link of ``traded``), (E, 10 + 2 G).
+        traded: The links of those records, ascending, (E,) int64.
+        moving: The links along which something moves (the kernel's output), (E,) int64.
+    """
+
+    def __init__(self, n: int, n_links: int, n_goods: int) -> None:
+        self.shape = (n, n_links, n_goods)
+        self.table = np.empty((n, 4, n_goods))
+        self.record = np.empty((n_links, RECORD_FIELDS + 2 * n_goods))
+        self.traded = np.empty(n_links, np.int64)
+        self.moving = np.empty(n_links, np.int64)
+
+    @classmethod
+    def of(cls, owner: object, n: int, n_links: int, n_goods: int) -> Workspace:
+        """The workspace kept on ``owner`` (a model's state) for these sizes, made if need be."""
+        work = getattr(owner, "_kernel_workspace", None)
+        if work is None or work.shape != (n, n_links, n_goods):
+            work = cls(n, n_links, n_goods)
+            owner._kernel_workspace = work  # a cache, like the incidence matrices
+        return work
 
 
 @_jit
@@ -112,20 +156,61 @@ def _reciprocity_ratio(received, owed):  # pragma: no cover - compiled
 
 
 @_jit
-def _territory_table(arc_from, arc_to, surplus, deficit, separable, f_offer, f_request,
-                     w_offer, w_request):  # pragma: no cover - compiled
-    """Stage 1 per territory: surplus, deficit, and the sums of weights (N, 4, G).
+def _good_masks(surplus, deficit, separable):  # pragma: no cover - compiled
+    """Bit masks of the goods each territory has a surplus of, and a deficit of (N,) each.
+
+    Used only for the built-in (separable) partner rules, whose weights are finite, and at most
+    62 goods; ``use_masks`` says whether they apply.
+    """
+    n, g_count = surplus.shape
+    has_surplus = np.zeros(n, np.int64)
+    has_deficit = np.zeros(n, np.int64)
+    use_masks = separable and g_count <= 62
+    if use_masks:
+        for i in range(n):
+            for g in range(g_count):
+                if surplus[i, g] > 0.0:
+                    has_surplus[i] |= np.int64(1) << g
+                if deficit[i, g] > 0.0:
+                    has_deficit[i] |= np.int64(1) << g
+    return has_surplus, has_deficit, use_masks
+
+
+@_jit
+def _territory_table(table, arc_from, arc_to, surplus, deficit, separable, f_offer, f_request,
+                     w_offer, w_request, has_surplus, has_deficit, use_masks
+                     ):  # pragma: no cover - compiled
+    """Stage 1 per territory: surplus, deficit, and the sums of weights, into ``table``.
 
     ``offer_sum[i] = sum_{a from i} offer[a]`` and ``request_sum[j] = sum_{a into j}
     request[a]``. Separable partner rules give ``offer[a, g] = f_offer[a] * deficit[arc_to[a],
     g]`` and ``request[a, g] = f_request[a] * surplus[arc_from[a], g]``; others give (A, G)
     weights. Sums run over arcs by ascending index (as the sparse product of the reference).
+    With masks, ``offer_sum[i, g]`` is complete where ``i`` has a surplus of ``g`` and
+    ``request_sum[j, g]`` where ``j`` has a deficit of ``g``, the only entries read: the terms
+    left out are exact zeros (no deficit at the end, no surplus at the origin).
     """
     n, g_count = surplus.shape
-    table = np.zeros((n, 4, g_count))
-    table[:, SURPLUS, :] = surplus
-    table[:, DEFICIT, :] = deficit
-    if separable:  # one loop per case: the compiler keeps the arc's factors in registers
+    for i in range(n):
+        for g in range(g_count):
+            table[i, SURPLUS, g] = surplus[i, g]
+            table[i, DEFICIT, g] = deficit[i, g]
+            table[i, OFFER_SUM, g] = 0.0
+            table[i, REQUEST_SUM, g] = 0.0
+    if use_masks:
+        for a in range(arc_from.size):
+            i = arc_from[a]
+            j = arc_to[a]
+            mask = has_surplus[i] & has_deficit[j]
+            if mask == 0:
+                continue
+            f_off = f_offer[a]
+            f_req = f_request[a]
+            for g in range(g_count):
+                if (mask >> g) & 1:
+                    table[i, OFFER_SUM, g] += f_off * table[j, DEFICIT, g]
+                    table[j, REQUEST_SUM, g] += f_req * table[i, SURPLUS, g]
+    elif separable:
         for a in range(arc_from.size):
             i = arc_from[a]
             j = arc_to[a]
@@ -141,7 +226,6 @@ def _territory_table(arc_from, arc_to, surplus, deficit, separable, f_offer, f_r
             for g in range(g_count):
                 table[i, OFFER_SUM, g] += w_offer[a, g]
                 table[j, REQUEST_SUM, g] += w_request[a, g]
-    return table
 
 
 @_jit
@@ -157,65 +241,15 @@ def _proposed(surplus, offer_weight, offer_sum, deficit, request_weight, request
 
 
 @_jit_inline
-def _arc_proposals(table, separable, f_offer, f_request, w_offer, w_request, i, j, a, b, g
-                   ):  # pragma: no cover - compiled
-    """Proposed flows of good ``g`` on arcs ``a = i -> j`` and ``b = j -> i``."""
+def _arc_proposal(table, separable, f_offer, f_request, w_offer, w_request, i, j, a, g
+                  ):  # pragma: no cover - compiled
+    """Proposed flow of good ``g`` on arc ``a = i -> j``."""
     if separable:
-        pa = _proposed(table[i, SURPLUS, g], f_offer[a] * table[j, DEFICIT, g],
-                       table[i, OFFER_SUM, g], table[j, DEFICIT, g],
-                       f_request[a] * table[i, SURPLUS, g], table[j, REQUEST_SUM, g])
-        pb = _proposed(table[j, SURPLUS, g], f_offer[b] * table[i, DEFICIT, g],
-                       table[j, OFFER_SUM, g], table[i, DEFICIT, g],
-                       f_request[b] * table[j, SURPLUS, g], table[i, REQUEST_SUM, g])
-    else:
-        pa = _proposed(table[i, SURPLUS, g], w_offer[a, g], table[i, OFFER_SUM, g],
-                       table[j, DEFICIT, g], w_request[a, g], table[j, REQUEST_SUM, g])
-        pb = _proposed(table[j, SURPLUS, g], w_offer[b, g], table[j, OFFER_SUM, g],
-                       table[i, DEFICIT, g], w_request[b, g], table[i, REQUEST_SUM, g])
-    return pa, pb
-
-
-@_jit
-def _good_masks(table, separable):  # pragma: no cover - compiled
-    """Bit masks of the goods each territory has a surplus of, and a deficit of (N,) each.
-
-    Used only for the built-in (separable) partner rules, whose weights are finite, and at most
-    62 goods; ``use_masks`` says whether they apply.
-    """
-    n, _, g_count = table.shape
-    has_surplus = np.zeros(n, np.int64)
-    has_deficit = np.zeros(n, np.int64)
-    use_masks = separable and g_count <= 62
-    if use_masks:
-        for i in range(n):
-            for g in range(g_count):
-                if table[i, SURPLUS, g] > 0.0:
-                    has_surplus[i] |= np.int64(1) << g
-                if table[i, DEFICIT, g] > 0.0:
-                    has_deficit[i] |= np.int64(1) << g
-    return has_surplus, has_deficit, use_masks
-
-
-@_jit
-def _cannot_trade(has_surplus, has_deficit, i, j, money_on):  # pragma: no cover - compiled
-    """Whether link ``i - j`` is surely not feasible, without computing its proposals.
-
-    A proposal ``min(surplus_i * share, deficit_j * share')`` is exactly 0 for every good that
-    ``i`` has no surplus of or ``j`` no deficit of (0 times a finite share in [0, 1]). If no
-    good can go one way, that side gives nothing (``G = 0``) and the link is not feasible; with
-    money, a one-way basket may still be paid for, so both ways must be empty. Such a link
-    then trims both sides to 0 and its values, flows and money are all exactly 0, as in the
-    reference.
-    """
-    a_to_b = (has_surplus[i] & has_deficit[j]) != 0
-    b_to_a = (has_surplus[j] & has_deficit[i]) != 0
-    if money_on:
-        return not (a_to_b or b_to_a)
-    return not (a_to_b and b_to_a)
-
-
-# Per-link record of the first pass, read by the second one.
-GIVEN_A, GIVEN_B, RECV_A, RECV_B, TRIM_A, TRIM_B, MONEY_A, MONEY_B, VALUE_A, VALUE_B = range(10)
+        return _proposed(table[i, SURPLUS, g], f_offer[a] * table[j, DEFICIT, g],
+                         table[i, OFFER_SUM, g], table[j, DEFICIT, g],
+                         f_request[a] * table[i, SURPLUS, g], table[j, REQUEST_SUM, g])
+    return _proposed(table[i, SURPLUS, g], w_offer[a, g], table[i, OFFER_SUM, g],
+                     table[j, DEFICIT, g], w_request[a, g], table[j, REQUEST_SUM, g])
 
 
 @_jit
@@ -223,8 +257,8 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
                     f_request, w_offer, w_request, give_u, receive_u, price, bias, size, tol,
                     money_on, money_share, reserve, degree, engineering_left,
                     engineering_scale, use_totals, in_pair, given_total, received_total,
-                    flow, money_out, deal, perceived, balance, engineering,
-                    moving):  # pragma: no cover - compiled
+                    table, record, traded, flow, money_out, deal, perceived, balance,
+                    engineering, moving):  # pragma: no cover - compiled
     """Stages 1 to 3 of the negotiation on every link; fills the outcome arrays in place.
 
     Args:
@@ -259,6 +293,9 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
         given_total: ``G`` of each arc as its party negotiates it (A,)
             (``exchange.bloc_totals``; read only on the links in a pair).
         received_total: ``R`` of each arc as its party negotiates it (A,).
+        table: Scratch, (N, 4, G) (:class:`Workspace`).
+        record: Scratch, (E, 10 + 2 G).
+        traded: Scratch, (E,) int64.
         flow: Output, units delivered per arc (A, G).
         money_out: Output, money paid per arc (A,).
         deal: Output, whether each link made a deal (E,).
@@ -273,47 +310,58 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
     """
     e = src.size
     n, g_count = surplus.shape
-    table = _territory_table(arc_from, arc_to, surplus, deficit, separable, f_offer,
-                             f_request, w_offer, w_request)
+    has_surplus, has_deficit, use_masks = _good_masks(surplus, deficit, separable)
+    _territory_table(table, arc_from, arc_to, surplus, deficit, separable, f_offer,
+                     f_request, w_offer, w_request, has_surplus, has_deficit, use_masks)
     per_row_give = give_u.shape[0] > 1
     per_row_receive = receive_u.shape[0] > 1
-    link = np.empty((e, 10))
     load_src = np.zeros(n)
     load_dst = np.zeros(n)
-    has_surplus, has_deficit, use_masks = _good_masks(table, separable)
-    # Pass 1 over links: proposals, reciprocity, money, value before rationing, load
+    all_goods = (np.int64(1) << g_count) - 1 if g_count < 63 else np.int64(-1)
+    n_traded = 0
+    # Pass 1 over links: proposals, reciprocity, money, value before rationing, load. A link
+    # where no good can go one way gives nothing that way (G = 0): it is not feasible and
+    # all its values are 0, so it gets no record; with money or on a pair's link (whose
+    # parties' totals decide), only a link where nothing can go either way is left out.
     for k in range(e):
         i = src[k]
         j = dst[k]
         b = k + e
         pair = use_totals and in_pair[k]
-        # a pair's link that gives nothing one way may still trade on the pair's totals
-        if use_masks and _cannot_trade(has_surplus, has_deficit, i, j, money_on or pair):
-            for field in range(10):  # what the computation below gives for such a link
-                link[k, field] = 0.0
-            continue
+        mask_a = all_goods
+        mask_b = all_goods
+        if use_masks:
+            mask_a = has_surplus[i] & has_deficit[j]
+            mask_b = has_surplus[j] & has_deficit[i]
+            if pair or money_on:
+                if mask_a == 0 and mask_b == 0:
+                    continue
+            elif mask_a == 0 or mask_b == 0:
+                continue
         gi = i if per_row_give else 0
         gj = j if per_row_give else 0
         ri = i if per_row_receive else 0
         rj = j if per_row_receive else 0
-        given_a = given_b = recv_a = recv_b = value_a = value_b = 0.0
+        # -0.0 is the identity of addition (-0.0 + x == x, even for x = -0.0): the sums
+        # equal numpy's, which start with their first term
+        given_a = given_b = recv_a = recv_b = value_a = value_b = -0.0
         for g in range(g_count):
-            pa, pb = _arc_proposals(table, separable, f_offer, f_request, w_offer, w_request,
-                                    i, j, k, b, g)
-            if g == 0:  # a sum starts with its first term, as numpy's
-                given_a = pa * give_u[gi, g]
-                given_b = pb * give_u[gj, g]
-                recv_a = pb * receive_u[ri, g]
-                recv_b = pa * receive_u[rj, g]
-                value_a = pa * price[g]
-                value_b = pb * price[g]
-            else:
-                given_a += pa * give_u[gi, g]
-                given_b += pb * give_u[gj, g]
-                recv_a += pb * receive_u[ri, g]
-                recv_b += pa * receive_u[rj, g]
-                value_a += pa * price[g]
-                value_b += pb * price[g]
+            pa = 0.0
+            pb = 0.0
+            if (mask_a >> g) & 1:
+                pa = _arc_proposal(table, separable, f_offer, f_request, w_offer, w_request,
+                                   i, j, k, g)
+            if (mask_b >> g) & 1:
+                pb = _arc_proposal(table, separable, f_offer, f_request, w_offer, w_request,
+                                   j, i, b, g)
+            record[n_traded, RECORD_FIELDS + g] = pa
+            record[n_traded, RECORD_FIELDS + g_count + g] = pb
+            given_a += pa * give_u[gi, g]
+            given_b += pb * give_u[gj, g]
+            recv_a += pb * receive_u[ri, g]
+            recv_b += pa * receive_u[rj, g]
+            value_a += pa * price[g]
+            value_b += pb * price[g]
         recv_a = (1.0 - bias[k]) * recv_a
         recv_b = (1.0 - bias[b]) * recv_b
         if pair:  # the parties' totals (ODD 7.4.3, blocs)
@@ -357,16 +405,19 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
             money_b = gap_a if one_a else 0.0
         value_a = (value_a * trim_a + money_a) * size[k]
         value_b = (value_b * trim_b + money_b) * size[k]
-        link[k, GIVEN_A] = given_a
-        link[k, GIVEN_B] = given_b
-        link[k, RECV_A] = recv_a
-        link[k, RECV_B] = recv_b
-        link[k, TRIM_A] = trim_a
-        link[k, TRIM_B] = trim_b
-        link[k, MONEY_A] = money_a
-        link[k, MONEY_B] = money_b
-        link[k, VALUE_A] = value_a
-        link[k, VALUE_B] = value_b
+        t = n_traded
+        traded[t] = k
+        n_traded += 1
+        record[t, GIVEN_A] = given_a
+        record[t, GIVEN_B] = given_b
+        record[t, RECV_A] = recv_a
+        record[t, RECV_B] = recv_b
+        record[t, TRIM_A] = trim_a
+        record[t, TRIM_B] = trim_b
+        record[t, MONEY_A] = money_a
+        record[t, MONEY_B] = money_b
+        record[t, VALUE_A] = value_a
+        record[t, VALUE_B] = value_b
         load_src[i] += value_a + value_b
         load_dst[j] += value_a + value_b
     rho = np.empty(n)
@@ -377,39 +428,49 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
     used_src = np.zeros(n)
     used_dst = np.zeros(n)
     count = 0
-    # Pass 2 over links: rationing, flows (proposals computed again where the link trades:
-    # cheaper than storing them), outcome
+    t = 0
+    # Pass 2 over links: rationing, flows (the proposals of pass 1 times the link's scales),
+    # outcome
     for k in range(e):
+        b = k + e
+        if t == n_traded or traded[t] != k:  # no proposal either way: nothing at all
+            for g in range(g_count):
+                flow[k, g] = 0.0
+                flow[b, g] = 0.0
+            money_out[k] = 0.0
+            money_out[b] = 0.0
+            deal[k] = False
+            perceived[k] = 1.0
+            perceived[b] = 1.0
+            balance[k] = np.nan
+            continue
         i = src[k]
         j = dst[k]
-        b = k + e
         c = min(rho[i], rho[j])
         common = size[k] * c
-        scale_a = link[k, TRIM_A] * common
-        scale_b = link[k, TRIM_B] * common
+        scale_a = record[t, TRIM_A] * common
+        scale_b = record[t, TRIM_B] * common
         if scale_a == 0.0 and scale_b == 0.0:  # no deal: the flows are 0 (proposals are finite)
             for g in range(g_count):
                 flow[k, g] = 0.0
                 flow[b, g] = 0.0
         else:
-            for g in range(g_count):  # as in pass 1
-                pa, pb = _arc_proposals(table, separable, f_offer, f_request, w_offer,
-                                        w_request, i, j, k, b, g)
-                flow[k, g] = pa * scale_a
-                flow[b, g] = pb * scale_b
-        money_out[k] = link[k, MONEY_A] * common
-        money_out[b] = link[k, MONEY_B] * common
+            for g in range(g_count):
+                flow[k, g] = record[t, RECORD_FIELDS + g] * scale_a
+                flow[b, g] = record[t, RECORD_FIELDS + g_count + g] * scale_b
+        money_out[k] = record[t, MONEY_A] * common
+        money_out[b] = record[t, MONEY_B] * common
         if scale_a != 0.0 or scale_b != 0.0 or money_out[k] != 0.0 or money_out[b] != 0.0:
             moving[count] = k
             count += 1
-        value_a = link[k, VALUE_A] * c
-        value_b = link[k, VALUE_B] * c
+        value_a = record[t, VALUE_A] * c
+        value_b = record[t, VALUE_B] * c
         dealt = (value_a + value_b) > 1e-12
         deal[k] = dealt
-        recv_a = link[k, RECV_A] * link[k, TRIM_B] + link[k, MONEY_B]
-        recv_b = link[k, RECV_B] * link[k, TRIM_A] + link[k, MONEY_A]
-        give_a = link[k, GIVEN_A] * link[k, TRIM_A] + link[k, MONEY_A]
-        give_b = link[k, GIVEN_B] * link[k, TRIM_B] + link[k, MONEY_B]
+        recv_a = record[t, RECV_A] * record[t, TRIM_B] + record[t, MONEY_B]
+        recv_b = record[t, RECV_B] * record[t, TRIM_A] + record[t, MONEY_A]
+        give_a = record[t, GIVEN_A] * record[t, TRIM_A] + record[t, MONEY_A]
+        give_b = record[t, GIVEN_B] * record[t, TRIM_B] + record[t, MONEY_B]
         perceived[k] = min(1.0, _ratio(recv_a, give_a)) if (dealt and give_a > 0) else 1.0
         perceived[b] = min(1.0, _ratio(recv_b, give_b)) if (dealt and give_b > 0) else 1.0
         if dealt:
@@ -418,6 +479,7 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
             balance[k] = np.nan
         used_src[i] += value_a + value_b
         used_dst[j] += value_a + value_b
+        t += 1
     for i in range(n):
         engineering[i] = (used_src[i] + used_dst[i]) / engineering_scale
     return count
@@ -472,3 +534,74 @@ def deliver_arcs(src, dst, flow, money, available, reserve, volume, moving, use_
             new_available[i, g] = available[i, g] + into[i, g] - out[i, g]
         new_reserve[i] = reserve[i] + money_in[i] - money_out[i]
     return new_available, new_reserve
+
+
+# ------------------------------------------------------------------------------------------
+# Consumption (ODD 7.2) and the reinforcement trust rule (ODD 7.7): elementwise equations that
+# numpy computes in about ten passes over (N, G) or (A,) arrays, here in one. The helpers
+# below are numpy's own ``minimum``, ``maximum`` and ``clip`` on two floats (NaN wins; between
+# equal values, signed zeros included, ``minimum`` and ``maximum`` return the second one).
+# ------------------------------------------------------------------------------------------
+@_jit_inline
+def _minimum(a, b):  # pragma: no cover - compiled
+    """``np.minimum(a, b)`` of two floats."""
+    return a if (a < b or np.isnan(a)) else b
+
+
+@_jit_inline
+def _clip(x, low, high):  # pragma: no cover - compiled
+    """``np.clip(x, low, high)`` of a float."""
+    if x < low:
+        return low
+    return high if x > high else x
+
+
+@_jit
+def consume_goods(available, need, need_factor, storable, decay, stock_cap
+                  ):  # pragma: no cover - compiled
+    """Consumption, satisfaction and stocks, as ``TerriModel.consume`` (ODD 7.2).
+
+    Args:
+        available: Goods available (N, G).
+        need: Needs before shocks (N, G).
+        need_factor: Shock modifiers of needs (N, G).
+        storable: Whether each good can be stored (G,).
+        decay: Share of a stock lost per step (G,).
+        stock_cap: Largest stock (N, G).
+
+    Returns:
+        ``(consumed, satisfaction, stock)``, each (N, G).
+    """
+    n, g_count = available.shape
+    consumed = np.empty((n, g_count))
+    satisfaction = np.empty((n, g_count))
+    stock = np.empty((n, g_count))
+    for i in range(n):
+        for g in range(g_count):
+            wanted = need[i, g] * need_factor[i, g]
+            eaten = _minimum(available[i, g], wanted)
+            consumed[i, g] = eaten
+            satisfaction[i, g] = eaten / wanted if wanted > 0 else 1.0
+            leftover = (available[i, g] - eaten) * (1.0 - decay[g])
+            stock[i, g] = _minimum(leftover, stock_cap[i, g]) if storable[g] else 0.0
+    return consumed, satisfaction, stock
+
+
+@_jit
+def reinforce_trust(trust, baseline, deal, perceived, shortfall, alpha, lam, mu, delta
+                    ):  # pragma: no cover - compiled
+    """New trust on every arc, as ``rules.trust.Reinforcement.update`` (ODD 7.7).
+
+    ``t' = clip(t + alpha (1 - t) q D - lam t (1 - q) D - mu t s + delta (t0 - t), 0, 1)``,
+    with ``D`` the deal of the arc's link (E,) as 1.0 or 0.0, same operations in the same order.
+    """
+    e = deal.size
+    new = np.empty(trust.size)
+    for a in range(trust.size):
+        t = trust[a]
+        q = perceived[a]
+        dealt = 1.0 if deal[a % e] else 0.0
+        value = (t + alpha * (1.0 - t) * q * dealt - lam * t * (1.0 - q) * dealt
+                 - mu * t * shortfall[a] + delta * (baseline[a] - t))
+        new[a] = _clip(value, 0.0, 1.0)
+    return new

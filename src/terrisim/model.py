@@ -21,6 +21,7 @@ from terrisim.exchange import ExchangeOutcome, negotiate
 from terrisim.governance import Governance
 from terrisim.recorder import Recorder
 from terrisim.rules.base import build_rule
+from terrisim.rules.trust import Reinforcement
 from terrisim.scenario.csv_io import load_csv_layout
 from terrisim.scenario.generator import generate_layout
 from terrisim.scenario.loading import ScenarioError, load_scenario, locate_errors
@@ -211,6 +212,11 @@ class TerriModel(mesa.Model):
         ``stock = storable * min((available - consumed) * (1 - decay), stock_cap)``.
         """
         s = self.state
+        if self.engine == "numba" and s.need_factor.shape == s.stock_cap.shape == s.need.shape:
+            # the same numbers in one pass (kernels.consume_goods)
+            s.consumed, s.satisfaction, s.stock = kernels.consume_goods(
+                s.available, s.need, s.need_factor, s.storable, s.decay, s.stock_cap)
+            return
         need = s.effective_need
         s.consumed = np.minimum(s.available, need)
         s.satisfaction = np.divide(s.consumed, need, out=np.ones_like(need), where=need > 0)
@@ -232,8 +238,20 @@ class TerriModel(mesa.Model):
         s.reserve = np.maximum(s.reserve + revenue - s.fiscal_health * s.spending, 0.0)
 
     def update_trust(self) -> None:
-        """Trust update by the trust rule from the step's outcome (ODD 7.7)."""
-        self.state.trust = self.trust_rule.update(self.state, self.outcome)
+        """Trust update by the trust rule from the step's outcome (ODD 7.7).
+
+        The built-in reinforcement rule runs compiled with the numba engine
+        (``kernels.reinforce_trust``, same numbers); any other rule, or a subclass that
+        overrides ``update``, runs its own ``update``.
+        """
+        s, rule, outcome = self.state, self.trust_rule, self.outcome
+        if self.engine == "numba" and type(rule).update is Reinforcement.update:
+            p = rule.params
+            s.trust = kernels.reinforce_trust(
+                s.trust, s.trust_baseline, outcome.deal, outcome.perceived_balance,
+                outcome.shortfall, p.alpha, p.lam, p.mu, p.delta)
+            return
+        s.trust = rule.update(s, outcome)
 
     def close_step(self) -> None:
         """Institutions close the step (ODD 7.5); the step's engineering use goes to the state.

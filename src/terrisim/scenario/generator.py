@@ -84,6 +84,41 @@ def proximity_links(xy: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(np.arange(n), k), nearest[:, 1:].ravel()
 
 
+def place_order(xy: np.ndarray, kind: np.ndarray, cell_km: float) -> np.ndarray:
+    """Territories ordered kind by kind, then by place along a Z-order curve (ODD 5.1, step 5).
+
+    The plane is cut into square cells of side ``cell_km`` from the lowest ``x`` and ``y``;
+    a territory's key interleaves the bits of its cell's column (even bits) and row (odd
+    bits), the Morton order, which keeps most neighbours close in the order. Ties (same kind
+    and cell) keep their order so far.
+
+    Returns:
+        ``order``: the territory that comes at each new position (N,).
+    """
+    cell = np.floor((xy - xy.min(axis=0)) / cell_km).astype(np.int64)
+    key = np.zeros(len(xy), dtype=np.int64)
+    for bit in range(31):
+        key |= ((cell[:, 0] >> bit) & 1) << (2 * bit)
+        key |= ((cell[:, 1] >> bit) & 1) << (2 * bit + 1)
+    return np.lexsort((np.arange(len(xy)), key, kind))
+
+
+def renumber_links(order: np.ndarray, src: np.ndarray, dst: np.ndarray,
+                   link_kind: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Links after territory ``order[p]`` becomes territory ``p``: oriented, sorted by ends.
+
+    Each link is oriented (low, high) in the new numbering, with its kind, and links are
+    listed by ascending (low, high).
+    """
+    new = np.empty_like(order)
+    new[order] = np.arange(order.size)
+    a, b = new[src], new[dst]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    by_ends = np.lexsort((hi, lo))
+    return (lo[by_ends].astype(np.int32), hi[by_ends].astype(np.int32),
+            link_kind[by_ends])
+
+
 def generate_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
     """Draw a synthetic layout from ``scenario.territories.generator`` (ODD 5.1)."""
     spec = scenario.territories.generator
@@ -145,6 +180,10 @@ def generate_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
     else:
         src = dst = np.zeros(0, dtype=np.int32)
         link_kind = np.zeros(0, dtype=np.int8)
+    if spec.numbering == "place":
+        order = place_order(xy, kind, spec.spacing_km)
+        kind, population, xy = kind[order], population[order], xy[order]
+        src, dst, link_kind = renumber_links(order, src, dst, link_kind)
     width = len(str(n - 1))
     ids = np.array([f"T{i:0{width}d}" for i in range(n)])
     names = np.array([f"{kinds[kind[i]]} {i}" for i in range(n)])

@@ -73,6 +73,12 @@ class GeneratorSpec(Strict):
     capacity_jitter: NonNeg = Field(0.15, description="Log-sd of per-territory capacities.")
     need_jitter: NonNeg = Field(0.1, description="Log-sd of per-territory needs.")
     leaning_sd: NonNeg = Field(0.4, description="Sd of political leaning around the kind mean.")
+    numbering: Literal["kind", "place"] = Field(
+        "kind",
+        description="Territory numbering: kind by kind in draw order ('kind'), or kind by kind "
+                    "and by place within a kind ('place': neighbours get nearby numbers, "
+                    "faster at large scale).",
+    )
 
 
 class CsvSpec(Strict):
