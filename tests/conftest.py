@@ -118,6 +118,7 @@ def scenario_dicts(draw: st.DrawFn, max_per_kind: int = 3, steps: int = 6) -> di
             "distant_per_metropolis": draw(st.integers(0, 3)),
             "capacity_jitter": draw(st.floats(0.0, 0.6)),
             "need_jitter": draw(st.floats(0.0, 0.4)),
+            "numbering": draw(st.sampled_from(["kind", "place"])),
         }},
         "trust": {
             "initial": draw(shares),

@@ -27,6 +27,7 @@ import terrisim
 from terrisim.model import TerriModel
 from terrisim.output import run_scenario, write_run
 from terrisim.scenario import Scenario, load_scenario, scenario_from_dict
+from terrisim.scenario.generator import generate_layout
 
 FILES = ("series.parquet", "territories.parquet", "summary.json", "manifest.json",
          "events.csv")
@@ -297,3 +298,45 @@ def test_a_sample_records_the_same_territories_every_step_and_follows_the_seed()
     other = TerriModel(scenario, rng=5)  # another seed draws another sample
     other.run(1)
     assert set(other.recorder.territories()["territory"]) != set(ids.iloc[0])
+
+
+# ---------------------------------------------------------------------------- numbering
+def _layout(numbering: str, seed: int, counts: dict[str, int]) -> Any:
+    scenario = scenario_from_dict({"territories": {"generator": {
+        "counts": counts, "numbering": numbering, "proximity_k": 5}}})
+    return generate_layout(scenario, np.random.default_rng(seed))
+
+
+@settings(PROPERTY, max_examples=10)
+@given(seed=st.integers(0, 2**32 - 1),
+       counts=st.fixed_dictionaries({k: st.integers(0, 12) for k in
+                                     ("metropolis", "town", "periurban", "rural", "mountain")}))
+def test_numbering_by_place_renumbers_the_same_territories_and_links(
+        seed: int, counts: dict[str, int]) -> None:
+    assume(sum(counts.values()) >= 2)
+    by_kind, by_place = _layout("kind", seed, counts), _layout("place", seed, counts)
+    # the same draws: each territory of one numbering is a territory of the other
+    position = {tuple(xy): i for i, xy in enumerate(by_kind.xy)}
+    assume(len(position) == len(by_kind.xy))  # no two territories at the same point
+    old = np.array([position[tuple(xy)] for xy in by_place.xy])
+    np.testing.assert_array_equal(np.sort(old), np.arange(old.size))
+    np.testing.assert_array_equal(by_place.kind, by_kind.kind[old])
+    np.testing.assert_array_equal(by_place.population, by_kind.population[old])
+    assert np.all(np.diff(by_place.kind) >= 0), "kind by kind"
+    links = {frozenset((int(old[a]), int(old[b]))): k for a, b, k in
+             zip(by_place.src, by_place.dst, by_place.link_kind, strict=True)}
+    assert links == {frozenset((int(a), int(b))): k for a, b, k in
+                     zip(by_kind.src, by_kind.dst, by_kind.link_kind, strict=True)}
+    assert np.all(by_place.src < by_place.dst)
+    ends = by_place.src.astype(np.int64) * old.size + by_place.dst
+    assert np.all(np.diff(ends) > 0), "links listed by ascending ends"
+
+
+def test_numbering_by_place_puts_partners_near_each_other() -> None:
+    # what the kernels read link after link: the far end of one link, then of the next one;
+    # by place, they are mostly a few rows apart (measured: median 2 rows, by kind 90)
+    counts = {"metropolis": 2, "town": 60, "periurban": 500, "rural": 700, "mountain": 150}
+    jumps = {numbering: np.median(np.abs(np.diff(layout.dst.astype(int))))
+             for numbering in ("kind", "place")
+             for layout in [_layout(numbering, 5, counts)]}
+    assert jumps["place"] * 10 < jumps["kind"], jumps
