@@ -262,6 +262,22 @@ def test_the_consumption_kernel_gives_numpys_bits_on_corner_values(
 
 @needs_numba
 @settings(PROPERTY, max_examples=60)
+@given(values=st.lists(CORNERS, min_size=27, max_size=27),
+       public=st.lists(st.booleans(), min_size=3, max_size=3))
+def test_the_production_kernel_gives_numpys_bits_on_corner_values(
+        values: list[float], public: list[bool]) -> None:
+    stock, capacity, factor = np.array(values[:24]).reshape(3, 4, 2)
+    health = np.array(values[24:] + values[:1])
+    state = SimpleNamespace(stock=stock, capacity=capacity, production_factor=factor,
+                            public=np.array(public[:2]), fiscal_health=health, n=4)
+    with np.errstate(all="ignore"):
+        TerriModel.produce(SimpleNamespace(state=state, engine="numpy"))
+        compiled = kernels.produce_goods(stock, capacity, factor, state.public, health)
+    np.testing.assert_array_equal(bits(compiled), bits(state.available))
+
+
+@needs_numba
+@settings(PROPERTY, max_examples=60)
 @given(values=st.lists(CORNERS, min_size=32, max_size=32),
        deal=st.lists(st.booleans(), min_size=4, max_size=4),
        alpha=st.floats(0.0, 0.25), lam=st.floats(0.0, 0.25), mu=st.floats(0.0, 0.25),

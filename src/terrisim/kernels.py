@@ -537,10 +537,10 @@ def deliver_arcs(src, dst, flow, money, available, reserve, volume, moving, use_
 
 
 # ------------------------------------------------------------------------------------------
-# Consumption (ODD 7.2) and the reinforcement trust rule (ODD 7.7): elementwise equations that
-# numpy computes in about ten passes over (N, G) or (A,) arrays, here in one. The helpers
-# below are numpy's own ``minimum``, ``maximum`` and ``clip`` on two floats (NaN wins; between
-# equal values, signed zeros included, ``minimum`` and ``maximum`` return the second one).
+# Production (ODD 7.1), consumption (7.2) and the reinforcement trust rule (7.7): elementwise
+# equations that numpy computes in several passes over (N, G) or (A,) arrays, here in one. The
+# helpers below are numpy's own ``minimum`` and ``clip`` on floats (NaN wins; between equal
+# values, signed zeros included, ``minimum`` returns the second one).
 # ------------------------------------------------------------------------------------------
 @_jit_inline
 def _minimum(a, b):  # pragma: no cover - compiled
@@ -554,6 +554,23 @@ def _clip(x, low, high):  # pragma: no cover - compiled
     if x < low:
         return low
     return high if x > high else x
+
+
+@_jit
+def produce_goods(stock, capacity, production_factor, public, fiscal_health
+                  ):  # pragma: no cover - compiled
+    """Goods available after production, as ``TerriModel.produce`` (ODD 7.1), (N, G).
+
+    ``stock + capacity * (production_factor * h)``, ``h`` the fiscal health of the territory
+    for public goods and 1.0 for the others.
+    """
+    n, g_count = stock.shape
+    available = np.empty((n, g_count))
+    for i in range(n):
+        for g in range(g_count):
+            health = fiscal_health[i] if public[g] else 1.0
+            available[i, g] = stock[i, g] + capacity[i, g] * (production_factor[i, g] * health)
+    return available
 
 
 @_jit

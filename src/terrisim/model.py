@@ -161,8 +161,13 @@ class TerriModel(mesa.Model):
         ``h`` is the fiscal health of the previous step for public goods and 1 otherwise.
         """
         s = self.state
-        factor = s.production_factor * np.where(s.public[None, :], s.fiscal_health[:, None], 1.0)
-        s.available = s.stock + s.capacity * factor
+        if self.engine == "numba" and s.production_factor.shape == s.capacity.shape:
+            s.available = kernels.produce_goods(s.stock, s.capacity, s.production_factor,
+                                                s.public, s.fiscal_health)
+        else:
+            factor = s.production_factor * np.where(s.public[None, :], s.fiscal_health[:, None],
+                                                    1.0)
+            s.available = s.stock + s.capacity * factor
         self.ledger = {}
         self._volumes = {}
         self._governance_engineering = np.zeros(s.n)
