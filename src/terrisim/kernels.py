@@ -497,8 +497,9 @@ def deliver_arcs(src, dst, flow, money, available, reserve, volume, moving, use_
     the column sums of ``flow`` (over arcs in ascending order) to ``volume`` (G,). Arcs are
     read in ascending order: the forward arcs ``k``, then the reverse arcs ``k + E``; with
     ``use_moving``, only those of the links listed in ``moving`` (ascending, as the
-    negotiation kernel lists them), otherwise of every link. Arcs that move nothing are
-    skipped: adding zeros changes no sum, so both ways give the same sums.
+    negotiation kernel lists them), otherwise of every link, skipping the arcs that move
+    nothing. Adding zeros changes no sum (flows and payments are not negative, so no sum is
+    -0.0), so both ways give the same sums.
     """
     e = src.size
     n, g_count = available.shape
@@ -513,13 +514,14 @@ def deliver_arcs(src, dst, flow, money, available, reserve, volume, moving, use_
             a = k + half * e
             i = src[k] if half == 0 else dst[k]
             j = dst[k] if half == 0 else src[k]
-            moves = money[a] != 0.0
-            for g in range(g_count):
-                if flow[a, g] != 0.0:
-                    moves = True
-                    break
-            if not moves:
-                continue
+            if not use_moving:  # skip the arcs that move nothing (most of them)
+                moves = money[a] != 0.0
+                for g in range(g_count):
+                    if flow[a, g] != 0.0:
+                        moves = True
+                        break
+                if not moves:
+                    continue
             for g in range(g_count):
                 x = flow[a, g]
                 out[i, g] += x
