@@ -1,15 +1,18 @@
-"""Compiled (numba) kernels for the hot paths of the step: the exchange and its delivery.
+"""Compiled (numba) kernels for the hot paths of the step.
 
-These kernels are an *optional accelerator*. The readable reference is the numpy code of
-:mod:`terrisim.exchange` (negotiation) and :meth:`terrisim.model.TerriModel.deliver`; each
+These kernels are an *optional accelerator*. The readable reference is the numpy code:
+:mod:`terrisim.exchange` (negotiation), :meth:`terrisim.model.TerriModel.deliver`,
+``produce`` and ``consume``, and the rule :class:`terrisim.rules.trust.Reinforcement`; each
 kernel below computes the same equations, in the same order of floating-point operations
 (sums over goods left to right, sums over arcs by ascending arc index, same association of
 products, no fastmath), so both engines give the same numbers, bit for bit:
-``tests/test_kernels.py`` checks it on random scenarios, the shipped scenarios and output files.
+``tests/test_kernels.py`` checks it on random scenarios, the shipped scenarios, output files
+and corner values (signed zeros, NaN, infinities).
 
 What the kernels save is memory traffic, not arithmetic: the numpy version builds about ten
-(A, G) temporaries per step (A arcs, G goods; 19 MB each at the scale of France), the kernels
-pass over the links twice and keep per-link and per-territory sums (docs/performance.md:
+(A, G) temporaries per step (A arcs, G goods; 19 MB each at the scale of France), the
+negotiation kernel passes over the links twice, keeps per-link and per-territory sums in a
+:class:`Workspace` kept from step to step, and skips the exact zeros (docs/performance.md:
 figures, profile, what was tried).
 
 Which engine runs is chosen by :func:`engine_name`: the ``TERRISIM_KERNEL`` environment
