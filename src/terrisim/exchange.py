@@ -326,8 +326,8 @@ def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: Ex
         1.0 - spec.reciprocity_tolerance, spec.money, spec.money_share, state.reserve, degree,
         np.ascontiguousarray(engineering_left, dtype=float), spec.engineering_scale,
         totals is not None, in_pair, given_total, received_total,
-        work.table, work.record, work.traded, outcome.flow, outcome.money, outcome.deal, outcome.perceived_balance, outcome.balance,
-        outcome.engineering, work.moving)
+        work.table, work.record, work.traded, outcome.flow, outcome.money, outcome.deal,
+        outcome.perceived_balance, outcome.balance, outcome.engineering, work.moving)
     outcome.moving = work.moving[:count].copy()
     return outcome
 
