@@ -1,4 +1,4 @@
-"""Time 100 steps of a scenario with two versions of the code, in turn (before and after).
+r"""Time 100 steps of a scenario with two versions of the code, in turn (before and after).
 
 Each version is a source folder (a ``git worktree`` of an older commit, say) and optionally
 its own scenario file. Every measurement runs in a fresh process on one core: build the model,
@@ -9,7 +9,7 @@ medians, and the ratio of the medians (the figure to trust on a shared machine).
     git worktree add /tmp/before 4ccc0fd
     .venv/bin/python benchmarks/before_after.py \
         /tmp/before/src,/tmp/before/configs/france_scale.toml src --repeat 5
-    .venv/bin/python benchmarks/before_after.py src,configs/france_scale.toml \\
+    .venv/bin/python benchmarks/before_after.py src,configs/france_scale.toml \
         src,/tmp/by_kind.toml --repeat 5        # the same code, two scenario files
 """
 

@@ -213,6 +213,9 @@ BAD_TOML = {  # file text -> what the one-line message must contain
     '[[governance]]\nrule = "parliament"\n': ("governance.0", "'parliament'"),
     '[output]\nterritories = "some"\n': ("bad.toml:2: output.territories:", "'all'",
                                           "got 'some'"),
+    "[goods.food.capacity]\nrural = inf\n": ("bad.toml:2: goods.food.capacity.rural:",
+                                           "finite number", "got inf"),
+    "[kinds.rural]\nspending = nan\n": ("kinds.rural.spending:", "finite number"),
     'replace_goods = "yes"\n': ("replace_goods: must be true or false",),
     "[territories.generator]\ncounts = { metropolis = 0, town = 0, periurban = 0, "
     "rural = 0, mountain = 0 }\n": ("no territory to generate",),

@@ -86,10 +86,11 @@ def _jit_inline(func):
 # that the arcs of a territory's partners read one contiguous row each.
 #
 # Zeros are skipped, never changed: a proposal of good g on arc i -> j is exactly 0 when i has
-# no surplus or j no deficit of g (0 times a share in [0, 1]), and adding an exact 0 to a
-# non-negative sum changes no bit of it. With the built-in partner rules (finite weights) the
-# kernel keeps, per territory, bit masks of the goods it has a surplus and a deficit of, and
-# computes only the proposals, and the sums of weights they read, where both bits are set.
+# no surplus or j no deficit of g (0 times a share in [0, 1]), and adding an exact 0 to a sum
+# changes no bit of it (sums start at -0.0, the identity of addition). With the built-in
+# partner rules and finite inputs (``_good_masks``) the kernel keeps, per territory, bit masks
+# of the goods it has a surplus and a deficit of, and computes only the proposals, and the
+# sums of weights they read, where both bits are set.
 # ------------------------------------------------------------------------------------------
 SURPLUS, DEFICIT, OFFER_SUM, REQUEST_SUM = 0, 1, 2, 3
 
@@ -108,6 +109,7 @@ class Workspace:
     outlives a call of :func:`negotiate_links`: nothing is carried from one step to the next.
 
     Attributes:
+        shape: The sizes it was made for: (N, E, G).
         table: Surplus, deficit and sums of weights per territory, (N, 4, G).
         record: What the first pass found on each link that may trade, in the first rows
             (one per link of ``traded``), (E, 10 + 2 G).
@@ -130,6 +132,20 @@ class Workspace:
             work = cls(n, n_links, n_goods)
             owner._kernel_workspace = work  # a cache, like the incidence matrices
         return work
+
+
+@_jit_inline
+def _minimum(a, b):  # pragma: no cover - compiled
+    """``np.minimum(a, b)`` of two floats."""
+    return a if (a < b or np.isnan(a)) else b
+
+
+@_jit_inline
+def _clip(x, low, high):  # pragma: no cover - compiled
+    """``np.clip(x, low, high)`` of a float."""
+    if x < low:
+        return low
+    return high if x > high else x
 
 
 @_jit
@@ -159,24 +175,31 @@ def _reciprocity_ratio(received, owed):  # pragma: no cover - compiled
 
 
 @_jit
-def _good_masks(surplus, deficit, separable):  # pragma: no cover - compiled
+def _good_masks(surplus, deficit, separable, f_offer, f_request):  # pragma: no cover - compiled
     """Bit masks of the goods each territory has a surplus of, and a deficit of (N,) each.
 
-    Used only for the built-in (separable) partner rules, whose weights are finite, and at most
-    62 goods; ``use_masks`` says whether they apply.
+    They apply (``use_masks``) with the built-in (separable) partner rules, at most 62 goods,
+    and finite surpluses, deficits and partner factors: only then is a proposal exactly 0
+    where a bit is missing (0 times a finite share). Otherwise (an infinite capacity, a trust
+    rule gone NaN...) every proposal is computed, as in the reference.
     """
     n, g_count = surplus.shape
     has_surplus = np.zeros(n, np.int64)
     has_deficit = np.zeros(n, np.int64)
-    use_masks = separable and g_count <= 62
-    if use_masks:
-        for i in range(n):
-            for g in range(g_count):
-                if surplus[i, g] > 0.0:
-                    has_surplus[i] |= np.int64(1) << g
-                if deficit[i, g] > 0.0:
-                    has_deficit[i] |= np.int64(1) << g
-    return has_surplus, has_deficit, use_masks
+    if not separable or g_count > 62:
+        return has_surplus, has_deficit, False
+    for a in range(f_offer.size):
+        if not (np.isfinite(f_offer[a]) and np.isfinite(f_request[a])):
+            return has_surplus, has_deficit, False
+    for i in range(n):
+        for g in range(g_count):
+            if not (np.isfinite(surplus[i, g]) and np.isfinite(deficit[i, g])):
+                return has_surplus, has_deficit, False
+            if surplus[i, g] > 0.0:
+                has_surplus[i] |= np.int64(1) << g
+            if deficit[i, g] > 0.0:
+                has_deficit[i] |= np.int64(1) << g
+    return has_surplus, has_deficit, True
 
 
 @_jit
@@ -239,8 +262,8 @@ def _proposed(surplus, offer_weight, offer_sum, deficit, request_weight, request
     ``offer = surplus_i * (offer_weight / offer_sum_i)``: the share is computed first, so it is
     at most 1 even for vanishing weights (no overflow), and the same for the request.
     """
-    return min(surplus * _ratio(offer_weight, offer_sum),
-               deficit * _ratio(request_weight, request_sum))
+    return _minimum(surplus * _ratio(offer_weight, offer_sum),
+                    deficit * _ratio(request_weight, request_sum))
 
 
 @_jit_inline
@@ -313,14 +336,14 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
     """
     e = src.size
     n, g_count = surplus.shape
-    has_surplus, has_deficit, use_masks = _good_masks(surplus, deficit, separable)
+    has_surplus, has_deficit, use_masks = _good_masks(surplus, deficit, separable, f_offer,
+                                                      f_request)
     _territory_table(table, arc_from, arc_to, surplus, deficit, separable, f_offer,
                      f_request, w_offer, w_request, has_surplus, has_deficit, use_masks)
     per_row_give = give_u.shape[0] > 1
     per_row_receive = receive_u.shape[0] > 1
     load_src = np.zeros(n)
     load_dst = np.zeros(n)
-    all_goods = (np.int64(1) << g_count) - 1 if g_count < 63 else np.int64(-1)
     n_traded = 0
     # Pass 1 over links: proposals, reciprocity, money, value before rationing, load. A link
     # where no good can go one way gives nothing that way (G = 0): it is not feasible and
@@ -331,8 +354,7 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
         j = dst[k]
         b = k + e
         pair = use_totals and in_pair[k]
-        mask_a = all_goods
-        mask_b = all_goods
+        mask_a = mask_b = 0  # without masks, every good
         if use_masks:
             mask_a = has_surplus[i] & has_deficit[j]
             mask_b = has_surplus[j] & has_deficit[i]
@@ -351,10 +373,10 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
         for g in range(g_count):
             pa = 0.0
             pb = 0.0
-            if (mask_a >> g) & 1:
+            if not use_masks or (mask_a >> g) & 1:
                 pa = _arc_proposal(table, separable, f_offer, f_request, w_offer, w_request,
                                    i, j, k, g)
-            if (mask_b >> g) & 1:
+            if not use_masks or (mask_b >> g) & 1:
                 pb = _arc_proposal(table, separable, f_offer, f_request, w_offer, w_request,
                                    j, i, b, g)
             record[n_traded, RECORD_FIELDS + g] = pa
@@ -453,17 +475,14 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
         common = size[k] * c
         scale_a = record[t, TRIM_A] * common
         scale_b = record[t, TRIM_B] * common
-        if scale_a == 0.0 and scale_b == 0.0:  # no deal: the flows are 0 (proposals are finite)
-            for g in range(g_count):
-                flow[k, g] = 0.0
-                flow[b, g] = 0.0
-        else:
-            for g in range(g_count):
-                flow[k, g] = record[t, RECORD_FIELDS + g] * scale_a
-                flow[b, g] = record[t, RECORD_FIELDS + g_count + g] * scale_b
+        moves = False
+        for g in range(g_count):
+            flow[k, g] = record[t, RECORD_FIELDS + g] * scale_a
+            flow[b, g] = record[t, RECORD_FIELDS + g_count + g] * scale_b
+            moves = moves or flow[k, g] != 0.0 or flow[b, g] != 0.0
         money_out[k] = record[t, MONEY_A] * common
         money_out[b] = record[t, MONEY_B] * common
-        if scale_a != 0.0 or scale_b != 0.0 or money_out[k] != 0.0 or money_out[b] != 0.0:
+        if moves or money_out[k] != 0.0 or money_out[b] != 0.0:
             moving[count] = k
             count += 1
         value_a = record[t, VALUE_A] * c
@@ -501,8 +520,8 @@ def deliver_arcs(src, dst, flow, money, available, reserve, volume, moving, use_
     read in ascending order: the forward arcs ``k``, then the reverse arcs ``k + E``; with
     ``use_moving``, only those of the links listed in ``moving`` (ascending, as the
     negotiation kernel lists them), otherwise of every link, skipping the arcs that move
-    nothing. Adding zeros changes no sum (flows and payments are not negative, so no sum is
-    -0.0), so both ways give the same sums.
+    nothing. Adding zeros changes no sum (the sums start from +0.0, so none is -0.0), so both
+    ways give the same sums.
     """
     e = src.size
     n, g_count = available.shape
@@ -543,24 +562,9 @@ def deliver_arcs(src, dst, flow, money, available, reserve, volume, moving, use_
 
 # ------------------------------------------------------------------------------------------
 # Production (ODD 7.1), consumption (7.2) and the reinforcement trust rule (7.7): elementwise
-# equations that numpy computes in several passes over (N, G) or (A,) arrays, here in one. The
-# helpers below are numpy's own ``minimum`` and ``clip`` on floats (NaN wins; between equal
-# values, signed zeros included, ``minimum`` returns the second one).
+# equations that numpy computes in several passes over (N, G) or (A,) arrays, here in one,
+# with numpy's own ``minimum`` and ``clip`` (``_minimum``, ``_clip`` above).
 # ------------------------------------------------------------------------------------------
-@_jit_inline
-def _minimum(a, b):  # pragma: no cover - compiled
-    """``np.minimum(a, b)`` of two floats."""
-    return a if (a < b or np.isnan(a)) else b
-
-
-@_jit_inline
-def _clip(x, low, high):  # pragma: no cover - compiled
-    """``np.clip(x, low, high)`` of a float."""
-    if x < low:
-        return low
-    return high if x > high else x
-
-
 @_jit
 def produce_goods(stock, capacity, production_factor, public, fiscal_health
                   ):  # pragma: no cover - compiled

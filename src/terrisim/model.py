@@ -203,7 +203,10 @@ class TerriModel(mesa.Model):
                 np.ascontiguousarray(money, dtype=float), s.available, s.reserve, volume,
                 np.zeros(0, np.int64) if moving is None else moving, moving is not None)
             s.flow = flow
-            self._record_flows("bilateral", s.arc_from, s.arc_to, flow, volume)
+            # the kernel sums each good's flows in arc order, as numpy sums the columns of
+            # (A, G) flows; a single column numpy sums pairwise: it does that sum itself
+            self._record_flows("bilateral", s.arc_from, s.arc_to, flow,
+                               volume if volume.size > 1 else None)
             return
         s.available = s.available + s.sum_by_end(flow) - s.sum_by_origin(flow)
         s.reserve = s.reserve + s.sum_by_end(money) - s.sum_by_origin(money)
