@@ -1,7 +1,8 @@
 """Helpers shared by the governance rules: members, arcs, new links, labels (ODD 7.5).
 
-* :func:`select_members`: the members of an institution, by ids, or by kinds within a radius
-  of a pole (a "project territory"), ordered by distance to the pole;
+* :class:`MembershipParams` and :func:`select_members`: the members of an institution, by
+  ids, or by kinds within a radius of a pole (a "project territory"), ordered by distance to
+  the pole;
 * :func:`arc_of`: the arc index of ``i -> j`` on a known link (arcs move when links are added,
   link indices do not, so institutions keep link indices and ask for arcs when they need them);
 * :func:`connect`: links for distant pairs, with initial trust and representations as in
@@ -17,6 +18,7 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from terrisim.scenario.generator import LINK_KINDS
 from terrisim.scenario.loading import ScenarioError
@@ -91,9 +93,24 @@ def kinds_mask(state: TerritoryState, kinds: list[str], where: str) -> np.ndarra
     return mask
 
 
+class MembershipParams(BaseModel):
+    """Who belongs to an institution: the parameters :func:`select_members` reads.
+
+    An institution's ``Params`` subclass it and add ``pole`` and ``radius_km`` (their defaults
+    and meaning differ) and their own parameters.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    ids: list[str] = Field(default_factory=list,
+                           description="Members by id; empty: kinds within radius_km.")
+    kinds: list[str] = Field(default_factory=list,
+                             description="Kinds or classes of members; empty: all.")
+
+
 def select_members(state: TerritoryState, *, ids: list[str], kinds: list[str], pole: str,
                    radius_km: float, inclusiveness: float = 1.0,
-                   where: str = "governance") -> tuple[np.ndarray, int]:
+                   where: str = "governance",
+                   institution: str = "an institution") -> tuple[np.ndarray, int]:
     """Members of an institution, nearest to the pole first, and the pole.
 
     Members are the territories of ``ids`` if given; otherwise the territories of ``kinds``
@@ -103,6 +120,10 @@ def select_members(state: TerritoryState, *, ids: list[str], kinds: list[str], p
 
     Returns:
         The member indices (ordered by distance to the pole) and the pole index.
+
+    Raises:
+        ScenarioError: fewer than 2 members ("``institution`` needs at least 2 members"),
+            an unknown id, kind or pole.
     """
     p = pole_of(state, pole, where)
     if ids:
@@ -115,6 +136,9 @@ def select_members(state: TerritoryState, *, ids: list[str], kinds: list[str], p
     distance = np.hypot(*(state.xy[members] - state.xy[p]).T)
     members = members[np.lexsort((members, distance))]
     keep = max(1, math.ceil(inclusiveness * members.size - 1e-9))
+    if keep < 2:
+        raise ScenarioError(f"{where}: {institution} needs at least 2 members, found {keep} "
+                            "(widen radius_km or list ids)")
     return members[:keep], p
 
 

@@ -25,16 +25,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from scipy import sparse
 from scipy.optimize import linprog
 from scipy.spatial import cKDTree
 
 from terrisim import narrative
 from terrisim.governance.base import Governance
-from terrisim.governance.common import capped_ratio, labels, select_members, suffixed
+from terrisim.governance.common import (
+    MembershipParams,
+    capped_ratio,
+    labels,
+    select_members,
+    suffixed,
+)
 from terrisim.rules.base import register
-from terrisim.scenario.loading import ScenarioError
 from terrisim.scenario.schema import Share
 
 if TYPE_CHECKING:
@@ -86,14 +91,9 @@ class Conference(Governance):
 
     name = "conference"
 
-    class Params(BaseModel):
+    class Params(MembershipParams):
         """Parameters of the conference (docs/governance.md, table 7.5.2)."""
 
-        model_config = ConfigDict(extra="forbid")
-        ids: list[str] = Field(default_factory=list,
-                               description="Members by id; empty: kinds within radius_km.")
-        kinds: list[str] = Field(default_factory=list,
-                                 description="Kinds or classes of members; empty: all.")
         pole: str = Field("", description="Centre of the project territory; '': largest city.")
         radius_km: float = Field(60.0, ge=0.0, description="Radius of the project territory.")
         inclusiveness: float = Field(
@@ -121,10 +121,7 @@ class Conference(Governance):
         where = f"governance.{self.name}"
         self.members, self.pole = select_members(
             s, ids=p.ids, kinds=p.kinds, pole=p.pole, radius_km=p.radius_km,
-            inclusiveness=p.inclusiveness, where=where)
-        if self.members.size < 2:
-            raise ScenarioError(f"{where}: a conference needs at least 2 members, found "
-                                f"{self.members.size} (widen radius_km or list ids)")
+            inclusiveness=p.inclusiveness, where=where, institution="a conference")
         m = self.members.size
         self.engagement = p.engagement * min(1.0, p.capacity / m) ** p.free_riding
         self.attending = np.zeros(0, np.int64)

@@ -33,11 +33,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from mesa.experimental.meta_agents import MetaAgent
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from terrisim import narrative
 from terrisim.governance.base import Governance
 from terrisim.governance.common import (
+    MembershipParams,
     capped_ratio,
     expected_production,
     labels,
@@ -136,14 +137,9 @@ class Merger(Governance):
 
     name = "merger"
 
-    class Params(BaseModel):
+    class Params(MembershipParams):
         """Parameters of the merger (docs/governance.md, table 7.5.3)."""
 
-        model_config = ConfigDict(extra="forbid")
-        ids: list[str] = Field(default_factory=list,
-                               description="Members by id; empty: kinds within radius_km.")
-        kinds: list[str] = Field(default_factory=list,
-                                 description="Kinds or classes of members; empty: all.")
         pole: str = Field("", description="Centre of the merger; '': largest city.")
         radius_km: float = Field(35.0, ge=0.0, description="Members within this distance.")
         epci_name: str = Field("", description="Name of the intercommunality ('': CC <pole>).")
@@ -174,10 +170,8 @@ class Merger(Governance):
         p, s = self.params, model.state
         where = f"governance.{self.name}"
         self.members, self.pole = select_members(
-            s, ids=p.ids, kinds=p.kinds, pole=p.pole, radius_km=p.radius_km, where=where)
-        if self.members.size < 2:
-            raise ScenarioError(f"{where}: a merger needs at least 2 members, found "
-                                f"{self.members.size} (widen radius_km or list ids)")
+            s, ids=p.ids, kinds=p.kinds, pole=p.pole, radius_km=p.radius_km, where=where,
+            institution="a merger")
         for other in model.institutions:
             if other is self:
                 break
