@@ -7,9 +7,9 @@
   and still agrees; the built-in rules' separable factors reproduce their ``weights`` exactly;
 * switching engine between steps changes nothing; engine names are checked;
 * one good, more goods than the kernel's bit masks hold (70), and non-finite inputs (an
-  infinite capacity, a NaN trust) give the same numbers, NaNs included;
-* the compiled production, consumption and trust rule give numpy's bits on corner values
-  (signed zeros, NaN, infinities, subnormal numbers).
+  infinite capacity, a NaN trust) give the same numbers, NaNs included.
+
+That an edit of a rule's own file reaches both engines is tests/test_rule_edits.py.
 
 Floats are compared by their bits: -0.0 and 0.0 differ.
 """
@@ -17,7 +17,6 @@ Floats are compared by their bits: -0.0 and 0.0 differ.
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -25,14 +24,12 @@ import pandas as pd
 import pytest
 from conftest import PROPERTY, ROOT, scenario_dicts
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from terrisim import kernels
 from terrisim.exchange import negotiate, propose, reciprocity_ratio, separable_weights
 from terrisim.model import TerriModel
 from terrisim.output import run_scenario, write_run
 from terrisim.rules.partners import Nearest, PartnerChoice, TrustWeighted
-from terrisim.rules.trust import Reinforcement
 from terrisim.scenario import Scenario, load_scenario, scenario_from_dict
 
 needs_numba = pytest.mark.skipif(not kernels.HAVE_NUMBA,
@@ -294,70 +291,6 @@ def test_both_engines_agree_on_non_finite_inputs(broken: str) -> None:
     for name in ("flow", "money", "deal", "perceived_balance", "balance", "engineering"):
         np.testing.assert_array_equal(bits(getattr(outcomes[0], name)),
                                       bits(getattr(outcomes[1], name)), err_msg=name)
-
-
-# ---------------------------------------------------------------------------- elementwise twins
-#: floats where numpy's minimum, maximum and clip have their corner cases
-CORNERS = st.sampled_from([0.0, -0.0, 0.3, 1.0, 1.7, -0.4, 1e-300, 5e-324, np.inf, -np.inf,
-                           np.nan]) | st.floats(-2.0, 3.0)
-
-
-@needs_numba
-@settings(PROPERTY, max_examples=60)
-@given(values=st.lists(CORNERS, min_size=30, max_size=30), shape=st.sampled_from([(2, 3), (5, 2)]),
-       storable=st.lists(st.booleans(), min_size=3, max_size=3))
-def test_the_consumption_kernel_gives_numpys_bits_on_corner_values(
-        values: list[float], shape: tuple[int, int], storable: list[bool]) -> None:
-    n, g = shape
-    draw = np.array(values[:4 * n * g] + values * 4)[:4 * n * g].reshape(4, n, g)
-    available, need, need_factor, stock_cap = draw
-    flags = np.array(storable[:g] + [True] * g)[:g]
-    decay = np.clip(np.abs(draw[0, 0, :g]), 0.0, 1.0)
-    state = SimpleNamespace(available=available, need=need, need_factor=need_factor,
-                            effective_need=need * need_factor, storable=flags, decay=decay,
-                            stock_cap=stock_cap)
-    with np.errstate(all="ignore"):
-        TerriModel.consume(SimpleNamespace(state=state, engine="numpy"))
-        compiled = kernels.consume_goods(available, need, need_factor, flags, decay, stock_cap)
-    for name, value in zip(("consumed", "satisfaction", "stock"), compiled, strict=True):
-        np.testing.assert_array_equal(bits(value), bits(getattr(state, name)), err_msg=name)
-
-
-@needs_numba
-@settings(PROPERTY, max_examples=60)
-@given(values=st.lists(CORNERS, min_size=27, max_size=27),
-       public=st.lists(st.booleans(), min_size=3, max_size=3))
-def test_the_production_kernel_gives_numpys_bits_on_corner_values(
-        values: list[float], public: list[bool]) -> None:
-    stock, capacity, factor = np.array(values[:24]).reshape(3, 4, 2)
-    health = np.array(values[24:] + values[:1])
-    state = SimpleNamespace(stock=stock, capacity=capacity, production_factor=factor,
-                            public=np.array(public[:2]), fiscal_health=health, n=4)
-    with np.errstate(all="ignore"):
-        TerriModel.produce(SimpleNamespace(state=state, engine="numpy"))
-        compiled = kernels.produce_goods(stock, capacity, factor, state.public, health)
-    np.testing.assert_array_equal(bits(compiled), bits(state.available))
-
-
-@needs_numba
-@settings(PROPERTY, max_examples=60)
-@given(values=st.lists(CORNERS, min_size=32, max_size=32),
-       deal=st.lists(st.booleans(), min_size=4, max_size=4),
-       alpha=st.floats(0.0, 0.25), lam=st.floats(0.0, 0.25), mu=st.floats(0.0, 0.25),
-       delta=st.floats(0.0, 0.25))
-def test_the_trust_kernel_gives_the_reinforcement_rules_bits_on_corner_values(
-        values: list[float], deal: list[bool], alpha: float, lam: float, mu: float,
-        delta: float) -> None:
-    trust, baseline, perceived, shortfall = np.array(values).reshape(4, 8)
-    state = SimpleNamespace(trust=trust, trust_baseline=baseline)
-    outcome = SimpleNamespace(deal=np.array(deal), perceived_balance=perceived,
-                              shortfall=shortfall)
-    rule = Reinforcement(alpha=alpha, lam=lam, mu=mu, delta=delta)
-    with np.errstate(all="ignore"):
-        expected = rule.update(state, outcome)
-        compiled = kernels.reinforce_trust(trust, baseline, outcome.deal, perceived, shortfall,
-                                           alpha, lam, mu, delta)
-    np.testing.assert_array_equal(bits(compiled), bits(expected))
 
 
 def test_engine_names_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,6 +23,38 @@ PHASE_COMPONENTS = {
 }
 
 
+def _where(obj: object) -> str:
+    """``module.Qualname (file)`` of a function or method, the code a reader would open."""
+    func = getattr(obj, "__func__", obj)
+    try:
+        path = inspect.getsourcefile(func) or "?"
+    except TypeError:
+        path = "?"
+    marker = "src/terrisim/"
+    path = path[path.index(marker):] if marker in path else path
+    return f"{func.__module__}.{func.__qualname__} ({path})"
+
+
+def phase_code(model: TerriModel, phase: str) -> str:
+    """Which code computes ``phase`` under the model's engine, in one line.
+
+    Every phase runs its Python code as written, except negotiation and delivery under the
+    numba engine: they run the compiled kernels of :mod:`terrisim.kernels`, fed by the rules'
+    own code (the partner rule's ``factors`` or ``weights``, the valuation's ``unit_values``).
+    """
+    if model.engine == "numba" and phase == "negotiate":
+        partners = model.partners
+        feed = (_where(partners.factors) if getattr(partners, "separable", False)
+                else _where(partners.weights))
+        return (f"compiled terrisim.kernels.negotiate_links (numba engine), fed by {feed} "
+                f"and {_where(model.valuation.unit_values)}")
+    if model.engine == "numba" and phase == "deliver":
+        return "compiled terrisim.kernels.deliver_arcs (numba engine)"
+    if phase == "update_trust":
+        return _where(model.trust_rule.update)
+    return _where(getattr(type(model), phase))
+
+
 def describe_shock(schedule: ShockSchedule, targets: str = "all", hit: int | None = None) -> str:
     """One shock table in words: kind, when, how long, how hard, where, parameters.
 
@@ -53,11 +85,16 @@ def describe_model(model: TerriModel) -> str:
         f"{s.n_links} links, goods: {', '.join(s.goods)}"),
         f"seed {model.seed}; steps {model.config.steps} (one step = one month)",
         "",
+        (f"engine {model.engine}: negotiation and delivery "
+         + ("run compiled kernels" if model.engine == "numba" else "run numpy code")
+         + "; every rule runs its own code"),
+        "",
         "Step schedule (synchronous: each phase reads the state left by the previous one):",
     ]
     for number, phase in enumerate(model.PHASES, start=1):
         doc = inspect.getdoc(getattr(model, phase)) or ""
         lines.append(f"  {number:>2}. {phase:<15} {doc.splitlines()[0] if doc else ''}")
+        lines.append(f"      code: {phase_code(model, phase)}")
         for component in PHASE_COMPONENTS.get(phase, lambda m: [])(model):
             lines.append(f"      - {component}")
     return "\n".join(lines)

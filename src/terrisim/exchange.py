@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from terrisim import kernels
-from terrisim.rules.partners import Nearest, PartnerChoice, TrustWeighted
+from terrisim.rules.partners import PartnerChoice
 from terrisim.rules.valuation import BasketValuation
 from terrisim.scenario.schema import ExchangeSpec
 from terrisim.state import TerritoryState
@@ -177,20 +177,15 @@ def bloc_totals(state: TerritoryState, given: np.ndarray, received: np.ndarray,
 
 def separable_weights(state: TerritoryState,
                       partners: PartnerChoice) -> tuple[np.ndarray, np.ndarray] | None:
-    """Per-arc factors of a separable partner rule, or None.
+    """Per-arc factors of a separable partner rule (its own ``factors()``), or None.
 
-    The built-in rules weigh partners as ``offer[a, g] = f_offer[a] * deficit[arc_to[a], g]``
-    and ``request[a, g] = f_request[a] * surplus[arc_from[a], g]``; the compiled kernel then
-    needs only the (A,) factors (the rule's ``factors``, which its ``weights`` multiplies),
-    not the (A, G) weights. A rule whose ``weights`` method is
-    not one of the built-in ones (a subclass overriding it, a user rule) returns None and
-    goes through its own ``weights``. The tests check that these factors reproduce
-    ``weights`` exactly.
+    A separable rule (:attr:`PartnerChoice.separable`: it defines ``factors`` and keeps the
+    base class's ``weights``) weighs partners as ``offer[a, g] = f_offer[a] *
+    deficit[arc_to[a], g]`` and ``request[a, g] = f_request[a] * surplus[arc_from[a], g]``;
+    the compiled kernel then needs only the (A,) factors, not the (A, G) weights. A rule that
+    overrides ``weights`` returns None and both engines call its ``weights``.
     """
-    method = getattr(type(partners), "weights", None)
-    if method is TrustWeighted.weights or method is Nearest.weights:
-        return partners.factors(state)
-    return None
+    return partners.factors(state) if getattr(partners, "separable", False) else None
 
 
 def propose(state: TerritoryState, partners: PartnerChoice, surplus: np.ndarray,

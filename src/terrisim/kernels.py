@@ -1,8 +1,11 @@
 """Compiled (numba) kernels for the hot paths of the step.
 
-These kernels are an *optional accelerator*. The readable reference is the numpy code:
-:mod:`terrisim.exchange` (negotiation), :meth:`terrisim.model.TerriModel.deliver`,
-``produce`` and ``consume``, and the rule :class:`terrisim.rules.trust.Reinforcement`; each
+These kernels are an *optional accelerator* of the two phases where the time goes, the
+negotiation over links and the delivery along arcs. The readable reference is the numpy code
+(:mod:`terrisim.exchange`, :meth:`terrisim.model.TerriModel.deliver`). The kernels contain no
+rule: they are fed what the scenario's rules compute, by the rules' own code, under both
+engines (the partner rule's ``factors()`` or ``weights()``, the valuation's unit values);
+production, consumption and the trust rule always run as written in their own files. Each
 kernel below computes the same equations, in the same order of floating-point operations
 (sums over goods left to right, sums over arcs by ascending arc index, same association of
 products, no fastmath), so both engines give the same numbers, bit for bit:
@@ -138,14 +141,6 @@ class Workspace:
 def _minimum(a, b):  # pragma: no cover - compiled
     """``np.minimum(a, b)`` of two floats."""
     return a if (a < b or np.isnan(a)) else b
-
-
-@_jit_inline
-def _clip(x, low, high):  # pragma: no cover - compiled
-    """``np.clip(x, low, high)`` of a float."""
-    if x < low:
-        return low
-    return high if x > high else x
 
 
 @_jit
@@ -558,76 +553,3 @@ def deliver_arcs(src, dst, flow, money, available, reserve, volume, moving, use_
             new_available[i, g] = available[i, g] + into[i, g] - out[i, g]
         new_reserve[i] = reserve[i] + money_in[i] - money_out[i]
     return new_available, new_reserve
-
-
-# ------------------------------------------------------------------------------------------
-# Production (ODD 7.1), consumption (7.2) and the reinforcement trust rule (7.7): elementwise
-# equations that numpy computes in several passes over (N, G) or (A,) arrays, here in one,
-# with numpy's own ``minimum`` and ``clip`` (``_minimum``, ``_clip`` above).
-# ------------------------------------------------------------------------------------------
-@_jit
-def produce_goods(stock, capacity, production_factor, public, fiscal_health
-                  ):  # pragma: no cover - compiled
-    """Goods available after production, as ``TerriModel.produce`` (ODD 7.1), (N, G).
-
-    ``stock + capacity * (production_factor * h)``, ``h`` the fiscal health of the territory
-    for public goods and 1.0 for the others.
-    """
-    n, g_count = stock.shape
-    available = np.empty((n, g_count))
-    for i in range(n):
-        for g in range(g_count):
-            health = fiscal_health[i] if public[g] else 1.0
-            available[i, g] = stock[i, g] + capacity[i, g] * (production_factor[i, g] * health)
-    return available
-
-
-@_jit
-def consume_goods(available, need, need_factor, storable, decay, stock_cap
-                  ):  # pragma: no cover - compiled
-    """Consumption, satisfaction and stocks, as ``TerriModel.consume`` (ODD 7.2).
-
-    Args:
-        available: Goods available (N, G).
-        need: Needs before shocks (N, G).
-        need_factor: Shock modifiers of needs (N, G).
-        storable: Whether each good can be stored (G,).
-        decay: Share of a stock lost per step (G,).
-        stock_cap: Largest stock (N, G).
-
-    Returns:
-        ``(consumed, satisfaction, stock)``, each (N, G).
-    """
-    n, g_count = available.shape
-    consumed = np.empty((n, g_count))
-    satisfaction = np.empty((n, g_count))
-    stock = np.empty((n, g_count))
-    for i in range(n):
-        for g in range(g_count):
-            wanted = need[i, g] * need_factor[i, g]
-            eaten = _minimum(available[i, g], wanted)
-            consumed[i, g] = eaten
-            satisfaction[i, g] = eaten / wanted if wanted > 0 else 1.0
-            leftover = (available[i, g] - eaten) * (1.0 - decay[g])
-            stock[i, g] = _minimum(leftover, stock_cap[i, g]) if storable[g] else 0.0
-    return consumed, satisfaction, stock
-
-
-@_jit
-def reinforce_trust(trust, baseline, deal, perceived, shortfall, alpha, lam, mu, delta
-                    ):  # pragma: no cover - compiled
-    """New trust on every arc, as ``rules.trust.Reinforcement.update`` (ODD 7.7).
-
-    ``t' = clip(t + alpha (1 - t) q D - lam t (1 - q) D - mu t s + delta (t0 - t), 0, 1)``,
-    with ``D`` the deal of the arc's link (E,) as 1.0 or 0.0, same operations in the same order.
-    """
-    e = deal.size
-    new = np.empty(trust.size)
-    for a in range(trust.size):
-        t = trust[a]
-        q = perceived[a]
-        dealt = 1.0 if deal[a % e] else 0.0
-        value = (t + alpha * (1.0 - t) * q * dealt - lam * t * (1.0 - q) * dealt
-                 - mu * t * shortfall[a] + delta * (baseline[a] - t))
-        new[a] = _clip(value, 0.0, 1.0)
-    return new

@@ -21,7 +21,6 @@ from terrisim.exchange import ExchangeOutcome, negotiate
 from terrisim.governance import Governance
 from terrisim.recorder import Recorder
 from terrisim.rules.base import build_rule
-from terrisim.rules.trust import Reinforcement
 from terrisim.scenario.csv_io import load_csv_layout
 from terrisim.scenario.generator import generate_layout
 from terrisim.scenario.loading import ScenarioError, load_scenario, locate_errors
@@ -56,8 +55,10 @@ class TerriModel(mesa.Model):
             the model comes from ``numpy.random.SeedSequence(rng)`` (see ``streams``).
         record_territories: Override ``scenario.output.territories`` ("all", "none",
             "sample"); ``False`` means "none".
-        engine: How the hot phases are computed: ``"numpy"`` (the readable reference),
-            ``"numba"`` (compiled kernels, same numbers) or ``None``/``"auto"``: the
+        engine: How negotiation and delivery over links are computed: ``"numpy"`` (the
+            readable reference) or ``"numba"`` (compiled kernels fed by the rules' own code,
+            same numbers); every other phase and every rule runs as written, whatever the
+            engine (``terrisim describe`` lists which code runs each phase). Or ``None``/``"auto"``: the
             ``TERRISIM_KERNEL`` environment variable, else numba when installed
             (docs/performance.md).
 
@@ -161,13 +162,8 @@ class TerriModel(mesa.Model):
         ``h`` is the fiscal health of the previous step for public goods and 1 otherwise.
         """
         s = self.state
-        if self.engine == "numba" and s.production_factor.shape == s.capacity.shape:
-            s.available = kernels.produce_goods(s.stock, s.capacity, s.production_factor,
-                                                s.public, s.fiscal_health)
-        else:
-            factor = s.production_factor * np.where(s.public[None, :], s.fiscal_health[:, None],
-                                                    1.0)
-            s.available = s.stock + s.capacity * factor
+        factor = s.production_factor * np.where(s.public[None, :], s.fiscal_health[:, None], 1.0)
+        s.available = s.stock + s.capacity * factor
         self.ledger = {}
         self._volumes = {}
         self._governance_engineering = np.zeros(s.n)
@@ -220,11 +216,6 @@ class TerriModel(mesa.Model):
         ``stock = storable * min((available - consumed) * (1 - decay), stock_cap)``.
         """
         s = self.state
-        if self.engine == "numba" and s.need_factor.shape == s.stock_cap.shape == s.need.shape:
-            # the same numbers in one pass (kernels.consume_goods)
-            s.consumed, s.satisfaction, s.stock = kernels.consume_goods(
-                s.available, s.need, s.need_factor, s.storable, s.decay, s.stock_cap)
-            return
         need = s.effective_need
         s.consumed = np.minimum(s.available, need)
         s.satisfaction = np.divide(s.consumed, need, out=np.ones_like(need), where=need > 0)
@@ -248,18 +239,9 @@ class TerriModel(mesa.Model):
     def update_trust(self) -> None:
         """Trust update by the trust rule from the step's outcome (ODD 7.7).
 
-        The built-in reinforcement rule runs compiled with the numba engine
-        (``kernels.reinforce_trust``, same numbers); any other rule, or a subclass that
-        overrides ``update``, runs its own ``update``.
+        The rule's own ``update`` runs under every engine.
         """
-        s, rule, outcome = self.state, self.trust_rule, self.outcome
-        if self.engine == "numba" and type(rule).update is Reinforcement.update:
-            p = rule.params
-            s.trust = kernels.reinforce_trust(
-                s.trust, s.trust_baseline, outcome.deal, outcome.perceived_balance,
-                outcome.shortfall, p.alpha, p.lam, p.mu, p.delta)
-            return
-        s.trust = rule.update(s, outcome)
+        self.state.trust = self.trust_rule.update(self.state, self.outcome)
 
     def close_step(self) -> None:
         """Institutions close the step (ODD 7.5); the step's engineering use goes to the state.

@@ -26,7 +26,15 @@ if TYPE_CHECKING:
 
 
 class PartnerChoice(Rule):
-    """Base of partner choice rules: override :meth:`weights` (ODD 7.4.1).
+    """Base of partner choice rules (ODD 7.4.1): override :meth:`factors` or :meth:`weights`.
+
+    Most rules are *separable*: on arc ``i -> j`` they weigh the partner's deficit (offers)
+    and surplus (requests) by one factor per arc, written once in :meth:`factors`;
+    :meth:`weights` below turns those factors into the (A, G) weights. Both engines read
+    ``factors()`` of such a rule (the compiled negotiation multiplies them by the partner's
+    deficit and surplus itself, which is :meth:`weights` good by good), so an edit of a
+    rule's ``factors`` reaches every engine. A rule whose weights are not of that form
+    overrides :meth:`weights` instead; both engines then call it.
 
     Named in a scenario by ``[rules] partners = { name = "...", ... }`` (a registered name or
     ``"module:Class"``).
@@ -34,10 +42,23 @@ class PartnerChoice(Rule):
 
     role = "partners"
 
+    def factors(self, state: TerritoryState) -> tuple[np.ndarray, np.ndarray]:
+        """Per-arc factors ``(f_off, f_req)``, each (A,), finite and >= 0.
+
+        ``f_off[i->j]`` weighs ``j``'s deficit in ``i``'s offers, ``f_req[i->j]`` weighs
+        ``i``'s surplus in ``j``'s requests. Override this, or :meth:`weights`.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} must define factors(state) or weights(state, surplus, "
+            "deficit) (docs/tutorial.md)")
+
     def weights(
         self, state: TerritoryState, surplus: np.ndarray, deficit: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(offer, request)`` weights, each (A, G), non-negative.
+
+        ``W_off[i->j, g] = f_off[i->j] * deficit[j, g]`` and
+        ``W_req[i->j, g] = f_req[i->j] * surplus[i, g]``, with the rule's :meth:`factors`.
 
         Args:
             state: The territory arrays; arcs go from ``state.arc_from`` to ``state.arc_to``
@@ -48,7 +69,14 @@ class PartnerChoice(Rule):
         Returns:
             ``(W_off, W_req)``, each (A, G), finite and >= 0.
         """
-        raise NotImplementedError
+        f_offer, f_request = self.factors(state)
+        return (f_offer[:, None] * deficit[state.arc_to],
+                f_request[:, None] * surplus[state.arc_from])
+
+    @property
+    def separable(self) -> bool:
+        """Whether the rule is defined by :meth:`factors` (it does not override weights)."""
+        return type(self).weights is PartnerChoice.weights
 
 
 @register
@@ -65,14 +93,6 @@ class TrustWeighted(PartnerChoice):
         """Per-arc factors ``(trust(i->j), trust(j->i))`` of the offer and request weights."""
         return state.trust, state.reverse(state.trust)
 
-    def weights(
-        self, state: TerritoryState, surplus: np.ndarray, deficit: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Trust-weighted deficits of partners (offers) and surpluses of partners (requests)."""
-        f_offer, f_request = self.factors(state)
-        return (f_offer[:, None] * deficit[state.arc_to],
-                f_request[:, None] * surplus[state.arc_from])
-
 
 @register
 class Nearest(PartnerChoice):
@@ -88,11 +108,3 @@ class Nearest(PartnerChoice):
         """Per-arc factors ``(c_e, c_e)`` of the offer and request weights."""
         closeness = np.tile(1.0 / (1.0 + state.distance / 10.0), 2)
         return closeness, closeness
-
-    def weights(
-        self, state: TerritoryState, surplus: np.ndarray, deficit: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Inverse-distance weights times the partner's deficit (offer) or surplus (request)."""
-        f_offer, f_request = self.factors(state)
-        return (f_offer[:, None] * deficit[state.arc_to],
-                f_request[:, None] * surplus[state.arc_from])

@@ -60,12 +60,8 @@ class Reinforcement(TrustUpdate):
 
     The last term is the pull of old representations back to the baseline. With every
     parameter in [0, 0.25], ``t'`` is a convex combination of ``t``, 1, 0 and ``t0``, so it
-    stays in [0, 1] (ODD 7.7).
-
-    With the numba engine the model runs this equation compiled (``kernels.reinforce_trust``,
-    the same numbers): to change the rule, subclass it and override :meth:`update` (your
-    ``update`` then runs), rather than editing this one (``tests/test_kernels.py`` would then
-    find that the two engines disagree).
+    stays in [0, 1] (ODD 7.7). This method is what runs, under every engine: edit it, or
+    subclass the rule and override it.
     """
 
     name = "reinforcement"
