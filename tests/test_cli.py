@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, TERRISIM
 from typer.testing import CliRunner
 
-from terrisim import RunResult, load_scenario, run_scenario
+from terrisim import RunResult, kernels, load_scenario, run_scenario
 from terrisim.cli import app
 from terrisim.scenario import Scenario, ScenarioError, scenario_from_dict
 from terrisim.summary import EQUITY_KEYS
@@ -180,9 +180,27 @@ def test_describe_prints_the_step_schedule_with_the_active_rules():
     assert result.exit_code == 0, result.output
     phases = ("apply_shocks", "produce", "govern", "negotiate", "deliver", "consume",
               "update_budgets", "update_trust", "close_step", "collect")
-    positions = [result.output.index(phase) for phase in phases]
+    positions = [result.output.index(f". {phase} ") for phase in phases]
     assert positions == sorted(positions)
     assert "trust: reinforcement(alpha=0.05" in result.output
+    assert "code: terrisim.rules.trust.Reinforcement.update (src/terrisim/rules/trust.py)" \
+        in result.output
+
+
+def test_describe_names_the_compiled_kernels_and_the_rule_code_that_feeds_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for engine, negotiation in (("numpy", "code: terrisim.model.TerriModel.negotiate"),
+                                ("numba", "code: compiled terrisim.kernels.negotiate_links")):
+        if engine == "numba" and not kernels.HAVE_NUMBA:
+            continue
+        monkeypatch.setenv("TERRISIM_KERNEL", engine)
+        result = invoke("describe")
+        assert result.exit_code == 0, result.output
+        assert f"engine {engine}:" in result.output
+        assert negotiation in result.output
+        if engine == "numba":
+            assert "fed by terrisim.rules.partners.TrustWeighted.factors" in result.output
+            assert "terrisim.rules.valuation.MarketValuation.unit_values" in result.output
     assert "drought at step 24 for 6 steps, magnitude 0.6, everywhere (15 territories)" \
         in result.output
 
