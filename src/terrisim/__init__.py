@@ -39,7 +39,17 @@ _PUBLIC = {
     "run_scenario": "terrisim.output",
 }
 
-__all__ = ["__version__", *sorted(_PUBLIC)]
+__all__ = [
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "TerriModel",
+    "__version__",
+    "apply_overrides",
+    "load_results",
+    "load_scenario",
+    "run_scenario",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -52,4 +62,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
+    """The module's names, the lazily imported ones included."""
     return sorted({*globals(), *_PUBLIC})

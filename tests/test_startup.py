@@ -1,0 +1,42 @@
+"""The package starts fast: its top level and the command line import only what they use (issue 14).
+
+Times are measured by benchmarks/bench_startup.py, not here; these tests check the imports
+that made start-up slow stay out.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import terrisim
+
+HEAVY = ("mesa", "pandas", "numba", "matplotlib", "terrisim.model")
+
+
+def loaded_after(statement: str) -> list[str]:
+    """The heavy modules a fresh interpreter has loaded after ``statement``."""
+    probe = f"import sys\n{statement}\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    return done.stdout.split()
+
+
+def test_a_rule_module_and_the_command_line_load_neither_the_model_nor_pandas_nor_mesa():
+    assert loaded_after("import terrisim.rules.trust") == []
+    assert loaded_after("import terrisim.cli") == []
+
+
+def test_the_public_names_are_imported_on_first_use():
+    assert loaded_after("import terrisim") == []
+    assert "terrisim.model" in loaded_after("import terrisim; terrisim.TerriModel")
+    assert sorted(terrisim.__all__) == sorted(["__version__", *terrisim._PUBLIC])
+    assert set(terrisim.__all__) <= set(dir(terrisim))
+    assert terrisim.run_scenario.__module__ == "terrisim.output"
+
+
+def test_an_unknown_name_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no_such_name"):
+        terrisim.no_such_name  # noqa: B018
