@@ -13,7 +13,7 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3 \
 help:
 	@echo "make demo   - set up .venv and run the demo scenario (outputs in runs/demo)"
 	@echo "make test   - set up .venv with the test extras and run the whole test suite"
-	@echo "make lint   - ruff check"
+	@echo "make lint   - ruff check and ruff format --check"
 	@echo "make bench  - run the performance benchmarks"
 
 $(BIN)/python:
@@ -39,11 +39,13 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "note: chromium not installed; browser tests will be skipped"; }
 
-test: $(VENV)/.dev browser
+test: $(VENV)/.dev browser lint
 	$(BIN)/python -m pytest -q
 
+# The code stays ruff-clean and ruff-formatted: `make test` (and so CI) checks both first.
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples experiments
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_step.py

@@ -37,8 +37,9 @@ print(time.perf_counter() - start)
 
 def measure(source: Path, scenario: Path, steps: int) -> float:
     """Seconds of ``steps`` steps of ``scenario`` with the package found in ``source``."""
-    one_core = dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                              "NUMBA_NUM_THREADS"), "1")
+    one_core = dict.fromkeys(
+        ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"), "1"
+    )
     env = {**os.environ, **one_core, "PYTHONPATH": str(source.resolve())}
     command = [sys.executable, "-c", TIMED, str(scenario), str(steps), str(source.resolve())]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -50,9 +51,12 @@ def measure(source: Path, scenario: Path, steps: int) -> float:
 def main() -> None:
     """Parse the versions, time them in turn, print the medians and their ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("versions", nargs=2,
-                        help="SOURCE[,SCENARIO]: a folder holding the terrisim package, and "
-                             "a scenario file (default configs/france_scale.toml)")
+    parser.add_argument(
+        "versions",
+        nargs=2,
+        help="SOURCE[,SCENARIO]: a folder holding the terrisim package, and "
+        "a scenario file (default configs/france_scale.toml)",
+    )
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
@@ -64,8 +68,10 @@ def main() -> None:
     for turn in range(args.repeat):
         for k, (source, scenario) in enumerate(versions):
             times[k].append(measure(source, scenario, args.steps))
-            print(f"[{turn + 1}/{args.repeat}] {source} {scenario.name}: "
-                  f"{times[k][-1]:.3f} s", flush=True)
+            print(
+                f"[{turn + 1}/{args.repeat}] {source} {scenario.name}: {times[k][-1]:.3f} s",
+                flush=True,
+            )
     medians = [statistics.median(t) for t in times]
     for (source, scenario), median in zip(versions, medians, strict=True):
         print(f"median {source} {scenario.name}: {median:.3f} s for {args.steps} steps")

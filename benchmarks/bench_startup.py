@@ -25,7 +25,9 @@ COMMANDS = {
     "import terrisim.rules.trust": (None, None),
     "terrisim run configs/demo.toml": (["run", "configs/demo.toml"], 1.5),
     "terrisim run configs/france_scale.toml --steps 100": (
-        ["run", "configs/france_scale.toml", "--steps", "100"], 3.0),
+        ["run", "configs/france_scale.toml", "--steps", "100"],
+        3.0,
+    ),
 }
 
 
@@ -55,8 +57,11 @@ def main() -> None:
             times = [wall(args, Path(folder) / f"run{k}") for k in range(options.repeat)]
             median = statistics.median(times)
             goal = f"target {target:.1f} s" if target else "no target"
-            print(f"{name:<55} median {median:6.2f} s  ({goal}; "
-                  + ", ".join(f"{t:.2f}" for t in times) + ")")
+            print(
+                f"{name:<55} median {median:6.2f} s  ({goal}; "
+                + ", ".join(f"{t:.2f}" for t in times)
+                + ")"
+            )
 
 
 if __name__ == "__main__":

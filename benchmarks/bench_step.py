@@ -48,8 +48,10 @@ def scaled_scenario(territories: int, scenario_path: Path = SCENARIO):
     base = load_scenario(scenario_path)
     counts = base.territories.generator.counts
     total = sum(counts.values())
-    scaled = {kind: max(1, round(count * territories / total)) if count else 0
-              for kind, count in counts.items()}
+    scaled = {
+        kind: max(1, round(count * territories / total)) if count else 0
+        for kind, count in counts.items()
+    }
     return apply_overrides(base, {"territories.generator.counts": scaled})
 
 
@@ -74,8 +76,15 @@ def measure_model(job: dict[str, Any]) -> dict[str, Any]:
         model.run(job["steps"])
         blocks.append((time.perf_counter() - start) / job["steps"])
     s = model.state
-    return {"territories": s.n, "links": s.n_links, "goods": len(s.goods),
-            "engine": model.engine, "build_s": build, "step_s": blocks, "peak_mib": peak_mib()}
+    return {
+        "territories": s.n,
+        "links": s.n_links,
+        "goods": len(s.goods),
+        "engine": model.engine,
+        "build_s": build,
+        "step_s": blocks,
+        "peak_mib": peak_mib(),
+    }
 
 
 def measure_reference(job: dict[str, Any]) -> dict[str, Any]:
@@ -95,22 +104,35 @@ def measure_reference(job: dict[str, Any]) -> dict[str, Any]:
         for _ in range(job["steps"]):
             model.step()
         blocks.append((time.perf_counter() - start) / job["steps"])
-    return {"territories": len(model.territories), "links": len(model.links),
-            "goods": model.price.size, "engine": "per-agent", "build_s": build,
-            "step_s": blocks, "peak_mib": peak_mib(), "docking_difference": difference}
+    return {
+        "territories": len(model.territories),
+        "links": len(model.links),
+        "goods": model.price.size,
+        "engine": "per-agent",
+        "build_s": build,
+        "step_s": blocks,
+        "peak_mib": peak_mib(),
+        "docking_difference": difference,
+    }
 
 
 #: One core: BLAS, OpenMP and numba may not start threads (a multi-threaded dot product of
 #: 35,000 values costs more than it saves, and much more on a loaded machine).
-ONE_CORE = dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                          "NUMBA_NUM_THREADS"), "1")
+ONE_CORE = dict.fromkeys(
+    ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"), "1"
+)
 
 
 def run_worker(job: dict[str, Any]) -> dict[str, Any]:
     """Run one measurement in a fresh Python process (on one core) and return its result."""
-    out = subprocess.run([sys.executable, __file__, "--worker", json.dumps(job)],
-                         check=False, capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ, **ONE_CORE})
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", json.dumps(job)],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **ONE_CORE},
+    )
     if out.returncode != 0:
         raise RuntimeError(f"measurement {job} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -143,17 +165,26 @@ def collect(results: list[dict[str, Any]]) -> dict[tuple[int, str], dict[str, An
 
 def table(merged: dict[tuple[int, str], dict[str, Any]]) -> str:
     """The results as a Markdown table, with the speed-up over the per-agent reference."""
-    lines = [("| territories | links | goods | engine | build (s) | s/step | steps/s | "
-              "100 steps (s) | peak memory (MiB) | speed-up vs per-agent |"),
-             "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        (
+            "| territories | links | goods | engine | build (s) | s/step | steps/s | "
+            "100 steps (s) | peak memory (MiB) | speed-up vs per-agent |"
+        ),
+        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for (n, engine), m in sorted(merged.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         ref = merged.get((n, "per-agent"))
-        ratio = "" if ref is None or engine == "per-agent" else \
-            f"{ref['median_step_s'] / m['median_step_s']:,.0f} x"
+        ratio = (
+            ""
+            if ref is None or engine == "per-agent"
+            else f"{ref['median_step_s'] / m['median_step_s']:,.0f} x"
+        )
         step = m["median_step_s"]
-        lines.append(f"| {n:,} | {m['links']:,} | {m['goods']} | {engine} | "
-                     f"{m['median_build_s']:.2f} | {step:.4f} | {1 / step:,.1f} | "
-                     f"{100 * step:.2f} | {m['peak_mib']:,.0f} | {ratio} |")
+        lines.append(
+            f"| {n:,} | {m['links']:,} | {m['goods']} | {engine} | "
+            f"{m['median_build_s']:.2f} | {step:.4f} | {1 / step:,.1f} | "
+            f"{100 * step:.2f} | {m['peak_mib']:,.0f} | {ratio} |"
+        )
     return "\n".join(lines)
 
 
@@ -167,35 +198,59 @@ def scaling(merged: dict[tuple[int, str], dict[str, Any]]) -> str:
         small, large = merged[(sizes[0], engine)], merged[(sizes[-1], engine)]
         time_growth = large["median_step_s"] / small["median_step_s"]
         link_growth = large["links"] / small["links"]
-        lines.append(f"- {engine}: {sizes[0]:,} -> {sizes[-1]:,} territories, links x "
-                     f"{link_growth:.1f}, time per step x {time_growth:.1f}: "
-                     f"{time_growth / link_growth:.2f} times the link growth (target <= 1.5)")
+        lines.append(
+            f"- {engine}: {sizes[0]:,} -> {sizes[-1]:,} territories, links x "
+            f"{link_growth:.1f}, time per step x {time_growth:.1f}: "
+            f"{time_growth / link_growth:.2f} times the link growth (target <= 1.5)"
+        )
     for (n, engine), m in sorted(merged.items()):
         if engine == "per-agent":
-            lines.append(f"- per-agent reference at {n:,} territories docks with the model: "
-                         f"largest satisfaction difference after 3 steps "
-                         f"{m['docking_difference']:.1e}")
+            lines.append(
+                f"- per-agent reference at {n:,} territories docks with the model: "
+                f"largest satisfaction difference after 3 steps "
+                f"{m['docking_difference']:.1e}"
+            )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the options, run the measurements in turn, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,5000,35000",
-                        help="territories, comma-separated (default 1000,5000,35000)")
-    parser.add_argument("--engines", default=None,
-                        help="comma-separated, among numpy,numba (default: all available)")
+    parser.add_argument(
+        "--sizes",
+        default="1000,5000,35000",
+        help="territories, comma-separated (default 1000,5000,35000)",
+    )
+    parser.add_argument(
+        "--engines",
+        default=None,
+        help="comma-separated, among numpy,numba (default: all available)",
+    )
     parser.add_argument("--steps", type=int, default=100, help="steps per timed block")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="fresh processes per measurement (one timed block each)")
-    parser.add_argument("--reference-sizes", default="1000",
-                        help="sizes at which the per-agent reference is timed ('' for none)")
-    parser.add_argument("--reference-steps", type=int, default=5,
-                        help="steps per timed block of the per-agent reference")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="fresh processes per measurement (one timed block each)",
+    )
+    parser.add_argument(
+        "--reference-sizes",
+        default="1000",
+        help="sizes at which the per-agent reference is timed ('' for none)",
+    )
+    parser.add_argument(
+        "--reference-steps",
+        type=int,
+        default=5,
+        help="steps per timed block of the per-agent reference",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny sizes and few steps (a smoke test, not a measurement)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes and few steps (a smoke test, not a measurement)",
+    )
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -209,23 +264,39 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     ref_sizes = [int(x) for x in args.reference_sizes.split(",") if x.strip()]
     engines = args.engines.split(",") if args.engines else engines_available()
-    jobs = [{"territories": n, "engine": e, "steps": args.steps, "blocks": 1,
-             "seed": args.seed} for n in sizes for e in engines]
-    jobs += [{"territories": n, "engine": "per-agent", "steps": args.reference_steps,
-              "blocks": 1, "seed": args.seed} for n in ref_sizes]
+    jobs = [
+        {"territories": n, "engine": e, "steps": args.steps, "blocks": 1, "seed": args.seed}
+        for n in sizes
+        for e in engines
+    ]
+    jobs += [
+        {
+            "territories": n,
+            "engine": "per-agent",
+            "steps": args.reference_steps,
+            "blocks": 1,
+            "seed": args.seed,
+        }
+        for n in ref_sizes
+    ]
     results = []
     for round_ in range(args.repeat):
         for job in jobs:
-            print(f"[{round_ + 1}/{args.repeat}] {job['engine']} at {job['territories']:,} "
-                  "territories...", file=sys.stderr, flush=True)
+            print(
+                f"[{round_ + 1}/{args.repeat}] {job['engine']} at {job['territories']:,} "
+                "territories...",
+                file=sys.stderr,
+                flush=True,
+            )
             results.append(run_worker(job))
     merged = collect(results)
     print(table(merged))
     print()
     print(scaling(merged))
     if args.json:
-        args.json.write_text(json.dumps([{**m, "key": list(k)} for k, m in merged.items()],
-                                        indent=2) + "\n")
+        args.json.write_text(
+            json.dumps([{**m, "key": list(k)} for k, m in merged.items()], indent=2) + "\n"
+        )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,9 @@ DEMO = ROOT / "configs" / "demo.toml"
 K1000 = {"metropolis": 5, "town": 45, "periurban": 250, "rural": 500, "mountain": 200}
 
 
-def experiment(tmp: Path, name: str, runs: int, *, steps: int | None, fixed: str = "",
-               null: bool = False) -> Path:
+def experiment(
+    tmp: Path, name: str, runs: int, *, steps: int | None, fixed: str = "", null: bool = False
+) -> Path:
     levels = np.round(np.linspace(0.05, 0.5, 10), 3).tolist()
     body = [f'name = "{name}"', "seed = 1", f"replicates = {runs // 10}"]
     if null:
@@ -67,12 +68,21 @@ def direct(path: Path) -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     for task in tasks:
         scenario = apply_overrides(base, dict(task.factors))
-        terrisim.run_scenario(scenario, steps=prep.experiment.steps, seed=task.seed,
-                              record_territories=False, keep_model=False)
+        terrisim.run_scenario(
+            scenario,
+            steps=prep.experiment.steps,
+            seed=task.seed,
+            record_territories=False,
+            keep_model=False,
+        )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     n = len(tasks)
-    return {"runs": n, "runs_per_s": n / wall, "per_run_ms": 1e3 * wall / n,
-            "cpu_per_run_ms": 1e3 * cpu / n}
+    return {
+        "runs": n,
+        "runs_per_s": n / wall,
+        "per_run_ms": 1e3 * wall / n,
+        "cpu_per_run_ms": 1e3 * cpu / n,
+    }
 
 
 def sweep(path: Path, out: Path, engine: str, workers: int) -> dict:
@@ -82,25 +92,40 @@ def sweep(path: Path, out: Path, engine: str, workers: int) -> dict:
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     assert report.failed == 0, f"{report.failed} runs failed"
     n = report.ok
-    return {"runs": n, "runs_per_s": n / report.elapsed_s, "per_run_ms": 1e3 * report.elapsed_s / n,
-            "cpu_per_run_ms": 1e3 * cpu / n, "setup_s": report.setup_s, "wall_s": wall}
+    return {
+        "runs": n,
+        "runs_per_s": n / report.elapsed_s,
+        "per_run_ms": 1e3 * report.elapsed_s / n,
+        "cpu_per_run_ms": 1e3 * cpu / n,
+        "setup_s": report.setup_s,
+        "wall_s": wall,
+    }
 
 
 def best(measures: list[dict]) -> dict:
     """The fastest of repeated measurements (the least disturbed by other processes)."""
     top = max(measures, key=lambda m: m["runs_per_s"])
-    return {**top, "cpu_per_run_ms": min(m.get("cpu_per_run_ms", np.inf) for m in measures),
-            "all_runs_per_s": [round(m["runs_per_s"], 2) for m in measures]}
+    return {
+        **top,
+        "cpu_per_run_ms": min(m.get("cpu_per_run_ms", np.inf) for m in measures),
+        "all_runs_per_s": [round(m["runs_per_s"], 2) for m in measures],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs")
-    parser.add_argument("--workers", type=int, nargs="+", default=sorted({1, default_workers()}),
-                        help="worker counts of the local pool and of the Dask cluster")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=sorted({1, default_workers()}),
+        help="worker counts of the local pool and of the Dask cluster",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="measurements of each figure")
-    parser.add_argument("--only", nargs="+", choices=["demo", "k1000", "null"],
-                        help="only these workloads")
+    parser.add_argument(
+        "--only", nargs="+", choices=["demo", "k1000", "null"], help="only these workloads"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args()
     scale = 0.25 if args.quick else 1.0
@@ -108,21 +133,35 @@ def main() -> None:
     counts = ", ".join(f'"{k}" = {v}' for k, v in K1000.items())
     workloads = [
         ("demo (15 territories, 60 steps)", experiment(tmp, "demo", int(400 * scale), steps=None)),
-        ("1,000 territories, 100 steps", experiment(
-            tmp, "k1000", int(120 * scale), steps=100,
-            fixed=f'"territories.generator.counts" = {{ {counts} }}')),
-        ("null model (machinery only)", experiment(tmp, "null", int(2000 * scale), steps=None,
-                                                   null=True)),
+        (
+            "1,000 territories, 100 steps",
+            experiment(
+                tmp,
+                "k1000",
+                int(120 * scale),
+                steps=100,
+                fixed=f'"territories.generator.counts" = {{ {counts} }}',
+            ),
+        ),
+        (
+            "null model (machinery only)",
+            experiment(tmp, "null", int(2000 * scale), steps=None, null=True),
+        ),
     ]
     workloads = [w for w in workloads if not args.only or w[1].stem in args.only]
     parallel = [(e, w) for e in ("local", "dask") for w in args.workers]
     results = {}
     load = os.getloadavg()
-    print(f"{default_workers()} cores; load average before: {load[0]:.2f} {load[1]:.2f} "
-          f"{load[2]:.2f}; best of {args.repeat}; runs/s exclude set-up\n")
+    print(
+        f"{default_workers()} cores; load average before: {load[0]:.2f} {load[1]:.2f} "
+        f"{load[2]:.2f}; best of {args.repeat}; runs/s exclude set-up\n"
+    )
     heads = [f"{'local pool' if e == 'local' else 'Dask'} x{w} runs/s" for e, w in parallel]
-    print("| workload | direct runs/s (1 core) | serial sweep runs/s | overhead/run | "
-          + " | ".join(heads) + " | set-up local / Dask |")
+    print(
+        "| workload | direct runs/s (1 core) | serial sweep runs/s | overhead/run | "
+        + " | ".join(heads)
+        + " | set-up local / Dask |"
+    )
     print("|---" * (5 + len(parallel)) + "|")
     for label, path in workloads:
         null = "null" in path.name
@@ -142,8 +181,11 @@ def main() -> None:
         results[label] = row
         d = row.get("directx1")
         serial = row["serialx1"]
-        overhead = (f"{serial['cpu_per_run_ms'] - d['cpu_per_run_ms']:+.2f} ms" if d
-                    else f"{serial['cpu_per_run_ms']:.2f} ms (all of it)")
+        overhead = (
+            f"{serial['cpu_per_run_ms'] - d['cpu_per_run_ms']:+.2f} ms"
+            if d
+            else f"{serial['cpu_per_run_ms']:.2f} ms (all of it)"
+        )
         cells = [f"{d['runs_per_s']:.1f}" if d else "n/a", f"{serial['runs_per_s']:.1f}", overhead]
         cells += [f"{row[f'{e}x{w}']['runs_per_s']:.1f}" for e, w in parallel]
         w = max(args.workers)

@@ -28,8 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def call(url: str, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], float, int]:
     """POST ``body`` to ``url + path``; return the answer, the wall time (ms) and its size."""
-    request = urllib.request.Request(url + path, json.dumps(body).encode(),
-                                     {"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url + path, json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=120) as response:
         data = response.read()
@@ -44,9 +45,11 @@ def bench(url: str, scenario: str, rules: list[str], steps: int) -> str:
         frame, ms, size = call(url, f"/api/sim/{frame['id']}/step", {"n": 1})
         wall.append(ms)
         server.append(frame["timing"]["server_ms"])
-    return (f"{scenario:22s} {' vs '.join(rules):18s} create {create_ms:6.0f} ms | step "
-            f"median {statistics.median(wall):5.0f} ms, worst {max(wall):5.0f} ms, server "
-            f"median {statistics.median(server):5.0f} ms | frame {size / 1000:4.0f} kB")
+    return (
+        f"{scenario:22s} {' vs '.join(rules):18s} create {create_ms:6.0f} ms | step "
+        f"median {statistics.median(wall):5.0f} ms, worst {max(wall):5.0f} ms, server "
+        f"median {statistics.median(server):5.0f} ms | frame {size / 1000:4.0f} kB"
+    )
 
 
 def main() -> None:
@@ -54,8 +57,9 @@ def main() -> None:
     parser.add_argument("--configs", type=Path, default=ROOT / "configs")
     parser.add_argument("--scenarios", default="", help="comma-separated ids (default: all)")
     parser.add_argument("--steps", type=int, default=10, help="steps timed per run")
-    parser.add_argument("--compare", default="conference",
-                        help="second rule of the compare-mode runs")
+    parser.add_argument(
+        "--compare", default="conference", help="second rule of the compare-mode runs"
+    )
     args = parser.parse_args()
 
     server = make_server("127.0.0.1", 0, configs_dir=args.configs)

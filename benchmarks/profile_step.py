@@ -38,6 +38,7 @@ def phase_times(model: TerriModel, steps: int) -> dict[str, list[float]]:
             start = time.perf_counter()
             method()
             times[phase].append(time.perf_counter() - start)
+
         return run
 
     for phase in model.PHASES:
@@ -67,8 +68,10 @@ def main() -> None:
     whole = times.pop("step")
     total = statistics.median(whole)
     s = model.state
-    print(f"{s.n:,} territories, {s.n_links:,} links, {len(s.goods)} goods, engine "
-          f"{model.engine}, {args.steps} steps")
+    print(
+        f"{s.n:,} territories, {s.n_links:,} links, {len(s.goods)} goods, engine "
+        f"{model.engine}, {args.steps} steps"
+    )
     print("| phase | median (ms) | min (ms) | share of the median step |")
     print("|---|---:|---:|---:|")
     for phase, t in times.items():

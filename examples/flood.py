@@ -40,8 +40,11 @@ def distance_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
     for a, b in pairwise(line):
         ab = b - a
         length2 = float(ab @ ab)
-        u = np.zeros(len(points)) if length2 == 0 else np.clip((points - a) @ ab / length2,
-                                                               0.0, 1.0)
+        u = (
+            np.zeros(len(points))
+            if length2 == 0
+            else np.clip((points - a) @ ab / length2, 0.0, 1.0)
+        )
         nearest = a + u[:, None] * ab
         best = np.minimum(best, np.hypot(*(points - nearest).T))
     return best
@@ -72,11 +75,15 @@ class Flood(ShockKind):
         width_km: float = Field(15.0, ge=0.0, description="Flooded band on each bank (km).")
         river_km: list[tuple[float, float]] = Field(
             default_factory=list,
-            description="Vertices of the river (x, y in km); empty: west-east, mid-map.")
-        stock_loss: float = Field(1.0, ge=0.0, le=1.0,
-                                  description="Share of stocks lost at magnitude 1.")
-        damaged: list[str] = Field(default_factory=lambda: ["waste_treatment"],
-                                   description="Goods whose production is reduced.")
+            description="Vertices of the river (x, y in km); empty: west-east, mid-map.",
+        )
+        stock_loss: float = Field(
+            1.0, ge=0.0, le=1.0, description="Share of stocks lost at magnitude 1."
+        )
+        damaged: list[str] = Field(
+            default_factory=lambda: ["waste_treatment"],
+            description="Goods whose production is reduced.",
+        )
 
     def river(self, state: TerritoryState) -> np.ndarray:
         """The river's vertices (K, 2) in km."""
@@ -91,8 +98,9 @@ class Flood(ShockKind):
         near = distance_to_polyline(state.xy, self.river(state)) <= self.params.width_km
         return mask & near
 
-    def apply(self, state: TerritoryState, mask: np.ndarray, magnitude: float,
-              elapsed: int) -> None:
+    def apply(
+        self, state: TerritoryState, mask: np.ndarray, magnitude: float, elapsed: int
+    ) -> None:
         """Destroy stocks on the first step; reduce waste treatment on every step."""
         hit = self.flooded(state, mask)
         if elapsed == 0:

@@ -54,7 +54,8 @@ class ForgettingTrust(TrustUpdate):
         model_config = ConfigDict(extra="forbid")
         half_life: float = Field(12.0, gt=0.0, description="Steps for half of trust to fade.")
         toward: Literal["zero", "baseline"] = Field(
-            "zero", description="What trust fades to: 0, or the baseline trust t0.")
+            "zero", description="What trust fades to: 0, or the baseline trust t0."
+        )
         alpha: float = Field(0.05, ge=0.0, le=0.25, description="Gain from a balanced deal.")
         lam: float = Field(0.1, ge=0.0, le=0.25, description="Loss per unit of imbalance.")
         mu: float = Field(0.25, ge=0.0, le=0.25, description="Loss per unit of shortfall.")
@@ -65,8 +66,12 @@ class ForgettingTrust(TrustUpdate):
         t = state.trust
         dealt = np.tile(outcome.deal, 2)  # deals are per link; arcs are both directions
         q = outcome.perceived_balance
-        learned = (t + p.alpha * (1.0 - t) * q * dealt - p.lam * t * (1.0 - q) * dealt
-                   - p.mu * t * outcome.shortfall)
+        learned = (
+            t
+            + p.alpha * (1.0 - t) * q * dealt
+            - p.lam * t * (1.0 - q) * dealt
+            - p.mu * t * outcome.shortfall
+        )
         target = state.trust_baseline if p.toward == "baseline" else np.zeros_like(t)
         kept = 2.0 ** (-1.0 / p.half_life)
         return np.clip(target + (learned - target) * kept, 0.0, 1.0)  # clip: rounding only

@@ -48,15 +48,18 @@ class LossAverseValuation(BasketValuation):
         """Parameters of the loss-averse valuation."""
 
         model_config = ConfigDict(extra="forbid")
-        aversion: float = Field(2.25, ge=1.0, le=10.0,
-                                description="lambda: cost of giving a unit one needs, relative to "
-                                            "its price (2.25 in Tversky and Kahneman, 1992).")
+        aversion: float = Field(
+            2.25,
+            ge=1.0,
+            le=10.0,
+            description="lambda: cost of giving a unit one needs, relative to "
+            "its price (2.25 in Tversky and Kahneman, 1992).",
+        )
 
     def unit_values(self, state: TerritoryState) -> tuple[np.ndarray, np.ndarray]:
         """Given: ``price * (1 + (aversion - 1) * cover)``, (N, G); received: ``price``."""
         need = state.effective_need
-        cover = np.divide(need, state.available, out=np.ones_like(need),
-                          where=state.available > 0)
+        cover = np.divide(need, state.available, out=np.ones_like(need), where=state.available > 0)
         cover = np.clip(cover, 0.0, 1.0)
         price = state.price[None, :]
         return price * (1.0 + (self.params.aversion - 1.0) * cover), price

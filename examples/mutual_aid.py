@@ -50,20 +50,24 @@ class MutualAid(Governance):
         """Parameters of the mutual-aid pact."""
 
         model_config = ConfigDict(extra="forbid")
-        share: float = Field(0.3, ge=0.0, le=1.0,
-                             description="Share of its surplus a territory gives away per step.")
-        min_trust: float = Field(0.5, ge=0.0, le=1.0,
-                                 description="Least trust in a partner to help it.")
-        goods: list[str] = Field(default_factory=lambda: ["food", "water"],
-                                 description="Goods of the pact.")
+        share: float = Field(
+            0.3, ge=0.0, le=1.0, description="Share of its surplus a territory gives away per step."
+        )
+        min_trust: float = Field(
+            0.5, ge=0.0, le=1.0, description="Least trust in a partner to help it."
+        )
+        goods: list[str] = Field(
+            default_factory=lambda: ["food", "water"], description="Goods of the pact."
+        )
 
     def setup(self, model: TerriModel) -> None:
         """Check the pact's goods against the catalogue."""
         goods = list(model.state.goods)
         unknown = [g for g in self.params.goods if g not in goods]
         if unknown:
-            raise ScenarioError(f"governance.mutual_aid.goods: unknown good {unknown[0]!r}; "
-                                f"allowed: {goods}")
+            raise ScenarioError(
+                f"governance.mutual_aid.goods: unknown good {unknown[0]!r}; allowed: {goods}"
+            )
         self.pact = np.isin(np.asarray(goods, dtype=object), self.params.goods)
         self.given_value = 0.0
 
@@ -76,8 +80,9 @@ class MutualAid(Governance):
         aid = (np.asarray(s.trust) >= p.min_trust)[:, None]
         wanted = aid * s.at_end(deficit)  # (A, G): the partner's deficit, on aid arcs
         total = s.sum_by_origin(wanted)  # (N, G)
-        weight = np.divide(wanted, s.at_origin(total), out=np.zeros_like(wanted),
-                           where=s.at_origin(total) > 0)
+        weight = np.divide(
+            wanted, s.at_origin(total), out=np.zeros_like(wanted), where=s.at_origin(total) > 0
+        )
         return p.share * s.at_origin(surplus) * weight
 
     def before_exchange(self, model: TerriModel) -> None:

@@ -60,10 +60,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--series", default="satisfaction", help="series judged")
     parser.add_argument("--at", type=int, default=None, help="first step of the shock")
     parser.add_argument("--duration", type=int, default=None, help="transient shock length")
-    parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                        help="scenario override, e.g. exchange.enabled=false (repeatable)")
-    parser.add_argument("--per-seed", action=argparse.BooleanOptionalAction, default=True,
-                        help="also search seed by seed (twice the runs)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="scenario override, e.g. exchange.enabled=false (repeatable)",
+    )
+    parser.add_argument(
+        "--per-seed",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also search seed by seed (twice the runs)",
+    )
     parser.add_argument("--out", type=Path, default=Path("runs/collapse_threshold"))
     args = parser.parse_args(argv)
 
@@ -83,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     results, runs, total_runs = [], [], 0
-    print(f"{'shock':<14} {'regime':<10} {'status':<16} {'threshold':>9} {'recovers up to':>14} "
-          f"{'per seed: min..max (n)':>22} {'time':>7}")
+    print(
+        f"{'shock':<14} {'regime':<10} {'status':<16} {'threshold':>9} {'recovers up to':>14} "
+        f"{'per seed: min..max (n)':>22} {'time':>7}"
+    )
     for kind in args.shocks:
         for regime in args.regimes:
             has_table = any(s.kind == kind and "at" in s.model_dump() for s in scenario.shocks)
@@ -92,37 +103,69 @@ def main(argv: list[str] | None = None) -> int:
             duration = args.duration if regime == "transient" else None
             if regime == "transient" and duration is None and not has_table:
                 duration = 6
-            options = {"tol": args.tol, "series": args.series, "at": at,
-                       "duration": duration, "permanent": regime == "permanent"}
+            options = {
+                "tol": args.tol,
+                "series": args.series,
+                "at": at,
+                "duration": duration,
+                "permanent": regime == "permanent",
+            }
             result = collapse_threshold_for(scenario, kind, seeds=args.seeds, **options)
             # the same search seed by seed: how much the threshold depends on the layout
-            per_seed = [collapse_threshold_for(scenario, kind, seeds=[seed], **options)
-                        for seed in result.seeds] if args.per_seed else []
-            entry = {"kind": kind, "regime": regime, **result.to_dict(),
-                     "per_seed": [{"seed": r.seeds[0], "status": r.status,
-                                   "threshold": r.threshold} for r in per_seed]}
+            per_seed = (
+                [
+                    collapse_threshold_for(scenario, kind, seeds=[seed], **options)
+                    for seed in result.seeds
+                ]
+                if args.per_seed
+                else []
+            )
+            entry = {
+                "kind": kind,
+                "regime": regime,
+                **result.to_dict(),
+                "per_seed": [
+                    {"seed": r.seeds[0], "status": r.status, "threshold": r.threshold}
+                    for r in per_seed
+                ],
+            }
             results.append(entry)
             runs.append(result.runs.assign(kind=kind, regime=regime))
             total_runs += len(result.runs) + sum(len(r.runs) for r in per_seed)
             found = [r.threshold for r in per_seed if r.threshold is not None]
-            spread = (f"{min(found):.3f}..{max(found):.3f} ({len(found)}/{len(per_seed)})"
-                      if found else "-")
+            spread = (
+                f"{min(found):.3f}..{max(found):.3f} ({len(found)}/{len(per_seed)})"
+                if found
+                else "-"
+            )
             shown = "-" if result.threshold is None else f"{result.threshold:.4f}"
             upto = "-" if result.last_recovered is None else f"{result.last_recovered:.4f}"
             seconds = result.seconds + sum(r.seconds for r in per_seed)
-            print(f"{kind:<14} {regime:<10} {result.status:<16} {shown:>9} {upto:>14} "
-                  f"{spread:>22} {seconds:>6.1f}s", flush=True)
+            print(
+                f"{kind:<14} {regime:<10} {result.status:<16} {shown:>9} {upto:>14} "
+                f"{spread:>22} {seconds:>6.1f}s",
+                flush=True,
+            )
     elapsed = time.perf_counter() - started
 
     args.out.mkdir(parents=True, exist_ok=True)
-    report = {"scenario": str(args.scenario), "overrides": overrides, "seeds": args.seeds,
-              "tol": args.tol, "series": args.series, "seconds": elapsed, "results": results}
+    report = {
+        "scenario": str(args.scenario),
+        "overrides": overrides,
+        "seeds": args.seeds,
+        "tol": args.tol,
+        "series": args.series,
+        "seconds": elapsed,
+        "results": results,
+    }
     (args.out / "collapse_threshold.json").write_text(json.dumps(report, indent=2) + "\n")
     all_runs = pd.concat(runs, ignore_index=True)
     all_runs.to_csv(args.out / "runs.csv", index=False)
     figure(results, all_runs, args.out / "collapse_threshold.png")
-    print(f"{total_runs} runs in {elapsed:.1f} s; wrote {args.out}/collapse_threshold.json, "
-          "runs.csv, collapse_threshold.png")
+    print(
+        f"{total_runs} runs in {elapsed:.1f} s; wrote {args.out}/collapse_threshold.json, "
+        "runs.csv, collapse_threshold.png"
+    )
     return 0
 
 
@@ -134,20 +177,27 @@ def figure(results: list[dict[str, Any]], runs: pd.DataFrame, path: Path) -> Non
     import matplotlib.pyplot as plt
 
     regimes = list(dict.fromkeys(r["regime"] for r in results))
-    fig, axes = plt.subplots(1, len(regimes), figsize=(6 * len(regimes), 4), squeeze=False,
-                             constrained_layout=True)
+    fig, axes = plt.subplots(
+        1, len(regimes), figsize=(6 * len(regimes), 4), squeeze=False, constrained_layout=True
+    )
     for ax, regime in zip(axes[0], regimes, strict=True):
         for entry in (r for r in results if r["regime"] == regime):
             sub = runs[(runs["kind"] == entry["kind"]) & (runs["regime"] == regime)]
             if not len(sub):
                 continue
             curve = recovery_curve(sub)
-            (line,) = ax.plot(curve["magnitude"], curve["recovered_share"], "o-", ms=3,
-                              label=entry["kind"])
+            (line,) = ax.plot(
+                curve["magnitude"], curve["recovered_share"], "o-", ms=3, label=entry["kind"]
+            )
             if entry["threshold"] is not None:
                 ax.axvline(entry["threshold"], color=line.get_color(), ls=":", lw=1)
-        ax.set(title=f"{regime} shocks", xlabel="magnitude", ylabel="share of seeds recovered",
-               ylim=(-0.05, 1.05), xlim=(-0.02, 1.02))
+        ax.set(
+            title=f"{regime} shocks",
+            xlabel="magnitude",
+            ylabel="share of seeds recovered",
+            ylim=(-0.05, 1.05),
+            xlim=(-0.02, 1.02),
+        )
         ax.legend(fontsize=8)
     fig.savefig(path, dpi=100)
 

@@ -110,23 +110,29 @@ def scenario_dicts(draw: st.DrawFn, max_per_kind: int = 3, steps: int = 6) -> di
     data: dict[str, Any] = {
         "steps": steps,
         "seed": draw(st.integers(0, 2**32 - 1)),
-        "territories": {"generator": {
-            "counts": counts,
-            "spacing_km": draw(st.floats(2.0, 80.0)),
-            "proximity_k": draw(st.integers(0, 5)),
-            "commuting": draw(st.booleans()),
-            "distant_per_metropolis": draw(st.integers(0, 3)),
-            "capacity_jitter": draw(st.floats(0.0, 0.6)),
-            "need_jitter": draw(st.floats(0.0, 0.4)),
-            "numbering": draw(st.sampled_from(["kind", "place"])),
-        }},
+        "territories": {
+            "generator": {
+                "counts": counts,
+                "spacing_km": draw(st.floats(2.0, 80.0)),
+                "proximity_k": draw(st.integers(0, 5)),
+                "commuting": draw(st.booleans()),
+                "distant_per_metropolis": draw(st.integers(0, 3)),
+                "capacity_jitter": draw(st.floats(0.0, 0.6)),
+                "need_jitter": draw(st.floats(0.0, 0.4)),
+                "numbering": draw(st.sampled_from(["kind", "place"])),
+            }
+        },
         "trust": {
             "initial": draw(shares),
             "tension_share": draw(shares),
             "tension_penalty": draw(shares),
             "cleavage_weight": draw(shares),
-            "bias": {"urban->rural": draw(shares), "rural->urban": draw(shares),
-                     "urban->urban": draw(shares), "rural->rural": draw(shares)},
+            "bias": {
+                "urban->rural": draw(shares),
+                "rural->urban": draw(shares),
+                "urban->urban": draw(shares),
+                "rural->rural": draw(shares),
+            },
         },
         "exchange": {
             "enabled": draw(st.booleans() | st.just(True)),
@@ -136,18 +142,25 @@ def scenario_dicts(draw: st.DrawFn, max_per_kind: int = 3, steps: int = 6) -> di
             "money": draw(st.booleans()),
             "money_share": draw(shares),
         },
-        "budget": {"initial_reserve_steps": draw(st.floats(0.0, 6.0)),
-                   "draw_rate": draw(shares)},
+        "budget": {"initial_reserve_steps": draw(st.floats(0.0, 6.0)), "draw_rate": draw(shares)},
         "rules": {
             "valuation": draw(st.sampled_from(["market", "need_weighted"])),
             "partners": draw(st.sampled_from(["trust_weighted", "nearest"])),
         },
     }
-    shock = draw(st.none() | st.sampled_from(
-        ["grant_cut", "drought", "energy_crisis", "health_crisis", "ageing"]))
+    shock = draw(
+        st.none()
+        | st.sampled_from(["grant_cut", "drought", "energy_crisis", "health_crisis", "ageing"])
+    )
     if shock is not None:
-        data["shocks"] = [{"kind": shock, "at": draw(st.integers(1, steps)),
-                           "magnitude": draw(shares), "duration": draw(st.integers(1, steps))}]
+        data["shocks"] = [
+            {
+                "kind": shock,
+                "at": draw(st.integers(1, steps)),
+                "magnitude": draw(shares),
+                "duration": draw(st.integers(1, steps)),
+            }
+        ]
     return data
 
 
@@ -165,8 +178,12 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
-def csv_scenario(folder: Path, territory_rows: list[dict[str, Any]],
-                 link_rows: list[dict[str, Any]] | None = None, **tables: Any) -> Scenario:
+def csv_scenario(
+    folder: Path,
+    territory_rows: list[dict[str, Any]],
+    link_rows: list[dict[str, Any]] | None = None,
+    **tables: Any,
+) -> Scenario:
     """A scenario reading its territories (and links) from CSV files written in ``folder``.
 
     Args:
@@ -186,8 +203,9 @@ def csv_scenario(folder: Path, territory_rows: list[dict[str, Any]],
     return scenario_from_dict(data, str(folder / "scenario.toml"), base_dir=folder)
 
 
-def complementary_catalogue(*, storable: bool = False, public_health: bool = False,
-                            bias: tuple[float, float] = (0.0, 0.0)) -> dict[str, Any]:
+def complementary_catalogue(
+    *, storable: bool = False, public_health: bool = False, bias: tuple[float, float] = (0.0, 0.0)
+) -> dict[str, Any]:
     """Two kinds (town, rural) and two goods (food, health) at price 1, with no brakes.
 
     No jitter, no tension, no cleavage, no stock: quantities come from the CSV columns
@@ -204,36 +222,77 @@ def complementary_catalogue(*, storable: bool = False, public_health: bool = Fal
         "replace_kinds": True,
         "replace_goods": True,
         "kinds": {
-            "town": {"urban": True, "population": 10_000, "fiscal_base": 1.0, "grant": 0.3,
-                     "spending": 1.2, "engineering": 1.0},
-            "rural": {"urban": False, "population": 5_000, "fiscal_base": 0.7, "grant": 0.5,
-                      "spending": 1.1, "engineering": 1.0},
+            "town": {
+                "urban": True,
+                "population": 10_000,
+                "fiscal_base": 1.0,
+                "grant": 0.3,
+                "spending": 1.2,
+                "engineering": 1.0,
+            },
+            "rural": {
+                "urban": False,
+                "population": 5_000,
+                "fiscal_base": 0.7,
+                "grant": 0.5,
+                "spending": 1.1,
+                "engineering": 1.0,
+            },
         },
         "goods": {
             "food": {**good, "storable": storable},
             "health": {**good, "storable": False, "public": public_health},
         },
-        "territories": {"generator": {"capacity_jitter": 0.0, "need_jitter": 0.0,
-                                      "leaning_sd": 0.0}},
-        "trust": {"initial": 0.8, "tension_share": 0.0, "cleavage_weight": 0.0,
-                  "bias": {"urban->rural": bias[0], "rural->urban": bias[1]}},
+        "territories": {
+            "generator": {"capacity_jitter": 0.0, "need_jitter": 0.0, "leaning_sd": 0.0}
+        },
+        "trust": {
+            "initial": 0.8,
+            "tension_share": 0.0,
+            "cleavage_weight": 0.0,
+            "bias": {"urban->rural": bias[0], "rural->urban": bias[1]},
+        },
     }
 
 
-def town_and_village(distance_km: float = 10.0, *, town: dict[str, Any] | None = None,
-                     village: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def town_and_village(
+    distance_km: float = 10.0,
+    *,
+    town: dict[str, Any] | None = None,
+    village: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """A town with a health surplus and food deficit, and a rural area the other way round.
 
     Per step, without exchange: the town makes 20 health and 0 food and needs 10 of each; the
     rural area makes 20 food and 0 health and needs 10 of each. Engineering is plentiful.
     """
     rows = [
-        {"id": "town", "name": "Town", "kind": "town", "population": 10_000, "x_km": 0.0,
-         "y_km": 0.0, "capacity_food": 0.0, "capacity_health": 20.0, "need_food": 10.0,
-         "need_health": 10.0, "engineering": 1000.0},
-        {"id": "village", "name": "Village", "kind": "rural", "population": 5_000,
-         "x_km": distance_km, "y_km": 0.0, "capacity_food": 20.0, "capacity_health": 0.0,
-         "need_food": 10.0, "need_health": 10.0, "engineering": 1000.0},
+        {
+            "id": "town",
+            "name": "Town",
+            "kind": "town",
+            "population": 10_000,
+            "x_km": 0.0,
+            "y_km": 0.0,
+            "capacity_food": 0.0,
+            "capacity_health": 20.0,
+            "need_food": 10.0,
+            "need_health": 10.0,
+            "engineering": 1000.0,
+        },
+        {
+            "id": "village",
+            "name": "Village",
+            "kind": "rural",
+            "population": 5_000,
+            "x_km": distance_km,
+            "y_km": 0.0,
+            "capacity_food": 20.0,
+            "capacity_health": 0.0,
+            "need_food": 10.0,
+            "need_health": 10.0,
+            "engineering": 1000.0,
+        },
     ]
     rows[0].update(town or {})
     rows[1].update(village or {})
@@ -314,8 +373,12 @@ def serving(configs_dir: Path | None = None, routers: Iterable[Any] = ()) -> Ite
 def call(server: Any, method: str, path: str, body: object | None = None) -> tuple[int, dict]:
     """One JSON request to ``server``; returns (status, decoded JSON), errors included."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(server.url.rstrip("/") + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        server.url.rstrip("/") + path,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read())
@@ -326,8 +389,14 @@ def call(server: Any, method: str, path: str, body: object | None = None) -> tup
 # ------------------------------------------------------------ real browser (Playwright)
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -355,8 +424,12 @@ def compiled_kernels() -> None:
     checkout would otherwise spend them compiling (``terrisim ui`` itself warms up at start).
     """
     if "numba" in ENGINES:
-        make_model(scenario_from_dict({"territories": {"generator": {"counts": {
-            "metropolis": 1, "town": 1, "rural": 2}}}}), engine="numba").step()
+        make_model(
+            scenario_from_dict(
+                {"territories": {"generator": {"counts": {"metropolis": 1, "town": 1, "rural": 2}}}}
+            ),
+            engine="numba",
+        ).step()
 
 
 @pytest.fixture(scope="module")

@@ -207,10 +207,12 @@ def test_a_rule_class_is_checked_like_its_module_name() -> None:
 
 
 # ------------------------------------------------------------------------- broken rules
-@pytest.mark.parametrize(("rule", "invariant", "words"), BROKEN,
-                         ids=[rule.__name__ for rule, _, _ in BROKEN])
-def test_a_broken_rule_fails_with_a_plain_words_report(rule: type, invariant: str,
-                                                       words: str) -> None:
+@pytest.mark.parametrize(
+    ("rule", "invariant", "words"), BROKEN, ids=[rule.__name__ for rule, _, _ in BROKEN]
+)
+def test_a_broken_rule_fails_with_a_plain_words_report(
+    rule: type, invariant: str, words: str
+) -> None:
     report = _check(rule)
     assert not report.passed
     assert report.exit_code == 1
@@ -224,8 +226,9 @@ def test_a_broken_rule_fails_with_a_plain_words_report(rule: type, invariant: st
     assert textwrap.indent(result.scenario_toml, "    ") in text + "\n"
 
 
-@pytest.mark.parametrize("rule", [Overtrust, MintingCouncil, NaNValuation, DiceTrust,
-                                  FirstIsSpecial])
+@pytest.mark.parametrize(
+    "rule", [Overtrust, MintingCouncil, NaNValuation, DiceTrust, FirstIsSpecial]
+)
 def test_the_failing_scenario_is_shrunk_to_two_territories_and_one_step(rule: type) -> None:
     report = _check(rule)
     example = report.failed[0].example
@@ -260,8 +263,7 @@ def test_a_fixed_rule_is_checked_again_on_the_scenario_that_broke_it(tmp_path: P
     assert again.result("agent_order").checked is False
     assert "(not checked on a given scenario)" in again.text()
     spec = again.rule
-    failing.write_text(toml.replace(spec, "terrisim.rules.trust:Reinforcement"),
-                       encoding="utf-8")
+    failing.write_text(toml.replace(spec, "terrisim.rules.trust:Reinforcement"), encoding="utf-8")
     fixed = check_scenario(Reinforcement, failing)
     assert fixed.passed, fixed.text()
     assert fixed.text().endswith("all 7 invariants hold (1 not checked)")
@@ -335,12 +337,18 @@ class GenerousCouncil(Governance):
 
 def _cli(*args: str, pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(pythonpath) if pythonpath else ""}
-    return subprocess.run([str(TERRISIM), "check-rule", *args], capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=300, check=False)
+    return subprocess.run(
+        [str(TERRISIM), "check-rule", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
 
 
-def test_command_fails_a_rule_that_creates_goods_and_prints_the_scenario(tmp_path: Path
-                                                                         ) -> None:
+def test_command_fails_a_rule_that_creates_goods_and_prints_the_scenario(tmp_path: Path) -> None:
     (tmp_path / "student_rules.py").write_text(BROKEN_MODULE, encoding="utf-8")
     proc = _cli("student_rules:GenerousCouncil", "--examples", "3", pythonpath=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -360,10 +368,10 @@ def test_command_passes_a_builtin_rule_with_a_parameter() -> None:
 def test_command_checks_one_scenario_file(tmp_path: Path) -> None:
     (tmp_path / "student_rules.py").write_text(BROKEN_MODULE, encoding="utf-8")
     scenario = tmp_path / "failing.toml"
-    scenario.write_text('steps = 2\n[[governance]]\nrule = "student_rules:GenerousCouncil"\n',
-                        encoding="utf-8")
-    proc = _cli("student_rules:GenerousCouncil", "--scenario", str(scenario),
-                pythonpath=tmp_path)
+    scenario.write_text(
+        'steps = 2\n[[governance]]\nrule = "student_rules:GenerousCouncil"\n', encoding="utf-8"
+    )
+    proc = _cli("student_rules:GenerousCouncil", "--scenario", str(scenario), pythonpath=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert f"on scenario {scenario}" in proc.stdout
     assert "FAIL conservation: goods created from nothing" in proc.stdout

@@ -22,8 +22,14 @@ from terrisim.cli import app
 from terrisim.scenario import Scenario, ScenarioError, scenario_from_dict
 from terrisim.summary import EQUITY_KEYS
 
-RUN_FILES = {"series.parquet", "territories.parquet", "summary.json", "manifest.json",
-             "summary.png", "events.csv"}
+RUN_FILES = {
+    "series.parquet",
+    "territories.parquet",
+    "summary.json",
+    "manifest.json",
+    "summary.png",
+    "events.csv",
+}
 
 
 def invoke(*args: str):
@@ -55,9 +61,18 @@ def test_run_without_a_scenario_runs_the_demo_and_writes_every_file(demo_run):
 def test_the_series_has_one_row_per_step_with_the_model_level_indicators(demo_run):
     series = pd.read_parquet(demo_run[0] / "series.parquet")
     assert series["step"].tolist() == list(range(1, 31))
-    for column in ("satisfaction", "satisfaction_metropolis", "satisfaction_food",
-                   "volume_food", "deals", "trust_within_kind", "trust_urban_rural",
-                   "reciprocity_balance", "gini", "shocks"):
+    for column in (
+        "satisfaction",
+        "satisfaction_metropolis",
+        "satisfaction_food",
+        "volume_food",
+        "deals",
+        "trust_within_kind",
+        "trust_urban_rural",
+        "reciprocity_balance",
+        "gini",
+        "shocks",
+    ):
         assert column in series, column
     assert series.loc[series["step"] == 24, "shocks"].item() == "drought"
 
@@ -95,14 +110,14 @@ def test_the_manifest_has_the_seed_and_versions_and_reproduces_the_run(demo_run,
 
 
 def test_the_manifest_of_a_csv_scenario_names_its_files_so_it_can_run_again(tmp_path):
-    result = invoke("run", ROOT / "configs" / "sample_csv.toml", "--steps", 3, "--out",
-                    tmp_path, "--no-figure")
+    result = invoke(
+        "run", ROOT / "configs" / "sample_csv.toml", "--steps", 3, "--out", tmp_path, "--no-figure"
+    )
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     files = manifest["scenario"]["territories"]["csv"]
     assert Path(files["territories"]).is_file() and Path(files["links"]).is_file()
-    again = run_scenario(scenario_from_dict(manifest["scenario"]), steps=3,
-                         seed=manifest["seed"])
+    again = run_scenario(scenario_from_dict(manifest["scenario"]), steps=3, seed=manifest["seed"])
     pd.testing.assert_frame_equal(again.series, pd.read_parquet(tmp_path / "series.parquet"))
     assert "summary.png" not in {p.name for p in tmp_path.iterdir()}
 
@@ -118,28 +133,34 @@ def test_run_with_territories_off_writes_no_territories_file(tmp_path):
 
 def test_a_scenario_without_urban_territories_prints_n_a_for_them(tmp_path):
     path = tmp_path / "rural_only.toml"
-    path.write_text("steps = 2\n[territories.generator.counts]\nmetropolis = 0\ntown = 0\n"
-                    "periurban = 0\nrural = 3\nmountain = 1\n")
+    path.write_text(
+        "steps = 2\n[territories.generator.counts]\nmetropolis = 0\ntown = 0\n"
+        "periurban = 0\nrural = 3\nmountain = 1\n"
+    )
     result = invoke("run", path, "--out", tmp_path / "out", "--no-figure")
     assert result.exit_code == 0, result.output
     assert "n/a" in result.output
 
 
 def test_a_single_territory_from_csv_without_links_is_valid(tmp_path):
-    (tmp_path / "t.csv").write_text("id,name,kind,population,x_km,y_km\n"
-                                    "A,Alone,rural,1000,0,0\n")
+    (tmp_path / "t.csv").write_text("id,name,kind,population,x_km,y_km\nA,Alone,rural,1000,0,0\n")
     path = tmp_path / "one.toml"
-    path.write_text('steps = 2\n[territories]\nsource = "csv"\n'
-                    '[territories.csv]\nterritories = "t.csv"\n')
+    path.write_text(
+        'steps = 2\n[territories]\nsource = "csv"\n[territories.csv]\nterritories = "t.csv"\n'
+    )
     result = invoke("validate", path)
     assert result.exit_code == 0, result.output
     assert "1 territories, 0 links" in result.output
 
 
-@pytest.mark.parametrize(("option", "value", "message"), [
-    ("--steps", "0", "--steps: must be >= 1"), ("--steps", "-3", "--steps: must be >= 1"),
-    ("--seed", "-1", "--seed: must be >= 0"),
-])
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--steps", "0", "--steps: must be >= 1"),
+        ("--steps", "-3", "--steps: must be >= 1"),
+        ("--seed", "-1", "--seed: must be >= 0"),
+    ],
+)
 def test_a_bad_number_of_steps_or_seed_is_refused(tmp_path, option, value, message):
     result = invoke("run", option, value, "--out", tmp_path)
     assert result.exit_code == 2
@@ -155,11 +176,14 @@ def test_an_output_folder_that_is_a_file_is_refused(tmp_path):
     assert f"--out: {target} is a file, not a folder" in result.output
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"steps": 0}, "steps: must be an integer >= 1"),
-    ({"steps": 2.5}, "steps: must be an integer >= 1"),
-    ({"seed": -1}, "seed: must be an integer >= 0"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"steps": 0}, "steps: must be an integer >= 1"),
+        ({"steps": 2.5}, "steps: must be an integer >= 1"),
+        ({"seed": -1}, "seed: must be an integer >= 0"),
+    ],
+)
 def test_run_scenario_refuses_bad_steps_and_seeds(kwargs, message):
     with pytest.raises(ScenarioError, match=message):
         run_scenario(None, **kwargs)
@@ -178,19 +202,34 @@ def test_every_shipped_scenario_is_valid(name):
 def test_describe_prints_the_step_schedule_with_the_active_rules():
     result = invoke("describe")
     assert result.exit_code == 0, result.output
-    phases = ("apply_shocks", "produce", "govern", "negotiate", "deliver", "consume",
-              "update_budgets", "update_trust", "close_step", "collect")
+    phases = (
+        "apply_shocks",
+        "produce",
+        "govern",
+        "negotiate",
+        "deliver",
+        "consume",
+        "update_budgets",
+        "update_trust",
+        "close_step",
+        "collect",
+    )
     positions = [result.output.index(f". {phase} ") for phase in phases]
     assert positions == sorted(positions)
     assert "trust: reinforcement(alpha=0.05" in result.output
-    assert "code: terrisim.rules.trust.Reinforcement.update (src/terrisim/rules/trust.py)" \
+    assert (
+        "code: terrisim.rules.trust.Reinforcement.update (src/terrisim/rules/trust.py)"
         in result.output
+    )
 
 
 def test_describe_names_the_compiled_kernels_and_the_rule_code_that_feeds_them(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    for engine, negotiation in (("numpy", "code: terrisim.model.TerriModel.negotiate"),
-                                ("numba", "code: compiled terrisim.kernels.negotiate_links")):
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for engine, negotiation in (
+        ("numpy", "code: terrisim.model.TerriModel.negotiate"),
+        ("numba", "code: compiled terrisim.kernels.negotiate_links"),
+    ):
         if engine == "numba" and not kernels.HAVE_NUMBA:
             continue
         monkeypatch.setenv("TERRISIM_KERNEL", engine)
@@ -201,47 +240,67 @@ def test_describe_names_the_compiled_kernels_and_the_rule_code_that_feeds_them(
         if engine == "numba":
             assert "fed by terrisim.rules.partners.TrustWeighted.factors" in result.output
             assert "terrisim.rules.valuation.MarketValuation.unit_values" in result.output
-    assert "drought at step 24 for 6 steps, magnitude 0.6, everywhere (15 territories)" \
+    assert (
+        "drought at step 24 for 6 steps, magnitude 0.6, everywhere (15 territories)"
         in result.output
+    )
 
 
 def test_describe_gives_each_shock_its_targets_and_parameters():
     result = invoke("describe", str(ROOT / "configs" / "sample_csv.toml"))
     assert result.exit_code == 0, result.output
-    assert "drought at step 12 for 6 steps, magnitude 0.5, on rural,mountain (6 territories)" \
+    assert (
+        "drought at step 12 for 6 steps, magnitude 0.5, on rural,mountain (6 territories)"
         in result.output
+    )
 
 
 _EVERY_KIND = "{ metropolis = 1, town = 1, periurban = 1, rural = 1, mountain = 1 }"
 BAD_TOML = {  # file text -> what the one-line message must contain
     "stepz = 10\n": ("bad.toml:1: stepz: unknown key", "got 10"),
     'steps = "ten"\n': ("bad.toml:1: steps:", "valid integer", "got 'ten'"),
-    "steps = 10\n[trust]\ninitial = 1.5\n": ("bad.toml:3: trust.initial:",
-                                            "less than or equal to 1", "got 1.5"),
-    "[kinds.rural]\npopulation = -5\n": ("bad.toml:2: kinds.rural.population:",
-                                        "greater than 0", "got -5"),
+    "steps = 10\n[trust]\ninitial = 1.5\n": (
+        "bad.toml:3: trust.initial:",
+        "less than or equal to 1",
+        "got 1.5",
+    ),
+    "[kinds.rural]\npopulation = -5\n": (
+        "bad.toml:2: kinds.rural.population:",
+        "greater than 0",
+        "got -5",
+    ),
     "[territories.generator.counts]\nvillage = 3\n": (
-        "territories.generator.counts: unknown kind 'village'", "allowed: ['metropolis'"),
+        "territories.generator.counts: unknown kind 'village'",
+        "allowed: ['metropolis'",
+    ),
     "[goods.food.need]\nvillage = 1.0\n": ("goods.food.need: unknown kind 'village'",),
     "[goods.hydrogen]\nstorable = true\n": ("goods.hydrogen.need:", "required"),
     '[trust.bias]\n"urban->forest" = 0.2\n': ("trust.bias: bad key 'urban->forest'",),
     "steps = = 3\n": ("bad.toml:1: malformed TOML",),
-    '[rules]\ntrust = "nope"\n': ("bad.toml:2: rules.trust", "'nope' is unknown",
-                                 "registered: ['reinforcement']"),
+    '[rules]\ntrust = "nope"\n': (
+        "bad.toml:2: rules.trust",
+        "'nope' is unknown",
+        "registered: ['reinforcement']",
+    ),
     '[[governance]]\nrule = "parliament"\n': ("governance.0", "'parliament'"),
-    '[output]\nterritories = "some"\n': ("bad.toml:2: output.territories:", "'all'",
-                                          "got 'some'"),
-    "[goods.food.capacity]\nrural = inf\n": ("bad.toml:2: goods.food.capacity.rural:",
-                                           "finite number", "got inf"),
+    '[output]\nterritories = "some"\n': ("bad.toml:2: output.territories:", "'all'", "got 'some'"),
+    "[goods.food.capacity]\nrural = inf\n": (
+        "bad.toml:2: goods.food.capacity.rural:",
+        "finite number",
+        "got inf",
+    ),
     "[kinds.rural]\nspending = nan\n": ("kinds.rural.spending:", "finite number"),
     'replace_goods = "yes"\n': ("replace_goods: must be true or false",),
     "[territories.generator]\ncounts = { metropolis = 0, town = 0, periurban = 0, "
     "rural = 0, mountain = 0 }\n": ("no territory to generate",),
     # names whose series columns would overwrite others (ODD 7.9)
     f"[goods.min]\nstorable = false\nneed = {_EVERY_KIND}\ncapacity = {_EVERY_KIND}\n": (
-        "goods.min: 'min' is reserved", "satisfaction_min"),
+        "goods.min: 'min' is reserved",
+        "satisfaction_min",
+    ),
     f"[goods.value]\nstorable = false\nneed = {_EVERY_KIND}\ncapacity = {_EVERY_KIND}\n": (
-        "goods.value: a good cannot be called 'value'",),
+        "goods.value: a good cannot be called 'value'",
+    ),
 }
 
 
@@ -262,24 +321,37 @@ def test_a_bad_scenario_gives_one_clear_line_and_status_2(tmp_path, text):
 TERRITORIES = "id,name,kind,population,x_km,y_km\nA,a,rural,100,0,0\nB,b,town,200,9,9\n"
 BAD_CSV = {  # (territories file, links file) -> what the message must contain
     ("id,name,kind,population,x_km,y_km,capacity_fod\nA,a,rural,100,0,0,1\n", None): (
-        "territories.csv: unknown column 'capacity_fod'",),
+        "territories.csv: unknown column 'capacity_fod'",
+    ),
     ("id,name,kind,population,x_km\nA,a,rural,100,0\n", None): (
-        "territories.csv: missing column 'y_km'",),
+        "territories.csv: missing column 'y_km'",
+    ),
     ("id;name;kind;population;x_km;y_km\nA;a;rural;100;0;0\n", None): ("separated by ';'",),
     ("id,name,kind,population,x_km,y_km\nA,a,village,100,0,0\n", None): (
-        "territories.csv:2: column 'kind': bad value 'village'", "allowed: ['metropolis'"),
+        "territories.csv:2: column 'kind': bad value 'village'",
+        "allowed: ['metropolis'",
+    ),
     ("id,name,kind,population,x_km,y_km\nA,a,rural,-4,0,0\n", None): (
-        "territories.csv:2: column 'population': bad value -4", "must be positive"),
+        "territories.csv:2: column 'population': bad value -4",
+        "must be positive",
+    ),
     ("id,name,kind,population,x_km,y_km\nA,a,rural,100,0,0\nA,b,town,5,1,1\n", None): (
-        "territories.csv:3: column 'id'", "unique"),
+        "territories.csv:3: column 'id'",
+        "unique",
+    ),
     ('id,name,kind,population,x_km,y_km\nA,a,rural,"100,0,0\n', None): (
-        "territories.csv: malformed CSV",),
+        "territories.csv: malformed CSV",
+    ),
     (TERRITORIES, "source,target\nA,C\n"): (
-        "links.csv:2: column 'target': bad value 'C'", "no territory has this id"),
+        "links.csv:2: column 'target': bad value 'C'",
+        "no territory has this id",
+    ),
     (TERRITORIES, "source,target,kind\nA,B,highway\n"): (
-        "links.csv:2: column 'kind': bad value 'highway'",),
+        "links.csv:2: column 'kind': bad value 'highway'",
+    ),
     (TERRITORIES, "source,target,distance_km\nA,B,far\n"): (
-        "links.csv:2: column 'distance_km': bad value 'far'",),
+        "links.csv:2: column 'distance_km': bad value 'far'",
+    ),
 }
 
 
@@ -302,8 +374,9 @@ def test_a_bad_csv_file_gives_one_clear_line_and_status_2(tmp_path, files):
 def test_missing_files_are_named(tmp_path):
     result = invoke("validate", tmp_path / "nowhere.toml")
     assert result.exit_code == 2 and "nowhere.toml: file not found" in result.output
-    (tmp_path / "s.toml").write_text('[territories]\nsource = "csv"\n[territories.csv]\n'
-                                     'territories = "gone.csv"\n')
+    (tmp_path / "s.toml").write_text(
+        '[territories]\nsource = "csv"\n[territories.csv]\nterritories = "gone.csv"\n'
+    )
     result = invoke("validate", tmp_path / "s.toml")
     assert result.exit_code == 2 and "gone.csv: file not found" in result.output
     (tmp_path / "t.toml").write_text('[territories]\nsource = "csv"\n')
@@ -314,8 +387,13 @@ def test_missing_files_are_named(tmp_path):
 def test_the_installed_command_exits_2_without_a_traceback(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("[exchange]\nreciprocity_tolerance = 2\n")
-    done = subprocess.run([str(TERRISIM), "validate", str(path)], capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [str(TERRISIM), "validate", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 2
     assert done.stderr.strip().startswith(f"error: {path}:2: exchange.reciprocity_tolerance")
     assert "Traceback" not in done.stderr + done.stdout
@@ -330,8 +408,7 @@ def test_run_scenario_returns_pandas_objects_and_the_same_numbers_as_the_command
     assert isinstance(result.series, pd.DataFrame)
     assert isinstance(result.territories, pd.DataFrame)
     assert isinstance(result.summary, dict)
-    pd.testing.assert_frame_equal(result.series,
-                                  pd.read_parquet(demo_run[0] / "series.parquet"))
+    pd.testing.assert_frame_equal(result.series, pd.read_parquet(demo_run[0] / "series.parquet"))
     assert result.summary == json.loads((demo_run[0] / "summary.json").read_text())
 
 
@@ -348,7 +425,8 @@ def test_the_package_ships_the_demo_for_installs_without_the_repository(monkeypa
     import terrisim.cli as cli
 
     assert cli.PACKAGED_DEMO.read_bytes() == (ROOT / "configs" / "demo.toml").read_bytes(), (
-        "src/terrisim/data/demo.toml must be a copy of configs/demo.toml")
+        "src/terrisim/data/demo.toml must be a copy of configs/demo.toml"
+    )
     monkeypatch.setattr(cli, "DEMO", tmp_path / "absent.toml")
     assert cli.demo_path() == cli.PACKAGED_DEMO
     result = invoke("run", "--steps", 2, "--out", tmp_path / "out", "--no-figure")

@@ -14,17 +14,27 @@ from terrisim.scenario.schema import Scenario
 from terrisim.summary import RESILIENCE_TOLERANCE, shock_resilience
 
 COUNTS = {"metropolis": 1, "town": 1, "periurban": 1, "rural": 2, "mountain": 1}
-BASE = apply_overrides(Scenario(), {
-    "steps": 24, "territories.generator.counts": COUNTS,
-    "shocks": [{"kind": "drought", "at": 12, "duration": 3, "magnitude": 0.5}]})
+BASE = apply_overrides(
+    Scenario(),
+    {
+        "steps": 24,
+        "territories.generator.counts": COUNTS,
+        "shocks": [{"kind": "drought", "at": 12, "duration": 3, "magnitude": 0.5}],
+    },
+)
 
 
 def recovered_at(magnitude: float, *, seed: int | None = None, permanent: bool = True) -> bool:
     """Run the small scenario once and judge the drought's recovery directly."""
-    table = {"kind": "drought", "at": 12, "magnitude": magnitude,
-             **({"permanent": True} if permanent else {"duration": 3})}
-    model = TerriModel(apply_overrides(BASE, {"shocks": [table]}), rng=seed,
-                       record_territories=False)
+    table = {
+        "kind": "drought",
+        "at": 12,
+        "magnitude": magnitude,
+        **({"permanent": True} if permanent else {"duration": 3}),
+    }
+    model = TerriModel(
+        apply_overrides(BASE, {"shocks": [table]}), rng=seed, record_territories=False
+    )
     model.run()
     (record,) = shock_resilience(model.recorder.series(), model.shocks.history)
     return record["recovered"]
@@ -70,8 +80,17 @@ def test_the_search_costs_what_bisection_promises(permanent_drought):
 
 def test_the_log_of_runs_says_how_each_run_went(permanent_drought):
     runs = permanent_drought.runs
-    assert {"magnitude", "seed", "recovered", "recovery_time", "resistance", "resilience_loss",
-            "normalised_resilience_loss", "baseline", "seconds"} <= set(runs.columns)
+    assert {
+        "magnitude",
+        "seed",
+        "recovered",
+        "recovery_time",
+        "resistance",
+        "resilience_loss",
+        "normalised_resilience_loss",
+        "baseline",
+        "seconds",
+    } <= set(runs.columns)
     failed = runs[~runs["recovered"].astype(bool)]
     assert failed["recovery_time"].isna().all()
     assert (runs.sort_values("magnitude")["resistance"].diff().dropna() <= 1e-9).all()
@@ -96,10 +115,10 @@ def test_a_bracket_that_already_collapses_at_low_is_reported():
 
 
 def test_several_seeds_use_common_random_numbers_and_a_quorum():
-    strict = collapse_threshold_for(BASE, "drought", permanent=True, tol=0.05, seeds=3,
-                                    quorum=1.0)
-    lenient = collapse_threshold_for(BASE, "drought", permanent=True, tol=0.05, seeds=3,
-                                     quorum=1 / 3)
+    strict = collapse_threshold_for(BASE, "drought", permanent=True, tol=0.05, seeds=3, quorum=1.0)
+    lenient = collapse_threshold_for(
+        BASE, "drought", permanent=True, tol=0.05, seeds=3, quorum=1 / 3
+    )
     assert len(strict.seeds) == 3 and strict.seeds == lenient.seeds
     per_magnitude = strict.runs.groupby("magnitude")["seed"].apply(sorted)
     assert all(seeds == sorted(strict.seeds) for seeds in per_magnitude)
@@ -121,9 +140,15 @@ def test_explicit_seeds_are_used_as_given():
 
 
 def test_other_shocks_are_dropped_unless_kept():
-    scenario = apply_overrides(BASE, {"shocks": [
-        {"kind": "drought", "at": 12, "permanent": True},
-        {"kind": "energy_crisis", "at": 18, "duration": 2, "magnitude": 1.0}]})
+    scenario = apply_overrides(
+        BASE,
+        {
+            "shocks": [
+                {"kind": "drought", "at": 12, "permanent": True},
+                {"kind": "energy_crisis", "at": 18, "duration": 2, "magnitude": 1.0},
+            ]
+        },
+    )
     alone = collapse_threshold_for(scenario, "drought", tol=0.1)
     kept = collapse_threshold_for(scenario, "drought", tol=0.1, keep_other_shocks=True)
     assert alone.status == kept.status == "found"
@@ -132,8 +157,9 @@ def test_other_shocks_are_dropped_unless_kept():
 
 
 def test_overrides_change_the_scenario_searched():
-    result = collapse_threshold_for(BASE, "drought", tol=0.25,
-                                    overrides={"exchange.enabled": False})
+    result = collapse_threshold_for(
+        BASE, "drought", tol=0.25, overrides={"exchange.enabled": False}
+    )
     assert result.status == "above_high"
 
 
@@ -144,23 +170,25 @@ def test_shock_table_picks_the_scenarios_table_or_builds_one():
     assert (table, index) == ({"kind": "health_crisis", "at": 8}, None)  # steps // 3
     table, _ = shock_table(BASE, 0, permanent=True, at=5)
     assert table == {"kind": "drought", "at": 5, "permanent": True}
-    table, _ = shock_table(BASE, {"kind": "grant_cut", "at": 4, "classes": ["rural"]},
-                           duration=2)
+    table, _ = shock_table(BASE, {"kind": "grant_cut", "at": 4, "classes": ["rural"]}, duration=2)
     assert table == {"kind": "grant_cut", "at": 4, "classes": ["rural"], "duration": 2}
 
 
-@pytest.mark.parametrize(("kwargs", "error", "pattern"), [
-    ({"at": 1}, ValueError, r"starts at step 1: .*pre-shock level"),
-    ({"at": 22, "duration": 3}, ValueError, r"must end before the last step \(24\)"),
-    ({"series": "happiness"}, ValueError, r"series='happiness': not a column"),
-    ({"quorum": 0.0}, ValueError, r"quorum"),
-    ({"reference": "yesterday"}, ValueError, r"reference='yesterday': allowed"),
-    ({"low": 0.5, "high": 0.5}, ValueError, r"low < high"),
-    ({"shock": 3}, ValueError, r"shock=3: the scenario has 1"),
-    ({"shock": "tornado"}, ScenarioError, r"unknown shock kind 'tornado'"),
-    ({"shock": {"kind": "drought", "frequency": 0.1}}, ValueError, r"random .*give at="),
-    ({"shock": {"kind": "drought", "at": 4, "magnitud": 1}}, ValueError, r"invalid shock"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"at": 1}, ValueError, r"starts at step 1: .*pre-shock level"),
+        ({"at": 22, "duration": 3}, ValueError, r"must end before the last step \(24\)"),
+        ({"series": "happiness"}, ValueError, r"series='happiness': not a column"),
+        ({"quorum": 0.0}, ValueError, r"quorum"),
+        ({"reference": "yesterday"}, ValueError, r"reference='yesterday': allowed"),
+        ({"low": 0.5, "high": 0.5}, ValueError, r"low < high"),
+        ({"shock": 3}, ValueError, r"shock=3: the scenario has 1"),
+        ({"shock": "tornado"}, ScenarioError, r"unknown shock kind 'tornado'"),
+        ({"shock": {"kind": "drought", "frequency": 0.1}}, ValueError, r"random .*give at="),
+        ({"shock": {"kind": "drought", "at": 4, "magnitud": 1}}, ValueError, r"invalid shock"),
+    ],
+)
 def test_invalid_searches_are_refused_with_a_clear_message(kwargs, error, pattern):
     with pytest.raises(error, match=pattern):
         collapse_threshold_for(BASE, **{"shock": "drought", "tol": 0.25, **kwargs})
@@ -184,8 +212,9 @@ def test_a_counterfactual_reference_separates_the_shock_from_the_drift():
 
 
 def test_counterfactual_and_pre_shock_references_agree_after_the_spin_up(permanent_drought):
-    result = collapse_threshold_for(BASE, "drought", permanent=True, tol=0.02,
-                                    reference="counterfactual")
+    result = collapse_threshold_for(
+        BASE, "drought", permanent=True, tol=0.02, reference="counterfactual"
+    )
     assert abs(result.threshold - permanent_drought.threshold) <= 0.02 + 1e-9
 
 

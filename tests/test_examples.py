@@ -45,9 +45,14 @@ def _rules() -> list[str]:
         found = []
         for name in MODULES:
             module = importlib.import_module(name)
-            found += [f"{name}:{cls.__name__}" for cls in vars(module).values()
-                      if inspect.isclass(cls) and issubclass(cls, Rule)
-                      and cls.__module__ == name and cls.role]
+            found += [
+                f"{name}:{cls.__name__}"
+                for cls in vars(module).values()
+                if inspect.isclass(cls)
+                and issubclass(cls, Rule)
+                and cls.__module__ == name
+                and cls.role
+            ]
         return found
     finally:
         sys.path.remove(str(EXAMPLES))
@@ -57,8 +62,10 @@ RULES = _rules()
 
 
 def test_there_are_a_valuation_a_trust_rule_and_a_shock_with_their_scenarios() -> None:
-    roles = {spec: importlib.import_module(spec.split(":")[0]).__dict__[spec.split(":")[1]].role
-             for spec in RULES}
+    roles = {
+        spec: importlib.import_module(spec.split(":")[0]).__dict__[spec.split(":")[1]].role
+        for spec in RULES
+    }
     assert {"valuation", "trust", "shock"} <= set(roles.values())
     named = {spec for spec in RULES if any(spec in p.read_text() for p in SCENARIOS)}
     assert named == set(RULES), "every example rule is used by a scenario file"
@@ -93,9 +100,14 @@ def test_compare_trust_sweep_names_the_builtin_and_the_forgetting_rule() -> None
 
 # ----------------------------------------------------------------- each rule's equation
 def test_forgetting_trust_halves_every_half_life_without_deals() -> None:
-    scenario = apply_overrides(load_scenario(EXAMPLES / "forgetting_trust.toml"), {
-        "exchange.enabled": False, "shocks": [],
-        "rules.trust": {"name": "forgetting_trust:ForgettingTrust", "half_life": 4}})
+    scenario = apply_overrides(
+        load_scenario(EXAMPLES / "forgetting_trust.toml"),
+        {
+            "exchange.enabled": False,
+            "shocks": [],
+            "rules.trust": {"name": "forgetting_trust:ForgettingTrust", "half_life": 4},
+        },
+    )
     model = TerriModel(scenario, record_territories=False)
     before = model.state.trust.copy()
     model.run(4)
@@ -103,9 +115,18 @@ def test_forgetting_trust_halves_every_half_life_without_deals() -> None:
 
 
 def test_forgetting_trust_toward_the_baseline_returns_to_it() -> None:
-    scenario = apply_overrides(load_scenario(EXAMPLES / "forgetting_trust.toml"), {
-        "exchange.enabled": False, "shocks": [], "rules.trust": {
-            "name": "forgetting_trust:ForgettingTrust", "half_life": 2, "toward": "baseline"}})
+    scenario = apply_overrides(
+        load_scenario(EXAMPLES / "forgetting_trust.toml"),
+        {
+            "exchange.enabled": False,
+            "shocks": [],
+            "rules.trust": {
+                "name": "forgetting_trust:ForgettingTrust",
+                "half_life": 2,
+                "toward": "baseline",
+            },
+        },
+    )
     model = TerriModel(scenario, record_territories=False)
     model.state.trust[:] = 1.0
     model.run(2)
@@ -115,8 +136,10 @@ def test_forgetting_trust_toward_the_baseline_returns_to_it() -> None:
 
 def test_loss_aversion_of_one_is_the_market_valuation() -> None:
     path = EXAMPLES / "loss_aversion.toml"
-    neutral = apply_overrides(load_scenario(path), {
-        "rules.valuation": {"name": "loss_aversion:LossAverseValuation", "aversion": 1.0}})
+    neutral = apply_overrides(
+        load_scenario(path),
+        {"rules.valuation": {"name": "loss_aversion:LossAverseValuation", "aversion": 1.0}},
+    )
     market = apply_overrides(load_scenario(path), {"rules.valuation": {"name": "market"}})
     a = run_scenario(neutral, steps=24).series
     b = run_scenario(market, steps=24).series
@@ -130,8 +153,9 @@ def test_loss_aversion_makes_giving_dearer_where_the_margin_is_thin() -> None:
     give, receive = model.valuation.unit_values(model.state)
     price = model.state.price[None, :]
     assert (give >= price - 1e-12).all() and (give <= 2.25 * price + 1e-12).all()
-    np.testing.assert_allclose(np.broadcast_to(receive, give.shape), np.broadcast_to(
-        price, give.shape))
+    np.testing.assert_allclose(
+        np.broadcast_to(receive, give.shape), np.broadcast_to(price, give.shape)
+    )
     s = model.state
     thin = s.effective_need >= s.available  # they need all they have: the full aversion
     assert thin.any() and (~thin).any()
@@ -144,8 +168,10 @@ def test_flood_destroys_stocks_near_the_river_once_and_creates_nothing() -> None
     model = TerriModel(load_scenario(EXAMPLES / "flood.toml"), record_territories=False)
     s = model.state
     s.stock[:] = 10.0
-    flood = Flood(width_km=20, river_km=[(-1e3, float(np.median(s.xy[:, 1]))),
-                                         (1e3, float(np.median(s.xy[:, 1])))])
+    flood = Flood(
+        width_km=20,
+        river_km=[(-1e3, float(np.median(s.xy[:, 1]))), (1e3, float(np.median(s.xy[:, 1])))],
+    )
     near = np.abs(s.xy[:, 1] - np.median(s.xy[:, 1])) <= 20
     assert near.any() and (~near).any()
     everyone = np.ones(s.n, dtype=bool)
@@ -158,8 +184,9 @@ def test_flood_destroys_stocks_near_the_river_once_and_creates_nothing() -> None
     flood.apply(s, everyone, 0.5, elapsed=1)  # later steps: no more stock lost
     np.testing.assert_allclose(s.stock[near], 5.0)
     line = np.array([[0.0, 0.0], [10.0, 0.0]])
-    np.testing.assert_allclose(distance_to_polyline(np.array([[5.0, 3.0], [13.0, 4.0]]), line),
-                               [3.0, 5.0])
+    np.testing.assert_allclose(
+        distance_to_polyline(np.array([[5.0, 3.0], [13.0, 4.0]]), line), [3.0, 5.0]
+    )
 
 
 def test_mutual_aid_gives_a_share_of_surplus_to_trusted_partners_in_need() -> None:
@@ -179,8 +206,9 @@ def test_mutual_aid_gives_a_share_of_surplus_to_trusted_partners_in_need() -> No
     # a giver with a trusted partner in need gives exactly `share` of its surplus, else nothing
     helps = s.sum_by_origin((s.trust >= p.min_trust)[:, None] * s.at_end(deficit)) > 0
     given = s.sum_by_origin(gift)
-    np.testing.assert_allclose(given, np.where(helps, p.share * surplus, 0.0) * pact.pact,
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        given, np.where(helps, p.share * surplus, 0.0) * pact.pact, atol=1e-9
+    )
     before = s.available.sum(axis=0)
     model.govern()
     np.testing.assert_allclose(s.available.sum(axis=0), before)

@@ -83,9 +83,19 @@ def test_analyze_writes_tables_and_plots_and_compares_categorical_levels(grid_sw
 
 def test_analyze_cli_prints_the_table(grid_sweep):
     proc = subprocess.run(
-        [sys.executable, "-c", "from terrisim.cli import main; main()", "analyze",
-         str(grid_sweep), "--no-plots", "-y", "outcome"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-c",
+            "from terrisim.cli import main; main()",
+            "analyze",
+            str(grid_sweep),
+            "--no-plots",
+            "-y",
+            "outcome",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "outcome: mean [95% CI]" in proc.stdout and "conference" in proc.stdout
@@ -94,7 +104,9 @@ def test_analyze_cli_prints_the_table(grid_sweep):
 def test_analyze_refuses_a_directory_that_is_not_a_sweep(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-c", "from terrisim.cli import main; main()", "analyze", str(tmp_path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 2 and "not a sweep directory" in proc.stderr
 
@@ -143,12 +155,14 @@ def test_sobol_analysis_of_an_unfinished_sweep_says_what_is_missing(tmp_path):
 
 def test_numeric_levels_are_tabulated_in_increasing_order_and_bins_read_cleanly():
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({
-        "status": "ok",
-        "m": [0.0, 1.0, 0.5, 0.25, 0.375] * 4,  # a bisection's order of evaluation
-        "u": rng.uniform(-0.000664, 0.4, 20),  # continuous: quantile bins
-        "y": rng.normal(size=20),
-    })
+    df = pd.DataFrame(
+        {
+            "status": "ok",
+            "m": [0.0, 1.0, 0.5, 0.25, 0.375] * 4,  # a bisection's order of evaluation
+            "u": rng.uniform(-0.000664, 0.4, 20),  # continuous: quantile bins
+            "y": rng.normal(size=20),
+        }
+    )
     table = summarise(df, ["y"], ["m", "u"], bins=4)
     assert table[table["factor"] == "m"]["level"].tolist() == ["0.0", "0.25", "0.375", "0.5", "1.0"]
     bins = table[table["factor"] == "u"]["level"].tolist()

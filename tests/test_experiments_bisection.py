@@ -13,13 +13,20 @@ from terrisim.experiments.spec import ExperimentError, parse_experiment
 from terrisim.experiments.store import RUNS
 
 
-def experiment_file(tmp_path: Path, *, low=0.0, high=1.0, tol=0.01, grid=True, outcome=None,
-                    replicates=3) -> Path:
+def experiment_file(
+    tmp_path: Path, *, low=0.0, high=1.0, tol=0.01, grid=True, outcome=None, replicates=3
+) -> Path:
     body = [
-        'name = "collapse"', "seed = 3", f"replicates = {replicates}",
+        'name = "collapse"',
+        "seed = 3",
+        f"replicates = {replicates}",
         'run_function = "terrisim.experiments.testing:fake_collapse"',
-        "[design]", 'method = "bisection"', 'factor = "m"',
-        f"low = {low}", f"high = {high}", f"tol = {tol}",
+        "[design]",
+        'method = "bisection"',
+        'factor = "m"',
+        f"low = {low}",
+        f"high = {high}",
+        f"tol = {tol}",
     ]
     if outcome:
         body.append(f'outcome = "{outcome}"')
@@ -31,8 +38,7 @@ def experiment_file(tmp_path: Path, *, low=0.0, high=1.0, tol=0.01, grid=True, o
 
 
 def test_bisection_finds_each_threshold_within_tol(tmp_path):
-    report = run_sweep(experiment_file(tmp_path), tmp_path / "out", engine="serial",
-                       progress=False)
+    report = run_sweep(experiment_file(tmp_path), tmp_path / "out", engine="serial", progress=False)
     df = terrisim.load_results(tmp_path / "out")
     exp = parse_experiment(df.attrs["experiment"]["experiment"])
     table = threshold_table(df, exp)
@@ -44,15 +50,20 @@ def test_bisection_finds_each_threshold_within_tol(tmp_path):
 
 
 def test_replicates_share_seeds_across_the_values_searched(tmp_path):
-    run_sweep(experiment_file(tmp_path, grid=False), tmp_path / "out", engine="serial",
-              progress=False)
+    run_sweep(
+        experiment_file(tmp_path, grid=False), tmp_path / "out", engine="serial", progress=False
+    )
     df = terrisim.load_results(tmp_path / "out")
     assert df.groupby("replicate")["seed"].nunique().eq(1).all()
 
 
 def test_a_bracket_that_does_not_bracket_is_reported_not_searched(tmp_path):
-    run_sweep(experiment_file(tmp_path, low=0.6, high=0.9, grid=False), tmp_path / "out",
-              engine="serial", progress=False)
+    run_sweep(
+        experiment_file(tmp_path, low=0.6, high=0.9, grid=False),
+        tmp_path / "out",
+        engine="serial",
+        progress=False,
+    )
     df = terrisim.load_results(tmp_path / "out")
     table = threshold_table(df, parse_experiment(df.attrs["experiment"]["experiment"]))
     assert table["status"].tolist() == ["below_low"] and table["threshold"].isna().all()
@@ -75,17 +86,26 @@ def test_an_interrupted_search_resumes_with_the_same_run_ids(tmp_path):
 
 def test_an_unknown_outcome_stops_the_search_with_the_available_indicators(tmp_path):
     with pytest.raises(ExperimentError, match=r"design.outcome = 'recovered'.*shock_recovered"):
-        run_sweep(experiment_file(tmp_path, outcome="recovered"), tmp_path / "out",
-                  engine="serial", progress=False)
+        run_sweep(
+            experiment_file(tmp_path, outcome="recovered"),
+            tmp_path / "out",
+            engine="serial",
+            progress=False,
+        )
 
 
 def test_plan_halves_the_bracket_like_collapse_threshold():
     from terrisim.metrics import collapse_threshold
 
-    exp = parse_experiment({
-        "name": "p", "seed": 1, "replicates": 1, "run_function": "m:f",
-        "design": {"method": "bisection", "factor": "m", "low": 0.0, "high": 1.0, "tol": 0.001},
-    })
+    exp = parse_experiment(
+        {
+            "name": "p",
+            "seed": 1,
+            "replicates": 1,
+            "run_function": "m:f",
+            "design": {"method": "bisection", "factor": "m", "low": 0.0, "high": 1.0, "tol": 0.001},
+        }
+    )
     answers: dict[int, float] = {}
     while True:
         points, pending, searches = plan(exp, answers.get)
@@ -99,13 +119,24 @@ def test_plan_halves_the_bracket_like_collapse_threshold():
 
 def test_bisection_design_is_validated():
     with pytest.raises(ExperimentError, match="low must be below high"):
-        parse_experiment({"name": "b", "seed": 1, "scenario": "s", "design": {
-            "method": "bisection", "factor": "m", "low": 1, "high": 0, "tol": 0.1}})
+        parse_experiment(
+            {
+                "name": "b",
+                "seed": 1,
+                "scenario": "s",
+                "design": {"method": "bisection", "factor": "m", "low": 1, "high": 0, "tol": 0.1},
+            }
+        )
     with pytest.raises(ExperimentError, match="remove it from"):
-        parse_experiment({"name": "b", "seed": 1, "scenario": "s",
-                          "factors": {"m": {"levels": [1]}},
-                          "design": {"method": "bisection", "factor": "m", "low": 0, "high": 1,
-                                     "tol": 0.1}})
+        parse_experiment(
+            {
+                "name": "b",
+                "seed": 1,
+                "scenario": "s",
+                "factors": {"m": {"levels": [1]}},
+                "design": {"method": "bisection", "factor": "m", "low": 0, "high": 1, "tol": 0.1},
+            }
+        )
 
 
 def test_analyze_reports_the_thresholds_found(tmp_path):

@@ -22,7 +22,9 @@ RANGES = {"a": {"range": [0.0, 1.0]}, "b": {"range": [10, 20], "type": "int"}}
 
 
 def test_grid_is_the_full_factorial_in_file_order():
-    exp = experiment({"method": "grid"}, {"a": {"levels": [1, 2]}, "b": {"levels": ["x", "y", "z"]}})
+    exp = experiment(
+        {"method": "grid"}, {"a": {"levels": [1, 2]}, "b": {"levels": ["x", "y", "z"]}}
+    )
     points = design_points(exp)
     assert len(points) == count_points(exp) == 6
     assert points[0] == {"a": 1, "b": "x"} and points[1] == {"a": 1, "b": "y"}

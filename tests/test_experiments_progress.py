@@ -10,7 +10,9 @@ from terrisim.experiments.runner import run_sweep
 from terrisim.experiments.store import LOG
 
 
-def experiment(tmp_path: Path, *, fixed: str = "", factors: str = "x = { levels = [0, 1] }") -> Path:
+def experiment(
+    tmp_path: Path, *, fixed: str = "", factors: str = "x = { levels = [0, 1] }"
+) -> Path:
     path = tmp_path / "p.toml"
     path.write_text(
         'name = "p"\nseed = 1\nreplicates = 3\n'
@@ -31,8 +33,13 @@ def test_status_line_gives_done_total_failures_rate_and_eta():
 
 
 def test_without_a_terminal_progress_is_logged_as_periodic_lines(tmp_path, capsys):
-    report = run_sweep(experiment(tmp_path, fixed="sleep = 0.03"), tmp_path / "out",
-                       engine="serial", progress=True, progress_interval=0.05)
+    report = run_sweep(
+        experiment(tmp_path, fixed="sleep = 0.03"),
+        tmp_path / "out",
+        engine="serial",
+        progress=True,
+        progress_interval=0.05,
+    )
     assert report.ok == 6
     err = capsys.readouterr().err  # pytest's stderr is not a terminal
     lines = [line for line in err.splitlines() if line.startswith("[sweep] ")]

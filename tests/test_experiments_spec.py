@@ -185,7 +185,9 @@ def test_cli_reports_a_missing_experiment_file(tmp_path):
     assert "no such experiment file" in proc.stderr
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "experiments").glob("*.toml")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "experiments").glob("*.toml")), ids=lambda p: p.name
+)
 def test_every_shipped_experiment_is_valid_on_its_scenario(path):
     from terrisim.experiments.runner import prepare_sweep
 

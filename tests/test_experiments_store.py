@@ -111,7 +111,10 @@ def test_a_non_sweep_directory_is_refused(tmp_path):
 def test_two_sweeps_cannot_write_to_one_directory(tmp_path):
     with ResultStore(tmp_path / "s") as first:
         first.open(META_A, resume=True)
-        with ResultStore(tmp_path / "s") as second, pytest.raises(ExperimentError, match="another sweep"):
+        with (
+            ResultStore(tmp_path / "s") as second,
+            pytest.raises(ExperimentError, match="another sweep"),
+        ):
             second.open(META_A, resume=True)
 
 

@@ -24,12 +24,19 @@ DASK = Path(sys.executable).parent / "dask"
 VOLATILE = ["duration_s", "worker"]
 
 
-def fake_experiment(tmp_path: Path, name: str = "fake", *, fixed: str = "", extra: str = "",
-                    factors: str | None = None, replicates: int = 3) -> Path:
+def fake_experiment(
+    tmp_path: Path,
+    name: str = "fake",
+    *,
+    fixed: str = "",
+    extra: str = "",
+    factors: str | None = None,
+    replicates: int = 3,
+) -> Path:
     factors = factors or (
-        'x = { levels = [0.0, 0.5, 1.0] }\n'
+        "x = { levels = [0.0, 0.5, 1.0] }\n"
         'rule = { levels = ["none", "contract", "conference"] }\n'
-        'fail = { levels = [false, true] }\n'
+        "fail = { levels = [false, true] }\n"
     )
     path = tmp_path / f"{name}.toml"
     path.write_text(
@@ -63,7 +70,14 @@ def test_results_have_one_row_per_run_with_factors_seed_status_and_indicators(tm
     df = load_results(tmp_path / "out")
     assert df["run_id"].is_unique and len(df) == 54
     assert list(df.columns[:8]) == [
-        "run_id", "point", "replicate", "seed", "status", "error", "duration_s", "worker",
+        "run_id",
+        "point",
+        "replicate",
+        "seed",
+        "status",
+        "error",
+        "duration_s",
+        "worker",
     ]
     assert {"x", "rule", "fail", "outcome", "recovery_time", "regime"} <= set(df.columns)
     assert df.attrs["experiment"]["n_runs"] == 54
@@ -81,8 +95,9 @@ def test_local_pool_and_serial_engine_give_identical_results_whatever_the_worker
 
 
 def test_series_are_kept_in_their_own_dataset_when_asked(tmp_path):
-    exp = fake_experiment(tmp_path, extra="keep_series = true\nsteps = 7",
-                          factors="x = { levels = [0.0, 1.0] }\n")
+    exp = fake_experiment(
+        tmp_path, extra="keep_series = true\nsteps = 7", factors="x = { levels = [0.0, 1.0] }\n"
+    )
     run_sweep(exp, tmp_path / "out", engine="serial", progress=False)
     series = load_series(tmp_path / "out")
     assert len(series) == 2 * 3 * 7
@@ -102,8 +117,11 @@ def test_a_finished_sweep_resumes_to_nothing_and_no_resume_starts_over(tmp_path)
 def test_a_run_that_kills_its_worker_is_retried_on_a_new_pool(tmp_path):
     crash = tmp_path / "crash"
     crash.mkdir()
-    exp = fake_experiment(tmp_path, fixed=f'crash_once_dir = "{crash}", crash_point = 2',
-                          factors="x = { levels = [0.0, 0.25, 0.5, 1.0] }\n")
+    exp = fake_experiment(
+        tmp_path,
+        fixed=f'crash_once_dir = "{crash}", crash_point = 2',
+        factors="x = { levels = [0.0, 0.25, 0.5, 1.0] }\n",
+    )
     report = run_sweep(exp, tmp_path / "out", engine="local", workers=2, progress=False)
     df = load_results(tmp_path / "out")
     assert report.failed == 0 and (df["status"] == "ok").all() and len(df) == 12
@@ -116,15 +134,35 @@ def _cli_env() -> dict[str, str]:
 
 @pytest.mark.slow
 def test_a_sweep_killed_with_sigkill_and_resumed_equals_the_sweep_run_in_one_go(tmp_path):
-    exp = fake_experiment(tmp_path, fixed="sleep = 0.05", replicates=5,
-                          factors="x = { levels = [0.0, 0.5, 1.0, 1.5] }\n"
-                                  'rule = { levels = ["none", "conference"] }\n'
-                                  "fail = { levels = [false, true] }\n")
+    exp = fake_experiment(
+        tmp_path,
+        fixed="sleep = 0.05",
+        replicates=5,
+        factors="x = { levels = [0.0, 0.5, 1.0, 1.5] }\n"
+        'rule = { levels = ["none", "conference"] }\n'
+        "fail = { levels = [false, true] }\n",
+    )
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-c", "from terrisim.cli import main; main()", "sweep", str(exp),
-           "--out", str(out), "--workers", "2", "--batch-size", "2"]
-    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=_cli_env())
+    cmd = [
+        sys.executable,
+        "-c",
+        "from terrisim.cli import main; main()",
+        "sweep",
+        str(exp),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+        "--batch-size",
+        "2",
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=_cli_env(),
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         parts = list((out / RUNS).glob("part-*.parquet")) if (out / RUNS).exists() else []
@@ -135,8 +173,9 @@ def test_a_sweep_killed_with_sigkill_and_resumed_equals_the_sweep_run_in_one_go(
     proc.wait()
     partial = pd.read_parquet(out / RUNS)  # readable as is, after a kill -9
     assert 0 < len(partial) < 80 and partial["run_id"].is_unique
-    resumed = subprocess.run([*cmd, "--quiet"], capture_output=True, text=True, env=_cli_env(),
-                             check=False)
+    resumed = subprocess.run(
+        [*cmd, "--quiet"], capture_output=True, text=True, env=_cli_env(), check=False
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed" in resumed.stdout
     run_sweep(exp, tmp_path / "one_go", engine="local", workers=2, progress=False)
@@ -163,16 +202,38 @@ def _session_processes(sid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 def test_workers_exit_when_the_sweep_process_is_killed(tmp_path):
     """kill -9 of the sweep process alone (not its group): its workers do not linger."""
-    exp = fake_experiment(tmp_path, fixed="sleep = 0.05", replicates=20,
-                          factors="x = { levels = [0.0, 0.5, 1.0, 1.5] }\n")
+    exp = fake_experiment(
+        tmp_path,
+        fixed="sleep = 0.05",
+        replicates=20,
+        factors="x = { levels = [0.0, 0.5, 1.0, 1.5] }\n",
+    )
     out = tmp_path / "orphans"
-    cmd = [sys.executable, "-c", "from terrisim.cli import main; main()", "sweep", str(exp),
-           "--out", str(out), "--workers", "2", "--batch-size", "2", "--quiet"]
-    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=_cli_env())
+    cmd = [
+        sys.executable,
+        "-c",
+        "from terrisim.cli import main; main()",
+        "sweep",
+        str(exp),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+        "--batch-size",
+        "2",
+        "--quiet",
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=_cli_env(),
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (
-            (out / RUNS).exists() and list((out / RUNS).glob("part-*.parquet"))):
+        (out / RUNS).exists() and list((out / RUNS).glob("part-*.parquet"))
+    ):
         time.sleep(0.02)
     assert len(_session_processes(proc.pid)) >= 3  # the sweep, its workers (and forkserver)
     os.kill(proc.pid, signal.SIGKILL)
@@ -188,9 +249,22 @@ def test_sigterm_stops_the_sweep_cleanly_and_tells_how_to_resume(tmp_path):
     exp = fake_experiment(tmp_path, fixed="sleep = 0.2", factors="x = { levels = [0, 1, 2, 3] }\n")
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from terrisim.cli import main; main()", "sweep", str(exp),
-         "--out", str(out), "--engine", "serial", "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_cli_env(),
+        [
+            sys.executable,
+            "-c",
+            "from terrisim.cli import main; main()",
+            "sweep",
+            str(exp),
+            "--out",
+            str(out),
+            "--engine",
+            "serial",
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_cli_env(),
     )
     deadline = time.monotonic() + 60
     while not list(out.glob("runs/part-*.parquet")) and time.monotonic() < deadline:
@@ -216,10 +290,13 @@ def dask_scheduler(tmp_path_factory):
     logs = tmp_path_factory.mktemp("dask")
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    procs = [subprocess.Popen(
-        [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-        stdout=subprocess.DEVNULL, stderr=open(logs / "scheduler.log", "w"),  # noqa: SIM115
-    )]
+    procs = [
+        subprocess.Popen(
+            [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            stdout=subprocess.DEVNULL,
+            stderr=open(logs / "scheduler.log", "w"),  # noqa: SIM115
+        )
+    ]
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -230,10 +307,22 @@ def dask_scheduler(tmp_path_factory):
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
-        procs.append(subprocess.Popen(
-            [str(DASK), "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
-            stdout=subprocess.DEVNULL, stderr=open(logs / "workers.log", "w"),  # noqa: SIM115
-        ))
+        procs.append(
+            subprocess.Popen(
+                [
+                    str(DASK),
+                    "worker",
+                    address,
+                    "--nworkers",
+                    "2",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=open(logs / "workers.log", "w"),  # noqa: SIM115
+            )
+        )
         with Client(address, timeout="30s") as client:
             client.wait_for_workers(2, timeout=120)
         yield address
@@ -248,7 +337,9 @@ def dask_scheduler(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_a_running_dask_scheduler_gives_the_same_results_as_the_local_pool(tmp_path, dask_scheduler):
+def test_a_running_dask_scheduler_gives_the_same_results_as_the_local_pool(
+    tmp_path, dask_scheduler
+):
     exp = fake_experiment(tmp_path)
     report = run_sweep(exp, tmp_path / "dask", scheduler=dask_scheduler, progress=False)
     assert "dask" in report.engine and report.failed == 27
@@ -262,8 +353,11 @@ def test_a_running_dask_scheduler_gives_the_same_results_as_the_local_pool(tmp_p
 def test_a_dask_worker_that_dies_mid_run_has_its_runs_retried(tmp_path, dask_scheduler):
     crash = tmp_path / "crash"
     crash.mkdir()
-    exp = fake_experiment(tmp_path, fixed=f'crash_once_dir = "{crash}", crash_point = 1',
-                          factors="x = { levels = [0.0, 0.5, 1.0] }\n")
+    exp = fake_experiment(
+        tmp_path,
+        fixed=f'crash_once_dir = "{crash}", crash_point = 1',
+        factors="x = { levels = [0.0, 0.5, 1.0] }\n",
+    )
     report = run_sweep(exp, tmp_path / "out", scheduler=dask_scheduler, progress=False)
     df = load_results(tmp_path / "out")
     assert report.failed == 0 and len(df) == 9 and (df["status"] == "ok").all()
@@ -274,9 +368,21 @@ def test_a_dask_worker_that_dies_mid_run_has_its_runs_retried(tmp_path, dask_sch
 def test_the_cli_attaches_to_a_dask_scheduler(tmp_path, dask_scheduler):
     exp = fake_experiment(tmp_path, factors="x = { levels = [0.0, 1.0] }\n")
     proc = subprocess.run(
-        [sys.executable, "-c", "from terrisim.cli import main; main()", "sweep", str(exp),
-         "--out", str(tmp_path / "out"), "--scheduler", dask_scheduler],
-        capture_output=True, text=True, check=False, env=_cli_env(),
+        [
+            sys.executable,
+            "-c",
+            "from terrisim.cli import main; main()",
+            "sweep",
+            str(exp),
+            "--out",
+            str(tmp_path / "out"),
+            "--scheduler",
+            dask_scheduler,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_cli_env(),
     )
     assert proc.returncode == 0, proc.stderr
     assert "dask engine" in proc.stdout
@@ -287,9 +393,19 @@ def test_the_cli_attaches_to_a_dask_scheduler(tmp_path, dask_scheduler):
 @pytest.mark.slow
 def test_the_smoke_experiment_runs_the_model_identically_on_every_engine(tmp_path, dask_scheduler):
     proc = subprocess.run(
-        [sys.executable, "-c", "from terrisim.cli import main; main()", "sweep", str(SMOKE),
-         "--out", str(tmp_path / "local")],
-        capture_output=True, text=True, check=False, env=_cli_env(),
+        [
+            sys.executable,
+            "-c",
+            "from terrisim.cli import main; main()",
+            "sweep",
+            str(SMOKE),
+            "--out",
+            str(tmp_path / "local"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_cli_env(),
     )
     assert proc.returncode == 0, proc.stderr
     local = load_results(tmp_path / "local")
@@ -313,8 +429,9 @@ def test_a_sweep_run_equals_calling_the_model_directly_with_the_run_seed(tmp_pat
         terrisim.load_scenario(ROOT / "configs" / "demo.toml"),
         {k: row[k] for k in ("exchange.reciprocity_tolerance", "trust.initial")},
     )
-    direct = terrisim.run_scenario(scenario, steps=30, seed=int(row["seed"]),
-                                   record_territories=False, keep_model=False).summary
+    direct = terrisim.run_scenario(
+        scenario, steps=30, seed=int(row["seed"]), record_territories=False, keep_model=False
+    ).summary
     assert direct["satisfaction_mean"] == row["satisfaction_mean"]
     assert direct["gini"] == row["gini"]
 
@@ -324,15 +441,34 @@ def test_results_are_readable_at_any_moment_of_a_running_sweep(tmp_path):
     """pandas, load_results and DuckDB read whole runs only, while parts are being added (and
     rewritten when a later batch brings a new column or a wider type)."""
     duckdb = pytest.importorskip("duckdb")
-    exp = fake_experiment(tmp_path, fixed="sleep = 0.03", replicates=4,
-                          factors="x = { levels = [0.0, 0.5, 1.0] }\n"
-                                  'rule = { levels = ["none", "conference"] }\n'
-                                  "fail = { levels = [false, true] }\n")
+    exp = fake_experiment(
+        tmp_path,
+        fixed="sleep = 0.03",
+        replicates=4,
+        factors="x = { levels = [0.0, 0.5, 1.0] }\n"
+        'rule = { levels = ["none", "conference"] }\n'
+        "fail = { levels = [false, true] }\n",
+    )
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from terrisim.cli import main; main()", "sweep", str(exp),
-         "--out", str(out), "--workers", "2", "--batch-size", "3", "--quiet"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_cli_env(),
+        [
+            sys.executable,
+            "-c",
+            "from terrisim.cli import main; main()",
+            "sweep",
+            str(exp),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--batch-size",
+            "3",
+            "--quiet",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_cli_env(),
     )
     seen: list[int] = []
     query = f"SELECT run_id, status, outcome FROM read_parquet('{out}/runs/part-*.parquet', union_by_name = true)"
@@ -358,8 +494,9 @@ def test_results_are_readable_at_any_moment_of_a_running_sweep(tmp_path):
 
 @pytest.mark.slow
 def test_the_dask_engine_alone_starts_a_local_cluster_with_the_same_results(tmp_path):
-    exp = fake_experiment(tmp_path, factors="x = { levels = [0.0, 1.0] }\n"
-                                            "fail = { levels = [false, true] }\n")
+    exp = fake_experiment(
+        tmp_path, factors="x = { levels = [0.0, 1.0] }\nfail = { levels = [false, true] }\n"
+    )
     report = run_sweep(exp, tmp_path / "dask", engine="dask", workers=2, progress=False)
     assert report.engine.startswith("dask engine (local cluster), 2 worker")
     assert report.ok == 6 and report.failed == 6
@@ -378,8 +515,14 @@ def test_workers_that_cannot_start_stop_the_sweep_before_any_run_is_recorded(tmp
         "from terrisim.experiments.runner import run_sweep\n"
         f"run_sweep({str(exp)!r}, {str(tmp_path / 'out')!r}, workers=2, progress=False)\n"
     )
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          check=False, env=_cli_env(), timeout=300)
+    proc = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_cli_env(),
+        timeout=300,
+    )
     assert proc.returncode != 0
     assert "SweepError: the worker processes could not start" in proc.stderr
     assert "__main__" in proc.stderr

@@ -20,10 +20,15 @@ def test_require_returns_the_module_when_installed():
 
 def test_a_sobol_design_without_salib_says_which_extra_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "SALib.sample.sobol", None)  # import now raises
-    experiment = parse_experiment({
-        "name": "s", "seed": 1, "scenario": "s.toml", "design": {"method": "sobol", "samples": 8},
-        "factors": {"trust.initial": {"range": [0.1, 0.9]}},
-    })
+    experiment = parse_experiment(
+        {
+            "name": "s",
+            "seed": 1,
+            "scenario": "s.toml",
+            "design": {"method": "sobol", "samples": 8},
+            "factors": {"trust.initial": {"range": [0.1, 0.9]}},
+        }
+    )
     with pytest.raises(ScenarioError, match=r"a Sobol design needs SALib.*'terrisim\[sweep\]'"):
         design_points(experiment)
 
@@ -37,8 +42,9 @@ def test_the_sweep_command_without_dask_prints_one_line_and_exits_2(tmp_path):
         f"'--out', {str(tmp_path / 'out')!r}, '--engine', 'dask']\n"
         "main()\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
     assert done.returncode == 2, done.stderr
     assert "the Dask engine needs distributed" in done.stderr
     assert "pip install 'terrisim[sweep]'" in done.stderr

@@ -21,6 +21,7 @@ from terrisim.game.web import game_routes
 
 pytestmark = pytest.mark.browser
 
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     configs = tmp_path_factory.mktemp("configs")
@@ -37,8 +38,9 @@ class Screens:
         self.contexts = []
 
     def open(self, url: str):
-        context = self.browser.new_context(viewport={"width": 1400, "height": 1000},
-                                           accept_downloads=True)
+        context = self.browser.new_context(
+            viewport={"width": 1400, "height": 1000}, accept_downloads=True
+        )
         self.contexts.append(context)
         pg = context.new_page()
         pg.js_errors, pg.external = [], []
@@ -76,14 +78,16 @@ def assert_clean(*pages) -> None:
 
 
 def game_state(pg) -> dict:
-    return pg.evaluate("({round: window.terrisimGame.view?.round, "
-                       "version: window.terrisimGame.version})")
+    return pg.evaluate(
+        "({round: window.terrisimGame.view?.round, version: window.terrisimGame.version})"
+    )
 
 
 def set_basket(pg, give: dict, ask: dict) -> None:
     for kind in ("give", "ask"):
         for good in pg.eval_on_selector_all(
-                f"[data-{kind}]:not([disabled])", f"els => els.map(e => e.dataset.{kind})"):
+            f"[data-{kind}]:not([disabled])", f"els => els.map(e => e.dataset.{kind})"
+        ):
             pg.fill(f"[data-{kind}={good}]", "")
     for good, value in give.items():
         pg.fill(f"[data-give={good}]", str(value))
@@ -103,19 +107,20 @@ def wait_for_teams_of_small(trainer) -> None:
     """
     trainer.wait_for_function(
         "!window.terrisimGame.busy && [...document.querySelectorAll("
-        "'#setup-teams select option')].some(o => o.value === 'T3')")
+        "'#setup-teams select option')].some(o => o.value === 'T3')"
+    )
 
 
 def end_round(trainer, expected: str) -> None:
     trainer.click("#end-round")
     trainer.wait_for_function(
         f"document.querySelector('#trainer-status').textContent.includes({expected!r})",
-        timeout=20_000)
+        timeout=20_000,
+    )
 
 
 # --------------------------------------------------------------------------------------------
-def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, screens,
-                                                                        tmp_path):
+def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, screens, tmp_path):
     # --- the trainer prepares the game: the small scenario, two teams, three rounds
     trainer = screens.open(server.url + "static/game.html")
     assert trainer.get_attribute("html", "lang") == "fr"
@@ -133,10 +138,15 @@ def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, sc
     trainer.click("#start")
     trainer.wait_for_selector("body[data-role=trainer] #trainer-teams tr[data-team]")
     assert "tour 1 sur 3" in trainer.inner_text("#trainer-status")
-    links = dict(zip(trainer.eval_on_selector_all(
-        "#trainer-teams tr[data-team]", "rows => rows.map(r => r.dataset.team)"),
-        trainer.eval_on_selector_all("a.team-link", "links => links.map(a => a.href)"),
-        strict=True))
+    links = dict(
+        zip(
+            trainer.eval_on_selector_all(
+                "#trainer-teams tr[data-team]", "rows => rows.map(r => r.dataset.team)"
+            ),
+            trainer.eval_on_selector_all("a.team-link", "links => links.map(a => a.href)"),
+            strict=True,
+        )
+    )
     assert set(links) == {"Équipe A", "Équipe B"}
     # opened on 127.0.0.1: the trainer is told the links work on this computer only
     warning = trainer.inner_text("#trainer-loopback")
@@ -158,7 +168,8 @@ def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, sc
     team_a.wait_for_selector("#notice:not([hidden])")
     first = team_a.evaluate(
         "Math.max(...window.terrisimGame.view.offers.filter(o => o.by === 'Équipe A')"
-        ".map(o => o.id))")
+        ".map(o => o.id))"
+    )
     assert "L'équipe partenaire répondra" in team_a.inner_text("#notice")
     wait_offer(team_b, "#player-received", first)  # B's page polls and shows the offer
     team_b.click(f"[data-counter='{first}']")
@@ -175,8 +186,7 @@ def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, sc
     team_a.select_option("#offer-to", "T4")
     set_basket(team_a, {"health": 3}, {"food": 4})
     team_a.click("#send-offer")
-    team_a.wait_for_function(
-        "document.querySelector('#notice').textContent.includes('accepte')")
+    team_a.wait_for_function("document.querySelector('#notice').textContent.includes('accepte')")
     assert "équilibré et utile pour nous" in team_a.inner_text("#notice")
     # an invalid offer is refused with a clear message and changes nothing
     before = game_state(team_a)
@@ -203,7 +213,8 @@ def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, sc
     # round 2: the trainer triggers a drought
     trainer.click("button[data-shock=drought]")
     trainer.wait_for_function(
-        "document.querySelector('#notice').textContent.includes('Sécheresse')")
+        "document.querySelector('#notice').textContent.includes('Sécheresse')"
+    )
     end_round(trainer, "tour 3 sur 3")
     assert "Sécheresse" in trainer.inner_text("#trainer-rounds")
     assert "de son niveau d'avant" in trainer.inner_text("#trainer-rounds ul.resilience")
@@ -225,14 +236,19 @@ def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, sc
     trainer.wait_for_selector("body[data-role=debrief] #debrief-headlines li", timeout=30_000)
     assert trainer.locator("#debrief-headlines li").count() == 2
     assert "sans accord" in trainer.inner_text("#debrief-headlines")
-    heads = trainer.eval_on_selector_all("#debrief-runs thead th", "ths => ths.map(t => t.textContent)")
+    heads = trainer.eval_on_selector_all(
+        "#debrief-runs thead th", "ths => ths.map(t => t.textContent)"
+    )
     assert heads[1:] == ["la partie jouée", "les agents seuls", "sans accord"]
     assert trainer.locator("#debrief-agreements tr[data-agreement]").count() == 2
     assert trainer.locator("#debrief-charts [data-chart=satisfaction] path.series").count() == 3
     timeline = trainer.locator("#replay-timeline > li")
     assert timeline.count() == len(record["actions"]) + 1
-    trainer.eval_on_selector("#replay-slider", """el => {
-        el.value = 2; el.dispatchEvent(new Event('input', {bubbles: true})); }""")
+    trainer.eval_on_selector(
+        "#replay-slider",
+        """el => {
+        el.value = 2; el.dispatchEvent(new Event('input', {bubbles: true})); }""",
+    )
     assert trainer.locator("#replay-timeline > li.future").count() == timeline.count() - 3
     assert "propose" in trainer.inner_text("#replay-timeline > li.current")
     text = trainer.inner_text("#debrief")
@@ -276,21 +292,46 @@ def test_one_screen_mode_opens_a_team_on_the_trainers_screen(server, screens):
 
 def test_a_saved_game_resumed_from_its_file_is_the_same_game(server, screens, tmp_path):
     # a game played half-way through the API: an agreement, a shock, two rounds closed
-    status, created = call(server, "POST", "/api/game", {
-        "scenario": "small", "rounds": 3, "years_per_round": 0.5,
-        "teams": [{"team": "Équipe A", "territory": METRO},
-                  {"team": "Équipe B", "territory": RURAL_B}]})
+    status, created = call(
+        server,
+        "POST",
+        "/api/game",
+        {
+            "scenario": "small",
+            "rounds": 3,
+            "years_per_round": 0.5,
+            "teams": [
+                {"team": "Équipe A", "territory": METRO},
+                {"team": "Équipe B", "territory": RURAL_B},
+            ],
+        },
+    )
     assert status == 200, created
     gid, trainer_token = created["id"], created["trainer_token"]
     token_a = next(t["token"] for t in created["teams"] if t["team"] == "Équipe A")
-    call(server, "POST", f"/api/game/{gid}/offer", {
-        "team": "Équipe A", "token": token_a, "round": 1, "to": RURAL_AGENT,
-        "give": {"health": 3}, "ask": {"food": 4}})
+    call(
+        server,
+        "POST",
+        f"/api/game/{gid}/offer",
+        {
+            "team": "Équipe A",
+            "token": token_a,
+            "round": 1,
+            "to": RURAL_AGENT,
+            "give": {"health": 3},
+            "ask": {"food": 4},
+        },
+    )
     call(server, "POST", f"/api/game/{gid}/end_round", {"token": trainer_token, "round": 1})
-    call(server, "POST", f"/api/game/{gid}/shock", {"token": trainer_token, "round": 2,
-                                                     "kind": "grant_cut"})
-    status, played = call(server, "POST", f"/api/game/{gid}/end_round",
-                          {"token": trainer_token, "round": 2})
+    call(
+        server,
+        "POST",
+        f"/api/game/{gid}/shock",
+        {"token": trainer_token, "round": 2, "kind": "grant_cut"},
+    )
+    status, played = call(
+        server, "POST", f"/api/game/{gid}/end_round", {"token": trainer_token, "round": 2}
+    )
     assert status == 200 and played["round"] == 3
     _, record = call(server, "GET", f"/api/game/{gid}/save?token={trainer_token}")
     saved = tmp_path / "partie.json"
@@ -313,7 +354,8 @@ def test_a_saved_game_resumed_from_its_file_is_the_same_game(server, screens, tm
     for key in ("round", "step", "version", "series", "agreements", "rounds_summary", "shocks"):
         assert view[key] == played[key], key
     assert page.locator("#trainer-agreements tr[data-agreement]").count() == len(
-        played["agreements"])
+        played["agreements"]
+    )
     # and it goes on: the last round, then the debrief with its replay
     end_round(page, "partie terminée")
     page.click("#show-debrief")

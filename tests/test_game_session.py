@@ -49,16 +49,17 @@ def new_game(scenario_file: Path, **kwargs) -> GameSession:
 def play_three_rounds(game: GameSession) -> None:
     """Two teams, three rounds: offers between teams and to agents, a shock, answers."""
     # round 1: the metropolis offers health care for food to the rural team, which counters
-    offer = game.offer("Équipe A", RURAL_B, give={"health": 3}, ask={"food": 6}, years=2,
-                       commitment=0.7, round=1)
+    offer = game.offer(
+        "Équipe A", RURAL_B, give={"health": 3}, ask={"food": 6}, years=2, commitment=0.7, round=1
+    )
     assert offer.status == "open"  # a team answers in its own time
-    game.respond("Équipe B", offer.id, "counter", give={"food": 5}, ask={"health": 3},
-                 round=1)
+    game.respond("Équipe B", offer.id, "counter", give={"food": 5}, ask={"health": 3}, round=1)
     counter = game.offers[offer.answer.counter - 1]
     game.respond("Équipe A", counter.id, "accept", round=1)
     # and a balanced offer to an agent
-    agent_offer = game.offer("Équipe A", RURAL_AGENT, give={"health": 3}, ask={"food": 4},
-                             years=1, round=1)
+    agent_offer = game.offer(
+        "Équipe A", RURAL_AGENT, give={"health": 3}, ask={"food": 4}, years=1, round=1
+    )
     assert agent_offer.status == "accepted"
     # the rural team refuses what agents proposed to it
     for received in game.player_view("Équipe B")["offers_received"]:
@@ -100,8 +101,14 @@ def test_a_full_session_runs_three_rounds_and_finishes(played: GameSession):
 
 def test_the_consequences_show_after_each_round(played: GameSession):
     first, second = played.round_summaries()[:2]
-    for key in ("satisfaction", "satisfaction_urban", "satisfaction_rural", "urban_rural_gap",
-                "gini", "trust_urban_rural"):
+    for key in (
+        "satisfaction",
+        "satisfaction_urban",
+        "satisfaction_rural",
+        "urban_rural_gap",
+        "gini",
+        "trust_urban_rural",
+    ):
         assert np.isfinite(first[key]), key
     assert first["reciprocity_balance"] is not None
     assert {s["shock"] for s in second["shocks"]} == {"grant_cut", "drought"}
@@ -116,8 +123,10 @@ def test_agreements_deliver_what_was_agreed_when_the_giver_has_it(played: GameSe
         assert ag["steps_done"] > 0
         assert 0 < ag["balance_agreed"] <= 1
         assert 0 <= ag["delivery_ab"] <= 1 + 1e-9 and 0 <= ag["delivery_ba"] <= 1 + 1e-9
-    delivered = sum(float((ag.delivered_ab + ag.delivered_ba) @ played.model.state.price)
-                    for ag in played.agreements)
+    delivered = sum(
+        float((ag.delivered_ab + ag.delivered_ba) @ played.model.state.price)
+        for ag in played.agreements
+    )
     channel = played.series["volume_value_game"].fillna(0).sum()
     assert channel == pytest.approx(delivered)
 
@@ -214,12 +223,14 @@ def test_a_long_firm_commitment_needs_more_trust_than_a_short_light_one(scenario
     game = new_game(scenario_file)
     neg = game.negotiator
     assert neg.required_trust(1.0, 120) > neg.required_trust(0.5, 24) > neg.required_trust(0, 12)
-    middling = apply_overrides(load_scenario(scenario_file), {"trust.initial": 0.3,
-                                                              "trust.cleavage_weight": 0.0,
-                                                              "trust.tension_share": 0.0})
+    middling = apply_overrides(
+        load_scenario(scenario_file),
+        {"trust.initial": 0.3, "trust.cleavage_weight": 0.0, "trust.tension_share": 0.0},
+    )
     game = GameSession(middling, players=PLAYERS, years_per_round=0.5)
-    offer, codes, _ = agent_answer(game, RURAL_AGENT, {"health": 3}, {"food": 4}, years=10,
-                                   commitment=1.0)
+    offer, codes, _ = agent_answer(
+        game, RURAL_AGENT, {"health": 3}, {"food": 4}, years=10, commitment=1.0
+    )
     assert offer.status == "countered" and codes[0] == "trust_counter"
     counter = game.offers[offer.answer.counter - 1]
     assert counter.steps == 12 and counter.commitment < 1.0
@@ -236,8 +247,7 @@ def test_agents_answer_the_same_way_every_time(scenario_file: Path):
 
 # --------------------------------------------------------------------------------------------
 # Debrief and counterfactuals
-def test_the_debrief_compares_the_game_with_no_agreements_and_the_agents_alone(
-        played: GameSession):
+def test_the_debrief_compares_the_game_with_no_agreements_and_the_agents_alone(played: GameSession):
     report = played.debrief()
     assert set(report["runs"]) == {"game", "agents", "none"}
     assert report["runs"]["none"]["agreements"] == 0
@@ -246,7 +256,8 @@ def test_the_debrief_compares_the_game_with_no_agreements_and_the_agents_alone(
     for run in report["runs"].values():
         assert run["steps"] == played.step
         assert [r["step"] for r in run["resilience"]] == [
-            h["step"] for h in sorted(played.model.shocks.history, key=lambda h: h["step"])]
+            h["step"] for h in sorted(played.model.shocks.history, key=lambda h: h["step"])
+        ]
     teams = [row for row in report["territories"] if row["team"]]
     assert [row["team"] for row in teams] == list(PLAYERS)
     assert set(teams[0]["satisfaction_mean"]) == {"game", "agents", "none"}
@@ -269,9 +280,9 @@ def test_a_debrief_before_the_first_round_has_what_was_negotiated(scenario_file:
     json.dumps(report, allow_nan=False)
 
 
-def test_teams_and_agents_are_compared_over_several_saved_sessions(played: GameSession,
-                                                                   scenario_file: Path,
-                                                                   tmp_path: Path):
+def test_teams_and_agents_are_compared_over_several_saved_sessions(
+    played: GameSession, scenario_file: Path, tmp_path: Path
+):
     path = played.save(tmp_path / "day1.json")
     idle = new_game(scenario_file)  # teams that sign nothing
     while not idle.finished:
@@ -282,7 +293,8 @@ def test_teams_and_agents_are_compared_over_several_saved_sessions(played: GameS
     report = played.debrief()
     for _, row in table.iloc[:2].iterrows():
         mean = next(r for r in report["territories"] if r["team"] == row["team"])[
-            "satisfaction_mean"]
+            "satisfaction_mean"
+        ]
         assert row["satisfaction_game"] == pytest.approx(mean["game"])
         assert row["gain_vs_agents"] == pytest.approx(mean["game"] - mean["agents"])
         i = played.players[row["team"]]
@@ -303,8 +315,9 @@ def test_the_no_agreement_run_is_the_plain_model_with_the_same_shocks(played: Ga
         plain.trigger_shock(entry["kind"], entry["magnitude"], duration=entry["duration"])
     while plain.steps < played.step:
         plain.step()
-    pd.testing.assert_series_equal(none.series["satisfaction"],
-                                   plain.recorder.series()["satisfaction"])
+    pd.testing.assert_series_equal(
+        none.series["satisfaction"], plain.recorder.series()["satisfaction"]
+    )
     assert none.series["satisfaction"].tolist() != played.series["satisfaction"].tolist()
 
 
@@ -313,18 +326,23 @@ def test_the_no_agreement_run_is_the_plain_model_with_the_same_shocks(played: Ga
 def test_a_saved_session_reloads_and_replays_identically(played: GameSession, tmp_path: Path):
     path = played.save(tmp_path / "session.json")
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["seed"] == played.seed and data["players"] == [[t, i] for t, i in
-                                                               PLAYERS.items()]
+    assert data["seed"] == played.seed and data["players"] == [[t, i] for t, i in PLAYERS.items()]
     assert [a["type"] for a in data["actions"]].count("end_round") == 3
     again = GameSession.load(path)
     pd.testing.assert_frame_equal(again.series, played.series)
     for name in ("satisfaction", "reserve", "trust"):
-        np.testing.assert_array_equal(again.territory_series(name),
-                                      played.territory_series(name))
-    assert [o.as_dict(again.goods, again.model.state.ids, again.model.state.names,
-                      again.model.state.price) for o in again.offers] == [
-        o.as_dict(played.goods, played.model.state.ids, played.model.state.names,
-                  played.model.state.price) for o in played.offers]
+        np.testing.assert_array_equal(again.territory_series(name), played.territory_series(name))
+    assert [
+        o.as_dict(
+            again.goods, again.model.state.ids, again.model.state.names, again.model.state.price
+        )
+        for o in again.offers
+    ] == [
+        o.as_dict(
+            played.goods, played.model.state.ids, played.model.state.names, played.model.state.price
+        )
+        for o in played.offers
+    ]
     assert again.timeline() == played.timeline()
     assert again.debrief()["runs"] == played.debrief()["runs"]
 
@@ -333,7 +351,7 @@ def test_a_session_can_be_replayed_up_to_any_action(played: GameSession):
     ends = [k for k, a in enumerate(played.actions, start=1) if a["type"] == "end_round"]
     partial = played.replay(upto=ends[0])
     assert partial.round == 2 and partial.step == played.steps_per_round
-    pd.testing.assert_frame_equal(partial.series, played.series.iloc[:partial.step])
+    pd.testing.assert_frame_equal(partial.series, played.series.iloc[: partial.step])
 
 
 def test_a_half_played_session_saves_and_resumes(scenario_file: Path, tmp_path: Path):
@@ -381,8 +399,13 @@ def deliver_one_month(scenario_file: Path, commitment: float) -> dict:
     s = game.model.state
     a, b = game.players["Équipe A"], game.players["Équipe B"]
     food = game.goods.index("food")
-    offer = game.offer("Équipe B", METRO, give={"food": float(s.capacity[b, food])},
-                       ask={"health": 1}, commitment=commitment)
+    offer = game.offer(
+        "Équipe B",
+        METRO,
+        give={"food": float(s.capacity[b, food])},
+        ask={"health": 1},
+        commitment=commitment,
+    )
     game.respond("Équipe A", offer.id, "accept")
     s.stock[b, food] = 0.0  # nothing stored: the month's production is all there is
     seen: dict = {}
@@ -410,8 +433,9 @@ def deliver_one_month(scenario_file: Path, commitment: float) -> dict:
 
 
 @pytest.mark.parametrize("commitment", [0.0, 0.5, 1.0])
-def test_a_contract_delivers_what_its_commitment_lets_the_giver_spare(scenario_file: Path,
-                                                                      commitment: float):
+def test_a_contract_delivers_what_its_commitment_lets_the_giver_spare(
+    scenario_file: Path, commitment: float
+):
     seen = deliver_one_month(scenario_file, commitment)
     spare = max(seen["available"] - (1 - commitment) * seen["need"], 0.0)
     expected = seen["basket"] * min(1.0, spare / seen["basket"])
@@ -454,8 +478,9 @@ def test_a_game_plays_on_every_shipped_scenario(path: Path):
     state = TerriModel(scenario, record_territories=False).state
     urban = int(np.flatnonzero(state.urban)[0])
     rural = int(np.flatnonzero(~state.urban)[0])
-    game = GameSession(scenario, players={"A": str(state.ids[urban]), "B": str(state.ids[rural])},
-                       rounds=2)
+    game = GameSession(
+        scenario, players={"A": str(state.ids[urban]), "B": str(state.ids[rural])}, rounds=2
+    )
     for _ in range(2):
         for team in ("A", "B"):
             for received in game.player_view(team)["offers_received"]:
@@ -463,8 +488,10 @@ def test_a_game_plays_on_every_shipped_scenario(path: Path):
         game.trigger_shock("drought")
         game.end_round()
     assert game.finished and game.agreements
-    delivered = sum(float((ag.delivered_ab + ag.delivered_ba) @ game.model.state.price)
-                    for ag in game.agreements)
+    delivered = sum(
+        float((ag.delivered_ab + ag.delivered_ba) @ game.model.state.price)
+        for ag in game.agreements
+    )
     assert delivered > 0
     json.dumps(game.debrief(), allow_nan=False)
     again = GameSession.from_record(json.loads(json.dumps(game.record())))

@@ -31,12 +31,19 @@ def game(scenario) -> GameSession:
 def snapshot(game: GameSession) -> str:
     """Everything a refused action must leave unchanged."""
     state = game.model.state
-    return json.dumps({
-        "record": game.record(), "version": game.version, "round": game.round,
-        "offers": [(o.id, o.status, o.give.tolist(), o.ask.tolist()) for o in game.offers],
-        "agreements": len(game.agreements), "step": game.step,
-        "available": state.available.tolist(), "trust": state.trust.tolist(),
-    }, sort_keys=True)
+    return json.dumps(
+        {
+            "record": game.record(),
+            "version": game.version,
+            "round": game.round,
+            "offers": [(o.id, o.status, o.give.tolist(), o.ask.tolist()) for o in game.offers],
+            "agreements": len(game.agreements),
+            "step": game.step,
+            "available": state.available.tolist(),
+            "trust": state.trust.tolist(),
+        },
+        sort_keys=True,
+    )
 
 
 def assert_refused(game: GameSession, code: str, call) -> GameError:
@@ -79,24 +86,28 @@ OFFERS = [
 ]
 
 
-@pytest.mark.parametrize(("code", "player", "to", "give", "ask", "terms"), OFFERS,
-                         ids=[f"{o[0]}-{i}" for i, o in enumerate(OFFERS)])
-def test_an_invalid_offer_is_refused_with_a_clear_message(game, code, player, to, give, ask,
-                                                          terms):
+@pytest.mark.parametrize(
+    ("code", "player", "to", "give", "ask", "terms"),
+    OFFERS,
+    ids=[f"{o[0]}-{i}" for i, o in enumerate(OFFERS)],
+)
+def test_an_invalid_offer_is_refused_with_a_clear_message(game, code, player, to, give, ask, terms):
     assert_refused(game, code, lambda: game.offer(player, to, give, ask, **terms))
 
 
 def test_the_message_names_the_good_and_the_value(game):
-    error = assert_refused(game, "negative_quantity",
-                           lambda: game.offer(A, RURAL_AGENT, {"health": -3}, {"food": 4}))
+    error = assert_refused(
+        game, "negative_quantity", lambda: game.offer(A, RURAL_AGENT, {"health": -3}, {"food": 4})
+    )
     assert "santé" in error.text["fr"] and "-3" in error.text["fr"]
     assert "health care" in error.text["en"]
 
 
 def test_only_linked_partners_can_receive_offers(scenario):
     town = GameSession(scenario, players={"Town": "T1"})  # T1 is linked to T0, T2, T3 only
-    error = assert_refused(town, "unknown_partner",
-                           lambda: town.offer("Town", "T4", {"health": 3}, {"food": 4}))
+    error = assert_refused(
+        town, "unknown_partner", lambda: town.offer("Town", "T4", {"health": 3}, {"food": 4})
+    )
     assert "T0, T2, T3" in error.text["en"] and "T0, T2, T3" in error.text["fr"]
 
 
@@ -106,16 +117,19 @@ def test_promises_add_up_against_capacity(game):
     game.offer(B, METRO, {"food": 0.6 * capacity}, {"mobility_jobs": 1})
     offer = next(o for o in game.offers if o.by == B)
     game.respond(A, offer.id, "accept")
-    error = assert_refused(game, "too_much",
-                           lambda: game.offer(B, METRO, {"food": 0.6 * capacity},
-                                              {"mobility_jobs": 1}))
+    error = assert_refused(
+        game,
+        "too_much",
+        lambda: game.offer(B, METRO, {"food": 0.6 * capacity}, {"mobility_jobs": 1}),
+    )
     assert "déjà promises" in error.text["fr"]
 
 
 def test_a_stale_round_is_refused(game):
     game.end_round(round=1)
-    assert_refused(game, "stale_round",
-                   lambda: game.offer(A, RURAL_AGENT, {"health": 3}, {"food": 4}, round=1))
+    assert_refused(
+        game, "stale_round", lambda: game.offer(A, RURAL_AGENT, {"health": 3}, {"food": 4}, round=1)
+    )
     assert_refused(game, "stale_round", lambda: game.end_round(round=1))
     assert_refused(game, "stale_round", lambda: game.trigger_shock("drought", round=1))
 
@@ -123,8 +137,11 @@ def test_a_stale_round_is_refused(game):
 def test_a_stale_version_is_refused(game):
     seen = game.version
     game.offer(A, RURAL_AGENT, {"health": 3}, {"food": 4}, version=seen)
-    assert_refused(game, "stale_version",
-                   lambda: game.offer(A, RURAL_AGENT, {"health": 3}, {"food": 4}, version=seen))
+    assert_refused(
+        game,
+        "stale_version",
+        lambda: game.offer(A, RURAL_AGENT, {"health": 3}, {"food": 4}, version=seen),
+    )
 
 
 def test_an_offer_answered_twice_is_refused_the_second_time(game):
@@ -149,8 +166,9 @@ def test_answers_are_for_the_addressee_and_withdrawal_for_the_sender(game):
     assert_refused(game, "unknown_offer", lambda: game.respond(B, 999, "accept"))
     assert_refused(game, "unknown_offer", lambda: game.respond(B, "first", "accept"))
     assert_refused(game, "bad_decision", lambda: game.respond(B, offer.id, "maybe"))
-    assert_refused(game, "negative_quantity",
-                   lambda: game.respond(B, offer.id, "counter", give={"food": -1}))
+    assert_refused(
+        game, "negative_quantity", lambda: game.respond(B, offer.id, "counter", give={"food": -1})
+    )
     game.withdraw(A, offer.id)
     assert offer.status == "withdrawn"
     assert_refused(game, "already_answered", lambda: game.respond(B, offer.id, "accept"))
@@ -169,15 +187,15 @@ def test_trainer_actions_are_validated(game):
     assert_refused(game, "unknown_shock", lambda: game.trigger_shock("meteor"))
     assert_refused(game, "bad_action", lambda: game.trigger_shock("drought", magnitude=3))
     assert_refused(game, "bad_action", lambda: game.trigger_shock("drought", kinds=["moon"]))
-    assert_refused(game, "unknown_territory", lambda: game.trigger_shock("drought",
-                                                                         ids=["T99"]))
+    assert_refused(game, "unknown_territory", lambda: game.trigger_shock("drought", ids=["T99"]))
     assert_refused(game, "unknown_action", lambda: game.apply({"type": "cheat"}))
     assert_refused(game, "bad_action", lambda: game.apply(["offer"]))  # type: ignore[arg-type]
     game.end_round()
     game.end_round()
     assert_refused(game, "game_over", game.end_round)
-    assert_refused(game, "game_over",
-                   lambda: game.offer(A, RURAL_AGENT, {"health": 3}, {"food": 4}))
+    assert_refused(
+        game, "game_over", lambda: game.offer(A, RURAL_AGENT, {"health": 3}, {"food": 4})
+    )
 
 
 def test_bad_game_settings_are_refused(scenario):
@@ -199,12 +217,19 @@ def test_bad_game_settings_are_refused(scenario):
     assert GameSession(scenario, players={"A": "rural 3"}).players == {"A": 3}  # by name
 
 
-@pytest.mark.parametrize(("players", "code", "french"), [
-    ([("Équipe A", "T0"), ("Équipe A ", "T3")], "duplicate_team", "deux équipes portent le nom"),
-    ([("  ", "T0")], "bad_team_name", "nom d'équipe invalide"),
-    ([(None, "T0")], "bad_team_name", "nom d'équipe invalide"),
-    ([("x" * 61, "T0")], "bad_team_name", "de 1 à 60 caractères"),
-])
+@pytest.mark.parametrize(
+    ("players", "code", "french"),
+    [
+        (
+            [("Équipe A", "T0"), ("Équipe A ", "T3")],
+            "duplicate_team",
+            "deux équipes portent le nom",
+        ),
+        ([("  ", "T0")], "bad_team_name", "nom d'équipe invalide"),
+        ([(None, "T0")], "bad_team_name", "nom d'équipe invalide"),
+        ([("x" * 61, "T0")], "bad_team_name", "de 1 à 60 caractères"),
+    ],
+)
 def test_team_names_must_be_given_and_distinct(scenario, players, code, french):
     with pytest.raises(GameError) as info:
         GameSession(scenario, players=players)
@@ -214,34 +239,58 @@ def test_team_names_must_be_given_and_distinct(scenario, players, code, french):
 
 # --------------------------------------------------------------------------------------------
 # Whatever players send, the session stays consistent and replays identically
-GOODS = ["food", "energy", "water", "health", "mobility_jobs", "waste_treatment", "amenities",
-         "gold"]
+GOODS = [
+    "food",
+    "energy",
+    "water",
+    "health",
+    "mobility_jobs",
+    "waste_treatment",
+    "amenities",
+    "gold",
+]
 quantity = st.one_of(st.floats(-5, 60), st.sampled_from([0, 1e9, float("nan"), "x", None]))
 basket = st.dictionaries(st.sampled_from(GOODS), quantity, max_size=3)
 territory = st.sampled_from(["T0", "T1", "T2", "T3", "T4", "T5", "T9"])
 player = st.sampled_from([A, B, "nobody"])
 offer_action = st.fixed_dictionaries(
-    {"type": st.just("offer"), "player": player, "to": territory, "give": basket,
-     "ask": basket},
-    optional={"years": st.one_of(st.floats(-1, 12), st.just("x")),
-              "commitment": st.floats(-0.5, 1.5), "round": st.integers(0, 3)})
+    {"type": st.just("offer"), "player": player, "to": territory, "give": basket, "ask": basket},
+    optional={
+        "years": st.one_of(st.floats(-1, 12), st.just("x")),
+        "commitment": st.floats(-0.5, 1.5),
+        "round": st.integers(0, 3),
+    },
+)
 respond_action = st.fixed_dictionaries(
-    {"type": st.just("respond"), "player": player, "offer": st.integers(-1, 12),
-     "decision": st.sampled_from(["accept", "refuse", "counter", "maybe"])},
-    optional={"give": basket, "ask": basket, "round": st.integers(0, 3)})
+    {
+        "type": st.just("respond"),
+        "player": player,
+        "offer": st.integers(-1, 12),
+        "decision": st.sampled_from(["accept", "refuse", "counter", "maybe"]),
+    },
+    optional={"give": basket, "ask": basket, "round": st.integers(0, 3)},
+)
 other_action = st.one_of(
-    st.fixed_dictionaries({"type": st.just("withdraw"), "player": player,
-                           "offer": st.integers(0, 12)}),
-    st.fixed_dictionaries({"type": st.sampled_from(["shock"]),
-                           "kind": st.sampled_from(["drought", "grant_cut", "meteor"])}),
+    st.fixed_dictionaries(
+        {"type": st.just("withdraw"), "player": player, "offer": st.integers(0, 12)}
+    ),
+    st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(["shock"]),
+            "kind": st.sampled_from(["drought", "grant_cut", "meteor"]),
+        }
+    ),
     st.just({"type": "end_round"}),
     st.just({"type": "nonsense"}),
 )
 action = st.one_of(offer_action, respond_action, other_action)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(actions=st.lists(action, max_size=14))
 def test_any_sequence_of_inputs_leaves_a_consistent_session_that_replays(scenario, actions):
     game = GameSession(scenario, players=PLAYERS, years_per_round=0.25, rounds=3)
@@ -254,8 +303,7 @@ def test_any_sequence_of_inputs_leaves_a_consistent_session_that_replays(scenari
             assert snapshot(game) == before
     assert game.version == len(game.actions)
     for offer in game.offers:
-        assert offer.status in ("open", "accepted", "refused", "countered", "withdrawn",
-                                "expired")
+        assert offer.status in ("open", "accepted", "refused", "countered", "withdrawn", "expired")
         assert (offer.give >= 0).all() and (offer.ask >= 0).all()
     for ag in game.agreements:
         assert (ag.delivered_ab <= ag.promised_ab + 1e-9).all()
@@ -270,7 +318,14 @@ def test_the_saved_file_is_plain_json_with_every_action(game, tmp_path: Path):
     game.end_round()
     data = json.loads(game.save(tmp_path / "g.json").read_text(encoding="utf-8"))
     assert [a["type"] for a in data["actions"]] == ["offer", "shock", "end_round"]
-    assert data["actions"][0] == {"type": "offer", "round": 1, "player": A, "to": RURAL_AGENT,
-                                  "give": {"health": 3.0}, "ask": {"food": 4.0}, "steps": 24,
-                                  "commitment": 0.5}
+    assert data["actions"][0] == {
+        "type": "offer",
+        "round": 1,
+        "player": A,
+        "to": RURAL_AGENT,
+        "give": {"health": 3.0},
+        "ask": {"food": 4.0},
+        "steps": 24,
+        "commitment": 0.5,
+    }
     assert data["scenario"]["goods"]["health"]["capacity"]["rural"] == 0.0

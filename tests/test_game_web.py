@@ -34,8 +34,12 @@ TEAMS = [{"team": "Équipe A", "territory": METRO}, {"team": "Équipe B", "terri
 
 @pytest.fixture
 def game(server) -> dict:
-    status, created = call(server, "POST", "/api/game", {
-        "scenario": "small", "teams": TEAMS, "rounds": 3, "years_per_round": 0.5})
+    status, created = call(
+        server,
+        "POST",
+        "/api/game",
+        {"scenario": "small", "teams": TEAMS, "rounds": 3, "years_per_round": 0.5},
+    )
     assert status == 200, created
     created["tokens"] = {t["team"]: t["token"] for t in created["teams"]}
     return created
@@ -60,8 +64,7 @@ def test_the_catalogue_lists_scenarios_and_their_territories(server):
 def test_starting_a_game_gives_a_link_per_team_and_one_for_the_trainer(server, game):
     assert set(game["tokens"]) == {"Équipe A", "Équipe B"}
     assert game["state"]["round"] == 1 and game["state"]["map"]["territories"]["name"]
-    status, view = call(server, "GET",
-                        f"{base(game)}/trainer?token={game['trainer_token']}")
+    status, view = call(server, "GET", f"{base(game)}/trainer?token={game['trainer_token']}")
     assert status == 200 and [t["team"] for t in view["teams"]] == ["Équipe A", "Équipe B"]
     status, _ = call(server, "GET", f"{base(game)}/trainer?token=wrong")
     assert status == 403
@@ -73,16 +76,25 @@ def test_starting_a_game_gives_a_link_per_team_and_one_for_the_trainer(server, g
 
 
 def test_bad_game_settings_are_refused_in_the_pages_language(server):
-    status, error = call(server, "POST", "/api/game", {
-        "scenario": "small", "teams": [{"team": "A", "territory": "T77"}], "lang": "fr"})
+    status, error = call(
+        server,
+        "POST",
+        "/api/game",
+        {"scenario": "small", "teams": [{"team": "A", "territory": "T77"}], "lang": "fr"},
+    )
     assert status == 400 and "aucun territoire" in error["error"]["message"]
-    status, error = call(server, "POST", "/api/game", {
-        "scenario": "small", "teams": [{"team": "A", "territory": "T77"}], "lang": "en"})
+    status, error = call(
+        server,
+        "POST",
+        "/api/game",
+        {"scenario": "small", "teams": [{"team": "A", "territory": "T77"}], "lang": "en"},
+    )
     assert status == 400 and "no territory" in error["error"]["message"]
     status, error = call(server, "POST", "/api/game", {"scenario": "small", "teams": []})
     assert status == 400
-    status, error = call(server, "POST", "/api/game", {
-        "scenario": "small", "teams": TEAMS, "rounds": "many"})
+    status, error = call(
+        server, "POST", "/api/game", {"scenario": "small", "teams": TEAMS, "rounds": "many"}
+    )
     assert status == 400 and "rounds" in error["error"]["message"]
 
 
@@ -90,23 +102,46 @@ def test_a_game_played_over_http(server, game):
     a = {"team": "Équipe A", "token": game["tokens"]["Équipe A"]}
     b = {"team": "Équipe B", "token": game["tokens"]["Équipe B"]}
     trainer = {"token": game["trainer_token"]}
-    status, view = call(server, "POST", f"{base(game)}/offer", {
-        **a, "round": 1, "to": RURAL_AGENT, "give": {"health": 1}, "ask": {"food": 6}})
+    status, view = call(
+        server,
+        "POST",
+        f"{base(game)}/offer",
+        {**a, "round": 1, "to": RURAL_AGENT, "give": {"health": 1}, "ask": {"food": 6}},
+    )
     assert status == 200
     refused = view["offers"][0]
     assert refused["status"] == "refused"
     assert refused["answer"]["reasons"][0]["text"]["fr"] == "trop déséquilibré pour nous"
-    status, view = call(server, "POST", f"{base(game)}/offer", {
-        **a, "round": 1, "to": RURAL_B, "give": {"health": 3}, "ask": {"food": 6}, "years": 2,
-        "commitment": 0.7})
+    status, view = call(
+        server,
+        "POST",
+        f"{base(game)}/offer",
+        {
+            **a,
+            "round": 1,
+            "to": RURAL_B,
+            "give": {"health": 3},
+            "ask": {"food": 6},
+            "years": 2,
+            "commitment": 0.7,
+        },
+    )
     offer_id = view["offers"][0]["id"]
-    status, view = call(server, "POST", f"{base(game)}/respond", {
-        **b, "round": 1, "offer": offer_id, "decision": "accept"})
+    status, view = call(
+        server,
+        "POST",
+        f"{base(game)}/respond",
+        {**b, "round": 1, "offer": offer_id, "decision": "accept"},
+    )
     assert status == 200 and view["agreements"][0]["status"] == "pending"
     # answering twice is stale (409), and changes nothing
     _, before = call(server, "GET", f"{base(game)}/status")
-    status, error = call(server, "POST", f"{base(game)}/respond", {
-        **b, "round": 1, "offer": offer_id, "decision": "refuse"})
+    status, error = call(
+        server,
+        "POST",
+        f"{base(game)}/respond",
+        {**b, "round": 1, "offer": offer_id, "decision": "refuse"},
+    )
     assert status == 409 and error["error"]["code"] == "already_answered"
     assert "a déjà reçu une réponse" in error["error"]["message"]
     _, after = call(server, "GET", f"{base(game)}/status")
@@ -118,12 +153,23 @@ def test_a_game_played_over_http(server, game):
     assert status == 200 and view["round"] == 2 and view["step"] == 6
     assert view["rounds_summary"][0]["agreements"] == [1]
     # a page still showing round 1 is stale
-    status, error = call(server, "POST", f"{base(game)}/offer", {
-        **a, "round": 1, "to": RURAL_AGENT, "give": {"health": 3}, "ask": {"food": 4},
-        "lang": "en"})
+    status, error = call(
+        server,
+        "POST",
+        f"{base(game)}/offer",
+        {
+            **a,
+            "round": 1,
+            "to": RURAL_AGENT,
+            "give": {"health": 3},
+            "ask": {"food": 4},
+            "lang": "en",
+        },
+    )
     assert status == 409 and "round 1 is over" in error["error"]["message"]
-    status, view = call(server, "POST", f"{base(game)}/shock", {**trainer, "round": 2,
-                                                                "kind": "drought"})
+    status, view = call(
+        server, "POST", f"{base(game)}/shock", {**trainer, "round": 2, "kind": "drought"}
+    )
     assert status == 200 and any(s["kind"] == "drought" for s in view["shocks"])
     for rnd in (2, 3):
         status, view = call(server, "POST", f"{base(game)}/end_round", {**trainer, "round": rnd})
@@ -145,28 +191,53 @@ def test_invalid_input_gets_a_clear_message_and_changes_nothing(server, game):
     a = {"team": "Équipe A", "token": game["tokens"]["Équipe A"], "round": 1}
     _, before = call(server, "GET", f"{base(game)}/status")
     cases = [
-        ({"to": RURAL_AGENT, "give": {"health": -2}, "ask": {"food": 3}}, "negative_quantity",
-         "quantité négative"),
-        ({"to": RURAL_AGENT, "give": {"gold": 2}, "ask": {"food": 3}}, "unknown_good",
-         "bien inconnu"),
-        ({"to": "T42", "give": {"health": 2}, "ask": {"food": 3}}, "unknown_partner",
-         "n'est pas un partenaire"),
-        ({"to": RURAL_AGENT, "give": {"health": 2}, "ask": {"food": 1e9}}, "too_much",
-         "produit au plus"),
-        ({"to": RURAL_AGENT, "give": {"health": "lots"}, "ask": {"food": 3}}, "bad_quantity",
-         "quantité de santé invalide"),
+        (
+            {"to": RURAL_AGENT, "give": {"health": -2}, "ask": {"food": 3}},
+            "negative_quantity",
+            "quantité négative",
+        ),
+        (
+            {"to": RURAL_AGENT, "give": {"gold": 2}, "ask": {"food": 3}},
+            "unknown_good",
+            "bien inconnu",
+        ),
+        (
+            {"to": "T42", "give": {"health": 2}, "ask": {"food": 3}},
+            "unknown_partner",
+            "n'est pas un partenaire",
+        ),
+        (
+            {"to": RURAL_AGENT, "give": {"health": 2}, "ask": {"food": 1e9}},
+            "too_much",
+            "produit au plus",
+        ),
+        (
+            {"to": RURAL_AGENT, "give": {"health": "lots"}, "ask": {"food": 3}},
+            "bad_quantity",
+            "quantité de santé invalide",
+        ),
         ({"to": RURAL_AGENT, "give": {"health": 2}, "ask": {}}, "one_sided", "réciproque"),
     ]
     for body, code, words in cases:
         status, error = call(server, "POST", f"{base(game)}/offer", {**a, **body})
         assert status == 400, body
         assert error["error"]["code"] == code and words in error["error"]["message"], error
-    status, error = call(server, "POST", f"{base(game)}/offer", {
-        **a, "token": game["tokens"]["Équipe B"], "to": RURAL_AGENT, "give": {"health": 2},
-        "ask": {"food": 3}})
+    status, error = call(
+        server,
+        "POST",
+        f"{base(game)}/offer",
+        {
+            **a,
+            "token": game["tokens"]["Équipe B"],
+            "to": RURAL_AGENT,
+            "give": {"health": 2},
+            "ask": {"food": 3},
+        },
+    )
     assert status == 403
-    status, error = call(server, "POST", f"{base(game)}/respond", {
-        **a, "offer": 99, "decision": "accept"})
+    status, error = call(
+        server, "POST", f"{base(game)}/respond", {**a, "offer": 99, "decision": "accept"}
+    )
     assert status == 400 and error["error"]["code"] == "unknown_offer"
     _, after = call(server, "GET", f"{base(game)}/status")
     assert after == before
@@ -183,8 +254,9 @@ def test_every_game_sentence_has_both_languages_with_the_same_placeholders():
     for table in (WORDS, REASONS, ERRORS, TIMELINE):
         for key, entry in table.items():
             assert set(entry) == {"fr", "en"} and all(v.strip() for v in entry.values()), key
-            assert set(PLACEHOLDER.findall(entry["fr"])) == set(
-                PLACEHOLDER.findall(entry["en"])), key
+            assert set(PLACEHOLDER.findall(entry["fr"])) == set(PLACEHOLDER.findall(entry["en"])), (
+                key
+            )
 
 
 def test_every_key_the_game_page_uses_is_served(server):
@@ -193,11 +265,12 @@ def test_every_key_the_game_page_uses_is_served(server):
     js = (STATIC_DIR / "game.js").read_text(encoding="utf-8")
     keys = set(re.findall(r'data-i18n(?:-title)?="([^"]+)"', html))
     keys |= set(re.findall(r"""\bt\(\s*["'`]([\w.]+)["'`]""", js))
-    for prefix, values in (("status", ("open", "accepted", "refused", "countered", "withdrawn",
-                                       "expired")),
-                           ("decision", ("accept", "counter", "refuse")),
-                           ("agreement", ("pending", "active", "ended")),
-                           ("notice", ("accept", "refuse"))):
+    for prefix, values in (
+        ("status", ("open", "accepted", "refused", "countered", "withdrawn", "expired")),
+        ("decision", ("accept", "counter", "refuse")),
+        ("agreement", ("pending", "active", "ended")),
+        ("notice", ("accept", "refuse")),
+    ):
         keys |= {f"{prefix}.{v}" for v in values}
     assert len(keys) > 100
     assert sorted(keys - set(words["keys"])) == []
@@ -207,7 +280,9 @@ def test_every_key_the_game_page_uses_is_served(server):
 def test_the_game_page_loads_only_its_own_files():
     html = (STATIC_DIR / "game.html").read_text(encoding="utf-8")
     refs = re.findall(r"""\b(?:src|href)="([^"]+)\"""", html)
-    assert {"/static/game.js", "/static/game.css"} <= set(refs)  # the pattern finds the page's files
+    assert {"/static/game.js", "/static/game.css"} <= set(
+        refs
+    )  # the pattern finds the page's files
     for ref in refs:
         assert ref.startswith(("/static/", "data:", "/")), ref
         if ref.startswith("/static/"):

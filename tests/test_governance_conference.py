@@ -21,8 +21,10 @@ def test_conferences_raise_urban_rural_trust_and_reduce_misperception():
         trust[rule] = np.array([r["trust_urban_rural"].mean() for r in rows])
         misperception[rule] = np.array([r["misperception"].mean() for r in rows])
     assert wilcoxon(trust["conference"], trust["none"], alternative="greater").pvalue < 0.01
-    assert wilcoxon(misperception["conference"], misperception["none"],
-                    alternative="less").pvalue < 0.01
+    assert (
+        wilcoxon(misperception["conference"], misperception["none"], alternative="less").pvalue
+        < 0.01
+    )
     assert np.median(trust["conference"] - trust["none"]) > 0.05
     assert np.median(misperception["conference"]) < 0.5 * np.median(misperception["none"])
 
@@ -30,9 +32,11 @@ def test_conferences_raise_urban_rural_trust_and_reduce_misperception():
 def project_territory(inclusiveness: float) -> Scenario:
     """40 territories, all candidates to a forum that admits the nearest ``inclusiveness``."""
     counts = {"metropolis": 1, "town": 5, "periurban": 10, "rural": 16, "mountain": 8}
-    return demo([{"rule": "conference", "radius_km": float("inf"),
-                  "inclusiveness": inclusiveness}], steps=36,
-                **{"territories.generator.counts": counts})
+    return demo(
+        [{"rule": "conference", "radius_km": float("inf"), "inclusiveness": inclusiveness}],
+        steps=36,
+        **{"territories.generator.counts": counts},
+    )
 
 
 def test_an_open_forum_reaches_the_periphery_but_dilutes_engagement_and_cooperation():
@@ -53,20 +57,31 @@ def test_an_open_forum_reaches_the_periphery_but_dilutes_engagement_and_cooperat
                 core = np.zeros(s.n, bool)
                 core[forum.members] = True
             arcs = core[s.arc_from] & core[s.arc_to]
-            results[inclusiveness].append([
-                series["conference_attendance"].mean(), series["conference_failed"].iloc[-1],
-                s.trust[arcs].mean(), series["volume_value"].mean(),
-                s.bias[~arcs].mean(), s.trust[~arcs].mean(),
-            ])
+            results[inclusiveness].append(
+                [
+                    series["conference_attendance"].mean(),
+                    series["conference_failed"].iloc[-1],
+                    s.trust[arcs].mean(),
+                    series["volume_value"].mean(),
+                    s.bias[~arcs].mean(),
+                    s.trust[~arcs].mean(),
+                ]
+            )
     restricted, open_forum = np.array(results[0.25]), np.array(results[1.0])
     attendance, failed, core_trust, volume, periphery_bias, periphery_trust = range(6)
     assert (open_forum[:, attendance] < restricted[:, attendance]).all()
     assert open_forum[:, failed].mean() > restricted[:, failed].mean()
     for column in (core_trust, volume, periphery_bias):
-        assert wilcoxon(restricted[:, column], open_forum[:, column],
-                        alternative="greater").pvalue < 0.05
-    assert wilcoxon(open_forum[:, periphery_trust], restricted[:, periphery_trust],
-                    alternative="greater").pvalue < 0.05
+        assert (
+            wilcoxon(restricted[:, column], open_forum[:, column], alternative="greater").pvalue
+            < 0.05
+        )
+    assert (
+        wilcoxon(
+            open_forum[:, periphery_trust], restricted[:, periphery_trust], alternative="greater"
+        ).pvalue
+        < 0.05
+    )
 
 
 def cycle_of_three() -> Scenario:
@@ -75,22 +90,42 @@ def cycle_of_three() -> Scenario:
     No pair can make a reciprocal deal (what one gives, the other cannot pay back); only a
     multilateral clearing can.
     """
-    kind = {"urban": False, "population": 10_000, "population_sigma": 0.0, "fiscal_base": 1.0,
-            "grant": 0.3, "spending": 1.2, "engineering": 5.0}
+    kind = {
+        "urban": False,
+        "population": 10_000,
+        "population_sigma": 0.0,
+        "fiscal_base": 1.0,
+        "grant": 0.3,
+        "spending": 1.2,
+        "engineering": 5.0,
+    }
     goods = {}
     for good, maker, taker in (("g1", "a", "c"), ("g2", "b", "a"), ("g3", "c", "b")):
-        goods[good] = {"storable": False,
-                       "need": {k: 1.0 if k == taker else 0.0 for k in "abc"},
-                       "capacity": {k: 2.0 if k == maker else 0.0 for k in "abc"}}
-    return scenario_from_dict({
-        "replace_kinds": True, "replace_goods": True,
-        "kinds": {"a": kind, "b": kind, "c": kind}, "goods": goods,
-        "territories": {"generator": {"capacity_jitter": 0.0, "need_jitter": 0.0,
-                                      "leaning_sd": 0.0, "spacing_km": 10.0}},
-        "trust": {"initial": 0.8, "tension_share": 0.0, "cleavage_weight": 0.0},
-        "governance": [{"rule": "conference", "radius_km": float("inf"), "engagement": 1.0,
-                        "quorum": 0.0}],
-    })
+        goods[good] = {
+            "storable": False,
+            "need": {k: 1.0 if k == taker else 0.0 for k in "abc"},
+            "capacity": {k: 2.0 if k == maker else 0.0 for k in "abc"},
+        }
+    return scenario_from_dict(
+        {
+            "replace_kinds": True,
+            "replace_goods": True,
+            "kinds": {"a": kind, "b": kind, "c": kind},
+            "goods": goods,
+            "territories": {
+                "generator": {
+                    "capacity_jitter": 0.0,
+                    "need_jitter": 0.0,
+                    "leaning_sd": 0.0,
+                    "spacing_km": 10.0,
+                }
+            },
+            "trust": {"initial": 0.8, "tension_share": 0.0, "cleavage_weight": 0.0},
+            "governance": [
+                {"rule": "conference", "radius_km": float("inf"), "engagement": 1.0, "quorum": 0.0}
+            ],
+        }
+    )
 
 
 def test_a_conference_finds_a_multilateral_cycle_that_no_pair_finds_alone():
@@ -121,8 +156,11 @@ def test_a_meeting_below_quorum_achieves_nothing():
 
 
 def test_attending_costs_engineering():
-    model = TerriModel(demo([{"rule": "conference", "engagement": 1.0, "clearing": False,
-                              "meeting_cost": 0.25}]), rng=2, record_territories=False)
+    model = TerriModel(
+        demo([{"rule": "conference", "engagement": 1.0, "clearing": False, "meeting_cost": 0.25}]),
+        rng=2,
+        record_territories=False,
+    )
     model.apply_shocks()
     model.produce()
     before = model.engineering_left()
@@ -142,17 +180,15 @@ def test_members_are_the_project_territory_nearest_first_and_inclusiveness_keeps
     distance = np.hypot(*(s.xy[members] - s.xy[pole]).T)
     assert members[0] == pole and (np.diff(distance) >= 0).all() and distance.max() <= 40.0
     core, _ = select_members(s, ids=[], kinds=[], pole="", radius_km=40.0, inclusiveness=0.5)
-    assert core.size == int(np.ceil(members.size / 2)) and (core == members[:core.size]).all()
+    assert core.size == int(np.ceil(members.size / 2)) and (core == members[: core.size]).all()
     # a name is a kind if some kind has it ("rural"), else a class ("urban")
     rural, _ = select_members(s, ids=[], kinds=["rural"], pole="", radius_km=np.inf)
     assert set(rural[1:]) == set(np.flatnonzero(s.kind == list(s.kinds).index("rural")))
-    urban, _ = select_members(s, ids=[], kinds=["urban", "mountain"], pole="",
-                              radius_km=np.inf)
+    urban, _ = select_members(s, ids=[], kinds=["urban", "mountain"], pole="", radius_km=np.inf)
     mountain = s.kind == list(s.kinds).index("mountain")
     assert set(urban) == set(np.flatnonzero(s.urban | mountain))
     with pytest.raises(ScenarioError, match=r"conference\.kinds: unknown kind 'farm'"):
-        select_members(s, ids=[], kinds=["farm"], pole="", radius_km=np.inf,
-                       where="conference")
+        select_members(s, ids=[], kinds=["farm"], pole="", radius_km=np.inf, where="conference")
 
 
 def test_a_conference_of_one_is_a_scenario_error():
@@ -174,8 +210,17 @@ def test_members_attend_as_often_as_engagement_and_engineering_allow():
 
     A costly meeting (8 engineering units) is out of reach of most rural and mountain
     members' staff every time, never of the cities'."""
-    scenario = demo([{"rule": "conference", "radius_km": float("inf"), "period": 1,
-                      "meeting_cost": 8.0, "engagement": 0.8}])
+    scenario = demo(
+        [
+            {
+                "rule": "conference",
+                "radius_km": float("inf"),
+                "period": 1,
+                "meeting_cost": 8.0,
+                "engagement": 0.8,
+            }
+        ]
+    )
     model = TerriModel(scenario, rng=6, record_territories=False)
     forum = model.institutions[0]
     probability, attended = [], []
@@ -199,9 +244,20 @@ def test_members_attend_as_often_as_engagement_and_engineering_allow():
 def test_a_meeting_erodes_representations_and_raises_trust_among_attendees_only():
     """On arcs between attendees: ``bias *= 1 - diagnosis a``, ``trust += gain a (1 - trust)``
     with the attention ``a = min(1, capacity / attendees)``; every other arc is untouched."""
-    scenario = demo([{"rule": "conference", "radius_km": float("inf"), "engagement": 0.7,
-                      "capacity": 4, "free_riding": 0.0, "diagnosis": 0.2, "trust_gain": 0.1,
-                      "quorum": 0.0}])
+    scenario = demo(
+        [
+            {
+                "rule": "conference",
+                "radius_km": float("inf"),
+                "engagement": 0.7,
+                "capacity": 4,
+                "free_riding": 0.0,
+                "diagnosis": 0.2,
+                "trust_gain": 0.1,
+                "quorum": 0.0,
+            }
+        ]
+    )
     model = TerriModel(scenario, rng=3, record_territories=False)
     s, forum = model.state, model.institutions[0]
     model.apply_shocks()

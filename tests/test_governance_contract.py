@@ -16,8 +16,6 @@ from terrisim.scenario.generator import LINK_KINDS
 DROUGHT = [{"kind": "drought", "at": 24, "duration": 6, "magnitude": 0.6}]
 
 
-
-
 def test_a_distant_pair_gets_a_contract_link_and_a_balanced_basket():
     model = TerriModel(ROOT / "configs" / "reciprocity_contract.toml", record_territories=False)
     s, contract = model.state, model.institutions[0]
@@ -41,8 +39,10 @@ def test_a_distant_pair_gets_a_contract_link_and_a_balanced_basket():
 
 def test_each_metropolis_contracts_with_its_best_rural_partners():
     counts = {"metropolis": 2, "town": 2, "periurban": 3, "rural": 8, "mountain": 2}
-    scenario = demo([{"rule": "reciprocity_contract", "partners_per_pole": 3}],
-                    **{"territories.generator.counts": counts})
+    scenario = demo(
+        [{"rule": "reciprocity_contract", "partners_per_pole": 3}],
+        **{"territories.generator.counts": counts},
+    )
     model = TerriModel(scenario, rng=3, record_territories=False)
     s, contract = model.state, model.institutions[0]
     assert contract.a.size == 6
@@ -68,24 +68,42 @@ def test_contracts_keep_exchanges_flowing_through_a_shock_better_than_ad_hoc_dea
 
 def town_and_village(governance: list[dict], shocks: list[dict]) -> Scenario:
     """A town short of food and a village short of health care; nothing is storable."""
-    town = {"urban": True, "population": 10_000, "population_sigma": 0.0, "fiscal_base": 1.0,
-            "grant": 0.3, "spending": 1.2, "engineering": 1.0}
+    town = {
+        "urban": True,
+        "population": 10_000,
+        "population_sigma": 0.0,
+        "fiscal_base": 1.0,
+        "grant": 0.3,
+        "spending": 1.2,
+        "engineering": 1.0,
+    }
     village = {**town, "urban": False, "population": 5_000}
-    return scenario_from_dict({
-        "replace_kinds": True, "replace_goods": True,
-        "kinds": {"town": town, "rural": village},
-        "goods": {
-            "food": {"storable": False, "need": {"town": 1.0, "rural": 1.0},
-                     "capacity": {"town": 0.2, "rural": 3.0}},
-            "health": {"storable": False, "need": {"town": 1.0, "rural": 1.0},
-                       "capacity": {"town": 2.0, "rural": 0.2}},
-        },
-        # one territory of each kind (T0 the town, T1 the village)
-        "territories": {"generator": {"capacity_jitter": 0.0, "need_jitter": 0.0,
-                                      "leaning_sd": 0.0}},
-        "trust": {"initial": 0.8, "tension_share": 0.0, "cleavage_weight": 0.0},
-        "governance": governance, "shocks": shocks,
-    })
+    return scenario_from_dict(
+        {
+            "replace_kinds": True,
+            "replace_goods": True,
+            "kinds": {"town": town, "rural": village},
+            "goods": {
+                "food": {
+                    "storable": False,
+                    "need": {"town": 1.0, "rural": 1.0},
+                    "capacity": {"town": 0.2, "rural": 3.0},
+                },
+                "health": {
+                    "storable": False,
+                    "need": {"town": 1.0, "rural": 1.0},
+                    "capacity": {"town": 2.0, "rural": 0.2},
+                },
+            },
+            # one territory of each kind (T0 the town, T1 the village)
+            "territories": {
+                "generator": {"capacity_jitter": 0.0, "need_jitter": 0.0, "leaning_sd": 0.0}
+            },
+            "trust": {"initial": 0.8, "tension_share": 0.0, "cleavage_weight": 0.0},
+            "governance": governance,
+            "shocks": shocks,
+        }
+    )
 
 
 def test_a_defaulting_side_fills_the_shortfall_and_its_partner_trusts_it_less():
@@ -95,8 +113,12 @@ def test_a_defaulting_side_fills_the_shortfall_and_its_partner_trusts_it_less():
     shocks = [{"kind": "drought", "at": 2, "duration": 10, "magnitude": 0.7}]
 
     def contract_run(commitment: float, trust_weight: float) -> TerriModel:
-        rule = {"rule": "reciprocity_contract", "pairs": [["T0", "T1"]],
-                "commitment": commitment, "trust_weight": trust_weight}
+        rule = {
+            "rule": "reciprocity_contract",
+            "pairs": [["T0", "T1"]],
+            "commitment": commitment,
+            "trust_weight": trust_weight,
+        }
         model = TerriModel(town_and_village([rule], shocks), rng=5, record_territories=False)
         model.run(4)
         return model
@@ -115,16 +137,32 @@ def test_a_defaulting_side_fills_the_shortfall_and_its_partner_trusts_it_less():
 
 def test_expiry_renews_kept_contracts_and_drops_broken_ones():
     shocks = [{"kind": "drought", "at": 1, "permanent": True, "magnitude": 1.0}]
-    kept = TerriModel(demo([{"rule": "reciprocity_contract", "duration": 6,
-                             "commitment": 1.0}]), rng=2, record_territories=False)
+    kept = TerriModel(
+        demo([{"rule": "reciprocity_contract", "duration": 6, "commitment": 1.0}]),
+        rng=2,
+        record_territories=False,
+    )
     kept.run(7)
     assert kept.institutions[0].active.all()
     assert kept.institutions[0].counts["renewed"] == 2
     # food and water fail (about 40% of the rural basket): below a 95% record it is dropped
-    broken = TerriModel(demo([{"rule": "reciprocity_contract", "duration": 6, "commitment": 0.0,
-                               "trust_weight": 10.0, "drop_threshold": 0.95,
-                               "renew_threshold": 0.99}], shocks=shocks),
-                        rng=2, record_territories=False)
+    broken = TerriModel(
+        demo(
+            [
+                {
+                    "rule": "reciprocity_contract",
+                    "duration": 6,
+                    "commitment": 0.0,
+                    "trust_weight": 10.0,
+                    "drop_threshold": 0.95,
+                    "renew_threshold": 0.99,
+                }
+            ],
+            shocks=shocks,
+        ),
+        rng=2,
+        record_territories=False,
+    )
     contract = broken.institutions[0]
     link = contract.link.copy()
     assert (broken.state.cost_discount[link] > 0).all()
@@ -164,10 +202,13 @@ def test_the_example_scenario_loads_and_names_its_contract_pair():
     assert "signent un contrat de réciprocité" in model.events[0]["text_fr"]
 
 
-@pytest.mark.parametrize(("commitment", "need_weight", "trust_weight"),
-                         [(0.4, 0.5, 1.0), (0.0, 2.0, 0.0), (0.5, 0.0, 2.0)])
+@pytest.mark.parametrize(
+    ("commitment", "need_weight", "trust_weight"),
+    [(0.4, 0.5, 1.0), (0.0, 2.0, 0.0), (0.5, 0.0, 2.0)],
+)
 def test_a_side_defaults_as_often_as_commitment_unmet_needs_and_distrust_say(
-        commitment, need_weight, trust_weight):
+    commitment, need_weight, trust_weight
+):
     """``z = (1 - k) min(1, w_u u + w_t (1 - t))``, counted over 300 steps.
 
     A permanent drought empties the village's food surplus: defaulting, it delivers nothing
@@ -175,9 +216,14 @@ def test_a_side_defaults_as_often_as_commitment_unmet_needs_and_distrust_say(
     (shortfall 0). The number of defaults must match the sum of the z computed from the state
     just before each govern phase (Poisson-binomial, normal approximation)."""
     shocks = [{"kind": "drought", "at": 1, "permanent": True, "magnitude": 0.7}]
-    rule = {"rule": "reciprocity_contract", "pairs": [["T0", "T1"]], "duration": 10_000,
-            "commitment": commitment, "need_weight": need_weight,
-            "trust_weight": trust_weight}
+    rule = {
+        "rule": "reciprocity_contract",
+        "pairs": [["T0", "T1"]],
+        "duration": 10_000,
+        "commitment": commitment,
+        "need_weight": need_weight,
+        "trust_weight": trust_weight,
+    }
     model = TerriModel(town_and_village([rule], shocks), rng=11, record_territories=False)
     contract, s = model.institutions[0], model.state
     village = int(contract.b[0])
@@ -207,12 +253,14 @@ def test_a_weak_commitment_delivers_less_through_a_severe_drought_and_loses_trus
     for commitment in (0.2, 0.9):
         rows = []
         for seed in SEEDS:
-            model, series = run(demo([{"rule": "reciprocity_contract",
-                                       "commitment": commitment}], shocks=drought), seed, 30)
+            model, series = run(
+                demo([{"rule": "reciprocity_contract", "commitment": commitment}], shocks=drought),
+                seed,
+                30,
+            )
             contract, s = model.institutions[0], model.state
             arcs = np.concatenate([contract.link, contract.link + s.n_links])
-            rows.append([series["contract_delivery_rate"].iloc[11:24].mean(),
-                         s.trust[arcs].mean()])
+            rows.append([series["contract_delivery_rate"].iloc[11:24].mean(), s.trust[arcs].mean()])
         results[commitment] = np.array(rows)
     weak, strong = results[0.2], results[0.9]
     assert (weak[:, 0] < 1.0).all()
@@ -225,10 +273,23 @@ def test_a_half_kept_contract_is_renegotiated_from_the_current_situation():
     its record between the drop and renew thresholds the contract gets a new basket without
     them, and a new term."""
     shocks = [{"kind": "drought", "at": 1, "permanent": True, "magnitude": 1.0}]
-    model = TerriModel(demo([{"rule": "reciprocity_contract", "duration": 6, "commitment": 0.0,
-                              "trust_weight": 10.0, "drop_threshold": 0.3,
-                              "renew_threshold": 0.99}], shocks=shocks),
-                       rng=2, record_territories=False)
+    model = TerriModel(
+        demo(
+            [
+                {
+                    "rule": "reciprocity_contract",
+                    "duration": 6,
+                    "commitment": 0.0,
+                    "trust_weight": 10.0,
+                    "drop_threshold": 0.3,
+                    "renew_threshold": 0.99,
+                }
+            ],
+            shocks=shocks,
+        ),
+        rng=2,
+        record_territories=False,
+    )
     contract, s = model.institutions[0], model.state
     dry = [s.goods.index("food"), s.goods.index("water")]
     before = contract.basket.copy()
@@ -270,8 +331,13 @@ def test_each_pair_can_have_its_own_commitment():
     permanent 85% drought (no food or water surplus left, but stocks and some production at
     hand) and an overwhelming pressure to default: only the uncommitted one falls short."""
     shocks = [{"kind": "drought", "at": 1, "permanent": True, "magnitude": 0.85}]
-    rule = {"rule": "reciprocity_contract", "pairs": [["T00", "T08"], ["T00", "T09"]],
-            "commitments": [1.0, 0.0], "trust_weight": 10.0, "duration": 100}
+    rule = {
+        "rule": "reciprocity_contract",
+        "pairs": [["T00", "T08"], ["T00", "T09"]],
+        "commitments": [1.0, 0.0],
+        "trust_weight": 10.0,
+        "duration": 100,
+    }
     model, _ = run(demo([rule], shocks=shocks), seed=3, steps=6)
     contract = model.institutions[0]
     table = contract.contracts(model)

@@ -33,10 +33,12 @@ def test_forced_mergers_start_with_lower_trust_and_rural_satisfaction_than_volun
     """Means over the first year, paired by seed (same territories, same members)."""
     first_year = {}
     for forced in (False, True):
-        rows = [run(demo([{"rule": "merger", "forced": forced}]), seed, steps=12)[1]
-                for seed in SEEDS]
-        first_year[forced] = np.array([[r["merger_trust"].mean(),
-                                        r["merger_satisfaction_rural"].mean()] for r in rows])
+        rows = [
+            run(demo([{"rule": "merger", "forced": forced}]), seed, steps=12)[1] for seed in SEEDS
+        ]
+        first_year[forced] = np.array(
+            [[r["merger_trust"].mean(), r["merger_satisfaction_rural"].mean()] for r in rows]
+        )
     voluntary, forced = first_year[False], first_year[True]
     assert (forced[:, 0] < voluntary[:, 0]).all()  # trust: the penalty, for every seed
     assert wilcoxon(voluntary[:, 1], forced[:, 1], alternative="greater").pvalue < 0.01
@@ -44,8 +46,11 @@ def test_forced_mergers_start_with_lower_trust_and_rural_satisfaction_than_volun
 
 def test_a_forced_merger_penalises_trust_among_members_only():
     voluntary = TerriModel(demo([{"rule": "merger"}]), rng=3, record_territories=False)
-    forced = TerriModel(demo([{"rule": "merger", "forced": True, "trust_penalty": 0.3}]), rng=3,
-                        record_territories=False)
+    forced = TerriModel(
+        demo([{"rule": "merger", "forced": True, "trust_penalty": 0.3}]),
+        rng=3,
+        record_territories=False,
+    )
     s, merger = forced.state, forced.institutions[0]
     inside = merger.is_member[s.arc_from] & merger.is_member[s.arc_to]
     assert s.trust[inside] == pytest.approx(0.7 * voluntary.state.trust[inside])
@@ -60,12 +65,27 @@ def rural_epci(equalisation_share: float) -> Scenario:
     step 6. Health weighs 3 in satisfaction (the high-stakes rural theme); services are not
     pooled, so budgets act only through each member's own public services."""
     counts = {"metropolis": 0, "town": 2, "periurban": 3, "rural": 6, "mountain": 4}
-    cut = [{"kind": "grant_cut", "at": 6, "permanent": True, "magnitude": 0.8,
-            "kinds": ["rural", "mountain"]}]
-    return demo([{"rule": "merger", "radius_km": float("inf"), "pooled_goods": [],
-                  "equalisation_share": equalisation_share}],
-                shocks=cut, **{"territories.generator.counts": counts,
-                               "goods.health.weight": 3.0})
+    cut = [
+        {
+            "kind": "grant_cut",
+            "at": 6,
+            "permanent": True,
+            "magnitude": 0.8,
+            "kinds": ["rural", "mountain"],
+        }
+    ]
+    return demo(
+        [
+            {
+                "rule": "merger",
+                "radius_km": float("inf"),
+                "pooled_goods": [],
+                "equalisation_share": equalisation_share,
+            }
+        ],
+        shocks=cut,
+        **{"territories.generator.counts": counts, "goods.health.weight": 3.0},
+    )
 
 
 def test_fiscal_solidarity_narrows_the_satisfaction_gap_between_members():
@@ -91,10 +111,22 @@ def test_fiscal_solidarity_narrows_the_satisfaction_gap_between_members():
 
 
 def test_equalisation_moves_money_between_members_and_conserves_it():
-    model = TerriModel(demo([{"rule": "merger", "equalisation_share": 0.3}],
-                            shocks=[{"kind": "grant_cut", "at": 1, "permanent": True,
-                                     "magnitude": 0.5, "kinds": ["rural"]}]),
-                       rng=1, record_territories=False)
+    model = TerriModel(
+        demo(
+            [{"rule": "merger", "equalisation_share": 0.3}],
+            shocks=[
+                {
+                    "kind": "grant_cut",
+                    "at": 1,
+                    "permanent": True,
+                    "magnitude": 0.5,
+                    "kinds": ["rural"],
+                }
+            ],
+        ),
+        rng=1,
+        record_territories=False,
+    )
     model.apply_shocks()
     model.produce()
     model.govern()
@@ -106,8 +138,20 @@ def test_equalisation_moves_money_between_members_and_conserves_it():
 
 
 def test_pooled_services_are_shared_by_need_with_economies_of_scale():
-    model = TerriModel(demo([{"rule": "merger", "priority_weight": 0.0, "scale_gain": 0.1,
-                              "pool_engineering": False}]), rng=2, record_territories=False)
+    model = TerriModel(
+        demo(
+            [
+                {
+                    "rule": "merger",
+                    "priority_weight": 0.0,
+                    "scale_gain": 0.1,
+                    "pool_engineering": False,
+                }
+            ]
+        ),
+        rng=2,
+        record_territories=False,
+    )
     model.apply_shocks()
     model.produce()
     merger, s = model.institutions[0], model.state
@@ -135,8 +179,9 @@ def test_votes_are_weighted_by_population_and_can_leave_rural_members_unsatisfie
 
 
 def test_the_intercommunality_is_a_meta_agent_holding_its_communes():
-    model = TerriModel(demo([{"rule": "merger", "epci_name": "CC du Val"}]), rng=1,
-                       record_territories=False)
+    model = TerriModel(
+        demo([{"rule": "merger", "epci_name": "CC du Val"}]), rng=1, record_territories=False
+    )
     model.step()
     merger = model.institutions[0]
     epci = merger.agent
@@ -148,8 +193,9 @@ def test_the_intercommunality_is_a_meta_agent_holding_its_communes():
 
 
 def test_members_negotiate_outside_as_one():
-    model = TerriModel(demo([{"rule": "merger", "radius_km": 50.0}]), rng=1,
-                       record_territories=False)
+    model = TerriModel(
+        demo([{"rule": "merger", "radius_km": 50.0}]), rng=1, record_territories=False
+    )
     model.apply_shocks()
     model.produce()
     model.govern()
@@ -188,8 +234,11 @@ def test_the_example_scenarios_differ_only_by_forcing():
 def test_members_surpluses_of_other_goods_fill_members_deficits_pro_rata():
     """``internal_share pi_g min(S_g, D_g)`` of each non-pooled good moves inside; every
     giver gives the same share of its surplus, every taker gets the same share of its deficit."""
-    model = TerriModel(demo([{"rule": "merger", "forced": True, "internal_share": 0.6}]), rng=4,
-                       record_territories=False)
+    model = TerriModel(
+        demo([{"rule": "merger", "forced": True, "internal_share": 0.6}]),
+        rng=4,
+        record_territories=False,
+    )
     model.apply_shocks()
     model.produce()
     merger, s = model.institutions[0], model.state
@@ -212,8 +261,11 @@ def test_members_surpluses_of_other_goods_fill_members_deficits_pro_rata():
 
 def test_pooled_engineering_gains_scale_and_follows_trading_needs():
     """``left' = (1 - e) left + e (1 + gamma) L u``: the total grows by ``e gamma L``."""
-    model = TerriModel(demo([{"rule": "merger", "forced": True, "forced_engagement": 0.4,
-                              "scale_gain": 0.2}]), rng=5, record_territories=False)
+    model = TerriModel(
+        demo([{"rule": "merger", "forced": True, "forced_engagement": 0.4, "scale_gain": 0.2}]),
+        rng=5,
+        record_territories=False,
+    )
     model.apply_shocks()
     model.produce()
     merger, s = model.institutions[0], model.state
@@ -240,9 +292,14 @@ def test_in_the_default_merger_solidarity_restores_budgets_but_not_the_goods_gap
             model, series = run(scenario, seed, steps=60)
             last = series.iloc[36:]
             s, members = model.state, model.institutions[0].members
-            out.append([s.fiscal_health[members].min(), last["merger_satisfaction_gap"].mean(),
-                        last["merger_satisfaction_urban"].mean(),
-                        last["merger_satisfaction_rural"].mean()])
+            out.append(
+                [
+                    s.fiscal_health[members].min(),
+                    last["merger_satisfaction_gap"].mean(),
+                    last["merger_satisfaction_urban"].mean(),
+                    last["merger_satisfaction_rural"].mean(),
+                ]
+            )
         rows[share] = np.array(out)
     without, with_solidarity = rows[0.0], rows[0.2]
     assert (with_solidarity[:, 0] > without[:, 0] + 0.05).all()  # budgets restored
@@ -265,18 +322,53 @@ def bloc_trio(act_as_one: bool, engine: str | None = None, **exchange: Any) -> T
     """
     base = {"kind": "rural", "population": 5_000, "y_km": 0.0, "engineering": 1000.0}
     rows = [
-        {**base, "id": "m1", "name": "M1", "kind": "town", "x_km": 0.0, "capacity_food": 8.0,
-         "capacity_health": 20.0, "need_food": 10.0, "need_health": 10.0},
-        {**base, "id": "m2", "name": "M2", "x_km": 20.0, "capacity_food": 4.0,
-         "capacity_health": 10.0, "need_food": 10.0, "need_health": 10.0},
-        {**base, "id": "j", "name": "J", "x_km": 10.0, "capacity_food": 20.0,
-         "capacity_health": 0.0, "need_food": 10.0, "need_health": 10.0},
+        {
+            **base,
+            "id": "m1",
+            "name": "M1",
+            "kind": "town",
+            "x_km": 0.0,
+            "capacity_food": 8.0,
+            "capacity_health": 20.0,
+            "need_food": 10.0,
+            "need_health": 10.0,
+        },
+        {
+            **base,
+            "id": "m2",
+            "name": "M2",
+            "x_km": 20.0,
+            "capacity_food": 4.0,
+            "capacity_health": 10.0,
+            "need_food": 10.0,
+            "need_health": 10.0,
+        },
+        {
+            **base,
+            "id": "j",
+            "name": "J",
+            "x_km": 10.0,
+            "capacity_food": 20.0,
+            "capacity_health": 0.0,
+            "need_food": 10.0,
+            "need_health": 10.0,
+        },
     ]
-    links = [{"source": "m1", "target": "j", "kind": "proximity"},
-             {"source": "m2", "target": "j", "kind": "proximity"}]
-    merger = {"rule": "merger", "ids": ["m1", "m2"], "pole": "m1", "pooled_goods": [],
-              "equalisation_share": 0.0, "internal_share": 0.0, "scale_gain": 0.0,
-              "pool_engineering": False, "act_as_one": act_as_one}
+    links = [
+        {"source": "m1", "target": "j", "kind": "proximity"},
+        {"source": "m2", "target": "j", "kind": "proximity"},
+    ]
+    merger = {
+        "rule": "merger",
+        "ids": ["m1", "m2"],
+        "pole": "m1",
+        "pooled_goods": [],
+        "equalisation_share": 0.0,
+        "internal_share": 0.0,
+        "scale_gain": 0.0,
+        "pool_engineering": False,
+        "act_as_one": act_as_one,
+    }
     catalogue = complementary_catalogue()
     catalogue["exchange"] = {**catalogue.get("exchange", {}), **exchange}
     folder = Path(tempfile.mkdtemp(prefix="terrisim-bloc-"))
@@ -288,21 +380,25 @@ def arc(model: TerriModel, origin: str, end: str) -> int:
     """The arc from territory ``origin`` to ``end`` (by id)."""
     s = model.state
     ids = list(s.ids)
-    return int(np.flatnonzero((s.arc_from == ids.index(origin))
-                              & (s.arc_to == ids.index(end)))[0])
+    return int(np.flatnonzero((s.arc_from == ids.index(origin)) & (s.arc_to == ids.index(end)))[0])
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_bloc_negotiates_on_its_totals_so_one_members_deal_compensates_anothers(
-        engine: str | None) -> None:
+    engine: str | None,
+) -> None:
     food, health = BLOC_GOODS["food"], BLOC_GOODS["health"]
     flows = {}
     for act_as_one in (False, True):
         model = bloc_trio(act_as_one, engine)
         model.step()
         f = model.outcome.flow
-        flows[act_as_one] = (f[arc(model, "m1", "j"), health], f[arc(model, "j", "m1"), food],
-                             f[arc(model, "j", "m2"), food], f[arc(model, "m2", "j")].sum())
+        flows[act_as_one] = (
+            f[arc(model, "m1", "j"), health],
+            f[arc(model, "j", "m1"), food],
+            f[arc(model, "j", "m2"), food],
+            f[arc(model, "m2", "j")].sum(),
+        )
         assert (model.state.bloc is not None) == act_as_one
     m1_gives, m1_gets, m2_gets, m2_gives = flows[False]
     # alone: m1 gives only what reciprocity allows (2 received / (0.75 x 10) = 4/15 of its
@@ -320,7 +416,8 @@ def test_a_bloc_negotiates_on_its_totals_so_one_members_deal_compensates_another
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_blocs_money_gap_is_the_pairs_and_shared_by_what_each_link_gives(
-        engine: str | None) -> None:
+    engine: str | None,
+) -> None:
     # m2 gets 2 food instead of 6: the bloc receives 4 for 10, short of 7.5 by 3.5, which j
     # pays (money allowed): all along the only link on which the bloc gives (m1 - j)
     model = bloc_trio(True, engine, money=True, money_share=1.0)
@@ -336,13 +433,16 @@ def test_a_blocs_money_gap_is_the_pairs_and_shared_by_what_each_link_gives(
 @pytest.mark.skipif(len(ENGINES) < 2, reason="numba not installed")
 @pytest.mark.parametrize("money", [False, True])
 def test_both_engines_agree_when_members_negotiate_as_one(money: bool) -> None:
-    scenario = demo([{"rule": "merger", "radius_km": 50.0}],
-                    exchange={"money": money, "money_share": 0.5})
+    scenario = demo(
+        [{"rule": "merger", "radius_km": 50.0}], exchange={"money": money, "money_share": 0.5}
+    )
     numpy_run, numba_run = run_both(scenario, steps=12, seed=4)
     assert (numpy_run.state.bloc >= 0).sum() > 1
     assert_identical(numpy_run, numba_run)
-    apart = demo([{"rule": "merger", "radius_km": 50.0, "act_as_one": False}],
-                 exchange={"money": money, "money_share": 0.5})
+    apart = demo(
+        [{"rule": "merger", "radius_km": 50.0, "act_as_one": False}],
+        exchange={"money": money, "money_share": 0.5},
+    )
     separate = TerriModel(apart, rng=4, record_territories=False, engine="numpy")
     separate.run(12)
     assert not np.array_equal(separate.state.available, numpy_run.state.available)
@@ -351,13 +451,20 @@ def test_both_engines_agree_when_members_negotiate_as_one(money: bool) -> None:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("money", [False, True])
 def test_a_blocs_deals_conserve_goods_and_keep_each_pair_within_the_tolerance(
-        seed: int, money: bool) -> None:
+    seed: int, money: bool
+) -> None:
     # stage 3 sizes each link apart (distance, trust, engineering): with no distance cost and
     # ample engineering, and one trust per pair (act_as_one, voluntary: e = 1), the pair's
     # links are sized alike and its realised totals keep the balance of stage 2 exactly
-    scenario = demo([{"rule": "merger", "radius_km": 50.0}],
-                    exchange={"money": money, "money_share": 0.5, "distance_scale_km": 1e12,
-                              "engineering_scale": 1e12})
+    scenario = demo(
+        [{"rule": "merger", "radius_km": 50.0}],
+        exchange={
+            "money": money,
+            "money_share": 0.5,
+            "distance_scale_km": 1e12,
+            "engineering_scale": 1e12,
+        },
+    )
     model = TerriModel(scenario, rng=seed, record_territories=False)
     tau = scenario.exchange.reciprocity_tolerance
     compensated = 0  # arcs of a pair that give more than the tolerance allows a link alone

@@ -24,19 +24,27 @@ RULES = ("reciprocity_contract", "conference", "merger")
 CONFIGS = ("reciprocity_contract", "conference", "merger_voluntary", "merger_forced", "combined")
 
 
-
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**16), rules=st.lists(st.sampled_from(RULES), min_size=1,
-                                                   max_size=3, unique=True),
-       forced=st.booleans(), commitment=st.floats(0.0, 1.0),
-       drought=st.floats(0.0, 1.0))
+@given(
+    seed=st.integers(0, 2**16),
+    rules=st.lists(st.sampled_from(RULES), min_size=1, max_size=3, unique=True),
+    forced=st.booleans(),
+    commitment=st.floats(0.0, 1.0),
+    drought=st.floats(0.0, 1.0),
+)
 def test_goods_are_conserved_by_every_channel(seed, rules, forced, commitment, drought):
     """Every transfer leaves the total of each good unchanged and gives only what the giver
     has; over the govern phase totals change only by a merger's economies of scale."""
-    params = {"merger": {"forced": forced}, "reciprocity_contract": {"commitment": commitment},
-              "conference": {"period": 2}}
-    scenario = demo([{"rule": r, **params[r]} for r in rules], steps=10,
-                    shocks=[{"kind": "drought", "at": 3, "duration": 4, "magnitude": drought}])
+    params = {
+        "merger": {"forced": forced},
+        "reciprocity_contract": {"commitment": commitment},
+        "conference": {"period": 2},
+    }
+    scenario = demo(
+        [{"rule": r, **params[r]} for r in rules],
+        steps=10,
+        shocks=[{"kind": "drought", "at": 3, "duration": 4, "magnitude": drought}],
+    )
     model = TerriModel(scenario, rng=seed, record_territories=False)
     s = model.state
     original = model.transfer
@@ -55,15 +63,16 @@ def test_goods_are_conserved_by_every_channel(seed, rules, forced, commitment, d
         model.produce()
         before = s.available.sum(axis=0)
         model.govern()
-        made = sum((i.step_scale_units for i in model.institutions if isinstance(i, Merger)),
-                   np.zeros(len(s.goods)))
+        made = sum(
+            (i.step_scale_units for i in model.institutions if isinstance(i, Merger)),
+            np.zeros(len(s.goods)),
+        )
         assert s.available.sum(axis=0) == pytest.approx(before + made, rel=1e-9, abs=1e-9)
         for phase in model.PHASES[3:]:
             getattr(model, phase)()
         assert ((s.trust >= 0) & (s.trust <= 1)).all() and ((s.bias >= 0) & (s.bias <= 1)).all()
         assert ((s.cost_discount >= 0) & (s.cost_discount <= 1)).all()
-    expected = {"reciprocity_contract": "contract", "conference": "conference",
-                "merger": "merger"}
+    expected = {"reciprocity_contract": "contract", "conference": "conference", "merger": "merger"}
     assert channels <= {expected[r] for r in rules}
 
 
@@ -81,8 +90,12 @@ def test_several_rules_at_once():
 
 
 def test_the_same_rule_twice_keeps_its_columns_apart_with_labels():
-    scenario = demo([{"rule": "conference", "radius_km": 30.0, "label": "north"},
-                     {"rule": "conference", "radius_km": 80.0, "label": "all"}])
+    scenario = demo(
+        [
+            {"rule": "conference", "radius_km": 30.0, "label": "north"},
+            {"rule": "conference", "radius_km": 80.0, "label": "all"},
+        ]
+    )
     model = TerriModel(scenario, rng=1, record_territories=False)
     model.run(3)
     row = model.recorder.series().iloc[-1]
@@ -90,7 +103,8 @@ def test_the_same_rule_twice_keeps_its_columns_apart_with_labels():
 
 
 def test_a_rule_named_module_colon_class_loads_from_outside_the_package(tmp_path, monkeypatch):
-    (tmp_path / "my_institutions.py").write_text(textwrap.dedent('''
+    (tmp_path / "my_institutions.py").write_text(
+        textwrap.dedent('''
         from pydantic import BaseModel, ConfigDict
         from terrisim.governance import Governance
 
@@ -113,7 +127,8 @@ def test_a_rule_named_module_colon_class_loads_from_outside_the_package(tmp_path
 
             def state_summary(self):
                 return {"subsidy_steps": self.steps}
-    '''))
+    ''')
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     scenario = demo([{"rule": "my_institutions:Subsidy", "units": 2.0}])
     model = TerriModel(scenario, rng=1, record_territories=False)
@@ -162,14 +177,14 @@ SECTIONS = {"reciprocity_contract": "7.5.1", "conference": "7.5.2", "merger": "7
 def specification(text: str, begin: str, end: str) -> str:
     """The text between two marker lines."""
     start = text.index(begin) + len(begin)
-    return text[start:text.index(end, start)].strip("\n")
+    return text[start : text.index(end, start)].strip("\n")
 
 
 def doc_section(rule: str) -> str:
     """The section of docs/governance.md on one rule (up to the next heading)."""
     text = GOVERNANCE_MD.read_text(encoding="utf-8")
     start = text.index(f"### {SECTIONS[rule]} ")
-    return text[start:text.index("\n### ", start + 1)]
+    return text[start : text.index("\n### ", start + 1)]
 
 
 def parse_default(cell: str) -> object:
@@ -205,8 +220,11 @@ def test_every_documented_series_column_is_recorded():
         model = TerriModel(demo([{"rule": rule}]), rng=1, record_territories=False)
         model.run(2)
         paragraph = doc_section(rule).split("**Series columns:**")[1].split("Events:")[0]
-        prefix = {"reciprocity_contract": "contract", "conference": "conference",
-                  "merger": "merger"}[rule]
+        prefix = {
+            "reciprocity_contract": "contract",
+            "conference": "conference",
+            "merger": "merger",
+        }[rule]
         named = {n for n in re.findall(r"`(\w+)`", paragraph) if n.startswith(prefix)}
         assert named == set(model.institutions[0].state_summary()), rule
 
@@ -214,8 +232,9 @@ def test_every_documented_series_column_is_recorded():
 def test_odd_section_7_5_is_the_governance_specification():
     """docs/ODD.md 7.5 holds the specification of docs/governance.md, one heading level down,
     so that the ODD is self-contained and the two never disagree."""
-    doc = specification(GOVERNANCE_MD.read_text(encoding="utf-8"), "<!-- ODD-7.5-BEGIN -->",
-                        "<!-- ODD-7.5-END -->")
+    doc = specification(
+        GOVERNANCE_MD.read_text(encoding="utf-8"), "<!-- ODD-7.5-BEGIN -->", "<!-- ODD-7.5-END -->"
+    )
     odd = ODD_MD.read_text(encoding="utf-8")
     begin = next(line for line in odd.splitlines() if line.startswith("<!-- GOVERNANCE-SECTION"))
     pasted = specification(odd, begin, "<!-- /GOVERNANCE-SECTION -->")

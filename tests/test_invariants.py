@@ -43,7 +43,8 @@ def test_delivery_conserves_every_good_and_money(scenario: Scenario, engine: str
 @PROPERTY
 @given(scenario=scenarios())
 def test_nobody_gives_more_than_its_surplus_nor_pays_more_than_its_reserve(
-        scenario: Scenario, engine: str | None) -> None:
+    scenario: Scenario, engine: str | None
+) -> None:
     model = make_model(scenario, engine)
     for _ in range(scenario.steps):
         seen = step_watching(model, "deliver")["before deliver"]
@@ -59,7 +60,8 @@ def test_nobody_gives_more_than_its_surplus_nor_pays_more_than_its_reserve(
 @PROPERTY
 @given(scenario=scenarios())
 def test_every_deal_honours_the_reciprocity_tolerance_as_each_side_perceives_it(
-        scenario: Scenario, engine: str | None) -> None:
+    scenario: Scenario, engine: str | None
+) -> None:
     model = make_model(scenario, engine)
     floor = 1.0 - scenario.exchange.reciprocity_tolerance
     e = model.state.n_links
@@ -76,7 +78,8 @@ def test_every_deal_honours_the_reciprocity_tolerance_as_each_side_perceives_it(
 @PROPERTY
 @given(scenario=scenarios())
 def test_no_stock_available_amount_or_reserve_ever_goes_negative(
-        scenario: Scenario, engine: str | None) -> None:
+    scenario: Scenario, engine: str | None
+) -> None:
     model = make_model(scenario, engine)
     for _ in range(scenario.steps):
         for snapshot in step_watching(model).values():
@@ -94,7 +97,8 @@ def test_no_stock_available_amount_or_reserve_ever_goes_negative(
 @PROPERTY
 @given(scenario=scenarios())
 def test_trust_stays_within_zero_and_one_on_every_arc(
-        scenario: Scenario, engine: str | None) -> None:
+    scenario: Scenario, engine: str | None
+) -> None:
     model = make_model(scenario, engine)
     assert ((model.state.trust >= 0) & (model.state.trust <= 1)).all()
     for _ in range(scenario.steps):
@@ -156,12 +160,26 @@ def test_territory_records_match_the_state_and_stay_in_range(scenario: Scenario)
 @pytest.mark.parametrize("trust", [5e-324, 1e-308, 1e-200])
 def test_vanishing_trust_gives_vanishing_deals_not_nan(engine: str | None, trust: float) -> None:
     # trust decays geometrically towards a zero baseline: tiny values must stay harmless
-    scenario = Scenario.model_validate({
-        "steps": 3, "seed": 0,
-        "territories": {"generator": {"counts": {"metropolis": 0, "town": 0, "periurban": 1,
-                                                 "rural": 0, "mountain": 2},
-                                      "spacing_km": 2.0, "proximity_k": 1}},
-        "trust": {"initial": trust, "tension_share": 0.0, "cleavage_weight": 0.0}})
+    scenario = Scenario.model_validate(
+        {
+            "steps": 3,
+            "seed": 0,
+            "territories": {
+                "generator": {
+                    "counts": {
+                        "metropolis": 0,
+                        "town": 0,
+                        "periurban": 1,
+                        "rural": 0,
+                        "mountain": 2,
+                    },
+                    "spacing_km": 2.0,
+                    "proximity_k": 1,
+                }
+            },
+            "trust": {"initial": trust, "tension_share": 0.0, "cleavage_weight": 0.0},
+        }
+    )
     model = make_model(scenario, engine)
     model.run()
     assert np.isfinite(model.outcome.flow).all()
@@ -172,9 +190,21 @@ def test_vanishing_trust_gives_vanishing_deals_not_nan(engine: str | None, trust
 
 @pytest.mark.parametrize("steps", [1, 3])
 def test_a_model_with_one_isolated_territory_runs_and_exchanges_nothing(steps: int) -> None:
-    scenario = Scenario.model_validate({
-        "territories": {"generator": {"counts": {"rural": 1, "metropolis": 0, "town": 0,
-                                                 "periurban": 0, "mountain": 0}}}})
+    scenario = Scenario.model_validate(
+        {
+            "territories": {
+                "generator": {
+                    "counts": {
+                        "rural": 1,
+                        "metropolis": 0,
+                        "town": 0,
+                        "periurban": 0,
+                        "mountain": 0,
+                    }
+                }
+            }
+        }
+    )
     model = TerriModel(scenario)
     model.run(steps)
     assert model.state.n_links == 0

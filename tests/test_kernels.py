@@ -32,15 +32,27 @@ from terrisim.output import run_scenario, write_run
 from terrisim.rules.partners import Nearest, PartnerChoice, TrustWeighted
 from terrisim.scenario import Scenario, load_scenario, scenario_from_dict
 
-needs_numba = pytest.mark.skipif(not kernels.HAVE_NUMBA,
-                                 reason="numba not installed (pip install 'terrisim[fast]')")
+needs_numba = pytest.mark.skipif(
+    not kernels.HAVE_NUMBA, reason="numba not installed (pip install 'terrisim[fast]')"
+)
 
-STATE_ARRAYS = ("available", "stock", "consumed", "satisfaction", "reserve", "fiscal_health",
-                "trust", "bias", "flow", "cost_discount")
+STATE_ARRAYS = (
+    "available",
+    "stock",
+    "consumed",
+    "satisfaction",
+    "reserve",
+    "fiscal_health",
+    "trust",
+    "bias",
+    "flow",
+    "cost_discount",
+)
 
 
-def run_both(scenario: Scenario, steps: int | None = None, seed: int | None = None
-             ) -> tuple[TerriModel, TerriModel]:
+def run_both(
+    scenario: Scenario, steps: int | None = None, seed: int | None = None
+) -> tuple[TerriModel, TerriModel]:
     """The same scenario and seed run once per engine, every territory recorded."""
     models = []
     for engine in ("numpy", "numba"):
@@ -66,11 +78,15 @@ def assert_identical(a: TerriModel, b: TerriModel) -> None:
     if ta is not None:
         pd.testing.assert_frame_equal(ta, tb, check_exact=True)
     for name in STATE_ARRAYS:
-        np.testing.assert_array_equal(bits(getattr(a.state, name)), bits(getattr(b.state, name)),
-                                      err_msg=name)
+        np.testing.assert_array_equal(
+            bits(getattr(a.state, name)), bits(getattr(b.state, name)), err_msg=name
+        )
     for name in ("flow", "money", "deal", "perceived_balance", "balance", "engineering"):
-        np.testing.assert_array_equal(bits(getattr(a.outcome, name)),
-                                      bits(getattr(b.outcome, name)), err_msg=f"outcome.{name}")
+        np.testing.assert_array_equal(
+            bits(getattr(a.outcome, name)),
+            bits(getattr(b.outcome, name)),
+            err_msg=f"outcome.{name}",
+        )
 
 
 @needs_numba
@@ -81,26 +97,42 @@ def test_both_engines_give_identical_runs_on_random_scenarios(data: dict[str, An
 
 
 @needs_numba
-@pytest.mark.parametrize("name", ["demo", "combined", "conference", "merger_forced",
-                                  "merger_voluntary", "reciprocity_contract", "sample_csv"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "demo",
+        "combined",
+        "conference",
+        "merger_forced",
+        "merger_voluntary",
+        "reciprocity_contract",
+        "sample_csv",
+    ],
+)
 def test_both_engines_give_identical_runs_on_the_shipped_scenarios(name: str) -> None:
-    assert_identical(*run_both(load_scenario(ROOT / "configs" / f"{name}.toml"), steps=24,
-                               seed=7))
+    assert_identical(*run_both(load_scenario(ROOT / "configs" / f"{name}.toml"), steps=24, seed=7))
 
 
 @needs_numba
 def test_output_files_are_byte_identical_whichever_engine_wrote_them(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     scenario = load_scenario(ROOT / "configs" / "combined.toml")
     for engine in ("numpy", "numba"):
         monkeypatch.setenv("TERRISIM_KERNEL", engine)
         result = run_scenario(scenario, steps=12, seed=5, record_territories=True)
         assert result.model.engine == engine
         write_run(result, tmp_path / engine, scenario, 5, figure=False)
-    for name in ("series.parquet", "territories.parquet", "summary.json", "events.csv",
-                 "manifest.json"):
-        assert (tmp_path / "numpy" / name).read_bytes() == \
-            (tmp_path / "numba" / name).read_bytes(), name
+    for name in (
+        "series.parquet",
+        "territories.parquet",
+        "summary.json",
+        "events.csv",
+        "manifest.json",
+    ):
+        assert (tmp_path / "numpy" / name).read_bytes() == (
+            tmp_path / "numba" / name
+        ).read_bytes(), name
 
 
 @needs_numba
@@ -121,9 +153,11 @@ class SquaredTrust(PartnerChoice):
 
     def weights(self, state, surplus, deficit):
         """Squared trust times the partner's deficit (offer) or surplus (request)."""
-        t2 = state.trust ** 2
-        return (t2[:, None] * deficit[state.arc_to],
-                state.reverse(t2)[:, None] * surplus[state.arc_from] + 1e-3)
+        t2 = state.trust**2
+        return (
+            t2[:, None] * deficit[state.arc_to],
+            state.reverse(t2)[:, None] * surplus[state.arc_from] + 1e-3,
+        )
 
 
 class TrustWeightedTwist(TrustWeighted):
@@ -139,18 +173,28 @@ class TrustWeightedTwist(TrustWeighted):
 @pytest.mark.parametrize("rule", [SquaredTrust(), TrustWeightedTwist()])
 @pytest.mark.parametrize("money", [False, True])
 def test_a_partner_rule_of_ones_own_gives_the_same_outcome_on_both_engines(
-        rule: PartnerChoice, money: bool) -> None:
+    rule: PartnerChoice, money: bool
+) -> None:
     scenario = scenario_from_dict({"exchange": {"money": money}})
     model = TerriModel(scenario, rng=2)
     model.run(5)
     assert separable_weights(model.state, rule) is None
-    outcomes = [negotiate(model.state, model.valuation, rule, scenario.exchange,
-                          model.engineering_left(), engine=engine)
-                for engine in ("numpy", "numba")]
+    outcomes = [
+        negotiate(
+            model.state,
+            model.valuation,
+            rule,
+            scenario.exchange,
+            model.engineering_left(),
+            engine=engine,
+        )
+        for engine in ("numpy", "numba")
+    ]
     assert outcomes[0].deal.any()
     for name in ("flow", "money", "deal", "perceived_balance", "balance", "engineering"):
-        np.testing.assert_array_equal(getattr(outcomes[0], name), getattr(outcomes[1], name),
-                                      err_msg=name)
+        np.testing.assert_array_equal(
+            getattr(outcomes[0], name), getattr(outcomes[1], name), err_msg=name
+        )
 
 
 @pytest.mark.parametrize("rule", [TrustWeighted(), Nearest()])
@@ -179,9 +223,12 @@ def test_vanishing_trust_gives_finite_proposals_within_the_surplus(engine: str) 
 @needs_numba
 @pytest.mark.parametrize("tau", [0.0, 1.0])
 def test_both_engines_agree_at_the_edges_of_the_reciprocity_tolerance(tau: float) -> None:
-    scenario = scenario_from_dict({"exchange": {"reciprocity_tolerance": tau, "money": True},
-                                   "trust": {"bias": {"urban->rural": 0.0,
-                                                      "rural->urban": 0.0}}})
+    scenario = scenario_from_dict(
+        {
+            "exchange": {"reciprocity_tolerance": tau, "money": True},
+            "trust": {"bias": {"urban->rural": 0.0, "rural->urban": 0.0}},
+        }
+    )
     numpy_run, numba_run = run_both(scenario, steps=6, seed=3)
     assert_identical(numpy_run, numba_run)
     assert numpy_run.recorder.series()["deals"].sum() > 0
@@ -206,35 +253,60 @@ def test_full_tolerance_trades_the_full_proposals_of_every_two_way_link(engine: 
     surplus = np.maximum(s.available - s.effective_need, 0.0)
     deficit = np.maximum(s.effective_need - s.available, 0.0)
     proposed = propose(s, model.partners, surplus, deficit).sum(axis=1)
-    outcome = negotiate(s, model.valuation, model.partners, scenario.exchange,
-                        model.engineering_left(), engine=engine)
+    outcome = negotiate(
+        s,
+        model.valuation,
+        model.partners,
+        scenario.exchange,
+        model.engineering_left(),
+        engine=engine,
+    )
     e = s.n_links
     two_way = (proposed[:e] > 0) & (proposed[e:] > 0)
     assert two_way.any() and outcome.deal[two_way].any()
     # the same scale on both arcs of a link: trim 1 on both sides
     delivered = outcome.flow.sum(axis=1)
-    np.testing.assert_allclose(delivered[:e][two_way] / proposed[:e][two_way],
-                               delivered[e:][two_way] / proposed[e:][two_way], rtol=1e-12)
+    np.testing.assert_allclose(
+        delivered[:e][two_way] / proposed[:e][two_way],
+        delivered[e:][two_way] / proposed[e:][two_way],
+        rtol=1e-12,
+    )
 
 
 @needs_numba
 def test_delivery_over_the_moving_links_equals_the_delivery_over_every_arc() -> None:
-    model = TerriModel(scenario_from_dict({"exchange": {"money": True}}), rng=6,
-                       engine="numba")
+    model = TerriModel(scenario_from_dict({"exchange": {"money": True}}), rng=6, engine="numba")
     model.run(4)
     s, outcome = model.state, model.outcome
     assert 0 < outcome.moving.size < s.n_links
-    np.testing.assert_array_equal(np.flatnonzero(outcome.flow[:s.n_links].any(axis=1)
-                                                 | outcome.flow[s.n_links:].any(axis=1)
-                                                 | (outcome.money[:s.n_links] != 0)
-                                                 | (outcome.money[s.n_links:] != 0)),
-                                  outcome.moving)
+    np.testing.assert_array_equal(
+        np.flatnonzero(
+            outcome.flow[: s.n_links].any(axis=1)
+            | outcome.flow[s.n_links :].any(axis=1)
+            | (outcome.money[: s.n_links] != 0)
+            | (outcome.money[s.n_links :] != 0)
+        ),
+        outcome.moving,
+    )
     results = []
     for moving, use in ((outcome.moving, True), (np.zeros(0, np.int64), False)):
         volume = np.zeros(len(s.goods))
-        results.append((*kernels.deliver_arcs(s.src, s.dst, outcome.flow, outcome.money,
-                                              s.available, s.reserve, volume, moving, use),
-                        volume))
+        results.append(
+            (
+                *kernels.deliver_arcs(
+                    s.src,
+                    s.dst,
+                    outcome.flow,
+                    outcome.money,
+                    s.available,
+                    s.reserve,
+                    volume,
+                    moving,
+                    use,
+                ),
+                volume,
+            )
+        )
     for every_arc, moving_only in zip(*results, strict=True):
         np.testing.assert_array_equal(every_arc, moving_only)
 
@@ -244,24 +316,46 @@ def goods_table(count: int, seed: int = 0) -> dict[str, Any]:
     """``count`` goods with random needs and capacities per kind (a scenario's goods table)."""
     rng = np.random.default_rng(seed)
     kinds = list(Scenario().kinds)
-    return {f"g{g}": {"storable": bool(g % 2), "public": g % 5 == 0, "price": float(1 + g % 3),
-                      "need": {k: float(rng.uniform(0, 5)) for k in kinds},
-                      "capacity": {k: float(rng.uniform(0, 5)) for k in kinds}}
-            for g in range(count)}
+    return {
+        f"g{g}": {
+            "storable": bool(g % 2),
+            "public": g % 5 == 0,
+            "price": float(1 + g % 3),
+            "need": {k: float(rng.uniform(0, 5)) for k in kinds},
+            "capacity": {k: float(rng.uniform(0, 5)) for k in kinds},
+        }
+        for g in range(count)
+    }
 
 
 @needs_numba
-@pytest.mark.parametrize(("goods", "money"), [(1, True), (2, False), (2, True), (70, False),
-                                              (70, True)])
+@pytest.mark.parametrize(
+    ("goods", "money"), [(1, True), (2, False), (2, True), (70, False), (70, True)]
+)
 def test_both_engines_agree_with_one_good_and_with_more_goods_than_bit_masks_hold(
-        goods: int, money: bool) -> None:
+    goods: int, money: bool
+) -> None:
     # one good (traded only for money): numpy sums a single column of flows pairwise (the
     # volume series); more than 62 goods: the kernel computes every proposal, without masks
-    scenario = scenario_from_dict({
-        "goods": goods_table(goods), "replace_goods": True, "shocks": [],
-        "exchange": {"money": money, "money_share": 1.0},
-        "territories": {"generator": {"counts": {"metropolis": 3, "town": 20, "periurban": 60,
-                                                 "rural": 80, "mountain": 20}}}})
+    scenario = scenario_from_dict(
+        {
+            "goods": goods_table(goods),
+            "replace_goods": True,
+            "shocks": [],
+            "exchange": {"money": money, "money_share": 1.0},
+            "territories": {
+                "generator": {
+                    "counts": {
+                        "metropolis": 3,
+                        "town": 20,
+                        "periurban": 60,
+                        "rural": 80,
+                        "mountain": 20,
+                    }
+                }
+            },
+        }
+    )
     a, b = run_both(scenario, steps=8, seed=2)
     assert a.recorder.series()["deals"].sum() > 0
     assert_identical(a, b)
@@ -284,13 +378,21 @@ def test_both_engines_agree_on_non_finite_inputs(broken: str) -> None:
             s.trust = s.trust.copy()
             s.trust[5] = np.nan
         with np.errstate(all="ignore"):
-            outcomes.append(negotiate(s, model.valuation, model.partners,
-                                      model.config.exchange, model.engineering_left(),
-                                      engine=engine))
+            outcomes.append(
+                negotiate(
+                    s,
+                    model.valuation,
+                    model.partners,
+                    model.config.exchange,
+                    model.engineering_left(),
+                    engine=engine,
+                )
+            )
     assert np.isnan(outcomes[0].flow).any()
     for name in ("flow", "money", "deal", "perceived_balance", "balance", "engineering"):
-        np.testing.assert_array_equal(bits(getattr(outcomes[0], name)),
-                                      bits(getattr(outcomes[1], name)), err_msg=name)
+        np.testing.assert_array_equal(
+            bits(getattr(outcomes[0], name)), bits(getattr(outcomes[1], name)), err_msg=name
+        )
 
 
 def test_engine_names_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:

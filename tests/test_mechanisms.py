@@ -36,16 +36,24 @@ TOWN, VILLAGE = 0, 1
 FOOD, HEALTH = 0, 1
 
 
-def pair(distance_km: float = 10.0, *, town: dict[str, Any] | None = None,
-         village: dict[str, Any] | None = None, bias: tuple[float, float] = (0.0, 0.0),
-         public_health: bool = False, engine: str | None = None, **tables: Any) -> TerriModel:
+def pair(
+    distance_km: float = 10.0,
+    *,
+    town: dict[str, Any] | None = None,
+    village: dict[str, Any] | None = None,
+    bias: tuple[float, float] = (0.0, 0.0),
+    public_health: bool = False,
+    engine: str | None = None,
+    **tables: Any,
+) -> TerriModel:
     """The town-and-village model (see the module docstring), with scenario tables on top."""
     catalogue = complementary_catalogue(bias=bias, public_health=public_health)
     for key, value in tables.items():
         catalogue[key] = {**catalogue.get(key, {}), **value}
     folder = Path(tempfile.mkdtemp(prefix="terrisim-pair-"))
-    scenario = csv_scenario(folder, town_and_village(distance_km, town=town, village=village),
-                            PAIR_LINK, **catalogue)
+    scenario = csv_scenario(
+        folder, town_and_village(distance_km, town=town, village=village), PAIR_LINK, **catalogue
+    )
     return make_model(scenario, engine)
 
 
@@ -107,13 +115,20 @@ def test_complementary_territories_are_better_off_with_exchanges_than_alone() ->
 
 
 @PROPERTY
-@given(distance=st.floats(0.0, 300.0), trust=st.floats(0.0, 1.0),
-       surplus=st.floats(0.0, 30.0), tolerance=st.floats(0.0, 1.0))
+@given(
+    distance=st.floats(0.0, 300.0),
+    trust=st.floats(0.0, 1.0),
+    surplus=st.floats(0.0, 30.0),
+    tolerance=st.floats(0.0, 1.0),
+)
 def test_exchange_never_lowers_anyones_satisfaction_in_any_good(
-        distance: float, trust: float, surplus: float, tolerance: float) -> None:
+    distance: float, trust: float, surplus: float, tolerance: float
+) -> None:
     rows = {"town": {"capacity_health": 10.0 + surplus}, "village": {"capacity_food": 10.0}}
-    kwargs: dict[str, Any] = {"trust": {"initial": trust},
-                              "exchange": {"reciprocity_tolerance": tolerance}}
+    kwargs: dict[str, Any] = {
+        "trust": {"initial": trust},
+        "exchange": {"reciprocity_tolerance": tolerance},
+    }
     alone = pair(distance, **rows, **{**kwargs, "exchange": {"enabled": False}})
     trading = pair(distance, **rows, **kwargs)
     for _ in range(4):
@@ -133,8 +148,7 @@ def test_transaction_costs_shrink_deals_exactly_as_exp_minus_distance_over_d0() 
 
 @PROPERTY
 @given(d1=st.floats(0.0, 400.0), gap=st.floats(1.0, 400.0), d0=st.floats(5.0, 200.0))
-def test_the_same_pair_moved_further_apart_trades_less(d1: float, gap: float,
-                                                       d0: float) -> None:
+def test_the_same_pair_moved_further_apart_trades_less(d1: float, gap: float, d0: float) -> None:
     exchange = {"distance_scale_km": d0}
     v1 = first_step_volume(pair(d1, exchange=exchange))
     v2 = first_step_volume(pair(d1 + gap, exchange=exchange))
@@ -144,10 +158,10 @@ def test_the_same_pair_moved_further_apart_trades_less(d1: float, gap: float,
 
 # ---------------------------------------------------------------------------- representations
 @PROPERTY
-@given(b_town=st.floats(0.0, 1.0), b_village=st.floats(0.0, 1.0),
-       tolerance=st.floats(0.0, 0.95))
+@given(b_town=st.floats(0.0, 1.0), b_village=st.floats(0.0, 1.0), tolerance=st.floats(0.0, 0.95))
 def test_outdated_representations_beyond_the_tolerance_block_the_deal(
-        b_town: float, b_village: float, tolerance: float) -> None:
+    b_town: float, b_village: float, tolerance: float
+) -> None:
     # balanced baskets (10 units at price 1 each way): the deal is possible iff
     # (1 - b_ij)(1 - b_ji) >= (1 - tau)^2
     perceived = (1 - b_town) * (1 - b_village)
@@ -193,16 +207,18 @@ def test_engineering_capacity_caps_the_value_of_deals() -> None:
 
 
 @PROPERTY
-@given(e_town=st.floats(0.0, 10.0), e_village=st.floats(0.0, 10.0),
-       scale=st.floats(0.1, 10.0))
+@given(e_town=st.floats(0.0, 10.0), e_village=st.floats(0.0, 10.0), scale=st.floats(0.1, 10.0))
 def test_deal_value_never_exceeds_what_the_scarcer_engineering_can_run(
-        e_town: float, e_village: float, scale: float) -> None:
-    model = pair(town={"engineering": e_town}, village={"engineering": e_village},
-                 exchange={"engineering_scale": scale})
+    e_town: float, e_village: float, scale: float
+) -> None:
+    model = pair(
+        town={"engineering": e_town},
+        village={"engineering": e_village},
+        exchange={"engineering_scale": scale},
+    )
     volume = first_step_volume(model)
     unconstrained = 2 * 10 * 0.8 * math.exp(-10 / 60)
-    assert volume == pytest.approx(min(unconstrained, min(e_town, e_village) * scale),
-                                   abs=1e-9)
+    assert volume == pytest.approx(min(unconstrained, min(e_town, e_village) * scale), abs=1e-9)
 
 
 def test_the_state_records_the_engineering_ad_hoc_deals_used() -> None:
@@ -214,9 +230,13 @@ def test_the_state_records_the_engineering_ad_hoc_deals_used() -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_engineering_used_adds_contracts_to_ad_hoc_deals_within_capacity(seed: int) -> None:
-    model = TerriModel(apply_overrides(Scenario(), {
-        "governance": [{"rule": "reciprocity_contract"}], "shocks": []}),
-        rng=seed, record_territories=False)
+    model = TerriModel(
+        apply_overrides(
+            Scenario(), {"governance": [{"rule": "reciprocity_contract"}], "shocks": []}
+        ),
+        rng=seed,
+        record_territories=False,
+    )
     contract = model.institutions[0]
     ends = np.concatenate([contract.a, contract.b])
     for _ in range(6):
@@ -267,8 +287,11 @@ def test_money_is_not_paid_beyond_the_share_of_reserves_allowed() -> None:
 # ---------------------------------------------------------------------------- shocks
 def test_a_grant_cut_lowers_fiscal_health_and_the_production_of_public_goods() -> None:
     # no reserves: a territory whose grant is cut cannot cover its spending at once
-    kwargs: dict[str, Any] = {"public_health": True, "exchange": {"enabled": False},
-                              "budget": {"initial_reserve_steps": 0.0}}
+    kwargs: dict[str, Any] = {
+        "public_health": True,
+        "exchange": {"enabled": False},
+        "budget": {"initial_reserve_steps": 0.0},
+    }
     base = pair(**kwargs)
     cut = pair(**kwargs)
     cut.trigger_shock("grant_cut", 1.0, duration=None)  # from step 1 on, for good
@@ -287,10 +310,14 @@ def test_a_grant_cut_lowers_fiscal_health_and_the_production_of_public_goods() -
 def test_a_drought_lowers_food_production_of_the_rural_areas_it_hits() -> None:
     data = {
         "seed": 3,
-        "territories": {"generator": {"counts": {"metropolis": 1, "town": 1, "periurban": 1,
-                                                 "rural": 3, "mountain": 1}}},
-        "shocks": [{"kind": "drought", "at": 2, "duration": 2, "magnitude": 0.5,
-                    "kinds": ["rural"]}],
+        "territories": {
+            "generator": {
+                "counts": {"metropolis": 1, "town": 1, "periurban": 1, "rural": 3, "mountain": 1}
+            }
+        },
+        "shocks": [
+            {"kind": "drought", "at": 2, "duration": 2, "magnitude": 0.5, "kinds": ["rural"]}
+        ],
     }
     model = TerriModel(scenario_from_dict(data))
     s = model.state

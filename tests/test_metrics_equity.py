@@ -357,8 +357,9 @@ def test_a_transfer_from_richer_to_poorer_does_not_raise_gini_or_theil(xw):
 )
 def test_theil_decomposition_sums_exactly(data, x):
     n = len(x)
-    groups = data.draw(st.lists(st.sampled_from(["urban", "rural", "peri"]), min_size=n,
-                                max_size=n))
+    groups = data.draw(
+        st.lists(st.sampled_from(["urban", "rural", "peri"]), min_size=n, max_size=n)
+    )
     # no subnormal weights, as for the values: a few bits of precision cannot sum to 1e-9
     w = data.draw(st.lists(st.floats(0.0, 1e4, allow_subnormal=False), min_size=n, max_size=n))
     # a positive weighted mean in floating point (x * w may underflow to 0: a 'zero mean' error)

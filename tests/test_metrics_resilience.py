@@ -243,8 +243,9 @@ def test_relative_indicators_are_scale_invariant(ys, scale):
         return
     a, s = resilience_report(y, shock), resilience_report(y * scale, shock)
     assert s.resistance == pytest.approx(a.resistance, rel=1e-9)
-    assert s.normalised_resilience_loss == pytest.approx(a.normalised_resilience_loss,
-                                                         rel=1e-9, abs=1e-12)
+    assert s.normalised_resilience_loss == pytest.approx(
+        a.normalised_resilience_loss, rel=1e-9, abs=1e-12
+    )
     assert s.resilience_loss == pytest.approx(a.resilience_loss * scale, rel=1e-9, abs=1e-9)
 
 

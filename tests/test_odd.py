@@ -177,11 +177,19 @@ def _yes(cell: str) -> bool:
 
 def test_table_1_is_the_default_kinds_catalogue():
     rows = table_rows(section("Table 1."))
-    fields = ("population", "population_sigma", "fiscal_base", "grant", "spending",
-              "engineering", "leaning")
-    documented = {row[0]: {"urban": _yes(row[1]),
-                           **dict(zip(fields, map(_number, row[2:]), strict=True))}
-                  for row in rows}
+    fields = (
+        "population",
+        "population_sigma",
+        "fiscal_base",
+        "grant",
+        "spending",
+        "engineering",
+        "leaning",
+    )
+    documented = {
+        row[0]: {"urban": _yes(row[1]), **dict(zip(fields, map(_number, row[2:]), strict=True))}
+        for row in rows
+    }
     assert documented == catalogue.KINDS
 
 
@@ -191,7 +199,9 @@ def test_table_2_is_the_default_goods_catalogue():
     documented = {}
     for name, storable, public, price, decay, need, capacity in rows:
         documented[name] = {
-            "storable": _yes(storable), "public": _yes(public), "price": _number(price),
+            "storable": _yes(storable),
+            "public": _yes(public),
+            "price": _number(price),
             "decay": _number(decay),
             "need": dict(zip(kinds, map(_number, need.split("/")), strict=True)),
             "capacity": dict(zip(kinds, map(_number, capacity.split("/")), strict=True)),
@@ -253,8 +263,10 @@ def test_every_summary_key_is_described_in_section_7_9(shocked_run):
     s = shocked_run.model.state
     keys = {_generic(k, s.kinds, s.goods) for k in shocked_run.summary}
     # the first shock's flattened keys are documented by pattern
-    pattern = re.compile(r"shock_(urban_|rural_)?(resistance|recovery_time|recovered|"
-                         r"resilience_loss|normalised_resilience_loss)$")
+    pattern = re.compile(
+        r"shock_(urban_|rural_)?(resistance|recovery_time|recovered|"
+        r"resilience_loss|normalised_resilience_loss)$"
+    )
     keys = {k for k in keys if not pattern.match(k)}
     assert not _named_in_7_9(keys)
     per_shock = set(shocked_run.summary["shocks"][0]) - set(shocked_run.model.shocks.history[0])

@@ -69,11 +69,12 @@ def layout(sc: dict[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, ..
     median = np.array([spec[k]["population"] for k in kind])
     sigma = np.array([spec[k]["population_sigma"] for k in kind])
     population = np.maximum(50.0, np.round(median * np.exp(sigma * rng.standard_normal(n))))
-    named = {name: np.array([kinds[k] == name for k in kind]) for name in
-             ("metropolis", "mountain", "periurban", "rural")}
+    named = {
+        name: np.array([kinds[k] == name for k in kind])
+        for name in ("metropolis", "mountain", "periurban", "rural")
+    }
     xy = rng.uniform(0, side, (n, 2))
-    xy[named["metropolis"]] = side / 2 + rng.normal(0, side / 8,
-                                                    (named["metropolis"].sum(), 2))
+    xy[named["metropolis"]] = side / 2 + rng.normal(0, side / 8, (named["metropolis"].sum(), 2))
     xy[named["mountain"], 0] = rng.uniform(0.8 * side, side, named["mountain"].sum())
     poles = np.flatnonzero(urban)
     peri = np.flatnonzero(named["periurban"])
@@ -107,15 +108,17 @@ def layout(sc: dict[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, ..
 
         def morton(i: int) -> int:
             cx, cy = (math.floor((xy[i, c] - low[c]) / gen["spacing_km"]) for c in (0, 1))
-            return sum(((cx >> b) & 1) << (2 * b) | ((cy >> b) & 1) << (2 * b + 1)
-                       for b in range(31))
+            return sum(
+                ((cx >> b) & 1) << (2 * b) | ((cy >> b) & 1) << (2 * b + 1) for b in range(31)
+            )
 
         order = sorted(range(n), key=lambda i: (kind[i], morton(i), i))
         new = np.empty(n, dtype=int)
         new[order] = np.arange(n)
         kind, urban, population, xy = kind[order], urban[order], population[order], xy[order]
-        links = np.array(sorted((min(new[a], new[b]), max(new[a], new[b])) for a, b in links),
-                         dtype=int).reshape(-1, 2)
+        links = np.array(
+            sorted((min(new[a], new[b]), max(new[a], new[b])) for a, b in links), dtype=int
+        ).reshape(-1, 2)
     return kind, urban, population, xy, links[:, 0], links[:, 1]
 
 
@@ -127,22 +130,36 @@ def csv_layout(sc: dict[str, Any], base: Path) -> tuple[Any, ...]:
     kind = np.array([kinds.index(k) for k in table["kind"]])
     urban = np.array([sc["kinds"][kinds[k]]["urban"] for k in kind])
     xy = table[["x_km", "y_km"]].to_numpy(float)
-    optional = {c: table[c].to_numpy(float) for c in table.columns
-                if c not in ("id", "name", "kind", "population", "x_km", "y_km")}
+    optional = {
+        c: table[c].to_numpy(float)
+        for c in table.columns
+        if c not in ("id", "name", "kind", "population", "x_km", "y_km")
+    }
     index = {tid: i for i, tid in enumerate(table["id"])}
     links = pd.read_csv(base / files["links"], dtype={"source": str, "target": str})
     seen: dict[tuple[int, int], float] = {}
-    for a, b, d in zip(links["source"].map(index), links["target"].map(index),
-                       links.get("distance_km", pd.Series(np.nan, index=links.index)),
-                       strict=True):
+    for a, b, d in zip(
+        links["source"].map(index),
+        links["target"].map(index),
+        links.get("distance_km", pd.Series(np.nan, index=links.index)),
+        strict=True,
+    ):
         if a != b:
             seen.setdefault((min(a, b), max(a, b)), d)
     pairs = np.array(list(seen), dtype=int).reshape(-1, 2)
     given = np.array(list(seen.values()), dtype=float)
     straight = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
     distance = np.where(np.isnan(given), straight, given)
-    return (kind, urban, table["population"].to_numpy(float), xy, pairs[:, 0], pairs[:, 1],
-            optional, distance)
+    return (
+        kind,
+        urban,
+        table["population"].to_numpy(float),
+        xy,
+        pairs[:, 0],
+        pairs[:, 1],
+        optional,
+        distance,
+    )
 
 
 def initialise(sc: dict[str, Any], seed: int, base: Path | None = None) -> World:
@@ -168,26 +185,39 @@ def initialise(sc: dict[str, Any], seed: int, base: Path | None = None) -> World
     def per_kind(table: str) -> np.ndarray:
         return np.array([[sc["goods"][x][table][kinds[k]] for x in goods] for k in kind])
 
-    capacity = per_kind("capacity") * p[:, None] * np.exp(
-        gen["capacity_jitter"] * state_rng.standard_normal((n, g)))
-    need = per_kind("need") * p[:, None] * np.exp(
-        gen["need_jitter"] * state_rng.standard_normal((n, g)))
+    capacity = (
+        per_kind("capacity")
+        * p[:, None]
+        * np.exp(gen["capacity_jitter"] * state_rng.standard_normal((n, g)))
+    )
+    need = (
+        per_kind("need")
+        * p[:, None]
+        * np.exp(gen["need_jitter"] * state_rng.standard_normal((n, g)))
+    )
     for j, good in enumerate(goods):
         capacity[:, j] = given(f"capacity_{good}", capacity[:, j])
         need[:, j] = given(f"need_{good}", need[:, j])
     lean_kind = np.array([sc["kinds"][kinds[k]]["leaning"] for k in kind])
-    leaning = given("leaning", np.clip(lean_kind + gen["leaning_sd"]
-                                       * state_rng.standard_normal(n), -1, 1))
+    leaning = given(
+        "leaning", np.clip(lean_kind + gen["leaning_sd"] * state_rng.standard_normal(n), -1, 1)
+    )
     tr = sc["trust"]
     tense = state_rng.random(src.size) < tr["tension_share"]
     frm, to = np.r_[src, dst], np.r_[dst, src]
-    t0 = np.clip(tr["initial"] * (1 - tr["tension_penalty"] * np.r_[tense, tense])
-                 * (1 - tr["cleavage_weight"] * np.abs(leaning[frm] - leaning[to]) / 2), 0, 1)
+    t0 = np.clip(
+        tr["initial"]
+        * (1 - tr["tension_penalty"] * np.r_[tense, tense])
+        * (1 - tr["cleavage_weight"] * np.abs(leaning[frm] - leaning[to]) / 2),
+        0,
+        1,
+    )
     cls = np.where(urban, "urban", "rural")
 
     def bias_of(i: int, j: int) -> float:
-        return tr["bias"].get(f"{kinds[kind[i]]}->{kinds[kind[j]]}",
-                              tr["bias"].get(f"{cls[i]}->{cls[j]}", 0.0))
+        return tr["bias"].get(
+            f"{kinds[kind[i]]}->{kinds[kind[j]]}", tr["bias"].get(f"{cls[i]}->{cls[j]}", 0.0)
+        )
 
     bias = np.array([bias_of(i, j) for i, j in zip(frm, to, strict=True)])
     storable = np.array([sc["goods"][x]["storable"] for x in goods])
@@ -197,19 +227,38 @@ def initialise(sc: dict[str, Any], seed: int, base: Path | None = None) -> World
         return np.array([sc["kinds"][kinds[k]][field] for k in kind]) * p
 
     spending = money("spending")
-    return World(kind, urban, population, xy, src, dst, capacity, need, leaning, t0.copy(), t0,
-                 bias, given("fiscal_base", money("fiscal_base")), given("grant", money("grant")),
-                 spending, given("engineering", money("engineering")),
-                 sc["budget"]["initial_reserve_steps"] * spending, capacity * storable,
-                 capacity * storage * storable, distance)
+    return World(
+        kind,
+        urban,
+        population,
+        xy,
+        src,
+        dst,
+        capacity,
+        need,
+        leaning,
+        t0.copy(),
+        t0,
+        bias,
+        given("fiscal_base", money("fiscal_base")),
+        given("grant", money("grant")),
+        spending,
+        given("engineering", money("engineering")),
+        sc["budget"]["initial_reserve_steps"] * spending,
+        capacity * storable,
+        capacity * storage * storable,
+        distance,
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # 7. Submodels, one step
 # --------------------------------------------------------------------------------------------
 SHOCK_EFFECTS = {  # ODD 7.8: (modifier, goods, sign)
-    "grant_cut": ("grant", (), -1), "drought": ("production", ("food", "water"), -1),
-    "energy_crisis": ("production", ("energy",), -1), "health_crisis": ("need", ("health",), 1),
+    "grant_cut": ("grant", (), -1),
+    "drought": ("production", ("food", "water"), -1),
+    "energy_crisis": ("production", ("energy",), -1),
+    "health_crisis": ("need", ("health",), 1),
     "ageing": ("need", ("health",), 1),
 }
 
@@ -246,8 +295,11 @@ class Reimplementation:
             names = ["urban"]  # its default targets
         mask = np.zeros(w.kind.size, bool)
         for name in names:
-            mask |= (w.kind == kinds.index(name)) if name in kinds else (
-                w.urban if name == "urban" else ~w.urban)
+            mask |= (
+                (w.kind == kinds.index(name))
+                if name in kinds
+                else (w.urban if name == "urban" else ~w.urban)
+            )
         for name in table.get("classes", []):
             mask |= w.urban if name == "urban" else ~w.urban
         return mask
@@ -255,8 +307,9 @@ class Reimplementation:
     def start(self, table: dict[str, Any], first: int) -> None:
         duration = None if table.get("permanent") else table.get("duration", 6)
         end = None if duration is None else first + duration
-        self.active.append((table["kind"], table.get("magnitude", 0.3), self.targets(table),
-                            first, end))
+        self.active.append(
+            (table["kind"], table.get("magnitude", 0.3), self.targets(table), first, end)
+        )
 
     def step(self) -> None:
         self.t += 1
@@ -290,36 +343,55 @@ class Reimplementation:
         # 7.2 consumption
         consumed = np.minimum(available, need)
         satisfaction = np.divide(consumed, need, out=np.ones_like(need), where=need > 0)
-        w.stock = np.where(self.storable, np.minimum((available - consumed) * (1 - self.decay),
-                                                     w.stock_cap), 0.0)
+        w.stock = np.where(
+            self.storable, np.minimum((available - consumed) * (1 - self.decay), w.stock_cap), 0.0
+        )
         # 7.6 budgets
         revenue = w.fiscal_base + w.grant * grant_factor
         self.h = np.minimum(1, (revenue + sc["budget"]["draw_rate"] * w.reserve) / w.spending)
         w.reserve = np.maximum(0, w.reserve + revenue - self.h * w.spending)
         # 7.7 trust
         p, tr, d = self.trust_params(), w.trust, np.r_[deal, deal]
-        w.trust = np.clip(tr + p["alpha"] * (1 - tr) * q * d - p["lam"] * tr * (1 - q) * d
-                          + p["delta"] * (w.t0 - tr), 0, 1)
+        w.trust = np.clip(
+            tr
+            + p["alpha"] * (1 - tr) * q * d
+            - p["lam"] * tr * (1 - q) * d
+            + p["delta"] * (w.t0 - tr),
+            0,
+            1,
+        )
         # 7.9 a few series columns
         s = satisfaction @ self.weight / self.weight.sum()
         pop = w.population
-        self.rows.append({
-            "step": t, "satisfaction": s @ pop / pop.sum(),
-            "satisfaction_class_urban": s[w.urban] @ pop[w.urban] / pop[w.urban].sum(),
-            "satisfaction_class_rural": s[~w.urban] @ pop[~w.urban] / pop[~w.urban].sum(),
-            **{f"satisfaction_{k}": s[w.kind == j] @ pop[w.kind == j] / pop[w.kind == j].sum()
-               for j, k in enumerate(self.sc["kinds"]) if (w.kind == j).any()},
-            "deals": deal.sum(), "trust": w.trust.mean(),
-            "reciprocity_balance": balance[deal].mean() if deal.any() else np.nan,
-            "money": money.sum(), "reserve": w.reserve.sum(),
-            "fiscal_health": self.h @ pop / pop.sum(),
-            **{f"volume_{x}": flow[:, j].sum() for j, x in enumerate(self.goods)},
-        })
+        self.rows.append(
+            {
+                "step": t,
+                "satisfaction": s @ pop / pop.sum(),
+                "satisfaction_class_urban": s[w.urban] @ pop[w.urban] / pop[w.urban].sum(),
+                "satisfaction_class_rural": s[~w.urban] @ pop[~w.urban] / pop[~w.urban].sum(),
+                **{
+                    f"satisfaction_{k}": s[w.kind == j] @ pop[w.kind == j] / pop[w.kind == j].sum()
+                    for j, k in enumerate(self.sc["kinds"])
+                    if (w.kind == j).any()
+                },
+                "deals": deal.sum(),
+                "trust": w.trust.mean(),
+                "reciprocity_balance": balance[deal].mean() if deal.any() else np.nan,
+                "money": money.sum(),
+                "reserve": w.reserve.sum(),
+                "fiscal_health": self.h @ pop / pop.sum(),
+                **{f"volume_{x}": flow[:, j].sum() for j, x in enumerate(self.goods)},
+            }
+        )
 
     def trust_params(self) -> dict[str, float]:
         given = self.sc["rules"]["trust"]
-        return {"alpha": 0.05, "lam": 0.1, "delta": 0.02,
-                **{k: v for k, v in given.items() if k != "name"}}
+        return {
+            "alpha": 0.05,
+            "lam": 0.1,
+            "delta": 0.02,
+            **{k: v for k, v in given.items() if k != "name"},
+        }
 
     def exchange(self, available: np.ndarray, need: np.ndarray) -> tuple[np.ndarray, ...]:
         """ODD 7.4.1 to 7.4.4."""
@@ -335,16 +407,17 @@ class Reimplementation:
             w_off = w.trust[:, None] * deficit[to]
             w_req = w.trust[rev][:, None] * surplus[frm]
         off_sum, req_sum = _sum(w_off, frm, n), _sum(w_req, to, n)
-        offer = np.divide(w_off * surplus[frm], off_sum[frm], out=np.zeros_like(w_off),
-                          where=off_sum[frm] > 0)
-        request = np.divide(w_req * deficit[to], req_sum[to], out=np.zeros_like(w_req),
-                            where=req_sum[to] > 0)
+        offer = np.divide(
+            w_off * surplus[frm], off_sum[frm], out=np.zeros_like(w_off), where=off_sum[frm] > 0
+        )
+        request = np.divide(
+            w_req * deficit[to], req_sum[to], out=np.zeros_like(w_req), where=req_sum[to] > 0
+        )
         x = np.minimum(offer, request)
         u_give = np.broadcast_to(self.price, need.shape)
         u_recv = u_give
         if rules["valuation"]["name"] == "need_weighted":
-            gap = np.where(need > 0, np.clip(1 - available / np.where(need > 0, need, 1), 0, 1),
-                           0)
+            gap = np.where(need > 0, np.clip(1 - available / np.where(need > 0, need, 1), 0, 1), 0)
             u_recv = self.price * (1 + rules["valuation"].get("urgency", 1.0) * gap)
         big_g = (x * u_give[frm]).sum(axis=1)
         big_r = (1 - w.bias) * (x[rev] * u_recv[frm]).sum(axis=1)
@@ -358,29 +431,38 @@ class Reimplementation:
         if ex["money"]:
             gap = np.maximum(theta * big_g - big_r, 0)
             cap = ex["money_share"] * w.reserve[to] / self.degree[to]
-            ok = ((big_g > 0) & (gap > 0) & (gap <= cap)
-                  & (big_r[rev] >= (1 - 1e-12) * theta * (big_g[rev] + gap)))
-            one = (ok[:e] ^ ok[e:])
+            ok = (
+                (big_g > 0)
+                & (gap > 0)
+                & (gap <= cap)
+                & (big_r[rev] >= (1 - 1e-12) * theta * (big_g[rev] + gap))
+            )
+            one = ok[:e] ^ ok[e:]
             for link in np.flatnonzero(one):
                 a = link if ok[link] else link + e
                 m[rev[a]] = gap[a]
                 s[link] = s[link + e] = 1.0
-        sigma = np.minimum(w.trust[:e], w.trust[e:]) * np.exp(-self.distance
-                                                               / ex["distance_scale_km"])
+        sigma = np.minimum(w.trust[:e], w.trust[e:]) * np.exp(
+            -self.distance / ex["distance_scale_km"]
+        )
         v_arc = np.tile(sigma, 2) * ((x * self.price).sum(axis=1) * s + m)
         v_link = v_arc[:e] + v_arc[e:]
         load = np.bincount(w.src, v_link, n) + np.bincount(w.dst, v_link, n)
         cap = np.maximum(w.engineering * self.h, 0) * ex["engineering_scale"]
-        rho = np.where(load > 0, np.minimum(1, np.divide(cap, load, out=np.zeros(n),
-                                                         where=load > 0)), 1)
+        rho = np.where(
+            load > 0, np.minimum(1, np.divide(cap, load, out=np.zeros(n), where=load > 0)), 1
+        )
         rho_e = np.minimum(rho[w.src], rho[w.dst])
         common = np.tile(sigma * rho_e, 2)
         flow = x * (s * common)[:, None]
         deal = rho_e * v_link > 1e-12
         dealt = np.r_[deal, deal]
         num, den = big_r * s[rev] + m[rev], big_g * s + m
-        q = np.where(dealt & (den > 0), np.minimum(1, np.divide(num, den, out=np.zeros(2 * e),
-                                                                where=den > 0)), 1)
+        q = np.where(
+            dealt & (den > 0),
+            np.minimum(1, np.divide(num, den, out=np.zeros(2 * e), where=den > 0)),
+            1,
+        )
         v_final = v_arc * np.tile(rho_e, 2)
         lo, hi = np.minimum(v_final[:e], v_final[e:]), np.maximum(v_final[:e], v_final[e:])
         balance = np.divide(lo, hi, out=np.zeros(e), where=hi > 0)
@@ -400,28 +482,45 @@ VARIANTS = {
     "demo": {"shocks": [{"kind": "drought", "at": 5, "duration": 4, "magnitude": 0.6}]},
     "money_and_random_shocks": {
         "exchange": {"money": True, "money_share": 0.5, "reciprocity_tolerance": 0.1},
-        "shocks": [{"kind": "grant_cut", "frequency": 0.3, "magnitude": 0.8, "duration": 3},
-                   {"kind": "health_crisis", "at": 2, "permanent": True, "magnitude": 0.5},
-                   {"kind": "ageing", "at": 3, "classes": ["rural"], "magnitude": 0.4}],
+        "shocks": [
+            {"kind": "grant_cut", "frequency": 0.3, "magnitude": 0.8, "duration": 3},
+            {"kind": "health_crisis", "at": 2, "permanent": True, "magnitude": 0.5},
+            {"kind": "ageing", "at": 3, "classes": ["rural"], "magnitude": 0.4},
+        ],
     },
     # the edges of tau (ODD 7.4.3): anything acceptable; exact reciprocity (up to the slack)
     "tolerance_one": {"exchange": {"reciprocity_tolerance": 1.0}},
-    "tolerance_zero": {"exchange": {"reciprocity_tolerance": 0.0, "money": True},
-                       "trust": {"bias": {"urban->rural": 0.0, "rural->urban": 0.0}}},
-    "numbered_by_place": {"territories": {"generator": {
-        "numbering": "place", "counts": {"metropolis": 2, "town": 6, "periurban": 10,
-                                         "rural": 14, "mountain": 5}}}},
+    "tolerance_zero": {
+        "exchange": {"reciprocity_tolerance": 0.0, "money": True},
+        "trust": {"bias": {"urban->rural": 0.0, "rural->urban": 0.0}},
+    },
+    "numbered_by_place": {
+        "territories": {
+            "generator": {
+                "numbering": "place",
+                "counts": {"metropolis": 2, "town": 6, "periurban": 10, "rural": 14, "mountain": 5},
+            }
+        }
+    },
     "other_rules_and_parameters": {
-        "rules": {"valuation": {"name": "need_weighted", "urgency": 2.0}, "partners": "nearest",
-                  "trust": {"name": "reinforcement", "alpha": 0.2, "lam": 0.05}},
-        "territories": {"generator": {"counts": {"metropolis": 2, "town": 4, "periurban": 6,
-                                                  "rural": 9, "mountain": 4},
-                                       "proximity_k": 4, "distant_per_metropolis": 3,
-                                       "spacing_km": 15.0}},
+        "rules": {
+            "valuation": {"name": "need_weighted", "urgency": 2.0},
+            "partners": "nearest",
+            "trust": {"name": "reinforcement", "alpha": 0.2, "lam": 0.05},
+        },
+        "territories": {
+            "generator": {
+                "counts": {"metropolis": 2, "town": 4, "periurban": 6, "rural": 9, "mountain": 4},
+                "proximity_k": 4,
+                "distant_per_metropolis": 3,
+                "spacing_km": 15.0,
+            }
+        },
         "trust": {"tension_share": 0.5, "bias": {"rural->metropolis": 0.4}},
         "exchange": {"engineering_scale": 0.5, "distance_scale_km": 30.0},
-        "shocks": [{"kind": "energy_crisis", "at": 4, "kinds": ["town", "metropolis"],
-                    "magnitude": 0.7}],
+        "shocks": [
+            {"kind": "energy_crisis", "at": 4, "kinds": ["town", "metropolis"], "magnitude": 0.7}
+        ],
     },
 }
 
@@ -448,10 +547,23 @@ def test_the_odd_alone_reproduces_the_model(variant, seed, engine):
     np.testing.assert_array_equal(w.xy, s.xy)
     np.testing.assert_array_equal(w.src, s.src)
     np.testing.assert_array_equal(w.dst, s.dst)
-    for name in ("capacity", "need", "leaning", "trust", "bias", "reserve", "stock",
-                 "stock_cap", "engineering", "grant", "fiscal_base", "distance"):
-        np.testing.assert_allclose(getattr(w, name), getattr(s, name), rtol=RTOL, atol=ATOL,
-                                   err_msg=name)
+    for name in (
+        "capacity",
+        "need",
+        "leaning",
+        "trust",
+        "bias",
+        "reserve",
+        "stock",
+        "stock_cap",
+        "engineering",
+        "grant",
+        "fiscal_base",
+        "distance",
+    ):
+        np.testing.assert_allclose(
+            getattr(w, name), getattr(s, name), rtol=RTOL, atol=ATOL, err_msg=name
+        )
     # the steps
     steps = 12
     model.run(steps)
@@ -459,8 +571,9 @@ def test_the_odd_alone_reproduces_the_model(variant, seed, engine):
         mine.step()
     series = model.recorder.series()
     for column in mine.rows[0]:
-        np.testing.assert_allclose([row[column] for row in mine.rows], series[column],
-                                   rtol=RTOL, atol=ATOL, err_msg=column)
+        np.testing.assert_allclose(
+            [row[column] for row in mine.rows], series[column], rtol=RTOL, atol=ATOL, err_msg=column
+        )
     np.testing.assert_allclose(w.trust, s.trust, rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(w.stock, s.stock, rtol=RTOL, atol=ATOL)
     assert series["deals"].sum() > 0, "the comparison must include deals"

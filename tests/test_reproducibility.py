@@ -29,12 +29,12 @@ from terrisim.output import run_scenario, write_run
 from terrisim.scenario import Scenario, load_scenario, scenario_from_dict
 from terrisim.scenario.generator import generate_layout
 
-FILES = ("series.parquet", "territories.parquet", "summary.json", "manifest.json",
-         "events.csv")
+FILES = ("series.parquet", "territories.parquet", "summary.json", "manifest.json", "events.csv")
 
 
-def run_and_write(scenario: Scenario, out: Path, seed: int | None = None,
-                  steps: int | None = None) -> Path:
+def run_and_write(
+    scenario: Scenario, out: Path, seed: int | None = None, steps: int | None = None
+) -> Path:
     """Run a scenario and write its files (without the figure) into ``out``."""
     result = run_scenario(scenario, steps=steps, seed=seed, record_territories=True)
     write_run(result, out, scenario, scenario.seed if seed is None else seed, figure=False)
@@ -74,8 +74,23 @@ def test_two_processes_with_different_hash_seeds_write_identical_files(tmp_path:
     for hash_seed in ("1", "2"):
         out = tmp_path / f"run{hash_seed}"
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        subprocess.run([str(TERRISIM), "run", "--steps", "6", "--seed", "11", "--out", str(out),
-                        "--no-figure"], check=True, capture_output=True, env=env, cwd=tmp_path)
+        subprocess.run(
+            [
+                str(TERRISIM),
+                "run",
+                "--steps",
+                "6",
+                "--seed",
+                "11",
+                "--out",
+                str(out),
+                "--no-figure",
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
+            cwd=tmp_path,
+        )
         outs.append(out)
     same_files(*outs)
 
@@ -94,8 +109,11 @@ def test_rng_seeds_the_model_and_none_takes_the_scenarios_seed() -> None:
 
 @pytest.mark.parametrize("rng", [-1, 1.5, 2.0, "7", True])
 def test_a_seed_that_is_not_an_integer_from_zero_up_is_refused_by_name(rng: Any) -> None:
-    with pytest.raises(ValueError, match=r"^rng: the seed must be an integer >= 0, or None .*"
-                                         rf"\(got {re.escape(repr(rng))}\)$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^rng: the seed must be an integer >= 0, or None .*"
+        rf"\(got {re.escape(repr(rng))}\)$",
+    ):
         TerriModel(rng=rng)
 
 
@@ -122,9 +140,15 @@ def territory_tables(draw: st.DrawFn) -> tuple[list[dict], list[dict] | None, di
     coords = st.floats(0.0, 150.0, allow_nan=False)
     rows = []
     for i in range(n):
-        row = {"id": f"C{i:02d}", "name": f"commune {i}", "kind": draw(st.sampled_from(kinds)),
-               "population": draw(st.integers(500, 300_000)), "x_km": draw(coords),
-               "y_km": draw(coords), "leaning": draw(st.floats(-1.0, 1.0))}
+        row = {
+            "id": f"C{i:02d}",
+            "name": f"commune {i}",
+            "kind": draw(st.sampled_from(kinds)),
+            "population": draw(st.integers(500, 300_000)),
+            "x_km": draw(coords),
+            "y_km": draw(coords),
+            "leaning": draw(st.floats(-1.0, 1.0)),
+        }
         for good in ("food", "health", "energy"):
             row[f"capacity_{good}"] = draw(st.floats(0.0, 50.0))
         rows.append(row)
@@ -136,28 +160,45 @@ def territory_tables(draw: st.DrawFn) -> tuple[list[dict], list[dict] | None, di
     links = None
     if draw(st.booleans()):
         pairs = [(a, b) for a in range(n) for b in range(a + 1, n)]
-        chosen = draw(st.lists(st.sampled_from(pairs), min_size=1, max_size=len(pairs),
-                               unique=True))
-        links = [{"source": rows[a]["id"], "target": rows[b]["id"],
-                  "kind": draw(st.sampled_from(["proximity", "commuting", "distant"]))}
-                 for a, b in chosen]
+        chosen = draw(
+            st.lists(st.sampled_from(pairs), min_size=1, max_size=len(pairs), unique=True)
+        )
+        links = [
+            {
+                "source": rows[a]["id"],
+                "target": rows[b]["id"],
+                "kind": draw(st.sampled_from(["proximity", "commuting", "distant"])),
+            }
+            for a, b in chosen
+        ]
     tables = {
         "seed": draw(st.integers(0, 1000)),
         "steps": 5,
-        "territories": {"generator": {"capacity_jitter": 0.0, "need_jitter": 0.0,
-                                      "proximity_k": draw(st.integers(1, 4))}},
+        "territories": {
+            "generator": {
+                "capacity_jitter": 0.0,
+                "need_jitter": 0.0,
+                "proximity_k": draw(st.integers(1, 4)),
+            }
+        },
         # a tense history is drawn link by link: keep it all-or-nothing so that the link
         # order of the file cannot matter
-        "trust": {"initial": draw(st.floats(0.1, 1.0)),
-                  "tension_share": draw(st.sampled_from([0.0, 1.0])),
-                  "cleavage_weight": draw(st.floats(0.0, 1.0))},
+        "trust": {
+            "initial": draw(st.floats(0.1, 1.0)),
+            "tension_share": draw(st.sampled_from([0.0, 1.0])),
+            "cleavage_weight": draw(st.floats(0.0, 1.0)),
+        },
         # tau = 0 included: a perfectly balanced deal (r_a r_b = 1 in real numbers) passes
         # whatever the rounding, thanks to the slack of ODD 7.4.3
-        "exchange": {"money": draw(st.booleans()),
-                     "reciprocity_tolerance": draw(st.just(0.0) | st.floats(0.0, 0.6)),
-                     "engineering_scale": draw(st.floats(0.1, 10.0))},
-        "rules": {"valuation": draw(st.sampled_from(["market", "need_weighted"])),
-                  "partners": draw(st.sampled_from(["trust_weighted", "nearest"]))},
+        "exchange": {
+            "money": draw(st.booleans()),
+            "reciprocity_tolerance": draw(st.just(0.0) | st.floats(0.0, 0.6)),
+            "engineering_scale": draw(st.floats(0.1, 10.0)),
+        },
+        "rules": {
+            "valuation": draw(st.sampled_from(["market", "need_weighted"])),
+            "partners": draw(st.sampled_from(["trust_weighted", "nearest"])),
+        },
     }
     return rows, links, tables
 
@@ -166,8 +207,10 @@ def outcome_by_id(model: TerriModel) -> tuple[pd.DataFrame, dict[tuple[str, str]
     """Per territory id: satisfaction, stocks, reserve; trust per (from, to) pair of ids."""
     s = model.state
     frame = pd.DataFrame(np.c_[s.satisfaction, s.stock, s.reserve, s.available], index=s.ids)
-    trust = {(str(s.ids[i]), str(s.ids[j])): float(t)
-             for i, j, t in zip(s.arc_from, s.arc_to, s.trust, strict=True)}
+    trust = {
+        (str(s.ids[i]), str(s.ids[j])): float(t)
+        for i, j, t in zip(s.arc_from, s.arc_to, s.trust, strict=True)
+    }
     return frame.sort_index(), trust
 
 
@@ -175,8 +218,8 @@ def outcome_by_id(model: TerriModel) -> tuple[pd.DataFrame, dict[tuple[str, str]
 @settings(PROPERTY, max_examples=20)
 @given(tables=territory_tables(), order=st.randoms(use_true_random=False))
 def test_results_do_not_depend_on_the_order_of_territories_and_links(
-        tables: tuple[list[dict], list[dict] | None, dict], order: Any,
-        engine: str | None) -> None:
+    tables: tuple[list[dict], list[dict] | None, dict], order: Any, engine: str | None
+) -> None:
     rows, links, scenario_tables = tables
     shuffled_rows = rows[:]
     order.shuffle(shuffled_rows)
@@ -227,30 +270,37 @@ def test_streamed_territory_records_equal_the_records_kept_in_memory(tmp_path: P
     streamed.run(6)
     assert streamed.recorder._columns == []  # nothing held in memory
     assert streamed.recorder.territories() is None  # closes the file
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "territories.parquet"),
-                                  kept.recorder.territories())
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "territories.parquet"), kept.recorder.territories()
+    )
 
 
 @pytest.mark.parametrize("territories", ["all", "sample"])
 def test_a_streamed_run_writes_the_same_files_as_a_run_kept_in_memory(
-        tmp_path: Path, territories: str) -> None:
+    tmp_path: Path, territories: str
+) -> None:
     # a drought inside the run: with every territory recorded, the summary reads the
     # streamed records back for the resilience of each kind
-    scenario = scenario_from_dict({
-        "shocks": [{"kind": "drought", "at": 3, "duration": 2, "magnitude": 0.6}],
-        "output": {"territories": territories, "sample_size": 6}})
+    scenario = scenario_from_dict(
+        {
+            "shocks": [{"kind": "drought", "at": 3, "duration": 2, "magnitude": 0.6}],
+            "output": {"territories": territories, "sample_size": 6},
+        }
+    )
     kept, streamed = tmp_path / "kept", tmp_path / "streamed"
     kept_run = run_scenario(scenario, steps=8, seed=3)
     kept_files = write_run(kept_run, kept, scenario, 3, figure=False)
-    streamed_run = run_scenario(scenario, steps=8, seed=3,
-                                territories_file=streamed / "territories.parquet")
+    streamed_run = run_scenario(
+        scenario, steps=8, seed=3, territories_file=streamed / "territories.parquet"
+    )
     assert streamed_run.territories is None  # not held in memory
     assert streamed_run.model.recorder._columns == []
     streamed_files = write_run(streamed_run, streamed, scenario, 3, figure=False)
     assert [p.name for p in streamed_files] == [p.name for p in kept_files]
     for name in ("territories.parquet", "series.parquet"):
-        pd.testing.assert_frame_equal(pd.read_parquet(streamed / name),
-                                      pd.read_parquet(kept / name), check_exact=True)
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(streamed / name), pd.read_parquet(kept / name), check_exact=True
+        )
     assert (streamed / "summary.json").read_text() == (kept / "summary.json").read_text()
     if territories == "all":
         assert "by_kind" in streamed_run.summary["shocks"][0]
@@ -258,7 +308,8 @@ def test_a_streamed_run_writes_the_same_files_as_a_run_kept_in_memory(
 
 
 def test_terrisim_run_streams_the_territory_records_to_its_folder(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from typer.testing import CliRunner
 
     import terrisim.output
@@ -272,21 +323,47 @@ def test_terrisim_run_streams_the_territory_records_to_its_folder(
 
     monkeypatch.setattr(terrisim.output, "run_scenario", spy)
     out = tmp_path / "run"
-    done = CliRunner().invoke(app, ["run", str(ROOT / "configs" / "demo.toml"), "--steps",
-                                    "4", "--seed", "2", "--out", str(out), "--no-figure"])
+    done = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(ROOT / "configs" / "demo.toml"),
+            "--steps",
+            "4",
+            "--seed",
+            "2",
+            "--out",
+            str(out),
+            "--no-figure",
+        ],
+    )
     assert done.exit_code == 0, done.output
     assert "territories.parquet" in done.output
     assert runs[0].territories is None  # streamed, not held in memory
     assert runs[0].territories_file == out / "territories.parquet"
     expected = run_scenario(ROOT / "configs" / "demo.toml", steps=4, seed=2).territories
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "territories.parquet"), expected,
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "territories.parquet"), expected, check_exact=True
+    )
 
 
 def test_a_sample_records_the_same_territories_every_step_and_follows_the_seed() -> None:
-    scenario = scenario_from_dict({"territories": {"generator": {"counts": {
-        "metropolis": 1, "town": 4, "periurban": 20, "rural": 30, "mountain": 5}}},
-        "output": {"territories": "sample", "sample_size": 12}})
+    scenario = scenario_from_dict(
+        {
+            "territories": {
+                "generator": {
+                    "counts": {
+                        "metropolis": 1,
+                        "town": 4,
+                        "periurban": 20,
+                        "rural": 30,
+                        "mountain": 5,
+                    }
+                }
+            },
+            "output": {"territories": "sample", "sample_size": 12},
+        }
+    )
     frames = []
     for _ in range(2):
         model = TerriModel(scenario, rng=4)
@@ -302,17 +379,22 @@ def test_a_sample_records_the_same_territories_every_step_and_follows_the_seed()
 
 # ---------------------------------------------------------------------------- numbering
 def _layout(numbering: str, seed: int, counts: dict[str, int]) -> Any:
-    scenario = scenario_from_dict({"territories": {"generator": {
-        "counts": counts, "numbering": numbering, "proximity_k": 5}}})
+    scenario = scenario_from_dict(
+        {"territories": {"generator": {"counts": counts, "numbering": numbering, "proximity_k": 5}}}
+    )
     return generate_layout(scenario, np.random.default_rng(seed))
 
 
 @settings(PROPERTY, max_examples=10)
-@given(seed=st.integers(0, 2**32 - 1),
-       counts=st.fixed_dictionaries({k: st.integers(0, 12) for k in
-                                     ("metropolis", "town", "periurban", "rural", "mountain")}))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    counts=st.fixed_dictionaries(
+        {k: st.integers(0, 12) for k in ("metropolis", "town", "periurban", "rural", "mountain")}
+    ),
+)
 def test_numbering_by_place_renumbers_the_same_territories_and_links(
-        seed: int, counts: dict[str, int]) -> None:
+    seed: int, counts: dict[str, int]
+) -> None:
     assume(sum(counts.values()) >= 2)
     by_kind, by_place = _layout("kind", seed, counts), _layout("place", seed, counts)
     # the same draws: each territory of one numbering is a territory of the other
@@ -323,10 +405,14 @@ def test_numbering_by_place_renumbers_the_same_territories_and_links(
     np.testing.assert_array_equal(by_place.kind, by_kind.kind[old])
     np.testing.assert_array_equal(by_place.population, by_kind.population[old])
     assert np.all(np.diff(by_place.kind) >= 0), "kind by kind"
-    links = {frozenset((int(old[a]), int(old[b]))): k for a, b, k in
-             zip(by_place.src, by_place.dst, by_place.link_kind, strict=True)}
-    assert links == {frozenset((int(a), int(b))): k for a, b, k in
-                     zip(by_kind.src, by_kind.dst, by_kind.link_kind, strict=True)}
+    links = {
+        frozenset((int(old[a]), int(old[b]))): k
+        for a, b, k in zip(by_place.src, by_place.dst, by_place.link_kind, strict=True)
+    }
+    assert links == {
+        frozenset((int(a), int(b))): k
+        for a, b, k in zip(by_kind.src, by_kind.dst, by_kind.link_kind, strict=True)
+    }
     assert np.all(by_place.src < by_place.dst)
     ends = by_place.src.astype(np.int64) * old.size + by_place.dst
     assert np.all(np.diff(ends) > 0), "links listed by ascending ends"
@@ -336,7 +422,9 @@ def test_numbering_by_place_puts_partners_near_each_other() -> None:
     # what the kernels read link after link: the far end of one link, then of the next one;
     # by place, they are mostly a few rows apart (measured: median 2 rows, by kind 90)
     counts = {"metropolis": 2, "town": 60, "periurban": 500, "rural": 700, "mountain": 150}
-    jumps = {numbering: np.median(np.abs(np.diff(layout.dst.astype(int))))
-             for numbering in ("kind", "place")
-             for layout in [_layout(numbering, 5, counts)]}
+    jumps = {
+        numbering: np.median(np.abs(np.diff(layout.dst.astype(int))))
+        for numbering in ("kind", "place")
+        for layout in [_layout(numbering, 5, counts)]
+    }
     assert jumps["place"] * 10 < jumps["kind"], jumps

@@ -38,16 +38,25 @@ print(json.dumps(out))
 #: (rule file, text of the built-in rule, the student's edit of it)
 EDITS = {
     "reinforcement_trust_returns_zeros": (
-        "rules/trust.py", "        return np.clip(new, 0.0, 1.0)",
-        "        return np.zeros_like(new)"),
+        "rules/trust.py",
+        "        return np.clip(new, 0.0, 1.0)",
+        "        return np.zeros_like(new)",
+    ),
     "trust_weighted_factors_return_zeros": (
-        "rules/partners.py", "        return state.trust, state.reverse(state.trust)",
-        "        return 0.0 * state.trust, 0.0 * state.trust"),
+        "rules/partners.py",
+        "        return state.trust, state.reverse(state.trust)",
+        "        return 0.0 * state.trust, 0.0 * state.trust",
+    ),
     "trust_weighted_prefers_distrust": (
-        "rules/partners.py", "        return state.trust, state.reverse(state.trust)",
-        "        return 1.0 - state.trust, 1.0 - state.reverse(state.trust)"),
+        "rules/partners.py",
+        "        return state.trust, state.reverse(state.trust)",
+        "        return 1.0 - state.trust, 1.0 - state.reverse(state.trust)",
+    ),
     "market_valuation_doubles_what_is_received": (
-        "rules/valuation.py", "        return price, price", "        return price, 2.0 * price"),
+        "rules/valuation.py",
+        "        return price, price",
+        "        return price, 2.0 * price",
+    ),
 }
 
 
@@ -55,16 +64,24 @@ EDITS = {
 def package_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of ``src/terrisim`` (without caches) that the cases edit and restore."""
     root = tmp_path_factory.mktemp("student")
-    shutil.copytree(ROOT / "src" / "terrisim", root / "terrisim",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "src" / "terrisim", root / "terrisim", ignore=shutil.ignore_patterns("__pycache__")
+    )
     return root
 
 
 def probe(root: Path) -> dict[str, dict[str, float]]:
     """Run :data:`PROBE` on the package under ``root`` (first on the import path)."""
     env = {**os.environ, "PYTHONPATH": str(root), "NUMBA_CACHE_DIR": str(root / ".numba")}
-    done = subprocess.run([sys.executable, "-c", PROBE, *ENGINES], env=env, cwd=root,
-                          capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *ENGINES],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -78,7 +95,8 @@ def unedited(package_copy: Path) -> dict[str, dict[str, float]]:
 @pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(EDITS))
 def test_an_edit_of_a_built_in_rule_changes_the_results_under_every_engine(
-        case: str, package_copy: Path, unedited: dict[str, dict[str, float]]) -> None:
+    case: str, package_copy: Path, unedited: dict[str, dict[str, float]]
+) -> None:
     relative, original, edited = EDITS[case]
     path = package_copy / "terrisim" / relative
     text = path.read_text(encoding="utf-8")

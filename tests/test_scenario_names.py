@@ -29,11 +29,14 @@ def test_a_kind_can_be_renamed():
     assert "village" in scenario.kinds
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("water", "kinds.water: a kind cannot have the name of a good ('water')"),
-    ("min", "kinds.min: 'min' is reserved"),
-    ("class_urban", "kinds.class_urban: 'class_urban' is reserved"),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("water", "kinds.water: a kind cannot have the name of a good ('water')"),
+        ("min", "kinds.min: 'min' is reserved"),
+        ("class_urban", "kinds.class_urban: 'class_urban' is reserved"),
+    ],
+)
 def test_a_kind_named_like_a_good_or_a_reserved_column_is_refused(name: str, message: str):
     with pytest.raises(ScenarioError, match=re.escape(message)):
         scenario_from_dict(renamed_kind("rural", name))

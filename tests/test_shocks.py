@@ -46,8 +46,10 @@ def kind_mask(model: TerriModel, *names: str) -> np.ndarray:
 # Each kind has the effect it claims
 # --------------------------------------------------------------------------------------------
 def test_drought_lowers_food_and_water_production_of_targets_only():
-    m = run_to(model_with({"kind": "drought", "at": 3, "magnitude": 0.4,
-                           "kinds": ["rural", "mountain"]}), 3)
+    m = run_to(
+        model_with({"kind": "drought", "at": 3, "magnitude": 0.4, "kinds": ["rural", "mountain"]}),
+        3,
+    )
     factor = m.state.production_factor
     hit = kind_mask(m, "rural", "mountain")
     for g in ("food", "water"):
@@ -113,8 +115,9 @@ def test_grant_cut_lowers_fiscal_health_then_public_good_production():
     public = [g for g, spec in BASE.goods.items() if spec.public]
     later = a["step"] >= 4  # public production uses the previous step's fiscal health
     for g in public:
-        assert (b.loc[later, f"satisfaction_{g}"] <= a.loc[later, f"satisfaction_{g}"] + 1e-12
-                ).all()
+        assert (
+            b.loc[later, f"satisfaction_{g}"] <= a.loc[later, f"satisfaction_{g}"] + 1e-12
+        ).all()
     assert (b.loc[later, "satisfaction_health"] < a.loc[later, "satisfaction_health"]).any()
     assert (b["fiscal_health"] < a["fiscal_health"]).any()
 
@@ -163,9 +166,11 @@ def test_default_duration_is_six_steps():
 
 
 def test_overlapping_shocks_compound():
-    m = model_with({"kind": "drought", "at": 3, "duration": 4, "magnitude": 0.5},
-                   {"kind": "drought", "at": 5, "duration": 4, "magnitude": 0.4},
-                   {"kind": "energy_crisis", "at": 5, "duration": 1, "magnitude": 0.3})
+    m = model_with(
+        {"kind": "drought", "at": 3, "duration": 4, "magnitude": 0.5},
+        {"kind": "drought", "at": 5, "duration": 4, "magnitude": 0.4},
+        {"kind": "energy_crisis", "at": 5, "duration": 1, "magnitude": 0.3},
+    )
     food, energy = good(m, "food"), good(m, "energy")
     expected = {3: 0.5, 4: 0.5, 5: 0.3, 6: 0.3, 7: 0.6, 8: 0.6, 9: 1.0}
     for step, value in expected.items():
@@ -203,8 +208,9 @@ def test_triggered_permanent_shock_and_targets():
 
 def test_scheduled_shocks_survive_garbage_collection():
     """Mesa keeps event callbacks by weak reference: the shocks object keeps them alive."""
-    m = model_with({"kind": "drought", "at": 2, "duration": 1},
-                   {"kind": "drought", "at": 5, "duration": 1})
+    m = model_with(
+        {"kind": "drought", "at": 2, "duration": 1}, {"kind": "drought", "at": 5, "duration": 1}
+    )
     gc.collect()
     m.run(6)
     assert [h["step"] for h in m.shocks.history] == [2, 5]
@@ -235,8 +241,7 @@ def test_kind_names_win_over_class_names_and_classes_are_explicit():
     by_kind = run_to(model_with({"kind": "drought", "at": 1, "kinds": ["rural"]}), 1)
     by_class = run_to(model_with({"kind": "drought", "at": 1, "classes": ["rural"]}), 1)
     food = good(by_kind, "food")
-    assert np.array_equal(by_kind.state.production_factor[:, food] < 1,
-                          kind_mask(by_kind, "rural"))
+    assert np.array_equal(by_kind.state.production_factor[:, food] < 1, kind_mask(by_kind, "rural"))
     assert np.array_equal(by_class.state.production_factor[:, food] < 1, ~by_class.state.urban)
 
 
@@ -262,8 +267,9 @@ def test_a_triggered_shock_can_target_a_class_as_a_scheduled_one_can():
     food = good(by_class, "food")
     hit = run_to(by_class, 1).state.production_factor[:, food] < 1
     assert np.array_equal(hit, ~by_class.state.urban)
-    assert np.array_equal(run_to(by_kind, 1).state.production_factor[:, food] < 1,
-                          kind_mask(by_kind, "rural"))
+    assert np.array_equal(
+        run_to(by_kind, 1).state.production_factor[:, food] < 1, kind_mask(by_kind, "rural")
+    )
     assert hit.sum() > kind_mask(by_kind, "rural").sum()  # the class is more than the kind
     union = model_with()
     union.trigger_shock("drought", 0.5, duration=1, kinds=["metropolis"], classes=["rural"])
@@ -274,8 +280,7 @@ def test_a_triggered_shock_can_target_a_class_as_a_scheduled_one_can():
 
 
 def test_targets_by_id_add_to_kinds():
-    m = run_to(model_with({"kind": "drought", "at": 1, "kinds": ["metropolis"],
-                           "ids": ["T5"]}), 1)
+    m = run_to(model_with({"kind": "drought", "at": 1, "kinds": ["metropolis"], "ids": ["T5"]}), 1)
     hit = m.state.production_factor[:, good(m, "food")] < 1
     assert list(np.flatnonzero(hit)) == [0, 5]
     assert m.shocks.history[0]["targets"] == "metropolis,T5"
@@ -288,8 +293,9 @@ RANDOM = {"kind": "drought", "frequency": 0.25, "duration": 2, "magnitude": 0.3}
 
 
 def starts(seed: int) -> list[int]:
-    m = TerriModel(apply_overrides(BASE, {"shocks": [RANDOM], "steps": 40}), rng=seed,
-                   record_territories=False)
+    m = TerriModel(
+        apply_overrides(BASE, {"shocks": [RANDOM], "steps": 40}), rng=seed, record_territories=False
+    )
     m.run()
     assert all(h["source"] == "random" for h in m.shocks.history)
     return [h["step"] for h in m.shocks.history]
@@ -355,8 +361,15 @@ def flood_module(tmp_path, monkeypatch):
 
 
 def test_custom_shock_kind_loads_from_outside_the_package(flood_module):
-    m = model_with({"kind": f"{flood_module}:Flood", "at": 2, "magnitude": 0.5,
-                    "ids": ["T1"], "params": {"extra": 0.25}})
+    m = model_with(
+        {
+            "kind": f"{flood_module}:Flood",
+            "at": 2,
+            "magnitude": 0.5,
+            "ids": ["T1"],
+            "params": {"extra": 0.25},
+        }
+    )
     run_to(m, 2)
     assert np.allclose(m.state.production_factor[1], 0.5)
     assert np.allclose(np.delete(m.state.production_factor, 1, axis=0), 1.0)
@@ -386,35 +399,53 @@ def test_built_in_kinds_are_registered_and_are_shock_kinds():
     from terrisim.rules.base import registered
 
     assert {"grant_cut", "drought", "energy_crisis", "health_crisis", "ageing"} <= set(
-        shock_kinds())
+        shock_kinds()
+    )
     assert all(issubclass(cls, ShockKind) for cls in registered("shock").values())
 
 
 # --------------------------------------------------------------------------------------------
 # Invalid tables: refused, naming the field and what is allowed
 # --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("table", "pattern"), [
-    ({"kind": "flood", "at": 3},
-     (r"shocks\.0\.kind: unknown shock kind 'flood'; allowed: \['ageing', 'drought', "
-     r"'energy_crisis', 'grant_cut', 'health_crisis'.*module:Class")),
-    ({"kind": "drought", "at": 3, "magnitude": 1.5}, r"shocks\.0\.magnitude: .*1.*got 1\.5"),
-    ({"kind": "drought", "at": 0}, r"shocks\.0\.at: .*greater than or equal to 1"),
-    ({"kind": "drought", "at": 3, "duration": 0}, r"shocks\.0\.duration"),
-    ({"kind": "drought"}, r"shocks\.0: .*exactly one of 'at' .* or 'frequency'"),
-    ({"kind": "drought", "at": 3, "frequency": 0.1}, r"exactly one of 'at'"),
-    ({"kind": "drought", "frequency": 1.5}, r"shocks\.0\.frequency"),
-    ({"kind": "drought", "at": 3, "duration": 4, "permanent": True},
-     r"'duration' and 'permanent = true' contradict"),
-    ({"kind": "drought", "at": 3, "magnitud": 0.2}, r"shocks\.0\.magnitud: unknown key"),
-    ({"kind": "drought", "at": 3, "kinds": ["forest"]},
-     (r"shocks\.0\.kinds: unknown kind 'forest'; allowed: \['metropolis', 'town', "
-     r"'periurban', 'rural', 'mountain', 'urban'\]")),
-    ({"kind": "drought", "at": 3, "classes": ["suburb"]},
-     r"classes: unknown class 'suburb'; allowed: \['urban', 'rural'\]"),
-    ({"kind": "drought", "at": 3, "ids": ["T99"]},
-     r"shocks\.0\.ids: no territory has id 'T99'; ids are T0, T1"),
-    ({"kind": "drought", "at": 3, "params": {"x": 1}}, r"shocks\.0\.params\.x: unknown key"),
-])
+@pytest.mark.parametrize(
+    ("table", "pattern"),
+    [
+        (
+            {"kind": "flood", "at": 3},
+            (
+                r"shocks\.0\.kind: unknown shock kind 'flood'; allowed: \['ageing', 'drought', "
+                r"'energy_crisis', 'grant_cut', 'health_crisis'.*module:Class"
+            ),
+        ),
+        ({"kind": "drought", "at": 3, "magnitude": 1.5}, r"shocks\.0\.magnitude: .*1.*got 1\.5"),
+        ({"kind": "drought", "at": 0}, r"shocks\.0\.at: .*greater than or equal to 1"),
+        ({"kind": "drought", "at": 3, "duration": 0}, r"shocks\.0\.duration"),
+        ({"kind": "drought"}, r"shocks\.0: .*exactly one of 'at' .* or 'frequency'"),
+        ({"kind": "drought", "at": 3, "frequency": 0.1}, r"exactly one of 'at'"),
+        ({"kind": "drought", "frequency": 1.5}, r"shocks\.0\.frequency"),
+        (
+            {"kind": "drought", "at": 3, "duration": 4, "permanent": True},
+            r"'duration' and 'permanent = true' contradict",
+        ),
+        ({"kind": "drought", "at": 3, "magnitud": 0.2}, r"shocks\.0\.magnitud: unknown key"),
+        (
+            {"kind": "drought", "at": 3, "kinds": ["forest"]},
+            (
+                r"shocks\.0\.kinds: unknown kind 'forest'; allowed: \['metropolis', 'town', "
+                r"'periurban', 'rural', 'mountain', 'urban'\]"
+            ),
+        ),
+        (
+            {"kind": "drought", "at": 3, "classes": ["suburb"]},
+            r"classes: unknown class 'suburb'; allowed: \['urban', 'rural'\]",
+        ),
+        (
+            {"kind": "drought", "at": 3, "ids": ["T99"]},
+            r"shocks\.0\.ids: no territory has id 'T99'; ids are T0, T1",
+        ),
+        ({"kind": "drought", "at": 3, "params": {"x": 1}}, r"shocks\.0\.params\.x: unknown key"),
+    ],
+)
 def test_invalid_shock_tables_are_refused_with_a_clear_message(table, pattern):
     with pytest.raises(ScenarioError, match=pattern):
         model_with(table)
@@ -425,12 +456,15 @@ def test_the_index_of_the_bad_table_is_named():
         model_with({"kind": "drought", "at": 2}, {"kind": "drought", "at": 3, "magnitude": -1})
 
 
-@pytest.mark.parametrize(("kwargs", "pattern"), [
-    ({"kind": "flood", "magnitude": 0.2}, r"shock\.kind: unknown shock kind 'flood'"),
-    ({"kind": "drought", "magnitude": 2.0}, r"shock\.magnitude: must be in \[0, 1\]"),
-    ({"kind": "drought", "magnitude": 0.2, "duration": 0}, r"shock\.duration: must be"),
-    ({"kind": "drought", "magnitude": 0.2, "kinds": ["forest"]}, r"unknown kind 'forest'"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"kind": "flood", "magnitude": 0.2}, r"shock\.kind: unknown shock kind 'flood'"),
+        ({"kind": "drought", "magnitude": 2.0}, r"shock\.magnitude: must be in \[0, 1\]"),
+        ({"kind": "drought", "magnitude": 0.2, "duration": 0}, r"shock\.duration: must be"),
+        ({"kind": "drought", "magnitude": 0.2, "kinds": ["forest"]}, r"unknown kind 'forest'"),
+    ],
+)
 def test_invalid_triggered_shocks_are_refused(kwargs, pattern):
     m = model_with()
     kind = kwargs.pop("kind")
@@ -456,24 +490,38 @@ def test_terrisim_validate_reports_a_bad_shock_table(tmp_path):
 # Property: compounding over any set of scheduled droughts
 # --------------------------------------------------------------------------------------------
 shock_tables = st.lists(
-    st.tuples(st.integers(1, 10), st.integers(1, 6) | st.none(),
-              st.floats(0.0, 1.0, allow_nan=False)),
-    min_size=1, max_size=4)
+    st.tuples(
+        st.integers(1, 10), st.integers(1, 6) | st.none(), st.floats(0.0, 1.0, allow_nan=False)
+    ),
+    min_size=1,
+    max_size=4,
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=shock_tables)
 def test_food_production_factor_is_the_product_over_active_droughts(tables):
-    specs = [{"kind": "drought", "at": at, "magnitude": mag,
-              **({"permanent": True} if duration is None else {"duration": duration})}
-             for at, duration, mag in tables]
+    specs = [
+        {
+            "kind": "drought",
+            "at": at,
+            "magnitude": mag,
+            **({"permanent": True} if duration is None else {"duration": duration}),
+        }
+        for at, duration, mag in tables
+    ]
     m = model_with(*specs, steps=12)
     food = good(m, "food")
     for step in range(1, 13):
         run_to(m, step)
-        expected = np.prod([1 - mag for at, duration, mag in tables
-                            if at <= step and (duration is None or step < at + duration)])
+        expected = np.prod(
+            [
+                1 - mag
+                for at, duration, mag in tables
+                if at <= step and (duration is None or step < at + duration)
+            ]
+        )
         assert m.state.production_factor[0, food] == pytest.approx(expected, abs=1e-12)
         assert len(m.shocks.active_names()) == sum(
-            at <= step and (duration is None or step < at + duration)
-            for at, duration, _ in tables)
+            at <= step and (duration is None or step < at + duration) for at, duration, _ in tables
+        )

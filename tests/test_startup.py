@@ -19,8 +19,7 @@ HEAVY = ("mesa", "pandas", "numba", "matplotlib", "terrisim.model")
 def loaded_after(statement: str) -> list[str]:
     """The heavy modules a fresh interpreter has loaded after ``statement``."""
     probe = f"import sys\n{statement}\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     return done.stdout.split()
 
 

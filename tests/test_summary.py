@@ -72,7 +72,8 @@ def test_summary_equity_is_consistent_with_the_metrics_on_the_final_state(big_sh
     rural = np.average(sat[~s.urban], weights=pop[~s.urban])
     assert summary["urban_rural_ratio"] == pytest.approx(urban / rural)
     assert summary["urban_rural_ratio"] == pytest.approx(
-        summary["satisfaction_class_urban_final"] / summary["satisfaction_class_rural_final"])
+        summary["satisfaction_class_urban_final"] / summary["satisfaction_class_rural_final"]
+    )
 
 
 def test_summary_equity_indicators_are_in_range(big_shock):
@@ -80,7 +81,8 @@ def test_summary_equity_indicators_are_in_range(big_shock):
     assert 0 <= summary["gini"] < 1
     assert summary["theil"] >= 0 and summary["theil_l"] >= 0
     assert summary["theil_within_kinds"] + summary["theil_between_kinds"] == pytest.approx(
-        summary["theil"], abs=1e-12)
+        summary["theil"], abs=1e-12
+    )
     assert 0 <= summary["theil_between_classes"] <= summary["theil"] + 1e-12
     assert 0 <= summary["atkinson"] <= 1
     assert summary["palma"] >= 0.25 - 1e-12
@@ -96,8 +98,9 @@ def test_equity_means_over_steps_come_from_the_series(big_shock):
 def test_equity_over_time_matches_the_recorders_per_step_indicators(big_shock):
     s = big_shock.model.state
     ids = s.ids.astype(str)
-    per_step = equity_over_time(big_shock.territories, pd.Series(s.population, index=ids),
-                                pd.Series(s.urban, index=ids))
+    per_step = equity_over_time(
+        big_shock.territories, pd.Series(s.population, index=ids), pd.Series(s.urban, index=ids)
+    )
     assert list(per_step["step"]) == list(big_shock.series["step"])
     assert list(per_step.columns) == ["step", *EQUITY_KEYS]
     assert np.allclose(per_step["gini"], big_shock.series["gini"])
@@ -115,36 +118,47 @@ def test_per_kind_satisfaction_is_not_confused_with_the_class_of_the_same_name(b
     for k, name in enumerate(s.kinds):
         mask = s.kind == k
         assert summary[f"satisfaction_kind_{name}_final"] == pytest.approx(
-            np.average(sat[mask], weights=pop[mask]))
+            np.average(sat[mask], weights=pop[mask])
+        )
     # the default catalogue has a kind called "rural"; the class "rural" is every non-urban one
     assert summary["satisfaction_class_rural_final"] == pytest.approx(
-        np.average(sat[~s.urban], weights=pop[~s.urban]))
+        np.average(sat[~s.urban], weights=pop[~s.urban])
+    )
     assert summary["satisfaction_kind_rural_final"] != pytest.approx(
-        summary["satisfaction_class_rural_final"])
+        summary["satisfaction_class_rural_final"]
+    )
 
 
 def test_the_series_has_a_column_for_each_kind_and_one_for_each_class(big_shock):
     series, s = big_shock.series, big_shock.model.state
     rural = s.kinds.index("rural")
-    np.testing.assert_allclose(series["satisfaction_rural"],
-                               _weighted_by_step(big_shock, s.kind == rural))
-    np.testing.assert_allclose(series["satisfaction_class_rural"],
-                               _weighted_by_step(big_shock, ~s.urban))
-    np.testing.assert_allclose(series["satisfaction_class_urban"],
-                               _weighted_by_step(big_shock, s.urban))
+    np.testing.assert_allclose(
+        series["satisfaction_rural"], _weighted_by_step(big_shock, s.kind == rural)
+    )
+    np.testing.assert_allclose(
+        series["satisfaction_class_rural"], _weighted_by_step(big_shock, ~s.urban)
+    )
+    np.testing.assert_allclose(
+        series["satisfaction_class_urban"], _weighted_by_step(big_shock, s.urban)
+    )
     assert not np.allclose(series["satisfaction_rural"], series["satisfaction_class_rural"])
 
 
 def test_equity_of_an_all_zero_profile_is_undefined_not_a_crash():
-    out = equity_indicators(np.zeros(3), np.ones(3), np.array(["a", "b", "b"]),
-                            np.array([True, False, False]))
+    out = equity_indicators(
+        np.zeros(3), np.ones(3), np.array(["a", "b", "b"]), np.array([True, False, False])
+    )
     assert out["maximin"] == 0.0
     assert all(out[k] is None for k in EQUITY_KEYS if k != "maximin")
 
 
 def test_a_territory_with_zero_satisfaction_makes_theil_l_undefined_and_atkinson_one():
-    out = equity_indicators(np.array([0.0, 0.5, 1.0]), np.array([1.0, 2.0, 3.0]),
-                            np.array(["a", "b", "b"]), np.array([True, False, False]))
+    out = equity_indicators(
+        np.array([0.0, 0.5, 1.0]),
+        np.array([1.0, 2.0, 3.0]),
+        np.array(["a", "b", "b"]),
+        np.array([True, False, False]),
+    )
     assert out["theil_l"] is None
     assert out["atkinson"] == 1.0
     assert out["gini"] is not None and out["urban_rural_ratio"] == 0.0
@@ -152,21 +166,32 @@ def test_a_territory_with_zero_satisfaction_makes_theil_l_undefined_and_atkinson
 
 def test_a_mean_that_underflows_to_zero_is_undefined_not_a_crash():
     """Found by hypothesis: S = [0, 5e-324] has a positive sum but a zero weighted mean."""
-    out = equity_indicators(np.array([0.0, 5e-324]), np.ones(2), np.array(["a", "a"]),
-                            np.array([False, False]))
+    out = equity_indicators(
+        np.array([0.0, 5e-324]), np.ones(2), np.array(["a", "a"]), np.array([False, False])
+    )
     assert out["gini"] is None and out["theil"] is None and out["maximin"] == 0.0
 
 
 def test_urban_rural_ratio_needs_both_classes():
-    out = equity_indicators(np.array([0.4, 0.5]), np.ones(2), np.array(["a", "a"]),
-                            np.array([True, True]))
+    out = equity_indicators(
+        np.array([0.4, 0.5]), np.ones(2), np.array(["a", "a"]), np.array([True, True])
+    )
     assert out["urban_rural_ratio"] is None
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(0.0, 1.0), st.floats(1.0, 1e6), st.booleans(),
-                          st.sampled_from(["metropolis", "rural", "mountain"])),
-                min_size=1, max_size=25))
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0.0, 1.0),
+            st.floats(1.0, 1e6),
+            st.booleans(),
+            st.sampled_from(["metropolis", "rural", "mountain"]),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
 def test_equity_indicators_are_in_range_for_any_profile(rows):
     sat, pop, urban, kinds = (np.array(c) for c in zip(*rows, strict=True))
     out = equity_indicators(sat, pop, kinds, urban)
@@ -177,7 +202,8 @@ def test_equity_indicators_are_in_range_for_any_profile(rows):
     assert 0 <= out["gini"] < 1
     assert out["theil"] >= -1e-12
     assert out["theil_within_kinds"] + out["theil_between_kinds"] == pytest.approx(
-        out["theil"], abs=1e-9)
+        out["theil"], abs=1e-9
+    )
     assert -1e-12 <= out["theil_between_classes"] <= out["theil"] + 1e-9
     assert 0 <= out["atkinson"] <= 1 + 1e-12
     assert out["theil_l"] is None or out["theil_l"] >= -1e-12
@@ -207,10 +233,14 @@ def test_a_big_shock_shows_resistance_below_one_and_a_recovery(big_shock):
 def test_summary_resilience_matches_the_metrics_on_the_series(big_shock):
     series, (shock,) = big_shock.series, big_shock.summary["shocks"]
     position = int(np.flatnonzero(series["step"] == 12)[0])
-    for prefix, column in (("", "satisfaction"), ("urban_", "satisfaction_class_urban"),
-                           ("rural_", "satisfaction_class_rural")):
-        report = resilience_report(series[column].to_numpy(), position,
-                                   tolerance=RESILIENCE_TOLERANCE)
+    for prefix, column in (
+        ("", "satisfaction"),
+        ("urban_", "satisfaction_class_urban"),
+        ("rural_", "satisfaction_class_rural"),
+    ):
+        report = resilience_report(
+            series[column].to_numpy(), position, tolerance=RESILIENCE_TOLERANCE
+        )
         assert shock[f"{prefix}resistance"] == pytest.approx(report.resistance)
         assert shock[f"{prefix}recovery_time"] == report.recovery_time
         assert shock[f"{prefix}resilience_loss"] == pytest.approx(report.resilience_loss)
@@ -235,15 +265,17 @@ def test_each_kinds_resilience_is_the_metrics_on_that_kinds_satisfaction(big_sho
     assert set(shock["by_kind"]) == set(s.kinds)
     position = int(np.flatnonzero(big_shock.series["step"] == 12)[0])
     for k, name in enumerate(s.kinds):
-        report = resilience_report(_weighted_by_step(big_shock, s.kind == k), position,
-                                   tolerance=RESILIENCE_TOLERANCE)
+        report = resilience_report(
+            _weighted_by_step(big_shock, s.kind == k), position, tolerance=RESILIENCE_TOLERANCE
+        )
         mine = shock["by_kind"][name]
         assert mine["resistance"] == pytest.approx(report.resistance), name
         assert mine["recovery_time"] == report.recovery_time, name
         assert mine["resilience_loss"] == pytest.approx(report.resilience_loss), name
     # the kind "rural" is the kind, not the class of the same name
-    rural = resilience_report(_weighted_by_step(big_shock, ~s.urban), position,
-                              tolerance=RESILIENCE_TOLERANCE)
+    rural = resilience_report(
+        _weighted_by_step(big_shock, ~s.urban), position, tolerance=RESILIENCE_TOLERANCE
+    )
     assert shock["rural_resilience_loss"] == pytest.approx(rural.resilience_loss)
     assert shock["by_kind"]["rural"]["resilience_loss"] != pytest.approx(rural.resilience_loss)
 
@@ -251,19 +283,22 @@ def test_each_kinds_resilience_is_the_metrics_on_that_kinds_satisfaction(big_sho
 def test_each_territorys_resilience_is_the_metrics_on_its_own_satisfaction(big_shock):
     s = big_shock.model.state
     population = pd.Series(s.population, index=s.ids)
-    table = group_resilience(big_shock.territories, population, big_shock.model.shocks.history,
-                             by="territory")
+    table = group_resilience(
+        big_shock.territories, population, big_shock.model.shocks.history, by="territory"
+    )
     assert len(table) == s.n and set(table["territory"]) == set(s.ids)
     position = int(np.flatnonzero(big_shock.series["step"] == 12)[0])
     for i in range(s.n):
         own = big_shock.territories.query("territory == @s.ids[@i]").sort_values("step")
-        report = resilience_report(own["satisfaction"].to_numpy(), position,
-                                   tolerance=RESILIENCE_TOLERANCE)
+        report = resilience_report(
+            own["satisfaction"].to_numpy(), position, tolerance=RESILIENCE_TOLERANCE
+        )
         row = table[table["territory"] == s.ids[i]].iloc[0]
         assert row["resistance"] == pytest.approx(report.resistance)
         assert row["resilience_loss"] == pytest.approx(report.resilience_loss)
         assert (row["recovery_time"] is None or math.isnan(row["recovery_time"])) == (
-            report.recovery_time is None)
+            report.recovery_time is None
+        )
     with pytest.raises(ValueError, match="by: must be 'kind' or 'territory'"):
         group_series(big_shock.territories, population, by="class")
 
@@ -271,8 +306,9 @@ def test_each_territorys_resilience_is_the_metrics_on_its_own_satisfaction(big_s
 def test_resilience_by_kind_needs_every_territory_at_every_step():
     sampled = run(BIG_DROUGHT, **{"output.every": 2})
     assert "by_kind" not in sampled.summary["shocks"][0]
-    unrecorded = run_scenario(apply_overrides(BASE, {"shocks": [BIG_DROUGHT]}),
-                              record_territories=False)
+    unrecorded = run_scenario(
+        apply_overrides(BASE, {"shocks": [BIG_DROUGHT]}), record_territories=False
+    )
     assert "by_kind" not in unrecorded.summary["shocks"][0]
     assert unrecorded.summary["shock_resistance"] == sampled.summary["shock_resistance"]
 
@@ -306,13 +342,16 @@ def test_the_window_of_a_shock_ends_at_the_next_shocks_start():
     whole = resilience_report(series, 7, tolerance=RESILIENCE_TOLERANCE)
     assert whole.resilience_loss > report.resilience_loss
     assert result.summary["shocks_resilience_loss"] == pytest.approx(
-        one["resilience_loss"] + two["resilience_loss"])
+        one["resilience_loss"] + two["resilience_loss"]
+    )
 
 
 def test_the_baseline_does_not_reach_back_into_an_earlier_shock():
-    result = run({"kind": "drought", "at": 5, "duration": 6, "magnitude": 0.8},
-                 {"kind": "energy_crisis", "at": 14, "duration": 3, "magnitude": 0.8},
-                 {"kind": "grant_cut", "at": 3, "permanent": True, "magnitude": 0.1})
+    result = run(
+        {"kind": "drought", "at": 5, "duration": 6, "magnitude": 0.8},
+        {"kind": "energy_crisis", "at": 14, "duration": 3, "magnitude": 0.8},
+        {"kind": "grant_cut", "at": 3, "permanent": True, "magnitude": 0.1},
+    )
     by_kind = {s["shock"]: s for s in result.summary["shocks"]}
     crisis = by_kind["energy_crisis"]
     assert crisis["baseline_steps"] == 3  # steps 11..13, after the drought (5..10)
@@ -323,9 +362,11 @@ def test_the_baseline_does_not_reach_back_into_an_earlier_shock():
 
 
 def test_shocks_starting_together_share_their_window():
-    result = run({"kind": "drought", "at": 10, "duration": 2},
-                 {"kind": "health_crisis", "at": 10, "duration": 2},
-                 {"kind": "energy_crisis", "at": 20, "duration": 2})
+    result = run(
+        {"kind": "drought", "at": 10, "duration": 2},
+        {"kind": "health_crisis", "at": 10, "duration": 2},
+        {"kind": "energy_crisis", "at": 20, "duration": 2},
+    )
     a, b, c = result.summary["shocks"]
     assert a["end_step"] == b["end_step"] == 20 and c["end_step"] is None
     assert a["resistance"] == b["resistance"]
@@ -380,8 +421,9 @@ def test_resilience_indicators_explain_missing_values():
 
 def test_shock_resilience_can_judge_other_columns():
     series = pd.DataFrame({"step": [1, 2, 3, 4], "budget": [2.0, 2.0, 1.0, 2.0]})
-    (record,) = shock_resilience(series, [{"step": 3, "shock": "x", "last_step": 3}],
-                                 columns={"": "budget"})
+    (record,) = shock_resilience(
+        series, [{"step": 3, "shock": "x", "last_step": 3}], columns={"": "budget"}
+    )
     assert record["resistance"] == 0.5 and record["recovered"] is True
 
 
@@ -397,13 +439,17 @@ def test_random_shocks_are_all_in_the_summary():
 # Plots mark the shocks
 # --------------------------------------------------------------------------------------------
 def test_plots_shade_every_shock_from_its_first_to_its_last_step(tmp_path):
-    result = run({"kind": "drought", "at": 5, "duration": 3},
-                 {"kind": "grant_cut", "at": 20, "permanent": True})
+    result = run(
+        {"kind": "drought", "at": 5, "duration": 3},
+        {"kind": "grant_cut", "at": 20, "permanent": True},
+    )
     spans = shock_spans(result.series, result.summary["shocks"])
     assert spans == [("drought", 4.5, 7.5), ("grant_cut", 19.5, 30.5)]
-    assert shock_spans(result.series, None)[:3] == [("drought", 4.5, 5.5),
-                                                    ("drought", 5.5, 6.5),
-                                                    ("drought", 6.5, 7.5)]
+    assert shock_spans(result.series, None)[:3] == [
+        ("drought", 4.5, 5.5),
+        ("drought", 5.5, 6.5),
+        ("drought", 6.5, 7.5),
+    ]
     summary_figure(result, "test").savefig(tmp_path / "summary.png")
     resilience_figure(result).savefig(tmp_path / "resilience.png")
     assert (tmp_path / "summary.png").stat().st_size > 1000

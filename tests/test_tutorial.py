@@ -84,8 +84,10 @@ def assert_output(expected: Block, output: str, command: str) -> None:
         try:
             position = got.index(want, position) + 1
         except ValueError:
-            pytest.fail(f"tutorial.md line {expected.line}: {line.strip()!r} is not in the "
-                        f"output of {command!r} (after line {position}):\n{output}")
+            pytest.fail(
+                f"tutorial.md line {expected.line}: {line.strip()!r} is not in the "
+                f"output of {command!r} (after line {position}):\n{output}"
+            )
 
 
 def commands(block: Block) -> list[tuple[str, int]]:
@@ -122,12 +124,19 @@ def walked(workdir: Path) -> Path:
             if first.startswith(SKIP):
                 continue
             for command, status in commands(block):
-                proc = subprocess.run(["bash", "-c", command], cwd=workdir, env=env,
-                                      capture_output=True, text=True, timeout=600,
-                                      check=False)
+                proc = subprocess.run(
+                    ["bash", "-c", command],
+                    cwd=workdir,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                    check=False,
+                )
                 assert proc.returncode == status, (
                     f"tutorial.md line {block.line}: {command!r} exited with "
-                    f"{proc.returncode}, expected {status}\n{proc.stdout}\n{proc.stderr}")
+                    f"{proc.returncode}, expected {status}\n{proc.stdout}\n{proc.stderr}"
+                )
                 last_output, last_command = proc.stdout, command
                 OUTPUTS[command] = proc.stdout
         elif block.lang in ("python", "toml") and target:
@@ -138,10 +147,19 @@ def walked(workdir: Path) -> Path:
                 tomllib.loads(path.read_text(encoding="utf-8"))
         elif block.lang == "python":
             code = "\n".join(block.lines)
-            proc = subprocess.run([sys.executable, "-c", code], cwd=workdir, env=env,
-                                  capture_output=True, text=True, timeout=600, check=False)
-            assert proc.returncode == 0, (f"tutorial.md line {block.line}: the Python block "
-                                          f"failed\n{proc.stdout}\n{proc.stderr}")
+            proc = subprocess.run(
+                [sys.executable, "-c", code],
+                cwd=workdir,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            assert proc.returncode == 0, (
+                f"tutorial.md line {block.line}: the Python block "
+                f"failed\n{proc.stdout}\n{proc.stderr}"
+            )
             last_output, last_command = proc.stdout, f"python block at line {block.line}"
         elif block.lang == "toml":
             tomllib.loads("\n".join(block.lines))
@@ -149,40 +167,55 @@ def walked(workdir: Path) -> Path:
             assert last_command, f"tutorial.md line {block.line}: output of no command"
             assert_output(block, last_output, last_command)
         else:
-            pytest.fail(f"tutorial.md line {block.line}: unknown block language "
-                        f"{block.lang!r} (bash, python, toml, text)")
+            pytest.fail(
+                f"tutorial.md line {block.line}: unknown block language "
+                f"{block.lang!r} (bash, python, toml, text)"
+            )
     return workdir
 
 
 # --------------------------------------------------------------------------- the page
 def test_only_the_install_block_is_not_run() -> None:
-    skipped = [b for b in blocks(TUTORIAL.read_text(encoding="utf-8"))
-               if b.lang == "bash" and b.lines and b.lines[0].startswith(SKIP)]
+    skipped = [
+        b
+        for b in blocks(TUTORIAL.read_text(encoding="utf-8"))
+        if b.lang == "bash" and b.lines and b.lines[0].startswith(SKIP)
+    ]
     assert len(skipped) == 1
     assert all(c.startswith("make ") for c, _ in commands(skipped[0]))
 
 
 def test_the_tutorial_walks_every_step_of_the_issue() -> None:
     text = TUTORIAL.read_text(encoding="utf-8")
-    for step in ("terrisim run configs/demo.toml", "terrisim describe", "check-rule",
-                 '"forgetful:ForgetfulTrust"', "terrisim sweep", "terrisim analyze",
-                 "compare_rules_trust.png"):
+    for step in (
+        "terrisim run configs/demo.toml",
+        "terrisim describe",
+        "check-rule",
+        '"forgetful:ForgetfulTrust"',
+        "terrisim sweep",
+        "terrisim analyze",
+        "compare_rules_trust.png",
+    ):
         assert step in text, step
 
 
 @pytest.mark.slow
 def test_every_command_of_the_tutorial_runs_as_shown(walked: Path) -> None:
     assert (walked / "my_rules" / "forgetful.py").exists()
-    assert (walked / "runs" / "tutorial" / "compare" / "analysis"
-            / "compare_rules_trust.png").stat().st_size > 0
+    assert (
+        walked / "runs" / "tutorial" / "compare" / "analysis" / "compare_rules_trust.png"
+    ).stat().st_size > 0
 
 
 # ------------------------------------------------------------ what the page says it shows
 @pytest.mark.slow
 def test_the_saved_failing_scenario_is_the_one_the_report_printed(walked: Path) -> None:
     saved = (walked / "my_rules" / "failing.toml").read_text(encoding="utf-8")
-    failing = [out for command, out in OUTPUTS.items()
-               if "--examples" in command and "FAIL trust_range" in out]
+    failing = [
+        out
+        for command, out in OUTPUTS.items()
+        if "--examples" in command and "FAIL trust_range" in out
+    ]
     assert len(failing) == 1
     printed = failing[0].split("smallest failing scenario", 1)[1]
     body = [line for line in saved.splitlines() if not line.startswith("# my_rules/")]
@@ -190,8 +223,7 @@ def test_the_saved_failing_scenario_is_the_one_the_report_printed(walked: Path) 
 
 
 @pytest.mark.slow
-def test_the_forgetful_rule_ends_with_less_urban_rural_trust_than_the_demo(walked: Path
-                                                                          ) -> None:
+def test_the_forgetful_rule_ends_with_less_urban_rural_trust_than_the_demo(walked: Path) -> None:
     def trust(run: str) -> float:
         summary = json.loads((walked / "runs" / "tutorial" / run / "summary.json").read_text())
         return summary["trust_urban_rural_final"]
@@ -209,7 +241,8 @@ def test_the_reading_of_the_sweep_holds(walked: Path) -> None:
     summary = pd.read_csv(sweep / "analysis" / "summary.csv").set_index(["outcome", "level"])
     mean = summary["mean"]
     paired = pd.read_csv(sweep / "analysis" / "paired_rules_trust.csv").set_index(
-        ["outcome", "level"])
+        ["outcome", "level"]
+    )
     runs = load_results(sweep).groupby("rules.trust")
     # "about 0.6 with the built-in rule, about 0.44 with 24 months and about 0.23 with 6"
     trust = mean["trust_urban_rural_final"]
@@ -230,6 +263,7 @@ def test_the_reading_of_the_sweep_holds(walked: Path) -> None:
     assert high["forgetful_6"] > low["built_in"]
     assert paired.loc[("volume_value_mean", "forgetful_6"), "ci_high"] < 0
     # "Satisfaction barely moves (by less than 2%)"
-    relative = (paired.loc["satisfaction_mean", "mean_diff"].abs()
-                / mean["satisfaction_mean"]["built_in"])
+    relative = (
+        paired.loc["satisfaction_mean", "mean_diff"].abs() / mean["satisfaction_mean"]["built_in"]
+    )
     assert (relative < 0.02).all(), relative

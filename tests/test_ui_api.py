@@ -92,8 +92,12 @@ def test_the_page_and_its_files_are_served(server):
 
 def test_static_files_cannot_escape_the_static_folder(server):
     host, port = server.server_address[:2]
-    for path in ("/static/../server.py", "/static/%2e%2e/server.py", "/static/nothing.js",
-                 "/etc/passwd"):
+    for path in (
+        "/static/../server.py",
+        "/static/%2e%2e/server.py",
+        "/static/nothing.js",
+        "/etc/passwd",
+    ):
         conn = http.client.HTTPConnection(host, port, timeout=10)
         conn.request("GET", path)
         response = conn.getresponse()
@@ -145,8 +149,12 @@ def test_a_scenario_with_several_institutions_selects_them_all(server):
 
 
 def test_the_fiscal_solidarity_knob_sets_the_mergers_equalisation(server):
-    frame = new_run(server, scenario="together", governance=["merger", "conference"],
-                    knobs={"fiscal_solidarity": 0.8})
+    frame = new_run(
+        server,
+        scenario="together",
+        governance=["merger", "conference"],
+        knobs={"fiscal_solidarity": 0.8},
+    )
     merger, conference = server.store.get(frame["id"]).payload.models
     assert merger.institutions[0].params.equalisation_share == pytest.approx(0.8)
     assert [type(i).name for i in conference.institutions] == ["conference"]
@@ -220,15 +228,23 @@ def test_a_triggered_shock_is_marked_and_told_in_the_log(server):
     assert last["text"]["en"] == "Shock: drought (magnitude 50%) on all territories."
 
 
-@pytest.mark.parametrize(("targets", "fr", "en"), [
-    ("all", "tous les territoires", "all territories"),
-    ("rural,mountain", "les territoires de type rural et montagne",
-     "rural and mountain territories"),
-    ("class:rural", "les territoires non urbains", "non-urban territories"),
-    ("metropolis,class:urban,t7",
-     ("les territoires urbains, les territoires de type métropole et les territoires t7"),
-     "urban territories, metropolis territories and territories t7"),
-])
+@pytest.mark.parametrize(
+    ("targets", "fr", "en"),
+    [
+        ("all", "tous les territoires", "all territories"),
+        (
+            "rural,mountain",
+            "les territoires de type rural et montagne",
+            "rural and mountain territories",
+        ),
+        ("class:rural", "les territoires non urbains", "non-urban territories"),
+        (
+            "metropolis,class:urban,t7",
+            ("les territoires urbains, les territoires de type métropole et les territoires t7"),
+            "urban territories, metropolis territories and territories t7",
+        ),
+    ],
+)
 def test_shock_targets_are_told_in_plain_words(targets, fr, en):
     from terrisim.ui import viewmodel
 
@@ -247,8 +263,10 @@ def test_a_scheduled_shock_on_some_kinds_names_them_in_the_log():
     while not model.shocks.history:
         viewmodel.step(model)
     (shock,) = [e for e in viewmodel.events_view(model) if e["kind"] == "shock"]
-    assert shock["text"]["fr"] == ("Choc : baisse des dotations (intensité 50 %) sur les "
-                                   "territoires de type rural et montagne.")
+    assert shock["text"]["fr"] == (
+        "Choc : baisse des dotations (intensité 50 %) sur les "
+        "territoires de type rural et montagne."
+    )
     assert " all" not in shock["text"]["en"] and "rural and mountain" in shock["text"]["en"]
 
 
@@ -270,8 +288,7 @@ def test_resilience_is_summarised_for_each_shock(server):
     sid = frame["id"]
     call(server, "POST", f"/api/sim/{sid}/step", {"n": 2})
     _, frame = call(server, "POST", f"/api/sim/{sid}/shock", {"kind": "drought"})
-    assert frame["panels"][0]["resilience"] == [{"step": 3, "kind": "drought",
-                                                 "status": "pending"}]
+    assert frame["panels"][0]["resilience"] == [{"step": 3, "kind": "drought", "status": "pending"}]
     _, frame = call(server, "POST", f"/api/sim/{sid}/step", {"n": 4})
     (entry,) = frame["panels"][0]["resilience"]
     assert entry["status"] in {"recovered", "not_recovered"}
@@ -292,8 +309,9 @@ def test_knobs_are_applied_as_scenario_overrides(server):
     high = new_run(server, knobs={"initial_trust": 0.9, "engineering": 2.0, "grants": 0.5})
     mean_trust = [sum(f["panels"][0]["map"]["links"]["trust"]) for f in (low, high)]
     assert mean_trust[0] < mean_trust[1]
-    low_config, high_config = (server.store.get(f["id"]).payload.models[0].config
-                               for f in (low, high))
+    low_config, high_config = (
+        server.store.get(f["id"]).payload.models[0].config for f in (low, high)
+    )
     assert (low_config.trust.initial, high_config.trust.initial) == (0.1, 0.9)
     for kind, spec in high_config.kinds.items():  # factor knobs scale every kind's value
         assert spec.engineering == pytest.approx(2.0 * low_config.kinds[kind].engineering)
@@ -302,8 +320,11 @@ def test_knobs_are_applied_as_scenario_overrides(server):
 
 def test_compare_mode_runs_two_models_on_the_same_territories_and_shocks(server):
     _, cat = call(server, "GET", "/api/catalogue")
-    rules = (cat["governance"] + cat["governance"])[:2] if len(cat["governance"]) < 2 \
+    rules = (
+        (cat["governance"] + cat["governance"])[:2]
+        if len(cat["governance"]) < 2
         else cat["governance"][:2]
+    )
     frame = new_run(server, governance=rules, seed=5)
     sid = frame["id"]
     call(server, "POST", f"/api/sim/{sid}/step", {"n": 1})
@@ -313,8 +334,9 @@ def test_compare_mode_runs_two_models_on_the_same_territories_and_shocks(server)
     assert [left["governance"], right["governance"]] == rules
     for key in ("name", "kind", "x", "y", "population"):
         assert left["map"]["territories"][key] == right["map"]["territories"][key]
-    assert left["shocks"] == right["shocks"] == [
-        {"step": 2, "kind": "energy_crisis", "last_step": 7}]
+    assert (
+        left["shocks"] == right["shocks"] == [{"step": 2, "kind": "energy_crisis", "last_step": 7}]
+    )
     assert left["x"] == right["x"] == [1, 2, 3]
 
 
@@ -344,8 +366,9 @@ def test_the_log_starts_with_the_start_of_the_simulation():
     from terrisim.ui import viewmodel
 
     configs = Path(__file__).resolve().parents[1] / "configs"
-    entry = next((e for e in viewmodel.list_scenarios(configs)
-                  if e.id == "reciprocity_contract"), None)
+    entry = next(
+        (e for e in viewmodel.list_scenarios(configs) if e.id == "reciprocity_contract"), None
+    )
     if entry is None:
         pytest.skip("configs/reciprocity_contract.toml not present")
     model = viewmodel.build_model(entry, rule="reciprocity_contract")
@@ -420,7 +443,9 @@ def test_bad_commands_get_a_clear_error(server):
 def test_invalid_json_is_refused(server):
     host, port = server.server_address[:2]
     conn = http.client.HTTPConnection(host, port, timeout=10)
-    conn.request("POST", "/api/sim", body=b"{not json", headers={"Content-Type": "application/json"})
+    conn.request(
+        "POST", "/api/sim", body=b"{not json", headers={"Content-Type": "application/json"}
+    )
     response = conn.getresponse()
     assert response.status == 400
     assert json.loads(response.read())["error"]["code"] == "bad_json"
@@ -442,15 +467,21 @@ def test_a_command_from_a_stale_page_is_refused(server):
 # --------------------------------------------------------------------------- building blocks
 @pytest.mark.parametrize(
     ("kind", "tone"),
-    [("shock", "shock"), ("contract_signed", "good"), ("contract_renewed", "good"),
-     ("conference_meeting", "good"), ("contract_breach", "bad"), ("contract_not_signed", "bad"),
-     ("conference_failed", "bad"), ("start", "info")],
+    [
+        ("shock", "shock"),
+        ("contract_signed", "good"),
+        ("contract_renewed", "good"),
+        ("conference_meeting", "good"),
+        ("contract_breach", "bad"),
+        ("contract_not_signed", "bad"),
+        ("conference_failed", "bad"),
+        ("start", "info"),
+    ],
 )
 def test_log_events_are_toned_by_what_they_tell(kind, tone):
     from terrisim.ui.viewmodel import event_tone
 
     assert event_tone(kind) == tone
-
 
 
 def test_router_matches_path_parameters_and_reports_errors():

@@ -66,7 +66,8 @@ def click_step(pg, times: int = 1) -> None:
 def chart_paths(pg, chart: str, panel: int = 0) -> list[str]:
     return pg.eval_on_selector_all(
         f".panel >> nth={panel} >> [data-chart={chart}] path.series",
-        "els => els.map(e => e.getAttribute('d'))")
+        "els => els.map(e => e.getAttribute('d'))",
+    )
 
 
 def assert_clean(pg) -> None:
@@ -134,7 +135,8 @@ def test_compare_mode_shows_two_panels_on_the_same_territories(page, tmp_path):
         page.select_option("#governance", rules[0])
         page.select_option("#governance-b", rules[1])
         page.wait_for_function(
-            f"window.terrisim.sim.panels[1].governance === {rules[1]!r}", timeout=10_000)
+            f"window.terrisim.sim.panels[1].governance === {rules[1]!r}", timeout=10_000
+        )
     click_step(page, 2)
     page.click("button[data-shock=grant_cut]")
     page.wait_for_function("document.querySelectorAll('.panel .log .ev-shock').length === 2")
@@ -146,13 +148,18 @@ def test_compare_mode_shows_two_panels_on_the_same_territories(page, tmp_path):
     assert left.locator("circle.territory").count() == right.locator("circle.territory").count()
     assert left.locator("[data-chart=satisfaction] .shock").count() == 1
     assert right.locator("[data-chart=satisfaction] .shock").count() == 1
-    assert "mois 4 sur" in left.locator("h2").inner_text() and "mois 4 sur" in right.locator("h2").inner_text()
+    assert (
+        "mois 4 sur" in left.locator("h2").inner_text()
+        and "mois 4 sur" in right.locator("h2").inner_text()
+    )
     boxes = [panels.nth(i).bounding_box() for i in range(2)]
     assert boxes[0]["x"] + boxes[0]["width"] <= boxes[1]["x"] + 1  # side by side
     if len(rules) >= 2:
         assert left.locator("h2").inner_text() != right.locator("h2").inner_text()
     for chart in ("equity", "exchanges"):  # auto-ranged charts share their y axis
-        ticks = [p.locator(f"[data-chart={chart}] text.tick").all_inner_texts() for p in (left, right)]
+        ticks = [
+            p.locator(f"[data-chart={chart}] text.tick").all_inner_texts() for p in (left, right)
+        ]
         assert ticks[0] == ticks[1], chart
     screenshot(page, tmp_path, "ui-compare")
 
@@ -167,9 +174,15 @@ BOXES = """els => els.map(e => { const b = e.getBoundingClientRect();
 
 def overlapping(boxes: list[dict]) -> list[tuple[int, int]]:
     """Pairs of boxes (page coordinates) that overlap."""
-    return [(i, j) for i, a in enumerate(boxes) for j, b in enumerate(boxes[:i])
-            if a["x0"] < b["x1"] - 1 and b["x0"] < a["x1"] - 1
-            and a["y0"] < b["y1"] - 1 and b["y0"] < a["y1"] - 1]
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes[:i])
+        if a["x0"] < b["x1"] - 1
+        and b["x0"] < a["x1"] - 1
+        and a["y0"] < b["y1"] - 1
+        and b["y0"] < a["y1"] - 1
+    ]
 
 
 def test_shock_labels_stay_apart_and_inside_the_chart(page, tmp_path):
@@ -193,8 +206,9 @@ def test_shock_labels_stay_apart_and_inside_the_chart(page, tmp_path):
 def test_the_scenarios_have_french_names(page):
     names = page.eval_on_selector_all("#scenario option", "os => os.map(o => o.textContent)")
     assert "Démo : métropole et environs" in names
-    if "merger_forced" in page.eval_on_selector_all("#scenario option",
-                                                    "os => os.map(o => o.value)"):
+    if "merger_forced" in page.eval_on_selector_all(
+        "#scenario option", "os => os.map(o => o.value)"
+    ):
         assert "Fusion imposée" in names
     assert not any("_" in name for name in names), names
 
@@ -210,10 +224,10 @@ def test_the_france_scale_scenario_shows_a_thinned_map_and_steps_in_time(page, t
     assert note.is_visible()
     assert f"{viewmodel.MAX_TERRITORIES} territoires les plus peuplés sur 35" in note.inner_text()
     click_step(page, 3)
-    assert page.locator(".panel [data-role=map] circle.territory").count() == \
-        viewmodel.MAX_TERRITORIES
-    assert overlapping(page.eval_on_selector_all(".panel [data-role=map] text.place",
-                                                 BOXES)) == []
+    assert (
+        page.locator(".panel [data-role=map] circle.territory").count() == viewmodel.MAX_TERRITORIES
+    )
+    assert overlapping(page.eval_on_selector_all(".panel [data-role=map] text.place", BOXES)) == []
     assert page.locator(".panel [data-role=baskets] path.band").count() > 0
     assert timing_report(page, "france_scale step", 3) < 1000
     screenshot(page, tmp_path, "ui-france-scale")
@@ -247,8 +261,11 @@ def test_a_presenter_remote_steps_with_the_right_arrow(page):
 def test_a_knob_applies_on_reset(page):
     trust_at_start = "window.terrisim.sim.panels[0].map.links.trust.reduce((a, b) => a + b, 0)"
     default = page.evaluate(trust_at_start)
-    page.eval_on_selector("#knob-initial_trust", """el => {
-        el.value = 0.1; el.dispatchEvent(new Event('input', {bubbles: true})); }""")
+    page.eval_on_selector(
+        "#knob-initial_trust",
+        """el => {
+        el.value = 0.1; el.dispatchEvent(new Event('input', {bubbles: true})); }""",
+    )
     assert "0,10" in page.inner_text("#out-initial_trust")
     assert "pending" in page.get_attribute("#reset", "class")
     page.click("#reset")
@@ -269,7 +286,8 @@ def test_a_rule_knob_is_greyed_unless_its_rule_is_chosen(page):
     page.select_option("#governance", "merger")
     page.wait_for_function("window.terrisim.sim.panels[0].governance === 'merger'")
     assert "inactive" not in page.locator(".knob[data-knob=fiscal_solidarity]").get_attribute(
-        "class")
+        "class"
+    )
     assert_clean(page)
 
 
@@ -301,9 +319,11 @@ def timing_report(pg, label: str, n: int) -> float:
     server = [s["server"] for s in samples]
     draw = [s["draw"] for s in samples]
     median = statistics.median(total)
-    print(f"{label}, click to drawn page over {n} steps: median {median:.0f} ms, max "
-          f"{max(total):.0f} ms (server median {statistics.median(server):.1f} ms, drawing "
-          f"median {statistics.median(draw):.0f} ms)")
+    print(
+        f"{label}, click to drawn page over {n} steps: median {median:.0f} ms, max "
+        f"{max(total):.0f} ms (server median {statistics.median(server):.1f} ms, drawing "
+        f"median {statistics.median(draw):.0f} ms)"
+    )
     return median
 
 

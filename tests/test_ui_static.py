@@ -36,17 +36,17 @@ def external_hosts(text: str) -> list[str]:
     found = []
     for match in URL.finditer(text):
         url = match.group(0)
-        if not LOCAL.match(url[url.index("//"):]):
+        if not LOCAL.match(url[url.index("//") :]):
             found.append(url)
     return found
 
 
 def test_the_external_host_detector_works():
     assert external_hosts('<script src="https://cdn.jsdelivr.net/npm/x.js">') == [
-        "https://cdn.jsdelivr.net"]
+        "https://cdn.jsdelivr.net"
+    ]
     assert external_hosts("@import url(//fonts.googleapis.com/css)") == ["//fonts.googleapis.com"]
-    assert external_hosts('createElementNS("http://www.w3.org/2000/svg")') == [
-        "http://www.w3.org"]
+    assert external_hosts('createElementNS("http://www.w3.org/2000/svg")') == ["http://www.w3.org"]
     assert external_hosts("fetch('http://localhost:8765/api') // a comment.") == []
 
 
@@ -62,7 +62,9 @@ def test_no_static_file_points_to_an_external_host(path):
 def test_the_page_loads_only_its_own_files():
     html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
     refs = re.findall(r"""\b(?:src|href)="([^"]+)\"""", html)
-    assert {"/static/app.js", "/static/style.css"} <= set(refs)  # the pattern finds the page's files
+    assert {"/static/app.js", "/static/style.css"} <= set(
+        refs
+    )  # the pattern finds the page's files
     for ref in refs:
         assert ref.startswith(("/static/", "data:")), ref
         if ref.startswith("/static/"):
@@ -144,9 +146,19 @@ def test_every_chart_title_and_line_label_is_in_the_dictionary(rule):
 
 def test_the_page_speaks_the_words_of_the_room():
     french = " ".join(e["fr"] for e in i18n.MESSAGES.values()).lower()
-    for word in ("élus", "contrat de réciprocité", "conférence des élus", "fusion", "dotations",
-                 "sécheresse", "crise énergétique", "crise sanitaire", "ingénierie", "confiance",
-                 "solidarité fiscale"):
+    for word in (
+        "élus",
+        "contrat de réciprocité",
+        "conférence des élus",
+        "fusion",
+        "dotations",
+        "sécheresse",
+        "crise énergétique",
+        "crise sanitaire",
+        "ingénierie",
+        "confiance",
+        "solidarité fiscale",
+    ):
         assert word in french, word
 
 

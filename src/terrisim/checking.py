@@ -80,11 +80,12 @@ if TYPE_CHECKING:
 INVARIANTS: dict[str, str] = {
     "runs": "the model runs with the rule without an error",
     "rule_outputs": "the rule returns numbers of the expected shape and sign",
-    "conservation": ("goods are neither created nor destroyed by exchanges, deliveries and "
-                     "institutions (a shock may destroy stocks, never create them)"),
+    "conservation": (
+        "goods are neither created nor destroyed by exchanges, deliveries and "
+        "institutions (a shock may destroy stocks, never create them)"
+    ),
     "trust_range": "trust stays within [0, 1] on every link",
-    "non_negative": ("stocks, available quantities, flows and reserves stay non-negative "
-                     "numbers"),
+    "non_negative": ("stocks, available quantities, flows and reserves stay non-negative numbers"),
     "indicators": "indicators stay in range (satisfaction in [0, 1]) and finite",
     "determinism": "two runs with the same seed give identical results",
     "agent_order": "results do not depend on the order in which territories are listed",
@@ -236,35 +237,59 @@ class CheckReport:
     def text(self) -> str:
         """The report in plain words (what ``terrisim check-rule`` prints)."""
         params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
-        where = (f"on scenario {self.scenario_file}" if self.scenario_file else
-                 f"on {self.examples} random scenarios per invariant ({self.scenarios} "
-                 "scenarios run in all)")
-        lines = [f"checking {self.role} rule {self.rule}"
-                 + (f" ({params})" if params else "") + f" {where}", ""]
+        where = (
+            f"on scenario {self.scenario_file}"
+            if self.scenario_file
+            else f"on {self.examples} random scenarios per invariant ({self.scenarios} "
+            "scenarios run in all)"
+        )
+        lines = [
+            f"checking {self.role} rule {self.rule}"
+            + (f" ({params})" if params else "")
+            + f" {where}",
+            "",
+        ]
         for result in self.results:
             mark = ("ok  " if result.passed else "FAIL") if result.checked else "--  "
             note = "" if result.checked else " (not checked on a given scenario)"
             lines.append(f"  {mark} {result.name:<13} {result.description}{note}")
         if self.skipped:
-            lines += ["", (f"note: the rule refused {self.skipped} scenarios at set-up "
-                           f"(first reason: {self.skip_reason})")]
+            lines += [
+                "",
+                (
+                    f"note: the rule refused {self.skipped} scenarios at set-up "
+                    f"(first reason: {self.skip_reason})"
+                ),
+            ]
         for note in self.notes:
             lines += ["", f"note: {note}"]
         for result in self.failed:
             assert result.violation is not None
             lines += ["", f"FAIL {result.name}: {result.violation.message}"]
             if result.scenario_toml:
-                lines += ["", ("  smallest failing scenario (save it as a .toml file; after a "
-                               "fix, check the rule on it with terrisim check-rule RULE "
-                               "--scenario FILE):"), ""]
-                lines += [f"    {line}" if line else "" for line in
-                          result.scenario_toml.splitlines()]
+                lines += [
+                    "",
+                    (
+                        "  smallest failing scenario (save it as a .toml file; after a "
+                        "fix, check the rule on it with terrisim check-rule RULE "
+                        "--scenario FILE):"
+                    ),
+                    "",
+                ]
+                lines += [
+                    f"    {line}" if line else "" for line in result.scenario_toml.splitlines()
+                ]
         lines.append("")
         checked = [r for r in self.results if r.checked]
         if self.passed:
-            lines.append(f"all {len(checked)} invariants hold"
-                         + ("" if len(checked) == len(self.results) else
-                            f" ({len(self.results) - len(checked)} not checked)"))
+            lines.append(
+                f"all {len(checked)} invariants hold"
+                + (
+                    ""
+                    if len(checked) == len(self.results)
+                    else f" ({len(self.results) - len(checked)} not checked)"
+                )
+            )
         else:
             names = ", ".join(r.name for r in self.failed)
             lines.append(f"{len(self.failed)} of {len(self.results)} invariants broken: {names}")
@@ -310,24 +335,33 @@ def _rule_spec(rule: str | type[Rule]) -> tuple[str, type]:
     if ":" in rule:
         module_name, _, attr = rule.partition(":")
         if not module_name or not attr:
-            raise ScenarioError(f"rule {rule!r}: expected 'module:Class', e.g. "
-                                "'forgetting_trust:ForgettingTrust'")
+            raise ScenarioError(
+                f"rule {rule!r}: expected 'module:Class', e.g. 'forgetting_trust:ForgettingTrust'"
+            )
         try:
             module = __import__(module_name, fromlist=[attr])
         except ImportError as exc:
             raise ScenarioError(
                 f"rule {rule!r}: cannot import module {module_name!r} ({exc}); put the folder "
                 f"of {module_name.replace('.', '/')}.py on PYTHONPATH, e.g. "
-                f"PYTHONPATH=examples terrisim check-rule {rule}") from None
+                f"PYTHONPATH=examples terrisim check-rule {rule}"
+            ) from None
         except Exception as exc:  # a module that fails while being imported
-            raise ScenarioError(f"rule {rule!r}: importing module {module_name!r} failed: "
-                                f"{type(exc).__name__}: {exc}") from None
+            raise ScenarioError(
+                f"rule {rule!r}: importing module {module_name!r} failed: "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
         cls = getattr(module, attr, None)
         if cls is None:
-            found = sorted(n for n, v in vars(module).items()
-                           if isinstance(v, type) and issubclass(v, Rule) and v.role)
-            raise ScenarioError(f"rule {rule!r}: module {module_name!r} has no {attr!r}"
-                                + (f"; its rules: {found}" if found else ""))
+            found = sorted(
+                n
+                for n, v in vars(module).items()
+                if isinstance(v, type) and issubclass(v, Rule) and v.role
+            )
+            raise ScenarioError(
+                f"rule {rule!r}: module {module_name!r} has no {attr!r}"
+                + (f"; its rules: {found}" if found else "")
+            )
         return rule, cls
     import terrisim.model  # noqa: F401  (registers the built-in rules of every role)
 
@@ -335,11 +369,15 @@ def _rule_spec(rule: str | type[Rule]) -> tuple[str, type]:
     if len(matches) == 1:
         return rule, matches[0][1]
     if matches:
-        raise ScenarioError(f"rule {rule!r} names rules of several roles "
-                            f"({[m[0] for m in matches]}); give 'module:Class'")
+        raise ScenarioError(
+            f"rule {rule!r} names rules of several roles "
+            f"({[m[0] for m in matches]}); give 'module:Class'"
+        )
     known = ", ".join(f"{role}: {sorted(registered(role))}" for role in ROLES)
-    raise ScenarioError(f"rule {rule!r}: not 'module:Class' (e.g. "
-                        f"'forgetting_trust:ForgettingTrust') and not a registered rule ({known})")
+    raise ScenarioError(
+        f"rule {rule!r}: not 'module:Class' (e.g. "
+        f"'forgetting_trust:ForgettingTrust') and not a registered rule ({known})"
+    )
 
 
 def _plug(rule: str | type[Rule], params: dict[str, Any]) -> _Plug:
@@ -350,7 +388,8 @@ def _plug(rule: str | type[Rule], params: dict[str, Any]) -> _Plug:
         raise ScenarioError(
             f"rule {spec!r}: {getattr(cls, '__name__', cls)!r} is not a terrisim rule: subclass "
             "terrisim.rules.base.Rule (or TrustUpdate, BasketValuation, PartnerChoice, "
-            f"Governance, ShockKind) and set its class attribute role to one of {list(ROLES)}")
+            f"Governance, ShockKind) and set its class attribute role to one of {list(ROLES)}"
+        )
     if ":" in spec:
         resolve(role, spec)  # the check a scenario file gets
     try:
@@ -361,10 +400,13 @@ def _plug(rule: str | type[Rule], params: dict[str, Any]) -> _Plug:
         from terrisim.scenario.loading import format_validation_error
 
         if isinstance(exc, ValidationError):
-            raise ScenarioError(format_validation_error(exc, f"rule {spec}",
-                                                        prefix="params")) from None
-        raise ScenarioError(f"rule {spec!r}: cannot be created with parameters {params}: "
-                            f"{type(exc).__name__}: {exc}") from None
+            raise ScenarioError(
+                format_validation_error(exc, f"rule {spec}", prefix="params")
+            ) from None
+        raise ScenarioError(
+            f"rule {spec!r}: cannot be created with parameters {params}: "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
     return _Plug(spec, role, tuple(sorted(params.items())))
 
 
@@ -396,9 +438,13 @@ def _strategy(plug: _Plug) -> Any:
 
     @st.composite
     def examples(draw: st.DrawFn) -> Example:
-        counts = {"metropolis": draw(st.integers(0, 1)), "town": draw(st.integers(0, 2)),
-                  "periurban": draw(st.integers(0, 2)), "rural": draw(st.integers(1, 3)),
-                  "mountain": draw(st.integers(0, 2))}
+        counts = {
+            "metropolis": draw(st.integers(0, 1)),
+            "town": draw(st.integers(0, 2)),
+            "periurban": draw(st.integers(0, 2)),
+            "rural": draw(st.integers(1, 3)),
+            "mountain": draw(st.integers(0, 2)),
+        }
         if sum(counts.values()) < 2:
             counts["town"] += 1  # the smallest scenario: a town and a rural area
         steps = draw(st.integers(1, 8))
@@ -424,8 +470,7 @@ def _strategy(plug: _Plug) -> Any:
         settings = tuple((key, draw(st.sampled_from(values))) for key, values in choices.items())
         shock = None
         # the shock under test, or maybe a built-in one to stress the other rules
-        kind = plug.spec if plug.role == "shock" else draw(st.sampled_from(
-            (None, *BUILTIN_SHOCKS)))
+        kind = plug.spec if plug.role == "shock" else draw(st.sampled_from((None, *BUILTIN_SHOCKS)))
         if kind is not None:
             at = draw(st.integers(1, steps))
             table: dict[str, Any] = {"kind": kind, "at": at}
@@ -441,9 +486,14 @@ def _strategy(plug: _Plug) -> Any:
             if plug.role == "shock" and plug.params:
                 table["params"] = dict(plug.params)
             shock = tuple(table.items())
-        return Example(tuple(counts.items()), steps, seed,
-                       tuple((k, v) for k, v in settings), shock,
-                       draw(st.integers(0, 1000)))
+        return Example(
+            tuple(counts.items()),
+            steps,
+            seed,
+            tuple((k, v) for k, v in settings),
+            shock,
+            draw(st.integers(0, 1000)),
+        )
 
     return examples()
 
@@ -460,14 +510,17 @@ def _nested(dotted: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _scenario_dict(example: Example, plug: _Plug, *, defaults_too: bool = True
-                   ) -> dict[str, Any]:
+def _scenario_dict(example: Example, plug: _Plug, *, defaults_too: bool = True) -> dict[str, Any]:
     """The scenario of an example, as a dict for ``scenario_from_dict``."""
     from terrisim.scenario.schema import Scenario
 
     reference = Scenario().model_dump(mode="json")
-    dotted = {"name": "check-rule", "steps": example.steps, "seed": example.seed,
-              "territories.generator.counts": dict(example.counts)}
+    dotted = {
+        "name": "check-rule",
+        "steps": example.steps,
+        "seed": example.seed,
+        "territories.generator.counts": dict(example.counts),
+    }
     for key, value in example.settings:
         node: Any = reference
         for part in key.split("."):
@@ -505,12 +558,19 @@ def _toml_value(value: Any) -> str:
 def scenario_toml(example: Example, plug: _Plug) -> str:
     """An example as a scenario file (only the values that differ from the defaults)."""
     data = _scenario_dict(example, plug, defaults_too=False)
-    lines = [f"# found by terrisim check-rule {plug.spec}", 'name = "check-rule"',
-             f"steps = {example.steps}", f"seed = {example.seed}"]
+    lines = [
+        f"# found by terrisim check-rule {plug.spec}",
+        'name = "check-rule"',
+        f"steps = {example.steps}",
+        f"seed = {example.seed}",
+    ]
 
     def table(prefix: str, node: dict[str, Any]) -> None:
-        scalars = {k: v for k, v in node.items() if not isinstance(v, dict) or k in (
-            "counts", "trust", "valuation", "partners")}
+        scalars = {
+            k: v
+            for k, v in node.items()
+            if not isinstance(v, dict) or k in ("counts", "trust", "valuation", "partners")
+        }
         if scalars:
             lines.extend(["", f"[{prefix}]"])
             lines.extend(f"{k} = {_toml_value(v)}" for k, v in scalars.items())
@@ -589,19 +649,21 @@ class _Probe:
             return
         self.seen.add(key)
         rank = (self.step, 2 * self.index + (0 if during else 1))
-        self.trace.violations.append(Violation(invariant, message, self.step, self.phase,
-                                               rank))
+        self.trace.violations.append(Violation(invariant, message, self.step, self.phase, rank))
 
     def crash(self, exc: Exception) -> None:
         """Record an error raised during the run, with the line that raised it."""
         self.trace.crashed = True
         frames = traceback.extract_tb(exc.__traceback__)
-        inside = [f for f in frames
-                  if not f.filename.replace("\\", "/").endswith("terrisim/checking.py")]
+        inside = [
+            f for f in frames if not f.filename.replace("\\", "/").endswith("terrisim/checking.py")
+        ]
         last = inside[-1] if inside else (frames[-1] if frames else None)
         at = f" ({Path(last.filename).name}, line {last.lineno}: {last.line})" if last else ""
-        self.report("runs", f"the run stopped with {type(exc).__name__}: {exc} "
-                    f"{_where(self.step, self.phase)}{at}")
+        self.report(
+            "runs",
+            f"the run stopped with {type(exc).__name__}: {exc} {_where(self.step, self.phase)}{at}",
+        )
 
     def _wrap(self, index: int, phase: str, method: Callable[[], None]) -> Callable[[], None]:
         def run_phase() -> None:
@@ -618,21 +680,30 @@ class _Probe:
 
     def _snapshot(self) -> dict[str, Any]:
         s = self.model.state
-        return {"available": s.available.copy(), "stock": s.stock.copy(),
-                "reserve": s.reserve.copy(),
-                "ledger": {k: len(v) for k, v in self.model.ledger.items()}}
+        return {
+            "available": s.available.copy(),
+            "stock": s.stock.copy(),
+            "reserve": s.reserve.copy(),
+            "ledger": {k: len(v) for k, v in self.model.ledger.items()},
+        }
 
     def _record_step(self) -> None:
         model, s = self.model, self.model.state
         self.trace.rows.append(dict(model.recorder.rows[-1]) if model.recorder.rows else {})
-        self.trace.snapshots.append({
-            "available": s.available.copy(), "stock": s.stock.copy(),
-            "satisfaction": s.satisfaction.copy(), "reserve": s.reserve.copy(),
-            "fiscal_health": s.fiscal_health.copy(), "trust": np.array(s.trust, copy=True),
-        })
+        self.trace.snapshots.append(
+            {
+                "available": s.available.copy(),
+                "stock": s.stock.copy(),
+                "satisfaction": s.satisfaction.copy(),
+                "reserve": s.reserve.copy(),
+                "fiscal_health": s.fiscal_health.copy(),
+                "trust": np.array(s.trust, copy=True),
+            }
+        )
         self.trace.ids = s.ids.copy()
-        self.trace.arcs = [(str(s.ids[i]), str(s.ids[j]))
-                           for i, j in zip(s.arc_from, s.arc_to, strict=True)]
+        self.trace.arcs = [
+            (str(s.ids[i]), str(s.ids[j])) for i, j in zip(s.arc_from, s.arc_to, strict=True)
+        ]
 
     # ----------------------------------------------------------- the rule's outputs
     def _wrap_rule(self) -> None:
@@ -664,21 +735,31 @@ class _Probe:
         if role == "trust":
             values = np.asarray(out, dtype=float) if _numeric(out) else None
             if values is None or values.shape != (a,):
-                shape = (f"an array of shape {out.shape}" if hasattr(out, "shape")
-                         else f"a {type(out).__name__}")
-                self._output_problem(f"the {name} returned {shape} {_where(self.step,
-                            self.phase)}; it must return the new trust of every arc, an array "
-                            f"of shape ({a},) (one value per arc: {s.n_links} links x 2)")
+                shape = (
+                    f"an array of shape {out.shape}"
+                    if hasattr(out, "shape")
+                    else f"a {type(out).__name__}"
+                )
+                self._output_problem(
+                    f"the {name} returned {shape} {
+                        _where(self.step, self.phase)
+                    }; it must return the new trust of every arc, an array "
+                    f"of shape ({a},) (one value per arc: {s.n_links} links x 2)"
+                )
             return
         if not isinstance(out, tuple) or len(out) != 2:
-            self._output_problem(f"the {name} returned {type(out).__name__} "
-                        f"{_where(self.step, self.phase)}; it must return a pair of arrays")
+            self._output_problem(
+                f"the {name} returned {type(out).__name__} "
+                f"{_where(self.step, self.phase)}; it must return a pair of arrays"
+            )
             return
         labels = ("give", "receive") if role == "valuation" else ("offer", "request")
         for label, part in zip(labels, out, strict=True):
             if not _numeric(part):
-                self._output_problem(f"the {name} returned a {type(part).__name__} as "
-                            f"its {label} array {_where(self.step, self.phase)}")
+                self._output_problem(
+                    f"the {name} returned a {type(part).__name__} as "
+                    f"its {label} array {_where(self.step, self.phase)}"
+                )
                 continue
             values = np.asarray(part, dtype=float)
             target = (n, g) if role == "valuation" else (a, g)
@@ -687,18 +768,25 @@ class _Probe:
             except ValueError:
                 values = None
             if values is None or values.shape != target:
-                self._output_problem(f"the {name}'s {label} array has shape "
-                            f"{np.shape(part)} {_where(self.step, self.phase)}; expected "
-                            f"{'broadcastable to ' if role == 'valuation' else ''}{target}")
+                self._output_problem(
+                    f"the {name}'s {label} array has shape "
+                    f"{np.shape(part)} {_where(self.step, self.phase)}; expected "
+                    f"{'broadcastable to ' if role == 'valuation' else ''}{target}"
+                )
                 continue
             bad = ~np.isfinite(values) | (values < 0)
             if bad.any():
                 row, col = np.argwhere(bad)[0]
-                who = (self._id(row) if role == "valuation"
-                       else f"arc {self._id(s.arc_from[row])} -> {self._id(s.arc_to[row])}")
-                self._output_problem(f"the {name}'s {label} value of {self._good(col)} "
-                            f"for {who} is {float(values[row, col]):.6g} {_where(self.step, self.phase)}"
-                            "; values must be finite and >= 0")
+                who = (
+                    self._id(row)
+                    if role == "valuation"
+                    else f"arc {self._id(s.arc_from[row])} -> {self._id(s.arc_to[row])}"
+                )
+                self._output_problem(
+                    f"the {name}'s {label} value of {self._good(col)} "
+                    f"for {who} is {float(values[row, col]):.6g} {_where(self.step, self.phase)}"
+                    "; values must be finite and >= 0"
+                )
 
     # ----------------------------------------------------------- the invariants
     def _after(self, phase: str, before: dict[str, Any]) -> None:
@@ -719,11 +807,14 @@ class _Probe:
             grown = s.stock - before["stock"]
             if (grown > tol).any():
                 i, g = np.unravel_index(np.argmax(grown), grown.shape)
-                self.report("conservation", f"goods created from nothing {where}: the stock of "
-                            f"{self._good(g)} of territory {self._id(i)} grew from "
-                            f"{before['stock'][i, g]:.6g} to {s.stock[i, g]:.6g} "
-                            f"(+{grown[i, g]:.6g}) units; a shock may destroy stocks, never "
-                            "create them")
+                self.report(
+                    "conservation",
+                    f"goods created from nothing {where}: the stock of "
+                    f"{self._good(g)} of territory {self._id(i)} grew from "
+                    f"{before['stock'][i, g]:.6g} to {s.stock[i, g]:.6g} "
+                    f"(+{grown[i, g]:.6g}) units; a shock may destroy stocks, never "
+                    "create them",
+                )
             self.trace.destroyed += float(np.maximum(-grown, 0.0).sum())
             return
         if phase in ("produce", "consume"):
@@ -732,27 +823,34 @@ class _Probe:
                 over = s.stock - leftover
                 if (over > tol).any() or (s.consumed > s.available + tol).any():
                     i, g = np.unravel_index(np.argmax(over), over.shape)
-                    self.report("conservation", f"goods created from nothing {where}: "
-                                f"territory {self._id(i)} stores {s.stock[i, g]:.6g} units of "
-                                f"{self._good(g)} but only {leftover[i, g]:.6g} were left "
-                                "after consumption")
+                    self.report(
+                        "conservation",
+                        f"goods created from nothing {where}: "
+                        f"territory {self._id(i)} stores {s.stock[i, g]:.6g} units of "
+                        f"{self._good(g)} but only {leftover[i, g]:.6g} were left "
+                        "after consumption",
+                    )
             return
         changed = np.abs(s.stock - before["stock"])
         if (changed > tol).any():
             i, g = np.unravel_index(np.argmax(changed), changed.shape)
-            verb = "created from nothing" if s.stock[i, g] > before["stock"][i, g] else (
-                "destroyed")
-            self.report("conservation", f"goods {verb} {where}: the stock of {self._good(g)} of "
-                        f"territory {self._id(i)} went from {before['stock'][i, g]:.6g} to "
-                        f"{s.stock[i, g]:.6g} units; stocks change only by consumption "
-                        "(and shocks may destroy them)")
+            verb = (
+                "created from nothing" if s.stock[i, g] > before["stock"][i, g] else ("destroyed")
+            )
+            self.report(
+                "conservation",
+                f"goods {verb} {where}: the stock of {self._good(g)} of "
+                f"territory {self._id(i)} went from {before['stock'][i, g]:.6g} to "
+                f"{s.stock[i, g]:.6g} units; stocks change only by consumption "
+                "(and shocks may destroy them)",
+            )
         if s.available.shape != before["available"].shape:
             self.report("conservation", f"the array of available goods changed shape {where}")
             return
         net = np.zeros_like(s.available)
         recorded = 0
         for channel, parts in model.ledger.items():
-            for giver, receiver, amounts in parts[before["ledger"].get(channel, 0):]:
+            for giver, receiver, amounts in parts[before["ledger"].get(channel, 0) :]:
                 amounts = np.asarray(amounts, float).reshape(np.size(giver), net.shape[1])
                 np.add.at(net, np.asarray(receiver), amounts)
                 np.subtract.at(net, np.asarray(giver), amounts)
@@ -767,8 +865,11 @@ class _Probe:
                 money = s.reserve.sum() - before["reserve"].sum()
                 if abs(money) > TOL * max(1.0, abs(before["reserve"]).sum()):
                     verb = "created from nothing" if money > 0 else "destroyed"
-                    self.report("conservation", f"money {verb} {where}: the total reserve went "
-                                f"from {before['reserve'].sum():.6g} to {s.reserve.sum():.6g}")
+                    self.report(
+                        "conservation",
+                        f"money {verb} {where}: the total reserve went "
+                        f"from {before['reserve'].sum():.6g} to {s.reserve.sum():.6g}",
+                    )
             return
         totals = unexplained.sum(axis=0)
         g = int(np.argmax(np.abs(totals)))
@@ -776,20 +877,26 @@ class _Probe:
             i = int(np.argmax(unexplained[:, g] * np.sign(totals[g])))
             verb = "created from nothing" if totals[g] > 0 else "destroyed"
             old = before["available"][:, g].sum()
-            self.report("conservation", f"goods {verb} {where}: {abs(totals[g]):.6g} units of "
-                        f"{self._good(g)} {'appeared' if totals[g] > 0 else 'vanished'} "
-                        f"(territory {self._id(i)}: {before['available'][i, g]:.6g} -> "
-                        f"{s.available[i, g]:.6g}; total {old:.6g} -> "
-                        f"{s.available[:, g].sum():.6g}) without any recorded transfer; goods "
-                        "may only move through model.transfer(...) or the negotiated "
-                        "deliveries")
+            self.report(
+                "conservation",
+                f"goods {verb} {where}: {abs(totals[g]):.6g} units of "
+                f"{self._good(g)} {'appeared' if totals[g] > 0 else 'vanished'} "
+                f"(territory {self._id(i)}: {before['available'][i, g]:.6g} -> "
+                f"{s.available[i, g]:.6g}; total {old:.6g} -> "
+                f"{s.available[:, g].sum():.6g}) without any recorded transfer; goods "
+                "may only move through model.transfer(...) or the negotiated "
+                "deliveries",
+            )
         else:
             i, g = np.unravel_index(np.argmax(np.abs(unexplained)), unexplained.shape)
-            self.report("conservation", f"goods moved without a recorded transfer {where}: "
-                        f"territory {self._id(i)} has {s.available[i, g]:.6g} units of "
-                        f"{self._good(g)} instead of {s.available[i, g] - unexplained[i, g]:.6g}"
-                        "; move goods with model.transfer(giver, receiver, amounts, channel) so "
-                        "that they are recorded")
+            self.report(
+                "conservation",
+                f"goods moved without a recorded transfer {where}: "
+                f"territory {self._id(i)} has {s.available[i, g]:.6g} units of "
+                f"{self._good(g)} instead of {s.available[i, g] - unexplained[i, g]:.6g}"
+                "; move goods with model.transfer(giver, receiver, amounts, channel) so "
+                "that they are recorded",
+            )
 
     def _minus_declared_production(self, unexplained: np.ndarray) -> np.ndarray:
         """Take away the goods institutions declare they produced in the govern phase.
@@ -816,15 +923,19 @@ class _Probe:
 
     def _non_negative(self) -> None:
         model, s = self.model, self.model.state
-        where = f"at step {self.step}, after phase '{self.phase}' ({PHASE_ACTORS.get(
-            self.phase, self.phase)})"
+        where = f"at step {self.step}, after phase '{self.phase}' ({
+            PHASE_ACTORS.get(self.phase, self.phase)
+        })"
         arrays: list[tuple[str, Any, str]] = [
-            ("stock", s.stock, "territory"), ("available quantity", s.available, "territory"),
-            ("reserve", s.reserve, "territory"), ("capacity", s.capacity, "territory"),
+            ("stock", s.stock, "territory"),
+            ("available quantity", s.available, "territory"),
+            ("reserve", s.reserve, "territory"),
+            ("capacity", s.capacity, "territory"),
             ("production modifier", s.production_factor, "territory"),
             ("need modifier", s.need_factor, "territory"),
             ("grant modifier", s.grant_factor, "territory"),
-            ("flow", s.flow, "arc"), ("negotiated flow", model.outcome.flow, "arc"),
+            ("flow", s.flow, "arc"),
+            ("negotiated flow", model.outcome.flow, "arc"),
             ("money paid", model.outcome.money, "arc"),
         ]
         for label, values, axis in arrays:
@@ -843,25 +954,33 @@ class _Probe:
             good = f" of {self._good(int(index[1]))}" if values.ndim == 2 else ""
             value = values[tuple(index)]
             what = "not a number" if np.isnan(value) else f"{value:.6g}"
-            self.report("non_negative", f"negative or invalid {label}{good} {where}: {who} "
-                        f"has {what}")
+            self.report(
+                "non_negative", f"negative or invalid {label}{good} {where}: {who} has {what}"
+            )
             return
 
     def _trust(self) -> None:
         s = self.model.state
         trust = np.asarray(s.trust, dtype=float)
-        where = f"at step {self.step}, after phase '{self.phase}' ({PHASE_ACTORS.get(
-            self.phase, self.phase)})"
+        where = f"at step {self.step}, after phase '{self.phase}' ({
+            PHASE_ACTORS.get(self.phase, self.phase)
+        })"
         if trust.shape != (2 * s.n_links,):
-            self.report("trust_range", f"trust has shape {trust.shape} {where}; there are "
-                        f"{2 * s.n_links} arcs ({s.n_links} links, both ways)")
+            self.report(
+                "trust_range",
+                f"trust has shape {trust.shape} {where}; there are "
+                f"{2 * s.n_links} arcs ({s.n_links} links, both ways)",
+            )
             return
         bad = ~((trust >= -TOL) & (trust <= 1.0 + TOL))
         if bad.any():
             a = int(np.flatnonzero(bad)[0])
-            self.report("trust_range", f"trust outside [0, 1] {where}: the trust of "
-                        f"{self._id(s.arc_from[a])} in {self._id(s.arc_to[a])} is "
-                        f"{float(trust[a]):.6g}")
+            self.report(
+                "trust_range",
+                f"trust outside [0, 1] {where}: the trust of "
+                f"{self._id(s.arc_from[a])} in {self._id(s.arc_to[a])} is "
+                f"{float(trust[a]):.6g}",
+            )
 
     def _indicators(self) -> None:
         model, s = self.model, self.model.state
@@ -870,8 +989,11 @@ class _Probe:
         bad = ~((sat >= -TOL) & (sat <= 1.0 + TOL))
         if bad.any():
             i, g = np.argwhere(bad)[0]
-            self.report("indicators", f"satisfaction outside [0, 1] {where}: territory "
-                        f"{self._id(i)}, {self._good(g)}: {sat[i, g]!r}")
+            self.report(
+                "indicators",
+                f"satisfaction outside [0, 1] {where}: territory "
+                f"{self._id(i)}, {self._good(g)}: {sat[i, g]!r}",
+            )
             return
         row = model.recorder.rows[-1] if model.recorder.rows else {}
         for column, value in row.items():
@@ -883,21 +1005,34 @@ class _Probe:
                 return
             if math.isnan(value):
                 if not self._nan_allowed(column, row):
-                    self.report("indicators", f"indicator {column!r} is NaN (not a number) "
-                                f"{where}, although it is defined")
+                    self.report(
+                        "indicators",
+                        f"indicator {column!r} is NaN (not a number) "
+                        f"{where}, although it is defined",
+                    )
                     return
                 continue
             low, high = _range(column)
             if value < low - TOL or value > high + TOL:
                 span = f"[{low:g}, {high:g}]" if high < math.inf else f">= {low:g}"
-                self.report("indicators", f"indicator {column!r} is {value:.6g} {where}; it "
-                            f"must be {span}")
+                self.report(
+                    "indicators", f"indicator {column!r} is {value:.6g} {where}; it must be {span}"
+                )
                 return
 
     def _nan_allowed(self, column: str, row: dict[str, Any]) -> bool:
         s = self.model.state
-        core = {"satisfaction", "satisfaction_min", "gini", "theil", "deals", "money",
-                "reserve", "fiscal_health", "volume_value"}
+        core = {
+            "satisfaction",
+            "satisfaction_min",
+            "gini",
+            "theil",
+            "deals",
+            "money",
+            "reserve",
+            "fiscal_health",
+            "volume_value",
+        }
         core |= {f"satisfaction_{g}" for g in s.goods} | {f"volume_{g}" for g in s.goods}
         if column in core or column.startswith("volume_value_"):
             return False
@@ -917,8 +1052,14 @@ def _numeric(value: Any) -> bool:
 
 def _range(column: str) -> tuple[float, float]:
     """The allowed range of a recorded indicator."""
-    unit = ("satisfaction", "trust", "gini", "fiscal_health", "reciprocity_balance",
-            "misperception")
+    unit = (
+        "satisfaction",
+        "trust",
+        "gini",
+        "fiscal_health",
+        "reciprocity_balance",
+        "misperception",
+    )
     if column.startswith(unit):
         return 0.0, 1.0
     if column.startswith(("volume", "deals", "money", "reserve", "theil")):
@@ -954,22 +1095,32 @@ def _determinism(first: _Trace, second: _Trace, seed: int) -> Violation | None:
     for step, (r1, r2) in enumerate(zip(first.rows, second.rows, strict=False), start=1):
         for column in r1:
             if column in r2 and not _same(r1[column], r2[column]):
-                return Violation("determinism", f"two runs with the same seed ({seed}) differ "
-                                 f"at step {step}: {column!r} is {r1[column]!r} in the first "
-                                 f"and {r2[column]!r} in the second; draw random numbers only "
-                                 "from model.streams (never numpy.random or random), and keep "
-                                 "no state outside the model", step)
-    for step, (s1, s2) in enumerate(zip(first.snapshots, second.snapshots, strict=False),
-                                    start=1):
+                return Violation(
+                    "determinism",
+                    f"two runs with the same seed ({seed}) differ "
+                    f"at step {step}: {column!r} is {r1[column]!r} in the first "
+                    f"and {r2[column]!r} in the second; draw random numbers only "
+                    "from model.streams (never numpy.random or random), and keep "
+                    "no state outside the model",
+                    step,
+                )
+    for step, (s1, s2) in enumerate(zip(first.snapshots, second.snapshots, strict=False), start=1):
         for name in s1:
             if not np.array_equal(s1[name], s2[name], equal_nan=True):
-                return Violation("determinism", f"two runs with the same seed ({seed}) differ "
-                                 f"at step {step} in the territories' {name}; draw random "
-                                 "numbers only from model.streams and keep no state outside "
-                                 "the model", step)
+                return Violation(
+                    "determinism",
+                    f"two runs with the same seed ({seed}) differ "
+                    f"at step {step} in the territories' {name}; draw random "
+                    "numbers only from model.streams and keep no state outside "
+                    "the model",
+                    step,
+                )
     if len(first.rows) != len(second.rows):
-        return Violation("determinism", f"two runs with the same seed ({seed}) ran "
-                         f"{len(first.rows)} and {len(second.rows)} steps")
+        return Violation(
+            "determinism",
+            f"two runs with the same seed ({seed}) ran "
+            f"{len(first.rows)} and {len(second.rows)} steps",
+        )
     return None
 
 
@@ -990,13 +1141,18 @@ def _order(listed: _Trace, permuted: _Trace) -> Violation | None:
         return None
     ids = np.sort(listed.ids)
     arcs = sorted(listed.arcs or [])
-    for step, (a, b) in enumerate(zip(_canonical(listed), _canonical(permuted), strict=False),
-                                  start=1):
+    for step, (a, b) in enumerate(
+        zip(_canonical(listed), _canonical(permuted), strict=False), start=1
+    ):
         for name in a:
             x, y = a[name], b[name]
             if x.shape != y.shape:
-                return Violation("agent_order", f"listing the territories in another order "
-                                 f"changes the shape of {name} at step {step}", step)
+                return Violation(
+                    "agent_order",
+                    f"listing the territories in another order "
+                    f"changes the shape of {name} at step {step}",
+                    step,
+                )
             if np.allclose(x, y, rtol=ORDER_RTOL, atol=ORDER_ATOL, equal_nan=True):
                 continue
             gap = np.abs(np.nan_to_num(x - y, nan=np.inf))
@@ -1005,12 +1161,16 @@ def _order(listed: _Trace, permuted: _Trace) -> Violation | None:
                 who = f"the trust of {arcs[index[0]][0]} in {arcs[index[0]][1]}"
             else:
                 who = f"territory {ids[index[0]]}'s {name}"
-            return Violation("agent_order", f"results depend on the order of territories: "
-                             f"with the same territories and links listed in another order, "
-                             f"at step {step} {who} is {y[index]:.6g} instead of "
-                             f"{x[index]:.6g}; a rule must treat every territory by the same "
-                             "equations, whatever its position in the arrays (no loop that "
-                             "updates as it goes, no special case for index 0)", step)
+            return Violation(
+                "agent_order",
+                f"results depend on the order of territories: "
+                f"with the same territories and links listed in another order, "
+                f"at step {step} {who} is {y[index]:.6g} instead of "
+                f"{x[index]:.6g}; a rule must treat every territory by the same "
+                "equations, whatever its position in the arrays (no loop that "
+                "updates as it goes, no special case for index 0)",
+                step,
+            )
     return None
 
 
@@ -1025,9 +1185,14 @@ def _csv_scenarios(example: Example, plug: _Plug, folder: Path) -> tuple[Any, An
     rows = []
     xy = s.xy - s.xy.min(axis=0) + 1.0  # CSV coordinates are positive; distances are kept
     for i in range(s.n):
-        row = {"id": str(s.ids[i]), "name": str(s.names[i]), "kind": s.kinds[s.kind[i]],
-               "population": repr(float(s.population[i])), "x_km": repr(float(xy[i, 0])),
-               "y_km": repr(float(xy[i, 1]))}
+        row = {
+            "id": str(s.ids[i]),
+            "name": str(s.names[i]),
+            "kind": s.kinds[s.kind[i]],
+            "population": repr(float(s.population[i])),
+            "x_km": repr(float(xy[i, 0])),
+            "y_km": repr(float(xy[i, 1])),
+        }
         for j, good in enumerate(s.goods):
             row[f"capacity_{good}"] = repr(float(s.capacity[i, j]))
             row[f"need_{good}"] = repr(float(s.need[i, j]))
@@ -1035,9 +1200,11 @@ def _csv_scenarios(example: Example, plug: _Plug, folder: Path) -> tuple[Any, An
             row[column] = repr(float(getattr(s, column)[i]))
         rows.append(row)
     # links an institution adds (kind contract) are not input: the institution adds them again
-    links = [{"source": str(s.ids[a]), "target": str(s.ids[b]), "kind": kind}
-             for a, b, kind in zip(s.src, s.dst, _link_kind_names(s.link_kind), strict=True)
-             if kind != "contract"]
+    links = [
+        {"source": str(s.ids[a]), "target": str(s.ids[b]), "kind": kind}
+        for a, b, kind in zip(s.src, s.dst, _link_kind_names(s.link_kind), strict=True)
+        if kind != "contract"
+    ]
     perm = np.random.default_rng(example.permutation).permutation(s.n)
     if (perm == np.arange(s.n)).all():
         perm = perm[::-1]
@@ -1046,15 +1213,21 @@ def _csv_scenarios(example: Example, plug: _Plug, folder: Path) -> tuple[Any, An
         sub = folder / name
         sub.mkdir()
         _write_csv(sub / "territories.csv", [rows[i] for i in order])
-        link_order = np.random.default_rng(example.permutation + 1).permutation(len(links)) \
-            if name == "permuted" else np.arange(len(links))
-        _write_csv(sub / "links.csv", [links[i] for i in link_order],
-                   ["source", "target", "kind"])
-        csv_data = {**data, "territories": {"source": "csv", "csv": {
-            "territories": "territories.csv", "links": "links.csv"}}}
+        link_order = (
+            np.random.default_rng(example.permutation + 1).permutation(len(links))
+            if name == "permuted"
+            else np.arange(len(links))
+        )
+        _write_csv(sub / "links.csv", [links[i] for i in link_order], ["source", "target", "kind"])
+        csv_data = {
+            **data,
+            "territories": {
+                "source": "csv",
+                "csv": {"territories": "territories.csv", "links": "links.csv"},
+            },
+        }
         csv_data["trust"] = {**data.get("trust", {}), "tension_share": 0.0}
-        scenarios.append(scenario_from_dict(csv_data, str(sub / "scenario.toml"),
-                                            base_dir=sub))
+        scenarios.append(scenario_from_dict(csv_data, str(sub / "scenario.toml"), base_dir=sub))
     return scenarios[0], scenarios[1]
 
 
@@ -1064,8 +1237,7 @@ def _link_kind_names(codes: np.ndarray) -> list[str]:
     return [LINK_KINDS[int(c)] for c in codes]
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]], header: list[str] | None = None
-               ) -> None:
+def _write_csv(path: Path, rows: list[dict[str, Any]], header: list[str] | None = None) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=header or list(rows[0]))
         writer.writeheader()
@@ -1086,8 +1258,11 @@ def _rerun(scenario: Any, plug: _Plug, main: _Trace) -> Violation | None:
     """Run the scenario a second time with the same seed; the first difference, if any."""
     again = _run(scenario, plug, check=False)
     if again.crashed:
-        return Violation("determinism", "a second run with the same seed stopped with an "
-                         f"error, the first did not: {again.violations[0].message}")
+        return Violation(
+            "determinism",
+            "a second run with the same seed stopped with an "
+            f"error, the first did not: {again.violations[0].message}",
+        )
     return _determinism(main, again, scenario.seed)
 
 
@@ -1118,22 +1293,26 @@ class _Evaluator:
         if problem is None and example.n >= 2:
             with tempfile.TemporaryDirectory(prefix="terrisim-check-") as tmp:
                 listed, permuted = _csv_scenarios(example, self.plug, Path(tmp))
-                runs = [_run(listed, self.plug, check=False),
-                        _run(permuted, self.plug, check=False)]
+                runs = [
+                    _run(listed, self.plug, check=False),
+                    _run(permuted, self.plug, check=False),
+                ]
             if runs[0].crashed or runs[1].crashed:
                 crashed = runs[0] if runs[0].crashed else runs[1]
-                problem = Violation("agent_order" if not runs[0].crashed else "runs",
-                                    f"with the territories read from CSV files "
-                                    f"{'in another order' if not runs[0].crashed else ''}, "
-                                    f"{crashed.violations[0].message}")
+                problem = Violation(
+                    "agent_order" if not runs[0].crashed else "runs",
+                    f"with the territories read from CSV files "
+                    f"{'in another order' if not runs[0].crashed else ''}, "
+                    f"{crashed.violations[0].message}",
+                )
             else:
                 problem = _order(*runs)
-        return _Outcome({problem.invariant: problem} if problem else {},
-                        destroyed=main.destroyed)
+        return _Outcome({problem.invariant: problem} if problem else {}, destroyed=main.destroyed)
 
 
-def check_rule(rule: str | type[Rule], *, examples: int = 50,
-               params: dict[str, Any] | None = None) -> CheckReport:
+def check_rule(
+    rule: str | type[Rule], *, examples: int = 50, params: dict[str, Any] | None = None
+) -> CheckReport:
     """Run a rule through the model's invariants on random small scenarios.
 
     Args:
@@ -1162,20 +1341,30 @@ def check_rule(rule: str | type[Rule], *, examples: int = 50,
     plug = _plug(rule, params)
     evaluate = _Evaluator(plug)
     strategy = _strategy(plug)
-    budget = settings(max_examples=examples, database=None, derandomize=True, deadline=None,
-                      suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
-                      phases=[Phase.generate, Phase.shrink])
+    budget = settings(
+        max_examples=examples,
+        database=None,
+        derandomize=True,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        phases=[Phase.generate, Phase.shrink],
+    )
     report = CheckReport(plug.spec, plug.role, params, examples)
     for name, description in INVARIANTS.items():
         try:
-            smallest = find(strategy, lambda ex, name=name: name in evaluate(ex).first,
-                            settings=budget)
+            smallest = find(
+                strategy, lambda ex, name=name: name in evaluate(ex).first, settings=budget
+            )
         except NoSuchExample:
             report.results.append(InvariantResult(name, description, passed=True))
             continue
         violation = evaluate(smallest).first[name]
-        report.results.append(InvariantResult(name, description, False, violation, smallest,
-                                              scenario_toml(smallest, plug)))
+        report.results.append(
+            InvariantResult(
+                name, description, False, violation, smallest, scenario_toml(smallest, plug)
+            )
+        )
     outcomes = list(evaluate.cache.values())
     report.scenarios = len(outcomes)
     skipped = [o for o in outcomes if o.skipped]
@@ -1183,12 +1372,16 @@ def check_rule(rule: str | type[Rule], *, examples: int = 50,
     if skipped:
         report.skip_reason = skipped[0].skipped
         if len(skipped) == len(outcomes):
-            raise ScenarioError(f"rule {plug.spec!r} refused every generated scenario; first "
-                                f"reason: {report.skip_reason}")
+            raise ScenarioError(
+                f"rule {plug.spec!r} refused every generated scenario; first "
+                f"reason: {report.skip_reason}"
+            )
     destroyed = [o for o in outcomes if o.destroyed > 0]
     if destroyed:
-        report.notes.append(f"shocks destroyed stocks in {len(destroyed)} of {len(outcomes)} "
-                            "scenarios (allowed: a shock may destroy stocks, never create them)")
+        report.notes.append(
+            f"shocks destroyed stocks in {len(destroyed)} of {len(outcomes)} "
+            "scenarios (allowed: a shock may destroy stocks, never create them)"
+        )
     return report
 
 
@@ -1225,23 +1418,29 @@ def check_scenario(rule: str | type[Rule], scenario: str | Path) -> CheckReport:
     config = load_scenario(scenario)
     if not _uses(config, plug):
         slot = {"governance": "a [[governance]] rule", "shock": "a [[shocks]] kind"}.get(
-            plug.role, f"[rules] {plug.role}")
-        raise ScenarioError(f"{scenario}: does not use rule {plug.spec!r}; name it as "
-                            f'{slot} = "{plug.spec}"')
+            plug.role, f"[rules] {plug.role}"
+        )
+        raise ScenarioError(
+            f'{scenario}: does not use rule {plug.spec!r}; name it as {slot} = "{plug.spec}"'
+        )
     main = _run(config, plug, check=True)
     first = main.first()
     if not first and not main.crashed:
         problem = _rerun(config, plug, main)
         first = {problem.invariant: problem} if problem else {}
-    report = CheckReport(plug.spec, plug.role, {}, examples=1, scenarios=1,
-                         scenario_file=str(scenario))
+    report = CheckReport(
+        plug.spec, plug.role, {}, examples=1, scenarios=1, scenario_file=str(scenario)
+    )
     for name, description in INVARIANTS.items():
-        report.results.append(InvariantResult(name, description, name not in first,
-                                              first.get(name),
-                                              checked=name != "agent_order"))
+        report.results.append(
+            InvariantResult(
+                name, description, name not in first, first.get(name), checked=name != "agent_order"
+            )
+        )
     if main.destroyed > 0:
-        report.notes.append("shocks destroyed stocks (allowed: a shock may destroy stocks, "
-                            "never create them)")
+        report.notes.append(
+            "shocks destroyed stocks (allowed: a shock may destroy stocks, never create them)"
+        )
     return report
 
 

@@ -55,8 +55,9 @@ def demo_path() -> Path | None:
 
 ScenarioArg = Annotated[
     Path | None,
-    typer.Argument(help="Scenario TOML file (default: the demo, configs/demo.toml).",
-                   show_default=False),
+    typer.Argument(
+        help="Scenario TOML file (default: the demo, configs/demo.toml).", show_default=False
+    ),
 ]
 
 
@@ -83,27 +84,33 @@ def run(
     used_seed = config.seed if seed is None else seed
     try:
         # per-territory records go to their file step by step, not held in memory
-        result = run_scenario(config, steps=steps, seed=seed,
-                              territories_file=out / "territories.parquet")
+        result = run_scenario(
+            config, steps=steps, seed=seed, territories_file=out / "territories.parquet"
+        )
         written = write_run(result, out, config, used_seed, figure=figure)
     except OSError as exc:
-        raise ScenarioError(f"--out: cannot write into {out} "
-                            f"({exc.strerror or exc})") from None
+        raise ScenarioError(f"--out: cannot write into {out} ({exc.strerror or exc})") from None
     print_summary(result.summary)
-    typer.echo(f"wrote {len(written)} files to {out}/: "
-               + ", ".join(p.name for p in written))
+    typer.echo(f"wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written))
 
 
 def print_summary(summary: dict[str, Any]) -> None:
     """Print the main run-level indicators as a small table."""
     rows = [
-        ("scenario", summary["scenario"]), ("territories / links",
-                                            f"{summary['territories']} / {summary['links']}"),
+        ("scenario", summary["scenario"]),
+        ("territories / links", f"{summary['territories']} / {summary['links']}"),
         ("steps, seed", f"{summary['steps']}, {summary['seed']}"),
-        ("satisfaction (final, mean)",
-         f"{summary['satisfaction_final']:.3f}, {summary['satisfaction_mean']:.3f}"),
-        ("urban / rural satisfaction", (f"{_fmt(summary['satisfaction_class_urban_final'])} / "
-                                       f"{_fmt(summary['satisfaction_class_rural_final'])}")),
+        (
+            "satisfaction (final, mean)",
+            f"{summary['satisfaction_final']:.3f}, {summary['satisfaction_mean']:.3f}",
+        ),
+        (
+            "urban / rural satisfaction",
+            (
+                f"{_fmt(summary['satisfaction_class_urban_final'])} / "
+                f"{_fmt(summary['satisfaction_class_rural_final'])}"
+            ),
+        ),
         ("Gini of satisfaction", _fmt(summary["gini"])),
         ("deals per step", _fmt(summary["deals_mean"], ".1f")),
         ("reciprocity balance", _fmt(summary["reciprocity_balance_mean"])),
@@ -113,8 +120,9 @@ def print_summary(summary: dict[str, Any]) -> None:
     if summary["shock_count"]:
         recovery = summary["shock_recovery_time"]
         rows.append(("first shock: resistance", _fmt(summary["shock_resistance"])))
-        rows.append(("first shock: recovery",
-                     "not recovered" if recovery is None else f"{recovery} steps"))
+        rows.append(
+            ("first shock: recovery", "not recovered" if recovery is None else f"{recovery} steps")
+        )
     width = max(len(r[0]) for r in rows)
     for label, value in rows:
         typer.echo(f"  {label:<{width}}  {value}")
@@ -133,9 +141,11 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
 
     config = load_scenario(scenario)
     model = TerriModel(config, record_territories=False)
-    typer.echo(f"{scenario}: valid ({model.state.n} territories, {model.state.n_links} links, "
-               f"{len(model.state.goods)} goods, {len(model.institutions)} institutions, "
-               f"{len(config.shocks)} shocks)")
+    typer.echo(
+        f"{scenario}: valid ({model.state.n} territories, {model.state.n_links} links, "
+        f"{len(model.state.goods)} goods, {len(model.institutions)} institutions, "
+        f"{len(config.shocks)} shocks)"
+    )
 
 
 @app.command()
@@ -152,11 +162,14 @@ def describe(scenario: ScenarioArg = None) -> None:
 
 @app.command()
 def ui(
-    host: Annotated[str, typer.Option(
-        help="Address to listen on; 0.0.0.0 opens the page to the room's network.")] = "127.0.0.1",
+    host: Annotated[
+        str,
+        typer.Option(help="Address to listen on; 0.0.0.0 opens the page to the room's network."),
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
-    configs: Annotated[Path | None, typer.Option(
-        help="Folder of scenario files offered (default: ./configs).")] = None,
+    configs: Annotated[
+        Path | None, typer.Option(help="Folder of scenario files offered (default: ./configs).")
+    ] = None,
 ) -> None:
     """Serve the trainers' web page and the baskets game (offline; French, English)."""
     from terrisim.game.web import game_routes
@@ -172,16 +185,27 @@ def ui(
 @app.command("check-rule")
 @friendly_errors
 def check_rule(
-    rule: Annotated[str, typer.Argument(
-        help="The rule as module:Class (its folder on PYTHONPATH), or a registered name.",
-        show_default=False)],
-    examples: Annotated[int, typer.Option(
-        min=1, help="Random scenarios drawn per invariant.")] = 50,
-    param: Annotated[list[str] | None, typer.Option(
-        help="A parameter of the rule, key=value (repeat for several).")] = None,
-    scenario: Annotated[Path | None, typer.Option(
-        help="Check only this scenario file (e.g. a failing one a report printed); it names "
-             "the rule and its parameters.")] = None,
+    rule: Annotated[
+        str,
+        typer.Argument(
+            help="The rule as module:Class (its folder on PYTHONPATH), or a registered name.",
+            show_default=False,
+        ),
+    ],
+    examples: Annotated[
+        int, typer.Option(min=1, help="Random scenarios drawn per invariant.")
+    ] = 50,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="A parameter of the rule, key=value (repeat for several)."),
+    ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            help="Check only this scenario file (e.g. a failing one a report printed); it names "
+            "the rule and its parameters."
+        ),
+    ] = None,
 ) -> None:
     """Check a rule against the model's invariants on random small scenarios (hypothesis).
 
@@ -192,8 +216,9 @@ def check_rule(
 
     if scenario is not None:
         if param:
-            raise ScenarioError("--param: not with --scenario (the scenario file gives the "
-                                "rule's parameters)")
+            raise ScenarioError(
+                "--param: not with --scenario (the scenario file gives the rule's parameters)"
+            )
         report = check_scenario(rule, scenario)
     else:
         report = run_check(rule, examples=examples, params=parse_params(param or []))

@@ -53,8 +53,14 @@ __all__ = ["CollapseResult", "collapse_threshold_for", "recovery_curve", "shock_
 #: Outcome of the search (as in the sweeps' bisection design): threshold found; no recovery
 #: already at ``low``; recovery still at ``high``.
 STATUSES = ("found", "below_low", "above_high")
-_RUN_KEYS = ("recovered", "recovery_time", "resistance", "resilience_loss",
-             "normalised_resilience_loss", "baseline")
+_RUN_KEYS = (
+    "recovered",
+    "recovery_time",
+    "resistance",
+    "resilience_loss",
+    "normalised_resilience_loss",
+    "baseline",
+)
 
 
 @dataclass
@@ -111,17 +117,40 @@ class CollapseResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (without the runs; ``evaluations`` as a list of records)."""
-        out = {k: getattr(self, k) for k in (
-            "threshold", "status", "last_recovered", "low", "high", "tol", "shock", "series",
-            "tolerance", "reference", "quorum", "seeds", "steps", "monotone", "seconds", "note")}
+        out = {
+            k: getattr(self, k)
+            for k in (
+                "threshold",
+                "status",
+                "last_recovered",
+                "low",
+                "high",
+                "tol",
+                "shock",
+                "series",
+                "tolerance",
+                "reference",
+                "quorum",
+                "seeds",
+                "steps",
+                "monotone",
+                "seconds",
+                "note",
+            )
+        }
         out["runs"] = len(self.runs)
         out["evaluations"] = self.evaluations.to_dict(orient="records")
         return out
 
 
-def shock_table(scenario: Scenario, shock: str | int | Mapping[str, Any] = "drought", *,
-                at: int | None = None, duration: int | None = None,
-                permanent: bool | None = None) -> tuple[dict[str, Any], int | None]:
+def shock_table(
+    scenario: Scenario,
+    shock: str | int | Mapping[str, Any] = "drought",
+    *,
+    at: int | None = None,
+    duration: int | None = None,
+    permanent: bool | None = None,
+) -> tuple[dict[str, Any], int | None]:
     """The ``[[shocks]]`` table whose magnitude the search varies.
 
     Args:
@@ -155,8 +184,10 @@ def shock_table(scenario: Scenario, shock: str | int | Mapping[str, Any] = "drou
         else:
             table = {"kind": str(shock), "at": max(2, scenario.steps // 3)}
     if "frequency" in table and at is None:
-        raise ValueError(f"shock {table.get('kind')!r} is random (frequency): give at= to "
-                         "schedule it at a fixed step for the search")
+        raise ValueError(
+            f"shock {table.get('kind')!r} is random (frequency): give at= to "
+            "schedule it at a fixed step for the search"
+        )
     table.pop("frequency", None)
     if at is not None:
         table["at"] = int(at)
@@ -281,13 +312,17 @@ def collapse_threshold_for(
     table, index = shock_table(scenario, shock, at=at, duration=duration, permanent=permanent)
     start = int(table["at"])
     if start < 2:
-        raise ValueError(f"the shock starts at step {start}: at least one step before it is "
-                         "needed for a pre-shock level (use at >= 2)")
+        raise ValueError(
+            f"the shock starts at step {start}: at least one step before it is "
+            "needed for a pre-shock level (use at >= 2)"
+        )
     length = ShockSchedule(**table).steps  # None: permanent
     last = None if length is None else start + length - 1
     if start > n_steps or (last is not None and last >= n_steps):
-        raise ValueError(f"the shock (steps {start}..{last or 'end'}) must end before the last "
-                         f"step ({n_steps}) for a recovery to be observable: raise steps")
+        raise ValueError(
+            f"the shock (steps {start}..{last or 'end'}) must end before the last "
+            f"step ({n_steps}) for a recovery to be observable: raise steps"
+        )
     others = [s.model_dump() for i, s in enumerate(scenario.shocks) if i != index]
     shocks = [*(others if keep_other_shocks else []), table]
     position = len(shocks) - 1  # our table's index in the runs' scenario
@@ -299,21 +334,29 @@ def collapse_threshold_for(
 
     def simulate(magnitude: float, seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
         """One run: its series and the shock's record (window and pre-shock indicators)."""
-        runs = apply_overrides(scenario, {"shocks": [*shocks[:-1],
-                                                     {**table, "magnitude": magnitude}]})
+        runs = apply_overrides(
+            scenario, {"shocks": [*shocks[:-1], {**table, "magnitude": magnitude}]}
+        )
         model = TerriModel(runs, rng=seed, record_territories=False)
         model.run(n_steps)
         frame = model.recorder.series()
         if series not in frame:
-            raise ValueError(f"series={series!r}: not a column of the series; e.g. "
-                             "satisfaction, satisfaction_class_urban, satisfaction_class_rural")
-        records = [r for r in shock_resilience(frame, model.shocks.history, tolerance=tolerance,
-                                               window=window, columns=columns)
-                   if r.get("table") == position]
+            raise ValueError(
+                f"series={series!r}: not a column of the series; e.g. "
+                "satisfaction, satisfaction_class_urban, satisfaction_class_rural"
+            )
+        records = [
+            r
+            for r in shock_resilience(
+                frame, model.shocks.history, tolerance=tolerance, window=window, columns=columns
+            )
+            if r.get("table") == position
+        ]
         if not records or records[0]["reason"] is not None:
             why = records[0]["reason"] if records else "the shock did not start"
-            raise ValueError(f"magnitude {magnitude:g}, seed {seed}: cannot judge the "
-                             f"recovery: {why}")
+            raise ValueError(
+                f"magnitude {magnitude:g}, seed {seed}: cannot judge the recovery: {why}"
+            )
         return frame, records[0]
 
     calm: dict[int, np.ndarray] = {}  # counterfactual series (magnitude 0) by seed
@@ -323,17 +366,21 @@ def collapse_threshold_for(
         if reference == "pre_shock":
             return {k: record[k] for k in _RUN_KEYS}
         if seed not in calm:
-            calm[seed] = (frame if magnitude == 0.0 else simulate(0.0, seed)[0])[
-                series].to_numpy(float)
+            calm[seed] = (frame if magnitude == 0.0 else simulate(0.0, seed)[0])[series].to_numpy(
+                float
+            )
         y = frame[series].to_numpy(float)
         ratio = np.divide(y, calm[seed], out=np.full_like(y, np.nan), where=calm[seed] > 0)
         start = int(np.flatnonzero(frame["step"].to_numpy() == record["step"])[0])
         stop = start + int(record["analysed_steps"])
         if not np.all(np.isfinite(ratio[start:stop])):
-            raise ValueError(f"magnitude {magnitude:g}, seed {seed}: the counterfactual "
-                             f"{series} is 0 or missing after the shock")
-        record = report_record(resilience_report(ratio, start, tolerance=tolerance,
-                                                 baseline=1.0, end=stop))
+            raise ValueError(
+                f"magnitude {magnitude:g}, seed {seed}: the counterfactual "
+                f"{series} is 0 or missing after the shock"
+            )
+        record = report_record(
+            resilience_report(ratio, start, tolerance=tolerance, baseline=1.0, end=stop)
+        )
         return {k: record[k] for k in _RUN_KEYS}
 
     def recovers(magnitude: float) -> bool:
@@ -345,8 +392,14 @@ def collapse_threshold_for(
             t0 = time.perf_counter()
             outcome = judge(magnitude, seed)
             recovered += bool(outcome["recovered"])
-            rows.append({"magnitude": magnitude, "seed": seed, **outcome,
-                         "seconds": time.perf_counter() - t0})
+            rows.append(
+                {
+                    "magnitude": magnitude,
+                    "seed": seed,
+                    **outcome,
+                    "seconds": time.perf_counter() - t0,
+                }
+            )
         share = recovered / len(seed_list)
         memo[magnitude] = ok = share >= quorum
         evaluations.append({"magnitude": magnitude, "recovered_share": share, "recovers": ok})
@@ -359,14 +412,15 @@ def collapse_threshold_for(
     if not recovers(low):
         status = "below_low"
         if low == 0.0 and reference == "pre_shock":
-            note = (f"{series} does not come back within {tolerance:.0%} of its pre-shock "
-                    "level even without the shock (magnitude 0): it drifts on its own, e.g. "
-                    "the first steps' spin-up is in the pre-shock window; start the shock "
-                    "later, or use reference='counterfactual'")
+            note = (
+                f"{series} does not come back within {tolerance:.0%} of its pre-shock "
+                "level even without the shock (magnitude 0): it drifts on its own, e.g. "
+                "the first steps' spin-up is in the pre-shock window; start the shock "
+                "later, or use reference='counterfactual'"
+            )
     elif recovers(high):
         status = "above_high"
-        note = (f"{series} recovers even at magnitude {high:g}: the threshold, if any, is "
-                "above it")
+        note = f"{series} recovers even at magnitude {high:g}: the threshold, if any, is above it"
     else:
         status = "found"
         threshold = collapse_threshold(recovers, low, high, tol=tol, max_iter=max_iter)
@@ -375,14 +429,24 @@ def collapse_threshold_for(
     failed = evals[~evals["recovers"]]["magnitude"]
     monotone = not (len(ok) and len(failed) and ok.max() > failed.min())
     return CollapseResult(
-        threshold=threshold, status=status,
+        threshold=threshold,
+        status=status,
         last_recovered=float(ok.max()) if len(ok) else None,
-        low=float(low), high=float(high), tol=float(tol),
-        shock=table, series=series, tolerance=float(tolerance), reference=reference,
+        low=float(low),
+        high=float(high),
+        tol=float(tol),
+        shock=table,
+        series=series,
+        tolerance=float(tolerance),
+        reference=reference,
         quorum=float(quorum),
-        seeds=seed_list, steps=n_steps, monotone=bool(monotone), evaluations=evals,
+        seeds=seed_list,
+        steps=n_steps,
+        monotone=bool(monotone),
+        evaluations=evals,
         runs=pd.DataFrame(rows, columns=["magnitude", "seed", *_RUN_KEYS, "seconds"]),
-        seconds=time.perf_counter() - started, note=note,
+        seconds=time.perf_counter() - started,
+        note=note,
     )
 
 
@@ -398,11 +462,19 @@ def recovery_curve(result: CollapseResult | pd.DataFrame) -> pd.DataFrame:
     """
     runs = result.runs if isinstance(result, CollapseResult) else result
     if not len(runs):
-        return pd.DataFrame(columns=["magnitude", "recovered_share", "resistance_mean",
-                                     "normalised_resilience_loss_mean"])
+        return pd.DataFrame(
+            columns=[
+                "magnitude",
+                "recovered_share",
+                "resistance_mean",
+                "normalised_resilience_loss_mean",
+            ]
+        )
     grouped = runs.astype({"recovered": float}).groupby("magnitude", sort=True)
-    return pd.DataFrame({
-        "recovered_share": grouped["recovered"].mean(),
-        "resistance_mean": grouped["resistance"].mean(),
-        "normalised_resilience_loss_mean": grouped["normalised_resilience_loss"].mean(),
-    }).reset_index()
+    return pd.DataFrame(
+        {
+            "recovered_share": grouped["recovered"].mean(),
+            "resistance_mean": grouped["resistance"].mean(),
+            "normalised_resilience_loss_mean": grouped["normalised_resilience_loss"].mean(),
+        }
+    ).reset_index()

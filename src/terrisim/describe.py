@@ -12,12 +12,15 @@ if TYPE_CHECKING:
 
 # Which replaceable components act in which phase.
 PHASE_COMPONENTS = {
-    "apply_shocks": lambda m: [describe_shock(s, *t) for s, t in
-                               zip(m.shocks.schedules, m.shocks.targets(), strict=True)],
+    "apply_shocks": lambda m: [
+        describe_shock(s, *t) for s, t in zip(m.shocks.schedules, m.shocks.targets(), strict=True)
+    ],
     "govern": lambda m: [i.describe() for i in m.institutions] or ["none"],
-    "negotiate": lambda m: [f"valuation: {m.valuation.describe()}",
-                            f"partners: {m.partners.describe()}",
-                            f"exchange: {m.config.exchange.model_dump()}"],
+    "negotiate": lambda m: [
+        f"valuation: {m.valuation.describe()}",
+        f"partners: {m.partners.describe()}",
+        f"exchange: {m.config.exchange.model_dump()}",
+    ],
     "update_trust": lambda m: [f"trust: {m.trust_rule.describe()}"],
     "close_step": lambda m: [i.describe() for i in m.institutions] or ["none"],
 }
@@ -31,7 +34,7 @@ def _where(obj: object) -> str:
     except TypeError:
         path = "?"
     marker = "src/terrisim/"
-    path = path[path.index(marker):] if marker in path else path
+    path = path[path.index(marker) :] if marker in path else path
     return f"{func.__module__}.{func.__qualname__} ({path})"
 
 
@@ -44,10 +47,15 @@ def phase_code(model: TerriModel, phase: str) -> str:
     """
     if model.engine == "numba" and phase == "negotiate":
         partners = model.partners
-        feed = (_where(partners.factors) if getattr(partners, "separable", False)
-                else _where(partners.weights))
-        return (f"compiled terrisim.kernels.negotiate_links (numba engine), fed by {feed} "
-                f"and {_where(model.valuation.unit_values)}")
+        feed = (
+            _where(partners.factors)
+            if getattr(partners, "separable", False)
+            else _where(partners.weights)
+        )
+        return (
+            f"compiled terrisim.kernels.negotiate_links (numba engine), fed by {feed} "
+            f"and {_where(model.valuation.unit_values)}"
+        )
     if model.engine == "numba" and phase == "deliver":
         return "compiled terrisim.kernels.deliver_arcs (numba engine)"
     if phase == "update_trust":
@@ -65,8 +73,11 @@ def describe_shock(schedule: ShockSchedule, targets: str = "all", hit: int | Non
 
     Example: ``drought at step 24 for 6 steps, magnitude 0.6, on rural,mountain (9 territories)``.
     """
-    when = (f"at step {schedule.at}" if schedule.at is not None
-            else f"each step with probability {schedule.frequency}")
+    when = (
+        f"at step {schedule.at}"
+        if schedule.at is not None
+        else f"each step with probability {schedule.frequency}"
+    )
     length = "permanently" if schedule.steps is None else f"for {schedule.steps} steps"
     where = "everywhere" if targets == "all" else f"on {targets}"
     if hit is not None:
@@ -81,13 +92,17 @@ def describe_model(model: TerriModel) -> str:
     """The step schedule of ``model``, each phase with its docstring and active components."""
     s = model.state
     lines = [
-        (f"scenario {model.config.name!r}: {s.n} territories ({', '.join(s.kinds)}), "
-        f"{s.n_links} links, goods: {', '.join(s.goods)}"),
+        (
+            f"scenario {model.config.name!r}: {s.n} territories ({', '.join(s.kinds)}), "
+            f"{s.n_links} links, goods: {', '.join(s.goods)}"
+        ),
         f"seed {model.seed}; steps {model.config.steps} (one step = one month)",
         "",
-        (f"engine {model.engine}: negotiation and delivery "
-         + ("run compiled kernels" if model.engine == "numba" else "run numpy code")
-         + "; every rule runs its own code"),
+        (
+            f"engine {model.engine}: negotiation and delivery "
+            + ("run compiled kernels" if model.engine == "numba" else "run numpy code")
+            + "; every rule runs its own code"
+        ),
         "",
         "Step schedule (synchronous: each phase reads the state left by the previous one):",
     ]

@@ -81,8 +81,15 @@ class ExchangeOutcome:
     def empty(cls, state: TerritoryState) -> ExchangeOutcome:
         """An outcome with no exchange at all."""
         a, e = 2 * state.n_links, state.n_links
-        return cls(np.zeros((a, len(state.goods))), np.zeros(a), np.zeros(e, bool), np.ones(a),
-                   np.zeros(a), np.full(e, np.nan), np.zeros(state.n))
+        return cls(
+            np.zeros((a, len(state.goods))),
+            np.zeros(a),
+            np.zeros(e, bool),
+            np.ones(a),
+            np.zeros(a),
+            np.full(e, np.nan),
+            np.zeros(state.n),
+        )
 
 
 def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -121,8 +128,9 @@ def basket_value(quantities: np.ndarray, unit_values: np.ndarray) -> np.ndarray:
     return total
 
 
-def arc_values(state: TerritoryState, proposed: np.ndarray, give_u: np.ndarray,
-               receive_u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def arc_values(
+    state: TerritoryState, proposed: np.ndarray, give_u: np.ndarray, receive_u: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """``(G, R)`` of every arc (ODD 7.4.3): what its origin gives, and receives as perceived."""
     give_from = give_u if give_u.shape[0] == 1 else state.at_origin(give_u)
     receive_from = receive_u if receive_u.shape[0] == 1 else state.at_origin(receive_u)
@@ -149,15 +157,19 @@ def bloc_pairs(state: TerritoryState) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     party = np.where(bloc >= 0, state.n + bloc, np.arange(state.n)).astype(np.int64)
     origin, end = party[state.arc_from], party[state.arc_to]
-    arcs = np.flatnonzero((origin != end) & ((bloc[state.arc_from] >= 0)
-                                             | (bloc[state.arc_to] >= 0)))
+    arcs = np.flatnonzero(
+        (origin != end) & ((bloc[state.arc_from] >= 0) | (bloc[state.arc_to] >= 0))
+    )
     key = origin[arcs] * (state.n + int(bloc.max()) + 1) + end[arcs]
     return arcs, np.unique(key, return_inverse=True)[1].ravel()
 
 
-def bloc_totals(state: TerritoryState, given: np.ndarray, received: np.ndarray,
-                pairs: tuple[np.ndarray, np.ndarray] | None = None,
-                ) -> tuple[np.ndarray, np.ndarray] | None:
+def bloc_totals(
+    state: TerritoryState,
+    given: np.ndarray,
+    received: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray] | None:
     """``(G, R)`` of each arc as its party negotiates them (ODD 7.4.3), or None (no bloc).
 
     On an arc of a pair (:func:`bloc_pairs`, computed here unless given as ``pairs``), the
@@ -175,8 +187,9 @@ def bloc_totals(state: TerritoryState, given: np.ndarray, received: np.ndarray,
     return given_total, received_total
 
 
-def separable_weights(state: TerritoryState,
-                      partners: PartnerChoice) -> tuple[np.ndarray, np.ndarray] | None:
+def separable_weights(
+    state: TerritoryState, partners: PartnerChoice
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Per-arc factors of a separable partner rule (its own ``factors()``), or None.
 
     A separable rule (:attr:`PartnerChoice.separable`: it defines ``factors`` and keeps the
@@ -188,8 +201,9 @@ def separable_weights(state: TerritoryState,
     return partners.factors(state) if getattr(partners, "separable", False) else None
 
 
-def propose(state: TerritoryState, partners: PartnerChoice, surplus: np.ndarray,
-            deficit: np.ndarray) -> np.ndarray:
+def propose(
+    state: TerritoryState, partners: PartnerChoice, surplus: np.ndarray, deficit: np.ndarray
+) -> np.ndarray:
     """Stage 1: the proposed flow on every arc, (A, G) (see module docstring).
 
     ``offer[a] = surplus[i] * (offer_w[a] / sum_{a' from i} offer_w[a'])``: the share of the
@@ -198,15 +212,23 @@ def propose(state: TerritoryState, partners: PartnerChoice, surplus: np.ndarray,
     """
     offer_w, request_w = partners.weights(state, surplus, deficit)
     offer = state.at_origin(surplus) * _safe_div(
-        offer_w, state.at_origin(state.sum_by_origin(offer_w)))
+        offer_w, state.at_origin(state.sum_by_origin(offer_w))
+    )
     request = state.at_end(deficit) * _safe_div(
-        request_w, state.at_end(state.sum_by_end(request_w)))
+        request_w, state.at_end(state.sum_by_end(request_w))
+    )
     return np.minimum(offer, request)
 
 
-def negotiate(state: TerritoryState, valuation: BasketValuation, partners: PartnerChoice,
-              spec: ExchangeSpec, engineering_left: np.ndarray, *,
-              engine: str | None = None) -> ExchangeOutcome:
+def negotiate(
+    state: TerritoryState,
+    valuation: BasketValuation,
+    partners: PartnerChoice,
+    spec: ExchangeSpec,
+    engineering_left: np.ndarray,
+    *,
+    engine: str | None = None,
+) -> ExchangeOutcome:
     """Negotiate this step's ad hoc baskets on every link (stages 1 to 3).
 
     Args:
@@ -227,11 +249,19 @@ def negotiate(state: TerritoryState, valuation: BasketValuation, partners: Partn
     give_u, receive_u = (_unit_table(u, state) for u in valuation.unit_values(state))
     # trust and distance (stage 3), per link: computed here for both engines
     size = np.minimum(state.trust[:e], state.trust[e:]) * np.exp(
-        -state.distance / spec.distance_scale_km * (1.0 - state.cost_discount))
+        -state.distance / spec.distance_scale_km * (1.0 - state.cost_discount)
+    )
     if kernels.engine_name(engine) == "numba":
-        return _negotiate_compiled(state, partners, spec, engineering_left=engineering_left,
-                                   surplus=surplus, deficit=deficit, units=(give_u, receive_u),
-                                   size=size)
+        return _negotiate_compiled(
+            state,
+            partners,
+            spec,
+            engineering_left=engineering_left,
+            surplus=surplus,
+            deficit=deficit,
+            units=(give_u, receive_u),
+            size=size,
+        )
     proposed = propose(state, partners, surplus, deficit)
 
     # Stage 2: reciprocity, on the totals of each pair of parties where there are blocs
@@ -261,24 +291,38 @@ def negotiate(state: TerritoryState, valuation: BasketValuation, partners: Partn
     perceived_give = given * trim + money
     low, high = np.minimum(value[:e], value[e:]), np.maximum(value[:e], value[e:])
     return ExchangeOutcome(
-        flow=proposed * (trim * common)[:, None], money=money * common, deal=deal,
-        perceived_balance=np.where(np.tile(deal, 2) & (perceived_give > 0),
-                                   np.minimum(1.0, _safe_div(perceived_recv, perceived_give)),
-                                   1.0),
-        shortfall=np.zeros(2 * e), balance=np.where(deal, _safe_div(low, high), np.nan),
-        engineering=_sum_by_ends(state, link_value) / spec.engineering_scale)
+        flow=proposed * (trim * common)[:, None],
+        money=money * common,
+        deal=deal,
+        perceived_balance=np.where(
+            np.tile(deal, 2) & (perceived_give > 0),
+            np.minimum(1.0, _safe_div(perceived_recv, perceived_give)),
+            1.0,
+        ),
+        shortfall=np.zeros(2 * e),
+        balance=np.where(deal, _safe_div(low, high), np.nan),
+        engineering=_sum_by_ends(state, link_value) / spec.engineering_scale,
+    )
 
 
 def _sum_by_ends(state: TerritoryState, link_values: np.ndarray) -> np.ndarray:
     """Per territory, the sum of the values of its links (E,): by ``src``, then by ``dst``."""
-    return np.bincount(state.src, link_values, state.n) + np.bincount(state.dst, link_values,
-                                                                      state.n)
+    return np.bincount(state.src, link_values, state.n) + np.bincount(
+        state.dst, link_values, state.n
+    )
 
 
-def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: ExchangeSpec, *,
-                        engineering_left: np.ndarray, surplus: np.ndarray,
-                        deficit: np.ndarray, units: tuple[np.ndarray, np.ndarray],
-                        size: np.ndarray) -> ExchangeOutcome:
+def _negotiate_compiled(
+    state: TerritoryState,
+    partners: PartnerChoice,
+    spec: ExchangeSpec,
+    *,
+    engineering_left: np.ndarray,
+    surplus: np.ndarray,
+    deficit: np.ndarray,
+    units: tuple[np.ndarray, np.ndarray],
+    size: np.ndarray,
+) -> ExchangeOutcome:
     """Stages 1 to 3 by :func:`terrisim.kernels.negotiate_links` (same numbers as above).
 
     ``units`` are the (give, receive) unit values; ``size`` the trust and distance factor per
@@ -291,22 +335,31 @@ def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: Ex
     if pairs is not None:
         # the pairs' totals of stage 2 are computed here by the reference code (the same
         # numbers as the kernel's own G and R); the kernel reads them on the pairs' links
-        totals = bloc_totals(state, *arc_values(
-            state, propose(state, partners, surplus, deficit), give_u, receive_u), pairs)
+        totals = bloc_totals(
+            state,
+            *arc_values(state, propose(state, partners, surplus, deficit), give_u, receive_u),
+            pairs,
+        )
     factors = separable_weights(state, partners)
     no_arcs, no_weights = np.zeros(0), np.zeros((0, 0))
     if factors is None:
-        w_offer, w_request = (np.ascontiguousarray(w, dtype=float)
-                              for w in partners.weights(state, surplus, deficit))
+        w_offer, w_request = (
+            np.ascontiguousarray(w, dtype=float) for w in partners.weights(state, surplus, deficit)
+        )
         f_offer = f_request = no_arcs
     else:
         f_offer, f_request = (np.ascontiguousarray(f, dtype=float) for f in factors)
         w_offer = w_request = no_weights
     e, g = state.n_links, len(state.goods)
     outcome = ExchangeOutcome(
-        flow=np.empty((2 * e, g)), money=np.empty(2 * e), deal=np.empty(e, bool),
-        perceived_balance=np.empty(2 * e), shortfall=np.zeros(2 * e), balance=np.empty(e),
-        engineering=np.empty(state.n))
+        flow=np.empty((2 * e, g)),
+        money=np.empty(2 * e),
+        deal=np.empty(e, bool),
+        perceived_balance=np.empty(2 * e),
+        shortfall=np.zeros(2 * e),
+        balance=np.empty(e),
+        engineering=np.empty(state.n),
+    )
     degree = state.degree if spec.money else no_arcs
     work = kernels.Workspace.of(state, state.n, e, g)
     in_pair = np.zeros(e if pairs is not None else 0, bool)
@@ -314,22 +367,55 @@ def _negotiate_compiled(state: TerritoryState, partners: PartnerChoice, spec: Ex
         in_pair[pairs[0] % e] = True
     given_total, received_total = totals if totals is not None else (no_arcs, no_arcs)
     count = kernels.negotiate_links(
-        state.src, state.dst, state.arc_from, state.arc_to, surplus, deficit,
-        factors is not None, f_offer, f_request, w_offer, w_request,
-        np.ascontiguousarray(give_u, dtype=float), np.ascontiguousarray(receive_u, dtype=float),
-        state.price, state.bias, size,
-        1.0 - spec.reciprocity_tolerance, spec.money, spec.money_share, state.reserve, degree,
-        np.ascontiguousarray(engineering_left, dtype=float), spec.engineering_scale,
-        totals is not None, in_pair, given_total, received_total,
-        work.table, work.record, work.traded, outcome.flow, outcome.money, outcome.deal,
-        outcome.perceived_balance, outcome.balance, outcome.engineering, work.moving)
+        state.src,
+        state.dst,
+        state.arc_from,
+        state.arc_to,
+        surplus,
+        deficit,
+        factors is not None,
+        f_offer,
+        f_request,
+        w_offer,
+        w_request,
+        np.ascontiguousarray(give_u, dtype=float),
+        np.ascontiguousarray(receive_u, dtype=float),
+        state.price,
+        state.bias,
+        size,
+        1.0 - spec.reciprocity_tolerance,
+        spec.money,
+        spec.money_share,
+        state.reserve,
+        degree,
+        np.ascontiguousarray(engineering_left, dtype=float),
+        spec.engineering_scale,
+        totals is not None,
+        in_pair,
+        given_total,
+        received_total,
+        work.table,
+        work.record,
+        work.traded,
+        outcome.flow,
+        outcome.money,
+        outcome.deal,
+        outcome.perceived_balance,
+        outcome.balance,
+        outcome.engineering,
+        work.moving,
+    )
     outcome.moving = work.moving[:count].copy()
     return outcome
 
 
-def _pay_gaps(state: TerritoryState, spec: ExchangeSpec, given: np.ndarray,
-              totals: tuple[np.ndarray, np.ndarray],
-              trim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pay_gaps(
+    state: TerritoryState,
+    spec: ExchangeSpec,
+    given: np.ndarray,
+    totals: tuple[np.ndarray, np.ndarray],
+    trim: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Money compensation (ODD 7.4.3): pay the under-compensated side instead of trimming.
 
     On a link where exactly one side ``i`` perceives ``R_i < (1 - tau) G_i``, the other side

@@ -32,5 +32,7 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError:
         top = module.split(".", maxsplit=1)[0]
-        raise ScenarioError(f"{purpose} needs {top}, which is not installed: "
-                            f"pip install 'terrisim[{extra}]' (or make test)") from None
+        raise ScenarioError(
+            f"{purpose} needs {top}, which is not installed: "
+            f"pip install 'terrisim[{extra}]' (or make test)"
+        ) from None

@@ -57,11 +57,15 @@ def engine_name(requested: str | None = None) -> str:
     """
     name = (requested or os.environ.get("TERRISIM_KERNEL") or "auto").strip().lower()
     if name not in ENGINES:
-        raise ValueError(f"engine {name!r} is unknown; use one of {ENGINES} "
-                         "(argument engine= or environment variable TERRISIM_KERNEL)")
+        raise ValueError(
+            f"engine {name!r} is unknown; use one of {ENGINES} "
+            "(argument engine= or environment variable TERRISIM_KERNEL)"
+        )
     if name == "numba" and not HAVE_NUMBA:
-        raise ValueError("engine 'numba' asked for but numba is not installed "
-                         "(pip install 'terrisim[fast]'), or use engine 'numpy'")
+        raise ValueError(
+            "engine 'numba' asked for but numba is not installed "
+            "(pip install 'terrisim[fast]'), or use engine 'numpy'"
+        )
     if name == "auto":
         return "numba" if HAVE_NUMBA else "numpy"
     return name
@@ -78,8 +82,9 @@ def _jit_inline(func):
     """Compile a helper that numba inlines where it is called (no call, no reference counts)."""
     if not HAVE_NUMBA:
         return func
-    return numba.njit(cache=True, nogil=True, error_model="numpy", boundscheck=False,
-                      inline="always")(func)
+    return numba.njit(
+        cache=True, nogil=True, error_model="numpy", boundscheck=False, inline="always"
+    )(func)
 
 
 # ------------------------------------------------------------------------------------------
@@ -198,9 +203,21 @@ def _good_masks(surplus, deficit, separable, f_offer, f_request):  # pragma: no 
 
 
 @_jit
-def _territory_table(table, arc_from, arc_to, surplus, deficit, separable, f_offer, f_request,
-                     w_offer, w_request, has_surplus, has_deficit, use_masks
-                     ):  # pragma: no cover - compiled
+def _territory_table(
+    table,
+    arc_from,
+    arc_to,
+    surplus,
+    deficit,
+    separable,
+    f_offer,
+    f_request,
+    w_offer,
+    w_request,
+    has_surplus,
+    has_deficit,
+    use_masks,
+):  # pragma: no cover - compiled
     """Stage 1 per territory: surplus, deficit, and the sums of weights, into ``table``.
 
     ``offer_sum[i] = sum_{a from i} offer[a]`` and ``request_sum[j] = sum_{a into j}
@@ -250,36 +267,83 @@ def _territory_table(table, arc_from, arc_to, surplus, deficit, separable, f_off
 
 
 @_jit
-def _proposed(surplus, offer_weight, offer_sum, deficit, request_weight, request_sum
-              ):  # pragma: no cover - compiled
+def _proposed(
+    surplus, offer_weight, offer_sum, deficit, request_weight, request_sum
+):  # pragma: no cover - compiled
     """Stage 1 on one arc and good: ``min(offer, request)`` (``exchange.propose``).
 
     ``offer = surplus_i * (offer_weight / offer_sum_i)``: the share is computed first, so it is
     at most 1 even for vanishing weights (no overflow), and the same for the request.
     """
-    return _minimum(surplus * _ratio(offer_weight, offer_sum),
-                    deficit * _ratio(request_weight, request_sum))
+    return _minimum(
+        surplus * _ratio(offer_weight, offer_sum), deficit * _ratio(request_weight, request_sum)
+    )
 
 
 @_jit_inline
-def _arc_proposal(table, separable, f_offer, f_request, w_offer, w_request, i, j, a, g
-                  ):  # pragma: no cover - compiled
+def _arc_proposal(
+    table, separable, f_offer, f_request, w_offer, w_request, i, j, a, g
+):  # pragma: no cover - compiled
     """Proposed flow of good ``g`` on arc ``a = i -> j``."""
     if separable:
-        return _proposed(table[i, SURPLUS, g], f_offer[a] * table[j, DEFICIT, g],
-                         table[i, OFFER_SUM, g], table[j, DEFICIT, g],
-                         f_request[a] * table[i, SURPLUS, g], table[j, REQUEST_SUM, g])
-    return _proposed(table[i, SURPLUS, g], w_offer[a, g], table[i, OFFER_SUM, g],
-                     table[j, DEFICIT, g], w_request[a, g], table[j, REQUEST_SUM, g])
+        return _proposed(
+            table[i, SURPLUS, g],
+            f_offer[a] * table[j, DEFICIT, g],
+            table[i, OFFER_SUM, g],
+            table[j, DEFICIT, g],
+            f_request[a] * table[i, SURPLUS, g],
+            table[j, REQUEST_SUM, g],
+        )
+    return _proposed(
+        table[i, SURPLUS, g],
+        w_offer[a, g],
+        table[i, OFFER_SUM, g],
+        table[j, DEFICIT, g],
+        w_request[a, g],
+        table[j, REQUEST_SUM, g],
+    )
 
 
 @_jit
-def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_offer,
-                    f_request, w_offer, w_request, give_u, receive_u, price, bias, size, tol,
-                    money_on, money_share, reserve, degree, engineering_left,
-                    engineering_scale, use_totals, in_pair, given_total, received_total,
-                    table, record, traded, flow, money_out, deal, perceived, balance,
-                    engineering, moving):  # pragma: no cover - compiled
+def negotiate_links(
+    src,
+    dst,
+    arc_from,
+    arc_to,
+    surplus,
+    deficit,
+    separable,
+    f_offer,
+    f_request,
+    w_offer,
+    w_request,
+    give_u,
+    receive_u,
+    price,
+    bias,
+    size,
+    tol,
+    money_on,
+    money_share,
+    reserve,
+    degree,
+    engineering_left,
+    engineering_scale,
+    use_totals,
+    in_pair,
+    given_total,
+    received_total,
+    table,
+    record,
+    traded,
+    flow,
+    money_out,
+    deal,
+    perceived,
+    balance,
+    engineering,
+    moving,
+):  # pragma: no cover - compiled
     """Stages 1 to 3 of the negotiation on every link; fills the outcome arrays in place.
 
     Args:
@@ -331,10 +395,24 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
     """
     e = src.size
     n, g_count = surplus.shape
-    has_surplus, has_deficit, use_masks = _good_masks(surplus, deficit, separable, f_offer,
-                                                      f_request)
-    _territory_table(table, arc_from, arc_to, surplus, deficit, separable, f_offer,
-                     f_request, w_offer, w_request, has_surplus, has_deficit, use_masks)
+    has_surplus, has_deficit, use_masks = _good_masks(
+        surplus, deficit, separable, f_offer, f_request
+    )
+    _territory_table(
+        table,
+        arc_from,
+        arc_to,
+        surplus,
+        deficit,
+        separable,
+        f_offer,
+        f_request,
+        w_offer,
+        w_request,
+        has_surplus,
+        has_deficit,
+        use_masks,
+    )
     per_row_give = give_u.shape[0] > 1
     per_row_receive = receive_u.shape[0] > 1
     load_src = np.zeros(n)
@@ -369,11 +447,13 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
             pa = 0.0
             pb = 0.0
             if not use_masks or (mask_a >> g) & 1:
-                pa = _arc_proposal(table, separable, f_offer, f_request, w_offer, w_request,
-                                   i, j, k, g)
+                pa = _arc_proposal(
+                    table, separable, f_offer, f_request, w_offer, w_request, i, j, k, g
+                )
             if not use_masks or (mask_b >> g) & 1:
-                pb = _arc_proposal(table, separable, f_offer, f_request, w_offer, w_request,
-                                   j, i, b, g)
+                pb = _arc_proposal(
+                    table, separable, f_offer, f_request, w_offer, w_request, j, i, b, g
+                )
             record[n_traded, RECORD_FIELDS + g] = pa
             record[n_traded, RECORD_FIELDS + g_count + g] = pb
             given_a += pa * give_u[gi, g]
@@ -396,8 +476,9 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
             total_recv_b = recv_b
         ratio_a = _reciprocity_ratio(total_recv_a, tol * total_given_a)
         ratio_b = _reciprocity_ratio(total_recv_b, tol * total_given_b)
-        feasible = ((total_given_a > 0) and (total_given_b > 0)
-                    and (ratio_a * ratio_b >= ACCEPT_RATIO))
+        feasible = (
+            (total_given_a > 0) and (total_given_b > 0) and (ratio_a * ratio_b >= ACCEPT_RATIO)
+        )
         trim_a = min(1.0, ratio_a) if feasible else 0.0
         trim_b = min(1.0, ratio_b) if feasible else 0.0
         money_a = 0.0
@@ -410,12 +491,18 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
             gap_b = pair_gap_b * _ratio(given_b, total_given_b)  # owed to j by i
             cap_a = money_share * reserve[j] / degree[j]
             cap_b = money_share * reserve[i] / degree[i]
-            ok_a = ((given_a > 0) and (gap_a > 0) and (gap_a <= cap_a)
-                    and (total_recv_b
-                         >= ACCEPT_RATIO * (tol * (total_given_b + pair_gap_a))))
-            ok_b = ((given_b > 0) and (gap_b > 0) and (gap_b <= cap_b)
-                    and (total_recv_a
-                         >= ACCEPT_RATIO * (tol * (total_given_a + pair_gap_b))))
+            ok_a = (
+                (given_a > 0)
+                and (gap_a > 0)
+                and (gap_a <= cap_a)
+                and (total_recv_b >= ACCEPT_RATIO * (tol * (total_given_b + pair_gap_a)))
+            )
+            ok_b = (
+                (given_b > 0)
+                and (gap_b > 0)
+                and (gap_b <= cap_b)
+                and (total_recv_a >= ACCEPT_RATIO * (tol * (total_given_a + pair_gap_b)))
+            )
             one_a = (ok_a != ok_b) and ok_a
             one_b = (ok_a != ok_b) and ok_b
             if one_a or one_b:
@@ -506,8 +593,9 @@ def negotiate_links(src, dst, arc_from, arc_to, surplus, deficit, separable, f_o
 # Delivery (ODD 7.4.4)
 # ------------------------------------------------------------------------------------------
 @_jit
-def deliver_arcs(src, dst, flow, money, available, reserve, volume, moving, use_moving
-                 ):  # pragma: no cover - compiled
+def deliver_arcs(
+    src, dst, flow, money, available, reserve, volume, moving, use_moving
+):  # pragma: no cover - compiled
     """Move goods and money along arcs; returns the new ``(available, reserve)``.
 
     ``available + sum_by_end(flow) - sum_by_origin(flow)`` (and the same for money), and adds

@@ -39,8 +39,9 @@ def _checked_seed(rng: object) -> int:
         ScenarioError: (a ``ValueError``) naming ``rng``, its value and what is allowed.
     """
     if isinstance(rng, bool) or not isinstance(rng, numbers.Integral) or rng < 0:
-        raise ScenarioError(f"rng: the seed must be an integer >= 0, or None for the "
-                            f"scenario's seed (got {rng!r})")
+        raise ScenarioError(
+            f"rng: the seed must be an integer >= 0, or None for the scenario's seed (got {rng!r})"
+        )
     return int(rng)
 
 
@@ -63,7 +64,11 @@ class TerriModel(mesa.Model):
             (docs/performance.md).
 
     Attributes:
-        config: The validated scenario.
+        config: The validated scenario (a :class:`terrisim.scenario.Scenario`). It is not
+            ``model.scenario``: Mesa 3.5 reserves that name for its experimental
+            ``mesa.experimental.scenarios.Scenario`` (it checks ``scenario.rng`` against
+            ``rng`` and sets ``scenario.model``), so ``model.scenario`` is Mesa's own, with
+            the seed, and terrisim's scenario file is ``model.config``.
         state: The arrays of territories, goods and links.
         streams: Named numpy Generators (``layout``, ``state``, ``shocks``, ``governance``,
             ``rules``).
@@ -79,8 +84,16 @@ class TerriModel(mesa.Model):
     """
 
     PHASES = (
-        "apply_shocks", "produce", "govern", "negotiate", "deliver", "consume",
-        "update_budgets", "update_trust", "close_step", "collect",
+        "apply_shocks",
+        "produce",
+        "govern",
+        "negotiate",
+        "deliver",
+        "consume",
+        "update_budgets",
+        "update_trust",
+        "close_step",
+        "collect",
     )
 
     def __init__(
@@ -99,8 +112,9 @@ class TerriModel(mesa.Model):
         self.seed = seed
         self.engine = kernels.engine_name(engine)
         children = np.random.SeedSequence(seed).spawn(len(STREAMS))
-        self.streams = {name: np.random.default_rng(c) for name, c in
-                        zip(STREAMS, children, strict=True)}
+        self.streams = {
+            name: np.random.default_rng(c) for name, c in zip(STREAMS, children, strict=True)
+        }
         self.events: list[dict[str, Any]] = []
         # Errors found while building (CSV files, rules, shocks, institutions) name the
         # scenario file and line of the field (loading.locate_errors).
@@ -111,10 +125,10 @@ class TerriModel(mesa.Model):
                 layout = generate_layout(scenario, self.streams["layout"])
             self.state: TerritoryState = build_state(scenario, layout, self.streams["state"])
             rules = scenario.rules
-            self.valuation = build_rule("valuation", rules.valuation.model_dump(),
-                                        "rules.valuation")
-            self.partners = build_rule("partners", rules.partners.model_dump(),
-                                       "rules.partners")
+            self.valuation = build_rule(
+                "valuation", rules.valuation.model_dump(), "rules.valuation"
+            )
+            self.partners = build_rule("partners", rules.partners.model_dump(), "rules.partners")
             self.trust_rule = build_rule("trust", rules.trust.model_dump(), "rules.trust")
             self.institutions: list[Governance] = [
                 build_rule("governance", g.model_dump(), f"governance.{i}")
@@ -176,8 +190,14 @@ class TerriModel(mesa.Model):
 
     def negotiate(self) -> None:
         """Ad hoc bilateral basket negotiation on every link (ODD 7.4)."""
-        self.outcome = negotiate(self.state, self.valuation, self.partners, self.config.exchange,
-                                 self.engineering_left(), engine=self.engine)
+        self.outcome = negotiate(
+            self.state,
+            self.valuation,
+            self.partners,
+            self.config.exchange,
+            self.engineering_left(),
+            engine=self.engine,
+        )
         for institution in self.institutions:
             institution.after_exchange(self, self.outcome)
 
@@ -195,14 +215,22 @@ class TerriModel(mesa.Model):
             # changed the outcome since
             moving = None if self.institutions else self.outcome.moving
             s.available, s.reserve = kernels.deliver_arcs(
-                s.src, s.dst, np.ascontiguousarray(flow, dtype=float),
-                np.ascontiguousarray(money, dtype=float), s.available, s.reserve, volume,
-                np.zeros(0, np.int64) if moving is None else moving, moving is not None)
+                s.src,
+                s.dst,
+                np.ascontiguousarray(flow, dtype=float),
+                np.ascontiguousarray(money, dtype=float),
+                s.available,
+                s.reserve,
+                volume,
+                np.zeros(0, np.int64) if moving is None else moving,
+                moving is not None,
+            )
             s.flow = flow
             # the kernel sums each good's flows in arc order, as numpy sums the columns of
             # (A, G) flows; a single column numpy sums pairwise: it does that sum itself
-            self._record_flows("bilateral", s.arc_from, s.arc_to, flow,
-                               volume if volume.size > 1 else None)
+            self._record_flows(
+                "bilateral", s.arc_from, s.arc_to, flow, volume if volume.size > 1 else None
+            )
             return
         s.available = s.available + s.sum_by_end(flow) - s.sum_by_origin(flow)
         s.reserve = s.reserve + s.sum_by_end(money) - s.sum_by_origin(money)
@@ -281,8 +309,9 @@ class TerriModel(mesa.Model):
             raise ValueError("transfer_revenue: the amounts must sum to zero")
         np.add.at(self._revenue_transfer, np.asarray(territories), amounts)
 
-    def transfer(self, giver: np.ndarray, receiver: np.ndarray, amounts: np.ndarray,
-                 channel: str) -> None:
+    def transfer(
+        self, giver: np.ndarray, receiver: np.ndarray, amounts: np.ndarray, channel: str
+    ) -> None:
         """Move goods between territories (the only way institutions move goods).
 
         Args:
@@ -308,8 +337,14 @@ class TerriModel(mesa.Model):
         s.available = s.available - out + into
         self._record_flows(channel, giver, receiver, amounts)
 
-    def _record_flows(self, channel: str, giver: np.ndarray, receiver: np.ndarray,
-                      amounts: np.ndarray, volume: np.ndarray | None = None) -> None:
+    def _record_flows(
+        self,
+        channel: str,
+        giver: np.ndarray,
+        receiver: np.ndarray,
+        amounts: np.ndarray,
+        volume: np.ndarray | None = None,
+    ) -> None:
         """Keep the step's flows of a channel in the ledger (aggregated on demand).
 
         ``volume`` is ``amounts.sum(axis=0)`` when the caller already has it (the kernels
@@ -352,16 +387,26 @@ class TerriModel(mesa.Model):
     def log_event(self, kind: str, **fields: Any) -> None:
         """Append an event to the narrative log, rendered in French and English."""
         step = fields.pop("step", self.steps)
-        self.events.append({
-            "step": step, "kind": kind,
-            "text_fr": narrative.render(kind, "fr", fields),
-            "text_en": narrative.render(kind, "en", fields),
-            **{k: v for k, v in fields.items() if isinstance(v, (int, float, str))},
-        })
+        self.events.append(
+            {
+                "step": step,
+                "kind": kind,
+                "text_fr": narrative.render(kind, "fr", fields),
+                "text_en": narrative.render(kind, "en", fields),
+                **{k: v for k, v in fields.items() if isinstance(v, (int, float, str))},
+            }
+        )
 
-    def trigger_shock(self, kind: str, magnitude: float = 0.4, *, duration: int | None = 6,
-                      kinds: list[str] | None = None, classes: list[str] | None = None,
-                      ids: list[str] | None = None) -> ActiveShock:
+    def trigger_shock(
+        self,
+        kind: str,
+        magnitude: float = 0.4,
+        *,
+        duration: int | None = 6,
+        kinds: list[str] | None = None,
+        classes: list[str] | None = None,
+        ids: list[str] | None = None,
+    ) -> ActiveShock:
         """Start a shock now: it hits from the next step (ODD 7.8; :meth:`Shocks.start`).
 
         Args:
@@ -379,5 +424,6 @@ class TerriModel(mesa.Model):
         Raises:
             ScenarioError: unknown kind or target, magnitude outside [0, 1], duration < 1.
         """
-        return self.shocks.start(kind, magnitude, duration=duration, kinds=kinds,
-                                 classes=classes, ids=ids)
+        return self.shocks.start(
+            kind, magnitude, duration=duration, kinds=kinds, classes=classes, ids=ids
+        )

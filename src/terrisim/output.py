@@ -29,8 +29,7 @@ from terrisim.scenario.loading import ScenarioError, load_scenario
 from terrisim.scenario.schema import Scenario
 from terrisim.summary import equity_over_time, run_summary
 
-DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "networkx",
-                "matplotlib")
+DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "networkx", "matplotlib")
 
 
 @dataclass
@@ -72,12 +71,15 @@ class RunResult:
         """
         territories = self.territory_records()
         if territories is None or self.model is None:
-            raise ValueError("equity(): needs per-territory records and the model "
-                             "(run_scenario(..., record_territories='all', keep_model=True))")
+            raise ValueError(
+                "equity(): needs per-territory records and the model "
+                "(run_scenario(..., record_territories='all', keep_model=True))"
+            )
         s = self.model.state
         ids = s.ids.astype(str)
-        return equity_over_time(territories, pd.Series(s.population, index=ids),
-                                pd.Series(s.urban, index=ids))
+        return equity_over_time(
+            territories, pd.Series(s.population, index=ids), pd.Series(s.urban, index=ids)
+        )
 
 
 def run_scenario(
@@ -129,8 +131,14 @@ def run_scenario(
     if path is not None and model.shocks.history and model.recorder.sample.size == model.state.n:
         records = _read_records(path)  # run_summary may use them (group resilience)
     events = pd.DataFrame(model.events)
-    return RunResult(series, territories, run_summary(model, series, records),
-                     events, model if keep_model else None, territories_file=path)
+    return RunResult(
+        series,
+        territories,
+        run_summary(model, series, records),
+        events,
+        model if keep_model else None,
+        territories_file=path,
+    )
 
 
 def _read_records(path: Path) -> pd.DataFrame | None:
@@ -174,12 +182,17 @@ def resolved_scenario(scenario: Scenario) -> dict[str, Any]:
     return data
 
 
-def write_run(result: RunResult, out: Path, scenario: Scenario, seed: int,
-              figure: bool = True) -> list[Path]:
+def write_run(
+    result: RunResult, out: Path, scenario: Scenario, seed: int, figure: bool = True
+) -> list[Path]:
     """Write a run's files into ``out`` (created if needed); return the paths written."""
     out.mkdir(parents=True, exist_ok=True)
-    written = [out / "series.parquet", out / "summary.json", out / "manifest.json",
-               out / "events.csv"]
+    written = [
+        out / "series.parquet",
+        out / "summary.json",
+        out / "manifest.json",
+        out / "events.csv",
+    ]
     result.series.to_parquet(written[0], index=False)
     territories = out / "territories.parquet"
     if result.territories is not None:
@@ -189,8 +202,9 @@ def write_run(result: RunResult, out: Path, scenario: Scenario, seed: int,
         if not territories.exists() or not territories.samefile(result.territories_file):
             shutil.copyfile(result.territories_file, territories)  # streamed elsewhere
         written.append(territories)
-    written[1].write_text(json.dumps(result.summary, indent=2, default=_json_default,
-                                     allow_nan=True) + "\n")
+    written[1].write_text(
+        json.dumps(result.summary, indent=2, default=_json_default, allow_nan=True) + "\n"
+    )
     manifest = {
         "scenario": resolved_scenario(scenario),
         "seed": seed,

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 _SHOCK_COLOURS = ("tab:red", "tab:orange", "tab:purple", "tab:brown", "tab:olive", "tab:cyan")
 
 
-def shock_spans(series: pd.DataFrame,
-                shocks: Sequence[Mapping[str, Any]] | None) -> list[tuple[str, float, float]]:
+def shock_spans(
+    series: pd.DataFrame, shocks: Sequence[Mapping[str, Any]] | None
+) -> list[tuple[str, float, float]]:
     """The shaded bands: ``(kind, first step - 0.5, last step + 0.5)`` per shock.
 
     Args:
@@ -89,9 +90,12 @@ def kind_series(result: RunResult) -> pd.DataFrame:
     import pandas as pd
 
     series, kinds = result.series, list(result.summary["kinds"])
-    return pd.DataFrame({"step": series["step"],
-                         **{k: series[f"satisfaction_{k}"] for k in kinds
-                            if f"satisfaction_{k}" in series}})
+    return pd.DataFrame(
+        {
+            "step": series["step"],
+            **{k: series[f"satisfaction_{k}"] for k in kinds if f"satisfaction_{k}" in series},
+        }
+    )
 
 
 def summary_figure(result: RunResult, title: str = "") -> Figure:
@@ -102,26 +106,42 @@ def summary_figure(result: RunResult, title: str = "") -> Figure:
     by_kind = kind_series(result)
     for kind in by_kind.columns.drop("step"):
         ax.plot(by_kind["step"], by_kind[kind], label=kind)
-    for column, label in (("satisfaction_class_urban", "urban (class)"),
-                          ("satisfaction_class_rural", "rural (class)")):
+    for column, label in (
+        ("satisfaction_class_urban", "urban (class)"),
+        ("satisfaction_class_rural", "rural (class)"),
+    ):
         if column in series:
             ax.plot(series["step"], series[column], ls="--", lw=1.2, label=label)
     ax.plot(series["step"], series["satisfaction"], color="black", lw=2, label="all")
-    ax.set(title="Need satisfaction by kind", xlabel="step (month)", ylabel="satisfaction",
-           ylim=(0, 1.02))
+    ax.set(
+        title="Need satisfaction by kind",
+        xlabel="step (month)",
+        ylabel="satisfaction",
+        ylim=(0, 1.02),
+    )
     ax.legend(fontsize=8, ncol=2)
     ax = axes[1]
-    goods = [c.removeprefix("volume_") for c in series.columns
-             if c.startswith("volume_") and not c.startswith("volume_value")]
+    goods = [
+        c.removeprefix("volume_")
+        for c in series.columns
+        if c.startswith("volume_") and not c.startswith("volume_value")
+    ]
     ax.stackplot(series["step"], *[series[f"volume_{g}"] for g in goods], labels=goods)
     total = series[[f"volume_{g}" for g in goods]].sum(axis=1).max() if goods else 0.0
     # head room for the legend above the stack
-    ax.set(title="Exchanged volume by good", xlabel="step (month)", ylabel="units per step",
-           ylim=(0, 1.45 * total if total > 0 else 1.0))
+    ax.set(
+        title="Exchanged volume by good",
+        xlabel="step (month)",
+        ylabel="units per step",
+        ylim=(0, 1.45 * total if total > 0 else 1.0),
+    )
     ax.legend(fontsize=8, ncol=3, loc="upper left")
     ax = axes[2]
-    for column, label in (("trust", "all links"), ("trust_within_kind", "within kind"),
-                          ("trust_urban_rural", "urban-rural")):
+    for column, label in (
+        ("trust", "all links"),
+        ("trust_within_kind", "within kind"),
+        ("trust_urban_rural", "urban-rural"),
+    ):
         ax.plot(series["step"], series[column], label=label)
     ax.set(title="Mean trust", xlabel="step (month)", ylabel="trust", ylim=(0, 1))
     ax.legend(fontsize=8)
@@ -140,13 +160,20 @@ def resilience_figure(result: RunResult, title: str = "") -> Figure:
     """
     series = result.series
     fig, ax = plt.subplots(figsize=(9, 4.2), constrained_layout=True)
-    lines = (("satisfaction", "all", ""), ("satisfaction_class_urban", "urban", "urban_"),
-             ("satisfaction_class_rural", "rural", "rural_"))
+    lines = (
+        ("satisfaction", "all", ""),
+        ("satisfaction_class_urban", "urban", "urban_"),
+        ("satisfaction_class_rural", "rural", "rural_"),
+    )
     colours = {}
     for column, label, _ in lines:
         if column in series:
-            (line,) = ax.plot(series["step"], series[column], label=label,
-                              lw=2 if column == "satisfaction" else 1.2)
+            (line,) = ax.plot(
+                series["step"],
+                series[column],
+                label=label,
+                lw=2 if column == "satisfaction" else 1.2,
+            )
             colours[column] = line.get_color()
     last = float(series["step"].max()) if len(series) else 0.0
     for shock in result.summary.get("shocks", []):
@@ -156,14 +183,23 @@ def resilience_figure(result: RunResult, title: str = "") -> Figure:
             resistance = shock.get(f"{prefix}resistance")
             if column not in colours or baseline is None or resistance is None:
                 continue
-            ax.hlines(baseline, shock["step"] - 0.5, stop + 0.5, colors=colours[column],
-                      linestyles=":", lw=1)
+            ax.hlines(
+                baseline,
+                shock["step"] - 0.5,
+                stop + 0.5,
+                colors=colours[column],
+                linestyles=":",
+                lw=1,
+            )
             window = series[(series["step"] >= shock["step"]) & (series["step"] <= stop)]
             if len(window):
                 trough = window.loc[window[column].idxmin()]
                 ax.plot(trough["step"], trough[column], "v", color=colours[column], ms=6)
-    ax.set(title=title or "Satisfaction around shocks (dotted: pre-shock level, v: trough)",
-           xlabel="step (month)", ylabel="satisfaction")
+    ax.set(
+        title=title or "Satisfaction around shocks (dotted: pre-shock level, v: trough)",
+        xlabel="step (month)",
+        ylabel="satisfaction",
+    )
     ax.legend(fontsize=8)
     mark_shocks(ax, result, legend=True)
     return fig

@@ -120,8 +120,9 @@ class Recorder:
         state = model.state
         if territories == "sample" and state.n > model.config.output.sample_size:
             rng = np.random.default_rng(model.streams["rules"].integers(2**63))
-            self.sample = np.sort(rng.choice(state.n, model.config.output.sample_size,
-                                             replace=False))
+            self.sample = np.sort(
+                rng.choice(state.n, model.config.output.sample_size, replace=False)
+            )
         elif territories == "none":
             self.sample = np.zeros(0, dtype=np.int64)
         else:
@@ -187,14 +188,20 @@ class Recorder:
             same, cross = self._link_groups()
             t = s.trust
             row["trust"] = float(t.mean())
-            row["trust_within_kind"] = float(t[same].sum() / same.size) \
-                if same.size else float("nan")
-            row["trust_urban_rural"] = float(t[cross].sum() / cross.size) \
-                if cross.size else float("nan")
+            row["trust_within_kind"] = (
+                float(t[same].sum() / same.size) if same.size else float("nan")
+            )
+            row["trust_urban_rural"] = (
+                float(t[cross].sum() / cross.size) if cross.size else float("nan")
+            )
             row["misperception"] = float(s.bias[cross].mean()) if cross.size else 0.0
         else:
-            row.update(trust=float("nan"), trust_within_kind=float("nan"),
-                       trust_urban_rural=float("nan"), misperception=0.0)
+            row.update(
+                trust=float("nan"),
+                trust_within_kind=float("nan"),
+                trust_urban_rural=float("nan"),
+                misperception=0.0,
+            )
         row["reserve"] = float(s.reserve.sum())
         row["fiscal_health"] = weighted_mean(s.fiscal_health, pop)
         row["shocks"] = ",".join(model.shocks.active_names())
@@ -208,13 +215,23 @@ class Recorder:
         Recomputed when the links, kinds or classes change.
         """
         s, cached = self.model.state, self._groups
-        if not (cached and cached["src"] is s.src and cached["dst"] is s.dst
-                and np.array_equal(cached["kind"], s.kind)
-                and np.array_equal(cached["urban"], s.urban)):
+        if not (
+            cached
+            and cached["src"] is s.src
+            and cached["dst"] is s.dst
+            and np.array_equal(cached["kind"], s.kind)
+            and np.array_equal(cached["urban"], s.urban)
+        ):
             same = np.tile(s.kind[s.src] == s.kind[s.dst], 2)
             cross = np.tile(s.urban[s.src] != s.urban[s.dst], 2)
-            cached.update(src=s.src, dst=s.dst, kind=s.kind.copy(), urban=s.urban.copy(),
-                          same=np.flatnonzero(same), cross=np.flatnonzero(cross))
+            cached.update(
+                src=s.src,
+                dst=s.dst,
+                kind=s.kind.copy(),
+                urban=s.urban.copy(),
+                same=np.flatnonzero(same),
+                cross=np.flatnonzero(cross),
+            )
         return cached["same"], cached["cross"]
 
     def _arcs_of_sample(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -229,8 +246,11 @@ class Recorder:
             row[self.sample] = np.arange(self.sample.size)
             out_arcs = np.flatnonzero(row[s.arc_from] >= 0)
             in_arcs = np.flatnonzero(row[s.arc_to] >= 0)
-            cached.update(src=s.src, dst=s.dst, value=(
-                out_arcs, row[s.arc_from[out_arcs]], in_arcs, row[s.arc_to[in_arcs]]))
+            cached.update(
+                src=s.src,
+                dst=s.dst,
+                value=(out_arcs, row[s.arc_from[out_arcs]], in_arcs, row[s.arc_to[in_arcs]]),
+            )
         return cached["value"]
 
     # ------------------------------------------------------------------ territory level
@@ -265,9 +285,11 @@ class Recorder:
         dealt = deal[out_arcs % s.n_links] if deal.size else np.zeros(out_arcs.size, bool)
         data["deals"] = np.bincount(out_row, minlength=idx.size, weights=dealt).astype(np.int32)
         data["given_value"] = np.bincount(
-            out_row, basket_value(np.take(s.flow, out_arcs, axis=0), price), idx.size)
+            out_row, basket_value(np.take(s.flow, out_arcs, axis=0), price), idx.size
+        )
         data["received_value"] = np.bincount(
-            in_row, basket_value(np.take(s.flow, in_arcs, axis=0), price), idx.size)
+            in_row, basket_value(np.take(s.flow, in_arcs, axis=0), price), idx.size
+        )
         return data
 
     # ------------------------------------------------------------------ results
@@ -284,8 +306,9 @@ class Recorder:
         if self._stream_path is not None or not self._columns:
             return None
         steps = self._columns
-        return pd.DataFrame({name: np.concatenate([step[name] for step in steps])
-                             for name in steps[0]})
+        return pd.DataFrame(
+            {name: np.concatenate([step[name] for step in steps]) for name in steps[0]}
+        )
 
     def close(self) -> None:
         """Close the Parquet stream, if any."""

@@ -94,11 +94,14 @@ class ShockSchedule(BaseModel):
     @model_validator(mode="after")
     def _when(self) -> ShockSchedule:
         if (self.at is None) == (self.frequency is None):
-            raise ValueError("give exactly one of 'at' (the first step affected) or "
-                             "'frequency' (probability per step of a random shock)")
+            raise ValueError(
+                "give exactly one of 'at' (the first step affected) or "
+                "'frequency' (probability per step of a random shock)"
+            )
         if self.permanent and self.duration is not None:
-            raise ValueError("'duration' and 'permanent = true' contradict each other: "
-                             "give one of them")
+            raise ValueError(
+                "'duration' and 'permanent = true' contradict each other: give one of them"
+            )
         for name in self.classes:
             if name not in CLASSES:
                 raise ValueError(f"classes: unknown class {name!r}; allowed: {list(CLASSES)}")
@@ -129,8 +132,9 @@ class ShockKind(Rule):
     label: ClassVar[dict[str, str]] = {}
     default_targets: ClassVar[tuple[str, ...]] = ()
 
-    def apply(self, state: TerritoryState, mask: np.ndarray, magnitude: float,
-              elapsed: int) -> None:
+    def apply(
+        self, state: TerritoryState, mask: np.ndarray, magnitude: float, elapsed: int
+    ) -> None:
         """Multiply the state's modifiers for the territories in ``mask``, in place.
 
         Args:
@@ -159,8 +163,9 @@ class GrantCut(ShockKind):
     name = "grant_cut"
     label: ClassVar[dict[str, str]] = {"fr": "baisse des dotations", "en": "State grant cut"}
 
-    def apply(self, state: TerritoryState, mask: np.ndarray, magnitude: float,
-              elapsed: int) -> None:
+    def apply(
+        self, state: TerritoryState, mask: np.ndarray, magnitude: float, elapsed: int
+    ) -> None:
         """Cut the grant of the targeted territories."""
         state.grant_factor[mask] *= 1.0 - magnitude
 
@@ -172,8 +177,9 @@ class Drought(ShockKind):
     name = "drought"
     label: ClassVar[dict[str, str]] = {"fr": "sécheresse", "en": "drought"}
 
-    def apply(self, state: TerritoryState, mask: np.ndarray, magnitude: float,
-              elapsed: int) -> None:
+    def apply(
+        self, state: TerritoryState, mask: np.ndarray, magnitude: float, elapsed: int
+    ) -> None:
         """Reduce the food and water production of the targeted territories."""
         goods = _goods_mask(state, ("food", "water"))
         state.production_factor[np.ix_(mask, goods)] *= 1.0 - magnitude
@@ -186,8 +192,9 @@ class EnergyCrisis(ShockKind):
     name = "energy_crisis"
     label: ClassVar[dict[str, str]] = {"fr": "crise énergétique", "en": "energy crisis"}
 
-    def apply(self, state: TerritoryState, mask: np.ndarray, magnitude: float,
-              elapsed: int) -> None:
+    def apply(
+        self, state: TerritoryState, mask: np.ndarray, magnitude: float, elapsed: int
+    ) -> None:
         """Reduce the energy production of the targeted territories."""
         goods = _goods_mask(state, ("energy",))
         state.production_factor[np.ix_(mask, goods)] *= 1.0 - magnitude
@@ -201,8 +208,9 @@ class HealthCrisis(ShockKind):
     label: ClassVar[dict[str, str]] = {"fr": "crise sanitaire", "en": "health crisis"}
     default_targets: ClassVar[tuple[str, ...]] = ("urban",)
 
-    def apply(self, state: TerritoryState, mask: np.ndarray, magnitude: float,
-              elapsed: int) -> None:
+    def apply(
+        self, state: TerritoryState, mask: np.ndarray, magnitude: float, elapsed: int
+    ) -> None:
         """Raise the health needs of the targeted territories."""
         goods = _goods_mask(state, ("health",))
         state.need_factor[np.ix_(mask, goods)] *= 1.0 + magnitude
@@ -219,8 +227,9 @@ class Ageing(ShockKind):
     name = "ageing"
     label: ClassVar[dict[str, str]] = {"fr": "vieillissement", "en": "ageing"}
 
-    def apply(self, state: TerritoryState, mask: np.ndarray, magnitude: float,
-              elapsed: int) -> None:
+    def apply(
+        self, state: TerritoryState, mask: np.ndarray, magnitude: float, elapsed: int
+    ) -> None:
         """Raise health needs in proportion to the time elapsed since the start."""
         goods = _goods_mask(state, ("health",))
         state.need_factor[np.ix_(mask, goods)] *= 1.0 + magnitude * (elapsed + 1) / 12.0
@@ -231,8 +240,9 @@ def shock_kinds() -> list[str]:
     return sorted(registered("shock"))
 
 
-def resolve_kind(name: str, where: str = "shock.kind",
-                 params: dict[str, Any] | None = None) -> ShockKind:
+def resolve_kind(
+    name: str, where: str = "shock.kind", params: dict[str, Any] | None = None
+) -> ShockKind:
     """Instantiate the shock kind called ``name`` (registered name or ``module:Class``).
 
     Args:
@@ -249,9 +259,10 @@ def resolve_kind(name: str, where: str = "shock.kind",
     except ScenarioError as exc:
         if ":" in name:
             raise ScenarioError(f"{where}: {exc}") from None
-        raise ScenarioError(f"{where}: unknown shock kind {name!r}; allowed: {shock_kinds()} "
-                            "or 'module:Class' (a subclass of terrisim.shocks.ShockKind)"
-                            ) from None
+        raise ScenarioError(
+            f"{where}: unknown shock kind {name!r}; allowed: {shock_kinds()} "
+            "or 'module:Class' (a subclass of terrisim.shocks.ShockKind)"
+        ) from None
     if not (isinstance(cls, type) and issubclass(cls, ShockKind)):
         raise ScenarioError(f"{where}: {name!r} is not a subclass of terrisim.shocks.ShockKind")
     try:
@@ -261,9 +272,13 @@ def resolve_kind(name: str, where: str = "shock.kind",
         raise ScenarioError(format_validation_error(exc, "scenario", prefix=field)) from None
 
 
-def target_mask(state: TerritoryState, kinds: list[str] | tuple[str, ...] = (),
-                classes: list[str] | tuple[str, ...] = (), ids: list[str] | tuple[str, ...] = (),
-                where: str = "shock") -> tuple[np.ndarray, str]:
+def target_mask(
+    state: TerritoryState,
+    kinds: list[str] | tuple[str, ...] = (),
+    classes: list[str] | tuple[str, ...] = (),
+    ids: list[str] | tuple[str, ...] = (),
+    where: str = "shock",
+) -> tuple[np.ndarray, str]:
     """The territories a shock hits: the union of kinds, classes and ids (all if none given).
 
     A name in ``kinds`` is a kind of the catalogue; ``"urban"`` and ``"rural"`` that are not
@@ -298,8 +313,9 @@ def target_mask(state: TerritoryState, kinds: list[str] | tuple[str, ...] = (),
             raise ScenarioError(f"{where}.kinds: unknown kind {name!r}; allowed: {allowed}")
     for name in classes:
         if name not in CLASSES:
-            raise ScenarioError(f"{where}.classes: unknown class {name!r}; "
-                                f"allowed: {list(CLASSES)}")
+            raise ScenarioError(
+                f"{where}.classes: unknown class {name!r}; allowed: {list(CLASSES)}"
+            )
         mask |= state.urban if name == "urban" else ~state.urban
     if ids:
         index = {str(tid): i for i, tid in enumerate(state.ids)}
@@ -307,15 +323,15 @@ def target_mask(state: TerritoryState, kinds: list[str] | tuple[str, ...] = (),
             if tid not in index:
                 known = list(index)
                 shown = ", ".join(known[:5]) + (", ..." if len(known) > 5 else "")
-                raise ScenarioError(f"{where}.ids: no territory has id {tid!r}; "
-                                    f"ids are {shown}")
+                raise ScenarioError(f"{where}.ids: no territory has id {tid!r}; ids are {shown}")
             mask[index[tid]] = True
     parts = [*kinds, *[f"class:{c}" for c in classes], *ids]
     return mask, ",".join(parts)
 
 
-def _with_defaults(kind: ShockKind, kinds: list[str] | None, classes: list[str] | None,
-                   ids: list[str] | None) -> tuple[list[str], list[str], list[str]]:
+def _with_defaults(
+    kind: ShockKind, kinds: list[str] | None, classes: list[str] | None, ids: list[str] | None
+) -> tuple[list[str], list[str], list[str]]:
     """The targets ``(kinds, classes, ids)``: the kind's default targets if none is given."""
     kinds, classes, ids = list(kinds or ()), list(classes or ()), list(ids or ())
     if not (kinds or classes or ids):
@@ -386,14 +402,19 @@ class Shocks:
             try:
                 schedule = ShockSchedule(**spec)
             except ValidationError as exc:
-                raise ScenarioError(format_validation_error(exc, "scenario",
-                                                            prefix=where)) from None
+                raise ScenarioError(
+                    format_validation_error(exc, "scenario", prefix=where)
+                ) from None
             kind = resolve_kind(schedule.kind, f"{where}.kind", schedule.params)
             self.schedules.append(schedule)
             self._kinds.append(kind)
-            self._targets.append(target_mask(
-                model.state, *_with_defaults(kind, schedule.kinds, schedule.classes,
-                                             schedule.ids), where))
+            self._targets.append(
+                target_mask(
+                    model.state,
+                    *_with_defaults(kind, schedule.kinds, schedule.classes, schedule.ids),
+                    where,
+                )
+            )
         # One Mesa event per distinct start step. Mesa holds the callback by weak reference:
         # a bound method of this object, which lives as long as the model (model.shocks).
         # LOW priority: at time at - 1 the step event (HIGH) runs first, then the shock starts.
@@ -421,33 +442,73 @@ class Shocks:
     def _launch(self, i: int, first: int, source: str) -> ActiveShock:
         schedule = self.schedules[i]
         mask, targets = self._targets[i]
-        return self._record(self._kinds[i], given=schedule.kind, mask=mask, targets=targets,
-                            magnitude=schedule.magnitude, first=first,
-                            duration=schedule.steps, source=source, table=i)
+        return self._record(
+            self._kinds[i],
+            given=schedule.kind,
+            mask=mask,
+            targets=targets,
+            magnitude=schedule.magnitude,
+            first=first,
+            duration=schedule.steps,
+            source=source,
+            table=i,
+        )
 
-    def _record(self, kind: ShockKind, *, given: str, mask: np.ndarray, targets: str,
-                magnitude: float, first: int, duration: int | None, source: str,
-                table: int | None) -> ActiveShock:
+    def _record(
+        self,
+        kind: ShockKind,
+        *,
+        given: str,
+        mask: np.ndarray,
+        targets: str,
+        magnitude: float,
+        first: int,
+        duration: int | None,
+        source: str,
+        table: int | None,
+    ) -> ActiveShock:
         """Activate a shock from step ``first`` and record it everywhere."""
         name = kind.name or given
         end = None if duration is None else first + duration
         active = ActiveShock(kind, name, mask, float(magnitude), first, end, targets, source)
         self.active.append(active)
-        self.history.append({
-            "step": first, "shock": name, "magnitude": float(magnitude), "duration": duration,
-            "last_step": None if end is None else end - 1, "targets": targets,
-            "territories": int(mask.sum()), "source": source, "table": table,
-        })
-        self.model.log_event("shock", shock=name, label_fr=kind.label.get("fr", name),
-                             label_en=kind.label.get("en", name), magnitude=float(magnitude),
-                             targets=targets, **narrative.targets_words(targets),
-                             source=source, step=first)
+        self.history.append(
+            {
+                "step": first,
+                "shock": name,
+                "magnitude": float(magnitude),
+                "duration": duration,
+                "last_step": None if end is None else end - 1,
+                "targets": targets,
+                "territories": int(mask.sum()),
+                "source": source,
+                "table": table,
+            }
+        )
+        self.model.log_event(
+            "shock",
+            shock=name,
+            label_fr=kind.label.get("fr", name),
+            label_en=kind.label.get("en", name),
+            magnitude=float(magnitude),
+            targets=targets,
+            **narrative.targets_words(targets),
+            source=source,
+            step=first,
+        )
         return active
 
-    def start(self, kind: str | ShockKind, magnitude: float, *,
-              duration: int | None = DEFAULT_DURATION, kinds: list[str] | None = None,
-              classes: list[str] | None = None, ids: list[str] | None = None,
-              source: str = "triggered") -> ActiveShock:
+    def start(
+        self,
+        kind: str | ShockKind,
+        magnitude: float,
+        *,
+        duration: int | None = DEFAULT_DURATION,
+        kinds: list[str] | None = None,
+        classes: list[str] | None = None,
+        ids: list[str] | None = None,
+        source: str = "triggered",
+    ) -> ActiveShock:
         """Start a shock now: it affects the next step and the ``duration - 1`` after it.
 
         Args:
@@ -471,17 +532,26 @@ class Shocks:
             raise ScenarioError(f"shock.kind: expected a name or a ShockKind, got {kind!r}")
         if not 0.0 <= magnitude <= 1.0:
             raise ScenarioError(f"shock.magnitude: must be in [0, 1] (got {magnitude!r})")
-        if duration is not None and (isinstance(duration, bool) or int(duration) != duration
-                                     or duration < 1):
-            raise ScenarioError(f"shock.duration: must be an integer >= 1 or None for a "
-                                f"permanent shock (got {duration!r})")
-        mask, targets = target_mask(self.model.state,
-                                    *_with_defaults(shock, kinds, classes, ids))
+        if duration is not None and (
+            isinstance(duration, bool) or int(duration) != duration or duration < 1
+        ):
+            raise ScenarioError(
+                f"shock.duration: must be an integer >= 1 or None for a "
+                f"permanent shock (got {duration!r})"
+            )
+        mask, targets = target_mask(self.model.state, *_with_defaults(shock, kinds, classes, ids))
         given = kind if isinstance(kind, str) else type(kind).__name__
-        return self._record(shock, given=given, mask=mask, targets=targets,
-                            magnitude=magnitude, first=self.model.steps + 1,
-                            duration=None if duration is None else int(duration),
-                            source=source, table=None)
+        return self._record(
+            shock,
+            given=given,
+            mask=mask,
+            targets=targets,
+            magnitude=magnitude,
+            first=self.model.steps + 1,
+            duration=None if duration is None else int(duration),
+            source=source,
+            table=None,
+        )
 
     # ------------------------------------------------------------------ each step
     def apply(self) -> None:

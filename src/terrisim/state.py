@@ -106,8 +106,10 @@ class TerritoryState:
             arcs = np.arange(2 * self.n_links, dtype=np.int32)
             ones = np.ones(arcs.size)
             shape = (self.n, arcs.size)
-            cached = (sparse.csr_matrix((ones, (self.arc_from, arcs)), shape=shape),
-                      sparse.csr_matrix((ones, (self.arc_to, arcs)), shape=shape))
+            cached = (
+                sparse.csr_matrix((ones, (self.arc_from, arcs)), shape=shape),
+                sparse.csr_matrix((ones, (self.arc_to, arcs)), shape=shape),
+            )
             self._incidence_cache = cached
         return cached
 
@@ -140,8 +142,10 @@ class TerritoryState:
         """Number of links of each territory, at least 1 (N,), float (cached)."""
         cached = getattr(self, "_degree_cache", None)
         if cached is None or cached[0] != self.n_links:
-            cached = (self.n_links, np.maximum(np.bincount(self.arc_from, minlength=self.n)
-                                               .astype(float), 1.0))
+            cached = (
+                self.n_links,
+                np.maximum(np.bincount(self.arc_from, minlength=self.n).astype(float), 1.0),
+            )
             self._degree_cache = cached
         return cached[1]
 
@@ -189,11 +193,13 @@ class TerritoryState:
             return ~self.urban
         return self.kind == self.kinds.index(name)
 
-    def add_links(self, src: np.ndarray, dst: np.ndarray, kind: int, trust: np.ndarray,
-                  bias: np.ndarray) -> np.ndarray:
+    def add_links(
+        self, src: np.ndarray, dst: np.ndarray, kind: int, trust: np.ndarray, bias: np.ndarray
+    ) -> np.ndarray:
         """Add links not present yet (set-up only); return the link index of every pair."""
-        existing = {(int(a), int(b)): e for e, (a, b) in enumerate(zip(self.src, self.dst,
-                                                                           strict=True))}
+        existing = {
+            (int(a), int(b)): e for e, (a, b) in enumerate(zip(self.src, self.dst, strict=True))
+        }
         index = []
         new_src, new_dst = [], []
         for a, b in zip(src, dst, strict=True):
@@ -210,13 +216,15 @@ class TerritoryState:
             fwd = np.full(k, trust[0] if np.ndim(trust) else trust, float)
             self.trust = np.concatenate([self.trust[:e_old], fwd, self.trust[e_old:], fwd])
             self.trust_baseline = np.concatenate(
-                [self.trust_baseline[:e_old], fwd, self.trust_baseline[e_old:], fwd])
+                [self.trust_baseline[:e_old], fwd, self.trust_baseline[e_old:], fwd]
+            )
             b = np.full(k, bias if np.ndim(bias) == 0 else bias[0], float)
             self.bias = np.concatenate([self.bias[:e_old], b, self.bias[e_old:], b])
             self.src = np.concatenate([self.src, ns])
             self.dst = np.concatenate([self.dst, nd])
-            self.distance = np.concatenate([self.distance, np.hypot(*(self.xy[ns] -
-                                                                      self.xy[nd]).T)])
+            self.distance = np.concatenate(
+                [self.distance, np.hypot(*(self.xy[ns] - self.xy[nd]).T)]
+            )
             self.link_kind = np.concatenate([self.link_kind, np.full(k, kind, np.int8)])
             self.cost_discount = np.concatenate([self.cost_discount, np.zeros(k)])
             self.flow = np.zeros((2 * self.n_links, len(self.goods)))
@@ -237,8 +245,9 @@ def _override(layout: Layout, column: str, default: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(given), default, given)
 
 
-def initial_trust(scenario: Scenario, layout: Layout, leaning: np.ndarray,
-                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def initial_trust(
+    scenario: Scenario, layout: Layout, leaning: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Initial trust and representation bias on every arc (ODD 5.2).
 
     ``t0(i->j) = initial * (1 - tension_penalty * tense(ij)) *
@@ -253,8 +262,11 @@ def initial_trust(scenario: Scenario, layout: Layout, leaning: np.ndarray,
     arc_from = np.concatenate([layout.src, layout.dst])
     arc_to = np.concatenate([layout.dst, layout.src])
     gap = np.abs(leaning[arc_from] - leaning[arc_to]) / 2.0
-    trust = (spec.initial * (1.0 - spec.tension_penalty * np.tile(tense, 2))
-             * (1.0 - spec.cleavage_weight * gap))
+    trust = (
+        spec.initial
+        * (1.0 - spec.tension_penalty * np.tile(tense, 2))
+        * (1.0 - spec.cleavage_weight * gap)
+    )
     urban = np.array([scenario.kinds[k].urban for k in layout.kinds])
     n_kinds = len(layout.kinds)
     table = np.zeros((n_kinds, n_kinds))
@@ -281,10 +293,16 @@ def build_state(scenario: Scenario, layout: Layout, rng: np.random.Generator) ->
     per_k = layout.population / 1000.0
     need_table = np.array([[scenario.goods[x].need[k] for x in goods] for k in layout.kinds])
     cap_table = np.array([[scenario.goods[x].capacity[k] for x in goods] for k in layout.kinds])
-    capacity = cap_table[layout.kind] * per_k[:, None] * np.exp(
-        gen.capacity_jitter * rng.standard_normal((n, g)))
-    need = need_table[layout.kind] * per_k[:, None] * np.exp(
-        gen.need_jitter * rng.standard_normal((n, g)))
+    capacity = (
+        cap_table[layout.kind]
+        * per_k[:, None]
+        * np.exp(gen.capacity_jitter * rng.standard_normal((n, g)))
+    )
+    need = (
+        need_table[layout.kind]
+        * per_k[:, None]
+        * np.exp(gen.need_jitter * rng.standard_normal((n, g)))
+    )
     for j, good in enumerate(goods):
         capacity[:, j] = _override(layout, f"capacity_{good}", capacity[:, j])
         need[:, j] = _override(layout, f"need_{good}", need[:, j])
@@ -292,28 +310,47 @@ def build_state(scenario: Scenario, layout: Layout, rng: np.random.Generator) ->
     storage = np.array([scenario.goods[x].storage_steps for x in goods])
     leaning = np.clip(
         _kind_table(scenario, layout, "leaning") + gen.leaning_sd * rng.standard_normal(n),
-        -1.0, 1.0)
+        -1.0,
+        1.0,
+    )
     leaning = _override(layout, "leaning", leaning)
     spending = _kind_table(scenario, layout, "spending") * per_k
     trust, bias = initial_trust(scenario, layout, leaning, rng)
     e = layout.src.size
     return TerritoryState(
-        ids=layout.ids, names=layout.names, kind=layout.kind, kinds=layout.kinds,
+        ids=layout.ids,
+        names=layout.names,
+        kind=layout.kind,
+        kinds=layout.kinds,
         urban=np.array([scenario.kinds[k].urban for k in layout.kinds])[layout.kind],
-        population=layout.population, xy=layout.xy, goods=goods, storable=storable,
+        population=layout.population,
+        xy=layout.xy,
+        goods=goods,
+        storable=storable,
         public=np.array([scenario.goods[x].public for x in goods]),
         price=np.array([scenario.goods[x].price for x in goods]),
         decay=np.array([scenario.goods[x].decay for x in goods]),
         good_weight=np.array([scenario.goods[x].weight for x in goods]),
-        capacity=capacity, need=need,
-        stock=capacity * storable, stock_cap=capacity * storage * storable,
-        fiscal_base=_override(layout, "fiscal_base",
-                              _kind_table(scenario, layout, "fiscal_base") * per_k),
+        capacity=capacity,
+        need=need,
+        stock=capacity * storable,
+        stock_cap=capacity * storage * storable,
+        fiscal_base=_override(
+            layout, "fiscal_base", _kind_table(scenario, layout, "fiscal_base") * per_k
+        ),
         grant=_override(layout, "grant", _kind_table(scenario, layout, "grant") * per_k),
-        spending=spending, reserve=spending * scenario.budget.initial_reserve_steps,
-        engineering=_override(layout, "engineering",
-                              _kind_table(scenario, layout, "engineering") * per_k),
-        leaning=leaning, src=layout.src, dst=layout.dst, distance=layout.distance,
-        link_kind=layout.link_kind, trust=trust, trust_baseline=trust.copy(), bias=bias,
+        spending=spending,
+        reserve=spending * scenario.budget.initial_reserve_steps,
+        engineering=_override(
+            layout, "engineering", _kind_table(scenario, layout, "engineering") * per_k
+        ),
+        leaning=leaning,
+        src=layout.src,
+        dst=layout.dst,
+        distance=layout.distance,
+        link_kind=layout.link_kind,
+        trust=trust,
+        trust_baseline=trust.copy(),
+        bias=bias,
         cost_discount=np.zeros(e),
     )

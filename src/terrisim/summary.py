@@ -49,22 +49,40 @@ RESILIENCE_WINDOW = DEFAULT_WINDOW
 #: Inequality aversion of the Atkinson index in the summary.
 ATKINSON_EPSILON = 1.0
 #: Series analysed for each shock: key prefix -> series column.
-RESILIENCE_SERIES = {"": "satisfaction", "urban_": "satisfaction_class_urban",
-                     "rural_": "satisfaction_class_rural"}
+RESILIENCE_SERIES = {
+    "": "satisfaction",
+    "urban_": "satisfaction_class_urban",
+    "rural_": "satisfaction_class_rural",
+}
 #: Resilience indicators per series (``recovered`` is ``recovery_time is not None``).
-RESILIENCE_KEYS = ("resistance", "recovery_time", "recovered", "resilience_loss",
-                   "normalised_resilience_loss")
+RESILIENCE_KEYS = (
+    "resistance",
+    "recovery_time",
+    "recovered",
+    "resilience_loss",
+    "normalised_resilience_loss",
+)
 #: Equity indicators of :func:`equity_indicators`, in order.
-EQUITY_KEYS = ("gini", "theil", "theil_between_kinds", "theil_within_kinds",
-               "theil_between_classes", "theil_l", "atkinson", "palma", "maximin",
-               "urban_rural_ratio")
+EQUITY_KEYS = (
+    "gini",
+    "theil",
+    "theil_between_kinds",
+    "theil_within_kinds",
+    "theil_between_classes",
+    "theil_l",
+    "atkinson",
+    "palma",
+    "maximin",
+    "urban_rural_ratio",
+)
 
 
 # --------------------------------------------------------------------------------------------
 # Equity
 # --------------------------------------------------------------------------------------------
-def equity_indicators(satisfaction: np.ndarray, population: np.ndarray, kinds: np.ndarray,
-                      urban: np.ndarray) -> dict[str, float | None]:
+def equity_indicators(
+    satisfaction: np.ndarray, population: np.ndarray, kinds: np.ndarray, urban: np.ndarray
+) -> dict[str, float | None]:
     """Population-weighted equity of one satisfaction profile (``docs/metrics.md``).
 
     Args:
@@ -90,19 +108,32 @@ def equity_indicators(satisfaction: np.ndarray, population: np.ndarray, kinds: n
     if float(sat @ pop) > 0:
         try:
             parts = theil_t_decomposition(sat, np.asarray(kinds, dtype=str), weights=pop)
-            classes = theil_t_decomposition(sat, np.where(urban, "urban", "rural"),
-                                            weights=pop)
+            classes = theil_t_decomposition(sat, np.where(urban, "urban", "rural"), weights=pop)
             out.update(
-                gini=gini(sat, weights=pop), theil=parts.total,
-                theil_between_kinds=parts.between, theil_within_kinds=parts.within,
-                theil_between_classes=classes.between, theil_l=theil_l(sat, weights=pop),
+                gini=gini(sat, weights=pop),
+                theil=parts.total,
+                theil_between_kinds=parts.between,
+                theil_within_kinds=parts.within,
+                theil_between_classes=classes.between,
+                theil_l=theil_l(sat, weights=pop),
                 atkinson=atkinson(sat, ATKINSON_EPSILON, weights=pop),
                 palma=palma(sat, weights=pop),
             )
         except ValueError:  # a mean that underflows to 0 (e.g. S = [0, 5e-324]): undefined
-            out.update(dict.fromkeys(("gini", "theil", "theil_between_kinds",
-                                      "theil_within_kinds", "theil_between_classes",
-                                      "theil_l", "atkinson", "palma")))
+            out.update(
+                dict.fromkeys(
+                    (
+                        "gini",
+                        "theil",
+                        "theil_between_kinds",
+                        "theil_within_kinds",
+                        "theil_between_classes",
+                        "theil_l",
+                        "atkinson",
+                        "palma",
+                    )
+                )
+            )
     if urban.any() and (~urban).any():
         try:
             out["urban_rural_ratio"] = group_ratio(sat, urban, True, False, weights=pop)
@@ -111,8 +142,11 @@ def equity_indicators(satisfaction: np.ndarray, population: np.ndarray, kinds: n
     return {k: _finite(v) for k, v in out.items()}
 
 
-def equity_over_time(territories: pd.DataFrame, population: Mapping[str, float] | pd.Series,
-                     urban: Mapping[str, bool] | pd.Series) -> pd.DataFrame:
+def equity_over_time(
+    territories: pd.DataFrame,
+    population: Mapping[str, float] | pd.Series,
+    urban: Mapping[str, bool] | pd.Series,
+) -> pd.DataFrame:
     """Every equity indicator per recorded step, from per-territory records.
 
     The recorder keeps ``gini`` and ``theil`` per step in the series; this computes the whole
@@ -133,9 +167,17 @@ def equity_over_time(territories: pd.DataFrame, population: Mapping[str, float] 
     rows = []
     for step, frame in territories.groupby("step", sort=True):
         ids = frame["territory"].astype(str)
-        rows.append({"step": int(step), **equity_indicators(
-            frame["satisfaction"].to_numpy(float), population.loc[ids].to_numpy(),
-            frame["kind"].to_numpy(), urban.loc[ids].to_numpy())})
+        rows.append(
+            {
+                "step": int(step),
+                **equity_indicators(
+                    frame["satisfaction"].to_numpy(float),
+                    population.loc[ids].to_numpy(),
+                    frame["kind"].to_numpy(),
+                    urban.loc[ids].to_numpy(),
+                ),
+            }
+        )
     return pd.DataFrame(rows, columns=["step", *EQUITY_KEYS])
 
 
@@ -143,13 +185,21 @@ def equity_over_time(territories: pd.DataFrame, population: Mapping[str, float] 
 # Resilience
 # --------------------------------------------------------------------------------------------
 def _unmeasured(reason: str, prefix: str = "") -> dict[str, Any]:
-    return {**{f"{prefix}{k}": None for k in (*RESILIENCE_KEYS, "baseline")},
-            f"{prefix}reason": reason}
+    return {
+        **{f"{prefix}{k}": None for k in (*RESILIENCE_KEYS, "baseline")},
+        f"{prefix}reason": reason,
+    }
 
 
-def resilience_indicators(series: Sequence[float] | np.ndarray | pd.Series, position: int,
-                          end: int | None = None, *, tolerance: float = RESILIENCE_TOLERANCE,
-                          window: int = RESILIENCE_WINDOW, prefix: str = "") -> dict[str, Any]:
+def resilience_indicators(
+    series: Sequence[float] | np.ndarray | pd.Series,
+    position: int,
+    end: int | None = None,
+    *,
+    tolerance: float = RESILIENCE_TOLERANCE,
+    window: int = RESILIENCE_WINDOW,
+    prefix: str = "",
+) -> dict[str, Any]:
     """Resilience of one series around one shock, never raising (``docs/metrics.md``).
 
     Args:
@@ -170,11 +220,13 @@ def resilience_indicators(series: Sequence[float] | np.ndarray | pd.Series, posi
     y = np.asarray(series, dtype=float)
     stop = len(y) if end is None else min(int(end), len(y))
     if not 0 <= position < len(y):
-        return _unmeasured(f"the shock's first step is not in the recorded series "
-                           f"(index {position} of {len(y)})", prefix)
+        return _unmeasured(
+            f"the shock's first step is not in the recorded series (index {position} of {len(y)})",
+            prefix,
+        )
     if position == 0:
         return _unmeasured("no pre-shock step: the shock hits the first recorded step", prefix)
-    if not np.all(np.isfinite(y[max(0, position - window):stop])):
+    if not np.all(np.isfinite(y[max(0, position - window) : stop])):
         return _unmeasured("the series has missing (NaN) values around the shock", prefix)
     try:
         report = resilience_report(y, position, tolerance=tolerance, window=window, end=stop)
@@ -199,9 +251,14 @@ def report_record(report: ResilienceReport, prefix: str = "") -> dict[str, Any]:
     }
 
 
-def shock_resilience(series: pd.DataFrame, history: Sequence[Mapping[str, Any]], *,
-                     tolerance: float = RESILIENCE_TOLERANCE, window: int = RESILIENCE_WINDOW,
-                     columns: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+def shock_resilience(
+    series: pd.DataFrame,
+    history: Sequence[Mapping[str, Any]],
+    *,
+    tolerance: float = RESILIENCE_TOLERANCE,
+    window: int = RESILIENCE_WINDOW,
+    columns: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
     """Resilience indicators of every shock of a run, overall and per class.
 
     Each shock's analysed window runs from its first step (``step``) to the first step of the
@@ -236,43 +293,58 @@ def shock_resilience(series: pd.DataFrame, history: Sequence[Mapping[str, Any]],
         position = position_of.get(first, len(steps))
         end = len(steps) if end_step is None else position_of.get(end_step, len(steps))
         own_window, clean = _baseline_window(history, first, window)
-        record = {**shock, "end_step": end_step,
-                  "analysed_steps": max(0, end - position) if first in position_of else 0,
-                  "baseline_steps": min(own_window, position) if first in position_of else 0,
-                  "baseline_clean": clean}
+        record = {
+            **shock,
+            "end_step": end_step,
+            "analysed_steps": max(0, end - position) if first in position_of else 0,
+            "baseline_steps": min(own_window, position) if first in position_of else 0,
+            "baseline_clean": clean,
+        }
         for prefix, column in (RESILIENCE_SERIES if columns is None else columns).items():
             if column not in series:
                 record.update(_unmeasured(f"no column {column!r} in the series", prefix))
                 continue
-            record.update(resilience_indicators(series[column], position, end,
-                                                tolerance=tolerance, window=own_window,
-                                                prefix=prefix))
+            record.update(
+                resilience_indicators(
+                    series[column],
+                    position,
+                    end,
+                    tolerance=tolerance,
+                    window=own_window,
+                    prefix=prefix,
+                )
+            )
         out.append(record)
     return out
 
 
-def _baseline_window(history: Sequence[Mapping[str, Any]], first: int,
-                     window: int) -> tuple[int, bool]:
+def _baseline_window(
+    history: Sequence[Mapping[str, Any]], first: int, window: int
+) -> tuple[int, bool]:
     """Pre-shock steps to average for a shock starting at ``first``, and whether they are clean.
 
     The ``window`` steps before the shock, cut so as not to reach back into an earlier shock
     that was over before ``first`` (when at least one undisturbed step lies in between).
     ``clean`` is false when an earlier shock is active on one of the steps kept.
     """
-    over = [int(h["last_step"]) for h in history
-            if int(h["step"]) < first and h.get("last_step") is not None
-            and int(h["last_step"]) < first]
+    over = [
+        int(h["last_step"])
+        for h in history
+        if int(h["step"]) < first and h.get("last_step") is not None and int(h["last_step"]) < first
+    ]
     if over and first - (max(over) + 1) >= 1:
         window = min(window, first - (max(over) + 1))
     lo = first - window
-    clean = not any(int(h["step"]) < first and (h.get("last_step") is None
-                                                or int(h["last_step"]) >= lo)
-                    for h in history)
+    clean = not any(
+        int(h["step"]) < first and (h.get("last_step") is None or int(h["last_step"]) >= lo)
+        for h in history
+    )
     return window, clean
 
 
-def group_series(territories: pd.DataFrame, population: Mapping[str, float] | pd.Series,
-                 by: str = "kind") -> pd.DataFrame:
+def group_series(
+    territories: pd.DataFrame, population: Mapping[str, float] | pd.Series, by: str = "kind"
+) -> pd.DataFrame:
     """Population-weighted satisfaction per step of each kind (or each territory).
 
     Args:
@@ -300,10 +372,15 @@ def group_series(territories: pd.DataFrame, population: Mapping[str, float] | pd
     return wide.reset_index()
 
 
-def group_resilience(territories: pd.DataFrame, population: Mapping[str, float] | pd.Series,
-                     history: Sequence[Mapping[str, Any]], *, by: str = "kind",
-                     tolerance: float = RESILIENCE_TOLERANCE,
-                     window: int = RESILIENCE_WINDOW) -> pd.DataFrame:
+def group_resilience(
+    territories: pd.DataFrame,
+    population: Mapping[str, float] | pd.Series,
+    history: Sequence[Mapping[str, Any]],
+    *,
+    by: str = "kind",
+    tolerance: float = RESILIENCE_TOLERANCE,
+    window: int = RESILIENCE_WINDOW,
+) -> pd.DataFrame:
     """Resilience of every kind's (or territory's) satisfaction for every shock of a run.
 
     The same indicators, windows and baselines as :func:`shock_resilience`, on the series of
@@ -327,12 +404,19 @@ def group_resilience(territories: pd.DataFrame, population: Mapping[str, float] 
     groups = [c for c in series.columns if c != "step"]
     rows = []
     for group in groups:
-        records = shock_resilience(series, history, tolerance=tolerance, window=window,
-                                   columns={"": group})
+        records = shock_resilience(
+            series, history, tolerance=tolerance, window=window, columns={"": group}
+        )
         for index, record in enumerate(records):
-            rows.append({"shock": index, "step": record["step"],
-                         "shock_kind": record["shock"], by: group,
-                         **{k: record[k] for k in (*RESILIENCE_KEYS, "baseline", "reason")}})
+            rows.append(
+                {
+                    "shock": index,
+                    "step": record["step"],
+                    "shock_kind": record["shock"],
+                    by: group,
+                    **{k: record[k] for k in (*RESILIENCE_KEYS, "baseline", "reason")},
+                }
+            )
     columns = ["shock", "step", "shock_kind", by, *RESILIENCE_KEYS, "baseline", "reason"]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(["shock", by], kind="stable").reset_index(drop=True)
@@ -363,8 +447,11 @@ def covers_every_step(territories: pd.DataFrame | None, n: int, series: pd.DataF
     if territories is None or not len(territories) or not len(series):
         return False
     counts = territories.groupby("step")["territory"].nunique()
-    return (len(counts) == len(series) and bool((counts == n).all())
-            and set(counts.index) == set(series["step"]))
+    return (
+        len(counts) == len(series)
+        and bool((counts == n).all())
+        and set(counts.index) == set(series["step"])
+    )
 
 
 def _column(series: pd.DataFrame, name: str, how: str) -> float | None:
@@ -374,8 +461,9 @@ def _column(series: pd.DataFrame, name: str, how: str) -> float | None:
     return float(column.iloc[-1] if how == "final" else column.mean())
 
 
-def run_summary(model: TerriModel, series: pd.DataFrame,
-                territories: pd.DataFrame | None = None) -> dict[str, Any]:
+def run_summary(
+    model: TerriModel, series: pd.DataFrame, territories: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """The run-level indicators written to ``summary.json`` (flat, JSON-ready).
 
     Args:
@@ -408,13 +496,19 @@ def run_summary(model: TerriModel, series: pd.DataFrame,
         "links": int(s.n_links),
         "kinds": list(s.kinds),
     }
-    for name, how in (("satisfaction", "final"), ("satisfaction", "mean"),
-                      ("satisfaction_class_urban", "final"), ("satisfaction_class_urban", "mean"),
-                      ("satisfaction_class_rural", "final"), ("satisfaction_class_rural", "mean")):
+    for name, how in (
+        ("satisfaction", "final"),
+        ("satisfaction", "mean"),
+        ("satisfaction_class_urban", "final"),
+        ("satisfaction_class_urban", "mean"),
+        ("satisfaction_class_rural", "final"),
+        ("satisfaction_class_rural", "mean"),
+    ):
         summary[f"{name}_{how}"] = _column(series, name, how)
     for name in s.kinds:
-        summary[f"satisfaction_kind_{name}_final"] = _column(series, f"satisfaction_{name}",
-                                                             "final")
+        summary[f"satisfaction_kind_{name}_final"] = _column(
+            series, f"satisfaction_{name}", "final"
+        )
     summary.update(equity_indicators(sat, s.population, kinds, s.urban))
     summary["gini_mean"] = _column(series, "gini", "mean")
     summary["theil_mean"] = _column(series, "theil", "mean")
@@ -434,13 +528,15 @@ def run_summary(model: TerriModel, series: pd.DataFrame,
         keys = (*RESILIENCE_KEYS, "baseline", "reason")
         for index, record in enumerate(per_shock):
             rows = by_kind[by_kind["shock"] == index]
-            record["by_kind"] = {row["kind"]: {k: row[k] for k in keys}
-                                 for row in rows.to_dict("records")}
+            record["by_kind"] = {
+                row["kind"]: {k: row[k] for k in keys} for row in rows.to_dict("records")
+            }
     measured = [p for p in per_shock if p["reason"] is None]
     summary["shock_count"] = len(per_shock)
     summary["shocks_never_recovered"] = sum(not p["recovered"] for p in measured)
-    summary["shocks_resilience_loss"] = (sum(p["resilience_loss"] for p in measured)
-                                         if measured else None)
+    summary["shocks_resilience_loss"] = (
+        sum(p["resilience_loss"] for p in measured) if measured else None
+    )
     first = per_shock[0] if per_shock else {}
     summary["shock_step"] = first.get("step")
     summary["shock_kind"] = first.get("shock")

@@ -62,7 +62,6 @@ __all__ = [
 ]
 
 
-
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         module = importlib.import_module(f"terrisim.experiments.{_EXPORTS[name]}")

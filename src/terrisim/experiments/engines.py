@@ -160,8 +160,9 @@ def _init_worker(sweep_pid: int) -> None:
     that the sweep process still exists and exits when it is gone.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with, args=(sweep_pid,), daemon=True,
-                     name="terrisim-sweep-watch").start()
+    threading.Thread(
+        target=_exit_with, args=(sweep_pid,), daemon=True, name="terrisim-sweep-watch"
+    ).start()
 
 
 def _exit_with(sweep_pid: int, period: float = 1.0) -> None:
@@ -230,7 +231,9 @@ class LocalEngine(Engine):
     def _new_pool(self) -> ProcessPoolExecutor:
         self._generation += 1
         return ProcessPoolExecutor(
-            max_workers=self._workers, mp_context=self._mp, initializer=_init_worker,
+            max_workers=self._workers,
+            mp_context=self._mp,
+            initializer=_init_worker,
             initargs=(os.getpid(),),
         )
 
@@ -356,7 +359,9 @@ class DaskEngine(Engine):
             raise WorkersUnavailable(f"the Dask workers are unreachable ({err})") from None
         errors = {w: r for w, r in results.items() if isinstance(r, BaseException)}
         for worker, err in errors.items():
-            log.warning("Dask worker %s cannot run terrisim: %s: %s", worker, type(err).__name__, err)
+            log.warning(
+                "Dask worker %s cannot run terrisim: %s: %s", worker, type(err).__name__, err
+            )
         if results and len(errors) == len(results):
             err = next(iter(errors.values()))
             raise WorkersUnavailable(

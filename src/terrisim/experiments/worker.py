@@ -40,8 +40,9 @@ class RunTask:
     factors: Mapping[str, Any]
     columns: Mapping[str, Any] | None = None
 
-    def record(self, *, status: str, error: str | None, duration_s: float | None,
-               worker: str | None) -> dict[str, Any]:
+    def record(
+        self, *, status: str, error: str | None, duration_s: float | None, worker: str | None
+    ) -> dict[str, Any]:
         """The run's record before its indicators: the base columns, then ``columns``.
 
         Args:
@@ -214,8 +215,9 @@ def run_one(task: RunTask, ctx: SweepContext, fn: RunFunction) -> tuple[dict[str
         message in ``error`` and the traceback under the private key ``_traceback``.
     """
     start = time.perf_counter()
-    record = task.record(status="ok", error=None, duration_s=0.0,
-                         worker=f"{socket.gethostname()}:{os.getpid()}")
+    record = task.record(
+        status="ok", error=None, duration_s=0.0, worker=f"{socket.gethostname()}:{os.getpid()}"
+    )
     series = None
     try:
         out = fn(task, ctx)

@@ -56,37 +56,49 @@ def run_summary(session: GameSession) -> dict[str, Any]:
     series = session.series
     statuses = Counter(o.status for o in session.offers)
     if series.empty:  # no month run yet: only what was negotiated
-        return {"steps": 0, "agreements": len(session.agreements),
-                "agreements_value_delivered": 0.0, "offers": len(session.offers),
-                "offers_by_status": dict(statuses), "resilience": []}
+        return {
+            "steps": 0,
+            "agreements": len(session.agreements),
+            "agreements_value_delivered": 0.0,
+            "offers": len(session.offers),
+            "offers_by_status": dict(statuses),
+            "resilience": [],
+        }
     last = series.iloc[-1]
     resilience = shock_resilience(series, session.model.shocks.history)
     price = session.model.state.price
-    delivered = sum(float((ag.delivered_ab + ag.delivered_ba) @ price)
-                    for ag in session.agreements)
-    reasons = Counter(r["code"] for o in session.offers if o.answer and o.answer.by is None
-                      for r in o.answer.reasons)
-    return clean({
-        "steps": int(last["step"]),
-        "satisfaction_mean": float(series["satisfaction"].mean()),
-        "satisfaction_final": float(last["satisfaction"]),
-        "satisfaction_urban_final": float(last["satisfaction_class_urban"]),
-        "satisfaction_rural_final": float(last["satisfaction_class_rural"]),
-        "urban_rural_gap_final": float(last["satisfaction_class_urban"]
-                                       - last["satisfaction_class_rural"]),
-        "urban_rural_gap_mean": float((series["satisfaction_class_urban"]
-                                       - series["satisfaction_class_rural"]).mean()),
-        "gini_final": float(last["gini"]),
-        "trust_urban_rural_final": float(last.get("trust_urban_rural", math.nan)),
-        "trust_final": float(last.get("trust", math.nan)),
-        "agreements": len(session.agreements),
-        "agreements_value_delivered": delivered,
-        "reciprocity_balance": session.reciprocity_balance(),
-        "offers": len(session.offers),
-        "offers_by_status": dict(statuses),
-        "agent_reasons": dict(reasons),
-        "resilience": resilience,
-    })
+    delivered = sum(float((ag.delivered_ab + ag.delivered_ba) @ price) for ag in session.agreements)
+    reasons = Counter(
+        r["code"]
+        for o in session.offers
+        if o.answer and o.answer.by is None
+        for r in o.answer.reasons
+    )
+    return clean(
+        {
+            "steps": int(last["step"]),
+            "satisfaction_mean": float(series["satisfaction"].mean()),
+            "satisfaction_final": float(last["satisfaction"]),
+            "satisfaction_urban_final": float(last["satisfaction_class_urban"]),
+            "satisfaction_rural_final": float(last["satisfaction_class_rural"]),
+            "urban_rural_gap_final": float(
+                last["satisfaction_class_urban"] - last["satisfaction_class_rural"]
+            ),
+            "urban_rural_gap_mean": float(
+                (series["satisfaction_class_urban"] - series["satisfaction_class_rural"]).mean()
+            ),
+            "gini_final": float(last["gini"]),
+            "trust_urban_rural_final": float(last.get("trust_urban_rural", math.nan)),
+            "trust_final": float(last.get("trust", math.nan)),
+            "agreements": len(session.agreements),
+            "agreements_value_delivered": delivered,
+            "reciprocity_balance": session.reciprocity_balance(),
+            "offers": len(session.offers),
+            "offers_by_status": dict(statuses),
+            "agent_reasons": dict(reasons),
+            "resilience": resilience,
+        }
+    )
 
 
 def _territory_rows(runs: dict[str, GameSession]) -> list[dict[str, Any]]:
@@ -106,7 +118,7 @@ def _territory_rows(runs: dict[str, GameSession]) -> list[dict[str, Any]]:
             row["satisfaction_mean"][name] = float(np.mean(sat))
             row["satisfaction_final"][name] = float(sat[-1])
             if first_shock is not None and first_shock - 1 < sat.size:
-                row["lowest_after_shock"][name] = float(np.min(sat[first_shock - 1:]))
+                row["lowest_after_shock"][name] = float(np.min(sat[first_shock - 1 :]))
         rows.append(row)
     return clean(rows)
 
@@ -124,20 +136,28 @@ def _headlines(runs: dict[str, GameSession], rows: list[dict[str, Any]]) -> list
         for lang in ("fr", "en"):
             pct = {k: number(100 * v, lang, 3) + " %" for k, v in mean.items()}
             if lang == "fr":
-                line = (f"{row['team']} ({row['name']}) : besoins satisfaits en moyenne à "
-                        f"{pct['game']} dans la partie, contre {pct['none']} sans accord")
+                line = (
+                    f"{row['team']} ({row['name']}) : besoins satisfaits en moyenne à "
+                    f"{pct['game']} dans la partie, contre {pct['none']} sans accord"
+                )
                 if "agents" in pct:
                     line += f" et {pct['agents']} avec les agents seuls"
             else:
-                line = (f"{row['team']} ({row['name']}): needs met on average at {pct['game']} "
-                        f"in the game, against {pct['none']} with no agreements")
+                line = (
+                    f"{row['team']} ({row['name']}): needs met on average at {pct['game']} "
+                    f"in the game, against {pct['none']} with no agreements"
+                )
                 if "agents" in pct:
                     line += f" and {pct['agents']} with the agents alone"
             text[lang] = line + "."
-        out.append({"team": row["team"], "text": text,
-                    "gain_vs_none": mean["game"] - mean["none"],
-                    "gain_vs_agents": (mean["game"] - mean["agents"]) if "agents" in mean
-                    else None})
+        out.append(
+            {
+                "team": row["team"],
+                "text": text,
+                "gain_vs_none": mean["game"] - mean["none"],
+                "gain_vs_agents": (mean["game"] - mean["agents"]) if "agents" in mean else None,
+            }
+        )
     return clean(out)
 
 
@@ -145,16 +165,23 @@ def _series(runs: dict[str, GameSession]) -> dict[str, Any]:
     game = runs["game"]
     out: dict[str, Any] = {"step": [int(r["step"]) for r in game.model.recorder.rows]}
     for column in ("satisfaction", "trust_urban_rural", "gini"):
-        out[column] = {name: [r.get(column, math.nan) for r in run.model.recorder.rows]
-                       for name, run in runs.items()}
+        out[column] = {
+            name: [r.get(column, math.nan) for r in run.model.recorder.rows]
+            for name, run in runs.items()
+        }
     out["urban_rural_gap"] = {
-        name: [r["satisfaction_class_urban"] - r["satisfaction_class_rural"]
-               for r in run.model.recorder.rows]
-        for name, run in runs.items()}
+        name: [
+            r["satisfaction_class_urban"] - r["satisfaction_class_rural"]
+            for r in run.model.recorder.rows
+        ]
+        for name, run in runs.items()
+    }
     out["teams"] = {
-        team: {name: run.territory_series("satisfaction")[1:, i].tolist()
-               for name, run in runs.items()}
-        for team, i in game.players.items()}
+        team: {
+            name: run.territory_series("satisfaction")[1:, i].tolist() for name, run in runs.items()
+        }
+        for team, i in game.players.items()
+    }
     return clean(out)
 
 
@@ -180,8 +207,12 @@ def debrief(session: GameSession, *, counterfactuals: bool = True) -> dict[str, 
         runs["none"] = session.counterfactual("none")
     rows = _territory_rows(runs)
     out = {
-        "scenario": session.scenario.name, "seed": session.seed, "step": session.step,
-        "round": session.round, "rounds": session.rounds, "finished": session.finished,
+        "scenario": session.scenario.name,
+        "seed": session.seed,
+        "step": session.step,
+        "round": session.round,
+        "rounds": session.rounds,
+        "finished": session.finished,
         "steps_per_round": session.steps_per_round,
         "teams": [{"team": t, **territory_card(session, i)} for t, i in session.players.items()],
         "run_names": RUN_NAMES,
@@ -195,8 +226,9 @@ def debrief(session: GameSession, *, counterfactuals: bool = True) -> dict[str, 
         "timeline": timeline(session),
     }
     if "agents" in runs:
-        out["agents_agreements"] = [agreement_view(runs["agents"], ag)
-                                    for ag in runs["agents"].agreements]
+        out["agents_agreements"] = [
+            agreement_view(runs["agents"], ag) for ag in runs["agents"].agreements
+        ]
     return out
 
 
@@ -236,21 +268,35 @@ def compare_negotiators(sessions: Iterable[GameSession | str | Path]) -> pd.Data
         for team, i in session.players.items():
             row = by_id[session.territory_id(i)]
             mean = row["satisfaction_mean"]
-            signed = [ag for ag in report["agreements"] if team in (ag["a"]["team"],
-                                                                   ag["b"]["team"])]
+            signed = [
+                ag for ag in report["agreements"] if team in (ag["a"]["team"], ag["b"]["team"])
+            ]
             balances = [ag["balance_agreed"] for ag in signed if ag["balance_agreed"] is not None]
-            game_mean, agents_mean, none_mean = (mean.get(k, math.nan)
-                                                 for k in ("game", "agents", "none"))
-            rows.append({
-                "session": label, "scenario": report["scenario"], "seed": report["seed"],
-                "step": report["step"], "team": team, "territory": row["id"],
-                "kind": row["kind"], "urban": row["urban"],
-                "satisfaction_game": game_mean, "satisfaction_agents": agents_mean,
-                "satisfaction_none": none_mean,
-                "gain_vs_agents": game_mean - agents_mean, "gain_vs_none": game_mean - none_mean,
-                "agreements_game": len(signed),
-                "agreements_agents": sum(1 for ag in report["agents_agreements"]
-                                         if row["id"] in (ag["a"]["id"], ag["b"]["id"])),
-                "balance_agreed": float(np.mean(balances)) if balances else math.nan,
-            })
+            game_mean, agents_mean, none_mean = (
+                mean.get(k, math.nan) for k in ("game", "agents", "none")
+            )
+            rows.append(
+                {
+                    "session": label,
+                    "scenario": report["scenario"],
+                    "seed": report["seed"],
+                    "step": report["step"],
+                    "team": team,
+                    "territory": row["id"],
+                    "kind": row["kind"],
+                    "urban": row["urban"],
+                    "satisfaction_game": game_mean,
+                    "satisfaction_agents": agents_mean,
+                    "satisfaction_none": none_mean,
+                    "gain_vs_agents": game_mean - agents_mean,
+                    "gain_vs_none": game_mean - none_mean,
+                    "agreements_game": len(signed),
+                    "agreements_agents": sum(
+                        1
+                        for ag in report["agents_agreements"]
+                        if row["id"] in (ag["a"]["id"], ag["b"]["id"])
+                    ),
+                    "balance_agreed": float(np.mean(balances)) if balances else math.nan,
+                }
+            )
     return pd.DataFrame(rows)

@@ -52,8 +52,9 @@ class AgreementDelivery(Governance):
     def setup(self, model: TerriModel) -> None:
         """Index the arcs (links do not change during a game)."""
         s = model.state
-        self._arc = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(s.arc_from, s.arc_to,
-                                                                          strict=True))}
+        self._arc = {
+            (int(a), int(b)): k for k, (a, b) in enumerate(zip(s.arc_from, s.arc_to, strict=True))
+        }
 
     def add(self, agreement: Agreement) -> None:
         """Sign an agreement: it delivers from its ``start`` step."""

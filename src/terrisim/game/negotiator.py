@@ -67,24 +67,30 @@ class NegotiatorParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     trust_floor: float = Field(0.2, ge=0.0, le=1.0, description="Trust below which nothing.")
-    trust_per_commitment: float = Field(0.15, ge=0.0, le=1.0,
-                                        description="Extra trust for a full commitment.")
+    trust_per_commitment: float = Field(
+        0.15, ge=0.0, le=1.0, description="Extra trust for a full commitment."
+    )
     trust_per_year: float = Field(0.03, ge=0.0, le=0.2, description="Extra trust per year.")
-    surplus_value: float = Field(0.2, ge=0.0, le=1.0,
-                                 description="Value of units received beyond a lack.")
-    refuse_below: float = Field(0.4, ge=0.0, le=1.0,
-                                description="Balance ratio below which an offer is refused.")
-    counter_threshold: float = Field(0.02, ge=0.0, le=0.5,
-                                     description="Relative change too small to counter.")
+    surplus_value: float = Field(
+        0.2, ge=0.0, le=1.0, description="Value of units received beyond a lack."
+    )
+    refuse_below: float = Field(
+        0.4, ge=0.0, le=1.0, description="Balance ratio below which an offer is refused."
+    )
+    counter_threshold: float = Field(
+        0.02, ge=0.0, le=0.5, description="Relative change too small to counter."
+    )
     contract_engineering_share: float = Field(
-        0.5, ge=0.0, le=1.0, description="Share of engineering an agent gives to contracts.")
-    proposal_share: float = Field(0.5, gt=0.0, le=1.0,
-                                  description="Share of the complementarity an agent proposes.")
+        0.5, ge=0.0, le=1.0, description="Share of engineering an agent gives to contracts."
+    )
+    proposal_share: float = Field(
+        0.5, gt=0.0, le=1.0, description="Share of the complementarity an agent proposes."
+    )
     proposal_years: float = Field(2.0, gt=0.0, le=10.0, description="Duration of proposals.")
-    proposal_commitment: float = Field(0.5, ge=0.0, le=1.0,
-                                       description="Commitment of proposals.")
-    proposals_per_territory: int = Field(1, ge=0, le=10,
-                                         description="Proposals per round to/by a territory.")
+    proposal_commitment: float = Field(0.5, ge=0.0, le=1.0, description="Commitment of proposals.")
+    proposals_per_territory: int = Field(
+        1, ge=0, le=10, description="Proposals per round to/by a territory."
+    )
 
 
 @dataclass
@@ -187,14 +193,19 @@ class AgentNegotiator:
     def required_trust(self, commitment: float, steps: int) -> float:
         """``trust_floor + trust_per_commitment * c + trust_per_year * years``."""
         p = self.params
-        return p.trust_floor + p.trust_per_commitment * commitment + p.trust_per_year * (
-            steps / 12.0)
+        return (
+            p.trust_floor + p.trust_per_commitment * commitment + p.trust_per_year * (steps / 12.0)
+        )
 
     def engineering_room(self, model: TerriModel, j: int, commitments: Commitments) -> float:
         """Value per month of contracts that ``j`` can still run with its engineering."""
         s = model.state
-        capacity = (self.params.contract_engineering_share * s.engineering[j]
-                    * s.fiscal_health[j] * model.config.exchange.engineering_scale)
+        capacity = (
+            self.params.contract_engineering_share
+            * s.engineering[j]
+            * s.fiscal_health[j]
+            * model.config.exchange.engineering_scale
+        )
         return max(capacity - float(commitments.value[j]), 0.0)
 
     def _values(self, model: TerriModel) -> tuple[np.ndarray, np.ndarray]:
@@ -212,13 +223,29 @@ class AgentNegotiator:
     # ---------------------------------------------------------------------------- answering
     def answer(self, model: TerriModel, offer: Offer, commitments: Commitments) -> Evaluation:
         """How the receiver of ``offer`` answers it (see :meth:`evaluate`)."""
-        return self.evaluate(model, offer.receiver, offer.sender, receive=offer.give,
-                             give=offer.ask, steps=offer.steps, commitment=offer.commitment,
-                             commitments=commitments)
+        return self.evaluate(
+            model,
+            offer.receiver,
+            offer.sender,
+            receive=offer.give,
+            give=offer.ask,
+            steps=offer.steps,
+            commitment=offer.commitment,
+            commitments=commitments,
+        )
 
-    def evaluate(self, model: TerriModel, j: int, i: int, *, receive: np.ndarray,
-                 give: np.ndarray, steps: int, commitment: float,
-                 commitments: Commitments) -> Evaluation:
+    def evaluate(
+        self,
+        model: TerriModel,
+        j: int,
+        i: int,
+        *,
+        receive: np.ndarray,
+        give: np.ndarray,
+        steps: int,
+        commitment: float,
+        commitments: Commitments,
+    ) -> Evaluation:
         """How territory ``j`` answers partner ``i``'s offer (rules 1 to 5 of the module).
 
         Args:
@@ -231,32 +258,56 @@ class AgentNegotiator:
             commitment: Proposed commitment.
             commitments: What agreements already take and bring.
         """
-        draft = _Draft(np.asarray(give, float), np.asarray(receive, float), int(steps),
-                       float(commitment))
+        draft = _Draft(
+            np.asarray(give, float), np.asarray(receive, float), int(steps), float(commitment)
+        )
         price = model.state.price
         original = float(draft.give @ price + draft.receive @ price)
-        for rule in (self._spare, self._need, self._trust, self._reciprocity,
-                     self._engineering):
+        for rule in (self._spare, self._need, self._trust, self._reciprocity, self._engineering):
             refusal = rule(model, j, i, draft, commitments)
             if refusal is not None:
-                return Evaluation("refuse", [refusal], draft.give, draft.receive, draft.steps,
-                                  draft.commitment, draft.ratio)
-        small = original > 0 and abs(float(draft.give @ price + draft.receive @ price)
-                                     - original) <= self.params.counter_threshold * original
-        only_quantities = all(r["code"].startswith(("cannot", "unbalanced"))
-                              for r in draft.reasons)
+                return Evaluation(
+                    "refuse",
+                    [refusal],
+                    draft.give,
+                    draft.receive,
+                    draft.steps,
+                    draft.commitment,
+                    draft.ratio,
+                )
+        small = (
+            original > 0
+            and abs(float(draft.give @ price + draft.receive @ price) - original)
+            <= self.params.counter_threshold * original
+        )
+        only_quantities = all(r["code"].startswith(("cannot", "unbalanced")) for r in draft.reasons)
         if draft.reasons and not (small and only_quantities):
             if draft.give @ price <= EPS or draft.receive @ price <= EPS:
                 return Evaluation("refuse", [reason("nothing_left")], draft.give, draft.receive)
-            return Evaluation("counter", draft.reasons, draft.give, draft.receive, draft.steps,
-                              draft.commitment, draft.ratio)
+            return Evaluation(
+                "counter",
+                draft.reasons,
+                draft.give,
+                draft.receive,
+                draft.steps,
+                draft.commitment,
+                draft.ratio,
+            )
         theta = 1.0 - model.config.exchange.reciprocity_tolerance
         code = "favourable" if draft.ratio >= 1.0 / theta else "balanced"
-        return Evaluation("accept", [reason(code)], draft.give, draft.receive, draft.steps,
-                          draft.commitment, draft.ratio)
+        return Evaluation(
+            "accept",
+            [reason(code)],
+            draft.give,
+            draft.receive,
+            draft.steps,
+            draft.commitment,
+            draft.ratio,
+        )
 
-    def _spare(self, model: TerriModel, j: int, i: int, draft: _Draft,
-               commitments: Commitments) -> dict[str, Any] | None:
+    def _spare(
+        self, model: TerriModel, j: int, i: int, draft: _Draft, commitments: Commitments
+    ) -> dict[str, Any] | None:
         """Rule 1: give at most what ``j`` can spare."""
         free = self.free(model, commitments)[j]
         cut = draft.give > free * (1 + 1e-9) + EPS
@@ -269,16 +320,18 @@ class AgentNegotiator:
         draft.reasons.append(reason("cannot_give", good=names))
         return None
 
-    def _need(self, model: TerriModel, j: int, i: int, draft: _Draft,
-              commitments: Commitments) -> dict[str, Any] | None:
+    def _need(
+        self, model: TerriModel, j: int, i: int, draft: _Draft, commitments: Commitments
+    ) -> dict[str, Any] | None:
         """Rule 2: what ``j`` receives must fill at least one of its lacks."""
         draft.lack = self.lack(model, commitments)[j]
         if np.minimum(draft.receive, draft.lack).sum() <= EPS:
             return reason("no_need")
         return None
 
-    def _trust(self, model: TerriModel, j: int, i: int, draft: _Draft,
-               commitments: Commitments) -> dict[str, Any] | None:
+    def _trust(
+        self, model: TerriModel, j: int, i: int, draft: _Draft, commitments: Commitments
+    ) -> dict[str, Any] | None:
         """Rule 3: enough trust for the duration and commitment, or a smaller contract."""
         p, s = self.params, model.state
         arc = arc_between(s, j, i)
@@ -290,22 +343,26 @@ class AgentNegotiator:
         draft.steps = min(draft.steps, 12)
         room = trust - p.trust_floor - p.trust_per_year * draft.steps / 12.0
         affordable = room / p.trust_per_commitment if p.trust_per_commitment > 0 else 1.0
-        draft.commitment = float(np.clip(np.floor(affordable * 20) / 20, 0.0,
-                                         draft.commitment))
-        draft.reasons.append(reason("trust_counter", years=round(draft.steps / 12, 2),
-                                    commitment=f"{draft.commitment:.0%}"))
+        draft.commitment = float(np.clip(np.floor(affordable * 20) / 20, 0.0, draft.commitment))
+        draft.reasons.append(
+            reason(
+                "trust_counter",
+                years=round(draft.steps / 12, 2),
+                commitment=f"{draft.commitment:.0%}",
+            )
+        )
         return None
 
-    def _reciprocity(self, model: TerriModel, j: int, i: int, draft: _Draft,
-                     commitments: Commitments) -> dict[str, Any] | None:
+    def _reciprocity(
+        self, model: TerriModel, j: int, i: int, draft: _Draft, commitments: Commitments
+    ) -> dict[str, Any] | None:
         """Rule 4: ``(1 - bias) U_j(X) >= (1 - tau) G_j(Y)``, or give less (ODD 7.4.2)."""
         s = model.state
         theta = 1.0 - model.config.exchange.reciprocity_tolerance
         give_u, receive_u = self._values(model)
         arc = arc_between(s, j, i)
         bias = float(s.bias[arc]) if arc is not None else 0.0
-        draft.perceived = (1.0 - bias) * self.useful_value(receive_u[j], draft.lack,
-                                                           draft.receive)
+        draft.perceived = (1.0 - bias) * self.useful_value(receive_u[j], draft.lack, draft.receive)
         draft.given = float(give_u[j] @ draft.give)
         if draft.perceived + EPS >= theta * draft.given:
             return None
@@ -317,8 +374,9 @@ class AgentNegotiator:
         draft.reasons.append(reason("unbalanced_counter"))
         return None
 
-    def _engineering(self, model: TerriModel, j: int, i: int, draft: _Draft,
-                     commitments: Commitments) -> dict[str, Any] | None:
+    def _engineering(
+        self, model: TerriModel, j: int, i: int, draft: _Draft, commitments: Commitments
+    ) -> dict[str, Any] | None:
         """Rule 5: the contract must fit in ``j``'s engineering, or both baskets shrink."""
         price = model.state.price
         room = self.engineering_room(model, j, commitments)
@@ -334,8 +392,9 @@ class AgentNegotiator:
         return None
 
     # ---------------------------------------------------------------------------- proposing
-    def propose(self, model: TerriModel, i: int, j: int,
-                commitments: Commitments) -> Evaluation | None:
+    def propose(
+        self, model: TerriModel, i: int, j: int, commitments: Commitments
+    ) -> Evaluation | None:
         """The basket agent ``i`` proposes to partner ``j`` (``None``: nothing to propose).
 
         Returns:
@@ -384,8 +443,15 @@ class AgentNegotiator:
         deficit = [s.goods[g] for g in np.flatnonzero(ask > EPS)]
         perceived = (1.0 - bias) * self.useful_value(receive_u[i], lack[i], ask)
         given = float(give_u[i] @ give)
-        return Evaluation("propose", [reason("proposal", surplus=surplus, deficit=deficit)],
-                          give, ask, steps, commitment, perceived / given if given else 1.0)
+        return Evaluation(
+            "propose",
+            [reason("proposal", surplus=surplus, deficit=deficit)],
+            give,
+            ask,
+            steps,
+            commitment,
+            perceived / given if given else 1.0,
+        )
 
 
 def arc_between(state: Any, a: int, b: int) -> int | None:

@@ -17,7 +17,13 @@ from typing import Any
 import numpy as np
 
 OPEN, ACCEPTED, REFUSED, COUNTERED, WITHDRAWN, EXPIRED = (
-    "open", "accepted", "refused", "countered", "withdrawn", "expired")
+    "open",
+    "accepted",
+    "refused",
+    "countered",
+    "withdrawn",
+    "expired",
+)
 DECISIONS = ("accept", "counter", "refuse")
 
 
@@ -44,8 +50,12 @@ class Answer:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {"decision": self.decision, "by": self.by, "reasons": self.reasons,
-                "counter": self.counter}
+        return {
+            "decision": self.decision,
+            "by": self.by,
+            "reasons": self.reasons,
+            "counter": self.counter,
+        }
 
 
 @dataclass
@@ -90,22 +100,34 @@ class Offer:
         """Duration in years."""
         return self.steps / 12.0
 
-    def as_dict(self, goods: tuple[str, ...], ids: np.ndarray, names: np.ndarray,
-                price: np.ndarray) -> dict[str, Any]:
+    def as_dict(
+        self, goods: tuple[str, ...], ids: np.ndarray, names: np.ndarray, price: np.ndarray
+    ) -> dict[str, Any]:
         """JSON form with territory ids and names, and the values at reference prices (k EUR)."""
         give_value, ask_value = float(self.give @ price), float(self.ask @ price)
         high = max(give_value, ask_value)
         return {
-            "id": self.id, "round": self.round, "status": self.status,
-            "from": str(ids[self.sender]), "from_name": str(names[self.sender]),
-            "to": str(ids[self.receiver]), "to_name": str(names[self.receiver]),
-            "give": basket_dict(goods, self.give), "ask": basket_dict(goods, self.ask),
-            "steps": self.steps, "years": round(self.years, 3),
-            "commitment": round(self.commitment, 3), "by": self.by, "parent": self.parent,
-            "give_value": round(give_value, 3), "ask_value": round(ask_value, 3),
+            "id": self.id,
+            "round": self.round,
+            "status": self.status,
+            "from": str(ids[self.sender]),
+            "from_name": str(names[self.sender]),
+            "to": str(ids[self.receiver]),
+            "to_name": str(names[self.receiver]),
+            "give": basket_dict(goods, self.give),
+            "ask": basket_dict(goods, self.ask),
+            "steps": self.steps,
+            "years": round(self.years, 3),
+            "commitment": round(self.commitment, 3),
+            "by": self.by,
+            "parent": self.parent,
+            "give_value": round(give_value, 3),
+            "ask_value": round(ask_value, 3),
             "balance": round(min(give_value, ask_value) / high, 3) if high > 0 else None,
             "answer": self.answer.as_dict() if self.answer else None,
-            "note": self.note, "action": self.action, "step": self.step,
+            "note": self.note,
+            "action": self.action,
+            "step": self.step,
         }
 
 
@@ -161,5 +183,6 @@ class Agreement:
         self.promised_ba = self.promised_ba + self.give_ba
         self.steps_done += 1
         short = (delivered_ab.sum() < 0.99 * self.give_ab.sum()) or (
-            delivered_ba.sum() < 0.99 * self.give_ba.sum())
+            delivered_ba.sum() < 0.99 * self.give_ba.sum()
+        )
         self.shortfall_steps += int(short)

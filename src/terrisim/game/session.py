@@ -121,15 +121,17 @@ class GameSession:
             raise GameError("bad_setting", detail=f"mode {mode!r} (allowed: {MODES})")
         self.mode = mode
         if steps_per_round is None:
-            steps_per_round = round(12 * _number(years_per_round, "bad_setting",
-                                                 detail="years_per_round"))
+            steps_per_round = round(
+                12 * _number(years_per_round, "bad_setting", detail="years_per_round")
+            )
         self.steps_per_round = int(steps_per_round)
         self.rounds = int(rounds)
         self.epilogue_steps = round(12 * float(epilogue_years))
         self.max_steps = round(12 * float(max_years))
         if not 1 <= self.steps_per_round <= 120:
-            raise GameError("bad_setting", detail=f"steps_per_round={steps_per_round} "
-                            "(1 to 120 months)")
+            raise GameError(
+                "bad_setting", detail=f"steps_per_round={steps_per_round} (1 to 120 months)"
+            )
         if not 1 <= self.rounds <= 50:
             raise GameError("bad_setting", detail=f"rounds={rounds} (1 to 50)")
         if not 0 <= self.epilogue_steps <= 240 or self.max_steps < 1:
@@ -157,8 +159,9 @@ class GameSession:
                 raise GameError("duplicate_team", team=team)
             index = self._territory(territory)
             if index in self.teams:
-                raise GameError("territory_taken", territory=str(territory),
-                                player=self.teams[index])
+                raise GameError(
+                    "territory_taken", territory=str(territory), player=self.teams[index]
+                )
             self.players[team] = index
             self.teams[index] = team
         if not self.players:
@@ -172,8 +175,13 @@ class GameSession:
         self.action_steps: list[int] = []
         self.triggered: list[dict[str, Any]] = []
         self.round_log: list[dict[str, Any]] = []
-        self.history: dict[str, list[Any]] = {"step": [], "satisfaction": [], "reserve": [],
-                                              "fiscal_health": [], "trust": []}
+        self.history: dict[str, list[Any]] = {
+            "step": [],
+            "satisfaction": [],
+            "reserve": [],
+            "fiscal_health": [],
+            "trust": [],
+        }
         self._snapshot()
         self._open_round()
 
@@ -203,9 +211,19 @@ class GameSession:
         return sorted({int(b) for b in s.arc_to[s.arc_from == index]})
 
     # ------------------------------------------------------------------ actions
-    def offer(self, player: str, to: str, give: Mapping[str, Any], ask: Mapping[str, Any], *,
-              years: float | None = None, steps: int | None = None, commitment: float = 0.5,
-              round: int | None = None, version: int | None = None) -> Offer:  # noqa: A002
+    def offer(
+        self,
+        player: str,
+        to: str,
+        give: Mapping[str, Any],
+        ask: Mapping[str, Any],
+        *,
+        years: float | None = None,
+        steps: int | None = None,
+        commitment: float = 0.5,
+        round: int | None = None,  # noqa: A002
+        version: int | None = None,
+    ) -> Offer:
         """A team offers a basket to a partner (agents answer at once).
 
         Args:
@@ -222,9 +240,14 @@ class GameSession:
         Returns:
             The offer, with its status and answer if the partner is an agent.
         """
-        action: dict[str, Any] = {"type": "offer", "player": player, "to": to,
-                                  "give": dict(give), "ask": dict(ask),
-                                  "commitment": commitment}
+        action: dict[str, Any] = {
+            "type": "offer",
+            "player": player,
+            "to": to,
+            "give": dict(give),
+            "ask": dict(ask),
+            "commitment": commitment,
+        }
         if steps is not None:
             action["steps"] = steps
         else:
@@ -232,11 +255,20 @@ class GameSession:
         self.apply(action, round=round, version=version)
         return self.offers[self._last_offer]
 
-    def respond(self, player: str, offer: int, decision: str, *,
-                give: Mapping[str, Any] | None = None, ask: Mapping[str, Any] | None = None,
-                years: float | None = None, steps: int | None = None,
-                commitment: float | None = None, round: int | None = None,  # noqa: A002
-                version: int | None = None) -> Offer:
+    def respond(
+        self,
+        player: str,
+        offer: int,
+        decision: str,
+        *,
+        give: Mapping[str, Any] | None = None,
+        ask: Mapping[str, Any] | None = None,
+        years: float | None = None,
+        steps: int | None = None,
+        commitment: float | None = None,
+        round: int | None = None,  # noqa: A002
+        version: int | None = None,
+    ) -> Offer:
         """A team answers an offer it received: ``accept``, ``counter`` or ``refuse``.
 
         A counter-offer gives ``give`` and asks ``ask`` (from the answering team's side);
@@ -245,36 +277,67 @@ class GameSession:
         Returns:
             The offer answered (for a counter, its ``answer.counter`` is the new offer's id).
         """
-        action: dict[str, Any] = {"type": "respond", "player": player, "offer": offer,
-                                  "decision": decision}
-        for key, value in (("give", give), ("ask", ask), ("years", years), ("steps", steps),
-                           ("commitment", commitment)):
+        action: dict[str, Any] = {
+            "type": "respond",
+            "player": player,
+            "offer": offer,
+            "decision": decision,
+        }
+        for key, value in (
+            ("give", give),
+            ("ask", ask),
+            ("years", years),
+            ("steps", steps),
+            ("commitment", commitment),
+        ):
             if value is not None:
                 action[key] = dict(value) if isinstance(value, Mapping) else value
         self.apply(action, round=round, version=version)
         return self._offer(int(offer))
 
-    def withdraw(self, player: str, offer: int, *, round: int | None = None,  # noqa: A002
-                 version: int | None = None) -> Offer:
+    def withdraw(
+        self,
+        player: str,
+        offer: int,
+        *,
+        round: int | None = None,  # noqa: A002
+        version: int | None = None,
+    ) -> Offer:
         """A team withdraws an open offer it made."""
-        self.apply({"type": "withdraw", "player": player, "offer": offer}, round=round,
-                   version=version)
+        self.apply(
+            {"type": "withdraw", "player": player, "offer": offer}, round=round, version=version
+        )
         return self._offer(int(offer))
 
-    def trigger_shock(self, kind: str, *, magnitude: float | None = None,
-                      duration: int | None = None, kinds: list[str] | None = None,
-                      ids: list[str] | None = None, round: int | None = None,  # noqa: A002
-                      version: int | None = None) -> None:
+    def trigger_shock(
+        self,
+        kind: str,
+        *,
+        magnitude: float | None = None,
+        duration: int | None = None,
+        kinds: list[str] | None = None,
+        ids: list[str] | None = None,
+        round: int | None = None,  # noqa: A002
+        version: int | None = None,
+    ) -> None:
         """The trainer triggers a shock now: it hits from the next month."""
         action: dict[str, Any] = {"type": "shock", "kind": kind}
-        for key, value in (("magnitude", magnitude), ("duration", duration), ("kinds", kinds),
-                           ("ids", ids)):
+        for key, value in (
+            ("magnitude", magnitude),
+            ("duration", duration),
+            ("kinds", kinds),
+            ("ids", ids),
+        ):
             if value is not None:
                 action[key] = value
         self.apply(action, round=round, version=version)
 
-    def end_round(self, *, round: int | None = None,  # noqa: A002
-                  version: int | None = None) -> dict[str, Any]:
+    def end_round(
+        self,
+        *,
+        round: int | None = None,  # noqa: A002
+        version: int | None = None,
+    ) -> dict[str, Any]:
         """The trainer closes the round: the model runs the agreements forward.
 
         Returns:
@@ -283,8 +346,13 @@ class GameSession:
         self.apply({"type": "end_round"}, round=round, version=version)
         return self.round_log[-1]
 
-    def apply(self, action: Mapping[str, Any], *, round: int | None = None,  # noqa: A002
-              version: int | None = None) -> dict[str, Any]:
+    def apply(
+        self,
+        action: Mapping[str, Any],
+        *,
+        round: int | None = None,  # noqa: A002
+        version: int | None = None,
+    ) -> dict[str, Any]:
         """Validate and apply one action, then append it to the log.
 
         Args:
@@ -382,8 +450,9 @@ class GameSession:
         else:
             return default
         if not 1 <= steps <= self.max_steps:
-            raise GameError("bad_duration", value=action.get("years", action.get("steps")),
-                            max_years=max_years)
+            raise GameError(
+                "bad_duration", value=action.get("years", action.get("steps")), max_years=max_years
+            )
         return steps
 
     def _commitment(self, value: Any) -> float:
@@ -423,13 +492,26 @@ class GameSession:
                 raise GameError("cannot_produce", territory=str(s.names[giver]), good=good)
             committed = float(commitments.out[giver, g])
             if basket[g] > cap - committed + 1e-9:
-                raise GameError("too_much", territory=str(s.names[giver]), good=good,
-                                capacity=_fmt(cap), committed=_fmt(committed),
-                                value=_fmt(float(basket[g])))
+                raise GameError(
+                    "too_much",
+                    territory=str(s.names[giver]),
+                    good=good,
+                    capacity=_fmt(cap),
+                    committed=_fmt(committed),
+                    value=_fmt(float(basket[g])),
+                )
 
-    def _terms(self, action: Mapping[str, Any], sender: int, receiver: int, *,
-               default_steps: int = 24, default_commitment: float = 0.5,
-               default_give: Any = None, default_ask: Any = None) -> dict[str, Any]:
+    def _terms(
+        self,
+        action: Mapping[str, Any],
+        sender: int,
+        receiver: int,
+        *,
+        default_steps: int = 24,
+        default_commitment: float = 0.5,
+        default_give: Any = None,
+        default_ask: Any = None,
+    ) -> dict[str, Any]:
         give = self._basket(action.get("give", default_give), "give")
         ask = self._basket(action.get("ask", default_ask), "ask")
         if give.sum() <= 0 and ask.sum() <= 0:
@@ -455,18 +537,28 @@ class GameSession:
             raise GameError("self_offer")
         partners = self.partners(sender)
         if receiver not in partners:
-            raise GameError("unknown_partner", partner=action["to"],
-                            territory=self.territory_id(sender),
-                            allowed=", ".join(self.territory_id(p) for p in partners))
+            raise GameError(
+                "unknown_partner",
+                partner=action["to"],
+                territory=self.territory_id(sender),
+                allowed=", ".join(self.territory_id(p) for p in partners),
+            )
         terms = self._terms(action, sender, receiver)
-        return {"team": team, "sender": sender, "receiver": receiver, **terms,
-                "log": {"player": team, "to": self.territory_id(receiver),
-                        **self._terms_log(terms)}}
+        return {
+            "team": team,
+            "sender": sender,
+            "receiver": receiver,
+            **terms,
+            "log": {"player": team, "to": self.territory_id(receiver), **self._terms_log(terms)},
+        }
 
     def _terms_log(self, terms: Mapping[str, Any]) -> dict[str, Any]:
-        return {"give": basket_dict(self.goods, terms["give"], 12),
-                "ask": basket_dict(self.goods, terms["ask"], 12),
-                "steps": terms["steps"], "commitment": terms["commitment"]}
+        return {
+            "give": basket_dict(self.goods, terms["give"], 12),
+            "ask": basket_dict(self.goods, terms["ask"], 12),
+            "steps": terms["steps"],
+            "commitment": terms["commitment"],
+        }
 
     def _check_respond(self, action: Mapping[str, Any]) -> dict[str, Any]:
         team, me = self._player(action)
@@ -485,10 +577,15 @@ class GameSession:
             self._check_supply(offer.sender, offer.give, commitments)
             self._check_supply(offer.receiver, offer.ask, commitments)
         elif decision == "counter":
-            terms = self._terms(action, me, offer.sender, default_steps=offer.steps,
-                                default_commitment=offer.commitment,
-                                default_give=basket_dict(self.goods, offer.ask, 12),
-                                default_ask=basket_dict(self.goods, offer.give, 12))
+            terms = self._terms(
+                action,
+                me,
+                offer.sender,
+                default_steps=offer.steps,
+                default_commitment=offer.commitment,
+                default_give=basket_dict(self.goods, offer.ask, 12),
+                default_ask=basket_dict(self.goods, offer.give, 12),
+            )
             plan.update(terms)
             log.update(self._terms_log(terms))
         return plan
@@ -511,8 +608,9 @@ class GameSession:
         if kind not in known:
             raise GameError("unknown_shock", kind=kind, allowed=", ".join(known))
         defaults = TRIGGERED_SHOCKS.get(kind, {"magnitude": 0.3, "duration": 6})
-        magnitude = _number(action.get("magnitude", defaults["magnitude"]), "bad_action",
-                            detail="magnitude")
+        magnitude = _number(
+            action.get("magnitude", defaults["magnitude"]), "bad_action", detail="magnitude"
+        )
         if not 0.0 <= magnitude <= 1.0:
             raise GameError("bad_action", detail=f"magnitude {magnitude} (0 to 1)")
         duration = action.get("duration", defaults["duration"])
@@ -541,20 +639,48 @@ class GameSession:
         return {"log": {}}
 
     # ------------------------------------------------------------------ handlers
-    def _new_offer(self, sender: int, receiver: int, give: np.ndarray, ask: np.ndarray, *,
-                   steps: int, commitment: float, by: str | None, parent: int | None = None,
-                   note: dict[str, str] | None = None) -> Offer:
-        offer = Offer(len(self.offers) + 1, self.round, sender, receiver, np.asarray(give, float),
-                      np.asarray(ask, float), int(steps), float(commitment), by, parent,
-                      note=note, action=len(self.actions), step=self.step)
+    def _new_offer(
+        self,
+        sender: int,
+        receiver: int,
+        give: np.ndarray,
+        ask: np.ndarray,
+        *,
+        steps: int,
+        commitment: float,
+        by: str | None,
+        parent: int | None = None,
+        note: dict[str, str] | None = None,
+    ) -> Offer:
+        offer = Offer(
+            len(self.offers) + 1,
+            self.round,
+            sender,
+            receiver,
+            np.asarray(give, float),
+            np.asarray(ask, float),
+            int(steps),
+            float(commitment),
+            by,
+            parent,
+            note=note,
+            action=len(self.actions),
+            step=self.step,
+        )
         self.offers.append(offer)
         self._last_offer = offer.id - 1
         return offer
 
     def _do_offer(self, plan: dict[str, Any]) -> None:
-        offer = self._new_offer(plan["sender"], plan["receiver"], plan["give"], plan["ask"],
-                                steps=plan["steps"], commitment=plan["commitment"],
-                                by=plan["team"])
+        offer = self._new_offer(
+            plan["sender"],
+            plan["receiver"],
+            plan["give"],
+            plan["ask"],
+            steps=plan["steps"],
+            commitment=plan["commitment"],
+            by=plan["team"],
+        )
         self._agent_answer(offer)
         self._last_offer = offer.id - 1
 
@@ -571,9 +697,16 @@ class GameSession:
             offer.answer = Answer("refuse", team, reasons)
         else:
             offer.status = COUNTERED
-            counter = self._new_offer(offer.receiver, offer.sender, plan["give"], plan["ask"],
-                                      steps=plan["steps"], commitment=plan["commitment"],
-                                      by=team, parent=offer.id)
+            counter = self._new_offer(
+                offer.receiver,
+                offer.sender,
+                plan["give"],
+                plan["ask"],
+                steps=plan["steps"],
+                commitment=plan["commitment"],
+                by=team,
+                parent=offer.id,
+            )
             offer.answer = Answer("counter", team, reasons, counter.id)
             self._agent_answer(counter)
 
@@ -582,8 +715,13 @@ class GameSession:
 
     def _do_shock(self, plan: dict[str, Any]) -> None:
         log = plan["log"]
-        self.model.trigger_shock(log["kind"], log["magnitude"], duration=log["duration"],
-                                 kinds=log.get("kinds"), ids=log.get("ids"))
+        self.model.trigger_shock(
+            log["kind"],
+            log["magnitude"],
+            duration=log["duration"],
+            kinds=log.get("kinds"),
+            ids=log.get("ids"),
+        )
         self.triggered.append({"round": self.round, "step": self.step + 1, **log})
 
     def _do_end_round(self, plan: dict[str, Any]) -> None:
@@ -623,9 +761,16 @@ class GameSession:
             offer.answer = Answer("refuse", None, ev.reasons)
         else:
             offer.status = COUNTERED
-            counter = self._new_offer(offer.receiver, offer.sender, ev.give, ev.ask,
-                                      steps=ev.steps, commitment=ev.commitment, by=None,
-                                      parent=offer.id)
+            counter = self._new_offer(
+                offer.receiver,
+                offer.sender,
+                ev.give,
+                ev.ask,
+                steps=ev.steps,
+                commitment=ev.commitment,
+                by=None,
+                parent=offer.id,
+            )
             offer.answer = Answer("counter", None, ev.reasons, counter.id)
             if counter.receiver not in self.teams or self.mode != "players":
                 # an agent (or a team played by agents) answers the counter: accept or refuse
@@ -643,20 +788,35 @@ class GameSession:
             del team
             agents = [q for q in self.partners(p) if q not in self.teams or self.mode == "agents"]
             for proposer, ev in self._best_proposals(agents, p, per, towards=True):
-                offer = self._new_offer(proposer, p, ev.give, ev.ask, steps=ev.steps,
-                                        commitment=ev.commitment, by=None,
-                                        note=ev.reasons[0]["text"])
+                offer = self._new_offer(
+                    proposer,
+                    p,
+                    ev.give,
+                    ev.ask,
+                    steps=ev.steps,
+                    commitment=ev.commitment,
+                    by=None,
+                    note=ev.reasons[0]["text"],
+                )
                 if self.mode == "agents":
                     self._agent_answer(offer)
             if self.mode == "agents":
                 for partner, ev in self._best_proposals(self.partners(p), p, per, towards=False):
-                    offer = self._new_offer(p, partner, ev.give, ev.ask, steps=ev.steps,
-                                            commitment=ev.commitment, by=None,
-                                            note=ev.reasons[0]["text"])
+                    offer = self._new_offer(
+                        p,
+                        partner,
+                        ev.give,
+                        ev.ask,
+                        steps=ev.steps,
+                        commitment=ev.commitment,
+                        by=None,
+                        note=ev.reasons[0]["text"],
+                    )
                     self._agent_answer(offer)
 
-    def _best_proposals(self, others: list[int], p: int, count: int,
-                        towards: bool) -> list[tuple[int, Evaluation]]:
+    def _best_proposals(
+        self, others: list[int], p: int, count: int, towards: bool
+    ) -> list[tuple[int, Evaluation]]:
         """The ``count`` most valuable proposals from ``others`` to ``p`` (or from ``p``)."""
         if count <= 0:
             return []
@@ -673,15 +833,28 @@ class GameSession:
 
     def _sign(self, offer: Offer) -> Agreement:
         start = self.step + 1
-        agreement = Agreement(len(self.agreements) + 1, offer.id, self.round, offer.sender,
-                              offer.receiver, offer.give.copy(), offer.ask.copy(), start,
-                              start + offer.steps, offer.commitment)
+        agreement = Agreement(
+            len(self.agreements) + 1,
+            offer.id,
+            self.round,
+            offer.sender,
+            offer.receiver,
+            offer.give.copy(),
+            offer.ask.copy(),
+            start,
+            start + offer.steps,
+            offer.commitment,
+        )
         self.agreements.append(agreement)
         self.delivery.add(agreement)
         s = self.model.state
-        self.model.log_event("game_agreement", a=str(s.names[offer.sender]),
-                             b=str(s.names[offer.receiver]), years=round(offer.years, 2),
-                             step=start)
+        self.model.log_event(
+            "game_agreement",
+            a=str(s.names[offer.sender]),
+            b=str(s.names[offer.receiver]),
+            years=round(offer.years, 2),
+            step=start,
+        )
         return agreement
 
     # ------------------------------------------------------------------ records
@@ -689,8 +862,9 @@ class GameSession:
         s = self.model.state
         h = self.history
         h["step"].append(self.step)
-        h["satisfaction"].append(s.satisfaction_mean.copy() if self.step > 0
-                                 else np.full(s.n, np.nan))
+        h["satisfaction"].append(
+            s.satisfaction_mean.copy() if self.step > 0 else np.full(s.n, np.nan)
+        )
         h["reserve"].append(s.reserve.copy())
         h["fiscal_health"].append(s.fiscal_health.copy())
         h["trust"].append(s.sum_by_origin(s.trust) / s.degree)
@@ -709,8 +883,9 @@ class GameSession:
         """The model's indicators, one row per month (see ODD 7.9)."""
         return self.model.recorder.series()
 
-    def _round_summary(self, number: int, first: int, last: int,
-                       signed: list[int]) -> dict[str, Any]:
+    def _round_summary(
+        self, number: int, first: int, last: int, signed: list[int]
+    ) -> dict[str, Any]:
         rows = [r for r in self.model.recorder.rows if first <= r["step"] <= last]
         end = rows[-1] if rows else {}
         shocks = [h for h in self.model.shocks.history if first <= h["step"] <= last]
@@ -718,25 +893,43 @@ class GameSession:
         sat_series = [r["satisfaction"] for r in self.model.recorder.rows]
         for shock in shocks:
             k = shock["step"] - 1  # index of the shock's first step in the recorder rows
-            before = sat_series[max(0, k - 3):k]
+            before = sat_series[max(0, k - 3) : k]
             after = sat_series[k:last]
             if before and after:
                 base = float(np.mean(before))
-                resilience.append({"shock": shock["shock"], "step": shock["step"],
-                                   "before": base, "lowest": float(min(after)),
-                                   "resistance": float(min(after)) / base if base > 0 else None})
+                resilience.append(
+                    {
+                        "shock": shock["shock"],
+                        "step": shock["step"],
+                        "before": base,
+                        "lowest": float(min(after)),
+                        "resistance": float(min(after)) / base if base > 0 else None,
+                    }
+                )
         return {
-            "round": number, "first_step": first, "last_step": last, "agreements": signed,
+            "round": number,
+            "first_step": first,
+            "last_step": last,
+            "agreements": signed,
             "satisfaction": end.get("satisfaction"),
             "satisfaction_urban": end.get("satisfaction_class_urban"),
             "satisfaction_rural": end.get("satisfaction_class_rural"),
-            "urban_rural_gap": (end.get("satisfaction_class_urban", math.nan)
-                                - end.get("satisfaction_class_rural", math.nan)),
+            "urban_rural_gap": (
+                end.get("satisfaction_class_urban", math.nan)
+                - end.get("satisfaction_class_rural", math.nan)
+            ),
             "gini": end.get("gini"),
             "trust_urban_rural": end.get("trust_urban_rural"),
             "reciprocity_balance": self.reciprocity_balance(),
-            "shocks": [{"shock": h["shock"], "step": h["step"], "magnitude": h["magnitude"],
-                        "targets": h["targets"]} for h in shocks],
+            "shocks": [
+                {
+                    "shock": h["shock"],
+                    "step": h["step"],
+                    "magnitude": h["magnitude"],
+                    "targets": h["targets"],
+                }
+                for h in shocks
+            ],
             "resilience": resilience,
         }
 
@@ -799,15 +992,21 @@ class GameSession:
 
         scenario = self.scenario.model_dump(mode="json")
         return {
-            "format": FORMAT, "format_version": FORMAT_VERSION,
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
             "terrisim": terrisim.__version__,
             "scenario": scenario,
             "base_dir": str(self.scenario.base_dir) if self.scenario.base_dir else None,
             "seed": self.seed,
             "players": [[team, self.territory_id(i)] for team, i in self.players.items()],
-            "settings": {"rounds": self.rounds, "steps_per_round": self.steps_per_round,
-                         "epilogue_steps": self.epilogue_steps, "max_steps": self.max_steps,
-                         "negotiator": self.negotiator.params.model_dump(), "mode": self.mode},
+            "settings": {
+                "rounds": self.rounds,
+                "steps_per_round": self.steps_per_round,
+                "epilogue_steps": self.epilogue_steps,
+                "max_steps": self.max_steps,
+                "negotiator": self.negotiator.params.model_dump(),
+                "mode": self.mode,
+            },
             "actions": [dict(a) for a in self.actions],
             "result": self.fingerprint(),
         }
@@ -815,22 +1014,37 @@ class GameSession:
     def fingerprint(self) -> dict[str, Any]:
         """Months run, rounds, agreements and a digest of the indicator series."""
         series = self.series
-        digest = hashlib.sha256(series.to_csv(index=False, float_format="%.10g")
-                                .encode()).hexdigest() if len(series) else None
-        return {"step": self.step, "round": self.round, "finished": self.finished,
-                "agreements": len(self.agreements), "offers": len(self.offers),
-                "series_sha256": digest}
+        digest = (
+            hashlib.sha256(series.to_csv(index=False, float_format="%.10g").encode()).hexdigest()
+            if len(series)
+            else None
+        )
+        return {
+            "step": self.step,
+            "round": self.round,
+            "finished": self.finished,
+            "agreements": len(self.agreements),
+            "offers": len(self.offers),
+            "series_sha256": digest,
+        }
 
     def save(self, path: str | Path) -> Path:
         """Write the session to a JSON file (see :meth:`record`); returns the path."""
         path = Path(path)
-        path.write_text(json.dumps(self.record(), ensure_ascii=False, indent=1) + "\n",
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(self.record(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
         return path
 
     @classmethod
-    def from_record(cls, record: Mapping[str, Any], *, verify: bool = True,
-                    mode: str | None = None, actions: bool = True) -> GameSession:
+    def from_record(
+        cls,
+        record: Mapping[str, Any],
+        *,
+        verify: bool = True,
+        mode: str | None = None,
+        actions: bool = True,
+    ) -> GameSession:
         """Rebuild a session from :meth:`record` data by replaying its actions.
 
         Args:
@@ -847,20 +1061,27 @@ class GameSession:
         if not isinstance(record, Mapping) or record.get("format") != FORMAT:
             raise GameError("bad_file", detail=f"not a {FORMAT} file")
         if record.get("format_version") != FORMAT_VERSION:
-            raise GameError("bad_file", detail=f"format_version "
-                            f"{record.get('format_version')!r} (expected {FORMAT_VERSION})")
+            raise GameError(
+                "bad_file",
+                detail=f"format_version "
+                f"{record.get('format_version')!r} (expected {FORMAT_VERSION})",
+            )
         try:
             scenario = Scenario.model_validate(record["scenario"])
             if record.get("base_dir"):
                 scenario.base_dir = Path(record["base_dir"])
             settings = record["settings"]
-            session = cls(scenario, [tuple(p) for p in record["players"]], seed=record["seed"],
-                          rounds=settings["rounds"],
-                          steps_per_round=settings["steps_per_round"],
-                          epilogue_years=settings["epilogue_steps"] / 12,
-                          max_years=settings["max_steps"] / 12,
-                          negotiator=settings["negotiator"],
-                          mode=mode or settings.get("mode", "players"))
+            session = cls(
+                scenario,
+                [tuple(p) for p in record["players"]],
+                seed=record["seed"],
+                rounds=settings["rounds"],
+                steps_per_round=settings["steps_per_round"],
+                epilogue_years=settings["epilogue_steps"] / 12,
+                max_years=settings["max_steps"] / 12,
+                negotiator=settings["negotiator"],
+                mode=mode or settings.get("mode", "players"),
+            )
             log = list(record["actions"])
         except (KeyError, TypeError, ValueError, ValidationError) as exc:
             if isinstance(exc, GameError):
@@ -869,8 +1090,11 @@ class GameSession:
         if not actions:
             return session
         for number, action in enumerate(log, start=1):
-            if mode is not None and mode != "players" and action.get("type") not in (
-                    "shock", "end_round"):
+            if (
+                mode is not None
+                and mode != "players"
+                and action.get("type") not in ("shock", "end_round")
+            ):
                 continue
             try:
                 session.apply(action)

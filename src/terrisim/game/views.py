@@ -48,9 +48,14 @@ def clean(value: Any, digits: int = 4) -> Any:
 def territory_card(session: GameSession, i: int) -> dict[str, Any]:
     """Id, name, kind, urban, population and the team playing it (or ``None``)."""
     s = session.model.state
-    return {"id": str(s.ids[i]), "name": str(s.names[i]), "kind": s.kinds[s.kind[i]],
-            "urban": bool(s.urban[i]), "population": float(s.population[i]),
-            "team": session.teams.get(i)}
+    return {
+        "id": str(s.ids[i]),
+        "name": str(s.names[i]),
+        "kind": s.kinds[s.kind[i]],
+        "urban": bool(s.urban[i]),
+        "population": float(s.population[i]),
+        "team": session.teams.get(i),
+    }
 
 
 def offer_view(session: GameSession, offer: Offer) -> dict[str, Any]:
@@ -80,23 +85,36 @@ def agreement_view(session: GameSession, ag: Agreement) -> dict[str, Any]:
     def ratio(x: float, y: float) -> float | None:
         return x / y if y > 0 else None
 
-    return clean({
-        "id": ag.id, "offer": ag.offer, "round": ag.round, "status": status,
-        "a": territory_card(session, ag.a), "b": territory_card(session, ag.b),
-        "give_ab": basket_dict(s.goods, ag.give_ab), "give_ba": basket_dict(s.goods, ag.give_ba),
-        "value_ab": v_ab, "value_ba": v_ba,
-        "start": ag.start, "end": ag.end, "years": (ag.end - ag.start) / 12,
-        "commitment": ag.commitment, "steps_done": ag.steps_done,
-        "balance_agreed": ratio(min(v_ab, v_ba), max(v_ab, v_ba)),
-        "perceived_a": ratio((1 - bias_ab) * v_ba, v_ab),
-        "perceived_b": ratio((1 - bias_ba) * v_ab, v_ba),
-        "delivered_ab": basket_dict(s.goods, ag.delivered_ab),
-        "delivered_ba": basket_dict(s.goods, ag.delivered_ba),
-        "delivered_value_ab": d_ab, "delivered_value_ba": d_ba,
-        "delivery_ab": ratio(d_ab, p_ab), "delivery_ba": ratio(d_ba, p_ba),
-        "balance_delivered": ratio(min(d_ab, d_ba), max(d_ab, d_ba)),
-        "shortfall_steps": ag.shortfall_steps,
-    })
+    return clean(
+        {
+            "id": ag.id,
+            "offer": ag.offer,
+            "round": ag.round,
+            "status": status,
+            "a": territory_card(session, ag.a),
+            "b": territory_card(session, ag.b),
+            "give_ab": basket_dict(s.goods, ag.give_ab),
+            "give_ba": basket_dict(s.goods, ag.give_ba),
+            "value_ab": v_ab,
+            "value_ba": v_ba,
+            "start": ag.start,
+            "end": ag.end,
+            "years": (ag.end - ag.start) / 12,
+            "commitment": ag.commitment,
+            "steps_done": ag.steps_done,
+            "balance_agreed": ratio(min(v_ab, v_ba), max(v_ab, v_ba)),
+            "perceived_a": ratio((1 - bias_ab) * v_ba, v_ab),
+            "perceived_b": ratio((1 - bias_ba) * v_ab, v_ba),
+            "delivered_ab": basket_dict(s.goods, ag.delivered_ab),
+            "delivered_ba": basket_dict(s.goods, ag.delivered_ba),
+            "delivered_value_ab": d_ab,
+            "delivered_value_ba": d_ba,
+            "delivery_ab": ratio(d_ab, p_ab),
+            "delivery_ba": ratio(d_ba, p_ba),
+            "balance_delivered": ratio(min(d_ab, d_ba), max(d_ab, d_ba)),
+            "shortfall_steps": ag.shortfall_steps,
+        }
+    )
 
 
 def _bias(session: GameSession, a: int, b: int) -> float:
@@ -113,14 +131,22 @@ def _trust(session: GameSession, a: int, b: int) -> float | None:
 
 def _common(session: GameSession) -> dict[str, Any]:
     return {
-        "round": session.round, "rounds": session.rounds, "finished": session.finished,
-        "version": session.version, "step": session.step,
-        "steps_per_round": session.steps_per_round, "total_steps": session.total_steps,
-        "scenario": session.scenario.name, "seed": session.seed,
-        "goods_prices": [{"id": g, "price": float(p)} for g, p in zip(
-            session.goods, session.model.state.price, strict=True)],
-        "teams": [{"team": team, **territory_card(session, i)}
-                  for team, i in session.players.items()],
+        "round": session.round,
+        "rounds": session.rounds,
+        "finished": session.finished,
+        "version": session.version,
+        "step": session.step,
+        "steps_per_round": session.steps_per_round,
+        "total_steps": session.total_steps,
+        "scenario": session.scenario.name,
+        "seed": session.seed,
+        "goods_prices": [
+            {"id": g, "price": float(p)}
+            for g, p in zip(session.goods, session.model.state.price, strict=True)
+        ],
+        "teams": [
+            {"team": team, **territory_card(session, i)} for team, i in session.players.items()
+        ],
     }
 
 
@@ -144,83 +170,128 @@ def player_view(session: GameSession, team: str) -> dict[str, Any]:
     lack = neg.lack(model, commitments)
     goods = []
     for g, good in enumerate(s.goods):
-        goods.append({
-            "id": good, "price": s.price[g], "need": need[i, g], "production": production[i, g],
-            "capacity": s.capacity[i, g], "stock": s.stock[i, g],
-            "surplus": max(production[i, g] - need[i, g], 0.0),
-            "lack": max(need[i, g] - production[i, g], 0.0),
-            "free": free[i, g], "still_lacking": lack[i, g],
-            "promised": commitments.out[i, g], "expected": commitments.into[i, g],
-            "satisfaction": s.satisfaction[i, g] if session.step > 0 else None,
-        })
+        goods.append(
+            {
+                "id": good,
+                "price": s.price[g],
+                "need": need[i, g],
+                "production": production[i, g],
+                "capacity": s.capacity[i, g],
+                "stock": s.stock[i, g],
+                "surplus": max(production[i, g] - need[i, g], 0.0),
+                "lack": max(need[i, g] - production[i, g], 0.0),
+                "free": free[i, g],
+                "still_lacking": lack[i, g],
+                "promised": commitments.out[i, g],
+                "expected": commitments.into[i, g],
+                "satisfaction": s.satisfaction[i, g] if session.step > 0 else None,
+            }
+        )
     revenue = s.fiscal_base[i] + s.grant[i] * s.grant_factor[i]
     partners = []
     for q in session.partners(i):
         hits = np.flatnonzero((s.src == min(i, q)) & (s.dst == max(i, q)))
-        partners.append({
-            **territory_card(session, q),
-            "distance_km": float(s.distance[hits[0]]) if hits.size else None,
-            "trust_mine": _trust(session, i, q), "trust_theirs": _trust(session, q, i),
-            "can_offer": basket_dict(s.goods, free[q], 2),
-            "lacks": basket_dict(s.goods, lack[q], 2),
-            "capacity": basket_dict(s.goods, s.capacity[q], 2),
-        })
+        partners.append(
+            {
+                **territory_card(session, q),
+                "distance_km": float(s.distance[hits[0]]) if hits.size else None,
+                "trust_mine": _trust(session, i, q),
+                "trust_theirs": _trust(session, q, i),
+                "can_offer": basket_dict(s.goods, free[q], 2),
+                "lacks": basket_dict(s.goods, lack[q], 2),
+                "capacity": basket_dict(s.goods, s.capacity[q], 2),
+            }
+        )
     mine = [o for o in session.offers if i in (o.sender, o.receiver)]
     hist = session.history
-    return clean({
-        **_common(session),
-        "team": team,
-        "territory": territory_card(session, i),
-        "satisfaction": float(s.satisfaction_mean[i]) if session.step > 0 else None,
-        "goods": goods,
-        "budget": {"reserve": s.reserve[i], "fiscal_health": s.fiscal_health[i],
-                   "revenue": revenue, "spending": s.spending[i]},
-        "engineering": {"capacity": s.engineering[i] * model.config.exchange.engineering_scale,
-                        "used_by_agreements": commitments.value[i]},
-        "history": {"step": hist["step"],
-                    "satisfaction": [row[i] for row in hist["satisfaction"]],
-                    "reserve": [row[i] for row in hist["reserve"]],
-                    "trust": [row[i] for row in hist["trust"]]},
-        "partners": partners,
-        "offers_received": [offer_view(session, o) for o in mine
-                            if o.receiver == i and o.status == OPEN],
-        "offers": [offer_view(session, o) for o in reversed(mine)],
-        "agreements": [agreement_view(session, ag) for ag in session.agreements
-                       if i in (ag.a, ag.b)],
-        "rounds_summary": session.round_summaries(),
-        "events": _events(session),
-    })
+    return clean(
+        {
+            **_common(session),
+            "team": team,
+            "territory": territory_card(session, i),
+            "satisfaction": float(s.satisfaction_mean[i]) if session.step > 0 else None,
+            "goods": goods,
+            "budget": {
+                "reserve": s.reserve[i],
+                "fiscal_health": s.fiscal_health[i],
+                "revenue": revenue,
+                "spending": s.spending[i],
+            },
+            "engineering": {
+                "capacity": s.engineering[i] * model.config.exchange.engineering_scale,
+                "used_by_agreements": commitments.value[i],
+            },
+            "history": {
+                "step": hist["step"],
+                "satisfaction": [row[i] for row in hist["satisfaction"]],
+                "reserve": [row[i] for row in hist["reserve"]],
+                "trust": [row[i] for row in hist["trust"]],
+            },
+            "partners": partners,
+            "offers_received": [
+                offer_view(session, o) for o in mine if o.receiver == i and o.status == OPEN
+            ],
+            "offers": [offer_view(session, o) for o in reversed(mine)],
+            "agreements": [
+                agreement_view(session, ag) for ag in session.agreements if i in (ag.a, ag.b)
+            ],
+            "rounds_summary": session.round_summaries(),
+            "events": _events(session),
+        }
+    )
 
 
 def _events(session: GameSession) -> list[dict[str, Any]]:
-    return [{"step": int(e.get("step", 0)), "kind": str(e.get("kind", "")),
-             "text": {"fr": str(e.get("text_fr", "")), "en": str(e.get("text_en", ""))}}
-            for e in session.model.events[-MAX_EVENTS:]]
+    return [
+        {
+            "step": int(e.get("step", 0)),
+            "kind": str(e.get("kind", "")),
+            "text": {"fr": str(e.get("text_fr", "")), "en": str(e.get("text_en", ""))},
+        }
+        for e in session.model.events[-MAX_EVENTS:]
+    ]
 
 
 def series_view(session: GameSession) -> dict[str, Any]:
     """The room's indicators month by month (from the model's recorder)."""
     rows = session.model.recorder.rows
     # view key -> series column (the page's satisfaction_urban/_rural are the classes)
-    columns = {"satisfaction": "satisfaction", "satisfaction_urban": "satisfaction_class_urban",
-               "satisfaction_rural": "satisfaction_class_rural",
-               "satisfaction_min": "satisfaction_min", "gini": "gini", "trust": "trust",
-               "trust_urban_rural": "trust_urban_rural", "volume_value": "volume_value"}
+    columns = {
+        "satisfaction": "satisfaction",
+        "satisfaction_urban": "satisfaction_class_urban",
+        "satisfaction_rural": "satisfaction_class_rural",
+        "satisfaction_min": "satisfaction_min",
+        "gini": "gini",
+        "trust": "trust",
+        "trust_urban_rural": "trust_urban_rural",
+        "volume_value": "volume_value",
+    }
     out: dict[str, Any] = {"step": [r["step"] for r in rows]}
     for key, c in columns.items():
         out[key] = [r.get(c, math.nan) for r in rows]
-    out["urban_rural_gap"] = [r.get("satisfaction_class_urban", math.nan)
-                              - r.get("satisfaction_class_rural", math.nan) for r in rows]
+    out["urban_rural_gap"] = [
+        r.get("satisfaction_class_urban", math.nan) - r.get("satisfaction_class_rural", math.nan)
+        for r in rows
+    ]
     out["volume_value_game"] = [r.get("volume_value_game", 0.0) for r in rows]
     return out
 
 
 def shocks_view(session: GameSession) -> list[dict[str, Any]]:
     """Every shock started so far: first and last month affected, kind, strength, targets."""
-    return clean([{"step": int(h["step"]), "last_step": h.get("last_step"),
-                   "kind": str(h["shock"]), "magnitude": float(h["magnitude"]),
-                   "targets": str(h["targets"]), "source": str(h["source"])}
-                  for h in session.model.shocks.history])
+    return clean(
+        [
+            {
+                "step": int(h["step"]),
+                "last_step": h.get("last_step"),
+                "kind": str(h["shock"]),
+                "magnitude": float(h["magnitude"]),
+                "targets": str(h["targets"]),
+                "source": str(h["source"]),
+            }
+            for h in session.model.shocks.history
+        ]
+    )
 
 
 def trainer_view(session: GameSession) -> dict[str, Any]:
@@ -228,26 +299,33 @@ def trainer_view(session: GameSession) -> dict[str, Any]:
     s = session.model.state
     teams = []
     for team, i in session.players.items():
-        teams.append({
-            "team": team, **territory_card(session, i),
-            "satisfaction": float(s.satisfaction_mean[i]) if session.step > 0 else None,
-            "reserve": s.reserve[i],
-            "offers_open": sum(1 for o in session.offers
-                               if o.receiver == i and o.status == OPEN),
-            "offers_made": sum(1 for o in session.offers
-                               if o.by == team and o.round == session.round),
-            "agreements": sum(1 for ag in session.agreements if i in (ag.a, ag.b)),
-        })
-    return clean({
-        **_common(session),
-        "teams": teams,
-        "offers": [offer_view(session, o) for o in reversed(session.offers)],
-        "agreements": [agreement_view(session, ag) for ag in session.agreements],
-        "rounds_summary": session.round_summaries(),
-        "series": series_view(session),
-        "shocks": shocks_view(session),
-        "events": _events(session),
-    })
+        teams.append(
+            {
+                "team": team,
+                **territory_card(session, i),
+                "satisfaction": float(s.satisfaction_mean[i]) if session.step > 0 else None,
+                "reserve": s.reserve[i],
+                "offers_open": sum(
+                    1 for o in session.offers if o.receiver == i and o.status == OPEN
+                ),
+                "offers_made": sum(
+                    1 for o in session.offers if o.by == team and o.round == session.round
+                ),
+                "agreements": sum(1 for ag in session.agreements if i in (ag.a, ag.b)),
+            }
+        )
+    return clean(
+        {
+            **_common(session),
+            "teams": teams,
+            "offers": [offer_view(session, o) for o in reversed(session.offers)],
+            "agreements": [agreement_view(session, ag) for ag in session.agreements],
+            "rounds_summary": session.round_summaries(),
+            "series": series_view(session),
+            "shocks": shocks_view(session),
+            "events": _events(session),
+        }
+    )
 
 
 def _who(session: GameSession, team: str | None, i: int, lang: str) -> str:
@@ -259,12 +337,19 @@ def _who(session: GameSession, team: str | None, i: int, lang: str) -> str:
 
 def _offer_sentence(session: GameSession, offer: Offer, lang: str) -> str:
     s = session.model.state
-    return render(TIMELINE, "offer", lang, {
-        "sender": _who(session, offer.by, offer.sender, lang),
-        "receiver": str(s.names[offer.receiver]),
-        "give": basket_text(basket_dict(s.goods, offer.give), lang),
-        "ask": basket_text(basket_dict(s.goods, offer.ask), lang),
-        "years": number(offer.years, lang), "commitment": f"{offer.commitment:.0%}"})
+    return render(
+        TIMELINE,
+        "offer",
+        lang,
+        {
+            "sender": _who(session, offer.by, offer.sender, lang),
+            "receiver": str(s.names[offer.receiver]),
+            "give": basket_text(basket_dict(s.goods, offer.give), lang),
+            "ask": basket_text(basket_dict(s.goods, offer.ask), lang),
+            "years": number(offer.years, lang),
+            "commitment": f"{offer.commitment:.0%}",
+        },
+    )
 
 
 def _answer_sentence(session: GameSession, offer: Offer, lang: str) -> str | None:
@@ -301,12 +386,32 @@ def timeline(session: GameSession) -> list[dict[str, Any]]:
             text[lang] = _action_sentence(session, action, lang)
         offers = []
         for offer in by_action.get(index, []):
-            offers.append({"id": offer.id, "text": {
-                lang: " → ".join(x for x in (_offer_sentence(session, offer, lang),
-                                             _answer_sentence(session, offer, lang)) if x)
-                for lang in ("fr", "en")}})
-        entries.append({"index": index, "round": action.get("round", 1), "step": step,
-                        "type": action["type"], "text": text, "offers": offers})
+            offers.append(
+                {
+                    "id": offer.id,
+                    "text": {
+                        lang: " → ".join(
+                            x
+                            for x in (
+                                _offer_sentence(session, offer, lang),
+                                _answer_sentence(session, offer, lang),
+                            )
+                            if x
+                        )
+                        for lang in ("fr", "en")
+                    },
+                }
+            )
+        entries.append(
+            {
+                "index": index,
+                "round": action.get("round", 1),
+                "step": step,
+                "type": action["type"],
+                "text": text,
+                "offers": offers,
+            }
+        )
     return entries
 
 
@@ -316,21 +421,33 @@ def _action_sentence(session: GameSession, action: dict[str, Any], lang: str) ->
         return "Début de la partie" if lang == "fr" else "The game starts"
     if kind == "shock":
         label = SHOCKS.get(action["kind"], {}).get(lang, action["kind"])
-        return render(TIMELINE, "shock", lang, {"kind": label,
-                                                "magnitude": f"{action['magnitude']:.0%}"})
+        return render(
+            TIMELINE, "shock", lang, {"kind": label, "magnitude": f"{action['magnitude']:.0%}"}
+        )
     if kind == "end_round":
-        return render(TIMELINE, "end_round", lang, {"round": action["round"],
-                                                    "months": session.steps_per_round})
+        return render(
+            TIMELINE,
+            "end_round",
+            lang,
+            {"round": action["round"], "months": session.steps_per_round},
+        )
     team = action.get("player")
     i = session.players.get(team, 0)
     who = _who(session, team, i, lang)
     if kind == "offer":
-        return render(TIMELINE, "offer", lang, {
-            "sender": who, "receiver": str(session.model.state.names[
-                session._territory(action["to"])]),
-            "give": basket_text(action["give"], lang), "ask": basket_text(action["ask"], lang),
-            "years": number(action["steps"] / 12, lang),
-            "commitment": f"{action['commitment']:.0%}"})
+        return render(
+            TIMELINE,
+            "offer",
+            lang,
+            {
+                "sender": who,
+                "receiver": str(session.model.state.names[session._territory(action["to"])]),
+                "give": basket_text(action["give"], lang),
+                "ask": basket_text(action["ask"], lang),
+                "years": number(action["steps"] / 12, lang),
+                "commitment": f"{action['commitment']:.0%}",
+            },
+        )
     if kind == "respond":
         return render(TIMELINE, action["decision"], lang, {"who": who, "offer": action["offer"]})
     return render(TIMELINE, kind, lang, {"who": who, "offer": action.get("offer")})

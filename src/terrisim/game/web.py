@@ -88,8 +88,9 @@ def _lang(request: Request) -> str:
     return lang if lang in ("fr", "en") else "fr"
 
 
-def _bad(request: Request, code: str, fr: str, en: str,
-         status: int = HTTPStatus.BAD_REQUEST) -> HTTPError:
+def _bad(
+    request: Request, code: str, fr: str, en: str, status: int = HTTPStatus.BAD_REQUEST
+) -> HTTPError:
     return HTTPError(status, code, fr if _lang(request) == "fr" else en)
 
 
@@ -105,9 +106,12 @@ def _int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
     except (TypeError, ValueError):
         number = None
     if number is None or isinstance(value, bool) or not lo <= number <= hi:
-        raise _bad(request, "bad_request", f"{name} : entier entre {lo} et {hi} attendu "
-                   f"(reçu {value!r})", f"{name}: an integer from {lo} to {hi} is expected "
-                   f"(got {value!r})")
+        raise _bad(
+            request,
+            "bad_request",
+            f"{name} : entier entre {lo} et {hi} attendu (reçu {value!r})",
+            f"{name}: an integer from {lo} to {hi} is expected (got {value!r})",
+        )
     return number
 
 
@@ -118,14 +122,18 @@ def _float(request: Request, name: str, default: float, lo: float, hi: float) ->
     except (TypeError, ValueError):
         number = float("nan")
     if isinstance(value, bool) or not lo <= number <= hi:
-        raise _bad(request, "bad_request", f"{name} : nombre entre {lo} et {hi} attendu "
-                   f"(reçu {value!r})", f"{name}: a number from {lo} to {hi} is expected "
-                   f"(got {value!r})")
+        raise _bad(
+            request,
+            "bad_request",
+            f"{name} : nombre entre {lo} et {hi} attendu (reçu {value!r})",
+            f"{name}: a number from {lo} to {hi} is expected (got {value!r})",
+        )
     return number
 
 
-def game_routes(store: SessionStore | None = None, configs_dir: Path | str | None = None,
-                *, max_games: int = 8) -> Router:
+def game_routes(
+    store: SessionStore | None = None, configs_dir: Path | str | None = None, *, max_games: int = 8
+) -> Router:
     """The routes of the game page (see the module docstring).
 
     Args:
@@ -142,8 +150,13 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
         for item in viewmodel.list_scenarios(configs):
             if item.id == name:
                 return item
-        raise _bad(request, "unknown_scenario", f"aucun scénario « {name} »",
-                   f"no scenario {name!r}", HTTPStatus.NOT_FOUND)
+        raise _bad(
+            request,
+            "unknown_scenario",
+            f"aucun scénario « {name} »",
+            f"no scenario {name!r}",
+            HTTPStatus.NOT_FOUND,
+        )
 
     def table(request: Request) -> tuple[Any, GameTable]:
         session = store.get(request.params["gid"], KIND)
@@ -151,24 +164,38 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
 
     def check_trainer(request: Request, tab: GameTable) -> None:
         if request.arg("token") != tab.trainer_token:
-            raise _bad(request, "forbidden", "réservé au formateur (lien du formateur)",
-                       "for the trainer only (use the trainer's link)", HTTPStatus.FORBIDDEN)
+            raise _bad(
+                request,
+                "forbidden",
+                "réservé au formateur (lien du formateur)",
+                "for the trainer only (use the trainer's link)",
+                HTTPStatus.FORBIDDEN,
+            )
 
     def check_team(request: Request, tab: GameTable) -> str:
         team = request.arg("team")
         token = request.arg("token")
         if not isinstance(team, str) or team not in tab.team_tokens:
-            raise _bad(request, "unknown_player", f"équipe inconnue « {team} »",
-                       f"unknown team {team!r}")
+            raise _bad(
+                request, "unknown_player", f"équipe inconnue « {team} »", f"unknown team {team!r}"
+            )
         if token not in (tab.team_tokens[team], tab.trainer_token):
-            raise _bad(request, "forbidden", f"ce lien n'est pas celui de l'équipe « {team} »",
-                       f"this link is not team {team!r}'s", HTTPStatus.FORBIDDEN)
+            raise _bad(
+                request,
+                "forbidden",
+                f"ce lien n'est pas celui de l'équipe « {team} »",
+                f"this link is not team {team!r}'s",
+                HTTPStatus.FORBIDDEN,
+            )
         return team
 
     def created(session: Any, tab: GameTable) -> dict[str, Any]:
-        return {"id": session.id, "trainer_token": tab.trainer_token,
-                "teams": [{"team": t, "token": k} for t, k in tab.team_tokens.items()],
-                "state": trainer_state(tab)}
+        return {
+            "id": session.id,
+            "trainer_token": tab.trainer_token,
+            "teams": [{"team": t, "token": k} for t, k in tab.team_tokens.items()],
+            "state": trainer_state(tab),
+        }
 
     def trainer_state(tab: GameTable) -> dict[str, Any]:
         view = tab.game.trainer_view()
@@ -192,10 +219,12 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
     def catalogue(request: Request) -> dict[str, Any]:
         scenarios = viewmodel.list_scenarios(configs)
         ids = [s.id for s in scenarios]
-        return {"scenarios": [s.as_dict() for s in scenarios],
-                "default_scenario": "demo" if "demo" in ids else (ids[0] if ids else None),
-                "shocks": list(TRIGGERED_SHOCKS),
-                "defaults": {"rounds": 3, "years_per_round": 1.0}}
+        return {
+            "scenarios": [s.as_dict() for s in scenarios],
+            "default_scenario": "demo" if "demo" in ids else (ids[0] if ids else None),
+            "shocks": list(TRIGGERED_SHOCKS),
+            "defaults": {"rounds": 3, "years_per_round": 1.0},
+        }
 
     @router.route("GET", "/api/game/scenarios/{name}")
     def territories(request: Request) -> dict[str, Any]:
@@ -207,33 +236,61 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
             raise _bad(request, "bad_scenario", str(exc), str(exc)) from None
         s = model.state
         if s.n > MAX_TERRITORIES:
-            raise _bad(request, "too_big", f"trop de territoires pour un jeu ({s.n})",
-                       f"too many territories for a game ({s.n})")
+            raise _bad(
+                request,
+                "too_big",
+                f"trop de territoires pour un jeu ({s.n})",
+                f"too many territories for a game ({s.n})",
+            )
         degree = s.sum_by_origin(np.ones(2 * s.n_links))
-        return clean({"id": item.id, "title": scenario.name, "description": scenario.description,
-                      "seed": scenario.seed, "territories": [
-                          {"id": str(s.ids[i]), "name": str(s.names[i]),
-                           "kind": s.kinds[s.kind[i]], "urban": bool(s.urban[i]),
-                           "population": float(s.population[i]), "partners": int(degree[i])}
-                          for i in range(s.n)]})
+        return clean(
+            {
+                "id": item.id,
+                "title": scenario.name,
+                "description": scenario.description,
+                "seed": scenario.seed,
+                "territories": [
+                    {
+                        "id": str(s.ids[i]),
+                        "name": str(s.names[i]),
+                        "kind": s.kinds[s.kind[i]],
+                        "urban": bool(s.urban[i]),
+                        "population": float(s.population[i]),
+                        "partners": int(degree[i]),
+                    }
+                    for i in range(s.n)
+                ],
+            }
+        )
 
     @router.route("POST", "/api/game")
     def create(request: Request) -> dict[str, Any]:
         item = entry(request, str(request.arg("scenario", "demo")))
         teams = request.arg("teams")
-        if not isinstance(teams, list) or not 1 <= len(teams) <= MAX_TEAMS or not all(
-                isinstance(t, dict) for t in teams):
-            raise _bad(request, "bad_request", f"teams : de 1 à {MAX_TEAMS} équipes "
-                       "[{team, territory}]", f"teams: 1 to {MAX_TEAMS} teams "
-                       "[{team, territory}]")
+        if (
+            not isinstance(teams, list)
+            or not 1 <= len(teams) <= MAX_TEAMS
+            or not all(isinstance(t, dict) for t in teams)
+        ):
+            raise _bad(
+                request,
+                "bad_request",
+                f"teams : de 1 à {MAX_TEAMS} équipes [{{team, territory}}]",
+                f"teams: 1 to {MAX_TEAMS} teams [{{team, territory}}]",
+            )
         seed = request.arg("seed")
         seed = None if seed in (None, "") else _int(request, "seed", 0, 0, 2**32 - 1)
         rounds = _int(request, "rounds", 3, 1, 20)
         years = _float(request, "years_per_round", 1.0, 1 / 12, 10.0)
         try:
             scenario = viewmodel.load_entry(item)
-            game = GameSession(scenario, [(t.get("team"), t.get("territory")) for t in teams],
-                               seed=seed, rounds=rounds, years_per_round=years)
+            game = GameSession(
+                scenario,
+                [(t.get("team"), t.get("territory")) for t in teams],
+                seed=seed,
+                rounds=rounds,
+                years_per_round=years,
+            )
         except GameError as exc:
             raise _game_error(request, exc) from None
         except (viewmodel.ViewModelError, ScenarioError) as exc:
@@ -260,8 +317,13 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
         session, tab = table(request)
         with session.read():
             g = tab.game
-            return {"version": g.version, "round": g.round, "rounds": g.rounds,
-                    "finished": g.finished, "step": g.step}
+            return {
+                "version": g.version,
+                "round": g.round,
+                "rounds": g.rounds,
+                "finished": g.finished,
+                "step": g.step,
+            }
 
     @router.route("GET", "/api/game/{gid}/trainer")
     def trainer(request: Request) -> dict[str, Any]:
@@ -269,9 +331,10 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
         check_trainer(request, tab)
         with session.read():
             state = trainer_state(tab)
-            state["links"] = {"trainer_token": tab.trainer_token,
-                              "teams": [{"team": t, "token": k}
-                                        for t, k in tab.team_tokens.items()]}
+            state["links"] = {
+                "trainer_token": tab.trainer_token,
+                "teams": [{"team": t, "token": k} for t, k in tab.team_tokens.items()],
+            }
             return state
 
     @router.route("GET", "/api/game/{gid}/player")
@@ -285,8 +348,11 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
         def handler(request: Request) -> dict[str, Any]:
             session, tab = table(request)
             team = check_team(request, tab)
-            action = {k: v for k, v in request.body.items()
-                      if k not in ("team", "token", "lang", "type", "player")}
+            action = {
+                k: v
+                for k, v in request.body.items()
+                if k not in ("team", "token", "lang", "type", "player")
+            }
             action.update(type=kind, player=team)
             with session.change():
                 try:
@@ -304,8 +370,7 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
         def handler(request: Request) -> dict[str, Any]:
             session, tab = table(request)
             check_trainer(request, tab)
-            action = {k: v for k, v in request.body.items()
-                      if k not in ("token", "lang", "type")}
+            action = {k: v for k, v in request.body.items() if k not in ("token", "lang", "type")}
             action["type"] = kind
             with session.change():
                 try:
@@ -324,8 +389,13 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
         session, tab = table(request)
         token = request.arg("token")
         if token != tab.trainer_token and token not in tab.team_tokens.values():
-            raise _bad(request, "forbidden", "lien de la partie invalide",
-                       "not a link of this game", HTTPStatus.FORBIDDEN)
+            raise _bad(
+                request,
+                "forbidden",
+                "lien de la partie invalide",
+                "not a link of this game",
+                HTTPStatus.FORBIDDEN,
+            )
         with session.read():
             return tab.game.debrief()
 

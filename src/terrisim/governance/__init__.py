@@ -9,5 +9,11 @@ from terrisim.governance.conference import Conference
 from terrisim.governance.contract import ReciprocityContract
 from terrisim.governance.merger import Intercommunality, Merger
 
-__all__ = ["Conference", "Governance", "Intercommunality", "Merger", "NoGovernance",
-           "ReciprocityContract"]
+__all__ = [
+    "Conference",
+    "Governance",
+    "Intercommunality",
+    "Merger",
+    "NoGovernance",
+    "ReciprocityContract",
+]

@@ -58,8 +58,9 @@ def index_of(state: TerritoryState, ids: list[str], where: str) -> np.ndarray:
     out = []
     for tid in ids:
         if tid not in lookup:
-            raise ScenarioError(f"{where}: no territory has id {tid!r} "
-                                f"(ids look like {state.ids[0]!r})")
+            raise ScenarioError(
+                f"{where}: no territory has id {tid!r} (ids look like {state.ids[0]!r})"
+            )
         out.append(lookup[tid])
     return np.array(out, dtype=np.int64)
 
@@ -101,16 +102,25 @@ class MembershipParams(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    ids: list[str] = Field(default_factory=list,
-                           description="Members by id; empty: kinds within radius_km.")
-    kinds: list[str] = Field(default_factory=list,
-                             description="Kinds or classes of members; empty: all.")
+    ids: list[str] = Field(
+        default_factory=list, description="Members by id; empty: kinds within radius_km."
+    )
+    kinds: list[str] = Field(
+        default_factory=list, description="Kinds or classes of members; empty: all."
+    )
 
 
-def select_members(state: TerritoryState, *, ids: list[str], kinds: list[str], pole: str,
-                   radius_km: float, inclusiveness: float = 1.0,
-                   where: str = "governance",
-                   institution: str = "an institution") -> tuple[np.ndarray, int]:
+def select_members(
+    state: TerritoryState,
+    *,
+    ids: list[str],
+    kinds: list[str],
+    pole: str,
+    radius_km: float,
+    inclusiveness: float = 1.0,
+    where: str = "governance",
+    institution: str = "an institution",
+) -> tuple[np.ndarray, int]:
     """Members of an institution, nearest to the pole first, and the pole.
 
     Members are the territories of ``ids`` if given; otherwise the territories of ``kinds``
@@ -137,8 +147,10 @@ def select_members(state: TerritoryState, *, ids: list[str], kinds: list[str], p
     members = members[np.lexsort((members, distance))]
     keep = max(1, math.ceil(inclusiveness * members.size - 1e-9))
     if keep < 2:
-        raise ScenarioError(f"{where}: {institution} needs at least 2 members, found {keep} "
-                            "(widen radius_km or list ids)")
+        raise ScenarioError(
+            f"{where}: {institution} needs at least 2 members, found {keep} "
+            "(widen radius_km or list ids)"
+        )
     return members[:keep], p
 
 
@@ -157,15 +169,15 @@ def connect(model: TerriModel, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     s = model.state
     before = s.n_links
-    links = s.add_links(np.asarray(a), np.asarray(b), LINK_KINDS.index("contract"),
-                        model.config.trust.initial, 0.0)
+    links = s.add_links(
+        np.asarray(a), np.asarray(b), LINK_KINDS.index("contract"), model.config.trust.initial, 0.0
+    )
     new = np.arange(before, s.n_links)
     if new.size:
         spec = model.config.trust
         arcs = np.concatenate([new, new + s.n_links])
         i, j = s.arc_from[arcs], s.arc_to[arcs]
-        t0 = spec.initial * (1.0 - spec.cleavage_weight * np.abs(s.leaning[i] - s.leaning[j])
-                             / 2.0)
+        t0 = spec.initial * (1.0 - spec.cleavage_weight * np.abs(s.leaning[i] - s.leaning[j]) / 2.0)
         s.trust[arcs] = np.clip(t0, 0.0, 1.0)
         s.trust_baseline[arcs] = s.trust[arcs]
         s.bias[arcs] = [_bias(model, int(x), int(y)) for x, y in zip(i, j, strict=True)]
@@ -198,8 +210,9 @@ def capped_ratio(have: np.ndarray, asked: np.ndarray) -> np.ndarray:
 
 def expected_production(state: TerritoryState) -> np.ndarray:
     """Production expected this step, ``capacity * production_factor * h'`` (N, G) (ODD 7.1)."""
-    factor = state.production_factor * np.where(state.public[None, :],
-                                                 state.fiscal_health[:, None], 1.0)
+    factor = state.production_factor * np.where(
+        state.public[None, :], state.fiscal_health[:, None], 1.0
+    )
     return state.capacity * factor
 
 

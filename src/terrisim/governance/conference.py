@@ -48,8 +48,7 @@ if TYPE_CHECKING:
 narrative.add_template(
     "conference_created",
     "Une conférence des élus réunit {members} territoires autour de {pole_fr}.",
-    "A conference of elected officials brings together {members} territories around "
-    "{pole_en}.",
+    "A conference of elected officials brings together {members} territories around {pole_en}.",
 )
 narrative.add_template(
     "conference_meeting",
@@ -97,12 +96,14 @@ class Conference(Governance):
         pole: str = Field("", description="Centre of the project territory; '': largest city.")
         radius_km: float = Field(60.0, ge=0.0, description="Radius of the project territory.")
         inclusiveness: float = Field(
-            1.0, gt=0.0, le=1.0, description="Share of candidates admitted, nearest first.")
+            1.0, gt=0.0, le=1.0, description="Share of candidates admitted, nearest first."
+        )
         period: int = Field(3, ge=1, description="Steps between meetings.")
         first_meeting: int = Field(1, ge=1, description="Step of the first meeting.")
         engagement: Share = Field(0.9, description="e0: attendance of a small forum's member.")
         free_riding: float = Field(
-            1.0, ge=0.0, description="phi: engagement falls as (C / M) ** phi beyond C members.")
+            1.0, ge=0.0, description="phi: engagement falls as (C / M) ** phi beyond C members."
+        )
         capacity: int = Field(12, ge=1, description="C: members a meeting can work with.")
         meeting_cost: float = Field(0.5, ge=0.0, description="Engineering per attendee.")
         quorum: Share = Field(0.3, description="Attendance share below which a meeting fails.")
@@ -111,7 +112,8 @@ class Conference(Governance):
         clearing: bool = Field(True, description="Meetings set up multilateral projects.")
         reach_km: float = Field(150.0, gt=0.0, description="Projects cost price * d / reach.")
         max_suppliers: int = Field(
-            20, ge=1, description="Suppliers considered per deficit (nearest first).")
+            20, ge=1, description="Suppliers considered per deficit (nearest first)."
+        )
         label: str = Field("", description="Suffix of this institution's series columns.")
 
     # ------------------------------------------------------------------ set-up
@@ -120,8 +122,15 @@ class Conference(Governance):
         p, s = self.params, model.state
         where = f"governance.{self.name}"
         self.members, self.pole = select_members(
-            s, ids=p.ids, kinds=p.kinds, pole=p.pole, radius_km=p.radius_km,
-            inclusiveness=p.inclusiveness, where=where, institution="a conference")
+            s,
+            ids=p.ids,
+            kinds=p.kinds,
+            pole=p.pole,
+            radius_km=p.radius_km,
+            inclusiveness=p.inclusiveness,
+            where=where,
+            institution="a conference",
+        )
         m = self.members.size
         self.engagement = p.engagement * min(1.0, p.capacity / m) ** p.free_riding
         self.attending = np.zeros(0, np.int64)
@@ -147,8 +156,9 @@ class Conference(Governance):
         p, s = self.params, model.state
         m = self.members.size
         left = model.engineering_left()[self.members]
-        ability = np.minimum(1.0, np.divide(left, p.meeting_cost, out=np.ones(m),
-                                            where=p.meeting_cost > 0))
+        ability = np.minimum(
+            1.0, np.divide(left, p.meeting_cost, out=np.ones(m), where=p.meeting_cost > 0)
+        )
         draws = model.streams["governance"].random(m)
         attend = draws < self.engagement * ability
         self.attending = self.members[attend]
@@ -159,8 +169,9 @@ class Conference(Governance):
         if n < 2 or n / m < p.quorum:
             self.failed += 1
             self.attention = 0.0
-            self._set_plan(np.zeros(0, np.int64), np.zeros(0, np.int64),
-                           np.zeros((0, len(s.goods))))
+            self._set_plan(
+                np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, len(s.goods)))
+            )
             model.log_event("conference_failed", attending=n, members=m)
             return
         a = min(1.0, p.capacity / n)
@@ -173,11 +184,17 @@ class Conference(Governance):
         if p.clearing:
             self._set_plan(*self.clear(model, self.attending, a))
         value = float((self.plan @ s.price).sum())
-        model.log_event("conference_meeting", attending=n, members=m,
-                        projects=int(self.plan_giver.size), value=value)
+        model.log_event(
+            "conference_meeting",
+            attending=n,
+            members=m,
+            projects=int(self.plan_giver.size),
+            value=value,
+        )
 
-    def clear(self, model: TerriModel, who: np.ndarray,
-              attention: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def clear(
+        self, model: TerriModel, who: np.ndarray, attention: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Multilateral balanced clearing among ``who`` (the LP of the class docstring).
 
         Returns:
@@ -225,8 +242,9 @@ class Conference(Governance):
         recip_row = 2 * n * g_count + np.concatenate([gi, rj])
         rows = np.concatenate([supply_row, demand_row, recip_row])
         data = np.concatenate([np.ones(v), np.ones(v), theta * price, -price])
-        a_ub = sparse.csr_matrix((data, (rows, np.concatenate([cols, cols, cols, cols]))),
-                                 shape=(2 * n * g_count + n, v))
+        a_ub = sparse.csr_matrix(
+            (data, (rows, np.concatenate([cols, cols, cols, cols]))), shape=(2 * n * g_count + n, v)
+        )
         b_ub = np.concatenate([supply.ravel(), demand.ravel(), np.zeros(n)])
         result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
         if result.status != 0 or result.x is None:
@@ -260,26 +278,33 @@ class Conference(Governance):
         value = x @ s.price
         load = np.bincount(giver, value, s.n) + np.bincount(receiver, value, s.n)
         capacity = model.engineering_left() * scale
-        rho = np.where(load > 0, np.minimum(1.0, np.divide(capacity, load, out=np.zeros(s.n),
-                                                           where=load > 0)), 1.0)
+        rho = np.where(
+            load > 0,
+            np.minimum(1.0, np.divide(capacity, load, out=np.zeros(s.n), where=load > 0)),
+            1.0,
+        )
         factor = np.minimum(rho[giver], rho[receiver])
         x = x * factor[:, None]
         value = value * factor
-        model.use_engineering(np.concatenate([giver, receiver]),
-                              np.concatenate([value, value]) / scale)
+        model.use_engineering(
+            np.concatenate([giver, receiver]), np.concatenate([value, value]) / scale
+        )
         model.transfer(giver, receiver, x, "conference")
         self.step_value = float(value.sum())
 
     # ------------------------------------------------------------------ records
     def state_summary(self) -> dict[str, Any]:
         """``conference_members``, ``conference_attendance`` (last meeting), projects, counts."""
-        return suffixed({
-            "conference_members": int(self.members.size),
-            "conference_engagement": float(self.engagement),
-            "conference_attendance": self.last_attendance,
-            "conference_attention": float(self.attention),
-            "conference_meetings": self.meetings,
-            "conference_failed": self.failed,
-            "conference_projects": int(self.plan_giver.size),
-            "conference_project_value": self.step_value,
-        }, self.params.label)
+        return suffixed(
+            {
+                "conference_members": int(self.members.size),
+                "conference_engagement": float(self.engagement),
+                "conference_attendance": self.last_attendance,
+                "conference_attention": float(self.attention),
+                "conference_meetings": self.meetings,
+                "conference_failed": self.failed,
+                "conference_projects": int(self.plan_giver.size),
+                "conference_project_value": self.step_value,
+            },
+            self.params.label,
+        )

@@ -65,8 +65,7 @@ narrative.add_template(
 )
 narrative.add_template(
     "contract_renewed",
-    "{a_fr} et {b_fr} renouvellent leur contrat de réciprocité (engagements tenus à "
-    "{rate:.0%}).",
+    "{a_fr} et {b_fr} renouvellent leur contrat de réciprocité (engagements tenus à {rate:.0%}).",
     "{a_en} and {b_en} renew their reciprocity contract (commitments kept at {rate:.0%}).",
 )
 narrative.add_template(
@@ -80,8 +79,7 @@ narrative.add_template(
     "contract_dropped",
     "{a_fr} et {b_fr} abandonnent leur contrat de réciprocité (engagements tenus à "
     "seulement {rate:.0%}).",
-    "{a_en} and {b_en} drop their reciprocity contract (commitments kept at only "
-    "{rate:.0%}).",
+    "{a_en} and {b_en} drop their reciprocity contract (commitments kept at only {rate:.0%}).",
 )
 
 
@@ -121,26 +119,33 @@ class ReciprocityContract(Governance):
         model_config = ConfigDict(extra="forbid")
         pairs: list[tuple[str, str]] = Field(
             default_factory=list,
-            description="Contract pairs by territory id; empty: chosen automatically.")
+            description="Contract pairs by territory id; empty: chosen automatically.",
+        )
         poles: list[str] = Field(
             default_factory=lambda: ["metropolis"],
-            description="Automatic pairs: kinds (or classes) of the territories seeking partners.")
+            description="Automatic pairs: kinds (or classes) of the territories seeking partners.",
+        )
         partner_kinds: list[str] = Field(
             default_factory=lambda: ["rural", "mountain"],
-            description="Automatic pairs: kinds (or classes) of the partners.")
+            description="Automatic pairs: kinds (or classes) of the partners.",
+        )
         partners_per_pole: int = Field(2, ge=0, description="Automatic pairs: partners per pole.")
         duration: int = Field(36, ge=1, description="Steps between signing and expiry.")
         commitment: Share = Field(0.7, description="k: how firmly a side keeps its word.")
         commitments: list[Share] = Field(
             default_factory=list,
-            description="k per pair of `pairs` (same order); empty: `commitment` for all.")
+            description="k per pair of `pairs` (same order); empty: `commitment` for all.",
+        )
         basket_share: Share = Field(0.5, description="beta: share of a deficit a basket covers.")
         engineering_cost: float = Field(
-            0.5, ge=0.0, description="c_e: engineering per value, relative to ad hoc deals.")
+            0.5, ge=0.0, description="c_e: engineering per value, relative to ad hoc deals."
+        )
         engineering_share: Share = Field(
-            0.5, description="Share of a side's engineering its contracts may use.")
+            0.5, description="Share of a side's engineering its contracts may use."
+        )
         cost_discount: Share = Field(
-            0.5, description="Transaction-cost discount on the contract link.")
+            0.5, description="Transaction-cost discount on the contract link."
+        )
         need_weight: float = Field(2.0, ge=0.0, description="w_u: default pressure of unmet needs.")
         trust_weight: float = Field(0.5, ge=0.0, description="w_t: default pressure of distrust.")
         renew_threshold: Share = Field(0.9, description="Delivery rate to renew as is.")
@@ -154,19 +159,25 @@ class ReciprocityContract(Governance):
         p, s = self.params, model.state
         where = f"governance.{self.name}"
         if p.drop_threshold > p.renew_threshold:
-            raise ScenarioError(f"{where}: drop_threshold ({p.drop_threshold}) must not exceed "
-                                f"renew_threshold ({p.renew_threshold})")
+            raise ScenarioError(
+                f"{where}: drop_threshold ({p.drop_threshold}) must not exceed "
+                f"renew_threshold ({p.renew_threshold})"
+            )
         if p.pairs:
             flat = index_of(s, [t for pair in p.pairs for t in pair], f"{where}.pairs")
             a, b = flat[0::2], flat[1::2]
             if (a == b).any():
-                raise ScenarioError(f"{where}.pairs: a territory cannot contract with itself "
-                                    f"({s.ids[a[a == b][0]]!r})")
+                raise ScenarioError(
+                    f"{where}.pairs: a territory cannot contract with itself "
+                    f"({s.ids[a[a == b][0]]!r})"
+                )
         else:
             a, b = self._auto_pairs(model)
         if p.commitments and len(p.commitments) != len(p.pairs):
-            raise ScenarioError(f"{where}.commitments: {len(p.commitments)} values for "
-                                f"{len(p.pairs)} pairs; give one per pair, or none")
+            raise ScenarioError(
+                f"{where}.commitments: {len(p.commitments)} values for "
+                f"{len(p.pairs)} pairs; give one per pair, or none"
+            )
         commitment = np.array(p.commitments or [p.commitment] * a.size, float)
         key = np.minimum(a, b) * s.n + np.maximum(a, b)
         _, first = np.unique(key, return_index=True)
@@ -212,8 +223,8 @@ class ReciprocityContract(Governance):
             score = np.minimum(v_pc, v_cp)
             distance = np.hypot(*(s.xy[free] - s.xy[pole]).T)
             order = np.lexsort((distance, -score))
-            chosen = free[order[:p.partners_per_pole]]
-            chosen = chosen[score[order[:p.partners_per_pole]] > 0]
+            chosen = free[order[: p.partners_per_pole]]
+            chosen = chosen[score[order[: p.partners_per_pole]] > 0]
             a.extend([pole] * chosen.size)
             b.extend(chosen.tolist())
             candidates[chosen] = False
@@ -259,12 +270,23 @@ class ReciprocityContract(Governance):
         f_ab = np.minimum(1.0, _safe(v_ba, theta * v_ab))
         f_ba = np.minimum(1.0, _safe(v_ab, theta * v_ba))
         total = v_ab * f_ab + v_ba * f_ba
-        n_contracts = np.bincount(np.concatenate([self.a[others | _mask(which, self.a.size)],
-                                                  self.b[others | _mask(which, self.a.size)]]),
-                                  minlength=s.n)
-        eng_value = (p.engineering_share * s.engineering * s.fiscal_health
-                     * model.config.exchange.engineering_scale
-                     / max(p.engineering_cost, 1e-12) / np.maximum(n_contracts, 1))
+        n_contracts = np.bincount(
+            np.concatenate(
+                [
+                    self.a[others | _mask(which, self.a.size)],
+                    self.b[others | _mask(which, self.a.size)],
+                ]
+            ),
+            minlength=s.n,
+        )
+        eng_value = (
+            p.engineering_share
+            * s.engineering
+            * s.fiscal_health
+            * model.config.exchange.engineering_scale
+            / max(p.engineering_cost, 1e-12)
+            / np.maximum(n_contracts, 1)
+        )
         cap = np.minimum(eng_value[self.a[which]], eng_value[self.b[which]])
         fit = np.minimum(1.0, _safe(cap, total))
         return np.stack([x[:k] * (f_ab * fit)[:, None], x[k:] * (f_ba * fit)[:, None]], axis=1)
@@ -290,9 +312,14 @@ class ReciprocityContract(Governance):
                 self.active[c] = True
                 self.end[c] = model.steps + p.duration
                 s.cost_discount[self.link[c]] = max(self.discount_before[c], p.cost_discount)
-                model.log_event(event, months=p.duration, value_ab=float(value[pos, 0]),
-                                value_ba=float(value[pos, 1]), rate=float(rate[pos]),
-                                **fields)
+                model.log_event(
+                    event,
+                    months=p.duration,
+                    value_ab=float(value[pos, 0]),
+                    value_ba=float(value[pos, 1]),
+                    rate=float(rate[pos]),
+                    **fields,
+                )
             elif self.active[c]:
                 self._drop(model, np.array([c]))
             else:
@@ -307,8 +334,12 @@ class ReciprocityContract(Governance):
             self.active[c] = False
             s.cost_discount[self.link[c]] = self.discount_before[c]
             self.counts["dropped"] += 1
-            model.log_event("contract_dropped", rate=float(rate[pos]),
-                            **labels(s, int(self.a[c]), "a"), **labels(s, int(self.b[c]), "b"))
+            model.log_event(
+                "contract_dropped",
+                rate=float(rate[pos]),
+                **labels(s, int(self.a[c]), "a"),
+                **labels(s, int(self.b[c]), "b"),
+            )
 
     # ------------------------------------------------------------------ each step
     def before_exchange(self, model: TerriModel) -> None:
@@ -333,8 +364,9 @@ class ReciprocityContract(Governance):
         promised_out = np.zeros_like(s.available)
         np.add.at(promised_out, giver, basket)
         at_hand = capped_ratio(s.available[giver], promised_out[giver])
-        spare = capped_ratio(np.maximum(s.available - s.effective_need, 0.0)[giver],
-                             promised_out[giver])
+        spare = capped_ratio(
+            np.maximum(s.available - s.effective_need, 0.0)[giver], promised_out[giver]
+        )
         want = basket * np.where(defaults[:, None], spare, at_hand)
         # engineering: c_e * V / scale on both sides of each contract
         scale = model.config.exchange.engineering_scale
@@ -345,8 +377,10 @@ class ReciprocityContract(Governance):
         rho = np.where(load > 0, np.minimum(1.0, _safe(model.engineering_left(), load)), 1.0)
         rho_c = np.minimum(rho[self.a[act]], rho[self.b[act]])
         delivered = want * np.tile(rho_c, 2)[:, None]
-        model.use_engineering(np.concatenate([self.a[act], self.b[act]]),
-                              np.tile(p.engineering_cost * v_contract * rho_c / scale, 2))
+        model.use_engineering(
+            np.concatenate([self.a[act], self.b[act]]),
+            np.tile(p.engineering_cost * v_contract * rho_c / scale, 2),
+        )
         model.transfer(giver, receiver, delivered, "contract")
         # shortfall: what the giver failed to deliver by its own default or lack of staff
         promised_v = basket @ s.price
@@ -370,9 +404,12 @@ class ReciprocityContract(Governance):
         for pos, side in zip(*np.nonzero(new), strict=True):
             c = act[pos]
             giver, receiver = (self.a[c], self.b[c]) if side == 0 else (self.b[c], self.a[c])
-            model.log_event("contract_breach", delivered=float(1 - self.shortfall[c, side]),
-                            **labels(s, int(giver), "giver"),
-                            **labels(s, int(receiver), "receiver"))
+            model.log_event(
+                "contract_breach",
+                delivered=float(1 - self.shortfall[c, side]),
+                **labels(s, int(giver), "giver"),
+                **labels(s, int(receiver), "receiver"),
+            )
 
     def after_exchange(self, model: TerriModel, outcome: ExchangeOutcome) -> None:
         """Write each side's shortfall on its partner's arc: ``outcome.shortfall[b -> a]``."""
@@ -398,8 +435,12 @@ class ReciprocityContract(Governance):
         drop = due[rate < p.drop_threshold]
         s = model.state
         for c in renew:
-            model.log_event("contract_renewed", rate=float(self.delivery_rate()[c]),
-                            **labels(s, int(self.a[c]), "a"), **labels(s, int(self.b[c]), "b"))
+            model.log_event(
+                "contract_renewed",
+                rate=float(self.delivery_rate()[c]),
+                **labels(s, int(self.a[c]), "a"),
+                **labels(s, int(self.b[c]), "b"),
+            )
         self.end[renew] = model.steps + p.duration
         self.promised[renew] = 0.0
         self.honoured[renew] = 0.0
@@ -410,33 +451,44 @@ class ReciprocityContract(Governance):
     # ------------------------------------------------------------------ records
     def delivery_rate(self) -> np.ndarray:
         """Per contract, the worse side's honoured over promised value since signing (C,)."""
-        rate = np.divide(self.honoured, self.promised, out=np.ones_like(self.promised),
-                         where=self.promised > 0)
+        rate = np.divide(
+            self.honoured, self.promised, out=np.ones_like(self.promised), where=self.promised > 0
+        )
         return rate.min(axis=1)
 
     def contracts(self, model: TerriModel) -> pd.DataFrame:
         """One row per contract: ends, status, commitment, basket values, delivery rate."""
         s = model.state
         value = self.basket @ s.price
-        return pd.DataFrame({
-            "a": s.ids[self.a], "b": s.ids[self.b], "active": self.active,
-            "distance_km": s.distance[self.link], "commitment": self.commitment, "end": self.end,
-            "value_ab": value[:, 0], "value_ba": value[:, 1],
-            "delivery_rate": self.delivery_rate(),
-        })
+        return pd.DataFrame(
+            {
+                "a": s.ids[self.a],
+                "b": s.ids[self.b],
+                "active": self.active,
+                "distance_km": s.distance[self.link],
+                "commitment": self.commitment,
+                "end": self.end,
+                "value_ab": value[:, 0],
+                "value_ba": value[:, 1],
+                "delivery_rate": self.delivery_rate(),
+            }
+        )
 
     def state_summary(self) -> dict[str, Any]:
         """``contracts_active``, ``contract_delivery_rate`` (this step), counts so far."""
         rate = self.step_honoured / self.step_promised if self.step_promised > 0 else np.nan
-        return suffixed({
-            "contracts_active": int(self.active.sum()),
-            "contract_promised_value": self.step_promised,
-            "contract_delivery_rate": float(rate),
-            "contracts_signed": self.counts["signed"],
-            "contracts_renewed": self.counts["renewed"],
-            "contracts_renegotiated": self.counts["renegotiated"],
-            "contracts_dropped": self.counts["dropped"],
-        }, self.params.label)
+        return suffixed(
+            {
+                "contracts_active": int(self.active.sum()),
+                "contract_promised_value": self.step_promised,
+                "contract_delivery_rate": float(rate),
+                "contracts_signed": self.counts["signed"],
+                "contracts_renewed": self.counts["renewed"],
+                "contracts_renegotiated": self.counts["renegotiated"],
+                "contracts_dropped": self.counts["dropped"],
+            },
+            self.params.label,
+        )
 
 
 def _safe(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -67,8 +67,7 @@ narrative.add_template(
     "merger_created",
     "{members} territoires autour de {pole_fr} fusionnent en une intercommunalité, "
     "{name} ({mode_fr}).",
-    "{members} territories around {pole_en} merge into one intercommunality, {name} "
-    "({mode_en}).",
+    "{members} territories around {pole_en} merge into one intercommunality, {name} ({mode_en}).",
 )
 narrative.add_template(
     "merger_vote",
@@ -93,8 +92,9 @@ class Intercommunality(MetaAgent):
 
     kind = "intercommunality"
 
-    def __init__(self, model: TerriModel, members: np.ndarray, name: str, forced: bool,
-                 engagement: float) -> None:
+    def __init__(
+        self, model: TerriModel, members: np.ndarray, name: str, forced: bool, engagement: float
+    ) -> None:
         super().__init__(model, None, name=name)
         self.members = members
         self.forced = forced
@@ -149,19 +149,24 @@ class Merger(Governance):
         engagement_recovery: Share = Field(0.03, description="Engagement recovery per step.")
         equalisation_share: Share = Field(0.2, description="sigma: share of revenue pooled.")
         equalisation_basis: Literal["population", "need"] = Field(
-            "need", description="Pooled revenue returned by population or by budget need.")
+            "need", description="Pooled revenue returned by population or by budget need."
+        )
         pooled_goods: list[str] = Field(
             default_factory=lambda: ["health", "waste_treatment"],
-            description="Services pooled and shared by need.")
+            description="Services pooled and shared by need.",
+        )
         scale_gain: float = Field(0.1, ge=0.0, description="gamma: economies of scale.")
         internal_share: Share = Field(
-            0.5, description="Share of matchable surpluses allocated inside.")
+            0.5, description="Share of matchable surpluses allocated inside."
+        )
         priority_weight: Share = Field(
-            0.5, description="How much less the goods not voted as priority are pooled.")
+            0.5, description="How much less the goods not voted as priority are pooled."
+        )
         vote_period: int = Field(12, ge=1, description="Steps between votes.")
         pool_engineering: bool = Field(True, description="Members share engineering.")
         act_as_one: bool = Field(
-            True, description="Members share trust toward outsiders and negotiate as one bloc.")
+            True, description="Members share trust toward outsiders and negotiate as one bloc."
+        )
         label: str = Field("", description="Suffix of this institution's series columns.")
 
     # ------------------------------------------------------------------ set-up
@@ -170,19 +175,27 @@ class Merger(Governance):
         p, s = self.params, model.state
         where = f"governance.{self.name}"
         self.members, self.pole = select_members(
-            s, ids=p.ids, kinds=p.kinds, pole=p.pole, radius_km=p.radius_km, where=where,
-            institution="a merger")
+            s,
+            ids=p.ids,
+            kinds=p.kinds,
+            pole=p.pole,
+            radius_km=p.radius_km,
+            where=where,
+            institution="a merger",
+        )
         for other in model.institutions:
             if other is self:
                 break
             if isinstance(other, Merger) and np.intersect1d(other.members, self.members).size:
                 shared = np.intersect1d(other.members, self.members)[0]
-                raise ScenarioError(f"{where}: territory {s.ids[shared]!r} is already a member "
-                                    "of another merger")
+                raise ScenarioError(
+                    f"{where}: territory {s.ids[shared]!r} is already a member of another merger"
+                )
         unknown = [g for g in p.pooled_goods if g not in s.goods]
         if unknown:
-            raise ScenarioError(f"{where}.pooled_goods: unknown good {unknown[0]!r}; allowed: "
-                                f"{list(s.goods)}")
+            raise ScenarioError(
+                f"{where}.pooled_goods: unknown good {unknown[0]!r}; allowed: {list(s.goods)}"
+            )
         self.pooled = np.array([g in p.pooled_goods for g in s.goods])
         self.is_member = np.zeros(s.n, bool)
         self.is_member[self.members] = True
@@ -194,18 +207,23 @@ class Merger(Governance):
                 s.bloc = np.full(s.n, -1, dtype=np.int64)
             s.bloc[self.members] = s.bloc.max() + 1
         name = p.epci_name or f"CC {s.names[self.pole]}"
-        self.agent = Intercommunality(model, self.members, name, p.forced,
-                                      p.forced_engagement if p.forced else 1.0)
+        self.agent = Intercommunality(
+            model, self.members, name, p.forced, p.forced_engagement if p.forced else 1.0
+        )
         self.rural = self.members[~s.urban[self.members]]
         self.priority = 0
         self.vote_share = self.rural_agreement = float("nan")
         self.step_equalisation = self.step_scale_output = 0.0
         self.step_scale_units = np.zeros(len(s.goods))
         self.indicators: dict[str, Any] = {}
-        model.log_event("merger_created", members=int(self.members.size), name=name,
-                        mode_fr="fusion imposée" if p.forced else "fusion volontaire",
-                        mode_en="forced merger" if p.forced else "voluntary merger",
-                        **labels(s, self.pole, "pole"))
+        model.log_event(
+            "merger_created",
+            members=int(self.members.size),
+            name=name,
+            mode_fr="fusion imposée" if p.forced else "fusion volontaire",
+            mode_en="forced merger" if p.forced else "voluntary merger",
+            **labels(s, self.pole, "pole"),
+        )
         self.vote(model, unmet=self._unmet_expected(model))
         self._measure(model)
 
@@ -214,8 +232,9 @@ class Merger(Governance):
         """Unmet share of need per good from expected production (before any step)."""
         s = model.state
         need = s.effective_need
-        cover = np.divide(s.stock + expected_production(s), need, out=np.ones_like(need),
-                          where=need > 0)
+        cover = np.divide(
+            s.stock + expected_production(s), need, out=np.ones_like(need), where=need > 0
+        )
         return np.maximum(1.0 - cover, 0.0)
 
     def vote(self, model: TerriModel, unmet: np.ndarray | None = None) -> None:
@@ -238,18 +257,28 @@ class Merger(Governance):
         rural = ~s.urban[self.members]
         agree = rural & (choice == self.priority) & (weight > 0)
         pop_rural = s.population[self.members][rural].sum()
-        self.rural_agreement = (float(s.population[self.members][agree].sum() / pop_rural)
-                                if pop_rural > 0 else float("nan"))
+        self.rural_agreement = (
+            float(s.population[self.members][agree].sum() / pop_rural)
+            if pop_rural > 0
+            else float("nan")
+        )
         good = s.goods[self.priority]
         fr, en = GOOD_LABELS.get(good, (good, good))
-        model.log_event("merger_vote", name=self.agent.name, good_fr=fr, good_en=en,
-                        share=self.vote_share, rural=int(rural.sum()),
-                        unhappy=int((rural & ~agree).sum()))
+        model.log_event(
+            "merger_vote",
+            name=self.agent.name,
+            good_fr=fr,
+            good_en=en,
+            share=self.vote_share,
+            rural=int(rural.sum()),
+            unhappy=int((rural & ~agree).sum()),
+        )
 
     def intensity(self, model: TerriModel) -> np.ndarray:
         """Pooling intensity per good: ``e`` for the priority good, ``e (1 - w)`` otherwise."""
-        pi = np.full(len(model.state.goods), self.agent.engagement
-                     * (1.0 - self.params.priority_weight))
+        pi = np.full(
+            len(model.state.goods), self.agent.engagement * (1.0 - self.params.priority_weight)
+        )
         pi[self.priority] = self.agent.engagement
         return pi
 
@@ -292,8 +321,9 @@ class Merger(Governance):
             return
         need = s.effective_need[np.ix_(m, goods)]
         total_need = need.sum(axis=0)
-        share = np.divide(need, total_need, out=np.full_like(need, 1.0 / m.size),
-                          where=total_need > 0)
+        share = np.divide(
+            need, total_need, out=np.full_like(need, 1.0 / m.size), where=total_need > 0
+        )
         produced = expected_production(s)[np.ix_(m, goods)].sum(axis=0)
         extra = self.params.scale_gain * pi[goods] * produced
         s.available[np.ix_(m, goods)] += extra * share
@@ -313,8 +343,12 @@ class Merger(Governance):
         need = s.effective_need[m]
         surplus = np.maximum(s.available[m] - need, 0.0)
         deficit = np.maximum(need - s.available[m], 0.0)
-        moved = (self.params.internal_share * pi * ~self.pooled
-                 * np.minimum(surplus.sum(axis=0), deficit.sum(axis=0)))
+        moved = (
+            self.params.internal_share
+            * pi
+            * ~self.pooled
+            * np.minimum(surplus.sum(axis=0), deficit.sum(axis=0))
+        )
         give = surplus * capped_ratio(moved, surplus.sum(axis=0))
         take = deficit * capped_ratio(moved, deficit.sum(axis=0))
         self._move(model, give, take)
@@ -330,8 +364,11 @@ class Merger(Governance):
         left = model.engineering_left()[m]
         need = s.effective_need[m]
         trading = np.abs(s.available[m] - need) @ s.price
-        u = (trading / trading.sum() if trading.sum() > 0
-             else s.population[m] / s.population[m].sum())
+        u = (
+            trading / trading.sum()
+            if trading.sum() > 0
+            else s.population[m] / s.population[m].sum()
+        )
         new = (1.0 - e) * left + e * (1.0 + self.params.scale_gain) * left.sum() * u
         model.use_engineering(m, left - new)
 
@@ -344,8 +381,10 @@ class Merger(Governance):
             if arcs.size == 0:
                 continue
             partner = other[arcs]
-            mean = (np.bincount(partner, s.trust[arcs], s.n)
-                    / np.maximum(np.bincount(partner, minlength=s.n), 1))[partner]
+            mean = (
+                np.bincount(partner, s.trust[arcs], s.n)
+                / np.maximum(np.bincount(partner, minlength=s.n), 1)
+            )[partner]
             s.trust[arcs] = (1.0 - e) * s.trust[arcs] + e * mean
 
     def end_step(self, model: TerriModel) -> None:
@@ -380,8 +419,7 @@ class Merger(Governance):
             "merger_satisfaction": mean(np.ones(m.size, bool)),
             "merger_satisfaction_urban": su,
             "merger_satisfaction_rural": sr,
-            "merger_satisfaction_gap": abs(su - sr) if urban.any() and (~urban).any()
-            else np.nan,
+            "merger_satisfaction_gap": abs(su - sr) if urban.any() and (~urban).any() else np.nan,
             "merger_satisfaction_spread": float(sat.max() - sat.min()),
         }
 

@@ -481,8 +481,9 @@ def theil_t_decomposition(
     pop = np.bincount(codes, weights=p, minlength=k)  # P_g
     income = np.bincount(codes, weights=v, minlength=k)  # V_g
     present = pop > 0
-    means = np.divide(np.bincount(codes, weights=p * arr, minlength=k), pop, out=np.zeros(k),
-                      where=present)
+    means = np.divide(
+        np.bincount(codes, weights=p * arr, minlength=k), pop, out=np.zeros(k), where=present
+    )
     # Between-group terms V_g ln(V_g / P_g) = V_g ln(mu_g / mu); the unit terms of a group sum
     # to its within part plus its between term, so within_g = sum_{i in g} terms_i - between_g.
     has_income = income > 0

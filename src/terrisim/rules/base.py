@@ -83,21 +83,26 @@ def resolve(role: str, name: str) -> type:
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
-            raise ScenarioError(f"{role} rule {name!r}: cannot import module "
-                                f"{module_name!r} ({exc})") from None
+            raise ScenarioError(
+                f"{role} rule {name!r}: cannot import module {module_name!r} ({exc})"
+            ) from None
         cls = getattr(module, attr, None)
         if cls is None:
             raise ScenarioError(f"{role} rule {name!r}: module {module_name!r} has no {attr!r}")
         if getattr(cls, "role", None) != role:
-            raise ScenarioError(f"{role} rule {name!r}: {attr} is a "
-                                f"{getattr(cls, 'role', '?') or 'non-rule'} rule, not a {role} "
-                                "rule (set its class attribute role)")
+            raise ScenarioError(
+                f"{role} rule {name!r}: {attr} is a "
+                f"{getattr(cls, 'role', '?') or 'non-rule'} rule, not a {role} "
+                "rule (set its class attribute role)"
+            )
         return cls
     try:
         return _REGISTRY[role][name]
     except KeyError:
-        raise ScenarioError(f"{role} rule {name!r} is unknown; registered: "
-                            f"{sorted(_REGISTRY[role])} (or give 'module:Class')") from None
+        raise ScenarioError(
+            f"{role} rule {name!r} is unknown; registered: "
+            f"{sorted(_REGISTRY[role])} (or give 'module:Class')"
+        ) from None
 
 
 def build_rule(role: str, spec: dict[str, Any], field: str) -> Rule:

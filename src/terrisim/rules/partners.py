@@ -50,7 +50,8 @@ class PartnerChoice(Rule):
         """
         raise NotImplementedError(
             f"{type(self).__name__} must define factors(state) or weights(state, surplus, "
-            "deficit) (docs/tutorial.md)")
+            "deficit) (docs/tutorial.md)"
+        )
 
     def weights(
         self, state: TerritoryState, surplus: np.ndarray, deficit: np.ndarray
@@ -70,8 +71,10 @@ class PartnerChoice(Rule):
             ``(W_off, W_req)``, each (A, G), finite and >= 0.
         """
         f_offer, f_request = self.factors(state)
-        return (f_offer[:, None] * deficit[state.arc_to],
-                f_request[:, None] * surplus[state.arc_from])
+        return (
+            f_offer[:, None] * deficit[state.arc_to],
+            f_request[:, None] * surplus[state.arc_from],
+        )
 
     @property
     def separable(self) -> bool:

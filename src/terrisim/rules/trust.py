@@ -81,6 +81,11 @@ class Reinforcement(TrustUpdate):
         t = state.trust
         dealt = np.tile(outcome.deal, 2)
         q = outcome.perceived_balance
-        new = (t + p.alpha * (1.0 - t) * q * dealt - p.lam * t * (1.0 - q) * dealt
-               - p.mu * t * outcome.shortfall + p.delta * (state.trust_baseline - t))
+        new = (
+            t
+            + p.alpha * (1.0 - t) * q * dealt
+            - p.lam * t * (1.0 - q) * dealt
+            - p.mu * t * outcome.shortfall
+            + p.delta * (state.trust_baseline - t)
+        )
         return np.clip(new, 0.0, 1.0)

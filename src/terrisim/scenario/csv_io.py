@@ -46,8 +46,9 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     """Read a CSV file; turn every way it can fail into a :class:`ScenarioError`."""
     try:
         with reading(path, "CSV", "a CSV file"):
-            table = pd.read_csv(path, dtype={"id": str, "name": str, "kind": str,
-                                             "source": str, "target": str})
+            table = pd.read_csv(
+                path, dtype={"id": str, "name": str, "kind": str, "source": str, "target": str}
+            )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ScenarioError(f"{path}: malformed CSV: {exc}") from None
     table.columns = [str(c).strip() for c in table.columns]
@@ -55,10 +56,12 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     if missing:
         hint = ""
         if len(table.columns) == 1 and any(sep in table.columns[0] for sep in ";\t|"):
-            hint = (" (the header is a single column: is the file separated by ';' or tabs? "
-                    "use commas)")
-        raise ScenarioError(f"{path}: missing column {missing[0]!r}; required: "
-                            f"{', '.join(required)}{hint}")
+            hint = (
+                " (the header is a single column: is the file separated by ';' or tabs? use commas)"
+            )
+        raise ScenarioError(
+            f"{path}: missing column {missing[0]!r}; required: {', '.join(required)}{hint}"
+        )
     return table
 
 
@@ -78,14 +81,14 @@ def load_csv_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
     if table.empty:
         raise ScenarioError(f"{path}: no territory (the file has a header but no rows)")
     goods = set(scenario.goods)
-    allowed_cols = set(REQUIRED) | set(OPTIONAL_SCALARS) | {
-        f"{p}_{g}" for p in ("capacity", "need") for g in goods
-    }
+    allowed_cols = (
+        set(REQUIRED)
+        | set(OPTIONAL_SCALARS)
+        | {f"{p}_{g}" for p in ("capacity", "need") for g in goods}
+    )
     extra = [c for c in table.columns if c not in allowed_cols]
     if extra:
-        raise ScenarioError(
-            f"{path}: unknown column {extra[0]!r}; allowed: {sorted(allowed_cols)}"
-        )
+        raise ScenarioError(f"{path}: unknown column {extra[0]!r}; allowed: {sorted(allowed_cols)}")
     kinds = tuple(scenario.kinds)
     for column in ("id", "name", "kind"):
         empty = table[column].isna() | (table[column].astype(str).str.strip() == "")
@@ -117,9 +120,7 @@ def load_csv_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
     ids = table["id"].astype(str).to_numpy()
     kind = np.array([kinds.index(k) for k in table["kind"]], dtype=np.int16)
     xy = table[["x_km", "y_km"]].to_numpy(float)
-    overrides = {
-        c: table[c].to_numpy(float) for c in table.columns if c not in REQUIRED
-    }
+    overrides = {c: table[c].to_numpy(float) for c in table.columns if c not in REQUIRED}
     link_distance = None
     if spec.links is not None:
         src, dst, link_kind, link_distance = _read_links(scenario.resolve(spec.links), ids)
@@ -127,8 +128,17 @@ def load_csv_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
         src, dst = proximity_links(xy, scenario.territories.generator.proximity_k)
         src, dst, link_kind = unique_links(src, dst, np.zeros(src.size))
     return Layout(
-        ids, table["name"].astype(str).to_numpy(), kind, kinds,
-        table["population"].to_numpy(float), xy, src, dst, link_kind, overrides, link_distance,
+        ids,
+        table["name"].astype(str).to_numpy(),
+        kind,
+        kinds,
+        table["population"].to_numpy(float),
+        xy,
+        src,
+        dst,
+        link_kind,
+        overrides,
+        link_distance,
     )
 
 
@@ -138,8 +148,7 @@ def _read_links(path: Path, ids: np.ndarray) -> tuple[np.ndarray, ...]:
     allowed = ("source", "target", "kind", "distance_km", "commuters")
     extra = [c for c in table.columns if c not in allowed]
     if extra:
-        raise ScenarioError(f"{path}: unknown column {extra[0]!r}; allowed: "
-                            f"{', '.join(allowed)}")
+        raise ScenarioError(f"{path}: unknown column {extra[0]!r}; allowed: {', '.join(allowed)}")
     index = {tid: i for i, tid in enumerate(ids)}
     ends = []
     for column in ("source", "target"):
@@ -148,11 +157,19 @@ def _read_links(path: Path, ids: np.ndarray) -> tuple[np.ndarray, ...]:
         if unknown.any():
             row = int(np.flatnonzero(unknown)[0])
             shown = ", ".join(map(str, ids[:5])) + (", ..." if len(ids) > 5 else "")
-            raise _bad(path, row, column, table[column][row],
-                       f"no territory has this id (ids in the territories file: {shown})")
+            raise _bad(
+                path,
+                row,
+                column,
+                table[column][row],
+                f"no territory has this id (ids in the territories file: {shown})",
+            )
         ends.append(values.map(index).to_numpy())
-    kinds = table["kind"].fillna("custom") if "kind" in table.columns else pd.Series(
-        ["custom"] * len(table))
+    kinds = (
+        table["kind"].fillna("custom")
+        if "kind" in table.columns
+        else pd.Series(["custom"] * len(table))
+    )
     for row, value in enumerate(kinds):
         if value not in LINK_KINDS:
             raise _bad(path, row, "kind", value, f"allowed: {list(LINK_KINDS)}")
@@ -165,8 +182,13 @@ def _read_links(path: Path, ids: np.ndarray) -> tuple[np.ndarray, ...]:
         bad = (values.isna() & table[column].notna()) | (values < 0)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise _bad(path, row, column, table[column][row],
-                       "a number >= 0 is required (or leave it empty)")
+            raise _bad(
+                path,
+                row,
+                column,
+                table[column][row],
+                "a number >= 0 is required (or leave it empty)",
+            )
         numbers[column] = values.to_numpy(float)
     src, dst = ends
     # one link per pair, first row wins; unique_links then keeps the rows in file order

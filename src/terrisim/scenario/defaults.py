@@ -10,8 +10,16 @@ and amenities).
 from __future__ import annotations
 
 _K = ("metropolis", "town", "periurban", "rural", "mountain")
-_KIND_FIELDS = ("urban", "population", "population_sigma", "fiscal_base", "grant", "spending",
-                "engineering", "leaning")
+_KIND_FIELDS = (
+    "urban",
+    "population",
+    "population_sigma",
+    "fiscal_base",
+    "grant",
+    "spending",
+    "engineering",
+    "leaning",
+)
 
 # Table 1. Kinds of territory. Money and engineering per 1,000 inhabitants per step;
 # leaning from -1 (left) to +1 (right).
@@ -35,16 +43,26 @@ _GOOD_TABLE = {
     "energy": (True, False, 1.2, 0.02, (1.2, 1.0, 1.0, 0.9, 1.0), (0.4, 0.7, 0.8, 4.0, 5.0)),
     "water": (True, False, 0.6, 0.0, (1.0, 1.0, 1.0, 1.0, 1.0), (0.5, 0.9, 1.0, 2.5, 5.0)),
     "health": (False, True, 2.0, 0.0, (1.0, 1.0, 1.0, 1.2, 1.25), (1.8, 1.3, 0.6, 0.45, 0.35)),
-    "mobility_jobs": (False, False, 1.5, 0.0, (1.0, 1.0, 1.1, 1.0, 1.0),
-                      (1.7, 1.3, 0.6, 0.5, 0.5)),
-    "waste_treatment": (False, True, 0.8, 0.0, (1.2, 1.0, 1.0, 0.8, 0.8),
-                        (0.6, 0.8, 0.9, 3.0, 2.0)),
+    "mobility_jobs": (False, False, 1.5, 0.0, (1.0, 1.0, 1.1, 1.0, 1.0), (1.7, 1.3, 0.6, 0.5, 0.5)),
+    "waste_treatment": (
+        False,
+        True,
+        0.8,
+        0.0,
+        (1.2, 1.0, 1.0, 0.8, 0.8),
+        (0.6, 0.8, 0.9, 3.0, 2.0),
+    ),
     "amenities": (False, False, 0.7, 0.0, (1.2, 1.0, 0.9, 0.6, 0.5), (0.6, 0.8, 0.8, 2.5, 4.0)),
 }
 GOODS: dict[str, dict] = {
-    good: {"storable": storable, "public": public, "price": price, "decay": decay,
-           "need": dict(zip(_K, need, strict=True)),
-           "capacity": dict(zip(_K, capacity, strict=True))}
+    good: {
+        "storable": storable,
+        "public": public,
+        "price": price,
+        "decay": decay,
+        "need": dict(zip(_K, need, strict=True)),
+        "capacity": dict(zip(_K, capacity, strict=True)),
+    }
     for good, (storable, public, price, decay, need, capacity) in _GOOD_TABLE.items()
 }
 

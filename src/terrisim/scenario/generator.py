@@ -103,8 +103,9 @@ def place_order(xy: np.ndarray, kind: np.ndarray, cell_km: float) -> np.ndarray:
     return np.lexsort((np.arange(len(xy)), key, kind))
 
 
-def renumber_links(order: np.ndarray, src: np.ndarray, dst: np.ndarray,
-                   link_kind: np.ndarray) -> tuple[np.ndarray, ...]:
+def renumber_links(
+    order: np.ndarray, src: np.ndarray, dst: np.ndarray, link_kind: np.ndarray
+) -> tuple[np.ndarray, ...]:
     """Links after territory ``order[p]`` becomes territory ``p``: oriented, sorted by ends.
 
     Each link is oriented (low, high) in the new numbering, with its kind, and links are
@@ -115,8 +116,7 @@ def renumber_links(order: np.ndarray, src: np.ndarray, dst: np.ndarray,
     a, b = new[src], new[dst]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     by_ends = np.lexsort((hi, lo))
-    return (lo[by_ends].astype(np.int32), hi[by_ends].astype(np.int32),
-            link_kind[by_ends])
+    return (lo[by_ends].astype(np.int32), hi[by_ends].astype(np.int32), link_kind[by_ends])
 
 
 def generate_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
@@ -128,8 +128,10 @@ def generate_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
     )
     n = kind.size
     if n == 0:
-        raise ScenarioError("territories.generator.counts: no territory to generate; give at "
-                            "least one territory of some kind (e.g. rural = 3)")
+        raise ScenarioError(
+            "territories.generator.counts: no territory to generate; give at "
+            "least one territory of some kind (e.g. rural = 3)"
+        )
     side = spec.spacing_km * np.sqrt(n)
     urban = np.array([scenario.kinds[k].urban for k in kinds])[kind]
     median = np.array([scenario.kinds[k].population for k in kinds])[kind]

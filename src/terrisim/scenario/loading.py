@@ -39,7 +39,7 @@ def _key_pattern(key: str) -> re.Pattern[str]:
     """Lines defining ``key``: a table header naming it, ``key =``, ``a.key =``, inline."""
     k = re.escape(key)
     return re.compile(
-        rf'^\s*\[+[^\]]*(?<![\w-]){k}(?![\w-])[^\]]*\]+'
+        rf"^\s*\[+[^\]]*(?<![\w-]){k}(?![\w-])[^\]]*\]+"
         rf'|^\s*(?:[\w"-]+\s*\.\s*)*"?{k}"?\s*='
         rf'|[{{,]\s*"?{k}"?\s*='
     )
@@ -98,15 +98,19 @@ def format_validation_error(
             named = _FIELD_FIRST.match(message)
             if named:
                 inner, message = named.groups()
-                field = inner if not field or inner.startswith(field + ".") else (
-                    f"{field}.{inner}")
+                field = (
+                    inner if not field or inner.startswith(field + ".") else (f"{field}.{inner}")
+                )
         line = _line_of(text, field)
         where = f"{source}:{line}" if line else source
         if item["type"] == "extra_forbidden":
             message = "unknown key (check the spelling; see docs/ODD.md for the allowed keys)"
         value = item.get("input")
-        shown = "" if isinstance(value, dict) or item["type"] in ("missing", "value_error") \
+        shown = (
+            ""
+            if isinstance(value, dict) or item["type"] in ("missing", "value_error")
             else f" (got {value!r})"
+        )
         lines.append(f"{where}: {field or '<top>'}: {message}{shown}")
     return "\n".join(lines)
 
@@ -127,11 +131,15 @@ def locate_errors(scenario: Scenario, message: str) -> str:
         rest = line.removeprefix("scenario: ") if line.startswith("scenario: ") else None
         named = _FIELD_FIRST.match(rest if rest is not None else line)
         top = named.group(1).split(".", 1)[0] if named else None
-        if named and top in Scenario.model_fields and Path(named.group(1)).suffix[1:] not in (
-                "csv", "toml", "txt"):
+        if (
+            named
+            and top in Scenario.model_fields
+            and Path(named.group(1)).suffix[1:] not in ("csv", "toml", "txt")
+        ):
             number = _line_of(text, named.group(1))
-            out.append(f"{source}:{number}: {named.group(0)}" if number else
-                       f"{source}: {named.group(0)}")
+            out.append(
+                f"{source}:{number}: {named.group(0)}" if number else f"{source}: {named.group(0)}"
+            )
         elif rest is not None:
             out.append(f"{source}: {rest}")
         else:
@@ -160,8 +168,10 @@ def reading(path: Path, fmt: str, what: str) -> Iterator[None]:
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{path}: malformed {fmt}: not UTF-8 text ({exc.reason} at byte "
-                            f"{exc.start}); save the file as UTF-8") from None
+        raise ScenarioError(
+            f"{path}: malformed {fmt}: not UTF-8 text ({exc.reason} at byte "
+            f"{exc.start}); save the file as UTF-8"
+        ) from None
 
 
 def read_toml(path: Path | str) -> tuple[dict[str, Any], str]:
@@ -178,7 +188,9 @@ def read_toml(path: Path | str) -> tuple[dict[str, Any], str]:
 
 
 def scenario_from_dict(
-    data: dict[str, Any], source: str = "<scenario>", text: str | None = None,
+    data: dict[str, Any],
+    source: str = "<scenario>",
+    text: str | None = None,
     base_dir: Path | None = None,
 ) -> Scenario:
     """Validate a (partial) scenario dict merged onto the defaults.
@@ -248,17 +260,20 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
             last = depth == len(parts) - 1
             if isinstance(node, list):
                 if not part.isdigit() or int(part) >= len(node):
-                    raise ScenarioError(f"override {dotted!r}: no item {part!r} in a list "
-                                        f"of {len(node)}")
+                    raise ScenarioError(
+                        f"override {dotted!r}: no item {part!r} in a list of {len(node)}"
+                    )
                 key: Any = int(part)
             elif isinstance(node, dict):
                 if part not in node and not last:
-                    raise ScenarioError(f"override {dotted!r}: unknown field {part!r}; "
-                                        f"allowed: {sorted(node)}")
+                    raise ScenarioError(
+                        f"override {dotted!r}: unknown field {part!r}; allowed: {sorted(node)}"
+                    )
                 key = part
             else:
-                raise ScenarioError(f"override {dotted!r}: {'.'.join(parts[:depth])!r} "
-                                    f"is a value, not a table")
+                raise ScenarioError(
+                    f"override {dotted!r}: {'.'.join(parts[:depth])!r} is a value, not a table"
+                )
             if last:
                 node[key] = value
             else:

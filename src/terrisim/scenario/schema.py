@@ -58,8 +58,13 @@ class GeneratorSpec(Strict):
     """The seeded synthetic generator of territories and links (ODD 5.1)."""
 
     counts: dict[str, Annotated[int, Field(ge=0)]] = Field(
-        default_factory=lambda: {"metropolis": 1, "town": 3, "periurban": 4, "rural": 5,
-                                 "mountain": 2},
+        default_factory=lambda: {
+            "metropolis": 1,
+            "town": 3,
+            "periurban": 4,
+            "rural": 5,
+            "mountain": 2,
+        },
         description="Number of territories of each kind.",
     )
     spacing_km: Positive = Field(25.0, description="Mean distance between neighbours (km).")
@@ -76,8 +81,8 @@ class GeneratorSpec(Strict):
     numbering: Literal["kind", "place"] = Field(
         "kind",
         description="Territory numbering: kind by kind in draw order ('kind'), or kind by kind "
-                    "and by place within a kind ('place': neighbours get nearby numbers, "
-                    "faster at large scale).",
+        "and by place within a kind ('place': neighbours get nearby numbers, "
+        "faster at large scale).",
     )
 
 
@@ -200,15 +205,21 @@ def _check_column_names(kinds: set[str], goods: set[str]) -> None:
     """
     for field, names in (("kinds", kinds), ("goods", goods)):
         for name in sorted(names & RESERVED_NAMES):
-            raise ValueError(f"{field}.{name}: {name!r} is reserved (series column "
-                             f"satisfaction_{name}); not allowed: {sorted(RESERVED_NAMES)}")
+            raise ValueError(
+                f"{field}.{name}: {name!r} is reserved (series column "
+                f"satisfaction_{name}); not allowed: {sorted(RESERVED_NAMES)}"
+            )
     for name in sorted(kinds & goods):
-        raise ValueError(f"kinds.{name}: a kind cannot have the name of a good ({name!r}): "
-                         f"both would be the series column satisfaction_{name}")
+        raise ValueError(
+            f"kinds.{name}: a kind cannot have the name of a good ({name!r}): "
+            f"both would be the series column satisfaction_{name}"
+        )
     for name in sorted(goods):
         if name == "value" or name.startswith("value_"):
-            raise ValueError(f"goods.{name}: a good cannot be called 'value' or 'value_...' "
-                             f"(the series has volume_value and volume_value_<channel>)")
+            raise ValueError(
+                f"goods.{name}: a good cannot be called 'value' or 'value_...' "
+                f"(the series has volume_value and volume_value_<channel>)"
+            )
 
 
 class Scenario(Strict):
@@ -269,8 +280,7 @@ class Scenario(Strict):
             classes = kinds | {"urban", "rural"}
             if len(parts) != 2 or not set(parts) <= classes:
                 raise ValueError(
-                    f"trust.bias: bad key {key!r}; use 'A->B' with A, B in "
-                    f"{sorted(classes)}"
+                    f"trust.bias: bad key {key!r}; use 'A->B' with A, B in {sorted(classes)}"
                 )
         return self
 

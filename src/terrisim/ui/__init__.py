@@ -19,7 +19,13 @@ from terrisim.ui.server import HTTPError, Request, Router, UIServer
 from terrisim.ui.sessions import SessionStore
 
 __all__ = [
-    "HTTPError", "Request", "Router", "SessionStore", "UIServer", "make_server", "serve",
+    "HTTPError",
+    "Request",
+    "Router",
+    "SessionStore",
+    "UIServer",
+    "make_server",
+    "serve",
     "start_in_thread",
 ]
 
@@ -55,7 +61,8 @@ def make_server(
     server = UIServer((host, port), router)
     server.store = store  # type: ignore[attr-defined]
     server.configs_dir = (  # type: ignore[attr-defined]
-        Path(configs_dir) if configs_dir else viewmodel.default_configs_dir())
+        Path(configs_dir) if configs_dir else viewmodel.default_configs_dir()
+    )
     return server
 
 
@@ -66,8 +73,13 @@ def start_in_thread(server: UIServer) -> threading.Thread:
     return thread
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, *,
-          configs_dir: Path | str | None = None, routers: Iterable[Router] = ()) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    configs_dir: Path | str | None = None,
+    routers: Iterable[Router] = (),
+) -> None:
     """Serve the page until Ctrl-C, printing its address (used by ``terrisim ui``).
 
     Args:
@@ -80,8 +92,12 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *,
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("terrisim").setLevel(logging.INFO)
     server = make_server(host, port, configs_dir=configs_dir, routers=routers)
-    threading.Thread(target=viewmodel.warm_up, args=(server.configs_dir,), daemon=True,
-                     name="terrisim-ui-warm-up").start()
+    threading.Thread(
+        target=viewmodel.warm_up,
+        args=(server.configs_dir,),
+        daemon=True,
+        name="terrisim-ui-warm-up",
+    ).start()
     print(f"terrisim ui: open {server.url}  (Ctrl-C to stop)", flush=True)
     if host not in LOOPBACK:
         print("note: the page is reachable from other machines of this network", file=sys.stderr)

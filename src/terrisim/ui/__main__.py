@@ -16,8 +16,12 @@ def main() -> None:
     args = parser.parse_args()
     from terrisim.game.web import game_routes
 
-    serve(args.host, args.port, configs_dir=args.configs,
-          routers=[game_routes(configs_dir=args.configs)])
+    serve(
+        args.host,
+        args.port,
+        configs_dir=args.configs,
+        routers=[game_routes(configs_dir=args.configs)],
+    )
 
 
 if __name__ == "__main__":

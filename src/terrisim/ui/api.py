@@ -105,8 +105,9 @@ def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> R
         for entry in viewmodel.list_scenarios(configs):
             if entry.id == name:
                 return entry
-        raise HTTPError(HTTPStatus.NOT_FOUND, "unknown_scenario",
-                        f"no scenario {name!r} in {configs}")
+        raise HTTPError(
+            HTTPStatus.NOT_FOUND, "unknown_scenario", f"no scenario {name!r} in {configs}"
+        )
 
     def frame(session_id: str, version: int, run: SimulationRun, started: float) -> dict:
         return {
@@ -116,8 +117,9 @@ def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> R
             "step": run.step,
             "steps": run.steps,
             "finished": run.finished,
-            "panels": [viewmodel.panel(m, rule) for m, rule in zip(run.models, run.rules,
-                                                                   strict=True)],
+            "panels": [
+                viewmodel.panel(m, rule) for m, rule in zip(run.models, run.rules, strict=True)
+            ],
             "timing": {"server_ms": round((time.perf_counter() - started) * 1000, 1)},
         }
 
@@ -163,8 +165,9 @@ def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> R
         if not isinstance(knobs, dict):
             raise _bad("knobs: expected an object {knob: value}")
         try:
-            models = [viewmodel.build_model(entry, rule=rule, seed=seed, knobs=knobs)
-                      for rule in rules]
+            models = [
+                viewmodel.build_model(entry, rule=rule, seed=seed, knobs=knobs) for rule in rules
+            ]
         except viewmodel.ViewModelError as exc:
             raise _bad(str(exc), "bad_scenario") from None
         run = SimulationRun(entry.id, list(rules), models, viewmodel.planned_steps(models[0]))

@@ -25,122 +25,167 @@ def _(fr: str, en: str) -> dict[str, str]:
 
 MESSAGES: dict[str, dict[str, str]] = {
     # --- page ---------------------------------------------------------------------------------
-    "app.title": _("terrisim : coopérations villes-campagnes",
-                   "terrisim: urban-rural cooperation"),
-    "app.subtitle": _("Simulation des échanges et des coopérations entre territoires urbains et "
-                      "ruraux", "Simulation of exchanges and cooperation between urban and rural "
-                      "territories"),
+    "app.title": _("terrisim : coopérations villes-campagnes", "terrisim: urban-rural cooperation"),
+    "app.subtitle": _(
+        "Simulation des échanges et des coopérations entre territoires urbains et ruraux",
+        "Simulation of exchanges and cooperation between urban and rural territories",
+    ),
     "lang.switch": _("English", "Français"),
     "lang.switch.help": _("Switch the page to English", "Passer la page en français"),
     "nav.game": _("Le jeu des paniers", "The baskets game"),
-    "nav.game.help": _("Jouer les territoires en équipes : paniers de transactions "
-                       "réciproques", "Teams play the territories: baskets of reciprocal "
-                       "transactions"),
+    "nav.game.help": _(
+        "Jouer les territoires en équipes : paniers de transactions réciproques",
+        "Teams play the territories: baskets of reciprocal transactions",
+    ),
     "error.prefix": _("Problème :", "Problem:"),
-    "error.network": _("le serveur ne répond pas (est-il toujours lancé ?)",
-                       "the server does not answer (is it still running?)"),
+    "error.network": _(
+        "le serveur ne répond pas (est-il toujours lancé ?)",
+        "the server does not answer (is it still running?)",
+    ),
     # --- controls -----------------------------------------------------------------------------
     "ctrl.scenario": _("Scénario", "Scenario"),
     "ctrl.seed": _("Graine du hasard", "Random seed"),
-    "ctrl.seed.help": _("Même graine, mêmes territoires et mêmes tirages : une démonstration se "
-                        "rejoue à l'identique.", "Same seed, same territories and same draws: a "
-                        "demonstration replays identically."),
+    "ctrl.seed.help": _(
+        "Même graine, mêmes territoires et mêmes tirages : une démonstration se "
+        "rejoue à l'identique.",
+        "Same seed, same territories and same draws: a demonstration replays identically.",
+    ),
     "ctrl.governance": _("Règle de gouvernance", "Governance rule"),
     "ctrl.compare": _("Comparer deux règles côte à côte", "Compare two rules side by side"),
-    "ctrl.compare.help": _("Deux simulations : mêmes territoires, même graine, mêmes chocs ; "
-                           "seule la règle de gouvernance change.", "Two simulations: same "
-                           "territories, seed and shocks; only the governance rule differs."),
+    "ctrl.compare.help": _(
+        "Deux simulations : mêmes territoires, même graine, mêmes chocs ; "
+        "seule la règle de gouvernance change.",
+        "Two simulations: same territories, seed and shocks; only the governance rule differs.",
+    ),
     "ctrl.governance_b": _("Seconde règle", "Second rule"),
     "ctrl.speed": _("Vitesse", "Speed"),
     "speed.slow": _("lente", "slow"),
     "speed.normal": _("normale", "normal"),
     "speed.fast": _("rapide", "fast"),
     "section.knobs": _("Réglages", "Settings"),
-    "section.knobs.help": _("Pris en compte quand on appuie sur « Réinitialiser ».",
-                            "Applied when you press “Reset”."),
+    "section.knobs.help": _(
+        "Pris en compte quand on appuie sur « Réinitialiser ».", "Applied when you press “Reset”."
+    ),
     "section.shocks": _("Déclencher un choc maintenant", "Trigger a shock now"),
-    "section.shocks.help": _("Le choc frappe au pas en cours ; ses effets se voient aux pas "
-                             "suivants.", "The shock hits at the current step; its effects "
-                             "show in the following steps."),
+    "section.shocks.help": _(
+        "Le choc frappe au pas en cours ; ses effets se voient aux pas suivants.",
+        "The shock hits at the current step; its effects show in the following steps.",
+    ),
     "btn.reset": _("Réinitialiser", "Reset"),
-    "btn.reset.help": _("Repartir du début avec le scénario et les réglages choisis",
-                        "Start again with the chosen scenario and settings"),
+    "btn.reset.help": _(
+        "Repartir du début avec le scénario et les réglages choisis",
+        "Start again with the chosen scenario and settings",
+    ),
     "btn.step": _("Pas suivant", "Step"),
     "btn.step.help": _("Avancer d'un pas de temps (un mois)", "Advance one time step (a month)"),
     "btn.play": _("Lecture", "Play"),
     "btn.play.help": _("Avancer pas à pas jusqu'à la pause", "Step on until paused"),
     "btn.pause": _("Pause", "Pause"),
-    "hint.keys": _("Clavier ou télécommande : → pas suivant, espace lecture/pause.",
-                   "Keyboard or remote: → step, space play/pause."),
+    "hint.keys": _(
+        "Clavier ou télécommande : → pas suivant, espace lecture/pause.",
+        "Keyboard or remote: → step, space play/pause.",
+    ),
     # --- knobs --------------------------------------------------------------------------------
     "knob.initial_trust": _("Confiance initiale", "Initial trust"),
-    "knob.initial_trust.help": _("Confiance entre élus au départ, avant toute histoire commune "
-                                 "(0 : méfiance, 1 : confiance totale).", "Trust between "
-                                 "elected officials at the start, before any shared history "
-                                 "(0: distrust, 1: full trust)."),
+    "knob.initial_trust.help": _(
+        "Confiance entre élus au départ, avant toute histoire commune "
+        "(0 : méfiance, 1 : confiance totale).",
+        "Trust between "
+        "elected officials at the start, before any shared history "
+        "(0: distrust, 1: full trust).",
+    ),
     "knob.engineering": _("Capacité d'ingénierie", "Engineering capacity"),
-    "knob.engineering.help": _("Personnel formé pour monter et suivre les coopérations, rare "
-                               "en zone rurale (multiplie la valeur du scénario).", "Staff trained to "
-                               "set up and run cooperation, scarce in rural areas (multiplies the "
-                               "scenario's value)."),
+    "knob.engineering.help": _(
+        "Personnel formé pour monter et suivre les coopérations, rare "
+        "en zone rurale (multiplie la valeur du scénario).",
+        "Staff trained to "
+        "set up and run cooperation, scarce in rural areas (multiplies the "
+        "scenario's value).",
+    ),
     "knob.fiscal_solidarity": _("Solidarité fiscale", "Fiscal solidarity"),
-    "knob.fiscal_solidarity.help": _("Part des recettes fiscales que les communes d'une "
-                                     "intercommunalité mettent en commun et redistribuent "
-                                     "selon les besoins (0 : aucune).", "Share of tax revenue "
-                                     "the members of an intercommunality pool and redistribute "
-                                     "by need (0: none)."),
-    "knob.only_with": _("Agit seulement avec la règle « {rule} ».",
-                        "Acts only with the rule “{rule}”."),
+    "knob.fiscal_solidarity.help": _(
+        "Part des recettes fiscales que les communes d'une "
+        "intercommunalité mettent en commun et redistribuent "
+        "selon les besoins (0 : aucune).",
+        "Share of tax revenue "
+        "the members of an intercommunality pool and redistribute "
+        "by need (0: none).",
+    ),
+    "knob.only_with": _(
+        "Agit seulement avec la règle « {rule} ».", "Acts only with the rule “{rule}”."
+    ),
     "knob.reciprocity_tolerance": _("Tolérance de réciprocité", "Reciprocity tolerance"),
-    "knob.reciprocity_tolerance.help": _("Déséquilibre qu'un territoire accepte dans un panier : "
-                                         "0,25 veut dire recevoir au moins 75 % de ce qu'il "
-                                         "donne.", "Imbalance a territory accepts in a basket: "
-                                         "0.25 means receiving at least 75% of what it gives."),
+    "knob.reciprocity_tolerance.help": _(
+        "Déséquilibre qu'un territoire accepte dans un panier : "
+        "0,25 veut dire recevoir au moins 75 % de ce qu'il "
+        "donne.",
+        "Imbalance a territory accepts in a basket: "
+        "0.25 means receiving at least 75% of what it gives.",
+    ),
     "knob.grants": _("Niveau des dotations de l'État", "Level of State grants"),
-    "knob.grants.help": _("Dotations versées aux collectivités (multiplie la valeur du scénario).",
-                          "Grants paid to local authorities (multiplies the scenario's value)."),
+    "knob.grants.help": _(
+        "Dotations versées aux collectivités (multiplie la valeur du scénario).",
+        "Grants paid to local authorities (multiplies the scenario's value).",
+    ),
     # --- governance rules ---------------------------------------------------------------------
     "governance.none": _("Sans coopération organisée", "No organised cooperation"),
-    "governance.none.help": _("Seulement des échanges au cas par cas entre territoires voisins.",
-                              "Only ad hoc exchanges between neighbouring territories."),
+    "governance.none.help": _(
+        "Seulement des échanges au cas par cas entre territoires voisins.",
+        "Only ad hoc exchanges between neighbouring territories.",
+    ),
     "governance.reciprocity_contract": _("Contrat de réciprocité", "Reciprocity contract"),
-    "governance.reciprocity_contract.help": _("Une ville et un territoire rural s'engagent sur "
-                                              "plusieurs années à un panier d'échanges "
-                                              "équilibré.", "A city and a rural territory commit "
-                                              "for several years to a balanced basket of "
-                                              "exchanges."),
+    "governance.reciprocity_contract.help": _(
+        "Une ville et un territoire rural s'engagent sur "
+        "plusieurs années à un panier d'échanges "
+        "équilibré.",
+        "A city and a rural territory commit for several years to a balanced basket of exchanges.",
+    ),
     "governance.conference": _("Conférence des élus", "Conference of elected officials"),
-    "governance.conference.help": _("Les élus se réunissent, partagent leur diagnostic et "
-                                    "montent des projets communs : la confiance grandit.",
-                                    "Elected officials meet, share their diagnosis and build "
-                                    "joint projects: trust grows."),
+    "governance.conference.help": _(
+        "Les élus se réunissent, partagent leur diagnostic et "
+        "montent des projets communs : la confiance grandit.",
+        "Elected officials meet, share their diagnosis and build joint projects: trust grows.",
+    ),
     "governance.merger": _("Fusion intercommunale", "Intercommunal merger"),
-    "governance.merger.help": _("Des territoires fusionnent en une intercommunalité : "
-                                "ressources, services et ingénierie mis en commun, parfois "
-                                "sans l'avoir voulu.", "Territories merge into one "
-                                "intercommunality: pooled resources, services and engineering, "
-                                "sometimes unwillingly."),
+    "governance.merger.help": _(
+        "Des territoires fusionnent en une intercommunalité : "
+        "ressources, services et ingénierie mis en commun, parfois "
+        "sans l'avoir voulu.",
+        "Territories merge into one "
+        "intercommunality: pooled resources, services and engineering, "
+        "sometimes unwillingly.",
+    ),
     "governance.scenario": _("Toutes les règles du scénario", "All the scenario's rules"),
-    "governance.scenario.help": _("Les institutions prévues par le fichier du scénario, "
-                                  "ensemble et avec leurs réglages.", "The institutions of the "
-                                  "scenario file, together and with their settings."),
+    "governance.scenario.help": _(
+        "Les institutions prévues par le fichier du scénario, ensemble et avec leurs réglages.",
+        "The institutions of the scenario file, together and with their settings.",
+    ),
     # --- shocks -------------------------------------------------------------------------------
     "shock.drought": _("Sécheresse", "Drought"),
-    "shock.drought.help": _("Récoltes et ressource en eau en baisse, surtout à la campagne.",
-                            "Harvests and water resources fall, mostly in the countryside."),
+    "shock.drought.help": _(
+        "Récoltes et ressource en eau en baisse, surtout à la campagne.",
+        "Harvests and water resources fall, mostly in the countryside.",
+    ),
     "shock.grant_cut": _("Baisse des dotations", "Grant cut"),
-    "shock.grant_cut.help": _("L'État réduit les dotations aux collectivités : moins de budget.",
-                              "The State cuts grants to local authorities: less budget."),
+    "shock.grant_cut.help": _(
+        "L'État réduit les dotations aux collectivités : moins de budget.",
+        "The State cuts grants to local authorities: less budget.",
+    ),
     "shock.energy_crisis": _("Crise énergétique", "Energy crisis"),
-    "shock.energy_crisis.help": _("L'énergie se fait rare et chère : le bois-énergie local "
-                                  "devient précieux.", "Energy becomes scarce and dear: local "
-                                  "wood energy becomes precious."),
+    "shock.energy_crisis.help": _(
+        "L'énergie se fait rare et chère : le bois-énergie local devient précieux.",
+        "Energy becomes scarce and dear: local wood energy becomes precious.",
+    ),
     "shock.health_crisis": _("Crise sanitaire", "Health crisis"),
-    "shock.health_crisis.help": _("Les besoins de soins bondissent, les hôpitaux saturent.",
-                                  "Health care needs jump, hospitals are saturated."),
+    "shock.health_crisis.help": _(
+        "Les besoins de soins bondissent, les hôpitaux saturent.",
+        "Health care needs jump, hospitals are saturated.",
+    ),
     "shock.ageing": _("Vieillissement", "Ageing"),
-    "shock.ageing.help": _("La population vieillit : plus de besoins de santé et de services.",
-                           "The population ages: more need for health care and services."),
+    "shock.ageing.help": _(
+        "La population vieillit : plus de besoins de santé et de services.",
+        "The population ages: more need for health care and services.",
+    ),
     # --- kinds of territory and goods ---------------------------------------------------------
     "kind.metropolis": _("Métropole", "Metropolis"),
     "kind.town": _("Ville moyenne", "Town"),
@@ -158,16 +203,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     "good.money": _("Argent", "Money"),
     # --- views --------------------------------------------------------------------------------
     "view.map": _("Carte des territoires", "Map of the territories"),
-    "view.map.thinned": _("Sur cette carte : les {shown} territoires les plus peuplés sur "
-                          "{total}, et les liens entre eux.", "On this map: the {shown} most "
-                          "populated territories of {total}, and the links between them."),
-    "view.map.help": _("Taille : population. Couleur : besoins satisfaits. Liens : confiance "
-                       "(couleur) et volume échangé (épaisseur).", "Size: population. Colour: "
-                       "needs met. Links: trust (colour) and volume exchanged (width)."),
+    "view.map.thinned": _(
+        "Sur cette carte : les {shown} territoires les plus peuplés sur "
+        "{total}, et les liens entre eux.",
+        "On this map: the {shown} most "
+        "populated territories of {total}, and the links between them.",
+    ),
+    "view.map.help": _(
+        "Taille : population. Couleur : besoins satisfaits. Liens : confiance "
+        "(couleur) et volume échangé (épaisseur).",
+        "Size: population. Colour: needs met. Links: trust (colour) and volume exchanged (width).",
+    ),
     "view.baskets": _("Les paniers : qui donne quoi à qui", "The baskets: who gives what to whom"),
-    "view.baskets.help": _("Valeur livrée au dernier pas (k€), par bien, entre types de "
-                           "territoires.", "Value delivered in the last step (k EUR), by good, "
-                           "between kinds of territory."),
+    "view.baskets.help": _(
+        "Valeur livrée au dernier pas (k€), par bien, entre types de territoires.",
+        "Value delivered in the last step (k EUR), by good, between kinds of territory.",
+    ),
     "view.log": _("Ce qui s'est passé", "What happened"),
     "legend.satisfaction_low": _("besoins non couverts", "needs unmet"),
     "legend.satisfaction_high": _("couverts", "met"),
@@ -182,8 +233,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "flow.empty": _("Aucun échange pour l'instant", "No exchange yet"),
     "log.step": _("mois {step}", "month {step}"),
     "log.empty": _("Rien à signaler pour l'instant.", "Nothing to report yet."),
-    "log.shock": _("Choc : {shock} (intensité {magnitude} %) sur {targets}.",
-                   "Shock: {shock} (magnitude {magnitude}%) on {targets}."),
+    "log.shock": _(
+        "Choc : {shock} (intensité {magnitude} %) sur {targets}.",
+        "Shock: {shock} (magnitude {magnitude}%) on {targets}.",
+    ),
     "log.targets.all": _("tous les territoires", "all territories"),
     "log.targets.kinds": _("les territoires de type {kinds}", "{kinds} territories"),
     "log.targets.class.urban": _("les territoires urbains", "urban territories"),
@@ -192,87 +245,122 @@ MESSAGES: dict[str, dict[str, str]] = {
     "log.and": _("et", "and"),
     "status.step": _("mois {step} sur {steps}", "month {step} of {steps}"),
     "status.finished": _("scénario terminé", "scenario finished"),
-    "status.timing": _("dernier pas affiché en {total} ms (calcul {server} ms, dessin {draw} ms)",
-                       "last step shown in {total} ms (model {server} ms, drawing {draw} ms)"),
-    "resilience.recovered": _("{shock} (mois {step}) : au plus bas {resistance} % du niveau "
-                              "d'avant ; rétablie en {months} mois.", "{shock} (month {step}): "
-                              "down to {resistance}% of the level before; recovered in {months} "
-                              "months."),
-    "resilience.unshaken": _("{shock} (mois {step}) : au plus bas {resistance} % du niveau "
-                             "d'avant ; la satisfaction est restée dans la marge de 5 %.",
-                             "{shock} (month {step}): down to {resistance}% of the level "
-                             "before; satisfaction stayed within the 5% band."),
-    "resilience.not_recovered": _("{shock} (mois {step}) : au plus bas {resistance} % du niveau "
-                                  "d'avant ; pas (encore) rétablie.", "{shock} (month {step}): "
-                                  "down to {resistance}% of the level before; not recovered "
-                                  "(yet)."),
+    "status.timing": _(
+        "dernier pas affiché en {total} ms (calcul {server} ms, dessin {draw} ms)",
+        "last step shown in {total} ms (model {server} ms, drawing {draw} ms)",
+    ),
+    "resilience.recovered": _(
+        "{shock} (mois {step}) : au plus bas {resistance} % du niveau "
+        "d'avant ; rétablie en {months} mois.",
+        "{shock} (month {step}): "
+        "down to {resistance}% of the level before; recovered in {months} "
+        "months.",
+    ),
+    "resilience.unshaken": _(
+        "{shock} (mois {step}) : au plus bas {resistance} % du niveau "
+        "d'avant ; la satisfaction est restée dans la marge de 5 %.",
+        "{shock} (month {step}): down to {resistance}% of the level "
+        "before; satisfaction stayed within the 5% band.",
+    ),
+    "resilience.not_recovered": _(
+        "{shock} (mois {step}) : au plus bas {resistance} % du niveau "
+        "d'avant ; pas (encore) rétablie.",
+        "{shock} (month {step}): down to {resistance}% of the level before; not recovered (yet).",
+    ),
     "resilience.pending": _("{shock} : frappe au mois {step}.", "{shock}: hits in month {step}."),
-    "resilience.unmeasurable": _("{shock} (mois {step}) : pas de niveau d'avant pour comparer.",
-                                 "{shock} (month {step}): no level before to compare with."),
+    "resilience.unmeasurable": _(
+        "{shock} (mois {step}) : pas de niveau d'avant pour comparer.",
+        "{shock} (month {step}): no level before to compare with.",
+    ),
     # --- scenarios shipped in configs/ (else the file's name and description are shown) -------
     "scenario.demo.title": _("Démo : métropole et environs", "Demo: metropolis and surroundings"),
-    "scenario.demo.description": _("15 territoires (métropole, villes moyennes, périurbain, "
-                                   "rural, montagne) ; une sécheresse au mois 24.",
-                                   "15 territories (metropolis, towns, periurban, rural, "
-                                   "mountain); a drought in month 24."),
-    "scenario.combined.title": _("Trois institutions ensemble",
-                                 "Three institutions together"),
-    "scenario.combined.description": _("Une conférence des élus, une intercommunalité et un "
-                                       "contrat de réciprocité en même temps ; une sécheresse "
-                                       "au mois 24.", "A conference of elected officials, an "
-                                       "intercommunality and a reciprocity contract together; a "
-                                       "drought in month 24."),
+    "scenario.demo.description": _(
+        "15 territoires (métropole, villes moyennes, périurbain, "
+        "rural, montagne) ; une sécheresse au mois 24.",
+        "15 territories (metropolis, towns, periurban, rural, mountain); a drought in month 24.",
+    ),
+    "scenario.combined.title": _("Trois institutions ensemble", "Three institutions together"),
+    "scenario.combined.description": _(
+        "Une conférence des élus, une intercommunalité et un "
+        "contrat de réciprocité en même temps ; une sécheresse "
+        "au mois 24.",
+        "A conference of elected officials, an "
+        "intercommunality and a reciprocity contract together; a "
+        "drought in month 24.",
+    ),
     "scenario.conference.title": _("Conférence des élus", "Conference of elected officials"),
-    "scenario.conference.description": _("Un territoire de projet de 14 territoires autour "
-                                         "d'une métropole : ses élus se réunissent chaque "
-                                         "trimestre ; une sécheresse au mois 24.", "A project "
-                                         "territory of 14 territories around a metropolis: its "
-                                         "elected officials meet every quarter; a drought in "
-                                         "month 24."),
-    "scenario.france_scale.title": _("La France entière (35 000 territoires)",
-                                     "All of France (35,000 territories)"),
-    "scenario.france_scale.description": _("Un banc d'essai à grande échelle : 35 000 "
-                                           "territoires, une dizaine de liens chacun. La carte "
-                                           "montre les plus peuplés.", "A large-scale "
-                                           "benchmark: 35,000 territories, about 10 links each. "
-                                           "The map shows the most populated."),
+    "scenario.conference.description": _(
+        "Un territoire de projet de 14 territoires autour "
+        "d'une métropole : ses élus se réunissent chaque "
+        "trimestre ; une sécheresse au mois 24.",
+        "A project "
+        "territory of 14 territories around a metropolis: its "
+        "elected officials meet every quarter; a drought in "
+        "month 24.",
+    ),
+    "scenario.france_scale.title": _(
+        "La France entière (35 000 territoires)", "All of France (35,000 territories)"
+    ),
+    "scenario.france_scale.description": _(
+        "Un banc d'essai à grande échelle : 35 000 "
+        "territoires, une dizaine de liens chacun. La carte "
+        "montre les plus peuplés.",
+        "A large-scale "
+        "benchmark: 35,000 territories, about 10 links each. "
+        "The map shows the most populated.",
+    ),
     "scenario.merger_forced.title": _("Fusion imposée", "Forced merger"),
-    "scenario.merger_forced.description": _("Sept territoires autour d'une métropole fusionnent "
-                                            "par décision de l'État ; baisse des dotations des "
-                                            "territoires ruraux et de montagne au mois 24.",
-                                            "Seven territories around a metropolis are merged "
-                                            "by decree; a grant cut on rural and mountain "
-                                            "territories in month 24."),
+    "scenario.merger_forced.description": _(
+        "Sept territoires autour d'une métropole fusionnent "
+        "par décision de l'État ; baisse des dotations des "
+        "territoires ruraux et de montagne au mois 24.",
+        "Seven territories around a metropolis are merged "
+        "by decree; a grant cut on rural and mountain "
+        "territories in month 24.",
+    ),
     "scenario.merger_voluntary.title": _("Fusion volontaire", "Voluntary merger"),
-    "scenario.merger_voluntary.description": _("Sept territoires autour d'une métropole "
-                                               "fusionnent de leur plein gré ; baisse des "
-                                               "dotations des territoires ruraux et de montagne "
-                                               "au mois 24.", "Seven territories around a "
-                                               "metropolis merge of their own will; a grant cut "
-                                               "on rural and mountain territories in month 24."),
-    "scenario.reciprocity_contract.title": _("Contrat de réciprocité",
-                                             "Reciprocity contract"),
-    "scenario.reciprocity_contract.description": _("Une métropole et un territoire rural "
-                                                   "éloigné signent un contrat de réciprocité ; "
-                                                   "une sécheresse au mois 24.", "A metropolis "
-                                                   "and a distant rural territory sign a "
-                                                   "reciprocity contract; a drought in month "
-                                                   "24."),
-    "scenario.sample_csv.title": _("Douze intercommunalités (fichiers CSV)",
-                                   "Twelve intercommunalities (CSV files)"),
-    "scenario.sample_csv.description": _("Douze intercommunalités lues dans des fichiers CSV ; "
-                                         "une sécheresse sur les territoires ruraux et de "
-                                         "montagne au mois 12.", "Twelve intercommunalities "
-                                         "read from CSV files; a drought on rural and mountain "
-                                         "territories in month 12."),
+    "scenario.merger_voluntary.description": _(
+        "Sept territoires autour d'une métropole "
+        "fusionnent de leur plein gré ; baisse des "
+        "dotations des territoires ruraux et de montagne "
+        "au mois 24.",
+        "Seven territories around a "
+        "metropolis merge of their own will; a grant cut "
+        "on rural and mountain territories in month 24.",
+    ),
+    "scenario.reciprocity_contract.title": _("Contrat de réciprocité", "Reciprocity contract"),
+    "scenario.reciprocity_contract.description": _(
+        "Une métropole et un territoire rural "
+        "éloigné signent un contrat de réciprocité ; "
+        "une sécheresse au mois 24.",
+        "A metropolis "
+        "and a distant rural territory sign a "
+        "reciprocity contract; a drought in month "
+        "24.",
+    ),
+    "scenario.sample_csv.title": _(
+        "Douze intercommunalités (fichiers CSV)", "Twelve intercommunalities (CSV files)"
+    ),
+    "scenario.sample_csv.description": _(
+        "Douze intercommunalités lues dans des fichiers CSV ; "
+        "une sécheresse sur les territoires ruraux et de "
+        "montagne au mois 12.",
+        "Twelve intercommunalities "
+        "read from CSV files; a drought on rural and mountain "
+        "territories in month 12.",
+    ),
     # --- charts and their series --------------------------------------------------------------
-    "chart.satisfaction": _("Besoins satisfaits, par type de territoire",
-                            "Needs met, by kind of territory"),
+    "chart.satisfaction": _(
+        "Besoins satisfaits, par type de territoire", "Needs met, by kind of territory"
+    ),
     "chart.trust": _("Confiance", "Trust"),
-    "chart.equity": _("Équité entre territoires (0 : égalité)",
-                      "Equity between territories (0: equality)"),
-    "chart.resilience": _("Résilience : la chute et le rétablissement après un choc",
-                          "Resilience: the fall and the recovery after a shock"),
+    "chart.equity": _(
+        "Équité entre territoires (0 : égalité)", "Equity between territories (0: equality)"
+    ),
+    "chart.resilience": _(
+        "Résilience : la chute et le rétablissement après un choc",
+        "Resilience: the fall and the recovery after a shock",
+    ),
     "series.trust_mean": _("Confiance moyenne", "Mean trust"),
     "series.trust_urban_rural": _("Confiance ville-campagne", "Urban-rural trust"),
     "series.gini": _("Indice de Gini", "Gini index"),
@@ -280,11 +368,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "series.urban_rural_gap": _("Écart urbain-rural", "Urban-rural gap"),
     "series.satisfaction_mean": _("Satisfaction moyenne", "Mean satisfaction"),
     "series.satisfaction_min": _("Territoire le moins bien servi", "Worst-off territory"),
-    "series.trust_within_kind": _("Confiance entre territoires semblables",
-                                  "Trust between similar territories"),
+    "series.trust_within_kind": _(
+        "Confiance entre territoires semblables", "Trust between similar territories"
+    ),
     "series.fiscal_health": _("Santé budgétaire", "Fiscal health"),
-    "chart.exchanges": _("Valeur échangée par mois (k€), par canal",
-                         "Value exchanged per month (k EUR), by channel"),
+    "chart.exchanges": _(
+        "Valeur échangée par mois (k€), par canal", "Value exchanged per month (k EUR), by channel"
+    ),
     "channel.bilateral": _("Échanges au cas par cas", "Ad hoc deals"),
     "channel.contract": _("Contrats de réciprocité", "Reciprocity contracts"),
     "channel.conference": _("Projets de la conférence", "Conference projects"),

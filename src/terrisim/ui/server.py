@@ -192,8 +192,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             status, payload = self.server.router.dispatch(request)
         except Exception:  # a bug must not kill the server; the trainer sees a message
             log.exception("API error on %s %s", method, parts.path)
-            status, payload = HTTPStatus.INTERNAL_SERVER_ERROR, _error(
-                "internal_error", "internal error (see the server's log)"
+            status, payload = (
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                _error("internal_error", "internal error (see the server's log)"),
             )
         self._send_json(status, payload)
 

@@ -92,11 +92,23 @@ def list_scenarios(configs_dir: Path | None) -> list[ScenarioEntry]:
                 data, _ = read_toml(path)
             except ScenarioError as exc:
                 data = {"description": str(exc)}
-            if "kinds" not in data and "goods" not in data and "territories" not in data and \
-                    "steps" not in data and "governance" not in data and "name" not in data:
+            if (
+                "kinds" not in data
+                and "goods" not in data
+                and "territories" not in data
+                and "steps" not in data
+                and "governance" not in data
+                and "name" not in data
+            ):
                 continue  # not a scenario (e.g. an experiment design)
-            entries.append(ScenarioEntry(path.stem, path, str(data.get("name") or path.stem),
-                                         str(data.get("description") or "")))
+            entries.append(
+                ScenarioEntry(
+                    path.stem,
+                    path,
+                    str(data.get("name") or path.stem),
+                    str(data.get("description") or ""),
+                )
+            )
     if not entries:
         demo = Scenario()
         entries.append(ScenarioEntry("demo", None, demo.name, demo.description))
@@ -146,8 +158,15 @@ class Knob:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form for the catalogue."""
-        return {"id": self.id, "unit": self.unit, "min": self.min, "max": self.max,
-                "step": self.step, "default": self.default, "rule": self.rule}
+        return {
+            "id": self.id,
+            "unit": self.unit,
+            "min": self.min,
+            "max": self.max,
+            "step": self.step,
+            "default": self.default,
+            "rule": self.rule,
+        }
 
     def current(self, scenario: Scenario) -> float:
         """The knob's position for a scenario as written (factor knobs: 1)."""
@@ -166,8 +185,9 @@ class Knob:
     def check(self, value: float) -> float:
         """``value`` as a float, if it is within the slider's range."""
         if not math.isfinite(value) or not self.min <= value <= self.max:
-            raise ViewModelError(f"knob {self.id}: {value} is out of range "
-                                 f"[{self.min}, {self.max}]")
+            raise ViewModelError(
+                f"knob {self.id}: {value} is out of range [{self.min}, {self.max}]"
+            )
         return float(value)
 
     def overrides(self, scenario: Scenario, value: float) -> dict[str, Any]:
@@ -266,8 +286,13 @@ def scenario_settings(entry: ScenarioEntry) -> dict[str, Any]:
 # Building and running models
 
 
-def build_model(entry: ScenarioEntry, *, rule: str, seed: int | None = None,
-                knobs: dict[str, float] | None = None) -> Any:
+def build_model(
+    entry: ScenarioEntry,
+    *,
+    rule: str,
+    seed: int | None = None,
+    knobs: dict[str, float] | None = None,
+) -> Any:
     """A new model for a scenario, with a governance rule, a seed and knob values.
 
     Args:
@@ -411,13 +436,14 @@ def baskets_view(model: Any) -> dict[str, Any]:
     s = model.state
     value = model.flows_by_kind() * s.price[None, None, :]
     threshold = value.sum() * 1e-4
-    flows = [[int(a), int(b), int(j), round(float(value[a, b, j]), 3)]
-             for a, b, j in zip(*np.nonzero(value > threshold), strict=True)]
+    flows = [
+        [int(a), int(b), int(j), round(float(value[a, b, j]), 3)]
+        for a, b, j in zip(*np.nonzero(value > threshold), strict=True)
+    ]
     return {"kinds": list(s.kinds), "goods": list(s.goods), "flows": flows}
 
 
-GOOD_NEWS = ("_signed", "_renewed", "_renegotiated", "_created", "_meeting", "_merged",
-             "_pooled")
+GOOD_NEWS = ("_signed", "_renewed", "_renegotiated", "_created", "_meeting", "_merged", "_pooled")
 BAD_NEWS = ("_breach", "_dropped", "_not_signed", "_failed", "_split", "_conflict")
 
 
@@ -473,10 +499,12 @@ def _event_text(event: dict[str, Any]) -> dict[str, str]:
     if event.get("kind") == "shock" and isinstance(event.get("magnitude"), (int, float)):
         for lang in text:
             text[lang] = i18n.t(
-                "log.shock", lang,
+                "log.shock",
+                lang,
                 shock=str(event.get(f"label_{lang}", event.get("shock", ""))).lower(),
                 magnitude=round(100 * float(event["magnitude"])),
-                targets=shock_targets_text(str(event.get("targets", "all")), lang))
+                targets=shock_targets_text(str(event.get("targets", "all")), lang),
+            )
     return text
 
 
@@ -487,24 +515,37 @@ def events_view(model: Any) -> list[dict[str, Any]]:
     while the model is built log theirs before it).
     """
     out = []
-    events = sorted(model.events[-MAX_EVENTS:],
-                    key=lambda e: (int(e.get("step", 0)), e.get("kind") != "start"))
+    events = sorted(
+        model.events[-MAX_EVENTS:], key=lambda e: (int(e.get("step", 0)), e.get("kind") != "start")
+    )
     for e in events:
         kind = str(e.get("kind", ""))
-        out.append({"step": int(e.get("step", 0)), "kind": kind, "tone": event_tone(kind),
-                    "text": _event_text(e)})
+        out.append(
+            {
+                "step": int(e.get("step", 0)),
+                "kind": kind,
+                "tone": event_tone(kind),
+                "text": _event_text(e),
+            }
+        )
     return out
 
 
 def shocks_view(model: Any) -> list[dict[str, Any]]:
     """Every shock started so far: first and last step affected (``None``: permanent), kind."""
-    return [{"step": int(h["step"]), "kind": str(h["shock"]),
-             "last_step": None if h.get("last_step") is None else int(h["last_step"])}
-            for h in model.shocks.history]
+    return [
+        {
+            "step": int(h["step"]),
+            "kind": str(h["shock"]),
+            "last_step": None if h.get("last_step") is None else int(h["last_step"]),
+        }
+        for h in model.shocks.history
+    ]
 
 
-def _line(rows: list[dict[str, Any]], column: str, label: str, *, dash: bool = False,
-          scale: float = 1.0) -> dict[str, Any]:
+def _line(
+    rows: list[dict[str, Any]], column: str, label: str, *, dash: bool = False, scale: float = 1.0
+) -> dict[str, Any]:
     values = [row.get(column, math.nan) for row in rows]
     return {"label": label, "values": _clean(np.asarray(values, float) * scale, 4), "dash": dash}
 
@@ -529,28 +570,67 @@ def charts_view(model: Any) -> tuple[list[int], list[dict[str, Any]]]:
         rows = [rows[i] for i in keep]
     s = model.state
     x = [int(row["step"]) for row in rows]
-    gap = [abs(row.get("satisfaction_class_urban", math.nan)
-               - row.get("satisfaction_class_rural", math.nan)) for row in rows]
-    channels = sorted({c.removeprefix("volume_value_") for row in rows for c in row
-                       if c.startswith("volume_value_")})
+    gap = [
+        abs(
+            row.get("satisfaction_class_urban", math.nan)
+            - row.get("satisfaction_class_rural", math.nan)
+        )
+        for row in rows
+    ]
+    channels = sorted(
+        {
+            c.removeprefix("volume_value_")
+            for row in rows
+            for c in row
+            if c.startswith("volume_value_")
+        }
+    )
     charts = [
-        {"id": "satisfaction", "title": "chart.satisfaction", "y": [0, 1], "lines": [
-            *[_line(rows, f"satisfaction_{k}", f"kind.{k}") for k in s.kinds],
-            _line(rows, "satisfaction", "series.satisfaction_mean", dash=True)]},
-        {"id": "trust", "title": "chart.trust", "y": [0, 1], "lines": [
-            _line(rows, "trust", "series.trust_mean"),
-            _line(rows, "trust_urban_rural", "series.trust_urban_rural"),
-            _line(rows, "trust_within_kind", "series.trust_within_kind")]},
-        {"id": "equity", "title": "chart.equity", "y": None, "lines": [
-            _line(rows, "gini", "series.gini"),
-            _line(rows, "theil", "series.theil"),
-            {"label": "series.urban_rural_gap", "values": _clean(gap), "dash": True}]},
-        {"id": "resilience", "title": "chart.resilience", "y": [0, 1], "lines": [
-            _line(rows, "satisfaction", "series.satisfaction_mean"),
-            _line(rows, "satisfaction_min", "series.satisfaction_min"),
-            _line(rows, "fiscal_health", "series.fiscal_health", dash=True)]},
-        {"id": "exchanges", "title": "chart.exchanges", "y": None, "lines": [
-            _line(rows, f"volume_value_{c}", f"channel.{c}") for c in channels]},
+        {
+            "id": "satisfaction",
+            "title": "chart.satisfaction",
+            "y": [0, 1],
+            "lines": [
+                *[_line(rows, f"satisfaction_{k}", f"kind.{k}") for k in s.kinds],
+                _line(rows, "satisfaction", "series.satisfaction_mean", dash=True),
+            ],
+        },
+        {
+            "id": "trust",
+            "title": "chart.trust",
+            "y": [0, 1],
+            "lines": [
+                _line(rows, "trust", "series.trust_mean"),
+                _line(rows, "trust_urban_rural", "series.trust_urban_rural"),
+                _line(rows, "trust_within_kind", "series.trust_within_kind"),
+            ],
+        },
+        {
+            "id": "equity",
+            "title": "chart.equity",
+            "y": None,
+            "lines": [
+                _line(rows, "gini", "series.gini"),
+                _line(rows, "theil", "series.theil"),
+                {"label": "series.urban_rural_gap", "values": _clean(gap), "dash": True},
+            ],
+        },
+        {
+            "id": "resilience",
+            "title": "chart.resilience",
+            "y": [0, 1],
+            "lines": [
+                _line(rows, "satisfaction", "series.satisfaction_mean"),
+                _line(rows, "satisfaction_min", "series.satisfaction_min"),
+                _line(rows, "fiscal_health", "series.fiscal_health", dash=True),
+            ],
+        },
+        {
+            "id": "exchanges",
+            "title": "chart.exchanges",
+            "y": None,
+            "lines": [_line(rows, f"volume_value_{c}", f"channel.{c}") for c in channels],
+        },
     ]
     return x, charts
 
@@ -575,8 +655,9 @@ def resilience_view(model: Any) -> list[dict[str, Any]]:
 
     rows = model.recorder.rows
     if not rows:
-        return [{"step": h["step"], "kind": h["kind"], "status": "pending"}
-                for h in shocks_view(model)]
+        return [
+            {"step": h["step"], "kind": h["kind"], "status": "pending"} for h in shocks_view(model)
+        ]
     first = int(rows[0]["step"])
     series = np.array([row["satisfaction"] for row in rows], dtype=float)
     shocks = sorted(shocks_view(model), key=lambda h: h["step"])
@@ -589,7 +670,7 @@ def resilience_view(model: Any) -> list[dict[str, Any]]:
         elif k < 1:
             entry["status"] = "unmeasurable"
         else:
-            later = [h["step"] - first for h in shocks[i + 1:] if h["step"] - first > k]
+            later = [h["step"] - first for h in shocks[i + 1 :] if h["step"] - first > k]
             end = min(later[0], series.size) if later else None
             try:
                 report = resilience_report(series, k, window=RESILIENCE_WINDOW, end=end)
