@@ -177,6 +177,7 @@ def test_expiry_renews_kept_contracts_and_drops_broken_ones():
 
 def test_contracts_use_engineering_before_ad_hoc_deals():
     model = TerriModel(demo([{"rule": "reciprocity_contract"}]), rng=1, record_territories=False)
+    model.open_step()
     model.apply_shocks()
     model.produce()
     before = model.engineering_left()

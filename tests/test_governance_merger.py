@@ -127,11 +127,12 @@ def test_equalisation_moves_money_between_members_and_conserves_it():
         rng=1,
         record_territories=False,
     )
+    model.open_step()
     model.apply_shocks()
     model.produce()
     model.govern()
     merger = model.institutions[0]
-    moved = model._revenue_transfer
+    moved = model.ledger.revenue_transfer
     assert moved.sum() == pytest.approx(0.0, abs=1e-9)
     assert (moved[~merger.is_member] == 0).all()
     assert (moved[merger.members] > 0).any() and (moved[merger.members] < 0).any()
@@ -152,6 +153,7 @@ def test_pooled_services_are_shared_by_need_with_economies_of_scale():
         rng=2,
         record_territories=False,
     )
+    model.open_step()
     model.apply_shocks()
     model.produce()
     merger, s = model.institutions[0], model.state
@@ -196,6 +198,7 @@ def test_members_negotiate_outside_as_one():
     model = TerriModel(
         demo([{"rule": "merger", "radius_km": 50.0}]), rng=1, record_territories=False
     )
+    model.open_step()
     model.apply_shocks()
     model.produce()
     model.govern()
@@ -239,6 +242,7 @@ def test_members_surpluses_of_other_goods_fill_members_deficits_pro_rata():
         rng=4,
         record_territories=False,
     )
+    model.open_step()
     model.apply_shocks()
     model.produce()
     merger, s = model.institutions[0], model.state
@@ -266,6 +270,7 @@ def test_pooled_engineering_gains_scale_and_follows_trading_needs():
         rng=5,
         record_territories=False,
     )
+    model.open_step()
     model.apply_shocks()
     model.produce()
     merger, s = model.institutions[0], model.state

@@ -59,6 +59,7 @@ def test_goods_are_conserved_by_every_channel(seed, rules, forced, commitment, d
 
     model.transfer = checked
     for _ in range(scenario.steps):
+        model.open_step()
         model.apply_shocks()
         model.produce()
         before = s.available.sum(axis=0)

@@ -684,7 +684,7 @@ class _Probe:
             "available": s.available.copy(),
             "stock": s.stock.copy(),
             "reserve": s.reserve.copy(),
-            "ledger": {k: len(v) for k, v in self.model.ledger.items()},
+            "ledger": {k: len(v) for k, v in self.model.ledger.flows.items()},
         }
 
     def _record_step(self) -> None:
@@ -849,7 +849,7 @@ class _Probe:
             return
         net = np.zeros_like(s.available)
         recorded = 0
-        for channel, parts in model.ledger.items():
+        for channel, parts in model.ledger.flows.items():
             for giver, receiver, amounts in parts[before["ledger"].get(channel, 0) :]:
                 amounts = np.asarray(amounts, float).reshape(np.size(giver), net.shape[1])
                 np.add.at(net, np.asarray(receiver), amounts)

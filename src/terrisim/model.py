@@ -19,6 +19,7 @@ from terrisim import kernels, narrative
 from terrisim.agents import Territory
 from terrisim.exchange import ExchangeOutcome, negotiate
 from terrisim.governance import Governance
+from terrisim.ledger import StepLedger
 from terrisim.recorder import Recorder
 from terrisim.rules.base import build_rule
 from terrisim.scenario.csv_io import load_csv_layout
@@ -149,17 +150,22 @@ class TerriModel(mesa.Model):
             mode = "none"
         self.recorder = Recorder(self, territories=mode)
         self.outcome = ExchangeOutcome.empty(self.state)
-        self.ledger: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
-        self._volumes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._governance_engineering = np.zeros(self.state.n)
-        self._revenue_transfer = np.zeros(self.state.n)
+        self.ledger = StepLedger(self.state.n)
         self.log_event("start", n=self.state.n, links=self.state.n_links)
 
     # ------------------------------------------------------------------ step schedule
     def step(self) -> None:
-        """Run one step: the phases of ``PHASES`` in order (ODD 3)."""
+        """Run one step: :meth:`open_step`, then the phases of ``PHASES`` in order (ODD 3)."""
+        self.open_step()
         for phase in self.PHASES:
             getattr(self, phase)()
+
+    def open_step(self) -> None:
+        """Open the step's accounts: a new, empty :class:`~terrisim.ledger.StepLedger`.
+
+        Code that runs the phases one by one (tests, teaching notebooks) calls it first.
+        """
+        self.ledger = StepLedger(self.state.n)
 
     def run(self, steps: int | None = None) -> None:
         """Run ``steps`` steps (default: the scenario's ``steps``)."""
@@ -178,10 +184,6 @@ class TerriModel(mesa.Model):
         s = self.state
         factor = s.production_factor * np.where(s.public[None, :], s.fiscal_health[:, None], 1.0)
         s.available = s.stock + s.capacity * factor
-        self.ledger = {}
-        self._volumes = {}
-        self._governance_engineering = np.zeros(s.n)
-        self._revenue_transfer = np.zeros(s.n)
 
     def govern(self) -> None:
         """Governance institutions act before ad hoc deals (ODD 7.5)."""
@@ -259,7 +261,7 @@ class TerriModel(mesa.Model):
         ``reserve += revenue - h * spending``.
         """
         s = self.state
-        revenue = s.fiscal_base + s.grant * s.grant_factor + self._revenue_transfer
+        revenue = s.fiscal_base + s.grant * s.grant_factor + self.ledger.revenue_transfer
         means = revenue + self.config.budget.draw_rate * s.reserve
         s.fiscal_health = np.minimum(1.0, means / s.spending)
         s.reserve = np.maximum(s.reserve + revenue - s.fiscal_health * s.spending, 0.0)
@@ -279,7 +281,7 @@ class TerriModel(mesa.Model):
         """
         for institution in self.institutions:
             institution.end_step(self)
-        self.state.engineering_used = self._governance_engineering + self.outcome.engineering
+        self.state.engineering_used = self.ledger.governance_engineering + self.outcome.engineering
 
     def collect(self) -> None:
         """Record the step's indicators (ODD 7.9)."""
@@ -289,11 +291,11 @@ class TerriModel(mesa.Model):
     def engineering_left(self) -> np.ndarray:
         """Engineering not yet used this step: ``engineering * h - used by institutions``."""
         s = self.state
-        return np.maximum(s.engineering * s.fiscal_health - self._governance_engineering, 0.0)
+        return np.maximum(s.engineering * s.fiscal_health - self.ledger.governance_engineering, 0.0)
 
     def use_engineering(self, territories: np.ndarray, amount: np.ndarray) -> None:
         """Book engineering used by an institution this step."""
-        np.add.at(self._governance_engineering, territories, amount)
+        np.add.at(self.ledger.governance_engineering, territories, amount)
 
     def transfer_revenue(self, territories: np.ndarray, amounts: np.ndarray) -> None:
         """Add ``amounts`` (k EUR, negative when paid) to this step's revenue (ODD 7.6).
@@ -307,7 +309,7 @@ class TerriModel(mesa.Model):
         amounts = np.asarray(amounts, float)
         if abs(amounts.sum()) > 1e-9 * max(1.0, float(np.abs(amounts).sum())):
             raise ValueError("transfer_revenue: the amounts must sum to zero")
-        np.add.at(self._revenue_transfer, np.asarray(territories), amounts)
+        np.add.at(self.ledger.revenue_transfer, np.asarray(territories), amounts)
 
     def transfer(
         self, giver: np.ndarray, receiver: np.ndarray, amounts: np.ndarray, channel: str
@@ -345,30 +347,14 @@ class TerriModel(mesa.Model):
         amounts: np.ndarray,
         volume: np.ndarray | None = None,
     ) -> None:
-        """Keep the step's flows of a channel in the ledger (aggregated on demand).
-
-        ``volume`` is ``amounts.sum(axis=0)`` when the caller already has it (the kernels
-        compute it in the same order), so that the records do not sum (A, G) flows again.
-        """
-        self.ledger.setdefault(channel, []).append((giver, receiver, amounts))
-        if volume is not None:
-            self._volumes[id(amounts)] = (amounts, volume)
-
-    def _volume(self, amounts: np.ndarray) -> np.ndarray:
-        """``amounts.sum(axis=0)``, computed once per ledger entry."""
-        known = self._volumes.get(id(amounts))
-        if known is None or known[0] is not amounts:
-            known = (amounts, amounts.sum(axis=0))
-            self._volumes[id(amounts)] = known
-        return known[1]
+        """Keep the step's flows of a channel in the ledger (:meth:`StepLedger.record`)."""
+        self.ledger.record(channel, giver, receiver, amounts, volume)
 
     def volume_by_good(self, channel: str | None = None) -> np.ndarray:
         """Units exchanged this step per good, in one channel or all, shape (G,)."""
         total = np.zeros(len(self.state.goods))
-        for name, parts in self.ledger.items():
-            if channel is None or name == channel:
-                for _, _, amounts in parts:
-                    total += self._volume(amounts)
+        for _, _, amounts in self.ledger.entries(channel):
+            total += self.ledger.volume(amounts)
         return total
 
     def flows_by_kind(self, channel: str | None = None) -> np.ndarray:
@@ -376,12 +362,10 @@ class TerriModel(mesa.Model):
         s = self.state
         k, g = len(s.kinds), len(s.goods)
         total = np.zeros((k * k, g))
-        for name, parts in self.ledger.items():
-            if channel is None or name == channel:
-                for giver, receiver, amounts in parts:
-                    pairs = s.kind[giver].astype(np.int64) * k + s.kind[receiver]
-                    for j in range(g):
-                        total[:, j] += np.bincount(pairs, amounts[:, j], k * k)
+        for giver, receiver, amounts in self.ledger.entries(channel):
+            pairs = s.kind[giver].astype(np.int64) * k + s.kind[receiver]
+            for j in range(g):
+                total[:, j] += np.bincount(pairs, amounts[:, j], k * k)
         return total.reshape(k, k, g)
 
     def log_event(self, kind: str, **fields: Any) -> None:

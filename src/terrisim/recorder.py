@@ -176,7 +176,7 @@ class Recorder:
         for j, good in enumerate(s.goods):
             row[f"volume_{good}"] = float(volume[j])
         row["volume_value"] = float(volume @ s.price)
-        for channel in sorted(model.ledger):
+        for channel in sorted(model.ledger.flows):
             row[f"volume_value_{channel}"] = float(model.volume_by_good(channel) @ s.price)
         outcome = model.outcome
         row["deals"] = int(outcome.deal.sum())
