@@ -16,6 +16,7 @@ from terrisim.metrics import (
     group_ratio,
     maximin,
     palma,
+    population,
     resilience,
     theil_l,
     theil_t,
@@ -58,11 +59,11 @@ close = {"rel": 1e-9, "abs": 1e-12}
 # Known values and closed forms
 # --------------------------------------------------------------------------------------------
 def test_package_exports_every_public_name():
-    """Exactly the public classes, functions and constants of the equity and resilience
-    modules, as the same objects."""
+    """Exactly the public classes, functions and constants of the equity, population and
+    resilience modules, as the same objects."""
     defined = {
         name: value
-        for module in (equity, resilience)
+        for module in (equity, population, resilience)
         for name, value in vars(module).items()
         if not name.startswith("_")
         and (name.isupper() or getattr(value, "__module__", None) == module.__name__)

@@ -22,16 +22,17 @@ from typing import TYPE_CHECKING, Any
 from terrisim._version import __version__
 
 if TYPE_CHECKING:
+    from terrisim.errors import ScenarioError
     from terrisim.experiments.analysis import load_results
     from terrisim.model import TerriModel
     from terrisim.output import RunResult, run_scenario
-    from terrisim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario
+    from terrisim.scenario import Scenario, apply_overrides, load_scenario
 
 #: public name -> the module that defines it
 _PUBLIC = {
     "RunResult": "terrisim.output",
     "Scenario": "terrisim.scenario",
-    "ScenarioError": "terrisim.scenario",
+    "ScenarioError": "terrisim.errors",
     "TerriModel": "terrisim.model",
     "apply_overrides": "terrisim.scenario",
     "load_results": "terrisim.experiments.analysis",

@@ -14,8 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
+from terrisim.errors import ScenarioError
 from terrisim.experiments.cli import register as register_experiment_commands
-from terrisim.scenario.loading import ScenarioError
 
 app = typer.Typer(
     add_completion=False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from terrisim.scenario.loading import ScenarioError
+from terrisim.errors import ScenarioError
 
 
 def require(module: str, extra: str, purpose: str) -> ModuleType:

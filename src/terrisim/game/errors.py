@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from terrisim.errors import ScenarioError
 from terrisim.game.texts import ERRORS, bilingual
-from terrisim.scenario.loading import ScenarioError
 
 
 class GameError(ScenarioError):

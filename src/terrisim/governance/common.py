@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from terrisim.errors import ScenarioError
 from terrisim.scenario.generator import LINK_KINDS
-from terrisim.scenario.loading import ScenarioError
 
 if TYPE_CHECKING:
     from terrisim.model import TerriModel

@@ -24,6 +24,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from terrisim import narrative
+from terrisim.errors import ScenarioError
 from terrisim.governance.base import Governance
 from terrisim.governance.common import (
     arc_of,
@@ -37,7 +38,6 @@ from terrisim.governance.common import (
     unmet_share,
 )
 from terrisim.rules.base import register
-from terrisim.scenario.loading import ScenarioError
 from terrisim.scenario.schema import Share
 
 if TYPE_CHECKING:

@@ -36,6 +36,7 @@ from mesa.experimental.meta_agents import MetaAgent
 from pydantic import Field
 
 from terrisim import narrative
+from terrisim.errors import ScenarioError
 from terrisim.governance.base import Governance
 from terrisim.governance.common import (
     MembershipParams,
@@ -47,7 +48,6 @@ from terrisim.governance.common import (
     suffixed,
 )
 from terrisim.rules.base import register
-from terrisim.scenario.loading import ScenarioError
 from terrisim.scenario.schema import Share
 
 if TYPE_CHECKING:

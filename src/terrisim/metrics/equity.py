@@ -87,7 +87,7 @@ def _prepare(
     return arr, p, mu
 
 
-def _theil_t_terms(arr: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray]:
+def theil_t_terms(arr: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Return the income shares ``v_i = p_i x_i / sum_j p_j x_j`` and Theil T summands.
 
     The summand is ``v_i ln(v_i / p_i)`` (``= p_i s_i ln s_i``) with ``0 ln 0 = 0``, computed as
@@ -161,7 +161,7 @@ def theil_t(x: ArrayLike, weights: ArrayLike | None = None) -> float:
         ValueError: On invalid input (see the module docstring) or a zero mean.
     """
     arr, p, _ = _prepare(x, weights)
-    return max(float(_theil_t_terms(arr, p)[1].sum()), 0.0)
+    return max(float(theil_t_terms(arr, p)[1].sum()), 0.0)
 
 
 def theil_l(x: ArrayLike, weights: ArrayLike | None = None) -> float:
@@ -477,7 +477,7 @@ def theil_t_decomposition(
     arr, p, codes = arr[keep], p[keep] / p[keep].sum(), codes[keep]
 
     k = len(labels)
-    v, terms = _theil_t_terms(arr, p)  # income shares v_i and v_i ln(v_i / p_i)
+    v, terms = theil_t_terms(arr, p)  # income shares v_i and v_i ln(v_i / p_i)
     pop = np.bincount(codes, weights=p, minlength=k)  # P_g
     income = np.bincount(codes, weights=v, minlength=k)  # V_g
     present = pop > 0

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from terrisim.scenario.loading import ScenarioError
+from terrisim.errors import ScenarioError
 from terrisim.scenario.schema import Scenario
 
 LINK_KINDS = ("proximity", "commuting", "distant", "contract", "custom")

@@ -17,11 +17,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from terrisim.errors import ScenarioError
 from terrisim.scenario.schema import Scenario
-
-
-class ScenarioError(ValueError):
-    """A scenario, experiment or data file is invalid; the message says where and why."""
 
 
 def deep_merge(base: dict, update: dict) -> dict:
