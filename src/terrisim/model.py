@@ -369,17 +369,12 @@ class TerriModel(mesa.Model):
         return total.reshape(k, k, g)
 
     def log_event(self, kind: str, **fields: Any) -> None:
-        """Append an event to the narrative log, rendered in French and English."""
+        """Append an event to the narrative log (:func:`terrisim.narrative.event`).
+
+        ``step`` defaults to the current step.
+        """
         step = fields.pop("step", self.steps)
-        self.events.append(
-            {
-                "step": step,
-                "kind": kind,
-                "text_fr": narrative.render(kind, "fr", fields),
-                "text_en": narrative.render(kind, "en", fields),
-                **{k: v for k, v in fields.items() if isinstance(v, (int, float, str))},
-            }
-        )
+        self.events.append(narrative.event(step, kind, fields))
 
     def trigger_shock(
         self,

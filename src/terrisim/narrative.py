@@ -57,3 +57,17 @@ def render(kind: str, language: str, fields: dict[str, Any]) -> str:
         except (KeyError, ValueError, IndexError):
             pass  # a field missing or of the wrong type: the fallback below
     return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in fields.items())
+
+
+def event(step: int, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """One entry of the narrative log: its step, kind, texts in French and English, fields.
+
+    Only the scalar fields (numbers and strings) are kept as columns of ``events.csv``.
+    """
+    return {
+        "step": step,
+        "kind": kind,
+        "text_fr": render(kind, "fr", fields),
+        "text_en": render(kind, "en", fields),
+        **{k: v for k, v in fields.items() if isinstance(v, (int, float, str))},
+    }
