@@ -275,3 +275,14 @@ def test_a_meeting_erodes_representations_and_raises_trust_among_attendees_only(
     assert s.bias[met] == pytest.approx(bias[met] * (1 - 0.2 * a))
     assert s.trust[met] == pytest.approx(trust[met] + 0.1 * a * (1 - trust[met]))
     assert (s.bias[~met] == bias[~met]).all() and (s.trust[~met] == trust[~met]).all()
+
+
+def test_overrides_keep_an_open_forums_infinite_radius():
+    """apply_overrides used to send the scenario through JSON, where inf becomes None."""
+    from terrisim import TerriModel, apply_overrides
+    from terrisim.scenario import scenario_from_dict
+
+    forum = scenario_from_dict({"governance": [{"rule": "conference", "radius_km": float("inf")}]})
+    changed = apply_overrides(forum, {"steps": 3})
+    assert changed.governance[0].model_dump()["radius_km"] == float("inf")
+    TerriModel(changed, record_territories=False).run(2)

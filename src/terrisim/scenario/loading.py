@@ -249,7 +249,9 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
     Raises:
         ScenarioError: an unknown path or an invalid value.
     """
-    data = scenario.model_dump(mode="json", exclude={"base_dir"})
+    # python mode: a JSON round trip would turn an infinite value (an open forum's
+    # radius_km = inf) into None
+    data = scenario.model_dump(mode="python", exclude={"base_dir"})
     for dotted, value in overrides.items():
         node: Any = data
         parts = dotted.split(".")
