@@ -223,6 +223,13 @@ def test_describe_prints_the_step_schedule_with_the_active_rules():
     )
 
 
+def test_describe_prints_plain_text_without_restructuredtext_markup():
+    result = invoke("describe")
+    assert result.exit_code == 0, result.output
+    assert "available = stock + capacity * production_factor * h" in result.output
+    assert "``" not in result.output and ":class:" not in result.output
+
+
 def test_describe_names_the_compiled_kernels_and_the_rule_code_that_feeds_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

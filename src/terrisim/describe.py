@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from typing import TYPE_CHECKING
 
 from terrisim.shocks import ShockSchedule
@@ -24,6 +25,12 @@ PHASE_COMPONENTS = {
     "update_trust": lambda m: [f"trust: {m.trust_rule.describe()}"],
     "close_step": lambda m: [i.describe() for i in m.institutions] or ["none"],
 }
+
+
+def plain(text: str) -> str:
+    """ReStructuredText markup of a docstring as plain text: ``x`` and :role:`x` become x."""
+    text = re.sub(r":[a-z]+:`~?([^`]+)`", r"\1", text)
+    return text.replace("``", "")
 
 
 def _where(obj: object) -> str:
@@ -108,7 +115,7 @@ def describe_model(model: TerriModel) -> str:
     ]
     for number, phase in enumerate(model.PHASES, start=1):
         doc = inspect.getdoc(getattr(model, phase)) or ""
-        lines.append(f"  {number:>2}. {phase:<15} {doc.splitlines()[0] if doc else ''}")
+        lines.append(f"  {number:>2}. {phase:<15} {plain(doc.splitlines()[0]) if doc else ''}")
         lines.append(f"      code: {phase_code(model, phase)}")
         for component in PHASE_COMPONENTS.get(phase, lambda m: [])(model):
             lines.append(f"      - {component}")
