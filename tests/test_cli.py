@@ -440,3 +440,12 @@ def test_the_package_ships_the_demo_for_installs_without_the_repository(monkeypa
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["scenario"]["shocks"][0]["kind"] == "drought"
+
+
+def test_a_misspelt_rule_parameter_lists_that_rules_own_parameters(tmp_path: Path) -> None:
+    path = tmp_path / "typo.toml"
+    path.write_text('[rules]\ntrust = { name = "reinforcement", alpah = 0.1 }\n')
+    result = invoke("validate", str(path))
+    assert result.exit_code == 2
+    assert "typo.toml:2: rules.trust.alpah: unknown key" in result.output
+    assert "allowed: name, alpha, delta, lam, mu" in result.output

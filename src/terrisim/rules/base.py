@@ -126,4 +126,7 @@ def build_rule(role: str, spec: dict[str, Any], field: str) -> Rule:
     try:
         return cls(**spec)
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, "scenario", prefix=field)) from None
+        own = sorted(cls.Params.model_fields)
+        raise ScenarioError(
+            format_validation_error(exc, "scenario", prefix=field, allowed=[key, *own])
+        ) from None

@@ -78,9 +78,16 @@ _FIELD_FIRST = re.compile(r"^([A-Za-z_][\w-]*(?:\.[\w-]+)+): (.*)$", re.S)
 
 
 def format_validation_error(
-    error: ValidationError, source: str, text: str | None = None, prefix: str = ""
+    error: ValidationError,
+    source: str,
+    text: str | None = None,
+    prefix: str = "",
+    allowed: list[str] | None = None,
 ) -> str:
     """Turn a pydantic error into one line per problem: file, field, line, value, rule.
+
+    ``allowed``: the keys the table takes (a rule's own parameters), listed for an unknown key
+    instead of pointing to docs/ODD.md.
 
     A check on a whole table (a model validator) that names its field at the start of its
     message (``"goods.food.need: unknown kind 'x'; allowed: [...]"``) is reported at that field.
@@ -101,7 +108,11 @@ def format_validation_error(
         line = _line_of(text, field)
         where = f"{source}:{line}" if line else source
         if item["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling; see docs/ODD.md for the allowed keys)"
+            message = (
+                "unknown key (check the spelling; see docs/ODD.md for the allowed keys)"
+                if allowed is None
+                else f"unknown key (check the spelling); allowed: {', '.join(allowed) or 'none'}"
+            )
         value = item.get("input")
         shown = (
             ""
