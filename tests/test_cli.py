@@ -449,3 +449,12 @@ def test_a_misspelt_rule_parameter_lists_that_rules_own_parameters(tmp_path: Pat
     assert result.exit_code == 2
     assert "typo.toml:2: rules.trust.alpah: unknown key" in result.output
     assert "allowed: name, alpha, delta, lam, mu" in result.output
+
+
+def test_a_rule_module_that_cannot_be_imported_suggests_pythonpath(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('[rules]\ntrust = { name = "no_such_module_here:MyTrust" }\n')
+    result = invoke("run", str(path), "--steps", "1", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "cannot import module 'no_such_module_here'" in result.output
+    assert "put the folder of no_such_module_here.py on PYTHONPATH" in result.output

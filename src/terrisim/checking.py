@@ -70,7 +70,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from terrisim.extras import require
-from terrisim.rules.base import ROLES, Rule, registered, resolve
+from terrisim.rules.base import ROLES, Rule, import_hint, registered, resolve
 from terrisim.scenario.loading import ScenarioError, scenario_from_dict
 
 if TYPE_CHECKING:
@@ -342,9 +342,8 @@ def _rule_spec(rule: str | type[Rule]) -> tuple[str, type]:
             module = __import__(module_name, fromlist=[attr])
         except ImportError as exc:
             raise ScenarioError(
-                f"rule {rule!r}: cannot import module {module_name!r} ({exc}); put the folder "
-                f"of {module_name.replace('.', '/')}.py on PYTHONPATH, e.g. "
-                f"PYTHONPATH=examples terrisim check-rule {rule}"
+                f"rule {rule!r}: cannot import module {module_name!r} ({exc}); "
+                + import_hint(module_name, f"terrisim check-rule {rule}")
             ) from None
         except Exception as exc:  # a module that fails while being imported
             raise ScenarioError(

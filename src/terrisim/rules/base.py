@@ -72,6 +72,14 @@ def registered(role: str) -> dict[str, type]:
     return dict(_REGISTRY[role])
 
 
+def import_hint(module_name: str, example: str = "terrisim run scenario.toml") -> str:
+    """What to do when a rule's module cannot be imported (the same words everywhere)."""
+    return (
+        f"put the folder of {module_name.replace('.', '/')}.py on PYTHONPATH, e.g. "
+        f"PYTHONPATH=examples {example}"
+    )
+
+
 def resolve(role: str, name: str) -> type:
     """Find a rule class by registered name or ``module:Class``.
 
@@ -84,7 +92,8 @@ def resolve(role: str, name: str) -> type:
             module = importlib.import_module(module_name)
         except ImportError as exc:
             raise ScenarioError(
-                f"{role} rule {name!r}: cannot import module {module_name!r} ({exc})"
+                f"{role} rule {name!r}: cannot import module {module_name!r} ({exc}); "
+                + import_hint(module_name)
             ) from None
         cls = getattr(module, attr, None)
         if cls is None:
