@@ -31,6 +31,7 @@ from terrisim.governance.base import Governance
 from terrisim.governance.merger import Merger
 from terrisim.model import TerriModel
 from terrisim.rules.base import ROLES, registered
+from terrisim.rules.outputs import RuleOutputError, unguarded
 from terrisim.rules.trust import Reinforcement, TrustUpdate
 from terrisim.rules.valuation import BasketValuation
 from terrisim.scenario import ScenarioError, scenario_from_dict
@@ -244,8 +245,15 @@ def test_the_reported_scenario_file_reproduces_trust_above_one() -> None:
     assert toml is not None
     data = tomllib.loads(toml)
     assert data["rules"]["trust"]["name"] == report.rule
-    model = TerriModel(scenario_from_dict(data, "<reported>"), record_territories=False)
-    model.run()
+    reported = scenario_from_dict(data, "<reported>")
+    # a plain run stops at the rule's bad output, naming the rule's file and line
+    with pytest.raises(RuleOutputError, match=r"trust must be finite and in \[0, 1\]") as error:
+        TerriModel(reported, record_territories=False).run()
+    assert "test_checking.py:" in str(error.value) and "Overtrust.update" in str(error.value)
+    # unguarded, as check-rule runs it, the trust goes above 1
+    with unguarded():
+        model = TerriModel(reported, record_territories=False)
+        model.run()
     assert model.state.trust.max() > 1.0
     # the same scenario as a dict, with every drawn setting (defaults included)
     full = example_scenario(report, "trust_range")

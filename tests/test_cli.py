@@ -458,3 +458,52 @@ def test_a_rule_module_that_cannot_be_imported_suggests_pythonpath(tmp_path: Pat
     assert result.exit_code == 2
     assert "cannot import module 'no_such_module_here'" in result.output
     assert "put the folder of no_such_module_here.py on PYTHONPATH" in result.output
+
+
+BROKEN_RULES = """
+import numpy as np
+from terrisim.rules.trust import TrustUpdate
+from terrisim.rules.valuation import BasketValuation
+
+
+class ShortTrust(TrustUpdate):
+    role = "trust"
+
+    def update(self, state, outcome):
+        return state.trust[:3]
+
+
+class NanValues(BasketValuation):
+    role = "valuation"
+
+    def unit_values(self, state):
+        price = state.price[None, :] * np.nan
+        return price, price
+"""
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (
+            'trust = { name = "broken_rules:ShortTrust" }',
+            "the trust rule returned an array of shape (3,)",
+        ),
+        (
+            'valuation = { name = "broken_rules:NanValues" }',
+            "the valuation rule's give value of food",
+        ),
+    ],
+)
+def test_run_stops_at_a_rules_bad_output_with_one_line_naming_the_rules_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str, expected: str
+) -> None:
+    (tmp_path / "broken_rules.py").write_text(BROKEN_RULES)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    scenario = tmp_path / "broken.toml"
+    scenario.write_text(f"[rules]\n{table}\n")
+    result = invoke("run", str(scenario), "--steps", "2", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    assert "broken_rules.py:" in result.output
+    assert "Traceback" not in result.output

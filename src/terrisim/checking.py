@@ -71,6 +71,7 @@ import numpy as np
 
 from terrisim.extras import require
 from terrisim.rules.base import ROLES, Rule, import_hint, registered, resolve
+from terrisim.rules.outputs import output_problems, unguarded
 from terrisim.scenario.loading import ScenarioError, scenario_from_dict
 
 if TYPE_CHECKING:
@@ -728,64 +729,9 @@ class _Probe:
         self.report("rule_outputs", message, during=True)
 
     def _check_outputs(self, role: str, out: Any) -> None:
-        s = self.model.state
-        n, g, a = s.n, len(s.goods), 2 * s.n_links
-        name = f"{role} rule"
-        if role == "trust":
-            values = np.asarray(out, dtype=float) if _numeric(out) else None
-            if values is None or values.shape != (a,):
-                shape = (
-                    f"an array of shape {out.shape}"
-                    if hasattr(out, "shape")
-                    else f"a {type(out).__name__}"
-                )
-                self._output_problem(
-                    f"the {name} returned {shape} {
-                        _where(self.step, self.phase)
-                    }; it must return the new trust of every arc, an array "
-                    f"of shape ({a},) (one value per arc: {s.n_links} links x 2)"
-                )
-            return
-        if not isinstance(out, tuple) or len(out) != 2:
-            self._output_problem(
-                f"the {name} returned {type(out).__name__} "
-                f"{_where(self.step, self.phase)}; it must return a pair of arrays"
-            )
-            return
-        labels = ("give", "receive") if role == "valuation" else ("offer", "request")
-        for label, part in zip(labels, out, strict=True):
-            if not _numeric(part):
-                self._output_problem(
-                    f"the {name} returned a {type(part).__name__} as "
-                    f"its {label} array {_where(self.step, self.phase)}"
-                )
-                continue
-            values = np.asarray(part, dtype=float)
-            target = (n, g) if role == "valuation" else (a, g)
-            try:
-                values = np.broadcast_to(values, target) if role == "valuation" else values
-            except ValueError:
-                values = None
-            if values is None or values.shape != target:
-                self._output_problem(
-                    f"the {name}'s {label} array has shape "
-                    f"{np.shape(part)} {_where(self.step, self.phase)}; expected "
-                    f"{'broadcastable to ' if role == 'valuation' else ''}{target}"
-                )
-                continue
-            bad = ~np.isfinite(values) | (values < 0)
-            if bad.any():
-                row, col = np.argwhere(bad)[0]
-                who = (
-                    self._id(row)
-                    if role == "valuation"
-                    else f"arc {self._id(s.arc_from[row])} -> {self._id(s.arc_to[row])}"
-                )
-                self._output_problem(
-                    f"the {name}'s {label} value of {self._good(col)} "
-                    f"for {who} is {float(values[row, col]):.6g} {_where(self.step, self.phase)}"
-                    "; values must be finite and >= 0"
-                )
+        where = _where(self.step, self.phase)
+        for problem in output_problems(role, out, self.model.state, where):
+            self._output_problem(problem)
 
     # ----------------------------------------------------------- the invariants
     def _after(self, phase: str, before: dict[str, Any]) -> None:
@@ -1067,11 +1013,15 @@ def _range(column: str) -> tuple[float, float]:
 
 
 def _run(scenario: Any, plug: _Plug, check: bool) -> _Trace:
-    """Build and run a model, checking the invariants around every phase if ``check``."""
+    """Build and run a model, checking the invariants around every phase if ``check``.
+
+    The model's own guard of rule outputs is off (:func:`terrisim.rules.outputs.unguarded`):
+    check-rule reports a bad output as a failed invariant and runs on to show what follows.
+    """
     from terrisim.model import TerriModel
 
     trace = _Trace()
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
+    with warnings.catch_warnings(), np.errstate(all="ignore"), unguarded():
         warnings.simplefilter("ignore")  # a rule's numpy warnings, once per scenario: noise
         model = TerriModel(scenario, record_territories=False)  # may raise ScenarioError
         probe = _Probe(model, trace, plug, check)

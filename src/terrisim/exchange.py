@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from terrisim import kernels
+from terrisim.rules.outputs import checked_output
 from terrisim.rules.partners import PartnerChoice
 from terrisim.rules.valuation import BasketValuation
 from terrisim.scenario.schema import ExchangeSpec
@@ -198,7 +199,19 @@ def separable_weights(
     the compiled kernel then needs only the (A,) factors, not the (A, G) weights. A rule that
     overrides ``weights`` returns None and both engines call its ``weights``.
     """
-    return partners.factors(state) if getattr(partners, "separable", False) else None
+    if not getattr(partners, "separable", False):
+        return None
+    return checked_output("partners", partners, "factors", partners.factors(state), state)
+
+
+def _weights(
+    state: TerritoryState, partners: PartnerChoice, surplus: np.ndarray, deficit: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The partner rule's weights, checked (a separable rule's factors are checked inside)."""
+    out = partners.weights(state, surplus, deficit)
+    if getattr(partners, "separable", False):
+        return out
+    return checked_output("partners", partners, "weights", out, state)
 
 
 def propose(
@@ -210,7 +223,7 @@ def propose(
     weight is taken first, so it is at most 1 even for vanishing weights (0 where ``i`` weighs
     nobody); the same for requests.
     """
-    offer_w, request_w = partners.weights(state, surplus, deficit)
+    offer_w, request_w = _weights(state, partners, surplus, deficit)
     offer = state.at_origin(surplus) * _safe_div(
         offer_w, state.at_origin(state.sum_by_origin(offer_w))
     )
@@ -246,7 +259,10 @@ def negotiate(
     need = state.effective_need
     surplus = np.maximum(state.available - need, 0.0)
     deficit = np.maximum(need - state.available, 0.0)
-    give_u, receive_u = (_unit_table(u, state) for u in valuation.unit_values(state))
+    units = checked_output(
+        "valuation", valuation, "unit_values", valuation.unit_values(state), state
+    )
+    give_u, receive_u = (_unit_table(u, state) for u in units)
     # trust and distance (stage 3), per link: computed here for both engines
     size = np.minimum(state.trust[:e], state.trust[e:]) * np.exp(
         -state.distance / spec.distance_scale_km * (1.0 - state.cost_discount)
@@ -344,7 +360,8 @@ def _negotiate_compiled(
     no_arcs, no_weights = np.zeros(0), np.zeros((0, 0))
     if factors is None:
         w_offer, w_request = (
-            np.ascontiguousarray(w, dtype=float) for w in partners.weights(state, surplus, deficit)
+            np.ascontiguousarray(w, dtype=float)
+            for w in _weights(state, partners, surplus, deficit)
         )
         f_offer = f_request = no_arcs
     else:

@@ -22,6 +22,7 @@ from terrisim.governance import Governance
 from terrisim.ledger import StepLedger
 from terrisim.recorder import Recorder
 from terrisim.rules.base import build_rule
+from terrisim.rules.outputs import checked_output
 from terrisim.scenario.csv_io import load_csv_layout
 from terrisim.scenario.generator import generate_layout
 from terrisim.scenario.loading import ScenarioError, load_scenario, locate_errors
@@ -269,9 +270,13 @@ class TerriModel(mesa.Model):
     def update_trust(self) -> None:
         """Trust update by the trust rule from the step's outcome (ODD 7.7).
 
-        The rule's own ``update`` runs under every engine.
+        The rule's own ``update`` runs under every engine; its output is checked (shape, finite,
+        in [0, 1]) by :func:`terrisim.rules.outputs.checked_output`.
         """
-        self.state.trust = self.trust_rule.update(self.state, self.outcome)
+        rule = self.trust_rule
+        self.state.trust = checked_output(
+            "trust", rule, "update", rule.update(self.state, self.outcome), self.state
+        )
 
     def close_step(self) -> None:
         """Institutions close the step (ODD 7.5); the step's engineering use goes to the state.

@@ -13,6 +13,8 @@ def two_territories(**arrays: object) -> SimpleNamespace:
     state = SimpleNamespace(
         n=2,
         n_links=1,
+        ids=np.array(["town", "village"]),
+        goods=["food", "health"],
         src=np.array([0]),
         dst=np.array([1]),
         arc_from=np.array([0, 1]),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from terrisim.rules.base import Rule, register
+from terrisim.rules.outputs import checked_output
 
 if TYPE_CHECKING:
     from terrisim.state import TerritoryState
@@ -70,7 +71,7 @@ class PartnerChoice(Rule):
         Returns:
             ``(W_off, W_req)``, each (A, G), finite and >= 0.
         """
-        f_offer, f_request = self.factors(state)
+        f_offer, f_request = checked_output("partners", self, "factors", self.factors(state), state)
         return (
             f_offer[:, None] * deficit[state.arc_to],
             f_request[:, None] * surplus[state.arc_from],
