@@ -55,6 +55,13 @@ def _numeric(value: Any) -> bool:
         return False
 
 
+def _within(values: np.ndarray, low: float, high: float) -> bool:
+    """Whether every value is in [low, high] (NaN is not): two reductions, no temporaries."""
+    if values.size == 0:
+        return True
+    return bool(values.min() >= low and values.max() <= high)
+
+
 def location(rule: Rule, method: str) -> str:
     """``file:line`` of a rule's method, as a student opens it."""
     func = getattr(type(rule), method, None)
@@ -95,8 +102,8 @@ def output_problems(
                     f"arc, an array of shape ({a},) (one value per arc: {state.n_links} links x 2)"
                 )
             ]
-        bad = ~(np.isfinite(values) & (values >= 0.0) & (values <= 1.0))
-        if strict and bad.any():
+        if strict and not _within(values, 0.0, 1.0):
+            bad = ~(np.isfinite(values) & (values >= 0.0) & (values <= 1.0))
             arc = int(np.flatnonzero(bad)[0])
             return [
                 (
@@ -130,6 +137,8 @@ def output_problems(
                 f"{'broadcastable to ' if role == 'valuation' else ''}{target}"
             )
             continue
+        if _within(np.asarray(part, dtype=float), 0.0, np.finfo(float).max):
+            continue  # checked on the array returned, before any broadcast
         bad = ~np.isfinite(values) | (values < 0)
         if bad.any():
             index = np.argwhere(bad)[0]
@@ -155,8 +164,9 @@ def checked_output(role: str, rule: Rule, method: str, out: Any, state: Territor
     """
     if not _GUARDED.get():
         return out
+    if not output_problems(role, out, state, "", method=method, strict=True):
+        return out
+    # only now look the rule's source up (inspect is slow): the same problems, located
     where = f"(in {location(rule, method)}, {type(rule).__name__}.{method})"
     problems = output_problems(role, out, state, where, method=method, strict=True)
-    if problems:
-        raise RuleOutputError("\n".join(problems))
-    return out
+    raise RuleOutputError("\n".join(problems))
