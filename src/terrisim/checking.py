@@ -988,13 +988,6 @@ class _Probe:
         return True  # per kind or class (maybe empty), link types (maybe absent), institutions
 
 
-def _numeric(value: Any) -> bool:
-    try:
-        return np.asarray(value).dtype.kind in "biuf"
-    except Exception:
-        return False
-
-
 def _range(column: str) -> tuple[float, float]:
     """The allowed range of a recorded indicator."""
     unit = (

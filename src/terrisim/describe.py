@@ -6,6 +6,7 @@ import inspect
 import re
 from typing import TYPE_CHECKING
 
+from terrisim.rules.partners import is_separable
 from terrisim.shocks import ShockSchedule
 
 if TYPE_CHECKING:
@@ -54,11 +55,7 @@ def phase_code(model: TerriModel, phase: str) -> str:
     """
     if model.engine == "numba" and phase == "negotiate":
         partners = model.partners
-        feed = (
-            _where(partners.factors)
-            if getattr(partners, "separable", False)
-            else _where(partners.weights)
-        )
+        feed = _where(partners.factors if is_separable(partners) else partners.weights)
         return (
             f"compiled terrisim.kernels.negotiate_links (numba engine), fed by {feed} "
             f"and {_where(model.valuation.unit_values)}"

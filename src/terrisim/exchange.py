@@ -44,7 +44,7 @@ import numpy as np
 
 from terrisim import kernels
 from terrisim.rules.outputs import checked_output
-from terrisim.rules.partners import PartnerChoice
+from terrisim.rules.partners import PartnerChoice, is_separable
 from terrisim.rules.valuation import BasketValuation
 from terrisim.scenario.schema import ExchangeSpec
 from terrisim.state import TerritoryState
@@ -199,7 +199,7 @@ def separable_weights(
     the compiled kernel then needs only the (A,) factors, not the (A, G) weights. A rule that
     overrides ``weights`` returns None and both engines call its ``weights``.
     """
-    if not getattr(partners, "separable", False):
+    if not is_separable(partners):
         return None
     return checked_output("partners", partners, "factors", partners.factors(state), state)
 
@@ -209,7 +209,7 @@ def _weights(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The partner rule's weights, checked (a separable rule's factors are checked inside)."""
     out = partners.weights(state, surplus, deficit)
-    if getattr(partners, "separable", False):
+    if is_separable(partners):
         return out
     return checked_output("partners", partners, "weights", out, state)
 

@@ -60,10 +60,10 @@ class TerriModel(mesa.Model):
             "sample"); ``False`` means "none".
         engine: How negotiation and delivery over links are computed: ``"numpy"`` (the
             readable reference) or ``"numba"`` (compiled kernels fed by the rules' own code,
-            same numbers); every other phase and every rule runs as written, whatever the
-            engine (``terrisim describe`` lists which code runs each phase). Or ``None``/``"auto"``: the
-            ``TERRISIM_KERNEL`` environment variable, else numba when installed
-            (docs/performance.md).
+            same numbers), or ``None``/``"auto"``: the ``TERRISIM_KERNEL`` environment
+            variable, else numba when installed (docs/performance.md). Every other phase and
+            every rule runs as written whatever the engine (``terrisim describe`` says which
+            code runs each phase).
 
     Attributes:
         config: The validated scenario (a :class:`terrisim.scenario.Scenario`). It is not
@@ -231,14 +231,14 @@ class TerriModel(mesa.Model):
             s.flow = flow
             # the kernel sums each good's flows in arc order, as numpy sums the columns of
             # (A, G) flows; a single column numpy sums pairwise: it does that sum itself
-            self._record_flows(
+            self.ledger.record(
                 "bilateral", s.arc_from, s.arc_to, flow, volume if volume.size > 1 else None
             )
             return
         s.available = s.available + s.sum_by_end(flow) - s.sum_by_origin(flow)
         s.reserve = s.reserve + s.sum_by_end(money) - s.sum_by_origin(money)
         s.flow = flow
-        self._record_flows("bilateral", s.arc_from, s.arc_to, flow)
+        self.ledger.record("bilateral", s.arc_from, s.arc_to, flow)
 
     def consume(self) -> None:
         """Consumption, satisfaction and stocks (ODD 7.2).
@@ -342,18 +342,7 @@ class TerriModel(mesa.Model):
         into = np.zeros_like(s.available)
         np.add.at(into, receiver, amounts)
         s.available = s.available - out + into
-        self._record_flows(channel, giver, receiver, amounts)
-
-    def _record_flows(
-        self,
-        channel: str,
-        giver: np.ndarray,
-        receiver: np.ndarray,
-        amounts: np.ndarray,
-        volume: np.ndarray | None = None,
-    ) -> None:
-        """Keep the step's flows of a channel in the ledger (:meth:`StepLedger.record`)."""
-        self.ledger.record(channel, giver, receiver, amounts, volume)
+        self.ledger.record(channel, giver, receiver, amounts)
 
     def volume_by_good(self, channel: str | None = None) -> np.ndarray:
         """Units exchanged this step per good, in one channel or all, shape (G,)."""

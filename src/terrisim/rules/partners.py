@@ -83,6 +83,15 @@ class PartnerChoice(Rule):
         return type(self).weights is PartnerChoice.weights
 
 
+def is_separable(rule: object) -> bool:
+    """Whether a partner rule is defined by its ``factors`` (see :class:`PartnerChoice`).
+
+    False for a rule that overrides ``weights``, and for a rule of role ``partners`` that does
+    not derive from :class:`PartnerChoice` (it has only its own ``weights``).
+    """
+    return bool(getattr(rule, "separable", False))
+
+
 @register
 class TrustWeighted(PartnerChoice):
     """Offer to those you trust who need it; ask those you trust who have it (ODD 7.4.1).
