@@ -71,6 +71,7 @@ import numpy as np
 
 from terrisim.extras import require
 from terrisim.rules.base import ROLES, Rule, import_hint, registered, resolve
+from terrisim.rules.guard import FIXED, RuleWriteError
 from terrisim.rules.outputs import output_problems, unguarded
 from terrisim.scenario.loading import ScenarioError, scenario_from_dict
 
@@ -81,6 +82,10 @@ if TYPE_CHECKING:
 INVARIANTS: dict[str, str] = {
     "runs": "the model runs with the rule without an error",
     "rule_outputs": "the rule returns numbers of the expected shape and sign",
+    "read_only": (
+        "the rule changes none of the model's arrays it must not change (prices, "
+        "capacities, needs, trust baselines, distances, leanings...)"
+    ),
     "conservation": (
         "goods are neither created nor destroyed by exchanges, deliveries and "
         "institutions (a shock may destroy stocks, never create them)"
@@ -626,6 +631,12 @@ class _Probe:
         self.model, self.trace, self.plug, self.check = model, trace, plug, check
         self.step, self.phase, self.index = 0, "setup", -1
         self.seen: set[str] = set()
+        # what set-up fixed (capacities, needs, prices...): compared after every phase
+        self.fixed = {
+            name: np.array(getattr(model.state, name), copy=True)
+            for name in FIXED
+            if isinstance(getattr(model.state, name, None), np.ndarray)
+        }
         for index, phase in enumerate(model.PHASES):
             setattr(model, phase, self._wrap(index, phase, getattr(model, phase)))
         if check:
@@ -654,6 +665,9 @@ class _Probe:
     def crash(self, exc: Exception) -> None:
         """Record an error raised during the run, with the line that raised it."""
         self.trace.crashed = True
+        if isinstance(exc, RuleWriteError):  # names the rule's line itself
+            self.report("read_only", f"{exc}; {_where(self.step, self.phase)}")
+            return
         frames = traceback.extract_tb(exc.__traceback__)
         inside = [
             f for f in frames if not f.filename.replace("\\", "/").endswith("terrisim/checking.py")
@@ -735,6 +749,7 @@ class _Probe:
 
     # ----------------------------------------------------------- the invariants
     def _after(self, phase: str, before: dict[str, Any]) -> None:
+        self._fixed(phase)
         self._conservation(phase, before)
         self._non_negative()
         self._trust()
@@ -762,19 +777,21 @@ class _Probe:
                 )
             self.trace.destroyed += float(np.maximum(-grown, 0.0).sum())
             return
-        if phase in ("produce", "consume"):
-            if phase == "consume":
-                leftover = np.maximum(s.available - s.consumed, 0.0)
-                over = s.stock - leftover
-                if (over > tol).any() or (s.consumed > s.available + tol).any():
-                    i, g = np.unravel_index(np.argmax(over), over.shape)
-                    self.report(
-                        "conservation",
-                        f"goods created from nothing {where}: "
-                        f"territory {self._id(i)} stores {s.stock[i, g]:.6g} units of "
-                        f"{self._good(g)} but only {leftover[i, g]:.6g} were left "
-                        "after consumption",
-                    )
+        if phase == "produce":
+            self._production(where, before, tol)
+            return
+        if phase == "consume":
+            leftover = np.maximum(s.available - s.consumed, 0.0)
+            over = s.stock - leftover
+            if (over > tol).any() or (s.consumed > s.available + tol).any():
+                i, g = np.unravel_index(np.argmax(over), over.shape)
+                self.report(
+                    "conservation",
+                    f"goods created from nothing {where}: "
+                    f"territory {self._id(i)} stores {s.stock[i, g]:.6g} units of "
+                    f"{self._good(g)} but only {leftover[i, g]:.6g} were left "
+                    "after consumption",
+                )
             return
         changed = np.abs(s.stock - before["stock"])
         if (changed > tol).any():
@@ -841,6 +858,50 @@ class _Probe:
                 f"{self._good(g)} instead of {s.available[i, g] - unexplained[i, g]:.6g}"
                 "; move goods with model.transfer(giver, receiver, amounts, channel) so "
                 "that they are recorded",
+            )
+
+    def _fixed(self, phase: str) -> None:
+        """What set-up fixed is unchanged (a write that escaped the read-only views)."""
+        s = self.model.state
+        for name, value in self.fixed.items():
+            now = getattr(s, name, None)
+            nan = value.dtype.kind in "fc"
+            if isinstance(now, np.ndarray) and np.array_equal(now, value, equal_nan=nan):
+                continue
+            self.report(
+                "read_only",
+                f"state.{name} changed {_where(self.step, phase)}, although it is fixed at "
+                "set-up (no rule, institution or shock may change it)",
+            )
+            return
+
+    def _production(self, where: str, before: dict[str, Any], tol: float) -> None:
+        """Production adds to what stocks hold at most capacity x production modifier (7.1).
+
+        ``0 <= available - stock <= capacity * production_factor`` (the fiscal health that
+        scales public goods is at most 1), with the capacity of set-up; stocks do not change.
+        """
+        s = self.model.state
+        produced = s.available - before["stock"]
+        capacity = self.fixed.get("capacity", s.capacity)
+        limit = capacity * np.maximum(s.production_factor, 0.0)
+        excess = np.maximum(produced - limit, -produced)
+        changed = np.abs(s.stock - before["stock"])
+        if (changed > tol).any():
+            i, g = np.unravel_index(np.argmax(changed), changed.shape)
+            self.report(
+                "conservation",
+                f"stocks changed {where}: the stock of {self._good(g)} of territory "
+                f"{self._id(i)} went from {before['stock'][i, g]:.6g} to {s.stock[i, g]:.6g}; "
+                "production adds to what territories have at hand, not to their stocks",
+            )
+        elif (excess > tol * max(1.0, float(np.abs(limit).max(initial=0.0)))).any():
+            i, g = np.unravel_index(np.argmax(excess), excess.shape)
+            self.report(
+                "conservation",
+                f"production made {produced[i, g]:.6g} units of {self._good(g)} in territory "
+                f"{self._id(i)} {where}; it must be between 0 and capacity x production "
+                f"modifier = {limit[i, g]:.6g} (ODD 7.1)",
             )
 
     def _minus_declared_production(self, unexplained: np.ndarray) -> np.ndarray:

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from terrisim import kernels
-from terrisim.rules.outputs import checked_output
+from terrisim.rules.guard import call_rule
 from terrisim.rules.partners import PartnerChoice, is_separable
 from terrisim.rules.valuation import BasketValuation
 from terrisim.scenario.schema import ExchangeSpec
@@ -201,17 +201,22 @@ def separable_weights(
     """
     if not is_separable(partners):
         return None
-    return checked_output("partners", partners, "factors", partners.factors(state), state)
+    return call_rule("partners", partners, "factors", state)
 
 
 def _weights(
     state: TerritoryState, partners: PartnerChoice, surplus: np.ndarray, deficit: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The partner rule's weights, checked (a separable rule's factors are checked inside)."""
-    out = partners.weights(state, surplus, deficit)
-    if is_separable(partners):
-        return out
-    return checked_output("partners", partners, "weights", out, state)
+    return call_rule(
+        "partners",
+        partners,
+        "weights",
+        state,
+        check=not is_separable(partners),
+        surplus=surplus,
+        deficit=deficit,
+    )
 
 
 def propose(
@@ -259,9 +264,7 @@ def negotiate(
     need = state.effective_need
     surplus = np.maximum(state.available - need, 0.0)
     deficit = np.maximum(need - state.available, 0.0)
-    units = checked_output(
-        "valuation", valuation, "unit_values", valuation.unit_values(state), state
-    )
+    units = call_rule("valuation", valuation, "unit_values", state)
     give_u, receive_u = (_unit_table(u, state) for u in units)
     # trust and distance (stage 3), per link: computed here for both engines
     size = np.minimum(state.trust[:e], state.trust[e:]) * np.exp(

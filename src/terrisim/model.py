@@ -22,7 +22,7 @@ from terrisim.governance import Governance
 from terrisim.ledger import StepLedger
 from terrisim.recorder import Recorder
 from terrisim.rules.base import build_rule
-from terrisim.rules.outputs import checked_output
+from terrisim.rules.guard import FIXED, call_rule, read_only
 from terrisim.scenario.csv_io import load_csv_layout
 from terrisim.scenario.generator import generate_layout
 from terrisim.scenario.loading import ScenarioError, load_scenario, locate_errors
@@ -189,7 +189,7 @@ class TerriModel(mesa.Model):
     def govern(self) -> None:
         """Governance institutions act before ad hoc deals (ODD 7.5)."""
         for institution in self.institutions:
-            institution.before_exchange(self)
+            self._institution(institution, "before_exchange")
 
     def negotiate(self) -> None:
         """Ad hoc bilateral basket negotiation on every link (ODD 7.4)."""
@@ -202,7 +202,7 @@ class TerriModel(mesa.Model):
             engine=self.engine,
         )
         for institution in self.institutions:
-            institution.after_exchange(self, self.outcome)
+            self._institution(institution, "after_exchange", self.outcome)
 
     def deliver(self) -> None:
         """Commit the negotiated baskets: goods and money move along arcs (ODD 7.4.4).
@@ -270,12 +270,12 @@ class TerriModel(mesa.Model):
     def update_trust(self) -> None:
         """Trust update by the trust rule from the step's outcome (ODD 7.7).
 
-        The rule's own ``update`` runs under every engine; its output is checked (shape, finite,
-        in [0, 1]) by :func:`terrisim.rules.outputs.checked_output`.
+        The rule's own ``update`` runs under every engine, with the state and the outcome
+        read-only (:func:`terrisim.rules.guard.call_rule`); its output is checked (shape,
+        finite, in [0, 1]) by :func:`terrisim.rules.outputs.checked_output`.
         """
-        rule = self.trust_rule
-        self.state.trust = checked_output(
-            "trust", rule, "update", rule.update(self.state, self.outcome), self.state
+        self.state.trust = call_rule(
+            "trust", self.trust_rule, "update", self.state, outcome=self.outcome
         )
 
     def close_step(self) -> None:
@@ -285,12 +285,18 @@ class TerriModel(mesa.Model):
         (:meth:`use_engineering`, net of engineering given back) plus what ad hoc deals used.
         """
         for institution in self.institutions:
-            institution.end_step(self)
+            self._institution(institution, "end_step")
         self.state.engineering_used = self.ledger.governance_engineering + self.outcome.engineering
 
     def collect(self) -> None:
         """Record the step's indicators (ODD 7.9)."""
         self.recorder.collect()
+
+    def _institution(self, institution: Governance, hook: str, *args: Any) -> None:
+        """Call an institution's hook, what set-up fixed read-only (:data:`~terrisim.rules.guard.FIXED`)."""
+        who = f"governance rule {type(institution).__name__}.{hook}"
+        with read_only(who, {"state": self.state}, FIXED):
+            getattr(institution, hook)(self, *args)
 
     # ------------------------------------------------------------------ services
     def engineering_left(self) -> np.ndarray:

@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from terrisim import narrative
 from terrisim.rules.base import Rule, register, registered, resolve
+from terrisim.rules.guard import FIXED, read_only
 from terrisim.scenario.loading import ScenarioError, format_validation_error
 
 if TYPE_CHECKING:
@@ -572,7 +573,9 @@ class Shocks:
                 self._launch(i, step, "random")
         for shock in self.active:
             if shock.active_at(step):
-                shock.kind.apply(state, shock.mask, shock.magnitude, step - shock.start)
+                who = f"shock kind {type(shock.kind).__name__}.apply"
+                with read_only(who, {"state": state}, FIXED):
+                    shock.kind.apply(state, shock.mask, shock.magnitude, step - shock.start)
 
     def active_names(self) -> list[str]:
         """Names of the shocks active at the current step (the series column ``shocks``)."""

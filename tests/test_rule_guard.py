@@ -1,0 +1,308 @@
+"""Rules cannot corrupt the model: each silent mistake of issue 19 is caught, in plain words.
+
+Each broken rule below was, before read-only views, a silent corruption: ``terrisim run``
+printed plausible numbers and ``check-rule`` reported every invariant as holding. Now a plain
+run stops at the write with one line naming the rule, the array and the line, and
+``check-rule`` reports the ``read_only`` invariant broken.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import ROOT, TERRISIM
+
+from terrisim.checking import check_rule
+from terrisim.governance.base import Governance
+from terrisim.model import TerriModel
+from terrisim.rules.guard import FIXED, RuleWriteError, call_rule, read_only
+from terrisim.rules.partners import TrustWeighted
+from terrisim.rules.trust import Reinforcement
+from terrisim.rules.valuation import MarketValuation
+from terrisim.scenario import apply_overrides, load_scenario, scenario_from_dict
+from terrisim.shocks import ShockKind
+
+THIS_FILE = Path(__file__).name
+
+
+# ------------------------------------------------------------------- deliberately broken rules
+class InflatingPrices(MarketValuation):
+    """Broken: raises the prices through a view (prices x18.7 after 60 steps, before)."""
+
+    name = "inflating_prices"
+
+    def unit_values(self, state: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Reference prices, inflated in place."""
+        p = state.price[None, :]
+        p *= 1.05
+        return p, p
+
+
+class GrowingCapacity(MarketValuation):
+    """Broken: grows every capacity by 2 % a step (satisfaction 0.826 -> 0.992, before)."""
+
+    name = "growing_capacity"
+
+    def unit_values(self, state: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Market values, and capacities grown as a side effect."""
+        state.capacity *= 1.02
+        return super().unit_values(state)
+
+
+class ShrinkingNeeds(TrustWeighted):
+    """Broken: a partner rule that shrinks needs by 2 % a step as a side effect (x0.3)."""
+
+    name = "shrinking_needs"
+
+    def factors(self, state: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Trust-weighted factors, and needs shrunk."""
+        state.need *= 0.98
+        return super().factors(state)
+
+
+class RewrittenBaseline(Reinforcement):
+    """Broken: a trust rule that moves the baseline to today's trust (no pull back)."""
+
+    name = "rewritten_baseline"
+
+    def update(self, state: Any, outcome: Any) -> np.ndarray:
+        """Reinforcement, after replacing the baseline."""
+        state.trust_baseline = state.trust.copy()
+        return super().update(state, outcome)
+
+
+class OverwrittenBaseline(Reinforcement):
+    """Broken: the same, writing into the baseline array."""
+
+    name = "overwritten_baseline"
+
+    def update(self, state: Any, outcome: Any) -> np.ndarray:
+        """Reinforcement, after overwriting the baseline."""
+        state.trust_baseline[:] = state.trust
+        return super().update(state, outcome)
+
+
+class TrustInPlace(Reinforcement):
+    """Broken: changes the trust array it was given (the model stores what it returns)."""
+
+    name = "trust_in_place"
+
+    def update(self, state: Any, outcome: Any) -> np.ndarray:
+        """Reinforcement written into state.trust."""
+        state.trust[:] = super().update(state, outcome)
+        return state.trust
+
+
+class CapacityCouncil(Governance):
+    """Broken: an institution that raises every capacity at the end of each step."""
+
+    name = "capacity_council"
+
+    def end_step(self, model: Any) -> None:
+        """Capacities up 2 %."""
+        s = model.state
+        s.capacity *= 1.02
+
+
+class HiddenViewCouncil(Governance):
+    """Broken: keeps a view of the capacities from set-up and raises them through it.
+
+    A view made before the rule's call escapes the read-only flag: check-rule compares what
+    set-up fixed after every phase, and production against set-up's capacities.
+    """
+
+    name = "hidden_view_council"
+
+    def setup(self, model: Any) -> None:
+        """Keep a view of the capacities."""
+        self.capacity = model.state.capacity[:]
+
+    def end_step(self, model: Any) -> None:
+        """Capacities up 50 % through the view."""
+        self.capacity *= 1.5
+
+
+class NeedShock(ShockKind):
+    """Broken: a shock kind that lowers the needs themselves, not the need modifier."""
+
+    name = "need_cut"
+
+    def apply(self, state: Any, mask: np.ndarray, magnitude: float, elapsed: int) -> None:
+        """Needs of the targets down."""
+        state.need[mask] *= 1.0 - magnitude
+
+
+def _run(scenario: Any = None, steps: int = 3, **rules: Any) -> TerriModel:
+    model = TerriModel(scenario, record_territories=False)
+    for slot, rule in rules.items():
+        setattr(model, slot, rule)
+    model.run(steps)
+    return model
+
+
+# ------------------------------------------------------------------------------ terrisim run
+@pytest.mark.parametrize(
+    ("slot", "rule", "array", "code"),
+    [
+        ("valuation", InflatingPrices(), "state.price", "p *= 1.05"),
+        ("valuation", GrowingCapacity(), "state.capacity", "state.capacity *= 1.02"),
+        ("partners", ShrinkingNeeds(), "state.need", "state.need *= 0.98"),
+        (
+            "trust_rule",
+            RewrittenBaseline(),
+            "state.trust_baseline",
+            "state.trust_baseline = state.trust.copy()",
+        ),
+        ("trust_rule", OverwrittenBaseline(), "state.trust_baseline", "state.trust_baseline[:]"),
+        ("trust_rule", TrustInPlace(), "state.trust", "state.trust[:] ="),
+    ],
+)
+def test_a_rule_that_writes_into_the_model_stops_the_run_naming_rule_array_and_line(
+    slot: str, rule: Any, array: str, code: str
+) -> None:
+    with pytest.raises(RuleWriteError) as error:
+        _run(**{slot: rule})
+    message = str(error.value)
+    assert "\n" not in message
+    assert f"rule {type(rule).__name__}." in message
+    assert f"changed {array} " in message
+    assert f"{THIS_FILE}:" in message and code in message
+    assert "compute on a copy" in message
+
+
+def test_after_a_refused_write_the_state_is_unchanged_and_writeable_again() -> None:
+    model = TerriModel(None, record_territories=False)
+    price, capacity = model.state.price.copy(), model.state.capacity.copy()
+    model.valuation = InflatingPrices()
+    with pytest.raises(RuleWriteError):
+        model.run(1)
+    assert np.array_equal(model.state.price, price)
+    assert np.array_equal(model.state.capacity, capacity)
+    assert model.state.price.flags.writeable and model.state.capacity.flags.writeable
+    assert type(model.state).__name__ == "TerritoryState"
+    model.state.trust_baseline = model.state.trust_baseline  # attributes free again
+
+
+def test_an_institution_or_a_shock_cannot_change_what_set_up_fixed() -> None:
+    scenario = apply_overrides(load_scenario(None), {"steps": 3})
+    model = TerriModel(scenario, record_territories=False)
+    model.institutions.append(CapacityCouncil())
+    with pytest.raises(RuleWriteError, match=r"governance rule CapacityCouncil.end_step changed"):
+        model.run()
+    model = TerriModel(scenario, record_territories=False)
+    model.trigger_shock(f"{__name__}:NeedShock", 0.5)
+    with pytest.raises(RuleWriteError, match=r"shock kind NeedShock.apply changed state.need "):
+        model.run()
+
+
+def test_built_in_rules_and_institutions_run_under_the_guard() -> None:
+    # every configuration of configs/ runs (institutions change trust, stocks, modifiers)
+    for path in sorted((ROOT / "configs").glob("*.toml")):
+        if path.name == "france_scale.toml":
+            continue
+        scenario = apply_overrides(load_scenario(path), {"steps": 4})
+        TerriModel(scenario, record_territories=False).run()
+
+
+def test_a_rule_may_return_a_view_of_what_it_received() -> None:
+    # the market valuation returns state.price[None, :]: usable by the model afterwards
+    model = TerriModel(None, record_territories=False)
+    give, receive = call_rule("valuation", model.valuation, "unit_values", model.state)
+    assert give.flags.writeable and np.shares_memory(give, model.state.price)
+
+
+def test_a_read_only_array_of_the_rules_own_is_its_own_error() -> None:
+    class Frozen:
+        def unit_values(self, state: Any) -> Any:
+            mine = np.zeros(3)
+            mine.flags.writeable = False
+            mine[0] = 1.0
+
+    model = TerriModel(None, record_territories=False)
+    with pytest.raises(ValueError, match="read-only") as error:
+        call_rule("valuation", Frozen(), "unit_values", model.state)
+    assert not isinstance(error.value, RuleWriteError)
+
+
+def test_read_only_blocks_nest_and_give_back_only_their_own_names() -> None:
+    model = TerriModel(None, record_territories=False)
+    s = model.state
+    with (
+        pytest.raises(RuleWriteError, match="the outer changed state.price"),
+        read_only("outer", {"state": s}, ("price",)),
+    ):
+        with read_only("inner", {"state": s}, ("capacity",)):
+            assert not s.price.flags.writeable and not s.capacity.flags.writeable
+        assert not s.price.flags.writeable and s.capacity.flags.writeable
+        s.capacity = s.capacity  # released by the inner block
+        s.price = s.price * 2
+    assert s.price.flags.writeable
+    assert set(FIXED) <= set(vars(s))
+
+
+# ------------------------------------------------------------------------------ check-rule
+@pytest.mark.parametrize(
+    "rule",
+    [InflatingPrices, GrowingCapacity, ShrinkingNeeds, RewrittenBaseline, CapacityCouncil],
+)
+def test_check_rule_reports_a_write_into_the_model_as_read_only_broken(rule: type) -> None:
+    report = check_rule(rule, examples=3)
+    assert report.failed and report.failed[0].name == "read_only", report.text()
+    assert report.result("read_only").violation is not None
+    text = report.text()
+    assert "FAIL read_only: the " in text and f"{THIS_FILE}:" in text
+
+
+def test_check_rule_catches_capacities_changed_through_a_view_kept_from_set_up() -> None:
+    report = check_rule(HiddenViewCouncil, examples=3)
+    broken = {r.name for r in report.failed}
+    assert "read_only" in broken, report.text()
+    message = report.result("read_only").violation.message
+    assert "state.capacity changed" in message and "fixed at set-up" in message
+
+
+def test_check_rule_checks_production_against_the_capacities_of_set_up() -> None:
+    # the run after the hidden view's first write: production beyond capacity x modifier is
+    # reported too (a consequence here, so the report shows only the cause, read_only)
+    from terrisim.checking import _plug, _run
+
+    plug = _plug(HiddenViewCouncil, {})
+    data = {"steps": 2, "governance": [{"rule": plug.spec}]}
+    trace = _run(scenario_from_dict(data, "<test>"), plug, check=True)
+    production = [v for v in trace.violations if v.invariant == "conservation"]
+    assert production and production[0].phase == "produce" and production[0].step == 2
+    assert "production made" in production[0].message
+    assert "capacity x production modifier" in production[0].message
+
+
+def test_terrisim_run_prints_one_line_and_exits_2_on_a_write(tmp_path: Path) -> None:
+    (tmp_path / "student_rules.py").write_text(
+        "from terrisim.rules.valuation import MarketValuation\n\n\n"
+        "class Inflating(MarketValuation):\n"
+        "    def unit_values(self, state):\n"
+        "        p = state.price[None, :]\n"
+        "        p *= 1.05\n"
+        "        return p, p\n",
+        encoding="utf-8",
+    )
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        'steps = 2\n[rules]\nvaluation = { name = "student_rules:Inflating" }\n', encoding="utf-8"
+    )
+    proc = subprocess.run(
+        [str(TERRISIM), "run", str(scenario), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "changed state.price" in proc.stderr and "student_rules.py:7 (p *= 1.05)" in proc.stderr
