@@ -212,7 +212,7 @@ def test_built_in_rules_and_institutions_run_under_the_guard() -> None:
 def test_a_rule_may_return_a_view_of_what_it_received() -> None:
     # the market valuation returns state.price[None, :]: usable by the model afterwards
     model = TerriModel(None, record_territories=False)
-    give, receive = call_rule("valuation", model.valuation, "unit_values", model.state)
+    give, _receive = call_rule("valuation", model.valuation, "unit_values", model.state)
     assert give.flags.writeable and np.shares_memory(give, model.state.price)
 
 
@@ -233,7 +233,7 @@ def test_read_only_blocks_nest_and_give_back_only_their_own_names() -> None:
     model = TerriModel(None, record_territories=False)
     s = model.state
     with (
-        pytest.raises(RuleWriteError, match="the outer changed state.price"),
+        pytest.raises(RuleWriteError, match=r"the outer changed state\.price"),
         read_only("outer", {"state": s}, ("price",)),
     ):
         with read_only("inner", {"state": s}, ("capacity",)):
