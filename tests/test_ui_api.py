@@ -507,14 +507,14 @@ def test_extra_routers_mount_next_to_the_simulation_api(configs):
         assert call(srv, "GET", "/api/health")[0] == 200
 
 
-def test_the_session_store_forgets_the_least_recently_used():
-    store = SessionStore(max_sessions=2)
-    a, b = store.create("sim", "a"), store.create("sim", "b")
-    store.get(a.id)  # a is now more recent than b
-    store.create("sim", "c")
+def test_the_session_store_says_in_french_that_a_session_is_unknown():
+    store = SessionStore()
+    store.register("sim", lambda stored: stored.spec["value"])
+    a = store.create("sim", "a", spec={"value": "a"})
     assert store.get(a.id).payload == "a"
     with pytest.raises(HTTPError) as info:
-        store.get(b.id)
+        store.get("nope")
     assert info.value.status == 404
+    assert "aucune" in info.value.message
     with pytest.raises(HTTPError):
         store.get(a.id, kind="game")

@@ -308,7 +308,7 @@ def test_errors_are_shown_in_plain_words(page):
     page.click("#step")
     page.wait_for_selector("#error:not([hidden])")
     assert "Problème" in page.inner_text("#error")
-    assert "Reset" in page.inner_text("#error")
+    assert "Réinitialiser" in page.inner_text("#error")
 
 
 def timing_report(pg, label: str, n: int) -> float:

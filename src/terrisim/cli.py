@@ -161,7 +161,8 @@ def describe(scenario: ScenarioArg = None) -> None:
 
 
 @app.command()
-def ui(
+@friendly_errors
+def ui(  # noqa: PLR0917 (typer reads the options from the signature)
     host: Annotated[
         str,
         typer.Option(help="Address to listen on; 0.0.0.0 opens the page to the room's network."),
@@ -170,13 +171,35 @@ def ui(
     configs: Annotated[
         Path | None, typer.Option(help="Folder of scenario files offered (default: ./configs).")
     ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of the games' and runs' database (default: the user's data folder, "
+            "e.g. ~/.local/share/terrisim; see docs/ui.md).",
+            show_default=False,
+        ),
+    ] = None,
+    memory_mb: Annotated[
+        float, typer.Option(min=50, help="Memory budget of the games and runs held in memory.")
+    ] = 1000.0,
+    keep_days: Annotated[
+        float, typer.Option(min=0, help="Days a finished game or run is kept after its last use.")
+    ] = 30.0,
 ) -> None:
     """Serve the trainers' web page and the baskets game (offline; French, English)."""
     from terrisim.game.web import game_routes
     from terrisim.ui import serve
 
     try:
-        serve(host, port, configs_dir=configs, routers=[game_routes(configs_dir=configs)])
+        serve(
+            host,
+            port,
+            configs_dir=configs,
+            routers=[lambda store: game_routes(store, configs_dir=configs)],
+            data_dir=data,
+            memory_mb=memory_mb,
+            keep_days=keep_days,
+        )
     except OSError as exc:
         typer.echo(f"error: cannot listen on {host}:{port} ({exc.strerror or exc})", err=True)
         raise typer.Exit(2) from None

@@ -308,6 +308,20 @@ WORDS: dict[str, dict[str, str]] = {
         "Close round {round} and simulate {months} months",
     ),
     "trainer.over": _("Partie terminée", "Game over"),
+    "trainer.end_game": _("Terminer la partie", "End the game"),
+    "trainer.end_game.confirm": _(
+        "Terminer la partie maintenant ? Plus aucune offre ni aucun tour ne sera possible ; "
+        "le débriefing s'ouvre aux équipes.",
+        "End the game now? No more offers or rounds; the debrief opens to the teams.",
+    ),
+    "game.reconnecting": _(
+        "Connexion au serveur perdue : reconnexion en cours… (la partie est enregistrée)",
+        "Lost the connection to the server: reconnecting… (the game is saved)",
+    ),
+    "game.reconnected": _(
+        "Connexion rétablie : la partie reprend où elle en était.",
+        "Connection restored: the game goes on where it was.",
+    ),
     "trainer.shock": _("Déclencher un choc :", "Trigger a shock:"),
     "trainer.debrief": _("Débriefing", "Debrief"),
     "trainer.save": _("Enregistrer la partie", "Save the game"),
@@ -439,6 +453,10 @@ WORDS: dict[str, dict[str, str]] = {
     "notice.round": _(
         "La simulation a tourné. Tour {round} : à vous de négocier.",
         "The simulation has run. Round {round}: over to you.",
+    ),
+    "notice.ended": _(
+        "Le formateur a terminé la partie : place au débriefing.",
+        "The trainer ended the game: time for the debrief.",
     ),
     "notice.finished": _(
         "La partie est terminée : place au débriefing.", "The game is over: time for the debrief."

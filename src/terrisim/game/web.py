@@ -54,7 +54,8 @@ from terrisim.scenario import ScenarioError
 from terrisim.shocks import TRIGGERED_SHOCKS
 from terrisim.ui import i18n, viewmodel
 from terrisim.ui.server import HTTPError, Request, Router
-from terrisim.ui.sessions import SessionStore
+from terrisim.ui.sessions import Session, SessionStore
+from terrisim.ui.storage import StoredSession
 
 KIND = "game"
 MAX_TEAMS = 12
@@ -81,6 +82,29 @@ class GameTable:
     def __post_init__(self) -> None:
         for team in self.game.players:
             self.team_tokens.setdefault(team, secrets.token_urlsafe(8))
+
+    @property
+    def finished(self) -> bool:
+        """Whether every round is played."""
+        return self.game.finished
+
+    def secrets(self) -> dict[str, Any]:
+        """The tokens, as stored with the game."""
+        return {"trainer": self.trainer_token, "teams": dict(self.team_tokens)}
+
+    def spec(self) -> dict[str, Any]:
+        """What rebuilds the game: the scenario id and the saved game without its actions."""
+        record = self.game.record()
+        header = {k: v for k, v in record.items() if k not in ("actions", "result")}
+        return {"scenario_id": self.scenario, "record": header}
+
+    @classmethod
+    def rebuild(cls, stored: StoredSession) -> GameTable:
+        """The game of a stored session, its actions replayed (see :mod:`terrisim.ui.storage`)."""
+        record = {**stored.spec["record"], "actions": stored.actions, "result": None}
+        game = GameSession.from_record(record, verify=False)
+        tokens = stored.secrets
+        return cls(game, stored.spec["scenario_id"], tokens["trainer"], dict(tokens["teams"]))
 
 
 def _lang(request: Request) -> str:
@@ -131,19 +155,17 @@ def _float(request: Request, name: str, default: float, lo: float, hi: float) ->
     return number
 
 
-def game_routes(
-    store: SessionStore | None = None, configs_dir: Path | str | None = None, *, max_games: int = 8
-) -> Router:
+def game_routes(store: SessionStore | None = None, configs_dir: Path | str | None = None) -> Router:
     """The routes of the game page (see the module docstring).
 
     Args:
-        store: Where games live between requests (default: a store of its own, so that the
-            simulations of the trainers' page never push a game out).
+        store: Where games live between requests, durably (default: a store of its own, on an
+            in-memory database; ``terrisim ui`` passes the server's, on its data folder).
         configs_dir: Folder of the scenario files offered (default: as the trainers' page).
-        max_games: Games kept in memory when ``store`` is not given.
     """
-    store = store or SessionStore(max_sessions=max_games)
+    store = store if store is not None else SessionStore()
     configs = Path(configs_dir) if configs_dir else viewmodel.default_configs_dir()
+    store.register(KIND, GameTable.rebuild)
     router = Router()
 
     def entry(request: Request, name: str) -> viewmodel.ScenarioEntry:
@@ -158,9 +180,19 @@ def game_routes(
             HTTPStatus.NOT_FOUND,
         )
 
-    def table(request: Request) -> tuple[Any, GameTable]:
+    def table(request: Request) -> tuple[Session, GameTable]:
         session = store.get(request.params["gid"], KIND)
         return session, session.payload
+
+    def check_open(request: Request, session: Session) -> None:
+        if session.ended is not None:
+            raise _bad(
+                request,
+                "game_ended",
+                "la partie a été terminée par le formateur",
+                "the trainer ended the game",
+                HTTPStatus.CONFLICT,
+            )
 
     def check_trainer(request: Request, tab: GameTable) -> None:
         if request.arg("token") != tab.trainer_token:
@@ -194,18 +226,20 @@ def game_routes(
             "id": session.id,
             "trainer_token": tab.trainer_token,
             "teams": [{"team": t, "token": k} for t, k in tab.team_tokens.items()],
-            "state": trainer_state(tab),
+            "state": trainer_state(session, tab),
         }
 
-    def trainer_state(tab: GameTable) -> dict[str, Any]:
+    def trainer_state(session: Session, tab: GameTable) -> dict[str, Any]:
         view = tab.game.trainer_view()
         view["map"] = viewmodel.map_view(tab.game.model)
         view["scenario_id"] = tab.scenario
+        view["ended"] = session.ended is not None
         view["shocks_available"] = list(TRIGGERED_SHOCKS)
         return view
 
-    def player_state(tab: GameTable, team: str) -> dict[str, Any]:
+    def player_state(session: Session, tab: GameTable, team: str) -> dict[str, Any]:
         view = tab.game.player_view(team)
+        view["ended"] = session.ended is not None
         view["map"] = viewmodel.map_view(tab.game.model)
         view["scenario_id"] = tab.scenario
         return view
@@ -296,7 +330,7 @@ def game_routes(
         except (viewmodel.ViewModelError, ScenarioError) as exc:
             raise _bad(request, "bad_scenario", str(exc), str(exc)) from None
         tab = GameTable(game, item.id)
-        session = store.create(KIND, tab)
+        session = store.create(KIND, tab, spec=tab.spec(), secrets_=tab.secrets())
         return created(session, tab)
 
     @router.route("POST", "/api/game/load")
@@ -309,7 +343,9 @@ def game_routes(
         except ScenarioError as exc:
             raise _bad(request, "bad_file", str(exc), str(exc)) from None
         tab = GameTable(game, str(request.arg("scenario", game.scenario.name)))
-        session = store.create(KIND, tab)
+        actions = [dict(a) for a in game.actions]
+        game_start = GameTable(game.replay(upto=0), tab.scenario).spec()
+        session = store.create(KIND, tab, spec=game_start, secrets_=tab.secrets(), actions=actions)
         return created(session, tab)
 
     @router.route("GET", "/api/game/{gid}/status")
@@ -322,6 +358,7 @@ def game_routes(
                 "round": g.round,
                 "rounds": g.rounds,
                 "finished": g.finished,
+                "ended": session.ended is not None,
                 "step": g.step,
             }
 
@@ -330,7 +367,7 @@ def game_routes(
         session, tab = table(request)
         check_trainer(request, tab)
         with session.read():
-            state = trainer_state(tab)
+            state = trainer_state(session, tab)
             state["links"] = {
                 "trainer_token": tab.trainer_token,
                 "teams": [{"team": t, "token": k} for t, k in tab.team_tokens.items()],
@@ -342,7 +379,7 @@ def game_routes(
         session, tab = table(request)
         team = check_team(request, tab)
         with session.read():
-            return player_state(tab, team)
+            return player_state(session, tab, team)
 
     def team_action(kind: str) -> Callable[[Request], dict[str, Any]]:
         def handler(request: Request) -> dict[str, Any]:
@@ -355,11 +392,13 @@ def game_routes(
             }
             action.update(type=kind, player=team)
             with session.change():
+                check_open(request, session)
                 try:
-                    tab.game.apply(action)
+                    logged = tab.game.apply(action)
                 except GameError as exc:
                     raise _game_error(request, exc) from None
-                return player_state(tab, team)
+                session.log(logged)
+                return player_state(session, tab, team)
 
         return handler
 
@@ -373,27 +412,38 @@ def game_routes(
             action = {k: v for k, v in request.body.items() if k not in ("token", "lang", "type")}
             action["type"] = kind
             with session.change():
+                check_open(request, session)
                 try:
-                    tab.game.apply(action)
+                    logged = tab.game.apply(action)
                 except GameError as exc:
                     raise _game_error(request, exc) from None
-                return trainer_state(tab)
+                session.log(logged)
+                return trainer_state(session, tab)
 
         return handler
 
     router.add("POST", "/api/game/{gid}/shock", trainer_action("shock"))
     router.add("POST", "/api/game/{gid}/end_round", trainer_action("end_round"))
 
+    @router.route("POST", "/api/game/{gid}/end")
+    def end(request: Request) -> dict[str, Any]:
+        session, tab = table(request)
+        check_trainer(request, tab)
+        with session.change():
+            store.end(session)
+            return trainer_state(session, tab)
+
     @router.route("GET", "/api/game/{gid}/debrief")
     def debrief(request: Request) -> dict[str, Any]:
         session, tab = table(request)
         token = request.arg("token")
-        if token != tab.trainer_token and token not in tab.team_tokens.values():
+        over = tab.game.finished or session.ended is not None
+        if token != tab.trainer_token and not (over and token in tab.team_tokens.values()):
             raise _bad(
                 request,
                 "forbidden",
-                "lien de la partie invalide",
-                "not a link of this game",
+                "le débriefing est réservé au formateur jusqu'à la fin de la partie",
+                "the debrief is the trainer's until the game ends",
                 HTTPStatus.FORBIDDEN,
             )
         with session.read():

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from terrisim.ui import viewmodel
 from terrisim.ui.api import simulation_routes
 from terrisim.ui.server import HTTPError, Request, Router, UIServer
-from terrisim.ui.sessions import SessionStore
+from terrisim.ui.sessions import MEMORY_MB, SessionStore
+from terrisim.ui.storage import KEEP_DAYS, Database, default_data_dir
 
 __all__ = [
     "HTTPError",
@@ -30,6 +31,11 @@ __all__ = [
 ]
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+PRUNE_EVERY_SECONDS = 3600.0
+"""How often a running server deletes old finished sessions (see terrisim.ui.storage)."""
+
+RouterSource = Router | Callable[[SessionStore], Router]
+"""Extra routes, or a function building them on the server's session store."""
 
 
 def make_server(
@@ -38,7 +44,9 @@ def make_server(
     *,
     configs_dir: Path | str | None = None,
     store: SessionStore | None = None,
-    routers: Iterable[Router] = (),
+    routers: Iterable[RouterSource] = (),
+    data_dir: Path | str | None = None,
+    memory_mb: float = MEMORY_MB,
 ) -> UIServer:
     """Build (and bind) the server of the page, without starting it.
 
@@ -47,17 +55,24 @@ def make_server(
             the room's network to connect (``0.0.0.0``).
         port: TCP port; 0 picks a free one (read it back from ``server.url``).
         configs_dir: Folder of the scenario files offered on the page (default: ``./configs``).
-        store: Where sessions live (default: a new store); the game mode shares it.
-        routers: Extra API routes (for example the baskets game's).
+        store: Where sessions live (default: a new store on ``data_dir``).
+        routers: Extra API routes (for example the baskets game's), or functions building
+            them on the server's store (``lambda store: game_routes(store)``).
+        data_dir: Folder of the sessions' database (``None``: an in-memory database, for
+            tests and notebooks; ``terrisim ui`` passes ``--data``).
+        memory_mb: Memory budget of the sessions held in memory (see
+            :class:`~terrisim.ui.sessions.SessionStore`).
 
     Returns:
         The bound server; call ``serve_forever()`` (and ``shutdown()`` from another thread).
     """
-    store = store or SessionStore()
+    if store is None:
+        database = Database.in_folder(data_dir) if data_dir is not None else Database()
+        store = SessionStore(database, memory_mb=memory_mb)
     router = Router()
     router.include(simulation_routes(store, Path(configs_dir) if configs_dir else None))
     for extra in routers:
-        router.include(extra)
+        router.include(extra if isinstance(extra, Router) else extra(store))
     server = UIServer((host, port), router)
     server.store = store  # type: ignore[attr-defined]
     server.configs_dir = (  # type: ignore[attr-defined]
@@ -73,12 +88,24 @@ def start_in_thread(server: UIServer) -> threading.Thread:
     return thread
 
 
+def _prune_forever(store: SessionStore, keep_days: float) -> None:
+    log = logging.getLogger("terrisim.ui")
+    while True:
+        removed = store.database.prune(keep_days)
+        if removed:
+            log.info("pruned %d finished sessions older than %g days", removed, keep_days)
+        threading.Event().wait(PRUNE_EVERY_SECONDS)
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8765,
     *,
     configs_dir: Path | str | None = None,
-    routers: Iterable[Router] = (),
+    routers: Iterable[RouterSource] = (),
+    data_dir: Path | str | None = None,
+    memory_mb: float = MEMORY_MB,
+    keep_days: float = KEEP_DAYS,
 ) -> None:
     """Serve the page until Ctrl-C, printing its address (used by ``terrisim ui``).
 
@@ -87,11 +114,28 @@ def serve(
         port: TCP port.
         configs_dir: Folder of the scenario files offered (default: ``./configs``).
         routers: Extra API routes served next to the page's (the baskets game's).
+        data_dir: Folder of the sessions' database (default: :func:`default_data_dir`).
+        memory_mb: Memory budget of the sessions held in memory.
+        keep_days: Finished sessions idle for longer are deleted (at start, then hourly).
     """
     # INFO for terrisim's own messages only (Mesa logs every step at INFO)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("terrisim").setLevel(logging.INFO)
-    server = make_server(host, port, configs_dir=configs_dir, routers=routers)
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    server = make_server(
+        host,
+        port,
+        configs_dir=configs_dir,
+        routers=routers,
+        data_dir=data_dir,
+        memory_mb=memory_mb,
+    )
+    threading.Thread(
+        target=_prune_forever,
+        args=(server.store, keep_days),  # type: ignore[attr-defined]
+        daemon=True,
+        name="terrisim-ui-prune",
+    ).start()
     threading.Thread(
         target=viewmodel.warm_up,
         args=(server.configs_dir,),
@@ -99,6 +143,7 @@ def serve(
         name="terrisim-ui-warm-up",
     ).start()
     print(f"terrisim ui: open {server.url}  (Ctrl-C to stop)", flush=True)
+    print(f"games and runs are stored in {server.store.database.path}", flush=True)  # type: ignore[attr-defined]
     if host not in LOOPBACK:
         print("note: the page is reachable from other machines of this network", file=sys.stderr)
     try:

@@ -1,27 +1,16 @@
-"""``python -m terrisim.ui [--host H] [--port P] [--configs DIR]``: same as ``terrisim ui``."""
+"""``python -m terrisim.ui [options]``: the same as ``terrisim ui [options]`` (same options)."""
 
 from __future__ import annotations
 
-import argparse
-
-from terrisim.ui import serve
+import sys
 
 
 def main() -> None:
-    """Parse the command line and serve the page."""
-    parser = argparse.ArgumentParser(prog="python -m terrisim.ui", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--configs", default=None, help="folder of scenario files")
-    args = parser.parse_args()
-    from terrisim.game.web import game_routes
+    """Run ``terrisim ui`` with this command line's arguments."""
+    from terrisim.cli import main as terrisim
 
-    serve(
-        args.host,
-        args.port,
-        configs_dir=args.configs,
-        routers=[game_routes(configs_dir=args.configs)],
-    )
+    sys.argv = ["terrisim ui", "ui", *sys.argv[1:]]
+    terrisim()
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import terrisim
 from terrisim.ui import i18n, viewmodel
 from terrisim.ui.server import HTTPError, Request, Router
 from terrisim.ui.sessions import SessionStore
+from terrisim.ui.storage import StoredSession
 
 MAX_STEPS_PER_REQUEST = 120
 """Largest ``n`` accepted by ``/step`` (a request must answer quickly)."""
@@ -72,6 +73,15 @@ class SimulationRun:
         """Trigger the same shock now in every model."""
         for model in self.models:
             viewmodel.trigger_shock(model, kind)
+
+    def apply(self, action: dict[str, Any]) -> None:
+        """Apply a logged action: ``{"type": "step", "n"}`` or ``{"type": "shock", "kind"}``."""
+        if action["type"] == "step":
+            self.advance(int(action["n"]))
+        elif action["type"] == "shock":
+            self.shock(str(action["kind"]))
+        else:
+            raise ValueError(f"unknown action {action!r}")
 
 
 def _bad(message: str, code: str = "bad_request") -> HTTPError:
@@ -148,6 +158,27 @@ def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> R
         entry = scenario_entry(request.params["name"])
         return viewmodel.scenario_settings(entry)
 
+    def build(spec: dict[str, Any]) -> SimulationRun:
+        entry = scenario_entry(spec["scenario"])
+        try:
+            models = [
+                viewmodel.build_model(entry, rule=rule, seed=spec["seed"], knobs=spec["knobs"])
+                for rule in spec["governance"]
+            ]
+        except viewmodel.ViewModelError as exc:
+            raise _bad(str(exc), "bad_scenario") from None
+        return SimulationRun(
+            entry.id, list(spec["governance"]), models, viewmodel.planned_steps(models[0])
+        )
+
+    def rebuild(stored: StoredSession) -> SimulationRun:
+        run = build(stored.spec)
+        for action in stored.actions:
+            run.apply(action)
+        return run
+
+    store.register("sim", rebuild)
+
     @router.route("POST", "/api/sim")
     def create(request: Request) -> dict:
         started = time.perf_counter()
@@ -164,14 +195,9 @@ def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> R
         knobs = request.arg("knobs") or {}
         if not isinstance(knobs, dict):
             raise _bad("knobs: expected an object {knob: value}")
-        try:
-            models = [
-                viewmodel.build_model(entry, rule=rule, seed=seed, knobs=knobs) for rule in rules
-            ]
-        except viewmodel.ViewModelError as exc:
-            raise _bad(str(exc), "bad_scenario") from None
-        run = SimulationRun(entry.id, list(rules), models, viewmodel.planned_steps(models[0]))
-        session = store.create("sim", run)
+        spec = {"scenario": entry.id, "governance": list(rules), "seed": seed, "knobs": knobs}
+        run = build(spec)
+        session = store.create("sim", run, spec=spec)
         return frame(session.id, session.version, run, started)
 
     @router.route("GET", "/api/sim/{sid}")
@@ -187,7 +213,9 @@ def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> R
         session = store.get(request.params["sid"], "sim")
         n = _int(request.arg("n", 1), "n", 1, MAX_STEPS_PER_REQUEST)
         with session.change(request.arg("version")) as run:
-            run.advance(n)
+            action = {"type": "step", "n": n}
+            run.apply(action)
+            session.log(action)
             return frame(session.id, session.version, run, started)
 
     @router.route("POST", "/api/sim/{sid}/shock")
@@ -198,7 +226,9 @@ def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> R
         if kind not in viewmodel.shock_kinds():
             raise _bad(f"kind: unknown shock {kind!r}; allowed: {viewmodel.shock_kinds()}")
         with session.change(request.arg("version")) as run:
-            run.shock(kind)
+            action = {"type": "shock", "kind": kind}
+            run.apply(action)
+            session.log(action)
             return frame(session.id, session.version, run, started)
 
     return router

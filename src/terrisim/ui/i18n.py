@@ -38,6 +38,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Teams play the territories: baskets of reciprocal transactions",
     ),
     "error.prefix": _("Problème :", "Problem:"),
+    "error.reconnecting": _(
+        "connexion au serveur perdue : reconnexion en cours…",
+        "lost the connection to the server: reconnecting…",
+    ),
     "error.network": _(
         "le serveur ne répond pas (est-il toujours lancé ?)",
         "the server does not answer (is it still running?)",

@@ -68,11 +68,31 @@ function enqueue(command) {
       return true;
     } catch (err) {
       showError(err);
+      if (err.code === "network") reconnect();
       return false;
     }
   });
   state.queue = run;
   return run;
+}
+
+/** The server stopped answering: say so, ask again every 2 s, then show the run where it is
+ * (runs are stored by the server, so a restarted server has it). */
+async function reconnect() {
+  if (state.reconnecting) return;
+  state.reconnecting = true;
+  if (state.playing) togglePlay();
+  showError({ message: t("error.reconnecting") });
+  for (;;) {
+    await new Promise((done) => { setTimeout(done, 2000); });
+    try {
+      await api("GET", "/api/health");
+      if (state.sim) render(state.sim = await api("GET", `/api/sim/${state.sim.id}`));
+      break;
+    } catch { /* not yet */ }
+  }
+  state.reconnecting = false;
+  showError(null);
 }
 
 function showError(err) {

@@ -28,6 +28,8 @@ const state = {
   form: { to: null, give: {}, ask: {}, years: 2, commitment: 0.5, counter: null },
   replay: { index: 0, timer: null },
   busy: false,
+  offline: false, // the last poll failed: the page is reconnecting
+  ended: false,
   loading: 0, // count of scenario loads started: only the latest one fills the set-up table
   renders: 0,
 };
@@ -165,15 +167,34 @@ async function refresh(force = false) {
       `/api/game/${state.game}/player?${q({ team: state.team, token: state.token })}`);
   }
   state.version = state.view.version;
+  state.ended = Boolean(state.view.ended);
+  if (state.view.ended) state.view.finished = true; // ended by the trainer: as if over
   render();
 }
 
+/** Show (or hide) the reconnecting banner; the game is stored, the page only waits. */
+function offline(lost) {
+  if (lost === state.offline) return;
+  state.offline = lost;
+  const box = $("#reconnecting");
+  box.hidden = !lost;
+  box.textContent = lost ? t("game.reconnecting") : "";
+  if (!lost) notice(t("game.reconnected"));
+}
+
 async function poll() {
-  if (!state.game || state.busy || !["trainer", "player"].includes(state.role)) return;
+  if (!state.game || state.busy || !["trainer", "player", "debrief"].includes(state.role)) return;
   try {
     const s = await api("GET", `/api/game/${state.game}/status`);
-    if (s.version !== state.version) await refresh();
-  } catch { /* the next poll will tell */ }
+    const back = state.offline;
+    offline(false);
+    if (back) showError(null);
+    if (state.role === "debrief") return;
+    if (back || s.version !== state.version || s.ended !== state.ended) await refresh();
+  } catch (err) {
+    // the server is down or restarting (network error, 5xx): poll on until it answers
+    if (err.status === 0 || err.status >= 500) offline(true);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -407,6 +428,7 @@ function renderTrainer(v) {
   end.textContent = v.finished ? t("trainer.over")
     : t("trainer.end_round", { round: v.round, months: v.steps_per_round });
   end.disabled = v.finished;
+  $("#end-game").hidden = v.finished;
   $("#shock-buttons").innerHTML = v.shocks_available.map((k) =>
     `<button type="button" class="shock" data-shock="${esc(k)}"${v.finished ? " disabled" : ""}>` +
     `${esc(label("shock", k))}</button>`).join("");
@@ -779,6 +801,17 @@ function wire() {
     notice(v.finished ? t("notice.finished") : t("notice.round", { round: v.round }));
     render();
   }));
+  $("#end-game").addEventListener("click", () => {
+    if (!window.confirm(t("trainer.end_game.confirm"))) return;
+    command(async () => {
+      const v = await api("POST", `/api/game/${state.game}/end`, { token: state.trainerToken });
+      state.view = { ...v, finished: true, links: state.view.links };
+      state.version = v.version;
+      state.ended = true;
+      notice(t("notice.ended"));
+      render();
+    });
+  });
   $("#show-debrief").addEventListener("click", () => go({ game: state.game, trainer: state.trainerToken, view: "debrief" }));
   $("#back-to-game").addEventListener("click", () => {
     if (state.trainerToken) go({ game: state.game, trainer: state.trainerToken });
