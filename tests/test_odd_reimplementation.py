@@ -56,6 +56,9 @@ class World:
     stock: np.ndarray
     stock_cap: np.ndarray
     distance: np.ndarray
+    reserve_target: np.ndarray
+    upkeep: np.ndarray
+    capital: np.ndarray
 
 
 def layout(sc: dict[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -227,6 +230,15 @@ def initialise(sc: dict[str, Any], seed: int, base: Path | None = None) -> World
         return np.array([sc["kinds"][kinds[k]][field] for k in kind]) * p
 
     spending = money("spending")
+    fiscal_base, grant = given("fiscal_base", money("fiscal_base")), given("grant", money("grant"))
+    steps = np.array(
+        [
+            sc["kinds"][kinds[k]]["reserve_steps"]
+            if sc["kinds"][kinds[k]].get("reserve_steps") is not None
+            else sc["budget"]["initial_reserve_steps"]
+            for k in kind
+        ]
+    )
     return World(
         kind,
         urban,
@@ -240,14 +252,24 @@ def initialise(sc: dict[str, Any], seed: int, base: Path | None = None) -> World
         t0.copy(),
         t0,
         bias,
-        given("fiscal_base", money("fiscal_base")),
-        given("grant", money("grant")),
+        fiscal_base,
+        grant,
         spending,
         given("engineering", money("engineering")),
-        sc["budget"]["initial_reserve_steps"] * spending,
+        steps * spending,
         capacity * storable,
         capacity * storage * storable,
         distance,
+        steps * spending,
+        np.array(
+            [
+                sc["kinds"][kinds[k]]["upkeep"] * p[i]
+                if sc["kinds"][kinds[k]].get("upkeep") is not None
+                else max(fiscal_base[i] + grant[i] - spending[i], 0)
+                for i, k in enumerate(kind)
+            ]
+        ),
+        np.ones(kind.size),
     )
 
 
@@ -276,6 +298,7 @@ class Reimplementation:
         self.storable = np.array([sc["goods"][x]["storable"] for x in goods])
         self.decay = np.array([sc["goods"][x]["decay"] for x in goods])
         self.weight = np.array([sc["goods"][x]["weight"] for x in goods])
+        self.traded = np.array([sc["goods"][x]["market"] for x in goods])
         self.h = np.ones(w.kind.size)
         self.t = 0
         self.active: list[tuple[str, float, np.ndarray, int, int | None]] = []
@@ -334,12 +357,26 @@ class Reimplementation:
                     target = production if modifier == "production" else need_factor
                     target[np.ix_(mask, cols)] *= factor
         # 7.1 production
-        available = w.stock + w.capacity * production * np.where(self.public, self.h[:, None], 1)
+        public = (self.h * w.capital)[:, None]
+        available = w.stock + w.capacity * production * np.where(self.public, public, 1)
         need = w.need * need_factor
         # 7.4 exchange, 7.4.5 delivery
         flow, money, deal, q, balance = self.exchange(available, need)
         available = available + _sum(flow, self.to, n) - _sum(flow, self.frm, n)
         w.reserve = w.reserve + np.bincount(self.to, money, n) - np.bincount(self.frm, money, n)
+        # 7.10 markets
+        bought, imports = np.zeros((n, g)), np.zeros(g)
+        if sc["market"]["enabled"]:
+            for j in np.flatnonzero(self.traded):
+                surplus = np.maximum(available[:, j] - need[:, j], 0)
+                deficit = np.maximum(need[:, j] - available[:, j], 0)
+                o, d = surplus.sum(), deficit.sum()
+                x = sc["market"]["outside_supply"] * w.need[:, j].sum()
+                served = (o + x) / d if d > 0 else 1.0
+                sold_share = d / o if o > 0 else 0.0
+                bought[:, j] = deficit * min(served, 1)
+                available[:, j] += bought[:, j] - surplus * min(sold_share, 1)
+                imports[j] = max(min(d, o + x) - min(d, o), 0)
         # 7.2 consumption
         consumed = np.minimum(available, need)
         satisfaction = np.divide(consumed, need, out=np.ones_like(need), where=need > 0)
@@ -347,9 +384,15 @@ class Reimplementation:
             self.storable, np.minimum((available - consumed) * (1 - self.decay), w.stock_cap), 0.0
         )
         # 7.6 budgets
+        b = sc["budget"]
         revenue = w.fiscal_base + w.grant * grant_factor
-        self.h = np.minimum(1, (revenue + sc["budget"]["draw_rate"] * w.reserve) / w.spending)
-        w.reserve = np.maximum(0, w.reserve + revenue - self.h * w.spending)
+        self.h = np.minimum(1, (revenue + b["draw_rate"] * w.reserve) / w.spending)
+        cash = np.maximum(0, w.reserve + revenue - self.h * w.spending)
+        investment = np.maximum(0, cash - w.reserve_target)
+        w.reserve = cash - investment
+        saved = w.upkeep > 0
+        x = np.where(saved, investment / np.where(saved, w.upkeep, 1), w.capital)
+        w.capital = (1 - b["depreciation"]) * w.capital + b["depreciation"] * x
         # 7.7 trust
         p, tr, d = self.trust_params(), w.trust, np.r_[deal, deal]
         w.trust = np.clip(
@@ -380,6 +423,10 @@ class Reimplementation:
                 "money": money.sum(),
                 "reserve": w.reserve.sum(),
                 "fiscal_health": self.h @ pop / pop.sum(),
+                "investment": investment.sum(),
+                "capital": w.capital @ pop / pop.sum(),
+                "market_value": bought.sum(axis=0) @ self.price,
+                "imports_value": imports @ self.price,
                 **{f"volume_{x}": flow[:, j].sum() for j, x in enumerate(self.goods)},
             }
         )
@@ -480,6 +527,15 @@ def _sum(values: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 VARIANTS = {
     "demo": {"shocks": [{"kind": "drought", "at": 5, "duration": 4, "magnitude": 0.6}]},
+    # budgets that bite (7.6: the reserve pays, then h < 1; capital erodes) and a scarce
+    # market (7.10: buyers rationed)
+    "budgets_bite_and_scarce_market": {
+        "kinds": {"rural": {"grant": 40.0, "fiscal_base": 35.0, "reserve_steps": 1.0}},
+        "budget": {"draw_rate": 0.5, "depreciation": 0.05},
+        "market": {"outside_supply": 0.05},
+        "shocks": [{"kind": "grant_cut", "at": 3, "duration": 5, "magnitude": 1.0}],
+    },
+    "no_market": {"market": {"enabled": False}},
     "money_and_random_shocks": {
         "exchange": {"money": True, "money_share": 0.5, "reciprocity_tolerance": 0.1},
         "shocks": [

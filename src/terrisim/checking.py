@@ -110,6 +110,7 @@ PHASE_ACTORS = {
     "govern": "governance, before the exchange",
     "negotiate": "negotiation: valuation and partner rules, then governance after the exchange",
     "deliver": "delivery of the negotiated baskets",
+    "trade": "the market of the scope",
     "consume": "consumption and stocks",
     "update_budgets": "budgets",
     "update_trust": "the trust rule",
@@ -777,8 +778,9 @@ class _Probe:
                 )
             self.trace.destroyed += float(np.maximum(-grown, 0.0).sum())
             return
-        if phase == "produce":
-            self._production(where, before, tol)
+        phase_check = {"produce": self._production, "trade": self._market_conservation}
+        if phase in phase_check:
+            phase_check[phase](where, before, tol)
             return
         if phase == "consume":
             leftover = np.maximum(s.available - s.consumed, 0.0)
@@ -878,13 +880,15 @@ class _Probe:
     def _production(self, where: str, before: dict[str, Any], tol: float) -> None:
         """Production adds to what stocks hold at most capacity x production modifier (7.1).
 
-        ``0 <= available - stock <= capacity * production_factor`` (the fiscal health that
-        scales public goods is at most 1), with the capacity of set-up; stocks do not change.
+        ``0 <= available - stock <= capacity * production_factor * k+`` (the fiscal health
+        that scales public goods is at most 1; ``k+ = max(1, capital)`` for public goods, 1
+        for the others), with the capacity of set-up; stocks do not change.
         """
         s = self.model.state
         produced = s.available - before["stock"]
         capacity = self.fixed.get("capacity", s.capacity)
-        limit = capacity * np.maximum(s.production_factor, 0.0)
+        capital = np.where(s.public[None, :], np.maximum(s.capital, 1.0)[:, None], 1.0)
+        limit = capacity * np.maximum(s.production_factor, 0.0) * capital
         excess = np.maximum(produced - limit, -produced)
         changed = np.abs(s.stock - before["stock"])
         if (changed > tol).any():
@@ -902,6 +906,33 @@ class _Probe:
                 f"production made {produced[i, g]:.6g} units of {self._good(g)} in territory "
                 f"{self._id(i)} {where}; it must be between 0 and capacity x production "
                 f"modifier = {limit[i, g]:.6g} (ODD 7.1)",
+            )
+
+    def _market_conservation(self, where: str, before: dict[str, Any], tol: float) -> None:
+        """The market moves ``bought - sold`` and brings in no more than what was bought.
+
+        Goods bought beyond what territories sold come from outside the scope (imports,
+        ODD 7.10); no territory's goods may change otherwise.
+        """
+        s = self.model.state
+        unexplained = s.available - before["available"] - (s.bought - s.sold)
+        scale = max(1.0, float(np.abs(before["available"]).max(initial=0.0)))
+        tol = max(tol, TOL * scale * max(1, s.n))
+        if (np.abs(unexplained) > tol).any():
+            i, g = np.unravel_index(np.argmax(np.abs(unexplained)), unexplained.shape)
+            self.report(
+                "conservation",
+                f"goods moved outside the market's accounts {where}: territory "
+                f"{self._id(i)} has {s.available[i, g]:.6g} units of {self._good(g)} instead "
+                f"of {s.available[i, g] - unexplained[i, g]:.6g} (bought - sold)",
+            )
+        lost = s.sold.sum(axis=0) - s.bought.sum(axis=0)
+        if (lost > tol).any():
+            g = int(np.argmax(lost))
+            self.report(
+                "conservation",
+                f"goods destroyed {where}: {lost[g]:.6g} units of {self._good(g)} were sold on "
+                "the market and bought by nobody",
             )
 
     def _minus_declared_production(self, unexplained: np.ndarray) -> np.ndarray:

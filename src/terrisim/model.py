@@ -15,7 +15,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from terrisim import kernels, narrative
+from terrisim import budget, kernels, market, narrative
 from terrisim.agents import Territory
 from terrisim.exchange import ExchangeOutcome, negotiate
 from terrisim.governance import Governance
@@ -81,6 +81,7 @@ class TerriModel(mesa.Model):
         territories: The Territory agents, in state order.
         events: The narrative log: dicts with ``step``, ``kind``, ``text_fr``, ``text_en``.
         outcome: The last step's ad hoc exchange outcome.
+        market: The last step's market outcome (:class:`terrisim.market.MarketOutcome`).
         engine: The resolved engine, ``"numpy"`` or ``"numba"`` (may be changed between
             steps; both give the same results).
     """
@@ -91,6 +92,7 @@ class TerriModel(mesa.Model):
         "govern",
         "negotiate",
         "deliver",
+        "trade",
         "consume",
         "update_budgets",
         "update_trust",
@@ -151,6 +153,7 @@ class TerriModel(mesa.Model):
             mode = "none"
         self.recorder = Recorder(self, territories=mode)
         self.outcome = ExchangeOutcome.empty(self.state)
+        self.market = market.MarketOutcome.empty(self.state.n, len(self.state.goods))
         self.ledger = StepLedger(self.state.n)
         self.log_event("start", n=self.state.n, links=self.state.n_links)
 
@@ -178,13 +181,13 @@ class TerriModel(mesa.Model):
         self.shocks.apply()
 
     def produce(self) -> None:
-        """Production: ``available = stock + capacity * production_factor * h`` (ODD 7.1).
+        """Production: ``available = stock + capacity * production_factor * h * k`` (ODD 7.1).
 
-        ``h`` is the fiscal health of the previous step for public goods and 1 otherwise.
+        For public goods ``h`` is the fiscal health of the previous step and ``k`` the public
+        capital (ODD 7.6); both are 1 for other goods.
         """
         s = self.state
-        factor = s.production_factor * np.where(s.public[None, :], s.fiscal_health[:, None], 1.0)
-        s.available = s.stock + s.capacity * factor
+        s.available = s.stock + s.production
 
     def govern(self) -> None:
         """Governance institutions act before ad hoc deals (ODD 7.5)."""
@@ -240,6 +243,21 @@ class TerriModel(mesa.Model):
         s.flow = flow
         self.ledger.record("bilateral", s.arc_from, s.arc_to, flow)
 
+    def trade(self) -> None:
+        """The market of the scope for traded goods (ODD 7.10, :func:`terrisim.market.clear`).
+
+        ``available += bought - sold``; the imports come from outside the scope, up to
+        ``market.outside_supply`` times the scope's need of each good.
+        """
+        s, spec = self.state, self.config.market
+        if not spec.enabled or not s.market.any():
+            self.market = market.MarketOutcome.empty(s.n, len(s.goods))
+        else:
+            outside = spec.outside_supply * s.need.sum(axis=0)
+            self.market = market.clear(s.available, s.effective_need, s.market, outside)
+            s.available = s.available + self.market.bought - self.market.sold
+        s.bought, s.sold = self.market.bought, self.market.sold
+
     def consume(self) -> None:
         """Consumption, satisfaction and stocks (ODD 7.2).
 
@@ -254,18 +272,12 @@ class TerriModel(mesa.Model):
         s.stock = np.where(s.storable, np.minimum(leftover, s.stock_cap), 0.0)
 
     def update_budgets(self) -> None:
-        """Budgets (ODD 7.6): revenue, spending capped by means, reserves, fiscal health.
+        """Budgets, reserves, investment and public capital (ODD 7.6, :mod:`terrisim.budget`).
 
-        ``revenue = fiscal_base + grant * grant_factor + fiscal transfers`` (institutions,
-        :meth:`transfer_revenue`);
-        ``h = min(1, (revenue + draw_rate * reserve) / spending)``;
-        ``reserve += revenue - h * spending``.
+        The fiscal transfers booked by institutions this step (:meth:`transfer_revenue`) are
+        part of the revenue.
         """
-        s = self.state
-        revenue = s.fiscal_base + s.grant * s.grant_factor + self.ledger.revenue_transfer
-        means = revenue + self.config.budget.draw_rate * s.reserve
-        s.fiscal_health = np.minimum(1.0, means / s.spending)
-        s.reserve = np.maximum(s.reserve + revenue - s.fiscal_health * s.spending, 0.0)
+        budget.update_budgets(self.state, self.ledger.revenue_transfer, self.config.budget)
 
     def update_trust(self) -> None:
         """Trust update by the trust rule from the step's outcome (ODD 7.7).

@@ -129,6 +129,10 @@ class Recorder:
             )
         row["reserve"] = float(s.reserve.sum())
         row["fiscal_health"] = weighted_mean(s.fiscal_health, pop)
+        row["investment"] = float(s.investment.sum())
+        row["capital"] = weighted_mean(s.capital, pop)
+        row["market_value"] = float(s.bought.sum(axis=0) @ s.price)
+        row["imports_value"] = float(model.market.imports @ s.price)
         row["shocks"] = ",".join(model.shocks.active_names())
         for institution in model.institutions:
             row.update(institution.state_summary())
@@ -206,6 +210,7 @@ class Recorder:
                 data[f"stock_{good}"] = s.stock[idx, j]
         data["reserve"] = s.reserve[idx]
         data["fiscal_health"] = s.fiscal_health[idx]
+        data["capital"] = s.capital[idx]
         deal = self.model.outcome.deal
         dealt = deal[out_arcs % s.n_links] if deal.size else np.zeros(out_arcs.size, bool)
         data["deals"] = np.bincount(out_row, minlength=idx.size, weights=dealt).astype(np.int32)

@@ -35,6 +35,7 @@ class TerritoryState:
     goods: tuple[str, ...]
     storable: np.ndarray
     public: np.ndarray
+    market: np.ndarray
     price: np.ndarray
     decay: np.ndarray
     good_weight: np.ndarray
@@ -46,6 +47,8 @@ class TerritoryState:
     grant: np.ndarray
     spending: np.ndarray
     reserve: np.ndarray
+    reserve_target: np.ndarray
+    upkeep: np.ndarray
     engineering: np.ndarray
     leaning: np.ndarray
     # --- links (E) and arcs (A = 2E)
@@ -69,6 +72,10 @@ class TerritoryState:
     consumed: np.ndarray = field(init=False)
     satisfaction: np.ndarray = field(init=False)
     fiscal_health: np.ndarray = field(init=False)
+    investment: np.ndarray = field(init=False)
+    capital: np.ndarray = field(init=False)
+    bought: np.ndarray = field(init=False)
+    sold: np.ndarray = field(init=False)
     engineering_used: np.ndarray = field(init=False)
     flow: np.ndarray = field(init=False)
 
@@ -81,6 +88,10 @@ class TerritoryState:
         self.consumed = np.zeros((n, g))
         self.satisfaction = np.zeros((n, g))
         self.fiscal_health = np.ones(n)
+        self.investment = np.zeros(n)
+        self.capital = np.ones(n)
+        self.bought = np.zeros((n, g))
+        self.sold = np.zeros((n, g))
         self.engineering_used = np.zeros(n)
         self.flow = np.zeros((2 * self.n_links, g))
         self._index_arcs()
@@ -161,6 +172,17 @@ class TerritoryState:
         """Values of the reverse arcs: ``out[a] = arc_values[reverse(a)]``."""
         e = self.n_links
         return np.concatenate([arc_values[e:], arc_values[:e]])
+
+    @property
+    def production(self) -> np.ndarray:
+        """This step's production, ``capacity * production_factor * h'`` (N, G) (ODD 7.1).
+
+        ``h'`` is ``fiscal_health * capital`` (of the previous step) for public goods, 1 for
+        the others.
+        """
+        public = self.fiscal_health * self.capital
+        factor = self.production_factor * np.where(self.public[None, :], public[:, None], 1.0)
+        return self.capacity * factor
 
     @property
     def effective_need(self) -> np.ndarray:
@@ -315,6 +337,28 @@ def build_state(scenario: Scenario, layout: Layout, rng: np.random.Generator) ->
     )
     leaning = _override(layout, "leaning", leaning)
     spending = _kind_table(scenario, layout, "spending") * per_k
+    fiscal_base = _override(
+        layout, "fiscal_base", _kind_table(scenario, layout, "fiscal_base") * per_k
+    )
+    grant = _override(layout, "grant", _kind_table(scenario, layout, "grant") * per_k)
+    default_steps = scenario.budget.initial_reserve_steps
+    reserve_steps = np.array(
+        [
+            default_steps
+            if scenario.kinds[k].reserve_steps is None
+            else scenario.kinds[k].reserve_steps
+            for k in layout.kinds
+        ]
+    )[layout.kind]
+    reserve_target = reserve_steps * spending
+    upkeep_kind = np.array(
+        [
+            np.nan if scenario.kinds[k].upkeep is None else scenario.kinds[k].upkeep
+            for k in layout.kinds
+        ]
+    )[layout.kind]
+    own = np.maximum(fiscal_base + grant - spending, 0.0)
+    upkeep = np.where(np.isnan(upkeep_kind), own, upkeep_kind * per_k)
     trust, bias = initial_trust(scenario, layout, leaning, rng)
     e = layout.src.size
     return TerritoryState(
@@ -328,6 +372,7 @@ def build_state(scenario: Scenario, layout: Layout, rng: np.random.Generator) ->
         goods=goods,
         storable=storable,
         public=np.array([scenario.goods[x].public for x in goods]),
+        market=np.array([scenario.goods[x].market for x in goods]),
         price=np.array([scenario.goods[x].price for x in goods]),
         decay=np.array([scenario.goods[x].decay for x in goods]),
         good_weight=np.array([scenario.goods[x].weight for x in goods]),
@@ -335,12 +380,12 @@ def build_state(scenario: Scenario, layout: Layout, rng: np.random.Generator) ->
         need=need,
         stock=capacity * storable,
         stock_cap=capacity * storage * storable,
-        fiscal_base=_override(
-            layout, "fiscal_base", _kind_table(scenario, layout, "fiscal_base") * per_k
-        ),
-        grant=_override(layout, "grant", _kind_table(scenario, layout, "grant") * per_k),
+        fiscal_base=fiscal_base,
+        grant=grant,
         spending=spending,
-        reserve=spending * scenario.budget.initial_reserve_steps,
+        reserve=reserve_target.copy(),
+        reserve_target=reserve_target,
+        upkeep=upkeep,
         engineering=_override(
             layout, "engineering", _kind_table(scenario, layout, "engineering") * per_k
         ),

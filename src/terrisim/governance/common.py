@@ -210,10 +210,7 @@ def capped_ratio(have: np.ndarray, asked: np.ndarray) -> np.ndarray:
 
 def expected_production(state: TerritoryState) -> np.ndarray:
     """Production expected this step, ``capacity * production_factor * h'`` (N, G) (ODD 7.1)."""
-    factor = state.production_factor * np.where(
-        state.public[None, :], state.fiscal_health[:, None], 1.0
-    )
-    return state.capacity * factor
+    return state.production
 
 
 def pool_pairs(give: np.ndarray, take: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -1,10 +1,10 @@
-"""The default catalogue of goods and territory kinds (ODD section 7, Submodels; table 1 and 2).
+"""The default catalogue of goods and territory kinds (ODD 5.4, Tables 1 and 2).
 
 Quantities are in *units per 1,000 inhabitants per step* (one step is one month); money is in
-k EUR per 1,000 inhabitants per step. These numbers are stylised, not calibrated: they encode
-the complementarities named in the domain documents (cities need food, water and waste
-treatment; rural and mountain areas need health care and jobs, and produce food, energy, water
-and amenities).
+k EUR per 1,000 inhabitants per step, i.e. euros per inhabitant per year divided by 12. Table 1's
+budgets and reserves come from public French sources (DGCL, La Banque Postale), Table 2's
+food capacities from Utopies (2017) and CRATer; the other goods are stylised. docs/ODD.md gives
+the source or the assumption behind every number.
 """
 
 from __future__ import annotations
@@ -19,17 +19,21 @@ _KIND_FIELDS = (
     "spending",
     "engineering",
     "leaning",
+    "reserve_steps",
+    "upkeep",
 )
 
-# Table 1. Kinds of territory. Money and engineering per 1,000 inhabitants per step;
-# leaning from -1 (left) to +1 (right).
-#         urban  population  pop_sigma  fiscal_base  grant  spending  engineering  leaning
+# Table 1. Kinds of territory. Money and engineering per 1,000 inhabitants per step (k EUR per
+# month = EUR per inhabitant per year / 12); leaning from -1 (left) to +1 (right); reserve in
+# steps (months) of spending. Sources and derivations: docs/ODD.md, Table 1.
+# upkeep: the investment that keeps public capital (the savings of the reference budget).
+#        urban  population pop_sigma fiscal_base grant spending engineering leaning reserve upkeep
 _KIND_TABLE = {
-    "metropolis": (True, 250_000, 0.3, 1.25, 0.25, 1.40, 1.0, -0.2),
-    "town": (True, 35_000, 0.4, 1.05, 0.35, 1.30, 0.8, 0.0),
-    "periurban": (False, 18_000, 0.4, 0.95, 0.35, 1.20, 0.5, 0.2),
-    "rural": (False, 12_000, 0.5, 0.65, 0.55, 1.10, 0.3, 0.3),
-    "mountain": (False, 7_000, 0.5, 0.60, 0.65, 1.15, 0.3, 0.3),
+    "metropolis": (True, 250_000, 0.3, 153.2, 11.5, 141.7, 1.0, -0.2, 2.0, 23.0),
+    "town": (True, 35_000, 0.4, 105.9, 16.7, 105.4, 0.8, 0.0, 1.5, 17.2),
+    "periurban": (False, 18_000, 0.4, 81.4, 12.3, 75.0, 0.5, 0.2, 3.0, 18.7),
+    "rural": (False, 12_000, 0.5, 71.3, 12.0, 66.7, 0.3, 0.3, 6.0, 16.6),
+    "mountain": (False, 7_000, 0.5, 80.4, 13.3, 75.0, 0.3, 0.3, 6.0, 18.7),
 }
 KINDS: dict[str, dict] = {
     kind: dict(zip(_KIND_FIELDS, row, strict=True)) for kind, row in _KIND_TABLE.items()
@@ -39,7 +43,7 @@ KINDS: dict[str, dict] = {
 # by kind in the order metropolis, town, periurban, rural, mountain.
 #                  storable public price decay  need                           capacity
 _GOOD_TABLE = {
-    "food": (True, False, 1.0, 0.05, (1.0, 1.0, 1.0, 1.0, 1.0), (0.1, 0.4, 1.0, 5.0, 3.0)),
+    "food": (True, False, 1.0, 0.05, (1.0, 1.0, 1.0, 1.0, 1.0), (0.1, 0.4, 1.0, 2.0, 1.5)),
     "energy": (True, False, 1.2, 0.02, (1.2, 1.0, 1.0, 0.9, 1.0), (0.4, 0.7, 0.8, 4.0, 5.0)),
     "water": (True, False, 0.6, 0.0, (1.0, 1.0, 1.0, 1.0, 1.0), (0.5, 0.9, 1.0, 2.5, 5.0)),
     "health": (False, True, 2.0, 0.0, (1.0, 1.0, 1.0, 1.2, 1.25), (1.8, 1.3, 0.6, 0.45, 0.35)),
@@ -54,10 +58,14 @@ _GOOD_TABLE = {
     ),
     "amenities": (False, False, 0.7, 0.0, (1.2, 1.0, 0.9, 0.6, 0.5), (0.6, 0.8, 0.8, 2.5, 4.0)),
 }
+# Goods traded on the market of the scope (ODD 7.10): food, energy and amenities (tourism and
+# leisure, bought by households); water, public services and jobs are not.
+_TRADED = ("food", "energy", "amenities")
 GOODS: dict[str, dict] = {
     good: {
         "storable": storable,
         "public": public,
+        "market": good in _TRADED,
         "price": price,
         "decay": decay,
         "need": dict(zip(_K, need, strict=True)),

@@ -36,6 +36,16 @@ class KindSpec(Strict):
     grant: NonNeg = Field(description="State grant (dotations), k EUR / 1,000 inh. / step.")
     spending: Positive = Field(description="Operating spending need, k EUR / 1,000 inh. / step.")
     engineering: NonNeg = Field(description="Engineering staff for cooperation / 1,000 inh.")
+    upkeep: NonNeg | None = Field(
+        None,
+        description="Investment that keeps public capital, k EUR / 1,000 inh. / step; "
+        "None: fiscal_base + grant - spending (at least 0).",
+    )
+    reserve_steps: NonNeg | None = Field(
+        None,
+        description="Reserve kept (and held at set-up), in steps of spending; "
+        "None: budget.initial_reserve_steps.",
+    )
     leaning: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
         0.0, description="Mean political leaning, -1 (left) to +1 (right)."
     )
@@ -45,7 +55,10 @@ class GoodSpec(Strict):
     """A good or service of the catalogue."""
 
     storable: bool = Field(description="Unconsumed units are kept as stock (else lost).")
-    public: bool = Field(False, description="Produced by public services: scaled by fiscal health.")
+    public: bool = Field(
+        False, description="Produced by public services: scaled by fiscal health and capital."
+    )
+    market: bool = Field(False, description="Traded on the market of the scope (ODD 7.10).")
     price: Positive = Field(1.0, description="Reference value of one unit (k EUR).")
     decay: Share = Field(0.0, description="Share of the stock lost each step.")
     storage_steps: NonNeg = Field(3.0, description="Stock cap, in steps of own capacity.")
@@ -140,8 +153,24 @@ class ExchangeSpec(Strict):
 class BudgetSpec(Strict):
     """Budgets: revenue, spending and reserves (ODD 7.6)."""
 
-    initial_reserve_steps: NonNeg = Field(3.0, description="Initial reserve, in steps of spending.")
+    initial_reserve_steps: NonNeg = Field(
+        3.0,
+        description="Reserve kept (and held at set-up), in steps of spending, for the kinds "
+        "without their own reserve_steps.",
+    )
     draw_rate: Share = Field(0.2, description="Share of reserves that may cover a deficit.")
+    depreciation: Share = Field(
+        0.0025, description="Share of public capital worn out each step without investment."
+    )
+
+
+class MarketSpec(Strict):
+    """The market of the scope for goods marked ``market = true`` (ODD 7.10)."""
+
+    enabled: bool = Field(True, description="Territories buy and sell traded goods at all.")
+    outside_supply: NonNeg = Field(
+        0.5, description="Units the outside can supply per step, as a share of the scope's need."
+    )
 
 
 class RuleRef(Strict):
@@ -239,6 +268,7 @@ class Scenario(Strict):
     trust: TrustSpec = Field(default_factory=TrustSpec)
     exchange: ExchangeSpec = Field(default_factory=ExchangeSpec)
     budget: BudgetSpec = Field(default_factory=BudgetSpec)
+    market: MarketSpec = Field(default_factory=MarketSpec)
     rules: RulesSpec = Field(default_factory=RulesSpec)
     governance: list[GovernanceRef] = Field(default_factory=list)
     shocks: list[ShockSpec] = Field(default_factory=list)

@@ -1,0 +1,232 @@
+"""The patterns the model must reproduce (docs/patterns.md), measured over paired seeds.
+
+Each :class:`Pattern` names its source, the scenario and the indicator that shows it, and
+``effect(seed)``: one number per seed, a paired difference (the same seed, so the same
+territories, with and without the cause) or a level. :func:`measure` gives the mean over seeds
+with a 95 % confidence interval (Student's t on the per-seed values) and the number of seeds
+that agree; a pattern holds when the interval lies on the side of ``threshold`` its source
+says. ``tests/test_patterns.py`` fails when a reproduced pattern goes;
+``python -m terrisim.experiments.patterns`` prints the table of docs/patterns.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from terrisim.model import TerriModel
+from terrisim.scenario import scenario_from_dict
+
+#: Seeds of every measure: 20 paired seeds.
+SEEDS = tuple(range(1, 21))
+#: The last months of a run over which indicators are averaged.
+LAST = 12
+
+
+def run(overrides: dict[str, Any], seed: int, steps: int = 60) -> TerriModel:
+    """The demo with ``overrides`` (a scenario dict merged onto it), run for ``steps``."""
+    scenario = scenario_from_dict({**overrides, "steps": steps})
+    model = TerriModel(scenario, rng=seed, record_territories="none")
+    model.run()
+    return model
+
+
+def _last(model: TerriModel, column: str) -> float:
+    return float(model.recorder.series()[column].iloc[-LAST:].mean())
+
+
+def _kind_mean(model: TerriModel, values: np.ndarray, kinds: tuple[str, ...]) -> float:
+    s = model.state
+    mask = np.isin(np.asarray(s.kinds)[s.kind], kinds)
+    return float(np.average(values[mask], weights=s.population[mask]))
+
+
+# ------------------------------------------------------------------ the indicators
+def city_food_from_outside(seed: int) -> float:
+    """Share of the metropolis's food consumption it did not produce (last 12 months)."""
+    scenario = scenario_from_dict({"steps": 60})
+    model = TerriModel(scenario, rng=seed, record_territories="none")
+    s = model.state
+    food, metro = s.goods.index("food"), s.kind_mask("metropolis")
+    own, eaten = 0.0, 0.0
+    for step in range(scenario.steps):
+        model.step()
+        if step >= scenario.steps - LAST:
+            produced = s.capacity[metro, food] * s.production_factor[metro, food]
+            own += float(np.minimum(produced, s.consumed[metro, food]).sum())
+            eaten += float(s.consumed[metro, food].sum())
+    return 1.0 - own / eaten
+
+
+def metropolis_not_least_satisfied(seed: int) -> float:
+    """Satisfaction of the metropolis minus that of the least satisfied other kind."""
+    model = run({}, seed)
+    others = [k for k in model.state.kinds if k != "metropolis"]
+    return _last(model, "satisfaction_metropolis") - min(
+        _last(model, f"satisfaction_{k}") for k in others
+    )
+
+
+GRANT_CUT = {"shocks": [{"kind": "grant_cut", "at": 13, "duration": 24, "magnitude": 0.5}]}
+
+
+def grant_cut_hits_rural_more(seed: int) -> float:
+    """Loss of public capital at the end of a 2-year 50 % grant cut: rural minus metropolis."""
+    base, cut = run({}, seed, 36), run(GRANT_CUT, seed, 36)
+    loss = {
+        group: _kind_mean(base, base.state.capital, group)
+        - _kind_mean(cut, cut.state.capital, group)
+        for group in (("rural", "mountain"), ("metropolis",))
+    }
+    return loss[("rural", "mountain")] - loss[("metropolis",)]
+
+
+def grant_cut_damage_outlasts(seed: int) -> float:
+    """Public capital lost 24 months after the end of the grant cut (none minus cut)."""
+    base, cut = run({}, seed, 60), run(GRANT_CUT, seed, 60)
+    return float(
+        base.recorder.series()["capital"].iloc[-1] - cut.recorder.series()["capital"].iloc[-1]
+    )
+
+
+def grants_double_differs(seed: int) -> float:
+    """Mean satisfaction of the last year with every kind's grant x2 minus x1."""
+    model = run({}, seed)
+    kinds = {k: {"grant": 2 * spec.grant} for k, spec in model.config.kinds.items()}
+    return _last(run({"kinds": kinds}, seed), "satisfaction") - _last(model, "satisfaction")
+
+
+def exchange_cost(seed: int) -> float:
+    """Mean satisfaction of the last year with ad hoc exchange minus without it."""
+    off = run({"exchange": {"enabled": False}}, seed)
+    return _last(run({}, seed), "satisfaction") - _last(off, "satisfaction")
+
+
+# ------------------------------------------------------------------ patterns
+@dataclass(frozen=True)
+class Pattern:
+    """A pattern from the literature and the indicator that shows it in the model.
+
+    Attributes:
+        name: Short identifier (the test's parameter).
+        claim: What the source says, in one sentence.
+        source: The publication.
+        indicator: What ``effect`` measures, per seed.
+        effect: The per-seed measure.
+        threshold: The pattern holds when the 95 % interval lies above it.
+        reproduced: Whether the model reproduces it (docs/patterns.md explains the others).
+    """
+
+    name: str
+    claim: str
+    source: str
+    indicator: str
+    effect: Callable[[int], float]
+    threshold: float = 0.0
+    reproduced: bool = True
+
+
+PATTERNS = (
+    Pattern(
+        "city_food_from_outside",
+        "cities' food comes mostly from outside: 98 % of the food bought in the 100 largest "
+        "urban areas is produced elsewhere",
+        "Utopies (2017), Autonomie alimentaire des villes",
+        "share of the metropolis's food consumption it did not produce (demo, last year)",
+        city_food_from_outside,
+        threshold=0.5,
+    ),
+    Pattern(
+        "metropolis_not_least_satisfied",
+        "the metropolis is not the least satisfied kind (cities import their food and are not "
+        "hungry)",
+        "issue 16; Utopies (2017)",
+        "satisfaction of the metropolis minus the least satisfied other kind (demo, last year)",
+        metropolis_not_least_satisfied,
+        reproduced=False,
+    ),
+    Pattern(
+        "grant_cut_hits_rural_more",
+        "a cut of State grants hits grant-dependent rural communes harder than large cities",
+        "DGCL (2017) BIS n° 114; DGF by stratum (JO 18/12/2018)",
+        "public capital lost by rural and mountain territories minus that lost by the "
+        "metropolis, at the end of a 24-month 50 % grant cut",
+        grant_cut_hits_rural_more,
+    ),
+    Pattern(
+        "grant_cut_damage_outlasts",
+        "the damage of a grant cut outlasts it (investment gives way first)",
+        "DGCL (2017) BIS n° 114",
+        "population-weighted public capital without the cut minus with it, 24 months after "
+        "the cut ended",
+        grant_cut_damage_outlasts,
+    ),
+    Pattern(
+        "grants_double_differs",
+        "grants x2 and x1 give different runs (money has an effect)",
+        "issue 16",
+        "mean satisfaction of the last year with every grant doubled minus the demo's",
+        grants_double_differs,
+    ),
+    Pattern(
+        "exchange_costs_more_than_before",
+        "switching exchange off costs clearly more than the 0.016 of mean satisfaction of the "
+        "model before markets",
+        "issue 16",
+        "mean satisfaction of the last year with ad hoc exchange minus without (demo)",
+        exchange_cost,
+        threshold=0.016,
+        reproduced=False,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A pattern measured over seeds: mean, 95 % interval, seeds above the threshold."""
+
+    mean: float
+    low: float
+    high: float
+    agree: int
+    seeds: int
+
+    @property
+    def holds(self) -> bool:
+        """Whether the whole interval lies above the pattern's threshold."""
+        return self.low > 0.0
+
+    def row(self, pattern: Pattern) -> str:
+        """One markdown row: mean [low, high], seeds agreeing."""
+        return (
+            f"| `{pattern.name}` | {self.mean + pattern.threshold:+.4f} "
+            f"[{self.low + pattern.threshold:+.4f}, {self.high + pattern.threshold:+.4f}] | "
+            f"{pattern.threshold:g} | {self.agree} of {self.seeds} | "
+            f"{'yes' if self.holds else 'no'} |"
+        )
+
+
+def measure(pattern: Pattern, seeds: tuple[int, ...] = SEEDS) -> Measure:
+    """Mean and 95 % confidence interval of ``effect - threshold`` over ``seeds``."""
+    values = np.array([pattern.effect(seed) for seed in seeds]) - pattern.threshold
+    mean = float(values.mean())
+    half = float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
+    return Measure(mean, mean - half, mean + half, int((values > 0).sum()), values.size)
+
+
+def main() -> None:
+    """Print the table of docs/patterns.md."""
+    print("| pattern | measured: mean [95 % CI] | threshold | seeds above | holds |")
+    print("|---|---|---|---|---|")
+    for pattern in PATTERNS:
+        print(measure(pattern).row(pattern))
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
