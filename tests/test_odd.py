@@ -185,6 +185,8 @@ def test_table_1_is_the_default_kinds_catalogue():
         "spending",
         "engineering",
         "leaning",
+        "reserve_steps",
+        "upkeep",
     )
     documented = {
         row[0]: {"urban": _yes(row[1]), **dict(zip(fields, map(_number, row[2:]), strict=True))}
@@ -197,10 +199,11 @@ def test_table_2_is_the_default_goods_catalogue():
     rows = table_rows(section("Table 2."))
     kinds = list(catalogue.KINDS)
     documented = {}
-    for name, storable, public, price, decay, need, capacity in rows:
+    for name, storable, public, market, price, decay, need, capacity in rows:
         documented[name] = {
             "storable": _yes(storable),
             "public": _yes(public),
+            "market": _yes(market),
             "price": _number(price),
             "decay": _number(decay),
             "need": dict(zip(kinds, map(_number, need.split("/")), strict=True)),

@@ -99,27 +99,43 @@ def test_ageing_makes_health_needs_drift_up_step_after_step():
     assert np.all(np.diff(needs) > 0)
 
 
-def test_grant_cut_lowers_fiscal_health_then_public_good_production():
+def test_grant_cut_first_cuts_investment_then_public_capital_and_services():
+    # the DGF is smaller than every kind's savings (ODD Table 1): operations stay paid
     cut = {"kind": "grant_cut", "at": 3, "duration": 8, "magnitude": 1.0}
-    calm = model_with(**{"budget.initial_reserve_steps": 0})
-    poor = model_with(cut, **{"budget.initial_reserve_steps": 0})
+    calm, poor = model_with(), model_with(cut)
     run_to(calm, 3)
     run_to(poor, 3)
     assert np.allclose(poor.state.grant_factor, 0.0)
-    # revenue no longer covers spending where the grant mattered
-    assert (poor.state.fiscal_health < calm.state.fiscal_health - 1e-9).any()
-    assert (poor.state.fiscal_health <= calm.state.fiscal_health + 1e-12).all()
+    assert np.array_equal(poor.state.fiscal_health, calm.state.fiscal_health)
+    assert (poor.state.investment < calm.state.investment).all()
     calm.run(5)
     poor.run(5)
+    assert (poor.state.capital < calm.state.capital).all()
     a, b = calm.recorder.series(), poor.recorder.series()
     public = [g for g, spec in BASE.goods.items() if spec.public]
-    later = a["step"] >= 4  # public production uses the previous step's fiscal health
+    later = a["step"] >= 4  # public production uses the previous step's capital
     for g in public:
         assert (
             b.loc[later, f"satisfaction_{g}"] <= a.loc[later, f"satisfaction_{g}"] + 1e-12
         ).all()
     assert (b.loc[later, "satisfaction_health"] < a.loc[later, "satisfaction_health"]).any()
-    assert (b["fiscal_health"] < a["fiscal_health"]).any()
+
+
+def test_grant_cut_lowers_fiscal_health_where_grants_exceed_savings_and_reserves_run_out():
+    # a rural kind living on grants, with no reserve: the cut leaves spending unpaid
+    cut = {"kind": "grant_cut", "at": 3, "duration": 8, "magnitude": 1.0}
+    kinds = {"kinds.rural.grant": 40.0, "kinds.rural.fiscal_base": 35.0}
+    dry = {"kinds.rural.reserve_steps": 0.0}
+    calm, poor = model_with(**kinds, **dry), model_with(cut, **kinds, **dry)
+    run_to(calm, 3)
+    run_to(poor, 3)
+    rural = kind_mask(poor, "rural")
+    assert (poor.state.fiscal_health[rural] < calm.state.fiscal_health[rural] - 1e-9).all()
+    assert (poor.state.fiscal_health[~rural] == calm.state.fiscal_health[~rural]).all()
+    # with six months of reserve, the same cut is paid from the reserve at first
+    buffered = run_to(model_with(cut, **kinds), 3)
+    assert (buffered.state.fiscal_health[rural] == 1.0).all()
+    assert (buffered.state.reserve[rural] < buffered.state.reserve_target[rural]).all()
 
 
 # --------------------------------------------------------------------------------------------
