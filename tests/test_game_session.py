@@ -204,10 +204,12 @@ def test_an_agent_refuses_goods_it_does_not_need(scenario_file: Path):
 
 def test_an_agent_lacking_engineering_proposes_a_smaller_basket(scenario_file: Path):
     game = new_game(scenario_file)
-    offer, codes, _ = agent_answer(game, MOUNTAIN, {"health": 10}, {"food": 10})
+    # within what the mountain territory produces (9.1 units of food a month), beyond its
+    # engineering
+    offer, codes, _ = agent_answer(game, MOUNTAIN, {"health": 10}, {"food": 8})
     assert offer.status == "countered" and "engineering" in codes
     counter = game.offers[offer.answer.counter - 1]
-    assert counter.give.sum() < 10 and counter.ask.sum() < 10
+    assert counter.give.sum() < 10 and counter.ask.sum() < 8
 
 
 def test_an_agent_refuses_when_trust_is_too_low(scenario_file: Path):

@@ -36,7 +36,7 @@ def test_goods_are_conserved_by_every_channel(seed, rules, forced, commitment, d
     """Every transfer leaves the total of each good unchanged and gives only what the giver
     has; over the govern phase totals change only by a merger's economies of scale."""
     params = {
-        "merger": {"forced": forced},
+        "merger": {"forced": forced, "radius_km": float("inf")},  # always two members or more
         "reciprocity_contract": {"commitment": commitment},
         "conference": {"period": 2},
     }
