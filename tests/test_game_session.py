@@ -116,6 +116,17 @@ def test_the_consequences_show_after_each_round(played: GameSession):
     assert 0 < drought["resistance"] <= 1.0
 
 
+def test_a_round_summary_credits_each_shock_only_with_its_own_months(played: GameSession):
+    # round 2: the grant cut starts in month 7, the scenario's drought in month 8
+    second = played.round_summaries()[1]
+    cut = next(r for r in second["resilience"] if r["shock"] == "grant_cut")
+    drought = next(r for r in second["resilience"] if r["shock"] == "drought")
+    assert cut["last_step"] == drought["step"] - 1  # the drought's drop is not the cut's
+    series = played.model.recorder.series().set_index("step")["satisfaction"]
+    assert cut["lowest"] == pytest.approx(series.loc[cut["step"] : cut["last_step"]].min())
+    assert "grant_cut" in drought["with"]  # the cut is still active during the drought
+
+
 def test_agreements_deliver_what_was_agreed_when_the_giver_has_it(played: GameSession):
     view = played.player_view("Équipe A")
     assert view["agreements"]

@@ -78,6 +78,12 @@ def _number(value: Any, code: str, **fields: Any) -> float:
     return number
 
 
+def _overlaps(shock: Mapping[str, Any], first: int, last: int) -> bool:
+    """Whether a recorded shock is active on some step of ``first .. last``."""
+    end = shock.get("last_step")
+    return shock["step"] <= last and (end is None or end >= first)
+
+
 class GameSession:
     """A game of reciprocal baskets between territories, some played by teams.
 
@@ -888,19 +894,30 @@ class GameSession:
     ) -> dict[str, Any]:
         rows = [r for r in self.model.recorder.rows if first <= r["step"] <= last]
         end = rows[-1] if rows else {}
-        shocks = [h for h in self.model.shocks.history if first <= h["step"] <= last]
+        history = self.model.shocks.history
+        shocks = [h for h in history if first <= h["step"] <= last]
         resilience = []
         sat_series = [r["satisfaction"] for r in self.model.recorder.rows]
         for shock in shocks:
             k = shock["step"] - 1  # index of the shock's first step in the recorder rows
+            # a shock is credited only with its own months: up to the next shock that starts
+            # later (as in the run summary, ODD 7.9), and names the shocks it overlaps
+            later = [h["step"] for h in history if h["step"] > shock["step"]]
+            until = min([last, *(step - 1 for step in later)])
             before = sat_series[max(0, k - 3) : k]
-            after = sat_series[k:last]
+            after = sat_series[k:until]
             if before and after:
                 base = float(np.mean(before))
                 resilience.append(
                     {
                         "shock": shock["shock"],
                         "step": shock["step"],
+                        "last_step": until,
+                        "with": [
+                            h["shock"]
+                            for h in history
+                            if h is not shock and _overlaps(h, shock["step"], until)
+                        ],
                         "before": base,
                         "lowest": float(min(after)),
                         "resistance": float(min(after)) / base if base > 0 else None,
