@@ -59,6 +59,7 @@ class World:
     reserve_target: np.ndarray
     upkeep: np.ndarray
     capital: np.ndarray
+    commutes: tuple[np.ndarray, np.ndarray, np.ndarray]  # 7.10: home, work, share
 
 
 def layout(sc: dict[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -91,9 +92,12 @@ def layout(sc: dict[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, ..
     if k > 0:
         _, nearest = cKDTree(xy).query(xy, k=k + 1)
         pairs += [(i, int(j)) for i in range(n) for j in nearest[i, 1:]]
+    commutes: list[tuple[int, int]] = []  # 7.10: (home, work)
     if gen["commuting"] and poles.size:
         for i in np.flatnonzero(~urban):
-            pairs.append((int(i), int(poles[np.argmin(np.hypot(*(xy[poles] - xy[i]).T))])))
+            commutes.append((int(i), int(poles[np.argmin(np.hypot(*(xy[poles] - xy[i]).T))])))
+            pairs.append(commutes[-1])
+    home, work = np.array(commutes, dtype=int).reshape(-1, 2).T
     far = np.flatnonzero(named["rural"] | named["mountain"])
     if gen["distant_per_metropolis"] and far.size:
         for m in np.flatnonzero(named["metropolis"]):
@@ -122,7 +126,9 @@ def layout(sc: dict[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, ..
         links = np.array(
             sorted((min(new[a], new[b]), max(new[a], new[b])) for a, b in links), dtype=int
         ).reshape(-1, 2)
-    return kind, urban, population, xy, links[:, 0], links[:, 1]
+        home, work = new[home], new[work]
+    commuting = (home, work, np.full(home.size, np.nan))
+    return kind, urban, population, xy, links[:, 0], links[:, 1], commuting
 
 
 def csv_layout(sc: dict[str, Any], base: Path) -> tuple[Any, ...]:
@@ -140,28 +146,40 @@ def csv_layout(sc: dict[str, Any], base: Path) -> tuple[Any, ...]:
     }
     index = {tid: i for i, tid in enumerate(table["id"])}
     links = pd.read_csv(base / files["links"], dtype={"source": str, "target": str})
-    seen: dict[tuple[int, int], float] = {}
-    for a, b, d in zip(
+    seen: dict[tuple[int, int], tuple[float, str, float]] = {}
+    nothing = pd.Series(np.nan, index=links.index)
+    for a, b, d, k, c in zip(
         links["source"].map(index),
         links["target"].map(index),
-        links.get("distance_km", pd.Series(np.nan, index=links.index)),
+        links.get("distance_km", nothing),
+        links.get("kind", nothing).fillna("custom"),
+        links.get("commuters", nothing),
         strict=True,
     ):
         if a != b:
-            seen.setdefault((min(a, b), max(a, b)), d)
+            seen.setdefault((min(a, b), max(a, b)), (d, k, c))
     pairs = np.array(list(seen), dtype=int).reshape(-1, 2)
-    given = np.array(list(seen.values()), dtype=float)
+    given = np.array([v[0] for v in seen.values()], dtype=float)
+    population = table["population"].to_numpy(float)
+    home, work, count = [], [], []
+    for (a, b), (_, k, c) in seen.items():  # 7.10: the commuting pairs, in link order
+        if k == "commuting":
+            b_home = population[b] <= population[a] if urban[a] == urban[b] else urban[a]
+            home.append(b if b_home else a)
+            work.append(a if b_home else b)
+            count.append(c)
     straight = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
     distance = np.where(np.isnan(given), straight, given)
     return (
         kind,
         urban,
-        table["population"].to_numpy(float),
+        population,
         xy,
         pairs[:, 0],
         pairs[:, 1],
         optional,
         distance,
+        (np.array(home, dtype=int), np.array(work, dtype=int), np.array(count, dtype=float)),
     )
 
 
@@ -171,9 +189,9 @@ def initialise(sc: dict[str, Any], seed: int, base: Path | None = None) -> World
     layout_rng, state_rng = (np.random.default_rng(c) for c in children[:2])
     optional: dict[str, np.ndarray] = {}
     if sc["territories"]["source"] == "csv":
-        kind, urban, population, xy, src, dst, optional, distance = csv_layout(sc, base)
+        kind, urban, population, xy, src, dst, optional, distance, commutes = csv_layout(sc, base)
     else:
-        kind, urban, population, xy, src, dst = layout(sc, layout_rng)
+        kind, urban, population, xy, src, dst, commutes = layout(sc, layout_rng)
         distance = np.hypot(*(xy[src] - xy[dst]).T)
 
     def given(column: str, computed: np.ndarray) -> np.ndarray:
@@ -270,7 +288,16 @@ def initialise(sc: dict[str, Any], seed: int, base: Path | None = None) -> World
             ]
         ),
         np.ones(kind.size),
+        commuting_pairs(sc, population, commutes),
     )
+
+
+def commuting_pairs(sc: dict[str, Any], population: np.ndarray, commutes: tuple) -> tuple:
+    """ODD 7.10: each pair's share, from its commuters where counted."""
+    home, work, count = commutes
+    spec = sc["commuting"]
+    counted = np.minimum(count / (spec["employment_rate"] * population[home]), 1)
+    return home, work, np.where(np.isnan(count), spec["share"], counted)
 
 
 # --------------------------------------------------------------------------------------------
@@ -364,8 +391,26 @@ class Reimplementation:
         flow, money, deal, q, balance = self.exchange(available, need)
         available = available + _sum(flow, self.to, n) - _sum(flow, self.frm, n)
         w.reserve = w.reserve + np.bincount(self.to, money, n) - np.bincount(self.frm, money, n)
-        # 7.10 markets
+        # 7.10 markets: commuting, then the market of the scope
         bought, imports = np.zeros((n, g)), np.zeros(g)
+        home, work, share = w.commutes
+        jobs = sc["commuting"]["good"]
+        taken = np.zeros(home.size)
+        if sc["commuting"]["enabled"] and jobs in self.goods and home.size:
+            c = self.goods.index(jobs)
+            gap = available[:, c] - need[:, c]
+            asked = share * need[home, c]
+            t_home = np.bincount(home, asked, n)
+            ok = t_home > 0
+            scale = np.where(ok, np.maximum(-gap, 0) / np.where(ok, t_home, 1), 1)
+            demand = asked * np.minimum(1, scale)[home]
+            u_work = np.bincount(work, demand, n)
+            ok = u_work > 0
+            serve = np.where(ok, np.maximum(gap, 0) / np.where(ok, u_work, 1), 1)
+            taken = demand * np.minimum(1, serve)[work]
+            into, out = np.bincount(home, taken, n), np.bincount(work, taken, n)
+            available[:, c] += into - out
+            bought[:, c] += into
         if sc["market"]["enabled"]:
             for j in np.flatnonzero(self.traded):
                 surplus = np.maximum(available[:, j] - need[:, j], 0)
@@ -374,7 +419,7 @@ class Reimplementation:
                 x = sc["market"]["outside_supply"] * w.need[:, j].sum()
                 served = (o + x) / d if d > 0 else 1.0
                 sold_share = d / o if o > 0 else 0.0
-                bought[:, j] = deficit * min(served, 1)
+                bought[:, j] += deficit * min(served, 1)
                 available[:, j] += bought[:, j] - surplus * min(sold_share, 1)
                 imports[j] = max(min(d, o + x) - min(d, o), 0)
         # 7.2 consumption
@@ -427,6 +472,9 @@ class Reimplementation:
                 "capital": w.capital @ pop / pop.sum(),
                 "market_value": bought.sum(axis=0) @ self.price,
                 "imports_value": imports @ self.price,
+                "commuting_value": (
+                    taken.sum() * self.price[self.goods.index(jobs)] if taken.size else 0.0
+                ),
                 **{f"volume_{x}": flow[:, j].sum() for j, x in enumerate(self.goods)},
             }
         )

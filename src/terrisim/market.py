@@ -1,4 +1,7 @@
-"""Markets for goods: what territories buy and sell outside cooperation (ODD 7.10).
+"""Commuting and markets: what territories get outside cooperation (ODD 7.10).
+
+Commuters take the jobs their pole has spare, along the commuting pairs of set-up
+(:func:`commute`).
 
 Goods marked ``market = true`` (by default food and energy) are traded each step on one market
 for the whole scope, after the ad hoc deals have been delivered and before consumption. Every
@@ -14,6 +17,45 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+
+def commute(
+    available: np.ndarray,
+    need: np.ndarray,
+    *,
+    home: np.ndarray,
+    work: np.ndarray,
+    share: np.ndarray,
+    good: int,
+) -> np.ndarray:
+    """Units of ``good`` (jobs) commuters take at their pole, per commuting link (ODD 7.10).
+
+    A home asks, on each of its commuting links, ``share * need[home]``, scaled so that it asks
+    no more than its deficit in all; a pole gives what is asked of it, or the same share of each
+    request when its surplus is smaller.
+
+    Args:
+        available: Goods at hand, shape (N, G).
+        need: Effective needs, shape (N, G).
+        home: The pairs' home ends, shape (K,).
+        work: The pairs' pole ends, shape (K,).
+        share: Share of the home's need its commuters can meet on each link, shape (K,).
+        good: Column of the commuted good.
+
+    Returns:
+        Units taken on each link, shape (K,).
+    """
+    n = available.shape[0]
+    gap = available[:, good] - need[:, good]
+    asked = share * need[home, good]
+    total = np.bincount(home, asked, n)
+    deficit = np.maximum(-gap, 0.0)
+    scale = np.minimum(1.0, np.divide(deficit, total, out=np.ones(n), where=total > 0))
+    demand = asked * scale[home]
+    total = np.bincount(work, demand, n)
+    surplus = np.maximum(gap, 0.0)
+    served = np.minimum(1.0, np.divide(surplus, total, out=np.ones(n), where=total > 0))
+    return demand * served[work]
 
 
 @dataclass(frozen=True)
@@ -51,13 +93,16 @@ def clear(
         The units bought and sold by each territory and the imports; a territory never sells
         more than its surplus nor buys more than its deficit.
     """
-    surplus = np.where(traded, np.maximum(available - need, 0.0), 0.0)
-    deficit = np.where(traded, np.maximum(need - available, 0.0), 0.0)
+    n, g = available.shape
+    cols = np.flatnonzero(traded)
+    gap = available[:, cols] - need[:, cols]
+    surplus, deficit = np.maximum(gap, 0.0), np.maximum(-gap, 0.0)
     offered, asked = surplus.sum(axis=0), deficit.sum(axis=0)
-    supply = offered + np.where(traded, outside, 0.0)
+    supply = offered + outside[cols]
     served = np.divide(supply, asked, out=np.ones_like(asked), where=asked > 0)
     sold_share = np.divide(asked, offered, out=np.zeros_like(offered), where=offered > 0)
-    bought = deficit * np.minimum(served, 1.0)
-    sold = surplus * np.minimum(sold_share, 1.0)
-    imports = np.maximum(np.minimum(asked, supply) - np.minimum(asked, offered), 0.0)
+    bought, sold, imports = np.zeros((n, g)), np.zeros((n, g)), np.zeros(g)
+    bought[:, cols] = deficit * np.minimum(served, 1.0)
+    sold[:, cols] = surplus * np.minimum(sold_share, 1.0)
+    imports[cols] = np.maximum(np.minimum(asked, supply) - np.minimum(asked, offered), 0.0)
     return MarketOutcome(bought, sold, imports)

@@ -154,6 +154,8 @@ class TerriModel(mesa.Model):
         self.recorder = Recorder(self, territories=mode)
         self.outcome = ExchangeOutcome.empty(self.state)
         self.market = market.MarketOutcome.empty(self.state.n, len(self.state.goods))
+        self._scope_need: np.ndarray | None = None
+        self.commuted = np.zeros(0)
         self.ledger = StepLedger(self.state.n)
         self.log_event("start", n=self.state.n, links=self.state.n_links)
 
@@ -244,19 +246,48 @@ class TerriModel(mesa.Model):
         self.ledger.record("bilateral", s.arc_from, s.arc_to, flow)
 
     def trade(self) -> None:
-        """The market of the scope for traded goods (ODD 7.10, :func:`terrisim.market.clear`).
+        """Commuting, then the market of the scope for traded goods (ODD 7.10).
 
-        ``available += bought - sold``; the imports come from outside the scope, up to
-        ``market.outside_supply`` times the scope's need of each good.
+        Commuters take jobs at their pole (:func:`terrisim.market.commute`); then every traded
+        good is cleared (:func:`terrisim.market.clear`): ``available += bought - sold``, the
+        imports coming from outside the scope, up to ``market.outside_supply`` times the
+        scope's need of each good.
         """
         s, spec = self.state, self.config.market
+        self.commuted = self._commute()
         if not spec.enabled or not s.market.any():
             self.market = market.MarketOutcome.empty(s.n, len(s.goods))
         else:
-            outside = spec.outside_supply * s.need.sum(axis=0)
+            # the set-up needs do not change (rules see them read-only): summed once
+            if self._scope_need is None:
+                self._scope_need = s.need.sum(axis=0)
+            outside = spec.outside_supply * self._scope_need
             self.market = market.clear(s.available, s.effective_need, s.market, outside)
             s.available = s.available + self.market.bought - self.market.sold
         s.bought, s.sold = self.market.bought, self.market.sold
+        if self.commuted.size:
+            j = s.goods.index(self.config.commuting.good)
+            s.bought[:, j] += np.bincount(s.commute_home, self.commuted, s.n)
+            s.sold[:, j] += np.bincount(s.commute_work, self.commuted, s.n)
+
+    def _commute(self) -> np.ndarray:
+        """Commuters take jobs at their pole (:func:`terrisim.market.commute`), per link."""
+        s, spec = self.state, self.config.commuting
+        if not spec.enabled or spec.good not in s.goods or not s.commute_home.size:
+            return np.zeros(0)
+        j = s.goods.index(spec.good)
+        taken = market.commute(
+            s.available,
+            s.effective_need,
+            home=s.commute_home,
+            work=s.commute_work,
+            share=s.commute_share,
+            good=j,
+        )
+        s.available[:, j] += np.bincount(s.commute_home, taken, s.n) - np.bincount(
+            s.commute_work, taken, s.n
+        )
+        return taken
 
     def consume(self) -> None:
         """Consumption, satisfaction and stocks (ODD 7.2).

@@ -133,6 +133,12 @@ class Recorder:
         row["capital"] = weighted_mean(s.capital, pop)
         row["market_value"] = float(s.bought.sum(axis=0) @ s.price)
         row["imports_value"] = float(model.market.imports @ s.price)
+        commuting = model.config.commuting.good
+        row["commuting_value"] = (
+            float(model.commuted.sum() * s.price[s.goods.index(commuting)])
+            if model.commuted.size
+            else 0.0
+        )
         row["shocks"] = ",".join(model.shocks.active_names())
         for institution in model.institutions:
             row.update(institution.state_summary())

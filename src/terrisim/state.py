@@ -60,6 +60,10 @@ class TerritoryState:
     trust_baseline: np.ndarray
     bias: np.ndarray
     cost_discount: np.ndarray
+    # --- commuting links (K): home (non-urban) end, work (pole) end, share of the home's need
+    commute_home: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    commute_work: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    commute_share: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # --- blocs that negotiate outside as one (ODD 7.4.3): bloc id per territory (N,), -1 for
     # none; None: no bloc at all (set by a merger acting as one, 7.5)
     bloc: np.ndarray | None = None
@@ -398,4 +402,26 @@ def build_state(scenario: Scenario, layout: Layout, rng: np.random.Generator) ->
         trust_baseline=trust.copy(),
         bias=bias,
         cost_discount=np.zeros(e),
+        **commuting_links(scenario, layout),
     )
+
+
+def commuting_links(scenario: Scenario, layout: Layout) -> dict[str, np.ndarray]:
+    """The commuting pairs' home and work ends and commuter shares (ODD 5.4, 7.10).
+
+    The share is ``min(commuters / (employment_rate * population_home), 1)`` where the
+    layout counts commuters (CSV), else ``commuting.share``.
+    """
+    spec = scenario.commuting
+    if layout.commutes is None:
+        home = work = np.zeros(0, np.int64)
+        count = np.zeros(0)
+    else:
+        home, work, count = layout.commutes
+    counted = np.minimum(count / (spec.employment_rate * layout.population[home]), 1.0)
+    share = np.where(np.isnan(count), spec.share, counted)
+    return {
+        "commute_home": home.astype(np.int64),
+        "commute_work": work.astype(np.int64),
+        "commute_share": share,
+    }

@@ -148,6 +148,7 @@ PATTERNS = (
         "issue 16; Utopies (2017)",
         "satisfaction of the metropolis minus the least satisfied other kind (demo, last year)",
         metropolis_not_least_satisfied,
+        reproduced=False,
     ),
     Pattern(
         "grant_cut_hits_rural_more",

@@ -121,13 +121,15 @@ def load_csv_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
     kind = np.array([kinds.index(k) for k in table["kind"]], dtype=np.int16)
     xy = table[["x_km", "y_km"]].to_numpy(float)
     overrides = {c: table[c].to_numpy(float) for c in table.columns if c not in REQUIRED}
-    link_distance = None
+    link_distance = commuters = None
     if spec.links is not None:
-        src, dst, link_kind, link_distance = _read_links(scenario.resolve(spec.links), ids)
+        src, dst, link_kind, link_distance, commuters = _read_links(
+            scenario.resolve(spec.links), ids
+        )
     else:
         src, dst = proximity_links(xy, scenario.territories.generator.proximity_k)
         src, dst, link_kind = unique_links(src, dst, np.zeros(src.size))
-    return Layout(
+    layout = Layout(
         ids,
         table["name"].astype(str).to_numpy(),
         kind,
@@ -140,10 +142,30 @@ def load_csv_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
         overrides,
         link_distance,
     )
+    layout.commutes = _commutes(scenario, layout, commuters)
+    return layout
+
+
+def _commutes(
+    scenario: Scenario, layout: Layout, commuters: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The commuting pairs of the links of kind ``commuting`` (ODD 6): ``(home, work, n)``.
+
+    The home is the non-urban end; between two ends of the same class, the less populated
+    (``dst`` on a tie); ``n`` is the link's ``commuters`` (NaN where empty).
+    """
+    link = np.flatnonzero(layout.link_kind == LINK_KINDS.index("commuting"))
+    a, b = layout.src[link], layout.dst[link]
+    urban = np.array([scenario.kinds[k].urban for k in layout.kinds])[layout.kind]
+    population = layout.population
+    b_home = np.where(urban[a] == urban[b], population[b] <= population[a], urban[a])
+    home, work = np.where(b_home, b, a), np.where(b_home, a, b)
+    count = np.full(link.size, np.nan) if commuters is None else commuters[link]
+    return home.astype(np.int64), work.astype(np.int64), count
 
 
 def _read_links(path: Path, ids: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Links from a CSV file: ``(src, dst, link_kind, distance)``, one row per distinct pair."""
+    """Links from a CSV file: ``(src, dst, link_kind, distance, commuters)``, one row per pair."""
     table = _read_csv(path, ("source", "target"))
     allowed = ("source", "target", "kind", "distance_km", "commuters")
     extra = [c for c in table.columns if c not in allowed]
@@ -197,4 +219,4 @@ def _read_links(path: Path, ids: np.ndarray) -> tuple[np.ndarray, ...]:
     keep = ((lo != hi) & ~pair.duplicated()).to_numpy()
     link_kind = np.array([LINK_KINDS.index(k) for k in kinds], dtype=np.int8)
     src, dst, link_kind = unique_links(src[keep], dst[keep], link_kind[keep])
-    return src, dst, link_kind, numbers["distance_km"][keep]
+    return src, dst, link_kind, numbers["distance_km"][keep], numbers["commuters"][keep]

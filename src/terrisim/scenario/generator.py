@@ -38,6 +38,9 @@ class Layout:
         overrides: Optional per-territory columns from CSV (e.g. ``capacity_food``).
         link_distance: Optional length of each link in km (CSV ``distance_km``, e.g. by
             road), NaN where not given; None: straight-line distances.
+        commutes: Commuting pairs ``(home, work, commuters)``, shape (K,) each: the home and
+            pole ends (both linked) and the number of commuters (NaN: the scenario's
+            ``commuting.share``, ODD 7.10); None: no commuting.
     """
 
     ids: np.ndarray
@@ -51,6 +54,7 @@ class Layout:
     link_kind: np.ndarray
     overrides: dict[str, np.ndarray]
     link_distance: np.ndarray | None = None
+    commutes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @property
     def distance(self) -> np.ndarray:
@@ -158,11 +162,13 @@ def generate_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
         links_src.append(near_src)
         links_dst.append(near_dst)
         links_kind.append(np.zeros(near_src.size, dtype=np.int8))
+    home = work = np.zeros(0, dtype=np.int64)
     if spec.commuting and poles.size:
         others = np.flatnonzero(~urban)
         _, nearest_pole = cKDTree(xy[poles]).query(xy[others], k=1)
+        home, work = others, poles[np.atleast_1d(nearest_pole)]
         links_src.append(others)
-        links_dst.append(poles[np.atleast_1d(nearest_pole)])
+        links_dst.append(work)
         links_kind.append(np.ones(others.size, dtype=np.int8))
     far = np.flatnonzero(np.array([k in ("rural", "mountain") for k in kinds])[kind])
     metros = np.flatnonzero(is_metro)
@@ -186,7 +192,11 @@ def generate_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
         order = place_order(xy, kind, spec.spacing_km)
         kind, population, xy = kind[order], population[order], xy[order]
         src, dst, link_kind = renumber_links(order, src, dst, link_kind)
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(order.size)
+        home, work = inverse[home], inverse[work]
     width = len(str(n - 1))
     ids = np.array([f"T{i:0{width}d}" for i in range(n)])
     names = np.array([f"{kinds[kind[i]]} {i}" for i in range(n)])
-    return Layout(ids, names, kind, kinds, population, xy, src, dst, link_kind, {})
+    commutes = (home, work, np.full(home.size, np.nan))
+    return Layout(ids, names, kind, kinds, population, xy, src, dst, link_kind, {}, None, commutes)

@@ -164,6 +164,19 @@ class BudgetSpec(Strict):
     )
 
 
+class CommutingSpec(Strict):
+    """Commuters take jobs at the pole they commute to, along commuting links (ODD 7.10)."""
+
+    enabled: bool = Field(True, description="Commuters fill jobs needs at their pole at all.")
+    good: str = Field("mobility_jobs", description="The good commuters find at the pole.")
+    share: Share = Field(
+        0.5, description="Share of a residence's need of the good its commuters can meet."
+    )
+    employment_rate: Positive = Field(
+        0.41, description="Employed residents per inhabitant (CSV commuters to a share)."
+    )
+
+
 class MarketSpec(Strict):
     """The market of the scope for goods marked ``market = true`` (ODD 7.10)."""
 
@@ -269,6 +282,7 @@ class Scenario(Strict):
     exchange: ExchangeSpec = Field(default_factory=ExchangeSpec)
     budget: BudgetSpec = Field(default_factory=BudgetSpec)
     market: MarketSpec = Field(default_factory=MarketSpec)
+    commuting: CommutingSpec = Field(default_factory=CommutingSpec)
     rules: RulesSpec = Field(default_factory=RulesSpec)
     governance: list[GovernanceRef] = Field(default_factory=list)
     shocks: list[ShockSpec] = Field(default_factory=list)
