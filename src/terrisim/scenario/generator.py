@@ -88,6 +88,30 @@ def proximity_links(xy: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(np.arange(n), k), nearest[:, 1:].ravel()
 
 
+def distant_links(
+    xy: np.ndarray, metros: np.ndarray, far: np.ndarray, per: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distant links (ODD 5.1): each metropolis to ``per`` of the ``far`` territories.
+
+    For each metropolis in turn, ``per`` territories are drawn without replacement among the
+    ``far`` ones at least as far from it as their median distance.
+
+    Returns:
+        ``(src, dst)``: the metropolis and the drawn territory of each link.
+    """
+    if not (per and far.size and metros.size):
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    per = min(per, far.size)
+    src, dst = [], []
+    for m in metros:
+        d = np.hypot(*(xy[far] - xy[m]).T)
+        candidates = far[d >= np.median(d)]
+        chosen = rng.choice(candidates, size=min(per, candidates.size), replace=False)
+        src.append(np.full(chosen.size, m))
+        dst.append(chosen)
+    return np.concatenate(src), np.concatenate(dst)
+
+
 def place_order(xy: np.ndarray, kind: np.ndarray, cell_km: float) -> np.ndarray:
     """Territories ordered kind by kind, then by place along a Z-order curve (ODD 5.1, step 5).
 
@@ -172,15 +196,11 @@ def generate_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
         links_kind.append(np.ones(others.size, dtype=np.int8))
     far = np.flatnonzero(np.array([k in ("rural", "mountain") for k in kinds])[kind])
     metros = np.flatnonzero(is_metro)
-    if spec.distant_per_metropolis and far.size and metros.size:
-        per = min(spec.distant_per_metropolis, far.size)
-        for m in metros:
-            d = np.hypot(*(xy[far] - xy[m]).T)
-            candidates = far[d >= np.median(d)]
-            chosen = rng.choice(candidates, size=min(per, candidates.size), replace=False)
-            links_src.append(np.full(chosen.size, m))
-            links_dst.append(chosen)
-            links_kind.append(np.full(chosen.size, 2, dtype=np.int8))
+    src, dst = distant_links(xy, metros, far, spec.distant_per_metropolis, rng)
+    if src.size:
+        links_src.append(src)
+        links_dst.append(dst)
+        links_kind.append(np.full(src.size, 2, dtype=np.int8))
     if links_src:
         src, dst, link_kind = unique_links(
             np.concatenate(links_src), np.concatenate(links_dst), np.concatenate(links_kind)

@@ -106,17 +106,93 @@ class CsvSpec(Strict):
     links: Path | None = Field(None, description="CSV with source, target[, distance_km, kind].")
 
 
-class TerritoriesSpec(Strict):
-    """Where territories come from: the generator (default) or CSV files."""
+class FranceKindsSpec(Strict):
+    """Thresholds that give a real commune its kind (ODD 5.5.1; docs/input_data.md)."""
 
-    source: Literal["generator", "csv"] = "generator"
+    metropolis_population: Positive = Field(
+        50_000,
+        description="A commune of a metropole (EPCI type ME) with at least this many "
+        "inhabitants is a metropolis.",
+    )
+    town_population: Positive = Field(
+        10_000, description="Any other commune with at least this many inhabitants is a town."
+    )
+    periurban_density: NonNeg = Field(
+        25.0, description="Periurban: at least this density (inh./km2) ..."
+    )
+    periurban_radius_km: Positive = Field(
+        10.0, description="... within r0 (P_pole / 10,000)^(1/3) km of a pole (town or metropolis)."
+    )
+    mountain_density: NonNeg = Field(
+        50.0, description="Mountain: below this density in a mountain departement."
+    )
+    mountain_departements: list[str] = Field(
+        default_factory=lambda: list(defaults.MOUNTAIN_DEPARTEMENTS),
+        description="Departements most of whose communes lie in the zone de montagne.",
+    )
+    file: Path | None = Field(
+        None,
+        description="CSV 'code,kind' whose kinds replace the derived ones (e.g. the "
+        "official zone de montagne).",
+    )
+
+
+class FranceSpec(Strict):
+    """Links and kinds of real French territories (source = 'france', ODD 5.5)."""
+
+    kinds: FranceKindsSpec = Field(default_factory=FranceKindsSpec)
+    proximity_k: Annotated[int, Field(ge=0, le=50)] = Field(
+        5, description="Each territory links to its k nearest neighbours."
+    )
+    commuting: bool = Field(True, description="Non-urban territories link to a pole by gravity.")
+    gravity_exponent: NonNeg = Field(2.0, description="beta: attraction P_pole / d^beta.")
+    commuting_max_km: Positive = Field(
+        60.0, description="Poles farther than this are not commuting destinations."
+    )
+    distant_per_metropolis: Annotated[int, Field(ge=0)] = Field(
+        2, description="Distant links from each metropolis to far rural/mountain territories."
+    )
+    links: Path | None = Field(
+        None,
+        description="CSV of extra links (source, target[, kind, distance_km, commuters]), "
+        "e.g. INSEE's mobilites professionnelles.",
+    )
+
+
+SCOPE_KEYS = ("departements", "regions", "epci", "all")
+
+
+class TerritoriesSpec(Strict):
+    """Where territories come from: the generator (default), CSV files or real France."""
+
+    source: Literal["generator", "csv", "france"] = "generator"
     generator: GeneratorSpec = Field(default_factory=GeneratorSpec)
     csv: CsvSpec | None = None
+    # source = "france" (ODD 5.5): the scope, by INSEE codes, and the unit of a territory
+    departements: list[str] = Field(default_factory=list, description="Departement codes.")
+    regions: list[str] = Field(default_factory=list, description="Region codes.")
+    epci: list[str] = Field(default_factory=list, description="EPCI SIREN codes.")
+    all: bool = Field(False, description="The whole of France.")
+    unit: Literal["commune", "epci"] = Field(
+        "commune", description="One territory per commune or per intercommunality (EPCI)."
+    )
+    france: FranceSpec = Field(default_factory=FranceSpec)
 
     @model_validator(mode="after")
     def _csv_needs_files(self) -> TerritoriesSpec:
         if self.source == "csv" and self.csv is None:
             raise ValueError("source = 'csv' needs a [territories.csv] table with 'territories'")
+        scoped = self.departements or self.regions or self.epci or self.all
+        if self.source == "france" and not scoped:
+            raise ValueError(
+                "source = 'france' needs a scope: departements = ['63'], "
+                "regions = ['84'], epci = ['246300701'] or all = true"
+            )
+        if self.source != "france" and scoped:
+            raise ValueError(
+                "departements, regions, epci and all name a scope of real France; they "
+                "need source = 'france'"
+            )
         return self
 
 
