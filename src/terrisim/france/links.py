@@ -32,12 +32,17 @@ def commuting_links(
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     tree = cKDTree(xy[poles])
     k = min(32, poles.size)
-    distance, nearest = tree.query(xy[others], k=k)
+    distance, nearest = tree.query(xy[others], k=k, distance_upper_bound=spec.commuting_max_km)
     distance, nearest = distance.reshape(others.size, k), nearest.reshape(others.size, k)
-    attraction = population[poles][nearest] / np.maximum(distance, 1.0) ** spec.gravity_exponent
-    attraction[distance > spec.commuting_max_km] = -1.0  # out of reach
-    best = np.argmax(attraction, axis=1)  # the nearest pole (column 0) if none is in reach
-    return others, poles[nearest[np.arange(others.size), best]]
+    reach = nearest < poles.size  # the query marks poles beyond the bound with index n
+    weight = np.where(reach, population[poles][np.minimum(nearest, poles.size - 1)], -1.0)
+    attraction = weight / np.maximum(distance, 1.0) ** spec.gravity_exponent
+    best = np.argmax(np.where(reach, attraction, -1.0), axis=1)
+    dst = np.where(reach[:, 0], nearest[np.arange(others.size), best], -1)
+    alone = dst < 0  # no pole within reach: the nearest pole
+    if alone.any():
+        dst[alone] = tree.query(xy[others[alone]], k=1)[1]
+    return others, poles[dst]
 
 
 def france_links(

