@@ -264,3 +264,10 @@ def test_overseas_communes_are_drawn_as_insets_with_true_areas():
     # INSEE's areas: Paris 105.4 km2 (Lambert-93), Guyane 83,534 km2 (its own frame)
     assert area["75"] == pytest.approx(105.4, rel=0.01)
     assert area["973"] == pytest.approx(83_534, rel=0.01)
+
+
+def test_check_rule_says_real_epci_needs_real_communes():
+    from terrisim.checking import check_rule
+
+    with pytest.raises(ScenarioError, match="needs real communes"):
+        check_rule("real_epci", examples=2)

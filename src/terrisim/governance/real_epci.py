@@ -23,7 +23,7 @@ the EPCI weighted by their population (``real_epci_engagement``, ``real_epci_sat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -45,6 +45,9 @@ class RealEpci(Governance):
     """One merger per real EPCI of the scope, members from the data (ODD 7.5.3)."""
 
     name = "real_epci"
+    #: Runs only on real communes: ``check-rule``'s generated scenarios and the page's rule
+    #: menu leave it out (the page runs it as its scenario's own rule).
+    needs_real_territories: ClassVar[bool] = True
 
     class Params(Merger.Params):
         """The merger's parameters, but membership comes from the data."""

@@ -159,6 +159,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "intercommunality: pooled resources, services and engineering, "
         "sometimes unwillingly.",
     ),
+    "governance.real_epci": _("Intercommunalités réelles", "Real intercommunalities"),
+    "governance.real_epci.help": _(
+        "Chaque intercommunalité réelle du territoire mutualise ressources, services et "
+        "ingénierie entre ses communes.",
+        "Each real intercommunality pools resources, services and engineering among its communes.",
+    ),
     "governance.scenario": _("Toutes les règles du scénario", "All the scenario's rules"),
     "governance.scenario.help": _(
         "Les institutions prévues par le fichier du scénario, ensemble et avec leurs réglages.",
@@ -312,6 +318,36 @@ MESSAGES: dict[str, dict[str, str]] = {
         "A large-scale "
         "benchmark: 35,000 territories, about 10 links each. "
         "The map shows the most populated.",
+    ),
+    "scenario.puy_de_dome.title": _("Le Puy-de-Dôme", "The Puy-de-Dôme"),
+    "scenario.puy_de_dome.description": _(
+        "Les 463 communes réelles du Puy-de-Dôme : Clermont Auvergne Métropole, les villes, "
+        "le périurbain et le Massif central.",
+        "The 463 real communes of the Puy-de-Dôme: Clermont Auvergne Métropole, the towns, "
+        "the periurban ring and the Massif central.",
+    ),
+    "scenario.puy_de_dome_epci.title": _(
+        "Le Puy-de-Dôme et ses intercommunalités", "The Puy-de-Dôme and its intercommunalities"
+    ),
+    "scenario.puy_de_dome_epci.description": _(
+        "Les 463 communes et leurs 14 intercommunalités réelles, qui mutualisent.",
+        "The 463 communes and their 14 real intercommunalities, which pool.",
+    ),
+    "scenario.auvergne_rhone_alpes.title": _(
+        "La région Auvergne-Rhône-Alpes", "The Auvergne-Rhône-Alpes region"
+    ),
+    "scenario.auvergne_rhone_alpes.description": _(
+        "Une intercommunalité réelle par territoire : Lyon, Grenoble, Saint-Étienne, "
+        "Clermont, les Alpes et le Massif central.",
+        "One real intercommunality per territory: Lyon, Grenoble, Saint-Étienne, Clermont, "
+        "the Alps and the Massif central.",
+    ),
+    "scenario.france.title": _(
+        "La France réelle (34 851 communes)", "Real France (34,851 communes)"
+    ),
+    "scenario.france.description": _(
+        "Toutes les communes habitées de France, avec leurs vrais noms et leurs liens.",
+        "Every inhabited commune of France, with its real name and links.",
     ),
     "scenario.merger_forced.title": _("Fusion imposée", "Forced merger"),
     "scenario.merger_forced.description": _(

@@ -243,7 +243,9 @@ def governance_rules() -> list[str]:
     import terrisim.governance  # noqa: F401  (registers the built-in institutions)
     from terrisim.rules.base import registered
 
-    names = sorted(registered("governance"))
+    # a rule that needs real territories (real_epci) runs only as its scenario's own rule
+    rules = registered("governance")
+    names = sorted(n for n, cls in rules.items() if not getattr(cls, "needs_real_territories", 0))
     return ["none", *[n for n in names if n != "none"]]
 
 
@@ -260,9 +262,11 @@ def _scenario_rule(scenario: Scenario) -> str:
     """The rule the page selects for a scenario (its only one, none, or all of them).
 
     That is its only institution's rule, ``"none"``, or :data:`SCENARIO_RULES` when it has
-    several.
+    several or a rule the page does not offer (``real_epci``).
     """
-    if len(scenario.governance) > 1:
+    if len(scenario.governance) > 1 or (
+        scenario.governance and scenario.governance[0].rule not in governance_rules()
+    ):
         return SCENARIO_RULES
     return scenario.governance[0].rule if scenario.governance else "none"
 
