@@ -97,17 +97,21 @@ def read_communes() -> tuple[pd.DataFrame, np.ndarray]:
     return table, geometry
 
 
-def build_communes() -> pd.DataFrame:
-    """Build the communes' table (see the module's docstring for its columns)."""
+def planar(table: pd.DataFrame, geometry: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The boundaries and centroids in the plane of ``x_km, y_km`` (ODD 5.5.2).
+
+    Returns:
+        The projected boundaries (None where missing), the centroids in longitude and latitude
+        and projected, shapes (N,), (N, 2), (N, 2) (NaN where there is no boundary).
+    """
     import shapely
 
-    table, geometry = read_communes()
     present = geometry != None  # noqa: E711
     n = len(table)
     lonlat = np.full((n, 2), np.nan)
     lonlat[present] = shapely.get_coordinates(shapely.centroid(geometry[present].tolist()))
     xy = np.full((n, 2), np.nan)
-    area = np.full(n, np.nan)
+    out = np.full(n, None, dtype=object)
     overseas = table["departement"].isin(list(INSETS_KM)).to_numpy()
     groups = [(~overseas & present, None)] + [
         ((table["departement"] == code).to_numpy() & present, code) for code in INSETS_KM
@@ -123,9 +127,20 @@ def build_communes() -> pd.DataFrame:
             project = lambda c, centre=centre, offset=offset: (  # noqa: E731
                 local_km(c[:, 0], c[:, 1], centre) + offset
             )
-        planar = shapely.transform(geometry[mask].tolist(), project)
-        area[mask] = shapely.area(planar)
+        out[mask] = shapely.transform(geometry[mask].tolist(), project)
         xy[mask] = project(lonlat[mask])
+    return out, lonlat, xy
+
+
+def build_communes() -> pd.DataFrame:
+    """Build the communes' table (see the module's docstring for its columns)."""
+    import shapely
+
+    table, geometry = read_communes()
+    present = geometry != None  # noqa: E711
+    shapes, lonlat, xy = planar(table, geometry)
+    area = np.full(len(table), np.nan)
+    area[present] = shapely.area(shapes[present].tolist())
     table["area_km2"] = area
     table["lon"], table["lat"] = lonlat[:, 0], lonlat[:, 1]
     table["x_km"], table["y_km"] = xy[:, 0], xy[:, 1]
