@@ -271,3 +271,43 @@ def test_check_rule_says_real_epci_needs_real_communes():
 
     with pytest.raises(ScenarioError, match="needs real communes"):
         check_rule("real_epci", examples=2)
+
+
+def test_the_map_of_real_communes_has_one_area_each_and_the_epci_over_them():
+    from terrisim.france.mapdata import boundaries
+
+    model = france(epci=["246300701", "200069169", "246300966"])
+    geo = boundaries(model.config.territories)
+    assert geo["level"] == "commune"
+    ids = [f["properties"]["id"] for f in geo["areas"]["features"]]
+    assert sorted(ids) == sorted(map(str, model.state.ids))  # 68 communes
+    outlines = {f["properties"]["id"] for f in geo["outlines"]["features"]}
+    assert outlines == {"246300701", "200069169", "246300966"}
+    clermont = next(f for f in geo["areas"]["features"] if f["properties"]["id"] == "63113")
+    from shapely.geometry import shape
+
+    centre = shape(clermont["geometry"]).centroid
+    x, y = centre.x, centre.y
+    i = list(model.state.ids).index("63113")
+    assert np.hypot(x - model.state.xy[i, 0], y - model.state.xy[i, 1]) < 5  # km
+
+
+def test_beyond_the_commune_limit_the_map_shows_epci_with_weighted_means(monkeypatch):
+    from terrisim.france import mapdata
+
+    model = france(departements=["63"])
+    model.step()
+    monkeypatch.setattr(mapdata, "MAX_COMMUNES", 100)
+    mapdata._areas_of.cache_clear()
+    values = mapdata.area_values(model)
+    mapdata._areas_of.cache_clear()
+    assert values["level"] == "epci" and len(values["id"]) == 14
+    from terrisim.france.territories import territories_table
+
+    epci = territories_table(model.config.territories).set_index("id")["epci"]
+    s = model.state
+    members = np.array([epci[str(i)] == "246300701" for i in s.ids])
+    expected = s.satisfaction_mean[members] @ s.population[members] / s.population[members].sum()
+    k = values["id"].index("246300701")
+    assert values["satisfaction"][k] == pytest.approx(expected, abs=1e-4)
+    assert 0.0 <= values["trust"][k] <= 1.0

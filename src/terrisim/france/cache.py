@@ -31,13 +31,27 @@ def cache_dir() -> Path:
     return Path(xdg) / "terrisim" / "france"
 
 
-def cache_path(kind: str, data_version: str, key: dict[str, Any] | None = None) -> Path:
-    """Path of a cached table: ``<kind>-df<data_version>-b<builder>[-<hash of key>].parquet``."""
+def cache_path(
+    kind: str, data_version: str, key: dict[str, Any] | None = None, suffix: str = ".parquet"
+) -> Path:
+    """Path of a cached file: ``<kind>-df<data_version>-b<builder>[-<hash of key>]<suffix>``."""
     name = f"{kind}-df{data_version}-b{BUILDER_VERSION}"
     if key:
         digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
         name += f"-{digest[:16]}"
-    return cache_dir() / f"{name}.parquet"
+    return cache_dir() / f"{name}{suffix}"
+
+
+def cached_json(path: Path, build: Callable[[], Any]) -> Any:
+    """Read the JSON file ``path``, or build the value, write it (atomically) and return it."""
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    value = build()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(json.dumps(value, separators=(",", ":")), encoding="utf-8")
+    partial.replace(path)
+    return value
 
 
 def cached(path: Path, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:

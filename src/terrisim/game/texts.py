@@ -278,6 +278,12 @@ WORDS: dict[str, dict[str, str]] = {
     "setup.rounds": _("Nombre de tours", "Number of rounds"),
     "setup.years_per_round": _("Années simulées par tour", "Years simulated per round"),
     "setup.teams": _("Les équipes", "The teams"),
+    "setup.map.help": _(
+        "Cliquez une commune ou une intercommunalité de la carte : elle va à l'équipe dont "
+        "vous avez ouvert le menu en dernier.",
+        "Click a commune or an intercommunality on the map: it goes to the team whose menu "
+        "you opened last.",
+    ),
     "setup.teams.help": _(
         "Une équipe par territoire. Chaque équipe reçoit un lien : sur cet "
         "écran, ou dans son propre navigateur sur le réseau de la salle.",

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from terrisim.ui import viewmodel
 from terrisim.ui.api import simulation_routes
+from terrisim.ui.map_routes import map_routes
 from terrisim.ui.server import HTTPError, Request, Router, UIServer
 from terrisim.ui.sessions import MEMORY_MB, SessionStore
 from terrisim.ui.storage import KEEP_DAYS, Database, default_data_dir
@@ -71,6 +72,7 @@ def make_server(
         store = SessionStore(database, memory_mb=memory_mb)
     router = Router()
     router.include(simulation_routes(store, Path(configs_dir) if configs_dir else None))
+    router.include(map_routes(Path(configs_dir) if configs_dir else None))  # real boundaries
     for extra in routers:
         router.include(extra if isinstance(extra, Router) else extra(store))
     server = UIServer((host, port), router)

@@ -219,6 +219,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "On this map: the {shown} most "
         "populated territories of {total}, and the links between them.",
     ),
+    "view.map.colour": _("Colorer par", "Colour by"),
+    "view.map.by_epci": _(
+        "Communes regroupées par intercommunalité (moyennes pondérées par la population).",
+        "Communes grouped by intercommunality (population-weighted means).",
+    ),
     "view.map.help": _(
         "Taille : population. Couleur : besoins satisfaits. Liens : confiance "
         "(couleur) et volume échangé (épaisseur).",
@@ -348,6 +353,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "scenario.france.description": _(
         "Toutes les communes habitées de France, avec leurs vrais noms et leurs liens.",
         "Every inhabited commune of France, with its real name and links.",
+    ),
+    "scenario.clermont_sancy.title": _(
+        "Clermont et le massif du Sancy", "Clermont and the Sancy massif"
+    ),
+    "scenario.clermont_sancy.description": _(
+        "Les 68 communes réelles de Clermont Auvergne Métropole et du Sancy, pour un jeu.",
+        "The 68 real communes of Clermont Auvergne Métropole and the Sancy, for a game.",
     ),
     "scenario.merger_forced.title": _("Fusion imposée", "Forced merger"),
     "scenario.merger_forced.description": _(

@@ -15,7 +15,8 @@ A panel (one model) is::
      "resilience": [{"step", "kind", "status", "resistance", "trough_step", "recovery_time"}],
      "map": {"total": {"territories", "links"},
              "territories": {"name", "kind", "x", "y", "population", "satisfaction": [...]},
-             "links": {"a", "b", "trust", "volume": [...]}},
+             "links": {"a", "b", "trust", "volume": [...]},
+             "areas": None | {"level", "id", "satisfaction", "trust": [...]}},  # real France
      "baskets": {"kinds", "goods", "flows": [[giver kind, receiver kind, good, value]]},
      "events": [{"step", "kind", "tone", "text": {"fr", "en"}}]}
 """
@@ -428,7 +429,21 @@ def map_view(model: Any) -> dict[str, Any]:
             "trust": _clean(trust, 3),
             "volume": _clean(volume, 3),
         },
+        "areas": _real_areas(model),
     }
+
+
+def _real_areas(model: Any) -> dict[str, Any] | None:
+    """Satisfaction and trust per commune or EPCI of real territories (else None).
+
+    The page colours the real boundaries with them (``/api/boundaries/{scenario}``,
+    :mod:`terrisim.ui.map_routes`; :func:`terrisim.france.mapdata.area_values`).
+    """
+    if model.config.territories.source != "france":
+        return None
+    from terrisim.france.mapdata import area_values
+
+    return area_values(model)
 
 
 def baskets_view(model: Any) -> dict[str, Any]:

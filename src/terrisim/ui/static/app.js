@@ -8,6 +8,7 @@
 import {
   basketFlows, esc, legendHtml, lineChart, mapLegendHtml, PALETTE, territoryMap,
 } from "./charts.js";
+import { colourChooser, hideColourChooser, realMap } from "./map.js";
 import { translator } from "./words.js";
 
 const state = {
@@ -318,16 +319,29 @@ function renderPanel(el, p, data, ranges = {}) {
   $("[data-role=rule]", el).textContent = label("governance", p.governance);
   $("[data-role=step]", el).textContent = t("status.step", { step: data.step, steps: data.steps });
 
-  territoryMap($("[data-role=map]", el), p.map, kind, {
-    population: t("word.population"), satisfaction: t("word.satisfaction"),
-    trust: t("word.trust"), volume: t("word.volume"),
-  }, state.lang);
+  const mapSvg = $("[data-role=map]", el);
   const note = $("[data-role=map-note]", el);
-  const total = p.map.total?.territories ?? 0, shown = p.map.territories.name.length;
-  note.hidden = !(total > shown);
-  note.textContent = note.hidden ? "" : t("view.map.thinned", {
-    shown: shown.toLocaleString(state.lang), total: total.toLocaleString(state.lang),
-  });
+  if (p.map.areas) { // real communes or EPCI: their boundaries (map.js)
+    const by = colourChooser(mapSvg.parentElement, {
+      label: t("view.map.colour"), satisfaction: t("word.satisfaction"), trust: t("word.trust"),
+    }, () => renderPanel(el, p, data, ranges));
+    realMap(mapSvg, data.scenario, p.map.areas, by, {
+      satisfaction: t("word.satisfaction"), trust: t("word.trust"),
+    }, state.lang);
+    note.hidden = p.map.areas.level !== "epci";
+    note.textContent = note.hidden ? "" : t("view.map.by_epci");
+  } else {
+    hideColourChooser(mapSvg.parentElement);
+    territoryMap(mapSvg, p.map, kind, {
+      population: t("word.population"), satisfaction: t("word.satisfaction"),
+      trust: t("word.trust"), volume: t("word.volume"),
+    }, state.lang);
+    const total = p.map.total?.territories ?? 0, shown = p.map.territories.name.length;
+    note.hidden = !(total > shown);
+    note.textContent = note.hidden ? "" : t("view.map.thinned", {
+      shown: shown.toLocaleString(state.lang), total: total.toLocaleString(state.lang),
+    });
+  }
   $("[data-role=map-legend]", el).innerHTML = mapLegendHtml({
     satLow: t("legend.satisfaction_low"), satHigh: t("legend.satisfaction_high"),
     trustLow: t("legend.trust_low"), trustHigh: t("legend.trust_high"),

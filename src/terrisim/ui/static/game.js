@@ -9,6 +9,7 @@
 // state (read by the browser tests).
 
 import { esc, fmt, legendHtml, lineChart, mapLegendHtml, PALETTE, territoryMap } from "./charts.js";
+import { pickMap } from "./map.js";
 import { translator } from "./words.js";
 
 const POLL_MS = 2000;
@@ -375,7 +376,9 @@ function addTeamRow(name, territory) {
   tr.innerHTML = `<td><input type="text" maxlength="60" value="${esc(name)}"></td>` +
     `<td><select></select></td><td><button type="button"></button></td>`;
   $("#setup-teams tbody").append(tr);
-  $("button", tr).addEventListener("click", () => { tr.remove(); });
+  $("button", tr).addEventListener("click", () => { tr.remove(); drawSetupMap(); });
+  $("select", tr).addEventListener("focus", () => { state.pickRow = tr; });
+  $("select", tr).addEventListener("change", () => drawSetupMap());
   renderSetup();
   if (territory) $("select", tr).value = territory;
 }
@@ -395,6 +398,21 @@ async function loadTerritories() {
   addTeamRow(`${t("word.team")} 1`, urban?.id);
   if (rural) addTeamRow(`${t("word.team")} 2`, rural.id);
   renderSetup();
+  await drawSetupMap();
+}
+
+// Real communes or EPCI (map.js): the trainer clicks one to give it to the team whose
+// territory menu was used last (else the last team).
+async function drawSetupMap() {
+  const rows = $$("#setup-teams tbody tr");
+  const taken = new Set(rows.map((tr) => $("select", tr).value));
+  const real = await pickMap($("#setup-map"), $("#setup-scenario").value, taken, (id) => {
+    const row = rows.includes(state.pickRow) ? state.pickRow : rows[rows.length - 1];
+    if (!row || !state.territories.some((x) => x.id === id)) return;
+    $("select", row).value = id;
+    drawSetupMap();
+  });
+  $("#setup-map-help").hidden = !real;
 }
 
 async function startGame() {
