@@ -96,6 +96,9 @@ def test_commuting_links_go_to_urban_poles(puy_de_dome):
     commuting = s.link_kind == 1
     ends = np.c_[s.src[commuting], s.dst[commuting]]
     assert (s.urban[ends].sum(axis=1) == 1).all()
+    # they are the commuting pairs of the jobs market (ODD 7.10): home non-urban, work urban
+    assert s.commute_home.size == commuting.sum()
+    assert not s.urban[s.commute_home].any() and s.urban[s.commute_work].all()
 
 
 def test_the_same_seed_gives_the_same_links_and_another_seed_other_distant_links():

@@ -14,6 +14,7 @@ import numpy as np
 from terrisim.france.kinds import check_kinds, read_kinds_file
 from terrisim.france.links import france_links
 from terrisim.france.territories import territories_table
+from terrisim.scenario.csv_io import _commutes, _read_links
 from terrisim.scenario.generator import Layout
 from terrisim.scenario.schema import Scenario
 
@@ -47,12 +48,12 @@ def load_france_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
         spec=spec.france,
         rng=rng,
     )
-    distance = None
+    distance = commuters = None
     if spec.france.links is not None:
-        src, dst, link_kind, distance = _with_file_links(
+        src, dst, link_kind, distance, commuters = _with_file_links(
             scenario.resolve(spec.france.links), ids, src, dst, link_kind
         )
-    return Layout(
+    layout = Layout(
         ids,
         table["name"].to_numpy(str),
         kind,
@@ -65,15 +66,16 @@ def load_france_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
         {},
         distance,
     )
+    # the commuting pairs (ODD 7.10), with the file's commuters where it gives them
+    layout.commutes = _commutes(scenario, layout, commuters)
+    return layout
 
 
 def _with_file_links(
     path, ids: np.ndarray, src: np.ndarray, dst: np.ndarray, link_kind: np.ndarray
 ) -> tuple[np.ndarray, ...]:
-    """The file's links first (their kind and length win), then the built ones not in it."""
-    from terrisim.scenario.csv_io import _read_links
-
-    f_src, f_dst, f_kind, f_distance = _read_links(path, ids)
+    """The file's links first (their kind, length and commuters win), then the built ones."""
+    f_src, f_dst, f_kind, f_distance, f_commuters = _read_links(path, ids)
     n = len(ids)
     given = set((f_src.astype(np.int64) * n + f_dst).tolist())
     keep = ~np.isin(src.astype(np.int64) * n + dst, list(given))
@@ -82,4 +84,5 @@ def _with_file_links(
         np.concatenate([f_dst, dst[keep]]).astype(np.int32),
         np.concatenate([f_kind, link_kind[keep]]).astype(np.int8),
         np.concatenate([f_distance, np.full(int(keep.sum()), np.nan)]),
+        np.concatenate([f_commuters, np.full(int(keep.sum()), np.nan)]),
     )
