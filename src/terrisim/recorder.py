@@ -206,6 +206,7 @@ class Recorder:
         data: dict[str, Any] = {
             "step": np.full(idx.size, self.model.steps, dtype=np.int32),
             "territory": s.ids[idx],
+            "name": s.names[idx],  # real France: the commune's or EPCI's own name (ODD 5.5)
             "kind": np.asarray(s.kinds, dtype=object)[s.kind[idx]],
             "satisfaction": s.mean_satisfaction(idx),
         }
