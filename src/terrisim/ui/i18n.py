@@ -424,6 +424,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Confiance entre territoires semblables", "Trust between similar territories"
     ),
     "series.fiscal_health": _("Santé budgétaire", "Fiscal health"),
+    "series.capital": _("Équipements publics (capital)", "Public capital"),
     "chart.exchanges": _(
         "Valeur échangée par mois (k€), par canal", "Value exchanged per month (k EUR), by channel"
     ),

@@ -642,6 +642,7 @@ def charts_view(model: Any) -> tuple[list[int], list[dict[str, Any]]]:
                 _line(rows, "satisfaction", "series.satisfaction_mean"),
                 _line(rows, "satisfaction_min", "series.satisfaction_min"),
                 _line(rows, "fiscal_health", "series.fiscal_health", dash=True),
+                _line(rows, "capital", "series.capital", dash=True),
             ],
         },
         {
