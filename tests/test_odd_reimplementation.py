@@ -248,7 +248,10 @@ def initialise(sc: dict[str, Any], seed: int, base: Path | None = None) -> World
         return np.array([sc["kinds"][kinds[k]][field] for k in kind]) * p
 
     spending = money("spending")
-    fiscal_base, grant = given("fiscal_base", money("fiscal_base")), given("grant", money("grant"))
+    y = state_rng.standard_normal(n)  # 5.4 step 5: the grants
+    revenue = money("fiscal_base") + money("grant")
+    grant = given("grant", np.minimum(money("grant") * np.exp(gen["grant_jitter"] * y), revenue))
+    fiscal_base = given("fiscal_base", np.maximum(revenue - grant, 0))
     steps = np.array(
         [
             sc["kinds"][kinds[k]]["reserve_steps"]

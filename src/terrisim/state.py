@@ -341,10 +341,16 @@ def build_state(scenario: Scenario, layout: Layout, rng: np.random.Generator) ->
     )
     leaning = _override(layout, "leaning", leaning)
     spending = _kind_table(scenario, layout, "spending") * per_k
-    fiscal_base = _override(
-        layout, "fiscal_base", _kind_table(scenario, layout, "fiscal_base") * per_k
+    trust, bias = initial_trust(scenario, layout, leaning, rng)
+    # 5.4 step 5: how much of its revenue a territory gets as grants varies (drawn after the
+    # tense links, so that every earlier draw is unchanged); its revenue does not
+    z = rng.standard_normal(n)
+    grant_kind = _kind_table(scenario, layout, "grant") * per_k
+    revenue = _kind_table(scenario, layout, "fiscal_base") * per_k + grant_kind
+    grant = _override(
+        layout, "grant", np.minimum(grant_kind * np.exp(gen.grant_jitter * z), revenue)
     )
-    grant = _override(layout, "grant", _kind_table(scenario, layout, "grant") * per_k)
+    fiscal_base = _override(layout, "fiscal_base", np.maximum(revenue - grant, 0.0))
     default_steps = scenario.budget.initial_reserve_steps
     reserve_steps = np.array(
         [
@@ -363,7 +369,6 @@ def build_state(scenario: Scenario, layout: Layout, rng: np.random.Generator) ->
     )[layout.kind]
     own = np.maximum(fiscal_base + grant - spending, 0.0)
     upkeep = np.where(np.isnan(upkeep_kind), own, upkeep_kind * per_k)
-    trust, bias = initial_trust(scenario, layout, leaning, rng)
     e = layout.src.size
     return TerritoryState(
         ids=layout.ids,

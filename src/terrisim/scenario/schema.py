@@ -90,6 +90,9 @@ class GeneratorSpec(Strict):
     )
     capacity_jitter: NonNeg = Field(0.15, description="Log-sd of per-territory capacities.")
     need_jitter: NonNeg = Field(0.1, description="Log-sd of per-territory needs.")
+    grant_jitter: NonNeg = Field(
+        0.47, description="Log-sd of per-territory grants, revenue kept (ODD 5.4)."
+    )
     leaning_sd: NonNeg = Field(0.4, description="Sd of political leaning around the kind mean.")
     numbering: Literal["kind", "place"] = Field(
         "kind",
