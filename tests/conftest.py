@@ -244,7 +244,12 @@ def complementary_catalogue(
             "health": {**good, "storable": False, "public": public_health},
         },
         "territories": {
-            "generator": {"capacity_jitter": 0.0, "need_jitter": 0.0, "leaning_sd": 0.0}
+            "generator": {
+                "capacity_jitter": 0.0,
+                "need_jitter": 0.0,
+                "grant_jitter": 0.0,
+                "leaning_sd": 0.0,
+            }
         },
         "trust": {
             "initial": 0.8,
