@@ -273,7 +273,7 @@ def test_check_rule_checks_production_against_the_capacities_of_set_up() -> None
 
     plug = _plug(HiddenViewCouncil, {})
     data = {"steps": 2, "governance": [{"rule": plug.spec}]}
-    trace = _run(scenario_from_dict(data, "<test>"), plug, check=True)
+    trace = _run(scenario_from_dict(data, "<test>"), plug, check=True, stop_early=False)
     production = [v for v in trace.violations if v.invariant == "conservation"]
     assert production and production[0].phase == "produce" and production[0].step == 2
     assert "production made" in production[0].message

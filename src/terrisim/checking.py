@@ -19,6 +19,16 @@ report), with :func:`check_scenario`::
 
     terrisim check-rule forgetting_trust:ForgettingTrust --scenario failing.toml
 
+Every random scenario runs ``steps`` steps (60 by default, ``--steps``: a bug may appear
+late); a given scenario runs as long as it says. The scenario files next to the rule's module
+that name the rule (the student's own) are checked too (:func:`own_scenarios`). The report
+(:class:`~terrisim.check_report.CheckReport`) also says in how many scenarios the rule acted
+(:data:`ACTED`, :func:`_reference`: a valuation, partner or trust rule acts when its output
+differs from the built-in default rule's on the same input; an institution when one of its
+hooks changes the state, the outcome or the ledger; a shock when it changes a modifier or
+destroys stocks), which lines of its own file never ran (:mod:`terrisim.rule_coverage`), and
+what was not checked.
+
 The rule is plugged in exactly as a user would plug it (its role is its class attribute
 ``role``): ``[rules] valuation | partners | trust = { name = "module:Class", ... }``,
 ``[[governance]] rule = "module:Class"``, or ``[[shocks]] kind = "module:Class"``. The module
@@ -27,10 +37,13 @@ must be importable: put its folder on ``PYTHONPATH`` (``PYTHONPATH=examples terr
 The invariants (:data:`INVARIANTS`), checked between every two phases of every step:
 
 * ``runs``: the model runs with the rule, without an error;
+* ``read_only``: the rule writes into nothing it must not change (:mod:`terrisim.rules.guard`
+  stops the write; what set-up fixed is also compared at the end of every step);
 * ``rule_outputs``: the rule returns numbers of the expected shape (valuations: unit values
   >= 0; partner choice: weights >= 0, shape (A, G); trust update: shape (A,));
-* ``conservation``: goods are neither created nor destroyed outside production and
-  consumption: every change of what territories have at hand (``available``) in the phases
+* ``conservation``: production adds to each territory between 0 and capacity (of set-up)
+  x production modifier, and stocks do not change in it; goods are neither created nor
+  destroyed outside production and consumption: every change of what territories have at hand (``available``) in the phases
   after production is a recorded transfer (``model.transfer``) or a negotiated delivery, money
   is conserved by deliveries, stocks change only by consumption, and a shock may destroy stocks
   but never create them (an institution that produces, like the merger's economies of scale,
@@ -69,33 +82,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from terrisim.check_report import (
+    INVARIANTS,
+    CheckReport,
+    Example,
+    InvariantResult,
+    Violation,
+)
 from terrisim.extras import require
 from terrisim.rules.base import ROLES, Rule, import_hint, registered, resolve
 from terrisim.rules.guard import FIXED, RuleWriteError
 from terrisim.rules.outputs import output_problems, unguarded
+from terrisim.rules.partners import is_separable
 from terrisim.scenario.loading import ScenarioError, scenario_from_dict
 
 if TYPE_CHECKING:
     from terrisim.model import TerriModel
-
-#: The invariants, in the order they are reported, with what each means in plain words.
-INVARIANTS: dict[str, str] = {
-    "runs": "the model runs with the rule without an error",
-    "rule_outputs": "the rule returns numbers of the expected shape and sign",
-    "read_only": (
-        "the rule changes none of the model's arrays it must not change (prices, "
-        "capacities, needs, trust baselines, distances, leanings...)"
-    ),
-    "conservation": (
-        "goods are neither created nor destroyed by exchanges, deliveries and "
-        "institutions (a shock may destroy stocks, never create them)"
-    ),
-    "trust_range": "trust stays within [0, 1] on every link",
-    "non_negative": ("stocks, available quantities, flows and reserves stay non-negative numbers"),
-    "indicators": "indicators stay in range (satisfaction in [0, 1]) and finite",
-    "determinism": "two runs with the same seed give identical results",
-    "agent_order": "results do not depend on the order in which territories are listed",
-}
 
 BUILTIN_SHOCKS = ("drought", "grant_cut", "energy_crisis", "health_crisis")
 #: Relative tolerance of the conservation and range checks (float rounding).
@@ -117,190 +119,6 @@ PHASE_ACTORS = {
     "close_step": "governance, end of step",
     "collect": "recording the indicators",
 }
-
-
-# ---------------------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class Example:
-    """One small random scenario (what hypothesis draws and shrinks).
-
-    Attributes:
-        counts: Territories per kind, ``((kind, count), ...)`` in catalogue order.
-        steps: Steps run.
-        seed: The scenario's seed.
-        settings: Other scenario values, ``(("dotted.path", value), ...)`` (only those that
-            differ from the defaults are written in the scenario file).
-        shock: The ``[[shocks]]`` table as ``((key, value), ...)``, or ``None``.
-        permutation: Seed of the territory order used by the agent-order check.
-    """
-
-    counts: tuple[tuple[str, int], ...]
-    steps: int
-    seed: int
-    settings: tuple[tuple[str, Any], ...] = ()
-    shock: tuple[tuple[str, Any], ...] | None = None
-    permutation: int = 0
-
-    @property
-    def n(self) -> int:
-        """Number of territories."""
-        return sum(c for _, c in self.counts)
-
-
-@dataclass
-class Violation:
-    """A broken invariant in one run.
-
-    Attributes:
-        invariant: Its name (a key of :data:`INVARIANTS`).
-        message: What happened, in plain words.
-        step: The step (1 = first), or ``None`` for whole-run comparisons.
-        phase: The phase of the step, or ``None``.
-        rank: Position in the run, to tell causes from consequences.
-    """
-
-    invariant: str
-    message: str
-    step: int | None = None
-    phase: str | None = None
-    rank: tuple[int, int] = (10**9, 0)
-
-
-@dataclass
-class InvariantResult:
-    """The verdict on one invariant.
-
-    Attributes:
-        name: The invariant.
-        description: What it means.
-        passed: No scenario broke it first.
-        violation: The violation in the smallest failing scenario.
-        example: That scenario.
-        scenario_toml: That scenario as a scenario file.
-        checked: False when the invariant could not be checked (``agent_order`` on a given
-            scenario: it needs generated territories).
-    """
-
-    name: str
-    description: str
-    passed: bool
-    violation: Violation | None = None
-    example: Example | None = None
-    scenario_toml: str | None = None
-    checked: bool = True
-
-
-@dataclass
-class CheckReport:
-    """What :func:`check_rule` found.
-
-    Attributes:
-        rule: The rule as named (``"module:Class"``).
-        role: Its role (valuation, partners, trust, governance, shock).
-        params: The parameters it was checked with.
-        examples: Random scenarios drawn per invariant (``--examples``).
-        scenarios: Distinct scenarios run in all (search and shrinking).
-        results: One :class:`InvariantResult` per invariant, in :data:`INVARIANTS` order.
-        skipped: Scenarios the rule refused at set-up (a ``ScenarioError``), and the first
-            reason.
-        notes: Observations that are allowed but worth knowing (e.g. a shock destroyed stocks).
-        scenario_file: The scenario checked by :func:`check_scenario` (empty for random
-            scenarios).
-    """
-
-    rule: str
-    role: str
-    params: dict[str, Any]
-    examples: int
-    scenarios: int = 0
-    results: list[InvariantResult] = field(default_factory=list)
-    skipped: int = 0
-    skip_reason: str = ""
-    notes: list[str] = field(default_factory=list)
-    scenario_file: str = ""
-
-    @property
-    def passed(self) -> bool:
-        """Every invariant holds."""
-        return all(r.passed for r in self.results)
-
-    @property
-    def failed(self) -> list[InvariantResult]:
-        """The invariants that broke."""
-        return [r for r in self.results if not r.passed]
-
-    @property
-    def exit_code(self) -> int:
-        """0 when every invariant holds, 1 otherwise (the command's exit status)."""
-        return 0 if self.passed else 1
-
-    def result(self, name: str) -> InvariantResult:
-        """The verdict on invariant ``name``."""
-        for result in self.results:
-            if result.name == name:
-                return result
-        raise KeyError(f"unknown invariant {name!r}; invariants: {list(INVARIANTS)}")
-
-    def text(self) -> str:
-        """The report in plain words (what ``terrisim check-rule`` prints)."""
-        params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
-        where = (
-            f"on scenario {self.scenario_file}"
-            if self.scenario_file
-            else f"on {self.examples} random scenarios per invariant ({self.scenarios} "
-            "scenarios run in all)"
-        )
-        lines = [
-            f"checking {self.role} rule {self.rule}"
-            + (f" ({params})" if params else "")
-            + f" {where}",
-            "",
-        ]
-        for result in self.results:
-            mark = ("ok  " if result.passed else "FAIL") if result.checked else "--  "
-            note = "" if result.checked else " (not checked on a given scenario)"
-            lines.append(f"  {mark} {result.name:<13} {result.description}{note}")
-        if self.skipped:
-            lines += [
-                "",
-                (
-                    f"note: the rule refused {self.skipped} scenarios at set-up "
-                    f"(first reason: {self.skip_reason})"
-                ),
-            ]
-        for note in self.notes:
-            lines += ["", f"note: {note}"]
-        for result in self.failed:
-            assert result.violation is not None
-            lines += ["", f"FAIL {result.name}: {result.violation.message}"]
-            if result.scenario_toml:
-                lines += [
-                    "",
-                    (
-                        "  smallest failing scenario (save it as a .toml file; after a "
-                        "fix, check the rule on it with terrisim check-rule RULE "
-                        "--scenario FILE):"
-                    ),
-                    "",
-                ]
-                lines += [
-                    f"    {line}" if line else "" for line in result.scenario_toml.splitlines()
-                ]
-        lines.append("")
-        checked = [r for r in self.results if r.checked]
-        if self.passed:
-            lines.append(
-                f"all {len(checked)} invariants hold"
-                + (
-                    ""
-                    if len(checked) == len(self.results)
-                    else f" ({len(self.results) - len(checked)} not checked)"
-                )
-            )
-        else:
-            names = ", ".join(r.name for r in self.failed)
-            lines.append(f"{len(self.failed)} of {len(self.results)} invariants broken: {names}")
-        return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------- the rule
@@ -438,8 +256,12 @@ def parse_params(items: list[str]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ scenarios
-def _strategy(plug: _Plug) -> Any:
-    """The hypothesis strategy of examples; each draw shrinks toward the defaults."""
+def _strategy(plug: _Plug, steps: int) -> Any:
+    """The hypothesis strategy of examples of ``steps`` steps; draws shrink toward the defaults.
+
+    Every example runs ``steps`` steps (a bug may appear late); the failing scenario a report
+    prints stops at the step where the first violation happened (:func:`scenario_toml`).
+    """
     from hypothesis import strategies as st
 
     @st.composite
@@ -453,7 +275,6 @@ def _strategy(plug: _Plug) -> Any:
         }
         if sum(counts.values()) < 2:
             counts["town"] += 1  # the smallest scenario: a town and a rural area
-        steps = draw(st.integers(1, 8))
         seed = draw(st.integers(0, 10_000))
         # first value = default: a shrunk example differs from the defaults only where needed
         choices: dict[str, tuple[Any, ...]] = {
@@ -561,13 +382,16 @@ def _toml_value(value: Any) -> str:
     return _toml_value(str(value))
 
 
-def scenario_toml(example: Example, plug: _Plug) -> str:
-    """An example as a scenario file (only the values that differ from the defaults)."""
+def scenario_toml(example: Example, plug: _Plug, upto: int | None = None) -> str:
+    """An example as a scenario file (only the values that differ from the defaults).
+
+    ``upto``: stop at that step (where the violation happened; what follows cannot change it).
+    """
     data = _scenario_dict(example, plug, defaults_too=False)
     lines = [
         f"# found by terrisim check-rule {plug.spec}",
         'name = "check-rule"',
-        f"steps = {example.steps}",
+        f"steps = {min(example.steps, upto or example.steps)}",
         f"seed = {example.seed}",
     ]
 
@@ -608,6 +432,9 @@ class _Trace:
     arcs: list[tuple[str, str]] | None = None
     destroyed: float = 0.0
     crashed: bool = False
+    acted: bool = False
+    engine: str = ""
+    steps: int = 0
 
     def first(self) -> dict[str, Violation]:
         """The violations that come first in the run (causes, not consequences)."""
@@ -628,8 +455,11 @@ def _where(step: int, phase: str) -> str:
 class _Probe:
     """Wraps a model's phases (and the rule's method) to check the invariants around each."""
 
-    def __init__(self, model: TerriModel, trace: _Trace, plug: _Plug, check: bool) -> None:
+    def __init__(
+        self, model: TerriModel, trace: _Trace, plug: _Plug, check: bool, stop_early: bool = True
+    ) -> None:
         self.model, self.trace, self.plug, self.check = model, trace, plug, check
+        self.stop_early = stop_early
         self.step, self.phase, self.index = 0, "setup", -1
         self.seen: set[str] = set()
         # what set-up fixed (capacities, needs, prices...): compared after every phase
@@ -687,6 +517,8 @@ class _Probe:
             method()
             if self.check:
                 self._after(phase, before)
+                if self.stop_early and self.trace.violations:
+                    raise _StopError  # only the first violations count: the rest is consequence
             if phase == "collect":
                 self._record_step()
 
@@ -722,35 +554,90 @@ class _Probe:
 
     # ----------------------------------------------------------- the rule's outputs
     def _wrap_rule(self) -> None:
+        """Check the rule's outputs at each call, and watch whether it acts (coverage)."""
         model, role = self.model, self.plug.role
-        if role == "valuation":
-            rule, method = model.valuation, "unit_values"
-        elif role == "partners":
-            rule, method = model.partners, "weights"
-        elif role == "trust":
-            rule, method = model.trust_rule, "update"
-        else:
+        if role == "governance":
+            self._watch_institutions()
             return
-        original = getattr(rule, method)
+        if role == "shock":
+            return  # acting is seen after the phase apply_shocks (_after)
+        rule = {"valuation": model.valuation, "partners": model.partners}.get(
+            role, model.trust_rule
+        )
+        methods = {"valuation": ("unit_values",), "trust": ("update",)}.get(role)
+        if methods is None:  # partners: factors (both engines read them) or weights
+            methods = ("factors", "weights") if is_separable(rule) else ("weights",)
+        reference = _reference(role, rule)
+        for method in methods:
+            original = getattr(rule, method)
+            expected = getattr(reference, method, None)
 
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            out = original(*args, **kwargs)
-            self._check_outputs(role, out)
-            return out
+            def checked(*args: Any, _call=original, _method=method, _expected=expected) -> Any:
+                out = _call(*args)
+                self._check_outputs(role, out, _method)
+                if _expected is not None and not self.trace.acted:
+                    self.trace.acted = not _same_output(out, _expected, args)
+                return out
 
-        setattr(rule, method, checked)
+            setattr(rule, method, checked)
+
+    def _watch_institutions(self) -> None:
+        """An institution of the rule's class acts when one of its hooks changes the state."""
+        cls = resolve("governance", self.plug.spec)
+        for institution in self.model.institutions:
+            if not isinstance(institution, cls):
+                continue
+            for hook in ("before_exchange", "after_exchange", "end_step"):
+                original = getattr(institution, hook)
+
+                def watched(*args: Any, _call=original) -> Any:
+                    if self.trace.acted:
+                        return _call(*args)
+                    before = self._mutable()
+                    out = _call(*args)
+                    after = self._mutable()
+                    self.trace.acted = any(
+                        not _same_array(before[k], after.get(k)) for k in before
+                    ) or len(before) != len(after)
+                    return out
+
+                setattr(institution, hook, watched)
+
+    def _mutable(self) -> dict[str, Any]:
+        """Copies of what an institution may change: the state's arrays, outcome, ledger."""
+        s, model = self.model.state, self.model
+        out: dict[str, Any] = {
+            f"state.{k}": np.array(v, copy=True)
+            for k, v in vars(s).items()
+            if isinstance(v, np.ndarray) and k not in FIXED
+        }
+        for k, v in vars(model.outcome).items():
+            if isinstance(v, np.ndarray):
+                out[f"outcome.{k}"] = np.array(v, copy=True)
+        ledger = model.ledger
+        out["ledger.entries"] = np.array([len(v) for v in ledger.flows.values()])
+        out["ledger.engineering"] = np.array(ledger.governance_engineering, copy=True)
+        out["ledger.revenue"] = np.array(ledger.revenue_transfer, copy=True)
+        return out
 
     def _output_problem(self, message: str) -> None:
         self.report("rule_outputs", message, during=True)
 
-    def _check_outputs(self, role: str, out: Any) -> None:
+    def _check_outputs(self, role: str, out: Any, method: str = "") -> None:
         where = _where(self.step, self.phase)
-        for problem in output_problems(role, out, self.model.state, where):
+        for problem in output_problems(role, out, self.model.state, where, method=method):
             self._output_problem(problem)
 
     # ----------------------------------------------------------- the invariants
     def _after(self, phase: str, before: dict[str, Any]) -> None:
-        self._fixed(phase)
+        if phase == "apply_shocks" and self.plug.role == "shock" and not self.trace.acted:
+            s = self.model.state
+            modifiers = (s.production_factor, s.need_factor, s.grant_factor)
+            self.trace.acted = any((m != 1.0).any() for m in modifiers) or bool(
+                (s.stock < before["stock"]).any()
+            )
+        if phase == "collect":
+            self._fixed()  # once a step: the read-only views stop writes where they happen
         self._conservation(phase, before)
         self._non_negative()
         self._trust()
@@ -862,8 +749,12 @@ class _Probe:
                 "that they are recorded",
             )
 
-    def _fixed(self, phase: str) -> None:
-        """What set-up fixed is unchanged (a write that escaped the read-only views)."""
+    def _fixed(self) -> None:
+        """What set-up fixed is unchanged at the end of the step.
+
+        The read-only views stop a write where it happens; this catches one that escaped
+        them, e.g. through a view kept from set-up.
+        """
         s = self.model.state
         for name, value in self.fixed.items():
             now = getattr(s, name, None)
@@ -872,7 +763,7 @@ class _Probe:
                 continue
             self.report(
                 "read_only",
-                f"state.{name} changed {_where(self.step, phase)}, although it is fixed at "
+                f"state.{name} changed during step {self.step}, although it is fixed at "
                 "set-up (no rule, institution or shock may change it)",
             )
             return
@@ -1097,11 +988,16 @@ def _range(column: str) -> tuple[float, float]:
     return -math.inf, math.inf
 
 
-def _run(scenario: Any, plug: _Plug, check: bool) -> _Trace:
+class _StopError(Exception):
+    """A checked run stops after the phase of its first violation (the rest is consequence)."""
+
+
+def _run(scenario: Any, plug: _Plug, check: bool, *, stop_early: bool = True) -> _Trace:
     """Build and run a model, checking the invariants around every phase if ``check``.
 
     The model's own guard of rule outputs is off (:func:`terrisim.rules.outputs.unguarded`):
-    check-rule reports a bad output as a failed invariant and runs on to show what follows.
+    check-rule reports a bad output as a failed invariant. A checked run stops after the
+    phase of its first violation, unless ``stop_early`` is False (to see what follows).
     """
     from terrisim.model import TerriModel
 
@@ -1109,12 +1005,70 @@ def _run(scenario: Any, plug: _Plug, check: bool) -> _Trace:
     with warnings.catch_warnings(), np.errstate(all="ignore"), unguarded():
         warnings.simplefilter("ignore")  # a rule's numpy warnings, once per scenario: noise
         model = TerriModel(scenario, record_territories=False)  # may raise ScenarioError
-        probe = _Probe(model, trace, plug, check)
+        trace.engine = model.engine
+        probe = _Probe(model, trace, plug, check, stop_early)
         try:
             model.run()
+        except _StopError:
+            pass
         except Exception as exc:
             probe.crash(exc)
     return trace
+
+
+#: What "acted" means, by role (the report's coverage line).
+ACTED = {
+    "governance": "acted: one of its hooks changed the state, the outcome or the ledger",
+    "shock": "acted: while active, it changed a modifier or destroyed stocks",
+}
+
+
+def _reference(role: str, rule: Any) -> Any:
+    """The default rule of the role (market, trust_weighted, reinforcement) to compare with.
+
+    ``None`` when the rule is of that very class: then "acted" is not measured.
+    """
+    from terrisim.scenario.schema import Scenario
+
+    name = getattr(Scenario().rules, role).name
+    cls = registered(role)[name]
+    return None if type(rule) is cls else cls()
+
+
+def _acted_means(plug: _Plug) -> str:
+    """What "acted" means for the rule, in words; empty when it is not measured."""
+    if plug.role in ACTED:
+        return ACTED[plug.role]
+    from terrisim.scenario.schema import Scenario
+
+    name = getattr(Scenario().rules, plug.role).name
+    if resolve(plug.role, plug.spec) is registered(plug.role)[name] and not plug.params:
+        return ""
+    return f"acted: its output differed from the built-in rule {name}'s on the same input"
+
+
+def _same_array(a: Any, b: Any) -> bool:
+    try:
+        x, y = np.broadcast_arrays(np.asarray(a), np.asarray(b))
+    except ValueError:
+        return False
+    nan = x.dtype.kind in "fc" and y.dtype.kind in "fc"
+    return x.shape == y.shape and bool(np.array_equal(x, y, equal_nan=nan))
+
+
+def _same_output(out: Any, expected: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+    """Whether ``out`` is what the reference rule returns on the same arguments."""
+    try:
+        ref = expected(*args)
+    except Exception:  # the reference cannot run on this input: not the same
+        return False
+    if isinstance(ref, tuple):
+        return (
+            isinstance(out, tuple)
+            and len(out) == len(ref)
+            and all(_same_array(a, b) for a, b in zip(out, ref, strict=True))
+        )
+    return _same_array(out, ref)
 
 
 # ------------------------------------------------------------------ whole-run comparisons
@@ -1286,6 +1240,8 @@ class _Outcome:
     first: dict[str, Violation]
     skipped: str = ""
     destroyed: float = 0.0
+    acted: bool = False
+    engine: str = ""
 
 
 def _rerun(scenario: Any, plug: _Plug, main: _Trace) -> Violation | None:
@@ -1321,8 +1277,9 @@ class _Evaluator:
         except ScenarioError as exc:
             return _Outcome({}, skipped=str(exc).splitlines()[0])
         first = main.first()
+        seen = {"destroyed": main.destroyed, "acted": main.acted, "engine": main.engine}
         if first or main.crashed:
-            return _Outcome(first, destroyed=main.destroyed)
+            return _Outcome(first, **seen)
         problem = _rerun(scenario, self.plug, main)
         if problem is None and example.n >= 2:
             with tempfile.TemporaryDirectory(prefix="terrisim-check-") as tmp:
@@ -1341,40 +1298,58 @@ class _Evaluator:
                 )
             else:
                 problem = _order(*runs)
-        return _Outcome({problem.invariant: problem} if problem else {}, destroyed=main.destroyed)
+        return _Outcome({problem.invariant: problem} if problem else {}, **seen)
+
+
+#: Steps of each random scenario of check-rule, by default (``--steps``).
+DEFAULT_STEPS = 60
 
 
 def check_rule(
-    rule: str | type[Rule], *, examples: int = 50, params: dict[str, Any] | None = None
+    rule: str | type[Rule],
+    *,
+    examples: int = 50,
+    params: dict[str, Any] | None = None,
+    steps: int = DEFAULT_STEPS,
+    scenarios: list[str | Path] | None = None,
 ) -> CheckReport:
-    """Run a rule through the model's invariants on random small scenarios.
+    """Run a rule through the model's invariants on random small scenarios, and on yours.
 
     Args:
         rule: ``"module:Class"`` (the module importable, e.g. on ``PYTHONPATH``), a
             registered rule name, or the class itself.
         examples: Random scenarios drawn per invariant (hypothesis ``max_examples``).
         params: The rule's parameters (its ``Params`` model), default: its defaults.
+        steps: Steps of every random scenario (a bug may appear late).
+        scenarios: The student's own scenario files, checked too (every invariant but
+            ``agent_order``, for as many steps as each file says); ``None``: the scenario
+            files next to the rule's module that name it (:func:`own_scenarios`).
 
     Returns:
         A :class:`CheckReport`; ``report.text()`` says in plain words which invariant breaks,
-        with the smallest failing scenario as a scenario file. The same arguments give the
-        same report (derandomized hypothesis, no example database).
+        with the smallest failing scenario as a scenario file, in how many scenarios the
+        rule acted, which lines of its own code never ran, and what was not checked. The
+        same arguments give the same report (derandomized hypothesis, no example database).
 
     Raises:
         ScenarioError: bad input: a module that cannot be imported, a class that is not a
-            rule, invalid parameters, ``examples < 1``, hypothesis not installed, or a rule
-            that refuses every generated scenario.
+            rule, invalid parameters, ``examples < 1``, ``steps < 1``, hypothesis not
+            installed, or a rule that refuses every generated scenario.
     """
     if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
         raise ScenarioError(f"--examples: must be an integer >= 1 (got {examples!r})")
-    require("hypothesis", "dev", "terrisim check-rule")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ScenarioError(f"--steps: must be an integer >= 1 (got {steps!r})")
+    require("hypothesis", "check", "terrisim check-rule")
     from hypothesis import HealthCheck, Phase, Verbosity, find, settings
     from hypothesis.errors import NoSuchExample
+
+    from terrisim.rule_coverage import RuleLines
 
     params = dict(params or {})
     plug = _plug(rule, params)
     evaluate = _Evaluator(plug)
-    strategy = _strategy(plug)
+    strategy = _strategy(plug, steps)
     budget = settings(
         max_examples=examples,
         database=None,
@@ -1384,21 +1359,28 @@ def check_rule(
         verbosity=Verbosity.quiet,
         phases=[Phase.generate, Phase.shrink],
     )
-    report = CheckReport(plug.spec, plug.role, params, examples)
-    for name, description in INVARIANTS.items():
-        try:
-            smallest = find(
-                strategy, lambda ex, name=name: name in evaluate(ex).first, settings=budget
+    report = CheckReport(plug.spec, plug.role, params, examples, steps=steps)
+    if scenarios is None:
+        own, unreadable = own_scenarios(plug)
+        report.notes.extend(unreadable)
+    else:
+        own = [Path(s) for s in scenarios]
+    lines = RuleLines(resolve(plug.role, plug.spec))
+    with lines:
+        for name, description in INVARIANTS.items():
+            try:
+                smallest = find(
+                    strategy, lambda ex, name=name: name in evaluate(ex).first, settings=budget
+                )
+            except NoSuchExample:
+                report.results.append(InvariantResult(name, description, passed=True))
+                continue
+            violation = evaluate(smallest).first[name]
+            toml = scenario_toml(smallest, plug, violation.step)
+            report.results.append(
+                InvariantResult(name, description, False, violation, smallest, toml)
             )
-        except NoSuchExample:
-            report.results.append(InvariantResult(name, description, passed=True))
-            continue
-        violation = evaluate(smallest).first[name]
-        report.results.append(
-            InvariantResult(
-                name, description, False, violation, smallest, scenario_toml(smallest, plug)
-            )
-        )
+        mine = [_check_file(plug, path) for path in own]
     outcomes = list(evaluate.cache.values())
     report.scenarios = len(outcomes)
     skipped = [o for o in outcomes if o.skipped]
@@ -1410,13 +1392,92 @@ def check_rule(
                 f"rule {plug.spec!r} refused every generated scenario; first "
                 f"reason: {report.skip_reason}"
             )
-    destroyed = [o for o in outcomes if o.destroyed > 0]
+    ran = [o for o in outcomes if not o.skipped]
+    for path, (first, trace) in zip(own, mine, strict=True):
+        report.own_scenarios.append(str(path))
+        for index, result in enumerate(report.results):
+            if result.passed and result.name in first:
+                found = first[result.name]
+                message = f"on your scenario {path}: {found.message}"
+                report.results[index] = replace(
+                    result, passed=False, violation=replace(found, message=message)
+                )
+        ran.append(_Outcome(first, destroyed=trace.destroyed, acted=trace.acted))
+    _coverage(report, plug, ran, lines)
+    report.engine = next((o.engine for o in outcomes if o.engine), "")
+    destroyed = [o for o in ran if o.destroyed > 0]
     if destroyed:
         report.notes.append(
-            f"shocks destroyed stocks in {len(destroyed)} of {len(outcomes)} "
+            f"shocks destroyed stocks in {len(destroyed)} of {len(ran)} "
             "scenarios (allowed: a shock may destroy stocks, never create them)"
         )
     return report
+
+
+def _coverage(report: CheckReport, plug: _Plug, ran: list[_Outcome], lines: Any) -> None:
+    """Fill the report's coverage: scenarios run, where the rule acted, lines that ran."""
+    report.runs = len(ran)
+    report.acted = sum(o.acted for o in ran)
+    report.acted_means = _acted_means(plug)
+    report.coverage = lines
+
+
+def own_scenarios(plug: _Plug) -> tuple[list[Path], list[str]]:
+    """The scenario files next to the rule's module that name the rule, and notes.
+
+    A student's rule in ``my_rules/forgetful.py`` with ``my_rules/failing.toml`` (or any
+    ``.toml`` there that plugs it in) gets checked on that file too. Notes say which files
+    name the rule but could not be read.
+    """
+    module_name = plug.spec.partition(":")[0]
+    module = sys.modules.get(module_name)
+    path = getattr(module, "__file__", None)
+    if ":" not in plug.spec or module_name == _SHIM or path is None:
+        return [], []
+    found, notes = [], []
+    from terrisim.scenario.loading import load_scenario
+
+    for candidate in sorted(Path(path).parent.glob("*.toml")):
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if plug.spec not in text:
+            continue
+        try:
+            config = load_scenario(candidate)
+        except ScenarioError as exc:
+            first = str(exc).splitlines()[0]
+            notes.append(f"your scenario {candidate} names the rule but cannot be read: {first}")
+            continue
+        if _uses(config, plug):
+            found.append(candidate)
+    return found, notes
+
+
+def _check_file(plug: _Plug, scenario: str | Path) -> tuple[dict[str, Violation], _Trace]:
+    """Every invariant but agent_order on one scenario file: the first violations, the run.
+
+    Raises:
+        ScenarioError: an invalid scenario file, or one that does not use the rule.
+    """
+    from terrisim.scenario.loading import load_scenario
+
+    config = load_scenario(scenario)
+    if not _uses(config, plug):
+        slot = {"governance": "a [[governance]] rule", "shock": "a [[shocks]] kind"}.get(
+            plug.role, f"[rules] {plug.role}"
+        )
+        raise ScenarioError(
+            f'{scenario}: does not use rule {plug.spec!r}; name it as {slot} = "{plug.spec}"'
+        )
+    main = _run(config, plug, check=True)
+    first = main.first()
+    if not first and not main.crashed:
+        problem = _rerun(config, plug, main)
+        first = {problem.invariant: problem} if problem else {}
+    main.steps = config.steps
+    return first, main
 
 
 def _uses(scenario: Any, plug: _Plug) -> bool:
@@ -1432,8 +1493,9 @@ def check_scenario(rule: str | type[Rule], scenario: str | Path) -> CheckReport:
     """Check a rule on one given scenario file, e.g. the smallest failing one of a report.
 
     Every invariant but ``agent_order`` (it needs generated territories, to list them in
-    another order) is checked on that scenario, with its seed; the rule's parameters are the
-    scenario's. After a fix, this tells whether the scenario that broke the rule still does::
+    another order) is checked on that scenario, for as many steps as it says, with its seed;
+    the rule's parameters are the scenario's. After a fix, this tells whether the scenario
+    that broke the rule still does::
 
         terrisim check-rule forgetful:ForgetfulTrust --scenario failing.toml
 
@@ -1446,24 +1508,21 @@ def check_scenario(rule: str | type[Rule], scenario: str | Path) -> CheckReport:
         ScenarioError: bad input (as for :func:`check_rule`), an invalid scenario file, or a
             scenario that does not use the rule.
     """
-    from terrisim.scenario.loading import load_scenario
+    from terrisim.rule_coverage import RuleLines
 
     plug = _plug(rule, {})
-    config = load_scenario(scenario)
-    if not _uses(config, plug):
-        slot = {"governance": "a [[governance]] rule", "shock": "a [[shocks]] kind"}.get(
-            plug.role, f"[rules] {plug.role}"
-        )
-        raise ScenarioError(
-            f'{scenario}: does not use rule {plug.spec!r}; name it as {slot} = "{plug.spec}"'
-        )
-    main = _run(config, plug, check=True)
-    first = main.first()
-    if not first and not main.crashed:
-        problem = _rerun(config, plug, main)
-        first = {problem.invariant: problem} if problem else {}
+    lines = RuleLines(resolve(plug.role, plug.spec))
+    with lines:
+        first, main = _check_file(plug, scenario)
     report = CheckReport(
-        plug.spec, plug.role, {}, examples=1, scenarios=1, scenario_file=str(scenario)
+        plug.spec,
+        plug.role,
+        {},
+        examples=1,
+        scenarios=1,
+        scenario_file=str(scenario),
+        steps=main.steps,
+        engine=main.engine,
     )
     for name, description in INVARIANTS.items():
         report.results.append(
@@ -1471,6 +1530,7 @@ def check_scenario(rule: str | type[Rule], scenario: str | Path) -> CheckReport:
                 name, description, name not in first, first.get(name), checked=name != "agent_order"
             )
         )
+    _coverage(report, plug, [_Outcome(first, acted=main.acted)], lines)
     if main.destroyed > 0:
         report.notes.append(
             "shocks destroyed stocks (allowed: a shock may destroy stocks, never create them)"
@@ -1481,6 +1541,8 @@ def check_scenario(rule: str | type[Rule], scenario: str | Path) -> CheckReport:
 def example_scenario(report: CheckReport, invariant: str) -> dict[str, Any]:
     """The smallest failing scenario of ``invariant`` as a dict (for ``scenario_from_dict``).
 
+    Like the report's scenario file, it stops at the step of the violation.
+
     Raises:
         KeyError: the invariant passed (there is no failing scenario).
     """
@@ -1488,4 +1550,6 @@ def example_scenario(report: CheckReport, invariant: str) -> dict[str, Any]:
     if result.example is None:
         raise KeyError(f"invariant {invariant!r} holds: no failing scenario")
     plug = _Plug(report.rule, report.role, tuple(sorted(report.params.items())))
-    return _scenario_dict(replace(result.example), plug)
+    step = result.violation.step if result.violation is not None else None
+    steps = min(result.example.steps, step or result.example.steps)
+    return _scenario_dict(replace(result.example, steps=steps), plug)

@@ -218,6 +218,9 @@ def check_rule(
     examples: Annotated[
         int, typer.Option(min=1, help="Random scenarios drawn per invariant.")
     ] = 50,
+    steps: Annotated[
+        int, typer.Option(min=1, help="Steps of each random scenario (a bug may appear late).")
+    ] = 60,
     param: Annotated[
         list[str] | None,
         typer.Option(help="A parameter of the rule, key=value (repeat for several)."),
@@ -232,6 +235,10 @@ def check_rule(
 ) -> None:
     """Check a rule against the model's invariants on random small scenarios (hypothesis).
 
+    Also on your own scenario files next to the rule's module that name it. The report says
+    in how many scenarios the rule acted, which lines of its file never ran, and what was
+    not checked.
+
     Exit status: 0 when every invariant holds, 1 when one breaks, 2 for bad input.
     """
     from terrisim.checking import check_rule as run_check
@@ -244,7 +251,7 @@ def check_rule(
             )
         report = check_scenario(rule, scenario)
     else:
-        report = run_check(rule, examples=examples, params=parse_params(param or []))
+        report = run_check(rule, examples=examples, params=parse_params(param or []), steps=steps)
     typer.echo(report.text())
     raise typer.Exit(report.exit_code)
 

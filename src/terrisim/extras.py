@@ -1,7 +1,7 @@
 """Optional dependencies: import them with a clear message naming the extra that provides them.
 
 The core install is light (``pip install terrisim``); sensitivity designs and the Dask engine
-need the ``sweep`` extra, ``terrisim check-rule`` needs ``dev`` (hypothesis), the compiled
+need the ``sweep`` extra, ``terrisim check-rule`` needs ``check`` (hypothesis), the compiled
 kernels need ``fast`` (numba).
 """
 
@@ -33,6 +33,5 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
     except ImportError:
         top = module.split(".", maxsplit=1)[0]
         raise ScenarioError(
-            f"{purpose} needs {top}, which is not installed: "
-            f"pip install 'terrisim[{extra}]' (or make test)"
+            f"{purpose} needs {top}, which is not installed: pip install 'terrisim[{extra}]'"
         ) from None
