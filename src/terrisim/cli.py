@@ -65,16 +65,27 @@ ScenarioArg = Annotated[
 @friendly_errors
 def run(
     scenario: ScenarioArg = None,
+    *,
     steps: Annotated[int | None, typer.Option(help="Steps to run (default: scenario's).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: scenario's).")] = None,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/latest"),
     figure: Annotated[bool, typer.Option(help="Write summary.png.")] = True,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Override a field, dotted.path=value (TOML value), e.g. exchange.money=true "
+            "or rules.trust.name=my_rules:MyTrust; repeat for several.",
+        ),
+    ] = None,
 ) -> None:
     """Run a scenario and write series, territories, summary, manifest and a figure."""
     from terrisim.output import run_scenario, write_run
-    from terrisim.scenario.loading import load_scenario
+    from terrisim.scenario.loading import apply_settings, load_scenario
 
-    config = load_scenario(scenario if scenario is not None else demo_path())
+    config = apply_settings(
+        load_scenario(scenario if scenario is not None else demo_path()), set_ or []
+    )
     if steps is not None and steps < 1:
         raise ScenarioError(f"--steps: must be >= 1 (got {steps})")
     if seed is not None and seed < 0:

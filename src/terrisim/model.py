@@ -142,6 +142,7 @@ class TerriModel(mesa.Model):
                 build_rule("governance", g.model_dump(), f"governance.{i}")
                 for i, g in enumerate(scenario.governance)
             ]
+            self.seed_rules()
             for institution in self.institutions:
                 institution.setup(self)
             self.shocks = Shocks(self, [s.model_dump() for s in scenario.shocks])
@@ -174,8 +175,27 @@ class TerriModel(mesa.Model):
         """Open the step's accounts: a new, empty :class:`~terrisim.ledger.StepLedger`.
 
         Code that runs the phases one by one (tests, teaching notebooks) calls it first.
+        Every rule learns the step number here (``rule.step``, ODD 5.3).
         """
         self.ledger = StepLedger(self.state.n)
+        for rule in self.rules():
+            rule.step = self.steps
+
+    def rules(self) -> list[Any]:
+        """The active rules, in slot order: valuation, partners, trust, then institutions."""
+        return [self.valuation, self.partners, self.trust_rule, *self.institutions]
+
+    def seed_rules(self) -> None:
+        """Give every rule its own random stream, ``rule.rng`` (ODD 5.3).
+
+        Slot ``s`` of :meth:`rules` gets ``default_rng(SeedSequence(seed, spawn_key=(5, s)))``:
+        the children of a sixth child of the model's seed sequence, so that a rule's draws
+        change none of the model's streams. Called at set-up; call it again after replacing
+        a rule (``model.trust_rule = MyRule()``) to give the new one its stream.
+        """
+        for slot, rule in enumerate(self.rules()):
+            sequence = np.random.SeedSequence(self.seed, spawn_key=(len(STREAMS), slot))
+            rule.rng = np.random.default_rng(sequence)
 
     def run(self, steps: int | None = None) -> None:
         """Run ``steps`` steps (default: the scenario's ``steps``)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, ClassVar
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from terrisim.scenario.loading import ScenarioError, format_validation_error
@@ -44,6 +45,11 @@ class Rule:
         name: How scenario files and ``terrisim describe`` call it (set your own in a
             subclass: it inherits its parent's otherwise).
         Params: The pydantic model of its parameters.
+        step: The current step (1 = first; 0 before the first), set by the model when a step
+            opens.
+        rng: The rule's own random stream (a ``numpy.random.Generator``), seeded from the
+            model's seed (ODD 5.3): draw from it, never from ``numpy.random`` or ``random``.
+            A rule built outside a model draws from a stream of seed 0 until a model seeds it.
     """
 
     role: ClassVar[str] = ""
@@ -52,6 +58,8 @@ class Rule:
 
     def __init__(self, **params: Any) -> None:
         self.params = self.Params(**params)
+        self.step = 0
+        self.rng = np.random.default_rng(0)
 
     def describe(self) -> str:
         """One line: the rule's name and parameters (used by ``terrisim describe``)."""

@@ -230,12 +230,129 @@ def scenario_from_dict(
     return scenario
 
 
+#: Fields of a scenario that are paths, resolved against the folder of the file that gives them
+#: (an extended file's CSV files stay relative to that file).
+PATH_FIELDS = (("territories", "csv", "territories"), ("territories", "csv", "links"))
+
+
+def _anchor_paths(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """The relative paths of :data:`PATH_FIELDS` in ``data`` made absolute from ``folder``."""
+    for path in PATH_FIELDS:
+        node: Any = data
+        for part in path[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        value = node.get(path[-1]) if isinstance(node, dict) else None
+        if isinstance(value, str) and value and not Path(value).is_absolute():
+            node[path[-1]] = str(folder / value)
+    return data
+
+
+def read_extended(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], str]:
+    """A scenario file's table with what it ``extends`` merged under it, and its text.
+
+    ``extends = "other.toml"`` (relative to the file) loads that file first (itself maybe
+    extending another), then the file's own values on top: tables merge key by key, any other
+    value (a number, a string, a list such as ``[[shocks]]`` or ``[[governance]]``) replaces
+    the extended one. The extended file's relative paths (its CSV files) stay relative to it.
+
+    Raises:
+        ScenarioError: the extended file is missing or invalid TOML, ``extends`` is not a
+            string, or files extend each other in a cycle.
+    """
+    data, text = read_toml(path)
+    if "extends" not in data:
+        return data, text
+    target = data.pop("extends")
+    line = _line_of(text, "extends")
+    where = f"{path}:{line}" if line else str(path)
+    if not isinstance(target, str) or not target.strip():
+        raise ScenarioError(
+            f"{where}: extends: must be a path to a scenario file, relative to this file "
+            f"(got {target!r})"
+        )
+    base_path = (path.parent / target).resolve()
+    here = (*chain, path.resolve())
+    if base_path in here:
+        names = " -> ".join(p.name for p in (*here[here.index(base_path) :], base_path))
+        raise ScenarioError(f"{where}: extends: a cycle: {names}")
+    if not base_path.is_file():
+        raise ScenarioError(
+            f"{where}: extends: file not found: {base_path} ({target!r}, relative to {path.parent})"
+        )
+    base, _ = read_extended(base_path, here)
+    return deep_merge(_anchor_paths(base, base_path.parent), data), text
+
+
+def parse_settings(items: list[str], option: str = "--set") -> dict[str, Any]:
+    """Parse ``--set dotted.path=value`` options; values are TOML (``12``, ``true``, ``"x"``).
+
+    A value that is not valid TOML is taken as a string (``rules.trust.name=my:Rule``).
+
+    Raises:
+        ScenarioError: an item without ``=``.
+    """
+    settings: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ScenarioError(
+                f"{option} {item!r}: expected dotted.path=value, e.g. exchange.money=true"
+            )
+        try:
+            value = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw.strip()
+        settings[key.strip()] = value
+    return settings
+
+
+def apply_settings(scenario: Scenario, items: list[str], option: str = "--set") -> Scenario:
+    """``scenario`` with the ``--set`` options applied; an error names the option given.
+
+    Raises:
+        ScenarioError: a malformed option, an unknown field (with the allowed ones) or an
+            invalid value.
+    """
+    for item in items:
+        ((dotted, value),) = parse_settings([item], option).items()
+        _check_field(scenario, dotted, f"{option} {item}")
+        try:
+            scenario = apply_overrides(scenario, {dotted: value})
+        except ScenarioError as exc:
+            message = str(exc).removeprefix("overrides: ").removeprefix(f"override {dotted!r}: ")
+            raise ScenarioError(f"{option} {item}: {message}") from None
+    return scenario
+
+
+def _check_field(scenario: Scenario, dotted: str, where: str) -> None:
+    """An unknown last field of a table (not a rule's parameters) names the allowed ones."""
+    parent, _, last = dotted.rpartition(".")
+    node: Any = scenario
+    for part in parent.split(".") if parent else []:
+        if isinstance(node, list):
+            node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            node = getattr(node, part, None)
+        if node is None:
+            return  # apply_overrides names the missing part
+    fields = getattr(type(node), "model_fields", None)
+    extra = getattr(node, "model_config", {}).get("extra")
+    if fields is not None and extra == "forbid" and last not in fields:
+        raise ScenarioError(
+            f"{where}: unknown field {last!r} of {parent or 'the scenario'}; allowed: "
+            f"{', '.join(sorted(fields))}"
+        )
+
+
 def load_scenario(path: Path | str | None = None) -> Scenario:
     """Load and validate a scenario file; ``None`` gives the built-in demo scenario.
 
     Args:
         path: A TOML scenario file. Relative paths inside it (CSV files) are resolved against
-            the file's folder.
+            the file's folder. It may extend another (``extends = "other.toml"``,
+            :func:`read_extended`).
 
     Returns:
         The validated :class:`Scenario`.
@@ -247,7 +364,7 @@ def load_scenario(path: Path | str | None = None) -> Scenario:
     if path is None:
         return Scenario()
     path = Path(path)
-    data, text = read_toml(path)
+    data, text = read_extended(path)
     return scenario_from_dict(data, str(path), text, base_dir=path.resolve().parent)
 
 
