@@ -23,7 +23,7 @@ PHASE_COMPONENTS = {
         f"partners: {m.partners.describe()}",
         f"exchange: {m.config.exchange.model_dump()}",
     ],
-    "update_trust": lambda m: [f"trust: {m.trust_rule.describe()}"],
+    "update_trust": lambda m: [f"trust: {m.trust_rule.describe()}", *trust_elsewhere(m)],
     "close_step": lambda m: [i.describe() for i in m.institutions] or ["none"],
 }
 
@@ -65,6 +65,22 @@ def phase_code(model: TerriModel, phase: str) -> str:
     if phase == "update_trust":
         return _where(model.trust_rule.update)
     return _where(getattr(type(model), phase))
+
+
+def trust_elsewhere(model: TerriModel) -> list[str]:
+    """The code other than the trust rule that changes trust in this scenario, in words.
+
+    Each active institution declares where it changes trust (``Governance.changes_trust``);
+    replacing the trust rule does not replace those.
+    """
+    lines = []
+    for institution in model.institutions:
+        for method, phase, what in getattr(institution, "changes_trust", ()):
+            code = _where(getattr(type(institution), method))
+            lines.append(f"trust also changes in {code}, phase {phase}: {what}")
+    if not lines:
+        lines.append("no other code changes trust in this scenario (no institution does)")
+    return lines
 
 
 def describe_shock(schedule: ShockSchedule, targets: str = "all", hit: int | None = None) -> str:

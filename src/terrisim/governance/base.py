@@ -17,7 +17,7 @@ places of the step schedule (see ``terrisim describe``):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from terrisim.rules.base import Rule, register
 
@@ -27,9 +27,18 @@ if TYPE_CHECKING:
 
 
 class Governance(Rule):
-    """Base of governance rules; every hook does nothing by default."""
+    """Base of governance rules; every hook does nothing by default.
+
+    Attributes:
+        changes_trust: Where the institution changes trust itself, besides the trust rule
+            (ODD 7.7): ``(method, phase, what it does)`` for each place. ``terrisim describe``
+            prints them under the trust phase, so that a student who replaces the trust rule
+            knows what else moves trust; ``tests/test_trust_changes.py`` checks that every
+            write to trust in ``terrisim/governance`` is declared.
+    """
 
     role = "governance"
+    changes_trust: ClassVar[tuple[tuple[str, str, str], ...]] = ()
 
     def setup(self, model: TerriModel) -> None:
         """Prepare the institution once the state exists."""

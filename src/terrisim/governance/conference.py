@@ -89,6 +89,16 @@ class Conference(Governance):
     """
 
     name = "conference"
+    changes_trust = (
+        (
+            "meet",
+            "govern",
+            (
+                "trust += trust_gain * a * (1 - trust) on the arcs between the attendees of a "
+                "meeting (ODD 7.5.2)"
+            ),
+        ),
+    )
 
     class Params(MembershipParams):
         """Parameters of the conference (docs/governance.md, table 7.5.2)."""

@@ -112,6 +112,17 @@ class ReciprocityContract(Governance):
     """
 
     name = "reciprocity_contract"
+    changes_trust = (
+        (
+            "setup",
+            "set-up",
+            (
+                "the links a contract adds get the trust of a relation without tension "
+                "(governance.common.connect, ODD 5.2); its shortfalls then lower trust through "
+                "the trust rule's input outcome.shortfall"
+            ),
+        ),
+    )
 
     class Params(BaseModel):
         """Parameters of the reciprocity contracts (docs/governance.md, table 7.5.1)."""

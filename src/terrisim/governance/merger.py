@@ -136,6 +136,21 @@ class Merger(Governance):
     """
 
     name = "merger"
+    changes_trust = (
+        (
+            "setup",
+            "set-up",
+            "a forced merger: trust *= 1 - trust_penalty between members, once (ODD 7.5.3)",
+        ),
+        (
+            "act_as_one",
+            "govern",
+            (
+                "members' trust in each outside partner, and the partner's in them, moves toward "
+                "their mean by the engagement (act_as_one, ODD 7.5.3)"
+            ),
+        ),
+    )
 
     class Params(MembershipParams):
         """Parameters of the merger (docs/governance.md, table 7.5.3)."""
