@@ -113,6 +113,7 @@ PHASE_ACTORS = {
     "negotiate": "negotiation: valuation and partner rules, then governance after the exchange",
     "deliver": "delivery of the negotiated baskets",
     "trade": "the market of the scope",
+    "act": "per-agent rules: every territory's step(), then the plans commit",
     "consume": "consumption and stocks",
     "update_budgets": "budgets",
     "update_trust": "the trust rule",
@@ -137,6 +138,8 @@ class _Plug:
             return {"rules": {self.role: {"name": self.spec, **params}}}
         if self.role == "governance":
             return {"governance": [{"rule": self.spec, **params}]}
+        if self.role == "agents":
+            return {"agents": {"territory": self.spec, **params}}
         return {}
 
 
@@ -206,7 +209,11 @@ def _rule_spec(rule: str | type[Rule]) -> tuple[str, type]:
 
 def _plug(rule: str | type[Rule], params: dict[str, Any]) -> _Plug:
     """Find the rule, its role, and check that it accepts ``params``."""
+    from terrisim.agents import Territory
+
     spec, cls = _rule_spec(rule)
+    if isinstance(cls, type) and issubclass(cls, Territory):
+        return _plug_agents(spec, cls, params)
     role = getattr(cls, "role", None)
     if not (isinstance(cls, type) and issubclass(cls, Rule)) or role not in ROLES:
         raise ScenarioError(
@@ -232,6 +239,31 @@ def _plug(rule: str | type[Rule], params: dict[str, Any]) -> _Plug:
             f"{type(exc).__name__}: {exc}"
         ) from None
     return _Plug(spec, role, tuple(sorted(params.items())))
+
+
+def _plug_agents(spec: str, cls: type, params: dict[str, Any]) -> _Plug:
+    """A per-agent rule (a Territory subclass with a step()), plugged as ``[agents]``."""
+    from terrisim.per_agent import per_agent, territory_class
+
+    if not per_agent(cls):
+        raise ScenarioError(
+            f"rule {spec!r}: {cls.__name__} is a Territory without a step() of its own: "
+            "nothing to check (write its step(), ODD 7.11)"
+        )
+    if ":" in spec:
+        territory_class({"territory": spec, **params}, "params")
+    else:
+        raise ScenarioError(f"rule {spec!r}: give a Territory subclass as 'module:Class'")
+    return _Plug(spec, "agents", tuple(sorted(params.items())))
+
+
+def _rule_class(plug: _Plug) -> type:
+    """The class of the rule under test."""
+    if plug.role == "agents":
+        from terrisim.per_agent import territory_class
+
+        return territory_class({"territory": plug.spec, **dict(plug.params)})[0]
+    return resolve(plug.role, plug.spec)
 
 
 def parse_params(items: list[str]) -> dict[str, Any]:
@@ -559,8 +591,8 @@ class _Probe:
         if role == "governance":
             self._watch_institutions()
             return
-        if role == "shock":
-            return  # acting is seen after the phase apply_shocks (_after)
+        if role in ("shock", "agents"):
+            return  # acting is seen after the phase apply_shocks, or act (_after)
         rule = {"valuation": model.valuation, "partners": model.partners}.get(
             role, model.trust_rule
         )
@@ -636,6 +668,8 @@ class _Probe:
             self.trace.acted = any((m != 1.0).any() for m in modifiers) or bool(
                 (s.stock < before["stock"]).any()
             )
+        if phase == "act" and self.plug.role == "agents" and not self.trace.acted:
+            self.trace.acted = self.model.agent_plan.acted
         if phase == "collect":
             self._fixed()  # once a step: the read-only views stop writes where they happen
         self._conservation(phase, before)
@@ -1020,6 +1054,7 @@ def _run(scenario: Any, plug: _Plug, check: bool, *, stop_early: bool = True) ->
 ACTED = {
     "governance": "acted: one of its hooks changed the state, the outcome or the ledger",
     "shock": "acted: while active, it changed a modifier or destroyed stocks",
+    "agents": "acted: in the phase act, some territory planned a gift or a change of trust",
 }
 
 
@@ -1365,7 +1400,7 @@ def check_rule(
         report.notes.extend(unreadable)
     else:
         own = [Path(s) for s in scenarios]
-    lines = RuleLines(resolve(plug.role, plug.spec))
+    lines = RuleLines(_rule_class(plug))
     with lines:
         for name, description in INVARIANTS.items():
             try:
@@ -1465,9 +1500,11 @@ def _check_file(plug: _Plug, scenario: str | Path) -> tuple[dict[str, Violation]
 
     config = load_scenario(scenario)
     if not _uses(config, plug):
-        slot = {"governance": "a [[governance]] rule", "shock": "a [[shocks]] kind"}.get(
-            plug.role, f"[rules] {plug.role}"
-        )
+        slot = {
+            "governance": "a [[governance]] rule",
+            "shock": "a [[shocks]] kind",
+            "agents": "[agents] territory",
+        }.get(plug.role, f"[rules] {plug.role}")
         raise ScenarioError(
             f'{scenario}: does not use rule {plug.spec!r}; name it as {slot} = "{plug.spec}"'
         )
@@ -1486,6 +1523,8 @@ def _uses(scenario: Any, plug: _Plug) -> bool:
         return getattr(scenario.rules, plug.role).name == plug.spec
     if plug.role == "governance":
         return any(g.rule == plug.spec for g in scenario.governance)
+    if plug.role == "agents":
+        return scenario.agents.territory == plug.spec
     return any(shock.kind == plug.spec for shock in scenario.shocks)
 
 
@@ -1511,7 +1550,7 @@ def check_scenario(rule: str | type[Rule], scenario: str | Path) -> CheckReport:
     from terrisim.rule_coverage import RuleLines
 
     plug = _plug(rule, {})
-    lines = RuleLines(resolve(plug.role, plug.spec))
+    lines = RuleLines(_rule_class(plug))
     with lines:
         first, main = _check_file(plug, scenario)
     report = CheckReport(

@@ -6,6 +6,7 @@ import inspect
 import re
 from typing import TYPE_CHECKING
 
+from terrisim.per_agent import per_agent
 from terrisim.rules.partners import is_separable
 from terrisim.shocks import ShockSchedule
 
@@ -23,6 +24,18 @@ PHASE_COMPONENTS = {
         f"partners: {m.partners.describe()}",
         f"exchange: {m.config.exchange.model_dump()}",
     ],
+    "act": lambda m: (
+        [
+            f"territory: {type(m.territories[0]).__name__}"
+            + (
+                f" ({_where(type(m.territories[0]).step)})"
+                if m.territories and per_agent(type(m.territories[0]))
+                else " (built-in: its step() does nothing, the phase is skipped)"
+            )
+        ]
+        if m.territories
+        else ["none"]
+    ),
     "update_trust": lambda m: [f"trust: {m.trust_rule.describe()}", *trust_elsewhere(m)],
     "close_step": lambda m: [i.describe() for i in m.institutions] or ["none"],
 }

@@ -15,7 +15,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from terrisim import budget, kernels, market, narrative
+from terrisim import budget, kernels, market, narrative, per_agent
 from terrisim.agents import Territory
 from terrisim.exchange import ExchangeOutcome, negotiate
 from terrisim.governance import Governance
@@ -64,6 +64,8 @@ class TerriModel(mesa.Model):
             variable, else numba when installed (docs/performance.md). Every other phase and
             every rule runs as written whatever the engine (``terrisim describe`` says which
             code runs each phase).
+        territory_class: The :class:`~terrisim.agents.Territory` subclass of the agents (a
+            per-agent rule, ODD 7.11), instead of the scenario's ``[agents] territory``.
 
     Attributes:
         config: The validated scenario (a :class:`terrisim.scenario.Scenario`). It is not
@@ -86,6 +88,10 @@ class TerriModel(mesa.Model):
             steps; both give the same results).
     """
 
+    #: The Territory class of the agents; a subclass of the model may set its own (a scenario's
+    #: ``[agents] territory`` or the ``territory_class`` argument take precedence).
+    territory_class: type[Territory] = Territory
+
     PHASES = (
         "apply_shocks",
         "produce",
@@ -93,6 +99,7 @@ class TerriModel(mesa.Model):
         "negotiate",
         "deliver",
         "trade",
+        "act",
         "consume",
         "update_budgets",
         "update_trust",
@@ -107,6 +114,7 @@ class TerriModel(mesa.Model):
         rng: int | None = None,
         record_territories: str | bool | None = None,
         engine: str | None = None,
+        territory_class: type[Territory] | None = None,
     ) -> None:
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
@@ -146,9 +154,18 @@ class TerriModel(mesa.Model):
             for institution in self.institutions:
                 institution.setup(self)
             self.shocks = Shocks(self, [s.model_dump() for s in scenario.shocks])
+            cls, params = per_agent.territory_class(scenario.agents.model_dump(), "agents")
         except ScenarioError as exc:
             raise ScenarioError(locate_errors(scenario, str(exc))) from None
-        self.territories = [Territory(self, i) for i in range(self.state.n)]
+        if territory_class is not None:
+            cls, params = territory_class, territory_class.Params()
+        elif cls is Territory:
+            cls = self.territory_class  # a subclass of the model may name its own
+        self.territories = [cls(self, i) for i in range(self.state.n)]
+        for territory in self.territories:
+            territory.params = params
+        self.agent_plan = per_agent.AgentPlan()
+        self.datacollector: mesa.DataCollector | None = None
         mode = record_territories
         if mode is None:
             mode = scenario.output.territories
@@ -355,9 +372,20 @@ class TerriModel(mesa.Model):
             self._institution(institution, "end_step")
         self.state.engineering_used = self.ledger.governance_engineering + self.outcome.engineering
 
+    def act(self) -> None:
+        """Per-agent rules: every Territory's step() plans, then the plans commit (ODD 7.11).
+
+        The state is read-only while territories step; what they planned (trust in partners,
+        gifts of goods) is committed at once (:func:`terrisim.per_agent.run_agents`), so the
+        order of territories does not matter. With the built-in Territory, nothing happens.
+        """
+        per_agent.run_agents(self)
+
     def collect(self) -> None:
         """Record the step's indicators (ODD 7.9)."""
         self.recorder.collect()
+        if self.datacollector is not None:  # a Mesa DataCollector (per_agent.data_collector)
+            self.datacollector.collect(self)
 
     def _institution(self, institution: Governance, hook: str, *args: Any) -> None:
         """Call an institution's hook, what set-up fixed read-only (:data:`~terrisim.rules.guard.FIXED`)."""

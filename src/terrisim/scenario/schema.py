@@ -272,6 +272,16 @@ class RuleRef(Strict):
     name: str
 
 
+class AgentsSpec(Strict):
+    """The agents' class: the built-in ``"territory"`` or ``"module:Class"`` (ODD 7.11).
+
+    Other keys are the class's parameters (its ``Params``).
+    """
+
+    model_config = ConfigDict(extra="allow")
+    territory: str = "territory"
+
+
 class RulesSpec(Strict):
     """The replaceable rules of the step (ODD 7); see ``terrisim describe``."""
 
@@ -363,6 +373,7 @@ class Scenario(Strict):
     market: MarketSpec = Field(default_factory=MarketSpec)
     commuting: CommutingSpec = Field(default_factory=CommutingSpec)
     rules: RulesSpec = Field(default_factory=RulesSpec)
+    agents: AgentsSpec = Field(default_factory=AgentsSpec)
     governance: list[GovernanceRef] = Field(default_factory=list)
     shocks: list[ShockSpec] = Field(default_factory=list)
     output: OutputSpec = Field(default_factory=OutputSpec)
