@@ -5,9 +5,11 @@ Routes (all answers JSON; errors ``{"error": {"code", "message"}}`` with a 4xx s
 ====== ============================== =============================================================
 GET    ``/api/health``                ``{"ok": true, "version": ...}``
 GET    ``/api/i18n``                  the dictionary of every word of the page (fr, en)
-GET    ``/api/catalogue``             scenarios of ``configs/``, governance rules, shocks, knobs
+GET    ``/api/catalogue``             scenarios of ``configs/`` that run, governance rules, shocks, knobs
+POST   ``/api/reload``                reload the rule modules the scenarios name (a student's edit)
 GET    ``/api/scenarios/{name}``      a scenario's description, seed, rule and knob values
 POST   ``/api/sim``                   start a run: ``{scenario, seed, knobs, governance: [a, b?]}``
+                                      (governance: the scenario's own, ``"scenario"``, by default)
 GET    ``/api/sim/{sid}``             the current frame of a run
 POST   ``/api/sim/{sid}/step``        ``{n: 1, version?}``: advance ``n`` steps
 POST   ``/api/sim/{sid}/shock``       ``{kind, version?}``: trigger a shock now (in every panel)
@@ -28,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import terrisim
-from terrisim.ui import i18n, viewmodel
+from terrisim.errors import ScenarioError
+from terrisim.ui import i18n, student_rules, viewmodel
 from terrisim.ui.server import HTTPError, Request, Router
 from terrisim.ui.sessions import SessionStore
 from terrisim.ui.storage import StoredSession
@@ -143,15 +146,31 @@ def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> R
 
     @router.route("GET", "/api/catalogue")
     def catalogue(request: Request) -> dict:
-        scenarios = viewmodel.list_scenarios(configs)
+        scenarios, unavailable = [], []
+        for entry in viewmodel.list_scenarios(configs):
+            reason = student_rules.problem(entry.path)
+            if reason is None:
+                scenarios.append(entry)
+            else:  # only scenarios that run are offered; why the others are not, no path
+                reason = reason.replace(str(entry.path), entry.path.name if entry.path else "")
+                unavailable.append({"id": entry.id, "reason": reason})
         ids = [s.id for s in scenarios]
         return {
             "scenarios": [s.as_dict() for s in scenarios],
+            "unavailable": unavailable,
             "default_scenario": "demo" if "demo" in ids else (ids[0] if ids else None),
             "governance": viewmodel.governance_rules(),
             "shocks": viewmodel.shock_kinds(),
             "knobs": [k.as_dict() for k in viewmodel.KNOBS],
         }
+
+    @router.route("POST", "/api/reload")
+    def reload(request: Request) -> dict:
+        paths = [e.path for e in viewmodel.list_scenarios(configs) if e.path is not None]
+        try:
+            return student_rules.reload_rules(paths)
+        except ScenarioError as exc:
+            raise _bad(str(exc), "reload_failed") from None
 
     @router.route("GET", "/api/scenarios/{name}")
     def scenario_settings(request: Request) -> dict:
@@ -183,7 +202,8 @@ def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> R
     def create(request: Request) -> dict:
         started = time.perf_counter()
         entry = scenario_entry(str(request.arg("scenario", "demo")))
-        rules = request.arg("governance") or ["none"]
+        # by default the scenario's own institutions, as its file says
+        rules = request.arg("governance") or [viewmodel.SCENARIO_RULES]
         if not isinstance(rules, list) or not 1 <= len(rules) <= 2:
             raise _bad("governance: give one rule, or two to compare")
         known = [*viewmodel.governance_rules(), viewmodel.SCENARIO_RULES]

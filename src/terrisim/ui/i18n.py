@@ -80,6 +80,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Repartir du début avec le scénario et les réglages choisis",
         "Start again with the chosen scenario and settings",
     ),
+    "btn.reload": _("Recharger les règles", "Reload rules"),
+    "btn.reload.help": _(
+        "Relire les fichiers de règles modifiés, sans redémarrer le serveur, puis repartir du "
+        "début",
+        "Read the edited rule files again, without restarting the server, then start again",
+    ),
     "btn.step": _("Pas suivant", "Step"),
     "btn.step.help": _("Avancer d'un pas de temps (un mois)", "Advance one time step (a month)"),
     "btn.play": _("Lecture", "Play"),

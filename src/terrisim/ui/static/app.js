@@ -225,6 +225,16 @@ function reset() {
   });
 }
 
+/** Reload the edited rule files on the server, then the catalogue, then start again. */
+async function reloadRules() {
+  const ok = await enqueue(async () => {
+    await api("POST", "/api/reload");
+    state.catalogue = await api("GET", "/api/catalogue");
+    renderControls();
+  });
+  if (ok) await reset();
+}
+
 function step() {
   return enqueue(async () => {
     const t0 = performance.now();
@@ -446,6 +456,7 @@ async function start() {
     $("#reset").classList.add("pending"); // the new values apply on Reset
   });
   $("#reset").addEventListener("click", () => { state.playing = false; reset(); });
+  $("#reload").addEventListener("click", () => { state.playing = false; reloadRules(); });
   $("#step").addEventListener("click", () => step());
   $("#play").addEventListener("click", () => togglePlay());
   // A presenter's remote sends arrow keys and space: right arrow steps, space plays/pauses.
