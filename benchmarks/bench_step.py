@@ -94,9 +94,11 @@ def measure_reference(job: dict[str, Any]) -> dict[str, Any]:
 
     from terrisim.scenario import apply_overrides
 
-    # the reference has no market of the scope (ODD 7.10): both are docked and it is timed
-    # without it
-    scenario = apply_overrides(scaled_scenario(job["territories"]), {"market.enabled": False})
+    # the reference has no market of the scope and no commuting (ODD 7.10): both are docked
+    # and it is timed without them
+    scenario = apply_overrides(
+        scaled_scenario(job["territories"]), {"market.enabled": False, "commuting.enabled": False}
+    )
     difference = max_difference(scenario, job["seed"], 3)
     start = time.perf_counter()
     model = PerAgentModel(scenario, job["seed"])

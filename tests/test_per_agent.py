@@ -247,6 +247,7 @@ def test_the_per_agent_example_runs_and_its_reference_docks_on_the_model(
     model.run()
     assert type(model.territories[0]).__name__ == "Generous" and model.agent_plan.acted
     demo = apply_overrides(
-        load_scenario(ROOT / "configs" / "demo.toml"), {"shocks": [], "market.enabled": False}
+        load_scenario(ROOT / "configs" / "demo.toml"),
+        {"shocks": [], "market.enabled": False, "commuting.enabled": False},
     )
     assert max_difference(demo, 42, 4) < 1e-12

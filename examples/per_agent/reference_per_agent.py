@@ -6,7 +6,8 @@ example (``examples/per_agent/README.md``), not part of the package. It is what 
 Python object, and each phase of the step loops over agents or links in Python. It implements
 the same equations as :class:`terrisim.model.TerriModel` (docs/ODD.md 7.1 to 7.7) for the
 scenarios of the benchmark: market valuation, trust-weighted partners, reinforcement of trust,
-no money compensation, no governance, no shocks, no market of the scope (ODD 7.10). It starts from the initial state of a
+no money compensation, no governance, no shocks, no market of the scope and no commuting
+(ODD 7.10). It starts from the initial state of a
 ``TerriModel`` built from the same scenario and seed, so the two can be docked: after a few
 steps their satisfactions agree to rounding (``max_difference`` below; the benchmark prints it).
 
@@ -125,11 +126,13 @@ class PerAgentModel(mesa.Model):
         if (config.rules.valuation.name, config.rules.partners.name, config.rules.trust.name) \
                 != ("market", "trust_weighted", "reinforcement") or config.exchange.money \
                 or config.governance or config.shocks \
-                or (config.market.enabled and start.state.market.any()):
+                or (config.market.enabled and start.state.market.any()) \
+                or (config.commuting.enabled and start.state.commute_home.size):
             raise ValueError("the per-agent reference covers the default rules only "
                              "(market, trust_weighted, reinforcement), no money, no "
-                             "governance, no shocks, no market of the scope "
-                             "(market.enabled = false)")
+                             "governance, no shocks, no market of the scope and no "
+                             "commuting (market.enabled = false, commuting.enabled = "
+                             "false)")
         s = start.state
         self.start = start
         self.price, self.public = s.price, s.public
