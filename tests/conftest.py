@@ -375,20 +375,38 @@ def serving(configs_dir: Path | None = None, routers: Iterable[Any] = ()) -> Ite
         srv.server_close()
 
 
-def call(server: Any, method: str, path: str, body: object | None = None) -> tuple[int, dict]:
-    """One JSON request to ``server``; returns (status, decoded JSON), errors included."""
+def call(
+    server: Any,
+    method: str,
+    path: str,
+    body: object | None = None,
+    *,
+    facilitator: bool = True,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict]:
+    """One JSON request to ``server``; returns (status, decoded JSON), errors included.
+
+    The request carries the facilitator's key (``X-Terrisim-Key``, as a trainer's script
+    would) unless ``facilitator=False``.
+    """
     data = None if body is None else json.dumps(body).encode()
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    key = getattr(server, "facilitator_key", None)
+    if facilitator and key:
+        sent["X-Terrisim-Key"] = key
     request = urllib.request.Request(
-        server.url.rstrip("/") + path,
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json"},
+        server.url.rstrip("/") + path, data=data, method=method, headers=sent
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
+
+
+def login_url(server: Any, page: str = "/") -> str:
+    """The facilitator's link of ``server``, going on to ``page`` (sets the cookie)."""
+    return f"{server.url}login?key={server.facilitator_key}&next={page}"
 
 
 # ------------------------------------------------------------ real browser (Playwright)

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import call, screenshot, serving
+from conftest import call, login_url, screenshot, serving
 from test_game_session import METRO, RURAL_AGENT, RURAL_B, SMALL
 
 from terrisim.game import GameSession
@@ -37,7 +37,8 @@ class Screens:
         self.browser = browser
         self.contexts = []
 
-    def open(self, url: str):
+    def open(self, url: str, facilitator_of=None):
+        """Open ``url`` in a new context; as the facilitator of a server if given."""
         context = self.browser.new_context(
             viewport={"width": 1400, "height": 1000}, accept_downloads=True
         )
@@ -55,6 +56,8 @@ class Screens:
                 route.abort()
 
         pg.route("**/*", only_this_machine)
+        if facilitator_of is not None:
+            pg.goto(login_url(facilitator_of, "/static/game.html"))
         pg.goto(url)
         pg.wait_for_selector("body[data-ready=true]", timeout=20_000)
         return pg
@@ -122,7 +125,7 @@ def end_round(trainer, expected: str) -> None:
 # --------------------------------------------------------------------------------------------
 def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, screens, tmp_path):
     # --- the trainer prepares the game: the small scenario, two teams, three rounds
-    trainer = screens.open(server.url + "static/game.html")
+    trainer = screens.open(server.url + "static/game.html", server)
     assert trainer.get_attribute("html", "lang") == "fr"
     assert "Préparer une partie" in trainer.inner_text("#setup")
     trainer.select_option("#setup-scenario", "small")
@@ -268,7 +271,7 @@ def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, sc
 
 
 def test_one_screen_mode_opens_a_team_on_the_trainers_screen(server, screens):
-    trainer = screens.open(server.url + "static/game.html")
+    trainer = screens.open(server.url + "static/game.html", server)
     trainer.select_option("#setup-scenario", "small")
     wait_for_teams_of_small(trainer)
     trainer.click("#start")
@@ -338,7 +341,7 @@ def test_a_saved_game_resumed_from_its_file_is_the_same_game(server, screens, tm
     saved.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
 
     # a broken file is refused with a clear message, and the set-up stays
-    page = screens.open(server.url + "static/game.html")
+    page = screens.open(server.url + "static/game.html", server)
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps({**record, "format_version": 99}), encoding="utf-8")
     page.set_input_files("#load-file", str(broken))

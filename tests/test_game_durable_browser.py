@@ -19,7 +19,7 @@ from test_game_browser import (
     wait_offer,
 )
 from test_game_session import SMALL
-from test_ui_storage import Address, start_terrisim_ui, trainer_view
+from test_ui_storage import start_terrisim_ui, trainer_view
 
 pytestmark = pytest.mark.browser
 
@@ -36,10 +36,12 @@ class Server:
     def __init__(self, configs: Path, data: Path) -> None:
         self.configs, self.data, self.port = configs, data, free_port()
         self.process = None
-        self.url = ""
+        self.url = self.facilitator_key = ""
 
     def start(self) -> None:
-        self.process, self.url = start_terrisim_ui(self.configs, self.data, self.port)
+        self.process, self.url, self.facilitator_key = start_terrisim_ui(
+            self.configs, self.data, self.port
+        )
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
@@ -70,7 +72,7 @@ def screens(browser):
 
 
 def test_a_game_killed_mid_round_goes_on_from_the_same_pages_with_nothing_lost(server, screens):
-    trainer = screens.open(server.url + "static/game.html")
+    trainer = screens.open(server.url + "static/game.html", server)
     trainer.select_option("#setup-scenario", "small")
     wait_for_teams_of_small(trainer)
     trainer.click("#add-team")
@@ -120,8 +122,7 @@ def test_a_game_killed_mid_round_goes_on_from_the_same_pages_with_nothing_lost(s
     a.wait_for_function(f"{mine} > {first}")
     second = a.evaluate(mine)
     game_id = trainer.evaluate("window.terrisimGame.game")
-    token = trainer.evaluate("window.terrisimGame.trainerToken")
-    before = trainer_view(Address(server.url), {"id": game_id, "trainer_token": token})
+    before = trainer_view(server, {"id": game_id, "trainer_token": ""})
     server.kill()
 
     # every open page says, in French, that it is reconnecting
@@ -132,7 +133,7 @@ def test_a_game_killed_mid_round_goes_on_from_the_same_pages_with_nothing_lost(s
     server.start()
     for pg in (trainer, a, b, c):
         pg.wait_for_selector("#reconnecting", state="hidden", timeout=30_000)
-    after = trainer_view(Address(server.url), {"id": game_id, "trainer_token": token})
+    after = trainer_view(server, {"id": game_id, "trainer_token": ""})
     assert after["version"] == before["version"]
     assert after["offers"] == before["offers"] and after["series"] == before["series"]
 
@@ -146,7 +147,7 @@ def test_a_game_killed_mid_round_goes_on_from_the_same_pages_with_nothing_lost(s
     end_round(trainer, "partie terminée")
     for pg in teams.values():
         pg.wait_for_function("window.terrisimGame.view.finished === true", timeout=15_000)
-    final = trainer_view(Address(server.url), {"id": game_id, "trainer_token": token})
+    final = trainer_view(server, {"id": game_id, "trainer_token": ""})
     assert len(final["agreements"]) == 2
     assert {o["id"] for o in before["offers"]} < {o["id"] for o in final["offers"]}
     assert final["step"] == 18

@@ -66,10 +66,15 @@ def test_starting_a_game_gives_a_link_per_team_and_one_for_the_trainer(server, g
     assert game["state"]["round"] == 1 and game["state"]["map"]["territories"]["name"]
     status, view = call(server, "GET", f"{base(game)}/trainer?token={game['trainer_token']}")
     assert status == 200 and [t["team"] for t in view["teams"]] == ["Équipe A", "Équipe B"]
-    status, _ = call(server, "GET", f"{base(game)}/trainer?token=wrong")
+    status, _ = call(server, "GET", f"{base(game)}/trainer?token=wrong", facilitator=False)
     assert status == 403
     token_b = game["tokens"]["Équipe B"]
-    status, _ = call(server, "GET", f"{base(game)}/player?team=%C3%89quipe%20A&token={token_b}")
+    status, _ = call(
+        server,
+        "GET",
+        f"{base(game)}/player?team=%C3%89quipe%20A&token={token_b}",
+        facilitator=False,
+    )
     assert status == 403  # team B's link cannot show team A
     status, view = call(server, "GET", f"{base(game)}/player?team=%C3%89quipe%20B&token={token_b}")
     assert status == 200 and view["territory"]["id"] == RURAL_B
@@ -147,7 +152,9 @@ def test_a_game_played_over_http(server, game):
     _, after = call(server, "GET", f"{base(game)}/status")
     assert after == before
     # only the trainer closes rounds and triggers shocks
-    status, _ = call(server, "POST", f"{base(game)}/end_round", {**a, "round": 1})
+    status, _ = call(
+        server, "POST", f"{base(game)}/end_round", {**a, "round": 1}, facilitator=False
+    )
     assert status == 403
     status, view = call(server, "POST", f"{base(game)}/end_round", {**trainer, "round": 1})
     assert status == 200 and view["round"] == 2 and view["step"] == 6
@@ -233,6 +240,7 @@ def test_invalid_input_gets_a_clear_message_and_changes_nothing(server, game):
             "give": {"health": 2},
             "ask": {"food": 3},
         },
+        facilitator=False,
     )
     assert status == 403
     status, error = call(

@@ -409,14 +409,14 @@ def test_the_current_frame_can_be_read_again(server):
 @pytest.mark.parametrize(
     ("body", "words"),
     [
-        ({"knobs": {"nope": 1}}, "unknown knob 'nope'"),
-        ({"knobs": {"initial_trust": 3}}, "out of range"),
-        ({"knobs": {"initial_trust": "high"}}, "expected a number"),
+        ({"knobs": {"nope": 1}}, "réglage inconnu 'nope'"),
+        ({"knobs": {"initial_trust": 3}}, "hors de l'intervalle permis"),
+        ({"knobs": {"initial_trust": "high"}}, "un nombre est attendu"),
         ({"knobs": [1, 2]}, "knobs"),
         ({"seed": -1}, "seed"),
         ({"seed": "abc"}, "seed"),
-        ({"governance": ["anarchy"]}, "unknown rule 'anarchy'"),
-        ({"governance": ["none", "none", "none"]}, "give one rule, or two"),
+        ({"governance": ["anarchy"]}, "règle inconnue 'anarchy'"),
+        ({"governance": ["none", "none", "none"]}, "une règle, ou deux pour comparer"),
     ],
 )
 def test_bad_run_requests_get_a_clear_400(server, body, words):
@@ -429,9 +429,9 @@ def test_bad_commands_get_a_clear_error(server):
     frame = new_run(server)
     sid = frame["id"]
     status, answer = call(server, "POST", f"/api/sim/{sid}/shock", {"kind": "meteor"})
-    assert status == 400 and "unknown shock 'meteor'" in answer["error"]["message"]
+    assert status == 400 and "choc inconnu 'meteor'" in answer["error"]["message"]
     status, answer = call(server, "POST", f"/api/sim/{sid}/step", {"n": 0})
-    assert status == 400 and "out of range" in answer["error"]["message"]
+    assert status == 400 and "hors de l'intervalle permis" in answer["error"]["message"]
     status, answer = call(server, "POST", "/api/sim/nosuchid/step", {})
     assert status == 404 and answer["error"]["code"] == "unknown_session"
     status, answer = call(server, "GET", "/api/sim/{sid}/step")

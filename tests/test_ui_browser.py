@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import screenshot, serving
+from conftest import login_url, screenshot, serving
 
 from terrisim.ui import viewmodel
 
@@ -46,7 +46,7 @@ def page(browser, server):
             route.abort()
 
     pg.route("**/*", only_this_machine)
-    pg.goto(server.url)
+    pg.goto(login_url(server))  # the trainer's browser: the facilitator's cookie
     pg.wait_for_selector("body[data-ready=true]", timeout=20_000)
     yield pg
     context.close()

@@ -169,7 +169,9 @@ def test_an_ended_game_refuses_actions_and_opens_the_debrief_to_the_teams(config
         game = play_a_little(srv)
         gid, trainer = game["id"], game["trainer_token"]
         token_a = next(t["token"] for t in game["teams"] if t["team"] == "Équipe A")
-        status, error = call(srv, "GET", f"/api/game/{gid}/debrief?token={token_a}")
+        status, error = call(
+            srv, "GET", f"/api/game/{gid}/debrief?token={token_a}", facilitator=False
+        )
         assert status == 403 and "réservé au formateur" in error["error"]["message"]
         status, view = call(srv, "POST", f"/api/game/{gid}/end", {"token": trainer})
         assert status == 200 and view["ended"] is True
@@ -177,7 +179,9 @@ def test_an_ended_game_refuses_actions_and_opens_the_debrief_to_the_teams(config
             srv, "POST", f"/api/game/{gid}/end_round", {"token": trainer, "round": 2}
         )
         assert status == 409 and error["error"]["code"] == "game_ended"
-        status, debrief = call(srv, "GET", f"/api/game/{gid}/debrief?token={token_a}")
+        status, debrief = call(
+            srv, "GET", f"/api/game/{gid}/debrief?token={token_a}", facilitator=False
+        )
         assert status == 200 and debrief["runs"]
     with durable_server(configs, tmp_path / "data") as srv:
         assert call(srv, "GET", f"/api/game/{gid}/status")[1]["ended"] is True
@@ -241,28 +245,32 @@ def start_terrisim_ui(configs: Path, data: Path, port: int = 0) -> tuple[subproc
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     line = process.stdout.readline()
-    match = re.search(r"open (http://\S+)", line)
+    match = re.search(r"open (http://\S+/)login\?key=(\S+)", line)
     assert match, (line, process.stderr.read() if process.poll() is not None else "")
-    return process, match.group(1)
+    return process, match.group(1), match.group(2)
 
 
 class Address:
-    def __init__(self, url: str) -> None:
+    """A server seen from outside: its address and the facilitator's key it printed."""
+
+    def __init__(self, url: str, facilitator_key: str) -> None:
         self.url = url
+        self.facilitator_key = facilitator_key
 
 
 def test_every_acknowledged_action_survives_kill_9(configs, tmp_path):
     data = tmp_path / "data"
-    process, url = start_terrisim_ui(configs, data)
+    process, url, key = start_terrisim_ui(configs, data)
     try:
-        game = play_a_little(Address(url))
-        before = trainer_view(Address(url), game)
+        game = play_a_little(Address(url, key))
+        before = trainer_view(Address(url, key), game)
     finally:
         process.send_signal(signal.SIGKILL)  # no clean-up of any kind
         process.wait(timeout=30)
-    process, url = start_terrisim_ui(configs, data)
+    process, url, key_after = start_terrisim_ui(configs, data)
     try:
-        after = trainer_view(Address(url), game)
+        assert key_after == key  # the facilitator's browser stays logged in
+        after = trainer_view(Address(url, key), game)
         assert after["version"] == before["version"]
         assert after["offers"] == before["offers"] and after["series"] == before["series"]
     finally:

@@ -53,7 +53,7 @@ from terrisim.model import TerriModel
 from terrisim.scenario import ScenarioError
 from terrisim.shocks import TRIGGERED_SHOCKS
 from terrisim.ui import i18n, viewmodel
-from terrisim.ui.server import HTTPError, Request, Router
+from terrisim.ui.server import HTTPError, Request, Router, require_facilitator
 from terrisim.ui.sessions import Session, SessionStore
 from terrisim.ui.storage import StoredSession
 
@@ -127,7 +127,7 @@ def _int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
     value = request.arg(name, default)
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         number = None
     if number is None or isinstance(value, bool) or not lo <= number <= hi:
         raise _bad(
@@ -195,7 +195,7 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
             )
 
     def check_trainer(request: Request, tab: GameTable) -> None:
-        if request.arg("token") != tab.trainer_token:
+        if not request.facilitator and request.arg("token") != tab.trainer_token:
             raise _bad(
                 request,
                 "forbidden",
@@ -211,7 +211,7 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
             raise _bad(
                 request, "unknown_player", f"équipe inconnue « {team} »", f"unknown team {team!r}"
             )
-        if token not in (tab.team_tokens[team], tab.trainer_token):
+        if not request.facilitator and token not in (tab.team_tokens[team], tab.trainer_token):
             raise _bad(
                 request,
                 "forbidden",
@@ -299,6 +299,7 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
 
     @router.route("POST", "/api/game")
     def create(request: Request) -> dict[str, Any]:
+        require_facilitator(request)
         item = entry(request, str(request.arg("scenario", "demo")))
         teams = request.arg("teams")
         if (
@@ -335,6 +336,7 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
 
     @router.route("POST", "/api/game/load")
     def load(request: Request) -> dict[str, Any]:
+        require_facilitator(request)
         record = request.arg("record")
         try:
             game = GameSession.from_record(record if isinstance(record, dict) else {})
@@ -369,7 +371,6 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
         with session.read():
             state = trainer_state(session, tab)
             state["links"] = {
-                "trainer_token": tab.trainer_token,
                 "teams": [{"team": t, "token": k} for t, k in tab.team_tokens.items()],
             }
             return state
@@ -438,7 +439,8 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
         session, tab = table(request)
         token = request.arg("token")
         over = tab.game.finished or session.ended is not None
-        if token != tab.trainer_token and not (over and token in tab.team_tokens.values()):
+        trainer = request.facilitator or token == tab.trainer_token
+        if not trainer and not (over and token in tab.team_tokens.values()):
             raise _bad(
                 request,
                 "forbidden",

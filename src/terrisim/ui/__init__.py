@@ -8,7 +8,7 @@ drives models through :mod:`terrisim.ui.viewmodel`. See ``docs/ui.md``.
 from __future__ import annotations
 
 import logging
-import sys
+import secrets
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -75,7 +75,11 @@ def make_server(
     router.include(map_routes(Path(configs_dir) if configs_dir else None))  # real boundaries
     for extra in routers:
         router.include(extra if isinstance(extra, Router) else extra(store))
-    server = UIServer((host, port), router)
+    key = store.database.meta("facilitator_key")
+    if key is None:  # kept in the database: the trainer's browser stays logged in on restart
+        key = secrets.token_urlsafe(18)
+        store.database.set_meta("facilitator_key", key)
+    server = UIServer((host, port), router, facilitator_key=key)
     server.store = store  # type: ignore[attr-defined]
     server.configs_dir = (  # type: ignore[attr-defined]
         Path(configs_dir) if configs_dir else viewmodel.default_configs_dir()
@@ -144,10 +148,23 @@ def serve(
         daemon=True,
         name="terrisim-ui-warm-up",
     ).start()
-    print(f"terrisim ui: open {server.url}  (Ctrl-C to stop)", flush=True)
+    print(f"terrisim ui: open {server.login_url}  (Ctrl-C to stop)", flush=True)
+    print(
+        "  this link makes your browser the facilitator's: open it on your own computer, "
+        "do not project it",
+        flush=True,
+    )
     print(f"games and runs are stored in {server.store.database.path}", flush=True)  # type: ignore[attr-defined]
     if host not in LOOPBACK:
-        print("note: the page is reachable from other machines of this network", file=sys.stderr)
+        from terrisim.ui.network import reachable_addresses
+
+        port = server.server_address[1]
+        addresses = reachable_addresses()
+        print(
+            "the page is reachable from other machines of this network at: "
+            + (", ".join(f"http://{a}:{port}/" for a in addresses) or "(no network address)"),
+            flush=True,
+        )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -4,6 +4,7 @@ Routes (all answers JSON; errors ``{"error": {"code", "message"}}`` with a 4xx s
 
 ====== ============================== =============================================================
 GET    ``/api/health``                ``{"ok": true, "version": ...}``
+GET    ``/api/whoami``                ``{"facilitator": bool}``: whether this browser is the trainer's
 GET    ``/api/i18n``                  the dictionary of every word of the page (fr, en)
 GET    ``/api/catalogue``             scenarios of ``configs/`` that run, governance rules, shocks, knobs
 POST   ``/api/reload``                reload the rule modules the scenarios name (a student's edit)
@@ -14,6 +15,10 @@ GET    ``/api/sim/{sid}``             the current frame of a run
 POST   ``/api/sim/{sid}/step``        ``{n: 1, version?}``: advance ``n`` steps
 POST   ``/api/sim/{sid}/shock``       ``{kind, version?}``: trigger a shock now (in every panel)
 ====== ============================== =============================================================
+
+Starting, stepping and shocking a run need the facilitator's credential
+(:func:`~terrisim.ui.server.require_facilitator`); reading a frame does not. Runs are durable
+(:mod:`terrisim.ui.sessions`): each step or shock is logged before the answer.
 
 A run with two governance rules is the **compare mode**: two models built from the same
 scenario, seed and knobs, differing only by the rule, stepped together and hit by the same
@@ -32,7 +37,7 @@ from typing import Any
 import terrisim
 from terrisim.errors import ScenarioError
 from terrisim.ui import i18n, student_rules, viewmodel
-from terrisim.ui.server import HTTPError, Request, Router
+from terrisim.ui.server import HTTPError, Request, Router, require_facilitator
 from terrisim.ui.sessions import SessionStore
 from terrisim.ui.storage import StoredSession
 
@@ -94,12 +99,12 @@ def _bad(message: str, code: str = "bad_request") -> HTTPError:
 def _int(value: Any, name: str, lo: int, hi: int) -> int:
     try:
         number = int(value)
-    except (TypeError, ValueError):
-        raise _bad(f"{name}: expected an integer, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise _bad(f"{name} : un nombre entier est attendu (reçu {value!r})") from None
     if isinstance(value, float) and value != number:
-        raise _bad(f"{name}: expected an integer, got {value!r}")
+        raise _bad(f"{name} : un nombre entier est attendu (reçu {value!r})")
     if not lo <= number <= hi:
-        raise _bad(f"{name}: {number} is out of range [{lo}, {hi}]")
+        raise _bad(f"{name} : {number} hors de l'intervalle permis [{lo}, {hi}]")
     return number
 
 
@@ -119,7 +124,7 @@ def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> R
             if entry.id == name:
                 return entry
         raise HTTPError(
-            HTTPStatus.NOT_FOUND, "unknown_scenario", f"no scenario {name!r} in {configs}"
+            HTTPStatus.NOT_FOUND, "unknown_scenario", f"aucun scénario {name!r} dans {configs}"
         )
 
     def frame(session_id: str, version: int, run: SimulationRun, started: float) -> dict:
@@ -139,6 +144,10 @@ def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> R
     @router.route("GET", "/api/health")
     def health(request: Request) -> dict:
         return {"ok": True, "version": terrisim.__version__}
+
+    @router.route("GET", "/api/whoami")
+    def whoami(request: Request) -> dict:
+        return {"facilitator": request.facilitator}
 
     @router.route("GET", "/api/i18n")
     def words(request: Request) -> dict:
@@ -200,21 +209,22 @@ def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> R
 
     @router.route("POST", "/api/sim")
     def create(request: Request) -> dict:
+        require_facilitator(request)
         started = time.perf_counter()
         entry = scenario_entry(str(request.arg("scenario", "demo")))
         # by default the scenario's own institutions, as its file says
         rules = request.arg("governance") or [viewmodel.SCENARIO_RULES]
         if not isinstance(rules, list) or not 1 <= len(rules) <= 2:
-            raise _bad("governance: give one rule, or two to compare")
+            raise _bad("governance : une règle, ou deux pour comparer")
         known = [*viewmodel.governance_rules(), viewmodel.SCENARIO_RULES]
         for rule in rules:
             if rule not in known:
-                raise _bad(f"governance: unknown rule {rule!r}; allowed: {known}")
+                raise _bad(f"governance : règle inconnue {rule!r} ; règles possibles : {known}")
         seed = request.arg("seed")
         seed = None if seed in (None, "") else _int(seed, "seed", 0, 2**32 - 1)
         knobs = request.arg("knobs") or {}
         if not isinstance(knobs, dict):
-            raise _bad("knobs: expected an object {knob: value}")
+            raise _bad("knobs : un objet {réglage: valeur} est attendu")
         spec = {"scenario": entry.id, "governance": list(rules), "seed": seed, "knobs": knobs}
         run = build(spec)
         session = store.create("sim", run, spec=spec)
@@ -229,6 +239,7 @@ def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> R
 
     @router.route("POST", "/api/sim/{sid}/step")
     def step(request: Request) -> dict:
+        require_facilitator(request)
         started = time.perf_counter()
         session = store.get(request.params["sid"], "sim")
         n = _int(request.arg("n", 1), "n", 1, MAX_STEPS_PER_REQUEST)
@@ -240,11 +251,14 @@ def simulation_routes(store: SessionStore, configs_dir: Path | None = None) -> R
 
     @router.route("POST", "/api/sim/{sid}/shock")
     def shock(request: Request) -> dict:
+        require_facilitator(request)
         started = time.perf_counter()
         session = store.get(request.params["sid"], "sim")
         kind = request.arg("kind")
         if kind not in viewmodel.shock_kinds():
-            raise _bad(f"kind: unknown shock {kind!r}; allowed: {viewmodel.shock_kinds()}")
+            raise _bad(
+                f"kind : choc inconnu {kind!r} ; chocs possibles : {viewmodel.shock_kinds()}"
+            )
         with session.change(request.arg("version")) as run:
             action = {"type": "shock", "kind": kind}
             run.apply(action)

@@ -12,18 +12,43 @@ with :meth:`Router.include`.
 
 Every API answer is JSON. Errors are ``{"error": {"code": ..., "message": ...}}`` with a 4xx
 status; the page shows ``message`` to the trainer.
+
+**Who may do what** (see ``docs/ui.md``, "Only the trainer controls the room"):
+
+- the *facilitator's credential* is a key the server keeps in its database; ``terrisim ui``
+  prints a link ``/login?key=...`` that sets it as a cookie (``HttpOnly``,
+  ``SameSite=Strict``) and sends the browser on to ``/``, so the key never stays in an address
+  bar. Scripts send it as the ``X-Terrisim-Key`` header. Handlers read
+  :attr:`Request.facilitator` and call :func:`require_facilitator`;
+- a request whose ``Host`` is not this machine (a loopback name, an IP address, this
+  machine's name) is refused (421): that defeats DNS rebinding;
+- a POST must be ``application/json`` (415 otherwise: a web page of another site cannot send
+  one without a CORS preflight, which this server never grants) and its ``Origin``, when sent,
+  must be this server's (403);
+- bodies are limited to :data:`MAX_BODY_BYTES` and :data:`MAX_JSON_DEPTH` levels of nesting,
+  ``Content-Length`` must be a non-negative integer (400, 413); each client address gets at
+  most :data:`RATE_BURST` requests at once, refilled at :data:`RATE_PER_SECOND` (429);
+- connections wait in a backlog of :data:`BACKLOG` and at most :data:`MAX_WORKERS` are
+  answered at once (one thread each); a client that sends nothing for :data:`TIMEOUT_SECONDS`
+  is dropped.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
 import logging
 import mimetypes
 import re
+import secrets
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -32,8 +57,23 @@ from urllib.parse import parse_qsl, urlsplit
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-MAX_BODY_BYTES = 1_000_000
-"""Largest request body accepted (JSON commands are a few hundred bytes)."""
+MAX_BODY_BYTES = 4_000_000
+"""Largest request body accepted (commands are a few hundred bytes; a saved game a few MB)."""
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of a JSON body (a saved game needs 6 levels)."""
+RATE_BURST = 300
+"""Requests a client address may send at once (see :data:`RATE_PER_SECOND`)."""
+RATE_PER_SECOND = 100.0
+"""Requests per second a client address gets back (a page playing at full speed sends ~35)."""
+BACKLOG = 256
+"""Connections waiting to be accepted (the standard library's default is 5)."""
+MAX_WORKERS = 200
+"""Connections answered at once; the others wait in the backlog."""
+TIMEOUT_SECONDS = 30.0
+"""A connection that sends nothing for this long is closed."""
+FACILITATOR_COOKIE = "terrisim_facilitator"
+KEY_HEADER = "X-Terrisim-Key"
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class HTTPError(Exception):
@@ -63,6 +103,7 @@ class Request:
         query: Query-string parameters (last value wins).
         body: The decoded JSON body (an empty dict for a GET or an empty body).
         client: The client's address, for logs and (later) per-player checks.
+        facilitator: Whether the request carries the facilitator's credential.
     """
 
     method: str
@@ -71,12 +112,76 @@ class Request:
     query: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] = field(default_factory=dict)
     client: str = ""
+    facilitator: bool = False
 
     def arg(self, name: str, default: Any = None) -> Any:
         """A parameter from the JSON body, else from the query string, else ``default``."""
         if name in self.body:
             return self.body[name]
         return self.query.get(name, default)
+
+
+def require_facilitator(request: Request) -> None:
+    """Refuse (403) a request without the facilitator's credential."""
+    if not request.facilitator:
+        raise HTTPError(
+            HTTPStatus.FORBIDDEN,
+            "facilitator_only",
+            "réservé au formateur : ouvrez sur son ordinateur le lien de connexion que "
+            "« terrisim ui » a affiché au démarrage (/login?key=...)",
+        )
+
+
+def json_depth(value: Any) -> int:
+    """Nesting depth of decoded JSON (0 for a number or a string), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            stack.extend((x, depth + 1) for x in item if isinstance(x, (dict, list)))
+    return deepest
+
+
+def host_is_this_machine(host_header: str, machine_names: frozenset[str]) -> bool:
+    """Whether a ``Host`` header names this machine: loopback, an IP address, or its name.
+
+    Any IP address is accepted (a page cannot become the origin of an IP address it does not
+    serve, so DNS rebinding needs a name); names must be the machine's own.
+    """
+    host = urlsplit(f"//{host_header}").hostname or ""
+    if host in LOOPBACK_NAMES or host in machine_names:
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+class RateLimiter:
+    """A token bucket per client address: ``burst`` requests at once, ``rate`` per second back."""
+
+    def __init__(self, burst: float = RATE_BURST, rate: float = RATE_PER_SECOND) -> None:
+        self.burst, self.rate = float(burst), float(rate)
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        """Take one token for ``client``; ``False`` when its bucket is empty."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(client, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if len(self._buckets) > 10_000:  # forget idle clients, keep memory bounded
+                self._buckets.clear()
+            if tokens < 1.0:
+                self._buckets[client] = (tokens, now)
+                return False
+            self._buckets[client] = (tokens - 1.0, now)
+            return True
 
 
 Handler = Callable[[Request], Any]
@@ -146,9 +251,10 @@ class Router:
                 return exc.status, _error(exc.code, exc.message)
         if allowed:
             return HTTPStatus.METHOD_NOT_ALLOWED, _error(
-                "method_not_allowed", f"{request.method} {request.path}: use {', '.join(allowed)}"
+                "method_not_allowed",
+                f"{request.method} {request.path} : utilisez {', '.join(allowed)}",
             )
-        return HTTPStatus.NOT_FOUND, _error("not_found", f"no API route {request.path}")
+        return HTTPStatus.NOT_FOUND, _error("not_found", f"aucune route d'API {request.path}")
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
@@ -161,24 +267,109 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server: UIServer
     server_version = "terrisim-ui"
     protocol_version = "HTTP/1.1"
+    timeout = TIMEOUT_SECONDS
 
     def do_GET(self) -> None:
-        """Serve a static file or a GET API route."""
+        """Serve a static file, the facilitator's login link or a GET API route."""
+        if not self._guard("GET"):
+            return
         path = urlsplit(self.path).path
         if path.startswith("/api/"):
             self._api("GET")
+        elif path == "/login":
+            self._login()
         else:
             self._static(path)
 
     def do_POST(self) -> None:
         """Dispatch a POST API route (commands that change a session)."""
-        self._api("POST")
+        if self._guard("POST"):
+            self._api("POST")
+
+    def _refuse(self, status: int, code: str, message: str) -> bool:
+        self.close_connection = True
+        self._send_json(status, _error(code, message))
+        return False
+
+    def _guard(self, method: str) -> bool:
+        """Host, origin, content type and rate checks; answers the refusal itself."""
+        if not self.server.rate.allow(self.client_address[0]):
+            return self._refuse(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "trop de requêtes depuis cette machine : attendez une seconde",
+            )
+        host = self.headers.get("Host", "")
+        if not host_is_this_machine(host, self.server.machine_names):
+            return self._refuse(
+                HTTPStatus.MISDIRECTED_REQUEST,
+                "wrong_host",
+                f"adresse « {host} » refusée : ouvrez la page par l'adresse de cet ordinateur",
+            )
+        if method != "POST":
+            return True
+        origin = self.headers.get("Origin")
+        fetch_site = self.headers.get("Sec-Fetch-Site")
+        if (origin is not None and origin != f"http://{host}") or (
+            origin is None and fetch_site not in (None, "same-origin", "none")
+        ):
+            return self._refuse(
+                HTTPStatus.FORBIDDEN,
+                "cross_origin",
+                "requête refusée : elle vient d'une autre page que celle de ce serveur",
+            )
+        ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            return self._refuse(
+                HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                "bad_content_type",
+                f"Content-Type « {ctype or 'aucun'} » refusé : envoyez application/json",
+            )
+        return True
+
+    def _is_facilitator(self) -> bool:
+        key = self.server.facilitator_key
+        given = self.headers.get(KEY_HEADER)
+        if given is None:
+            try:
+                cookie = SimpleCookie(self.headers.get("Cookie", ""))
+            except CookieError:
+                return False
+            morsel = cookie.get(FACILITATOR_COOKIE)
+            given = morsel.value if morsel else None
+        return given is not None and hmac.compare_digest(given.encode(), key.encode())
+
+    def _login(self) -> None:
+        """``/login?key=K``: set the facilitator's cookie and go on to the page, key-free."""
+        query = dict(parse_qsl(urlsplit(self.path).query))
+        key = query.get("key", "")
+        if not hmac.compare_digest(key.encode(), self.server.facilitator_key.encode()):
+            self._send(
+                HTTPStatus.FORBIDDEN,
+                "Lien de connexion du formateur invalide : reprenez celui que « terrisim ui » "
+                "a affiché au démarrage.".encode(),
+                "text/plain; charset=utf-8",
+            )
+            return
+        target = query.get("next", "/")
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"
+        self.send_response(HTTPStatus.SEE_OTHER)
+        self.send_header("Location", target)
+        self.send_header(
+            "Set-Cookie",
+            f"{FACILITATOR_COOKIE}={key}; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000",
+        )
+        self.send_header("Content-Length", "0")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
 
     def _api(self, method: str) -> None:
         parts = urlsplit(self.path)
         try:
             body = self._read_json() if method == "POST" else {}
         except HTTPError as exc:
+            self.close_connection = True
             self._send_json(exc.status, _error(exc.code, exc.message))
             return
         request = Request(
@@ -187,6 +378,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             query=dict(parse_qsl(parts.query)),
             body=body,
             client=self.client_address[0],
+            facilitator=self._is_facilitator(),
         )
         try:
             status, payload = self.server.router.dispatch(request)
@@ -194,23 +386,50 @@ class _RequestHandler(BaseHTTPRequestHandler):
             log.exception("API error on %s %s", method, parts.path)
             status, payload = (
                 HTTPStatus.INTERNAL_SERVER_ERROR,
-                _error("internal_error", "internal error (see the server's log)"),
+                _error("internal_error", "erreur interne du serveur (voir son journal)"),
             )
         self._send_json(status, payload)
 
     def _read_json(self) -> dict[str, Any]:
-        length = int(self.headers.get("Content-Length") or 0)
+        raw_length = self.headers.get("Content-Length") or "0"
+        try:
+            length = int(raw_length)
+        except ValueError:
+            length = -1
+        if length < 0:
+            raise HTTPError(
+                HTTPStatus.BAD_REQUEST,
+                "bad_length",
+                f"Content-Length « {raw_length} » : un entier positif ou nul est attendu",
+            )
         if length > MAX_BODY_BYTES:
-            raise HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", "request too large")
+            raise HTTPError(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                "too_large",
+                f"requête trop grande ({length} octets ; au plus {MAX_BODY_BYTES})",
+            )
         raw = self.rfile.read(length) if length else b""
         if not raw.strip():
             return {}
         try:
             data = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise HTTPError(HTTPStatus.BAD_REQUEST, "bad_json", f"invalid JSON: {exc}") from None
+            raise HTTPError(HTTPStatus.BAD_REQUEST, "bad_json", f"JSON invalide : {exc}") from None
+        except RecursionError:
+            data = None
+            depth = MAX_JSON_DEPTH + 1
+        else:
+            depth = json_depth(data)
+        if depth > MAX_JSON_DEPTH:
+            raise HTTPError(
+                HTTPStatus.BAD_REQUEST,
+                "too_deep",
+                f"JSON trop imbriqué (au plus {MAX_JSON_DEPTH} niveaux)",
+            )
         if not isinstance(data, dict):
-            raise HTTPError(HTTPStatus.BAD_REQUEST, "bad_json", "the body must be a JSON object")
+            raise HTTPError(
+                HTTPStatus.BAD_REQUEST, "bad_json", "le corps doit être un objet JSON {...}"
+            )
         return data
 
     def _send_json(self, status: int, payload: Any) -> None:
@@ -221,12 +440,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if path in ("/", "/index.html"):
             path = "/static/index.html"
         if not path.startswith("/static/"):
-            self._send_json(HTTPStatus.NOT_FOUND, _error("not_found", f"no page {path}"))
+            self._send_json(HTTPStatus.NOT_FOUND, _error("not_found", f"aucune page {path}"))
             return
         root = self.server.static_dir
         target = (root / path.removeprefix("/static/")).resolve()
         if not target.is_relative_to(root) or not target.is_file():
-            self._send_json(HTTPStatus.NOT_FOUND, _error("not_found", f"no file {path}"))
+            self._send_json(HTTPStatus.NOT_FOUND, _error("not_found", f"aucun fichier {path}"))
             return
         ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype.endswith(("javascript", "json")):
@@ -255,13 +474,20 @@ class UIServer(ThreadingHTTPServer):
         address: ``(host, port)``; port 0 picks a free port (see :attr:`url`).
         router: The API routes.
         static_dir: Folder of the page's files (default: the package's ``ui/static``).
+        facilitator_key: The facilitator's credential (default: a new random key).
     """
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = BACKLOG
 
     def __init__(
-        self, address: tuple[str, int], router: Router, static_dir: Path | None = None
+        self,
+        address: tuple[str, int],
+        router: Router,
+        static_dir: Path | None = None,
+        *,
+        facilitator_key: str | None = None,
     ) -> None:
         host = address[0]
         if ":" in host:  # an IPv6 address such as ::1
@@ -269,13 +495,45 @@ class UIServer(ThreadingHTTPServer):
         super().__init__(address, _RequestHandler)
         self.router = router
         self.static_dir = (static_dir or STATIC_DIR).resolve()
+        self.facilitator_key = facilitator_key or secrets.token_urlsafe(18)
+        self.rate = RateLimiter()
+        self.workers = threading.BoundedSemaphore(MAX_WORKERS)
+        name = socket.gethostname()
+        self.machine_names = frozenset({name.lower(), f"{name.lower()}.local", str(host)})
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Answer in a new thread, at most :data:`MAX_WORKERS` at once (the others wait)."""
+        self.workers.acquire()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.workers.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """The thread of one connection; frees its worker slot at the end."""
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.workers.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up or misbehaves gets one log line, not a traceback."""
+        log.debug("connection from %s ended with an error", client_address[0], exc_info=True)
 
     @property
     def url(self) -> str:
-        """The address to open in a browser (``localhost`` names for a wildcard host)."""
+        """The address to open in a browser (the first reachable address for a wildcard host)."""
         host, port = self.server_address[:2]
         if host in ("0.0.0.0", "::"):
-            host = socket.gethostname()
+            from terrisim.ui.network import reachable_addresses
+
+            host = (reachable_addresses() or ["127.0.0.1"])[0]
         if ":" in str(host):
             host = f"[{host}]"
         return f"http://{host}:{port}/"
+
+    @property
+    def login_url(self) -> str:
+        """The facilitator's link: opening it sets the credential's cookie."""
+        return f"{self.url}login?key={self.facilitator_key}"

@@ -187,7 +187,7 @@ class Knob:
         """``value`` as a float, if it is within the slider's range."""
         if not math.isfinite(value) or not self.min <= value <= self.max:
             raise ViewModelError(
-                f"knob {self.id}: {value} is out of range [{self.min}, {self.max}]"
+                f"réglage {self.id} : {value} hors de l'intervalle permis [{self.min}, {self.max}]"
             )
         return float(value)
 
@@ -228,7 +228,9 @@ def _knob(knob_id: str) -> Knob:
     for knob in KNOBS:
         if knob.id == knob_id:
             return knob
-    raise ViewModelError(f"unknown knob {knob_id!r}; allowed: {[k.id for k in KNOBS]}")
+    raise ViewModelError(
+        f"réglage inconnu {knob_id!r} ; réglages possibles : {[k.id for k in KNOBS]}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,7 +328,9 @@ def build_model(
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ViewModelError(f"knob {knob_id}: expected a number, got {value!r}") from None
+            raise ViewModelError(
+                f"réglage {knob_id} : un nombre est attendu (reçu {value!r})"
+            ) from None
         knob = _knob(knob_id)
         overrides.update(knob.overrides(scenario, number))
         if knob.unit == "rule":
@@ -373,7 +377,7 @@ def planned_steps(model: Any) -> int:
 def trigger_shock(model: Any, kind: str) -> None:
     """Start a shock now, with the strength and length of :data:`TRIGGERED_SHOCKS`."""
     if kind not in TRIGGERED_SHOCKS:
-        raise ViewModelError(f"unknown shock {kind!r}; allowed: {list(TRIGGERED_SHOCKS)}")
+        raise ViewModelError(f"choc inconnu {kind!r} ; chocs possibles : {list(TRIGGERED_SHOCKS)}")
     model.trigger_shock(kind, **TRIGGERED_SHOCKS[kind])
 
 

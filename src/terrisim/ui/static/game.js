@@ -1,8 +1,9 @@
 // The baskets game page: preparing a game, the trainer's view, a team's view, the debrief.
 //
-// One client of the game API (/api/game/..., terrisim/game/web.py). The address says who is
-// looking: #game=<id>&trainer=<token> (the trainer), #game=<id>&team=<name>&token=<token> (a
-// team, on its own screen or on the trainer's), #...&view=debrief. Every visible word goes
+// One client of the game API (/api/game/..., terrisim/game/web.py). The address says what is
+// shown: #game=<id> (the trainer's view: the trainer's browser holds the facilitator's cookie,
+// so no token is ever in a projected address bar), #game=<id>&team=<name>&token=<token> (a
+// team, on its own screen; the trainer's screen needs no token), #...&view=debrief. Every visible word goes
 // through t(key) and the dictionary served at /api/game/i18n (French by default). The page
 // polls the game's version every 2 seconds and redraws when another screen changed it; what a
 // team is typing in the offer form is kept across redraws. window.terrisimGame exposes the
@@ -22,7 +23,7 @@ const state = {
   role: "setup", // setup | trainer | player | debrief
   team: null,
   token: null,
-  trainerToken: null,
+  facilitator: false, // this browser holds the facilitator's credential (cookie)
   view: null, // last trainer or player view from the server
   version: -1,
   debrief: null,
@@ -122,12 +123,6 @@ function readHash() {
   state.game = p.get("game");
   state.team = p.get("team");
   state.token = p.get("token");
-  const trainer = p.get("trainer");
-  if (state.game) {
-    const key = `terrisim.game.${state.game}.trainer`;
-    if (trainer) sessionStorage.setItem(key, trainer);
-    state.trainerToken = trainer || sessionStorage.getItem(key);
-  }
   if (!state.game) state.role = "setup";
   else if (p.get("view") === "debrief") state.role = "debrief";
   else if (state.team) state.role = "player";
@@ -154,18 +149,18 @@ async function refresh(force = false) {
   if (!state.game || state.role === "setup") return;
   if (state.role === "debrief") {
     if (!state.debrief || force) {
-      const token = state.trainerToken || state.token;
-      state.debrief = await api("GET", `/api/game/${state.game}/debrief?${q({ token })}`);
+      const who = state.token ? `?${q({ token: state.token })}` : "";
+      state.debrief = await api("GET", `/api/game/${state.game}/debrief${who}`);
       state.replay.index = state.debrief.timeline.length - 1;
     }
     render();
     return;
   }
   if (state.role === "trainer") {
-    state.view = await api("GET", `/api/game/${state.game}/trainer?${q({ token: state.trainerToken })}`);
+    state.view = await api("GET", `/api/game/${state.game}/trainer`);
   } else {
-    state.view = await api("GET",
-      `/api/game/${state.game}/player?${q({ team: state.team, token: state.token })}`);
+    const who = state.token ? { team: state.team, token: state.token } : { team: state.team };
+    state.view = await api("GET", `/api/game/${state.game}/player?${q(who)}`);
   }
   state.version = state.view.version;
   state.ended = Boolean(state.view.ended);
@@ -428,8 +423,7 @@ async function startGame() {
 }
 
 function openTrainer(created) {
-  sessionStorage.setItem(`terrisim.game.${created.id}.trainer`, created.trainer_token);
-  go({ game: created.id, trainer: created.trainer_token });
+  go({ game: created.id });
 }
 
 async function loadGame(file) {
@@ -504,7 +498,7 @@ function renderPlayer(v) {
     health: pct(v.budget.fiscal_health),
   });
   const sw = $("#player-switch");
-  sw.innerHTML = state.trainerToken ? `<button type="button" data-back-trainer="1">` +
+  sw.innerHTML = state.facilitator ? `<button type="button" data-back-trainer="1">` +
     `${esc(t("player.back_trainer"))}</button>` + v.teams.filter((x) => x.team !== v.team)
     .map((x) => `<button type="button" data-open-team="${esc(x.team)}">${esc(x.team)}</button>`).join("") : "";
   if (v.finished) {
@@ -788,7 +782,7 @@ function toggleReplay() {
 }
 
 async function saveGame() {
-  const record = await api("GET", `/api/game/${state.game}/save?${q({ token: state.trainerToken })}`);
+  const record = await api("GET", `/api/game/${state.game}/save`);
   const blob = new Blob([JSON.stringify(record, null, 1)], { type: "application/json" });
   const a = document.createElement("a");
   a.href = URL.createObjectURL(blob);
@@ -813,7 +807,7 @@ function wire() {
   });
   $("#end-round").addEventListener("click", () => command(async () => {
     const v = await api("POST", `/api/game/${state.game}/end_round`, {
-      token: state.trainerToken, round: state.view.round });
+      round: state.view.round });
     state.view = { ...v, links: state.view.links };
     state.version = v.version;
     notice(v.finished ? t("notice.finished") : t("notice.round", { round: v.round }));
@@ -822,7 +816,7 @@ function wire() {
   $("#end-game").addEventListener("click", () => {
     if (!window.confirm(t("trainer.end_game.confirm"))) return;
     command(async () => {
-      const v = await api("POST", `/api/game/${state.game}/end`, { token: state.trainerToken });
+      const v = await api("POST", `/api/game/${state.game}/end`, {});
       state.view = { ...v, finished: true, links: state.view.links };
       state.version = v.version;
       state.ended = true;
@@ -830,9 +824,9 @@ function wire() {
       render();
     });
   });
-  $("#show-debrief").addEventListener("click", () => go({ game: state.game, trainer: state.trainerToken, view: "debrief" }));
+  $("#show-debrief").addEventListener("click", () => go({ game: state.game, view: "debrief" }));
   $("#back-to-game").addEventListener("click", () => {
-    if (state.trainerToken) go({ game: state.game, trainer: state.trainerToken });
+    if (state.facilitator) go({ game: state.game });
     else go({ game: state.game, team: state.team, token: state.token });
   });
   $("#save-game").addEventListener("click", () => command(saveGame));
@@ -852,17 +846,16 @@ function wire() {
     if (d.shock) {
       command(async () => {
         const v = await api("POST", `/api/game/${state.game}/shock`, {
-          token: state.trainerToken, round: state.view.round, kind: d.shock });
+          round: state.view.round, kind: d.shock });
         state.view = { ...v, links: state.view.links };
         state.version = v.version;
         notice(t("notice.shock", { shock: label("shock", d.shock) }));
         render();
       });
     } else if (d.openTeam) {
-      const token = (state.view.links?.teams || []).find((x) => x.team === d.openTeam)?.token;
-      go({ game: state.game, team: d.openTeam, token: token || state.trainerToken });
+      go({ game: state.game, team: d.openTeam });
     } else if (d.backTrainer) {
-      go({ game: state.game, trainer: state.trainerToken });
+      go({ game: state.game });
     } else if (d.debrief) {
       go({ game: state.game, team: state.team, token: state.token, view: "debrief" });
     } else if (d.accept) command(() => answer(Number(d.accept), "accept"));
@@ -884,8 +877,9 @@ function wire() {
 
 async function init() {
   try { state.lang = localStorage.getItem("terrisim.lang") || "fr"; } catch { /* ignore */ }
-  const words = await api("GET", "/api/game/i18n");
+  const [words, me] = await Promise.all([api("GET", "/api/game/i18n"), api("GET", "/api/whoami")]);
   state.dict = words.keys;
+  state.facilitator = me.facilitator;
   document.documentElement.lang = state.lang;
   applyI18n();
   wire();
