@@ -24,13 +24,12 @@ from typing import Any
 from terrisim.ui import make_server, start_in_thread, viewmodel
 
 ROOT = Path(__file__).resolve().parents[1]
+HEADERS = {"Content-Type": "application/json"}  # plus the facilitator's key, set in main()
 
 
 def call(url: str, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], float, int]:
     """POST ``body`` to ``url + path``; return the answer, the wall time (ms) and its size."""
-    request = urllib.request.Request(
-        url + path, json.dumps(body).encode(), {"Content-Type": "application/json"}
-    )
+    request = urllib.request.Request(url + path, json.dumps(body).encode(), HEADERS)
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=120) as response:
         data = response.read()
@@ -63,6 +62,7 @@ def main() -> None:
     args = parser.parse_args()
 
     server = make_server("127.0.0.1", 0, configs_dir=args.configs)
+    HEADERS["X-Terrisim-Key"] = server.facilitator_key
     start_in_thread(server)
     viewmodel.warm_up(args.configs)
     url = server.url.rstrip("/")
