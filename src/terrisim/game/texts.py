@@ -336,6 +336,26 @@ WORDS: dict[str, dict[str, str]] = {
     "trainer.made": _("offres faites ce tour", "offers made this round"),
     "trainer.open_here": _("Ouvrir ici", "Open here"),
     "trainer.link": _("lien de l'équipe", "team's link"),
+    "trainer.code": _("Code", "Code"),
+    "trainer.qr": _("QR code", "QR code"),
+    "trainer.join": _(
+        "Pour rejoindre la partie, chaque équipe ouvre {address} et tape son code (ou scanne "
+        "son QR code).",
+        "To join the game, each team opens {address} and types its code (or scans its QR code).",
+    ),
+    "trainer.join.close": _("Fermer", "Close"),
+    "join.title": _("Rejoindre une partie", "Join a game"),
+    "join.help": _(
+        "Tapez le code de votre équipe que le formateur affiche (6 caractères).",
+        "Type your team's code shown by the trainer (6 characters).",
+    ),
+    "join.code": _("Code de l'équipe", "Team's code"),
+    "join.go": _("Rejoindre", "Join"),
+    "join.trainer_only": _(
+        "Préparer une partie est réservé au formateur (le lien de connexion affiché par "
+        "« terrisim ui »).",
+        "Preparing a game is for the trainer (the login link printed by “terrisim ui”).",
+    ),
     "trainer.links.help": _(
         "« Ouvrir ici » affiche la vue de l'équipe sur cet écran ; le lien "
         "de l'équipe s'ouvre dans un autre navigateur de la salle (serveur "
@@ -345,12 +365,11 @@ WORDS: dict[str, dict[str, str]] = {
         "room (server started with --host 0.0.0.0).",
     ),
     "trainer.loopback": _(
-        "Page ouverte à l'adresse {host} : ces liens ne marchent que sur cet "
-        "ordinateur. Pour un navigateur par équipe, lancez « terrisim ui --host "
-        "0.0.0.0 » et ouvrez cette page par l'adresse réseau de l'ordinateur.",
-        "Page opened at {host}: these links work on this computer only. For "
-        "one browser per team, start “terrisim ui --host 0.0.0.0” and open "
-        "this page at the computer's network address.",
+        "Le serveur n'écoute que cet ordinateur ({host}) : ces liens et ces codes ne "
+        "marchent qu'ici. Pour un navigateur par équipe, relancez « terrisim ui --host "
+        "0.0.0.0 ».",
+        "The server listens on this computer only ({host}): these links and codes work "
+        "here only. For one browser per team, start “terrisim ui --host 0.0.0.0” again.",
     ),
     "trainer.offers": _("Toutes les offres", "Every offer"),
     # --- a team -------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from terrisim.game import joining
 from terrisim.game.errors import GameError
 from terrisim.game.session import GameSession
 from terrisim.game.texts import WORDS
@@ -72,12 +73,14 @@ class GameTable:
         scenario: The scenario id on the page.
         trainer_token: The trainer's token.
         team_tokens: Each team's token.
+        codes: Each team's join code (see :mod:`terrisim.game.joining`).
     """
 
     game: GameSession
     scenario: str
     trainer_token: str = field(default_factory=lambda: secrets.token_urlsafe(8))
     team_tokens: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for team in self.game.players:
@@ -90,7 +93,11 @@ class GameTable:
 
     def secrets(self) -> dict[str, Any]:
         """The tokens, as stored with the game."""
-        return {"trainer": self.trainer_token, "teams": dict(self.team_tokens)}
+        return {
+            "trainer": self.trainer_token,
+            "teams": dict(self.team_tokens),
+            "codes": dict(self.codes),
+        }
 
     def spec(self) -> dict[str, Any]:
         """What rebuilds the game: the scenario id and the saved game without its actions."""
@@ -104,7 +111,13 @@ class GameTable:
         record = {**stored.spec["record"], "actions": stored.actions, "result": None}
         game = GameSession.from_record(record, verify=False)
         tokens = stored.secrets
-        return cls(game, stored.spec["scenario_id"], tokens["trainer"], dict(tokens["teams"]))
+        return cls(
+            game,
+            stored.spec["scenario_id"],
+            tokens["trainer"],
+            dict(tokens["teams"]),
+            dict(tokens.get("codes", {})),
+        )
 
 
 def _lang(request: Request) -> str:
@@ -221,12 +234,40 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
             )
         return team
 
-    def created(session: Any, tab: GameTable) -> dict[str, Any]:
+    def stored(tab: GameTable, spec: dict[str, Any], actions: list[dict[str, Any]]) -> dict:
+        """Store a new game, give each team a join code; the answer to the trainer."""
+        session = store.create(KIND, tab, spec=spec, secrets_=tab.secrets(), actions=actions)
+        for team in tab.team_tokens:
+            code = joining.new_code()
+            while not store.database.add_code(code, session.id, team):
+                code = joining.new_code()
+            tab.codes[team] = code
+        session.secrets = tab.secrets()
+        store.database.set_secrets(session.id, session.secrets)
         return {
             "id": session.id,
             "trainer_token": tab.trainer_token,
-            "teams": [{"team": t, "token": k} for t, k in tab.team_tokens.items()],
+            "teams": [
+                {"team": t, "token": k, "code": tab.codes[t]} for t, k in tab.team_tokens.items()
+            ],
             "state": trainer_state(session, tab),
+        }
+
+    def join_view(request: Request, tab: GameTable) -> dict[str, Any]:
+        """What the trainer shows so that teams join: the address, codes and QR codes."""
+        base = request.base_url
+        return {
+            "address": f"{base.rstrip('/')}/jeu",
+            "on_network": request.on_network,
+            "teams": [
+                {
+                    "team": team,
+                    "code": code,
+                    "url": joining.join_url(base, code),
+                    "qr": joining.qr_svg(joining.join_url(base, code)),
+                }
+                for team, code in tab.codes.items()
+            ],
         }
 
     def trainer_state(session: Session, tab: GameTable) -> dict[str, Any]:
@@ -331,8 +372,7 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
         except (viewmodel.ViewModelError, ScenarioError) as exc:
             raise _bad(request, "bad_scenario", str(exc), str(exc)) from None
         tab = GameTable(game, item.id)
-        session = store.create(KIND, tab, spec=tab.spec(), secrets_=tab.secrets())
-        return created(session, tab)
+        return stored(tab, tab.spec(), [])
 
     @router.route("POST", "/api/game/load")
     def load(request: Request) -> dict[str, Any]:
@@ -345,10 +385,24 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
         except ScenarioError as exc:
             raise _bad(request, "bad_file", str(exc), str(exc)) from None
         tab = GameTable(game, str(request.arg("scenario", game.scenario.name)))
-        actions = [dict(a) for a in game.actions]
         game_start = GameTable(game.replay(upto=0), tab.scenario).spec()
-        session = store.create(KIND, tab, spec=game_start, secrets_=tab.secrets(), actions=actions)
-        return created(session, tab)
+        return stored(tab, game_start, [dict(a) for a in game.actions])
+
+    @router.route("GET", "/api/game/join/{code}")
+    def join(request: Request) -> dict[str, Any]:
+        found = store.database.find_code(joining.normalise(request.params["code"]))
+        if found is None:
+            raise _bad(
+                request,
+                "unknown_code",
+                f"aucune partie n'a le code « {request.params['code']} » : vérifiez-le auprès "
+                "du formateur",
+                f"no game has the code {request.params['code']!r}: check it with the trainer",
+                HTTPStatus.NOT_FOUND,
+            )
+        session_id, team = found
+        session = store.get(session_id, KIND)
+        return {"game": session.id, "team": team, "token": session.payload.team_tokens[team]}
 
     @router.route("GET", "/api/game/{gid}/status")
     def status(request: Request) -> dict[str, Any]:
@@ -373,6 +427,7 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
             state["links"] = {
                 "teams": [{"team": t, "token": k} for t, k in tab.team_tokens.items()],
             }
+            state["join"] = join_view(request, tab)
             return state
 
     @router.route("GET", "/api/game/{gid}/player")

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
+
+CACHE_SECONDS = 30.0
+_cache: tuple[float, list[str]] = (-CACHE_SECONDS, [])
 
 
 def _is_reachable(address: str) -> bool:
@@ -40,8 +44,18 @@ def reachable_addresses() -> list[str]:
     """This machine's IPv4 addresses that other machines of the network can reach.
 
     Loopback, link-local and unspecified addresses are left out; private addresses (a room's
-    network: 192.168.x.x, 10.x.x.x) come first. Empty when the machine has no network.
+    network: 192.168.x.x, 10.x.x.x) come first. Empty when the machine has no network. Read
+    again at most every :data:`CACHE_SECONDS`.
     """
+    global _cache  # noqa: PLW0603 (a small time-bounded cache)
+    if time.monotonic() - _cache[0] < CACHE_SECONDS:
+        return list(_cache[1])
+    found = _addresses()
+    _cache = (time.monotonic(), found)
+    return list(found)
+
+
+def _addresses() -> list[str]:
     try:
         import psutil
     except ImportError:

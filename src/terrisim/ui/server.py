@@ -104,6 +104,10 @@ class Request:
         body: The decoded JSON body (an empty dict for a GET or an empty body).
         client: The client's address, for logs and (later) per-player checks.
         facilitator: Whether the request carries the facilitator's credential.
+        base_url: The address other machines of the room reach this server at (for join
+            links): the request's own, or this machine's IP address when the page was opened
+            on a loopback address of a server listening on the network.
+        on_network: Whether the server listens on the room's network (not only loopback).
     """
 
     method: str
@@ -113,6 +117,8 @@ class Request:
     body: dict[str, Any] = field(default_factory=dict)
     client: str = ""
     facilitator: bool = False
+    base_url: str = ""
+    on_network: bool = False
 
     def arg(self, name: str, default: Any = None) -> Any:
         """A parameter from the JSON body, else from the query string, else ``default``."""
@@ -379,6 +385,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             body=body,
             client=self.client_address[0],
             facilitator=self._is_facilitator(),
+            base_url=self.server.public_url(self.headers.get("Host", "")),
+            on_network=self.server.on_network,
         )
         try:
             status, payload = self.server.router.dispatch(request)
@@ -439,6 +447,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _static(self, path: str) -> None:
         if path in ("/", "/index.html"):
             path = "/static/index.html"
+        elif path in ("/jeu", "/jeu/"):  # the short address teams type to join a game
+            path = "/static/game.html"
         if not path.startswith("/static/"):
             self._send_json(HTTPStatus.NOT_FOUND, _error("not_found", f"aucune page {path}"))
             return
@@ -532,6 +542,25 @@ class UIServer(ThreadingHTTPServer):
         if ":" in str(host):
             host = f"[{host}]"
         return f"http://{host}:{port}/"
+
+    @property
+    def on_network(self) -> bool:
+        """Whether the server listens on an address other machines can reach."""
+        host = str(self.server_address[0])
+        return host not in LOOPBACK_NAMES and not host.startswith("127.")
+
+    def public_url(self, host_header: str) -> str:
+        """The base address for links given to other machines (see :attr:`Request.base_url`)."""
+        host = urlsplit(f"//{host_header}").hostname or ""
+        if host_header and not (host in LOOPBACK_NAMES or host.startswith("127.")):
+            return f"http://{host_header}/"
+        if self.on_network:
+            from terrisim.ui.network import reachable_addresses
+
+            addresses = reachable_addresses()
+            if addresses:
+                return f"http://{addresses[0]}:{self.server_address[1]}/"
+        return f"http://{host_header}/" if host_header else self.url
 
     @property
     def login_url(self) -> str:

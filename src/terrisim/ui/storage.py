@@ -220,6 +220,13 @@ class Database:
                 (now, now if finished else None, session_id),
             )
 
+    def set_secrets(self, session_id: str, secrets: dict[str, Any]) -> None:
+        """Replace a session's tokens (committed on return)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE sessions SET secrets = ? WHERE id = ?", (_dumps(secrets), session_id)
+            )
+
     def end(self, session_id: str) -> float:
         """Mark a session as ended by its trainer; returns the time stored."""
         now = time.time()

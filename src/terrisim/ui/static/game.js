@@ -123,6 +123,7 @@ function readHash() {
   state.game = p.get("game");
   state.team = p.get("team");
   state.token = p.get("token");
+  state.joinCode = p.get("join");
   if (!state.game) state.role = "setup";
   else if (p.get("view") === "debrief") state.role = "debrief";
   else if (state.team) state.role = "player";
@@ -135,7 +136,9 @@ function isLoopback(host) {
 }
 
 function teamLink(team, token) {
-  return `${location.origin}/static/game.html#${q({ game: state.game, team, token })}`;
+  // the address teams reach (the machine's network address when the server listens on it)
+  const origin = state.view?.join?.address?.replace(/\/jeu$/, "") || location.origin;
+  return `${origin}/static/game.html#${q({ game: state.game, team, token })}`;
 }
 
 function go(params) {
@@ -197,7 +200,25 @@ async function poll() {
 // Rendering
 
 function show(role) {
-  for (const id of ["setup", "trainer", "player", "debrief"]) $(`#${id}`).hidden = id !== role;
+  // a browser without the facilitator's credential joins games; it cannot prepare one
+  const shown = role === "setup" && !state.facilitator ? "join" : role;
+  for (const id of ["join", "setup", "trainer", "player", "debrief"]) $(`#${id}`).hidden = id !== shown;
+}
+
+/** A team joins with its code: the server gives the game, the team and its token. */
+async function joinWith(code) {
+  const found = await api("GET", `/api/game/join/${encodeURIComponent(code.trim())}`);
+  go({ game: found.game, team: found.team, token: found.token });
+}
+
+function showQr(team) {
+  const j = (state.view.join?.teams || []).find((x) => x.team === team);
+  if (!j) return;
+  $("#qr-team").textContent = team;
+  $("#qr-code").innerHTML = j.qr || "";
+  $("#qr-text").textContent = j.code;
+  $("#qr-address").textContent = state.view.join.address;
+  $("#qr-dialog").showModal();
 }
 
 function render() {
@@ -445,17 +466,22 @@ function renderTrainer(v) {
     `<button type="button" class="shock" data-shock="${esc(k)}"${v.finished ? " disabled" : ""}>` +
     `${esc(label("shock", k))}</button>`).join("");
   const links = Object.fromEntries((v.links?.teams || []).map((x) => [x.team, x.token]));
+  const codes = Object.fromEntries((v.join?.teams || []).map((x) => [x.team, x.code]));
   $("#trainer-teams").innerHTML = `<thead><tr><th>${esc(t("word.team"))}</th>` +
+    `<th>${esc(t("trainer.code"))}</th>` +
     `<th>${esc(t("word.territory"))}</th><th class="n">${esc(t("word.satisfaction"))}</th>` +
     `<th class="n">${esc(t("trainer.waiting"))}</th><th class="n">${esc(t("trainer.made"))}</th>` +
     `<th class="n">${esc(t("game.agreements"))}</th><th></th></tr></thead><tbody>` +
     v.teams.map((tm) => `<tr data-team="${esc(tm.team)}"><td><strong>${esc(tm.team)}</strong></td>` +
+      `<td><span class="code" data-code>${esc(codes[tm.team] || "")}</span> ` +
+      `<button type="button" data-qr="${esc(tm.team)}">${esc(t("trainer.qr"))}</button></td>` +
       `<td>${esc(tm.name)} (${esc(label("kind", tm.kind))})</td><td class="n">${pct(tm.satisfaction)}</td>` +
       `<td class="n">${tm.offers_open}</td><td class="n">${tm.offers_made}</td><td class="n">${tm.agreements}</td>` +
       `<td><button type="button" data-open-team="${esc(tm.team)}">${esc(t("trainer.open_here"))}</button> ` +
       `<a class="team-link" href="${esc(teamLink(tm.team, links[tm.team]))}" target="_blank" rel="noopener">` +
       `${esc(t("trainer.link"))}</a></td></tr>`).join("") + "</tbody>";
-  const loopback = isLoopback(location.hostname);
+  $("#trainer-join").textContent = v.join ? t("trainer.join", { address: v.join.address }) : "";
+  const loopback = v.join ? !v.join.on_network : isLoopback(location.hostname);
   $("#trainer-loopback").hidden = !loopback;
   $("#trainer-loopback").textContent = loopback ? t("trainer.loopback", { host: location.host }) : "";
   $("#trainer-rounds").innerHTML = roundsHtml(v.rounds_summary);
@@ -801,6 +827,10 @@ function wire() {
   $("#add-team").addEventListener("click", () => addTeamRow(
     `${t("word.team")} ${$$("#setup-teams tbody tr").length + 1}`, state.territories[0]?.id));
   $("#start").addEventListener("click", () => command(startGame));
+  $("#join-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    command(() => joinWith($("#join-code").value));
+  });
   $("#load-file").addEventListener("change", (e) => {
     const file = e.target.files[0];
     if (file) command(() => loadGame(file));
@@ -852,6 +882,8 @@ function wire() {
         notice(t("notice.shock", { shock: label("shock", d.shock) }));
         render();
       });
+    } else if (d.qr) {
+      showQr(d.qr);
     } else if (d.openTeam) {
       go({ game: state.game, team: d.openTeam });
     } else if (d.backTrainer) {
@@ -871,7 +903,9 @@ function wire() {
       state.form = { to: null, give: {}, ask: {}, years: 2, commitment: 0.5, counter: null };
       notice(null);
     }
-    command(() => (state.role === "setup" ? loadTerritories() : refresh(true)));
+    if (state.joinCode) { command(() => joinWith(state.joinCode)); return; }
+    command(() => (state.role !== "setup" ? refresh(true)
+      : state.facilitator ? loadTerritories() : Promise.resolve(render())));
   });
 }
 
@@ -885,8 +919,8 @@ async function init() {
   wire();
   readHash();
   state.catalogue = await api("GET", "/api/game/catalogue");
-  if (state.role === "setup") await loadTerritories();
-  else await refresh(true);
+  if (state.joinCode) await joinWith(state.joinCode).catch(showError);
+  else if (state.role === "setup") { if (state.facilitator) await loadTerritories(); } else await refresh(true);
   render();
   setInterval(poll, POLL_MS);
 }
