@@ -46,6 +46,9 @@ class Screens:
         pg = context.new_page()
         pg.js_errors, pg.external = [], []
         pg.on("pageerror", lambda error: pg.js_errors.append(str(error)))
+        # confirmations (closing a round, a shock) are accepted, as the trainer would
+        pg.accept_dialogs = lambda dialog: dialog.accept()
+        pg.on("dialog", pg.accept_dialogs)
 
         def only_this_machine(route):
             target = route.request.url

@@ -23,8 +23,8 @@ from terrisim.game.session import GameSession
 
 narrative.add_template(
     "game_agreement",
-    "{a} et {b} signent un contrat de réciprocité ({years} an(s)).",
-    "{a} and {b} sign a reciprocity contract ({years} year(s)).",
+    "{a} et {b} signent un contrat de réciprocité ({years_fr}).",
+    "{a} and {b} sign a reciprocity contract ({years_en}).",
 )
 
 __all__ = [

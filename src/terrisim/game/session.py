@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from terrisim.game import texts
 from terrisim.game.delivery import AgreementDelivery
 from terrisim.game.errors import GameError
 from terrisim.game.negotiator import AgentNegotiator, Commitments, Evaluation, NegotiatorParams
@@ -858,7 +859,8 @@ class GameSession:
             "game_agreement",
             a=str(s.names[offer.sender]),
             b=str(s.names[offer.receiver]),
-            years=round(offer.years, 2),
+            years_fr=texts.years(round(offer.years, 2), "fr"),
+            years_en=texts.years(round(offer.years, 2), "en"),
             step=start,
         )
         return agreement
@@ -1152,6 +1154,6 @@ class GameSession:
         return GameSession.from_record(self.record(), mode=mode)
 
 
-def _fmt(value: float) -> str:
-    """A quantity for messages: 3 significant digits."""
-    return f"{value:.3g}"
+def _fmt(value: float) -> float:
+    """A quantity for messages: 3 significant digits (written per language by the texts)."""
+    return float(f"{value:.3g}")

@@ -8,6 +8,7 @@ are filled by :func:`render`; goods are named in the language of the sentence (`
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -36,9 +37,8 @@ REASONS: dict[str, dict[str, str]] = {
     ),
     "trust": _("confiance insuffisante", "not enough trust"),
     "trust_counter": _(
-        "confiance insuffisante : commençons plus modestement ({years} an(s), "
-        "engagement {commitment})",
-        "not enough trust: let us start smaller ({years} year(s), commitment {commitment})",
+        "confiance insuffisante : commençons plus modestement ({years}, engagement {commitment})",
+        "not enough trust: let us start smaller ({years}, commitment {commitment})",
     ),
     "cannot_give": _(
         "nous ne pouvons pas fournir autant de {good}", "we cannot supply that much {good}"
@@ -95,8 +95,8 @@ ERRORS: dict[str, dict[str, str]] = {
         "bien inconnu « {good} » (biens : {allowed})", "unknown good “{good}” (goods: {allowed})"
     ),
     "bad_quantity": _(
-        "quantité de {good} invalide : {value!r} (un nombre positif ou nul est attendu)",
-        "invalid quantity of {good}: {value!r} (a number >= 0 is expected)",
+        "quantité de {good} invalide : « {value} » (un nombre positif ou nul est attendu)",
+        "invalid quantity of {good}: “{value}” (a number >= 0 is expected)",
     ),
     "negative_quantity": _(
         "quantité négative de {good} : {value}", "negative quantity of {good}: {value}"
@@ -120,12 +120,12 @@ ERRORS: dict[str, dict[str, str]] = {
         "a reciprocal transaction: give something and ask for something",
     ),
     "bad_duration": _(
-        "durée invalide : {value!r} (de 1 mois à {max_years} ans)",
-        "invalid duration: {value!r} (1 month to {max_years} years)",
+        "durée invalide : « {value} » (de 1 mois à {max_years} ans)",
+        "invalid duration: “{value}” (1 month to {max_years} years)",
     ),
     "bad_commitment": _(
-        "engagement invalide : {value!r} (entre 0 et 1)",
-        "invalid commitment: {value!r} (between 0 and 1)",
+        "engagement invalide : « {value} » (entre 0 et 1)",
+        "invalid commitment: “{value}” (between 0 and 1)",
     ),
     "stale_round": _(
         "le tour {round} est terminé (tour en cours : {current}) : rechargez la page",
@@ -182,6 +182,10 @@ def render(
     sentence that cannot be filled falls back to the code and the fields.
     """
     values = dict(fields)
+    for key, value in values.items():  # numbers written the language's way: 11,2 ; 1 an
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        values[key] = years(value, language) if key == "years" else number(value, language)
     for key in ("good", "surplus", "deficit"):
         if key in values:
             names = values[key] if isinstance(values[key], list | tuple) else [values[key]]
@@ -202,10 +206,9 @@ def bilingual(table: dict[str, dict[str, str]], code: str, **fields: Any) -> dic
 
 TIMELINE: dict[str, dict[str, str]] = {
     "offer": _(
-        "{sender} propose à {receiver} : donne {give} ; demande {ask} ; {years} an(s), "
+        "{sender} propose à {receiver} : donne {give} ; demande {ask} ; {years}, "
         "engagement {commitment}",
-        "{sender} offers {receiver}: gives {give}; asks "
-        "{ask}; {years} year(s), commitment {commitment}",
+        "{sender} offers {receiver}: gives {give}; asks {ask}; {years}, commitment {commitment}",
     ),
     "accept": _("{who} accepte l'offre n°{offer}", "{who} accepts offer #{offer}"),
     "refuse": _("{who} refuse l'offre n°{offer}", "{who} refuses offer #{offer}"),
@@ -237,9 +240,29 @@ SHOCKS: dict[str, dict[str, str]] = {
 
 
 def number(value: float, language: str, digits: int = 3) -> str:
-    """A number with ``digits`` significant digits, with a decimal comma in French."""
+    """A number with ``digits`` significant digits, with a decimal comma in French.
+
+    ``number(11.2, "fr") == "11,2"``, ``number(1.0, "fr") == "1"``; from 1,000 on, whole
+    numbers grouped by thousands (``"1 234"`` with a narrow no-break space in French).
+    """
+    if not math.isfinite(value):
+        return str(value)
+    if abs(value) >= 1000:
+        text = f"{round(value):,}"
+        return text.replace(",", "\u202f") if language == "fr" else text
     text = f"{value:.{digits}g}"
     return text.replace(".", ",") if language == "fr" else text
+
+
+def years(value: float, language: str) -> str:
+    """A duration in years: ``"1 an"``, ``"1,5 an"``, ``"2 ans"``; ``"1 year"``, ``"2 years"``.
+
+    French puts the singular below 2 (« 1,5 an »), English only for exactly 1.
+    """
+    text = number(value, language)
+    if language == "fr":
+        return f"{text} an" if abs(value) < 2 else f"{text} ans"
+    return f"{text} year" if value == 1 else f"{text} years"
 
 
 def basket_text(basket: dict[str, float], language: str) -> str:
@@ -315,6 +338,24 @@ WORDS: dict[str, dict[str, str]] = {
     ),
     "trainer.over": _("Partie terminée", "Game over"),
     "trainer.end_game": _("Terminer la partie", "End the game"),
+    "trainer.end_round.confirm": _(
+        "Clore le tour {round} ? Les offres sans réponse expirent et la simulation avance de "
+        "{months} mois ; on ne peut pas revenir en arrière.",
+        "Close round {round}? Unanswered offers expire and the simulation runs {months} "
+        "months; this cannot be undone.",
+    ),
+    "trainer.shock.confirm": _(
+        "Déclencher le choc « {shock} » maintenant ? Il frappe dès le mois suivant et ne peut "
+        "pas être annulé.",
+        "Trigger the shock “{shock}” now? It hits from the next month and cannot be undone.",
+    ),
+    "error.bad_file": _(
+        "« {name} » n'est pas un fichier de partie terrisim (ce n'est pas du JSON lisible) : "
+        "choisissez le fichier .json enregistré par « Enregistrer la partie ».",
+        "“{name}” is not a terrisim game file (not readable JSON): choose the .json file "
+        "saved by “Save the game”.",
+    ),
+    "page.print": _("Imprimer le débriefing", "Print the debrief"),
     "trainer.end_game.confirm": _(
         "Terminer la partie maintenant ? Plus aucune offre ni aucun tour ne sera possible ; "
         "le débriefing s'ouvre aux équipes.",
@@ -444,14 +485,15 @@ WORDS: dict[str, dict[str, str]] = {
     # --- offers -------------------------------------------------------------------------------
     "offer.number": _("Offre n°{id}", "Offer #{id}"),
     "offer.round": _("tour {round}", "round {round}"),
+    "unit.year": _("{n} an", "{n} year"),
+    "unit.years": _("{n} ans", "{n} years"),
     "offer.counter_of": _("contre-proposition à l'offre n°{id}", "counter-offer to #{id}"),
     "offer.gives": _("donne chaque mois", "gives each month"),
     "offer.gives_back": _("donne en retour", "gives in return"),
     "offer.terms": _(
-        "{years} an(s), engagement {commitment} · {give} k€ contre {ask} k€ par "
+        "{years}, engagement {commitment} · {give} k€ contre {ask} k€ par "
         "mois · équilibre {balance}",
-        "{years} year(s), commitment {commitment} · "
-        "{give} against {ask} k EUR a month · balance {balance}",
+        "{years}, commitment {commitment} · {give} against {ask} k EUR a month · balance {balance}",
     ),
     "offers.none": _("Aucune offre pour l'instant.", "No offer yet."),
     "offers.none_received": _("Aucune offre en attente.", "No offer waiting."),

@@ -20,7 +20,7 @@ import numpy as np
 
 from terrisim.game.negotiator import arc_between
 from terrisim.game.offers import OPEN, Offer, basket_dict
-from terrisim.game.texts import SHOCKS, TIMELINE, basket_text, number, render
+from terrisim.game.texts import SHOCKS, TIMELINE, basket_text, render
 
 if TYPE_CHECKING:
     from terrisim.game.offers import Agreement
@@ -346,7 +346,7 @@ def _offer_sentence(session: GameSession, offer: Offer, lang: str) -> str:
             "receiver": str(s.names[offer.receiver]),
             "give": basket_text(basket_dict(s.goods, offer.give), lang),
             "ask": basket_text(basket_dict(s.goods, offer.ask), lang),
-            "years": number(offer.years, lang),
+            "years": offer.years,
             "commitment": f"{offer.commitment:.0%}",
         },
     )
@@ -367,7 +367,9 @@ def timeline(session: GameSession) -> list[dict[str, Any]]:
     """The session told action by action (the debrief's replay).
 
     Returns ``[{"index", "round", "step", "type", "text": {"fr", "en"}, "offers": [...]}]``;
-    index 0 is the opening (agents' first proposals). Each entry lists the offers that the action created (a team's offer, an agent's counter,
+    index 0 is the opening (agents' first proposals). ``step`` is the month the game is at
+    *after* the action: an end of round moves it on by the months the round ran (the last one
+    to the end of the game, epilogue included), so the replay goes to the end. Each entry lists the offers that the action created (a team's offer, an agent's counter,
     agents' proposals at the opening of a round) with their answers.
     """
     entries = []
@@ -380,7 +382,8 @@ def timeline(session: GameSession) -> list[dict[str, Any]]:
             step = 0
         else:
             action = session.actions[index - 1]
-            step = session.action_steps[index - 1]
+            has_next = index < len(session.actions)
+            step = session.action_steps[index] if has_next else session.step
         text = {}
         for lang in ("fr", "en"):
             text[lang] = _action_sentence(session, action, lang)
@@ -444,7 +447,7 @@ def _action_sentence(session: GameSession, action: dict[str, Any], lang: str) ->
                 "receiver": str(session.model.state.names[session._territory(action["to"])]),
                 "give": basket_text(action["give"], lang),
                 "ask": basket_text(action["ask"], lang),
-                "years": number(action["steps"] / 12, lang),
+                "years": action["steps"] / 12,
                 "commitment": f"{action['commitment']:.0%}",
             },
         )

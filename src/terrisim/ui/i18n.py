@@ -33,6 +33,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "lang.switch": _("English", "Français"),
     "lang.switch.help": _("Switch the page to English", "Passer la page en français"),
     "nav.game": _("Le jeu des paniers", "The baskets game"),
+    "page.big": _("Grand écran", "Big screen"),
+    "page.big.help": _(
+        "Grands caractères pour le vidéoprojecteur (touche G)",
+        "Large type for the projector (key G)",
+    ),
     "nav.game.help": _(
         "Jouer les territoires en équipes : paniers de transactions réciproques",
         "Teams play the territories: baskets of reciprocal transactions",

@@ -9,6 +9,7 @@ import {
   basketFlows, esc, legendHtml, lineChart, mapLegendHtml, PALETTE, territoryMap,
 } from "./charts.js";
 import { colourChooser, hideColourChooser, realMap } from "./map.js";
+import { bigScreen } from "./display.js";
 import { translator } from "./words.js";
 
 const state = {
@@ -443,6 +444,7 @@ async function start() {
   }
 
   $("#lang-switch").addEventListener("click", () => setLanguage(state.lang === "fr" ? "en" : "fr"));
+  bigScreen();
   $("#scenario").addEventListener("change", async (e) => {
     state.playing = false;
     await enqueue(() => loadScenario(e.target.value));

@@ -78,7 +78,7 @@ export function ticks(lo, hi, n = 5, integer = false) {
  * @param {string} lang  for number formatting
  */
 export function lineChart(svg, spec, lang = "fr") {
-  const W = 420, H = 200, L = 40, R = 8, T = 16, B = 24;
+  const W = 420, H = 200, L = 50, R = 8, T = 16, B = 26;
   const x = spec.x || [];
   const lines = spec.lines || [];
   const xLo = x.length ? x[0] : 0;
@@ -104,7 +104,7 @@ export function lineChart(svg, spec, lang = "fr") {
   }
   for (const v of ticks(xLo, xHi, 6, true)) {
     const xx = r1(sx(v));
-    parts.push(`<text class="tick" x="${xx}" y="${H - B + 14}" text-anchor="middle">${v}</text>`);
+    parts.push(`<text class="tick" x="${xx}" y="${H - B + 16}" text-anchor="middle">${v}</text>`);
   }
   parts.push(`<line class="axis" x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}"/>`,
     `<line class="axis" x1="${L}" x2="${L}" y1="${T}" y2="${H - B}"/>`);
@@ -113,7 +113,7 @@ export function lineChart(svg, spec, lang = "fr") {
   // neither overlap nor leave the chart.
   const shocks = [...(spec.shocks || [])].sort((p, q) => p.step - q.step);
   const places = shockLabels(shocks.map((s) => ({ x: sx(s.step), text: s.label })), L, W - R,
-    [T - 6, T + 8]);
+    [T - 6, T + 8], SHOCK_LABEL_SIZE);
   shocks.forEach((s, i) => {
     const xx = r1(sx(s.step));
     const last = s.last === null || s.last === undefined ? xHi : Math.min(s.last, xHi);
@@ -143,6 +143,9 @@ export function lineChart(svg, spec, lang = "fr") {
   svg.innerHTML = parts.join("");
 }
 
+/** Font size of shock labels in viewBox units (style.css, svg .shock text, in both modes). */
+export const SHOCK_LABEL_SIZE = 13;
+
 /** Estimated width (px) of a text at a font size: enough to keep labels apart. */
 export const textWidth = (text, size) => String(text).length * size * 0.58;
 
@@ -156,7 +159,7 @@ export const textWidth = (text, size) => String(text).length * size * 0.58;
  * @param {number[]} rows   the y of each row of labels
  * @returns {object[]} [{x, y, anchor} or null] for each item
  */
-export function shockLabels(items, lo, hi, rows, size = 10) {
+export function shockLabels(items, lo, hi, rows, size = SHOCK_LABEL_SIZE) {
   const ends = rows.map(() => -Infinity);
   return items.map(({ x, text }) => {
     const w = textWidth(text, size);

@@ -11,6 +11,7 @@
 
 import { esc, fmt, legendHtml, lineChart, mapLegendHtml, PALETTE, territoryMap } from "./charts.js";
 import { pickMap } from "./map.js";
+import { bigScreen } from "./display.js";
 import { translator } from "./words.js";
 
 const POLL_MS = 2000;
@@ -46,6 +47,9 @@ const { t, label, translated, applyI18n, useLanguage } = translator(state);
 
 const pct = (v) => (v === null || v === undefined ? "–" : `${fmt(100 * v, state.lang)} %`);
 const num = (v) => fmt(v, state.lang);
+/** A duration in years, the language's way: "1 an", "1,5 an", "2 ans" (fr); "1 year" (en). */
+const yearsText = (v) => t(Number(v) < 2 && (state.lang === "fr" || Number(v) === 1)
+  ? "unit.year" : "unit.years", { n: num(Number(v)) });
 const bi = (text) => (text ? (text[state.lang] ?? text.fr) : "");
 
 function setLanguage(lang) {
@@ -248,7 +252,8 @@ function shockMarks(shocks) {
 }
 
 function chart(container, id, title, x, lines, y, shocks) {
-  let fig = container.querySelector(`[data-chart="${id}"]`);
+  // looked up by its dataset, not a selector: a team's name may hold quotes (Équipe "Montagne")
+  let fig = [...container.querySelectorAll("[data-chart]")].find((f) => f.dataset.chart === id);
   if (!fig) {
     fig = $("#chart-template").content.firstElementChild.cloneNode(true);
     fig.dataset.chart = id;
@@ -299,7 +304,7 @@ function offerHtml(o, { answer = false, withdraw = false } = {}) {
     `<strong>${esc(basketText(o.give))}</strong><br>${who(o.to_name, teamOf(o.to))} ` +
     `${esc(t("offer.gives_back"))} <strong>${esc(basketText(o.ask))}</strong></div>` +
     `<div>${esc(t("offer.terms", {
-      years: num(o.years), commitment: pct(o.commitment), give: num(o.give_value),
+      years: yearsText(o.years), commitment: pct(o.commitment), give: num(o.give_value),
       ask: num(o.ask_value), balance: pct(o.balance),
     }))}</div>`;
   if (o.note) html += `<div class="why">${esc(bi(o.note))}</div>`;
@@ -448,7 +453,12 @@ function openTrainer(created) {
 }
 
 async function loadGame(file) {
-  const record = JSON.parse(await file.text());
+  let record;
+  try {
+    record = JSON.parse(await file.text());
+  } catch {
+    throw new ApiError(t("error.bad_file", { name: file.name }), "bad_file", 400);
+  }
   openTrainer(await api("POST", "/api/game/load", { record }));
 }
 
@@ -835,19 +845,23 @@ function wire() {
     const file = e.target.files[0];
     if (file) command(() => loadGame(file));
   });
-  $("#end-round").addEventListener("click", () => command(async () => {
+  $("#end-round").addEventListener("click", () => {
+    const v0 = state.view;
+    if (!window.confirm(t("trainer.end_round.confirm", { round: v0.round, months: v0.steps_per_round }))) return;
+    command(async () => {
     const v = await api("POST", `/api/game/${state.game}/end_round`, {
       round: state.view.round });
-    state.view = { ...v, links: state.view.links };
+    state.view = { ...v, links: state.view.links, join: state.view.join };
     state.version = v.version;
     notice(v.finished ? t("notice.finished") : t("notice.round", { round: v.round }));
     render();
-  }));
+    });
+  });
   $("#end-game").addEventListener("click", () => {
     if (!window.confirm(t("trainer.end_game.confirm"))) return;
     command(async () => {
       const v = await api("POST", `/api/game/${state.game}/end`, {});
-      state.view = { ...v, finished: true, links: state.view.links };
+      state.view = { ...v, finished: true, links: state.view.links, join: state.view.join };
       state.version = v.version;
       state.ended = true;
       notice(t("notice.ended"));
@@ -861,6 +875,12 @@ function wire() {
   });
   $("#save-game").addEventListener("click", () => command(saveGame));
   $("#replay-play").addEventListener("click", toggleReplay);
+  $("#print-debrief").addEventListener("click", () => {
+    // the whole story on paper: the replay at its end, nothing greyed out
+    state.replay.index = state.debrief.timeline.length - 1;
+    renderReplay(state.debrief);
+    window.print();
+  });
   $("#replay-slider").addEventListener("input", (e) => {
     state.replay.index = Number(e.target.value);
     renderReplay(state.debrief);
@@ -874,10 +894,11 @@ function wire() {
     if (!el) return;
     const d = el.dataset;
     if (d.shock) {
+      if (!window.confirm(t("trainer.shock.confirm", { shock: label("shock", d.shock) }))) return;
       command(async () => {
         const v = await api("POST", `/api/game/${state.game}/shock`, {
           round: state.view.round, kind: d.shock });
-        state.view = { ...v, links: state.view.links };
+        state.view = { ...v, links: state.view.links, join: state.view.join };
         state.version = v.version;
         notice(t("notice.shock", { shock: label("shock", d.shock) }));
         render();
@@ -916,6 +937,7 @@ async function init() {
   state.facilitator = me.facilitator;
   document.documentElement.lang = state.lang;
   applyI18n();
+  bigScreen();
   wire();
   readHash();
   state.catalogue = await api("GET", "/api/game/catalogue");
