@@ -78,7 +78,7 @@ export function ticks(lo, hi, n = 5, integer = false) {
  * @param {string} lang  for number formatting
  */
 export function lineChart(svg, spec, lang = "fr") {
-  const W = 420, H = 200, L = 50, R = 8, T = 16, B = 26;
+  const W = 420, H = 200, L = 50, R = 8, T = 24, B = 26;
   const x = spec.x || [];
   const lines = spec.lines || [];
   const xLo = x.length ? x[0] : 0;
@@ -113,7 +113,7 @@ export function lineChart(svg, spec, lang = "fr") {
   // neither overlap nor leave the chart.
   const shocks = [...(spec.shocks || [])].sort((p, q) => p.step - q.step);
   const places = shockLabels(shocks.map((s) => ({ x: sx(s.step), text: s.label })), L, W - R,
-    [T - 6, T + 8], SHOCK_LABEL_SIZE);
+    [T - 10, T + 7], SHOCK_LABEL_SIZE);
   shocks.forEach((s, i) => {
     const xx = r1(sx(s.step));
     const last = s.last === null || s.last === undefined ? xHi : Math.min(s.last, xHi);
@@ -143,8 +143,10 @@ export function lineChart(svg, spec, lang = "fr") {
   svg.innerHTML = parts.join("");
 }
 
-/** Font size of shock labels in viewBox units (style.css, svg .shock text, in both modes). */
+/** Font sizes of the labels placed apart (style.css: svg .shock text, svg .place; the same
+ * in big-screen mode, so that the placement stays right), in viewBox units. */
 export const SHOCK_LABEL_SIZE = 13;
+export const PLACE_LABEL_SIZE = 15;
 
 /** Estimated width (px) of a text at a font size: enough to keep labels apart. */
 export const textWidth = (text, size) => String(text).length * size * 0.58;
@@ -241,8 +243,8 @@ export function territoryMap(svg, map, label, words, lang = "fr") {
   // already written (crowded maps of large scenarios).
   const boxes = [];
   for (const i of byPop.slice(0, Math.min(6, n))) {
-    const w = textWidth(T.name[i], 11), y = py(i) - radius(i) - 3;
-    const box = { x0: px(i) - w / 2, x1: px(i) + w / 2, y0: y - 11, y1: y + 2 };
+    const w = textWidth(T.name[i], PLACE_LABEL_SIZE), y = py(i) - radius(i) - 3;
+    const box = { x0: px(i) - w / 2, x1: px(i) + w / 2, y0: y - PLACE_LABEL_SIZE, y1: y + 3 };
     if (boxes.some((b) => box.x0 < b.x1 && b.x0 < box.x1 && box.y0 < b.y1 && b.y0 < box.y1)) {
       continue;
     }
