@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from conftest import call, serving
@@ -137,5 +138,85 @@ def test_a_team_joins_by_typing_its_code_on_the_short_address(server, browser):
         assert trainer.is_visible("#qr-dialog svg")
         assert game["teams"][1]["code"] in trainer.inner_text("#qr-dialog")
         assert_clean(team, scanned, trainer)
+    finally:
+        screens.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The trainer's round timer and messages to the teams
+def test_the_trainer_sets_a_round_timer_and_messages_the_teams(server):
+    _, game = call(server, "POST", "/api/game", GAME)
+    gid = game["id"]
+    token = {t["team"]: t["token"] for t in game["teams"]}
+    before = call(server, "GET", f"/api/game/{gid}/status")[1]["room"]
+    status, view = call(server, "POST", f"/api/game/{gid}/timer", {"minutes": 10})
+    assert status == 200
+    timer = view["room"]["timer"]
+    assert timer["ends_at"] - timer["started"] == pytest.approx(600)
+    call(server, "POST", f"/api/game/{gid}/message", {"text": "Plus que 10 minutes !"})
+    call(
+        server, "POST", f"/api/game/{gid}/message", {"text": "A, répondez à B", "team": "Équipe A"}
+    )
+    assert call(server, "GET", f"/api/game/{gid}/status")[1]["room"] == before + 3  # pages reload
+    for team, expected in (("Équipe A", 2), ("Équipe B", 1)):
+        status, seen = call(
+            server,
+            "GET",
+            f"/api/game/{gid}/player?team={quote(team)}&token={token[team]}",
+            facilitator=False,
+        )
+        assert status == 200 and seen["room"]["timer"] == timer
+        assert [m["text"] for m in seen["room"]["messages"]][-1] == (
+            "A, répondez à B" if expected == 2 else "Plus que 10 minutes !"
+        )
+        assert len(seen["room"]["messages"]) == expected
+    # only the trainer, and only sensible input
+    for body in ({"text": "x", "token": token["Équipe A"]}, {"minutes": 5}):
+        path = "message" if "text" in body else "timer"
+        assert call(server, "POST", f"/api/game/{gid}/{path}", body, facilitator=False)[0] == 403
+    for bad in ({"text": ""}, {"text": "x" * 281}, {"text": "x", "team": "nobody"}):
+        status, error = call(server, "POST", f"/api/game/{gid}/message", bad)
+        assert status == 400 and error["error"]["message"]
+    assert call(server, "POST", f"/api/game/{gid}/timer", {"minutes": 500})[0] == 400
+    status, view = call(server, "POST", f"/api/game/{gid}/timer", {"minutes": 0})
+    assert status == 200 and view["room"]["timer"] is None
+
+
+def test_the_timer_and_messages_survive_a_restart(configs, tmp_path):
+    from test_ui_storage import durable_server
+
+    with durable_server(configs, tmp_path / "data") as srv:
+        _, game = call(srv, "POST", "/api/game", GAME)
+        call(srv, "POST", f"/api/game/{game['id']}/timer", {"minutes": 15})
+        call(srv, "POST", f"/api/game/{game['id']}/message", {"text": "Pause café"})
+    with durable_server(configs, tmp_path / "data") as srv:
+        _, view = call(srv, "GET", f"/api/game/{game['id']}/trainer")
+        assert view["room"]["timer"]["minutes"] == 15
+        assert [m["text"] for m in view["room"]["messages"]] == ["Pause café"]
+
+
+@pytest.mark.browser
+def test_a_team_sees_the_countdown_and_the_trainers_message(server, browser):
+    _, game = call(server, "POST", "/api/game", GAME)
+    screens = Screens(browser)
+    try:
+        trainer = screens.open(f"{server.url}static/game.html#game={game['id']}", server)
+        team = screens.open(f"{server.url}jeu#join={game['teams'][1]['code']}")
+        team.wait_for_selector("body[data-role=player] #player-goods tr[data-good]")
+        trainer.wait_for_selector("#trainer-teams tr[data-team]")
+        trainer.fill("#timer-minutes", "5")
+        trainer.click("#timer-start")
+        trainer.wait_for_function(
+            "document.querySelector('[data-timer]').textContent.includes('4:5')"
+        )
+        trainer.fill("#message-text", "Dernière minute pour vos offres")
+        trainer.select_option("#message-to", "Équipe B")
+        trainer.click("#message-send")
+        trainer.wait_for_selector("#notice:not([hidden])")
+        assert "Message envoyé à Équipe B" in trainer.inner_text("#notice")
+        team.wait_for_selector("#player-message:not([hidden])", timeout=10_000)
+        assert "Dernière minute pour vos offres" in team.inner_text("#player-message")
+        assert "Temps restant : 4:" in team.inner_text("#player .timer")
+        assert_clean(trainer, team)
     finally:
         screens.close()

@@ -338,6 +338,17 @@ WORDS: dict[str, dict[str, str]] = {
     ),
     "trainer.over": _("Partie terminée", "Game over"),
     "trainer.end_game": _("Terminer la partie", "End the game"),
+    "trainer.timer": _("Minuteur du tour :", "Round timer:"),
+    "trainer.timer.minutes": _("min", "min"),
+    "trainer.timer.start": _("Lancer", "Start"),
+    "trainer.timer.stop": _("Arrêter", "Stop"),
+    "timer.left": _("Temps restant : {time}", "Time left: {time}"),
+    "timer.over": _("Temps écoulé !", "Time is up!"),
+    "trainer.message": _("Message aux équipes :", "Message to the teams:"),
+    "trainer.message.all": _("toutes les équipes", "every team"),
+    "trainer.message.send": _("Envoyer", "Send"),
+    "trainer.message.sent": _("Message envoyé à {to}.", "Message sent to {to}."),
+    "message.from": _("Message du formateur ({time}) : {text}", "From the trainer ({time}): {text}"),
     "trainer.end_round.confirm": _(
         "Clore le tour {round} ? Les offres sans réponse expirent et la simulation avance de "
         "{months} mois ; on ne peut pas revenir en arrière.",

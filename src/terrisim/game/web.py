@@ -37,6 +37,7 @@ changes nothing; the page then reloads its view.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -60,6 +61,11 @@ from terrisim.ui.storage import StoredSession
 
 KIND = "game"
 MAX_TEAMS = 12
+MAX_MESSAGE = 280
+"""Longest message from the trainer to the teams (characters)."""
+MAX_TIMER_MINUTES = 120
+KEPT_MESSAGES = 50
+"""Messages kept per game (the oldest go first)."""
 MAX_TERRITORIES = 400
 """Largest scenario offered for a game (every territory is listed for the assignment)."""
 
@@ -270,8 +276,22 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
             ],
         }
 
+    def room_view(session: Session, team: str | None = None) -> dict[str, Any]:
+        """The round timer and the trainer's messages (to every team, or to ``team``)."""
+        room = session.room
+        messages = room.get("messages", [])
+        if team is not None:
+            messages = [m for m in messages if m.get("team") in (None, team)]
+        return {
+            "version": room.get("version", 0),
+            "now": time.time(),
+            "timer": room.get("timer"),
+            "messages": messages[-5:] if team is not None else messages,
+        }
+
     def trainer_state(session: Session, tab: GameTable) -> dict[str, Any]:
         view = tab.game.trainer_view()
+        view["room"] = room_view(session)
         view["map"] = viewmodel.map_view(tab.game.model)
         view["scenario_id"] = tab.scenario
         view["ended"] = session.ended is not None
@@ -280,6 +300,7 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
 
     def player_state(session: Session, tab: GameTable, team: str) -> dict[str, Any]:
         view = tab.game.player_view(team)
+        view["room"] = room_view(session, team)
         view["ended"] = session.ended is not None
         view["map"] = viewmodel.map_view(tab.game.model)
         view["scenario_id"] = tab.scenario
@@ -415,6 +436,7 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
                 "rounds": g.rounds,
                 "finished": g.finished,
                 "ended": session.ended is not None,
+                "room": session.room.get("version", 0),
                 "step": g.step,
             }
 
@@ -480,6 +502,50 @@ def game_routes(store: SessionStore | None = None, configs_dir: Path | str | Non
 
     router.add("POST", "/api/game/{gid}/shock", trainer_action("shock"))
     router.add("POST", "/api/game/{gid}/end_round", trainer_action("end_round"))
+
+    def change_room(session: Session, **changes: Any) -> None:
+        room = {**session.room, **changes, "version": session.room.get("version", 0) + 1}
+        store.set_room(session, room)
+
+    @router.route("POST", "/api/game/{gid}/timer")
+    def timer(request: Request) -> dict[str, Any]:
+        session, tab = table(request)
+        check_trainer(request, tab)
+        minutes = _float(request, "minutes", 0.0, 0.0, MAX_TIMER_MINUTES)
+        with session.change():
+            started = time.time()
+            change_room(
+                session,
+                timer={"minutes": minutes, "started": started, "ends_at": started + 60 * minutes}
+                if minutes > 0
+                else None,
+            )
+            return trainer_state(session, tab)
+
+    @router.route("POST", "/api/game/{gid}/message")
+    def message(request: Request) -> dict[str, Any]:
+        session, tab = table(request)
+        check_trainer(request, tab)
+        text = request.arg("text")
+        team = request.arg("team") or None
+        if not isinstance(text, str) or not 1 <= len(text.strip()) <= MAX_MESSAGE:
+            raise _bad(
+                request,
+                "bad_message",
+                f"message : de 1 à {MAX_MESSAGE} caractères",
+                f"message: 1 to {MAX_MESSAGE} characters",
+            )
+        if team is not None and team not in tab.team_tokens:
+            raise _bad(
+                request, "unknown_player", f"équipe inconnue « {team} »", f"unknown team {team!r}"
+            )
+        with session.change():
+            messages = [
+                *session.room.get("messages", []),
+                {"at": time.time(), "text": text.strip(), "team": team},
+            ]
+            change_room(session, messages=messages[-KEPT_MESSAGES:])
+            return trainer_state(session, tab)
 
     @router.route("POST", "/api/game/{gid}/end")
     def end(request: Request) -> dict[str, Any]:

@@ -104,6 +104,7 @@ class Session:
         version: The number of actions logged.
         secrets: Its tokens (stored with it).
         ended: When a trainer ended it (``None`` while open).
+        room: The room state stored with it (see :class:`~terrisim.ui.storage.StoredSession`).
         created: Creation time (seconds since the epoch).
     """
 
@@ -113,6 +114,7 @@ class Session:
     version: int = 0
     secrets: dict[str, Any] = field(default_factory=dict)
     ended: float | None = None
+    room: dict[str, Any] = field(default_factory=dict)
     created: float = field(default_factory=time.time)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     store: SessionStore | None = field(default=None, repr=False)
@@ -304,6 +306,7 @@ class SessionStore:
             version=len(stored.actions),
             secrets=stored.secrets,
             ended=stored.ended,
+            room=stored.room,
             created=stored.created,
             store=self,
         )
@@ -325,6 +328,11 @@ class SessionStore:
             raise
         if time.monotonic() - session.measured > REMEASURE_SECONDS:
             self._measure(session)
+
+    def set_room(self, session: Session, room: dict[str, Any]) -> None:
+        """Replace the room state of ``session`` (stored at once; call it under its lock)."""
+        self.database.set_room(session.id, room)
+        session.room = room
 
     def end(self, session: Session) -> None:
         """Mark ``session`` as ended by its trainer (stored at once)."""

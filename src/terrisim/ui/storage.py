@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     created  REAL NOT NULL,
     updated  REAL NOT NULL,
     finished REAL,
-    ended    REAL
+    ended    REAL,
+    room     TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS actions (
     session TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
@@ -95,6 +96,8 @@ class StoredSession:
         updated: Time of the last action.
         finished: When it reached its planned end (``None`` before).
         ended: When a trainer ended it (``None`` while open).
+        room: What the trainer shows the room besides the game itself (a game's round timer
+            and messages to the teams); not part of the action log, nor of the replay.
     """
 
     id: str
@@ -106,6 +109,7 @@ class StoredSession:
     updated: float = 0.0
     finished: float | None = None
     ended: float | None = None
+    room: dict[str, Any] = field(default_factory=dict)
 
 
 class Database:
@@ -129,6 +133,9 @@ class Database:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(sessions)")}
+            if "room" not in columns:  # a database of the first version of this schema
+                self._db.execute("ALTER TABLE sessions ADD COLUMN room TEXT NOT NULL DEFAULT '{}'")
             version = self.meta("schema_version")
         except sqlite3.Error as exc:
             raise ScenarioError(f"{self.path}: cannot open the database ({exc})") from None
@@ -220,6 +227,11 @@ class Database:
                 (now, now if finished else None, session_id),
             )
 
+    def set_room(self, session_id: str, room: dict[str, Any]) -> None:
+        """Replace a session's room state (timer, messages; committed on return)."""
+        with self._transaction() as db:
+            db.execute("UPDATE sessions SET room = ? WHERE id = ?", (_dumps(room), session_id))
+
     def set_secrets(self, session_id: str, secrets: dict[str, Any]) -> None:
         """Replace a session's tokens (committed on return)."""
         with self._transaction() as db:
@@ -242,7 +254,7 @@ class Database:
         """The stored session ``session_id`` with its action log, or ``None``."""
         with self._lock:
             row = self._db.execute(
-                "SELECT id, kind, spec, secrets, created, updated, finished, ended "
+                "SELECT id, kind, spec, secrets, created, updated, finished, ended, room "
                 "FROM sessions WHERE id = ?",
                 (session_id,),
             ).fetchone()
@@ -261,6 +273,7 @@ class Database:
             updated=row[5],
             finished=row[6],
             ended=row[7],
+            room=json.loads(row[8]),
         )
 
     def ids(self, kind: str | None = None) -> list[str]:

@@ -32,6 +32,8 @@ const state = {
   replay: { index: 0, timer: null },
   busy: false,
   offline: false, // the last poll failed: the page is reconnecting
+  roomVersion: -1, // version of the timer and messages shown
+  clockOffset: 0, // server clock minus this browser's, in seconds (for the round timer)
   ended: false,
   loading: 0, // count of scenario loads started: only the latest one fills the set-up table
   renders: 0,
@@ -171,7 +173,41 @@ async function refresh(force = false) {
   }
   state.version = state.view.version;
   state.ended = Boolean(state.view.ended);
+  takeRoom(state.view);
   if (state.view.ended) state.view.finished = true; // ended by the trainer: as if over
+  render();
+}
+
+/** Remember the room state of a view (timer, messages) and the server's clock. */
+function takeRoom(v) {
+  if (!v?.room) return;
+  state.roomVersion = v.room.version;
+  state.clockOffset = v.room.now - Date.now() / 1000;
+}
+
+/** The round timer, every second, on every element marked data-timer. */
+function tickTimers() {
+  const timer = state.view?.room?.timer;
+  const left = timer ? timer.ends_at - (Date.now() / 1000 + state.clockOffset) : null;
+  for (const el of $$("[data-timer]")) {
+    if (left === null) { el.textContent = ""; el.classList.remove("late"); continue; }
+    const s = Math.max(0, Math.round(left));
+    el.textContent = s > 0
+      ? t("timer.left", { time: `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}` })
+      : t("timer.over");
+    el.classList.toggle("late", s < 60);
+  }
+}
+
+function clock(at) {
+  return new Date(1000 * at).toLocaleTimeString(state.lang, { hour: "2-digit", minute: "2-digit" });
+}
+
+async function roomCommand(path, body, done) {
+  const v = await api("POST", `/api/game/${state.game}/${path}`, body);
+  state.view = { ...v, links: state.view.links, join: state.view.join };
+  takeRoom(state.view);
+  if (done) notice(done);
   render();
 }
 
@@ -193,7 +229,8 @@ async function poll() {
     offline(false);
     if (back) showError(null);
     if (state.role === "debrief") return;
-    if (back || s.version !== state.version || s.ended !== state.ended) await refresh();
+    if (back || s.version !== state.version || s.ended !== state.ended ||
+      s.room !== state.roomVersion) await refresh();
   } catch (err) {
     // the server is down or restarting (network error, 5xx): poll on until it answers
     if (err.status === 0 || err.status >= 500) offline(true);
@@ -490,6 +527,10 @@ function renderTrainer(v) {
       `<td><button type="button" data-open-team="${esc(tm.team)}">${esc(t("trainer.open_here"))}</button> ` +
       `<a class="team-link" href="${esc(teamLink(tm.team, links[tm.team]))}" target="_blank" rel="noopener">` +
       `${esc(t("trainer.link"))}</a></td></tr>`).join("") + "</tbody>";
+  const to = $("#message-to");
+  setHtml(to, `<option value="">${esc(t("trainer.message.all"))}</option>` +
+    v.teams.map((tm) => `<option value="${esc(tm.team)}">${esc(tm.team)}</option>`).join(""));
+  tickTimers();
   $("#trainer-join").textContent = v.join ? t("trainer.join", { address: v.join.address }) : "";
   const loopback = v.join ? !v.join.on_network : isLoopback(location.hostname);
   $("#trainer-loopback").hidden = !loopback;
@@ -533,6 +574,10 @@ function renderPlayer(v) {
     satisfaction: pct(v.satisfaction), reserve: num(v.budget.reserve),
     health: pct(v.budget.fiscal_health),
   });
+  const said = v.room?.messages?.at(-1);
+  $("#player-message").hidden = !said;
+  $("#player-message").textContent = said ? t("message.from", { time: clock(said.at), text: said.text }) : "";
+  tickTimers();
   const sw = $("#player-switch");
   sw.innerHTML = state.facilitator ? `<button type="button" data-back-trainer="1">` +
     `${esc(t("player.back_trainer"))}</button>` + v.teams.filter((x) => x.team !== v.team)
@@ -837,6 +882,19 @@ function wire() {
   $("#add-team").addEventListener("click", () => addTeamRow(
     `${t("word.team")} ${$$("#setup-teams tbody tr").length + 1}`, state.territories[0]?.id));
   $("#start").addEventListener("click", () => command(startGame));
+  $("#timer-start").addEventListener("click", () => command(() => roomCommand("timer",
+    { minutes: Number($("#timer-minutes").value) })));
+  $("#timer-stop").addEventListener("click", () => command(() => roomCommand("timer", { minutes: 0 })));
+  $("#message-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const team = $("#message-to").value;
+    const text = $("#message-text").value;
+    command(async () => {
+      await roomCommand("message", { text, team: team || null },
+        t("trainer.message.sent", { to: team || t("trainer.message.all") }));
+      $("#message-text").value = "";
+    });
+  });
   $("#join-form").addEventListener("submit", (e) => {
     e.preventDefault();
     command(() => joinWith($("#join-code").value));
@@ -945,6 +1003,7 @@ async function init() {
   else if (state.role === "setup") { if (state.facilitator) await loadTerritories(); } else await refresh(true);
   render();
   setInterval(poll, POLL_MS);
+  setInterval(tickTimers, 1000);
 }
 
 init().catch((err) => { showError(err); document.body.dataset.ready = "true"; });
