@@ -161,7 +161,7 @@ def test_two_teams_play_three_rounds_with_a_shock_and_see_the_debrief(server, sc
     # --- each team on its own browser (the room's network)
     team_a = screens.open(links["Équipe A"])
     team_b = screens.open(links["Équipe B"])
-    for pg, name in ((team_a, "metropolis 0"), (team_b, "rural 3")):
+    for pg, name in ((team_a, "Métropole 1"), (team_b, "Commune rurale 1")):
         pg.wait_for_selector("body[data-role=player] #player-goods tr[data-good]")
         assert name in pg.inner_text("#player-title")
     assert "Votre territoire" in team_a.inner_text("#player")

@@ -214,7 +214,7 @@ def test_bad_game_settings_are_refused(scenario):
     with pytest.raises(GameError) as info:
         GameSession(scenario, players={"A": "T0"}, negotiator={"trust_floor": 7})
     assert info.value.code == "bad_setting"
-    assert GameSession(scenario, players={"A": "rural 3"}).players == {"A": 3}  # by name
+    assert GameSession(scenario, players={"A": "Commune rurale 1"}).players == {"A": 3}  # by name
 
 
 @pytest.mark.parametrize(

@@ -348,7 +348,9 @@ WORDS: dict[str, dict[str, str]] = {
     "trainer.message.all": _("toutes les équipes", "every team"),
     "trainer.message.send": _("Envoyer", "Send"),
     "trainer.message.sent": _("Message envoyé à {to}.", "Message sent to {to}."),
-    "message.from": _("Message du formateur ({time}) : {text}", "From the trainer ({time}): {text}"),
+    "message.from": _(
+        "Message du formateur ({time}) : {text}", "From the trainer ({time}): {text}"
+    ),
     "trainer.end_round.confirm": _(
         "Clore le tour {round} ? Les offres sans réponse expirent et la simulation avance de "
         "{months} mois ; on ne peut pas revenir en arrière.",

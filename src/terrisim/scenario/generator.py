@@ -217,6 +217,31 @@ def generate_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
         home, work = inverse[home], inverse[work]
     width = len(str(n - 1))
     ids = np.array([f"T{i:0{width}d}" for i in range(n)])
-    names = np.array([f"{kinds[kind[i]]} {i}" for i in range(n)])
+    names = territory_names(kinds, kind)
     commutes = (home, work, np.full(home.size, np.nan))
     return Layout(ids, names, kind, kinds, population, xy, src, dst, link_kind, {}, None, commutes)
+
+
+FRENCH_NAMES = {
+    "metropolis": "Métropole",
+    "town": "Ville",
+    "periurban": "Commune périurbaine",
+    "rural": "Commune rurale",
+    "mountain": "Commune de montagne",
+}
+"""Display names of the default kinds in generated scenarios (ODD 2); other kinds keep theirs."""
+
+
+def territory_names(kinds: list[str], kind: np.ndarray) -> np.ndarray:
+    """Display names of generated territories (ODD 2, ``name``).
+
+    The kind's French name and a number counted within the kind from 1, in index order
+    (``Métropole 1``, ``Commune rurale 3``); a kind outside :data:`FRENCH_NAMES` keeps its own
+    name (``coastal 2``).
+    """
+    seen: dict[int, int] = {}
+    names = []
+    for k in kind.tolist():
+        seen[k] = seen.get(k, 0) + 1
+        names.append(f"{FRENCH_NAMES.get(kinds[k], kinds[k])} {seen[k]}")
+    return np.array(names)
