@@ -36,6 +36,8 @@ def page(browser, server):
     pg.js_errors = []
     pg.external = []
     pg.on("pageerror", lambda error: pg.js_errors.append(str(error)))
+    pg.accept_dialogs = lambda dialog: dialog.accept()  # confirmations, as the trainer would
+    pg.on("dialog", pg.accept_dialogs)
 
     def only_this_machine(route):
         url = route.request.url
@@ -288,6 +290,25 @@ def test_a_rule_knob_is_greyed_unless_its_rule_is_chosen(page):
     assert "inactive" not in page.locator(".knob[data-knob=fiscal_solidarity]").get_attribute(
         "class"
     )
+    assert_clean(page)
+
+
+def test_changing_the_rule_mid_demo_asks_before_going_back_to_month_0(page):
+    click_step(page, 2)
+    asked = []
+    page.remove_listener("dialog", page.accept_dialogs)
+    page.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    before = page.eval_on_selector("#governance", "s => s.value")
+    other = next(
+        v
+        for v in page.eval_on_selector_all("#governance option", "os => os.map(o => o.value)")
+        if v != before
+    )
+    page.select_option("#governance", other)
+    page.wait_for_timeout(300)
+    assert asked and "mois 0" in asked[0] and "mois 2" in asked[0]
+    assert page.eval_on_selector("#governance", "s => s.value") == before  # nothing changed
+    assert page.evaluate("window.terrisim.sim.step") == 2
     assert_clean(page)
 
 

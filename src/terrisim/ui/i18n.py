@@ -34,6 +34,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "lang.switch.help": _("Switch the page to English", "Passer la page en français"),
     "nav.game": _("Le jeu des paniers", "The baskets game"),
     "page.big": _("Grand écran", "Big screen"),
+    "confirm.restart": _(
+        "Changer de règle recommence la simulation au mois 0 (elle en est au mois {step}). "
+        "Continuer ?",
+        "Changing the rule starts the simulation again at month 0 (it is at month {step}). "
+        "Go on?",
+    ),
     "page.big.help": _(
         "Grands caractères pour le vidéoprojecteur (touche G)",
         "Large type for the projector (key G)",

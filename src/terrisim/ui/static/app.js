@@ -450,9 +450,23 @@ async function start() {
     await enqueue(() => loadScenario(e.target.value));
     await reset();
   });
-  $("#governance").addEventListener("change", () => { renderControls(); reset(); });
-  $("#governance-b").addEventListener("change", () => { renderControls(); reset(); });
-  $("#compare").addEventListener("change", () => { renderControls(); reset(); });
+  // changing the rule (or the compare mode) starts a new run at month 0: ask first mid-demo
+  for (const id of ["#governance", "#governance-b", "#compare"]) {
+    const el = $(id);
+    el.addEventListener("change", () => {
+      const step = state.sim?.step || 0;
+      if (step > 0 && !window.confirm(t("confirm.restart", { step }))) {
+        // put the control back as the running run has it
+        const panels = state.sim.panels;
+        if (id === "#compare") el.checked = panels.length === 2;
+        else el.value = panels[id === "#governance" ? 0 : 1]?.governance ?? el.value;
+        renderControls();
+        return;
+      }
+      renderControls();
+      reset();
+    });
+  }
   $("#knobs").addEventListener("input", (e) => {
     showKnob(e.target);
     $("#reset").classList.add("pending"); // the new values apply on Reset
