@@ -37,8 +37,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "confirm.restart": _(
         "Changer de règle recommence la simulation au mois 0 (elle en est au mois {step}). "
         "Continuer ?",
-        "Changing the rule starts the simulation again at month 0 (it is at month {step}). "
-        "Go on?",
+        "Changing the rule starts the simulation again at month 0 (it is at month {step}). Go on?",
     ),
     "page.big.help": _(
         "Grands caractères pour le vidéoprojecteur (touche G)",

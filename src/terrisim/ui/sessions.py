@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 MEMORY_MB = 1000.0
 """Default memory budget of the sessions held in memory (``terrisim ui --memory-mb``)."""
-IDLE_SECONDS = 120.0
+IDLE_SECONDS = 15.0
 """A session used more recently than this is never unloaded from memory."""
 REMEASURE_SECONDS = 30.0
 """A changed session's footprint is measured again at most this often."""
