@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import screenshot, serving
+from conftest import login_url, screenshot, serving
 
 from terrisim.game.web import game_routes
 
@@ -35,7 +35,8 @@ def server(tmp_path_factory):
             yield srv
 
 
-def open_page(browser, url: str):
+def open_page(browser, url: str, server=None):
+    """A page in its own context; the facilitator's (logged in) when ``server`` is given."""
     context = browser.new_context(viewport={"width": 1500, "height": 1100})
     pg = context.new_page()
     pg.js_errors, pg.external = [], []
@@ -50,6 +51,9 @@ def open_page(browser, url: str):
             route.abort()
 
     pg.route("**/*", only_this_machine)
+    pg.on("dialog", lambda dialog: dialog.accept())  # confirmations, as the trainer would
+    if server is not None:
+        pg.goto(login_url(server))
     pg.goto(url)
     pg.wait_for_selector("body[data-ready=true]", timeout=60_000)
     return context, pg
@@ -61,7 +65,7 @@ def assert_clean(pg) -> None:
 
 
 def test_the_page_draws_the_real_map_of_the_puy_de_dome(browser, server, tmp_path):
-    context, page = open_page(browser, server.url)
+    context, page = open_page(browser, server.url, server)
     page.select_option("#scenario", "puy_de_dome")
     page.wait_for_function("window.terrisim.sim?.scenario === 'puy_de_dome'", timeout=60_000)
     areas = page.locator(".panel [data-role=map] path.area")
@@ -89,7 +93,7 @@ def test_the_page_draws_the_real_map_of_the_puy_de_dome(browser, server, tmp_pat
 
 
 def test_the_game_is_set_up_on_real_communes_picked_on_the_map(browser, server, tmp_path):
-    context, page = open_page(browser, f"{server.url}/static/game.html")
+    context, page = open_page(browser, f"{server.url}/static/game.html", server)
     page.select_option("#setup-scenario", "clermont_sancy")
     page.wait_for_function(
         "!window.terrisimGame.busy && [...document.querySelectorAll("
