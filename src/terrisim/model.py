@@ -176,7 +176,8 @@ class TerriModel(mesa.Model):
         self.recorder = Recorder(self, territories=mode)
         self.outcome = ExchangeOutcome.empty(self.state)
         self.market = market.MarketOutcome.empty(self.state.n, len(self.state.goods))
-        self._scope_need: np.ndarray | None = None
+        # the set-up needs do not change (rules see them read-only): summed once (ODD 7.10)
+        self._scope_need = self.state.need.sum(axis=0)
         self.commuted = np.zeros(0)
         self.ledger = StepLedger(self.state.n)
         self.log_event("start", n=self.state.n, links=self.state.n_links)
@@ -295,40 +296,41 @@ class TerriModel(mesa.Model):
         scope's need of each good.
         """
         s, spec = self.state, self.config.market
-        self.commuted = self._commute()
+        need = s.effective_need
+        self.commuted, home_in, work_out = self._commute(need)
         if not spec.enabled or not s.market.any():
             self.market = market.MarketOutcome.empty(s.n, len(s.goods))
         else:
-            # the set-up needs do not change (rules see them read-only): summed once
-            if self._scope_need is None:
-                self._scope_need = s.need.sum(axis=0)
             outside = spec.outside_supply * self._scope_need
-            self.market = market.clear(s.available, s.effective_need, s.market, outside)
+            self.market = market.clear(s.available, need, s.market, outside)
             s.available = s.available + self.market.bought - self.market.sold
-        s.bought, s.sold = self.market.bought, self.market.sold
-        if self.commuted.size:
-            j = s.goods.index(self.config.commuting.good)
-            s.bought[:, j] += np.bincount(s.commute_home, self.commuted, s.n)
-            s.sold[:, j] += np.bincount(s.commute_work, self.commuted, s.n)
+        s.bought = self.market.bought + home_in
+        s.sold = self.market.sold + work_out
 
-    def _commute(self) -> np.ndarray:
-        """Commuters take jobs at their pole (:func:`terrisim.market.commute`), per link."""
+    def _commute(self, need: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Commuters take jobs at their pole (:func:`terrisim.market.commute`).
+
+        Returns:
+            The units taken on each commuting pair (K,), and what homes received and poles
+            gave, (N, G) each (zero but for the commuted good).
+        """
         s, spec = self.state, self.config.commuting
+        home_in, work_out = np.zeros_like(s.available), np.zeros_like(s.available)
         if not spec.enabled or spec.good not in s.goods or not s.commute_home.size:
-            return np.zeros(0)
+            return np.zeros(0), home_in, work_out
         j = s.goods.index(spec.good)
         taken = market.commute(
             s.available,
-            s.effective_need,
+            need,
             home=s.commute_home,
             work=s.commute_work,
             share=s.commute_share,
             good=j,
         )
-        s.available[:, j] += np.bincount(s.commute_home, taken, s.n) - np.bincount(
-            s.commute_work, taken, s.n
-        )
-        return taken
+        home_in[:, j] = np.bincount(s.commute_home, taken, s.n)
+        work_out[:, j] = np.bincount(s.commute_work, taken, s.n)
+        s.available = s.available + (home_in - work_out)
+        return taken, home_in, work_out
 
     def consume(self) -> None:
         """Consumption, satisfaction and stocks (ODD 7.2).
