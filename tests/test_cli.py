@@ -226,7 +226,7 @@ def test_describe_prints_the_step_schedule_with_the_active_rules():
 def test_describe_prints_plain_text_without_restructuredtext_markup():
     result = invoke("describe")
     assert result.exit_code == 0, result.output
-    assert "available = stock + capacity * production_factor * h" in result.output
+    assert "available = stock + capacity * skill * production_factor * h" in result.output
     assert "``" not in result.output and ":class:" not in result.output
 
 

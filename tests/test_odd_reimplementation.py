@@ -330,6 +330,7 @@ class Reimplementation:
         self.weight = np.array([sc["goods"][x]["weight"] for x in goods])
         self.traded = np.array([sc["goods"][x]["market"] for x in goods])
         self.h = np.ones(w.kind.size)
+        self.skill = np.ones_like(w.capacity)
         self.t = 0
         self.active: list[tuple[str, float, np.ndarray, int, int | None]] = []
         self.rows: list[dict[str, float]] = []
@@ -388,14 +389,15 @@ class Reimplementation:
                     target[np.ix_(mask, cols)] *= factor
         # 7.1 production
         public = (self.h * w.capital)[:, None]
-        available = w.stock + w.capacity * production * np.where(self.public, public, 1)
+        produced = w.capacity * self.skill * (production * np.where(self.public, public, 1))
+        available = w.stock + produced
         need = w.need * need_factor
         # 7.4 exchange, 7.4.5 delivery
         flow, money, deal, q, balance = self.exchange(available, need)
         available = available + _sum(flow, self.to, n) - _sum(flow, self.frm, n)
         w.reserve = w.reserve + np.bincount(self.to, money, n) - np.bincount(self.frm, money, n)
         # 7.10 markets: commuting, then the market of the scope
-        bought, imports = np.zeros((n, g)), np.zeros(g)
+        bought, sold, imports = np.zeros((n, g)), np.zeros((n, g)), np.zeros(g)
         home, work, share = w.commutes
         jobs = sc["commuting"]["good"]
         taken = np.zeros(home.size)
@@ -414,6 +416,7 @@ class Reimplementation:
             into, out = np.bincount(home, taken, n), np.bincount(work, taken, n)
             available[:, c] += into - out
             bought[:, c] += into
+            sold[:, c] += out
         if sc["market"]["enabled"]:
             for j in np.flatnonzero(self.traded):
                 surplus = np.maximum(available[:, j] - need[:, j], 0)
@@ -423,6 +426,7 @@ class Reimplementation:
                 served = (o + x) / d if d > 0 else 1.0
                 sold_share = d / o if o > 0 else 0.0
                 bought[:, j] += deficit * min(served, 1)
+                sold[:, j] += surplus * min(sold_share, 1)
                 available[:, j] += bought[:, j] - surplus * min(sold_share, 1)
                 imports[j] = max(min(d, o + x) - min(d, o), 0)
         # 7.2 consumption
@@ -431,6 +435,12 @@ class Reimplementation:
         w.stock = np.where(
             self.storable, np.minimum((available - consumed) * (1 - self.decay), w.stock_cap), 0.0
         )
+        # 7.12 specialisation
+        sp = sc["specialisation"]
+        if sp["rate"] > 0:
+            moves = (produced > 0) & self.traded
+            net = np.where(moves, (sold - (available - consumed)) / np.where(moves, produced, 1), 0)
+            self.skill = np.clip(self.skill * (1 + sp["rate"] * net), sp["floor"], sp["ceiling"])
         # 7.6 budgets
         b = sc["budget"]
         revenue = w.fiscal_base + w.grant * grant_factor
@@ -601,6 +611,7 @@ VARIANTS = {
         "exchange": {"reciprocity_tolerance": 0.0, "money": True},
         "trust": {"bias": {"urban->rural": 0.0, "rural->urban": 0.0}},
     },
+    "specialising": {"specialisation": {"rate": 0.05, "floor": 0.8, "ceiling": 1.3}},
     "numbered_by_place": {
         "territories": {
             "generator": {
@@ -683,4 +694,5 @@ def test_the_odd_alone_reproduces_the_model(variant, seed, engine):
         )
     np.testing.assert_allclose(w.trust, s.trust, rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(w.stock, s.stock, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(mine.skill, s.skill, rtol=RTOL, atol=ATOL)
     assert series["deals"].sum() > 0, "the comparison must include deals"

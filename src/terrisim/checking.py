@@ -115,6 +115,7 @@ PHASE_ACTORS = {
     "trade": "the market of the scope",
     "act": "per-agent rules: every territory's step(), then the plans commit",
     "consume": "consumption and stocks",
+    "specialise": "specialisation: producers' skill follows their sales",
     "update_budgets": "budgets",
     "update_trust": "the trust rule",
     "close_step": "governance, end of step",
@@ -805,15 +806,15 @@ class _Probe:
     def _production(self, where: str, before: dict[str, Any], tol: float) -> None:
         """Production adds to what stocks hold at most capacity x production modifier (7.1).
 
-        ``0 <= available - stock <= capacity * production_factor * k+`` (the fiscal health
-        that scales public goods is at most 1; ``k+ = max(1, capital)`` for public goods, 1
-        for the others), with the capacity of set-up; stocks do not change.
+        ``0 <= available - stock <= capacity * skill * production_factor * k+`` (the fiscal
+        health that scales public goods is at most 1; ``k+ = max(1, capital)`` for public
+        goods, 1 for the others), with the capacity of set-up; stocks do not change.
         """
         s = self.model.state
         produced = s.available - before["stock"]
         capacity = self.fixed.get("capacity", s.capacity)
         capital = np.where(s.public[None, :], np.maximum(s.capital, 1.0)[:, None], 1.0)
-        limit = capacity * np.maximum(s.production_factor, 0.0) * capital
+        limit = capacity * s.skill * np.maximum(s.production_factor, 0.0) * capital
         excess = np.maximum(produced - limit, -produced)
         changed = np.abs(s.stock - before["stock"])
         if (changed > tol).any():
@@ -893,6 +894,7 @@ class _Probe:
             ("available quantity", s.available, "territory"),
             ("reserve", s.reserve, "territory"),
             ("capacity", s.capacity, "territory"),
+            ("skill", s.skill, "territory"),
             ("production modifier", s.production_factor, "territory"),
             ("need modifier", s.need_factor, "territory"),
             ("grant modifier", s.grant_factor, "territory"),

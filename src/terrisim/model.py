@@ -15,7 +15,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from terrisim import budget, kernels, market, narrative, per_agent
+from terrisim import budget, kernels, market, narrative, per_agent, specialisation
 from terrisim.agents import Territory
 from terrisim.exchange import ExchangeOutcome, negotiate
 from terrisim.governance import Governance
@@ -101,6 +101,7 @@ class TerriModel(mesa.Model):
         "trade",
         "act",
         "consume",
+        "specialise",
         "update_budgets",
         "update_trust",
         "close_step",
@@ -225,10 +226,11 @@ class TerriModel(mesa.Model):
         self.shocks.apply()
 
     def produce(self) -> None:
-        """Production: ``available = stock + capacity * production_factor * h * k`` (ODD 7.1).
+        """Production: ``available = stock + capacity * skill * production_factor * h * k`` (ODD 7.1).
 
         For public goods ``h`` is the fiscal health of the previous step and ``k`` the public
-        capital (ODD 7.6); both are 1 for other goods.
+        capital (ODD 7.6); both are 1 for other goods. ``skill`` is 1 unless specialisation
+        is switched on (ODD 7.12).
         """
         s = self.state
         s.available = s.stock + s.production
@@ -344,6 +346,10 @@ class TerriModel(mesa.Model):
         s.satisfaction = np.divide(s.consumed, need, out=np.ones_like(need), where=need > 0)
         leftover = (s.available - s.consumed) * (1.0 - s.decay)
         s.stock = np.where(s.storable, np.minimum(leftover, s.stock_cap), 0.0)
+
+    def specialise(self) -> None:
+        """Producers' skill follows their sales (ODD 7.12, :mod:`terrisim.specialisation`)."""
+        specialisation.update_skill(self.state, self.config.specialisation)
 
     def update_budgets(self) -> None:
         """Budgets, reserves, investment and public capital (ODD 7.6, :mod:`terrisim.budget`).

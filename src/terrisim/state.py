@@ -78,6 +78,7 @@ class TerritoryState:
     fiscal_health: np.ndarray = field(init=False)
     investment: np.ndarray = field(init=False)
     capital: np.ndarray = field(init=False)
+    skill: np.ndarray = field(init=False)
     bought: np.ndarray = field(init=False)
     sold: np.ndarray = field(init=False)
     engineering_used: np.ndarray = field(init=False)
@@ -94,6 +95,7 @@ class TerritoryState:
         self.fiscal_health = np.ones(n)
         self.investment = np.zeros(n)
         self.capital = np.ones(n)
+        self.skill = np.ones((n, g))
         self.bought = np.zeros((n, g))
         self.sold = np.zeros((n, g))
         self.engineering_used = np.zeros(n)
@@ -179,14 +181,15 @@ class TerritoryState:
 
     @property
     def production(self) -> np.ndarray:
-        """This step's production, ``capacity * production_factor * h'`` (N, G) (ODD 7.1).
+        """This step's production, ``capacity * skill * production_factor * h'`` (ODD 7.1).
 
         ``h'`` is ``fiscal_health * capital`` (of the previous step) for public goods, 1 for
-        the others.
+        the others; ``skill`` is the specialisation of 7.12 (1 unless it is switched on).
+        Shape (N, G).
         """
         public = self.fiscal_health * self.capital
         factor = self.production_factor * np.where(self.public[None, :], public[:, None], 1.0)
-        return self.capacity * factor
+        return self.capacity * self.skill * factor
 
     @property
     def effective_need(self) -> np.ndarray:

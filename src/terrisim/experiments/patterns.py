@@ -57,7 +57,7 @@ def city_food_from_outside(seed: int) -> float:
     for step in range(scenario.steps):
         model.step()
         if step >= scenario.steps - LAST:
-            produced = s.capacity[metro, food] * s.production_factor[metro, food]
+            produced = s.production[metro, food]
             own += float(np.minimum(produced, s.consumed[metro, food]).sum())
             eaten += float(s.consumed[metro, food].sum())
     return 1.0 - own / eaten
@@ -120,6 +120,60 @@ def exchange_cost(seed: int) -> float:
     """Mean satisfaction of the last year with ad hoc exchange minus without it."""
     off = run({"exchange": {"enabled": False}}, seed)
     return _last(run({}, seed), "satisfaction") - _last(off, "satisfaction")
+
+
+def _closer_kinds(share: float) -> dict[str, Any]:
+    """Goods overrides moving every kind's capacity ``share`` of the way to the kinds' mean."""
+    goods = scenario_from_dict({}).goods
+    tables = {}
+    for name, spec in goods.items():
+        mean = float(np.mean(list(spec.capacity.values())))
+        tables[name] = {
+            "capacity": {k: (1 - share) * v + share * mean for k, v in spec.capacity.items()}
+        }
+    return {"goods": tables}
+
+
+def exchange_costs_most_where_territories_differ(seed: int) -> float:
+    """Cost of switching ad hoc exchange off, demo minus kinds' capacities halfway to their mean."""
+    closer = _closer_kinds(0.5)
+    return exchange_cost(seed) - (
+        _last(run(closer, seed), "satisfaction")
+        - _last(run({**closer, "exchange": {"enabled": False}}, seed), "satisfaction")
+    )
+
+
+#: Specialisation switched on, at an **assumed** rate (ODD 7.12: no source gives one).
+SPECIALISING = {"specialisation": {"rate": 0.01}}
+
+
+def specialisation_replaces_imports(seed: int) -> float:
+    """Share of the scope's food need imported in the last year, without minus with specialisation."""
+    return _food_imported(run({}, seed, 48)) - _food_imported(run(SPECIALISING, seed, 48))
+
+
+def _food_imported(model: TerriModel) -> float:
+    """Food the scope imports over the next :data:`LAST` steps, as a share of its food need."""
+    food = model.state.goods.index("food")
+    imported, need = 0.0, 0.0
+    for _ in range(LAST):
+        model.step()
+        imported += float(model.market.imports[food])
+        need += float(model.state.effective_need[:, food].sum())
+    return imported / need
+
+
+def _rural_capital_lost(overrides: dict[str, Any], seed: int) -> float:
+    """Rural and mountain public capital lost at month 60 to :data:`GRANT_CUT`."""
+    base, cut = run(overrides, seed), run({**overrides, **GRANT_CUT}, seed)
+    kinds = ("rural", "mountain")
+    return _kind_mean(base, base.state.capital, kinds) - _kind_mean(cut, cut.state.capital, kinds)
+
+
+def recovery_depends_on_cooperation(seed: int) -> float:
+    """Share of the rural capital lost to a grant cut that cooperation spares, at month 60."""
+    alone = _rural_capital_lost({"exchange": {"enabled": False}}, seed)
+    return 1.0 - _rural_capital_lost({"exchange": {"money": True}}, seed) / alone
 
 
 # ------------------------------------------------------------------ patterns
@@ -205,6 +259,35 @@ PATTERNS = (
         "mean satisfaction of the last year with ad hoc exchange minus without (demo)",
         exchange_cost,
         threshold=0.016,
+        reproduced=False,
+    ),
+    Pattern(
+        "exchange_costs_most_where_territories_differ",
+        "exchange costs most where territories differ most (differences make complementarities)",
+        "issue 16; the reciprocity documents (DOMAIN.md, levers)",
+        "cost of switching ad hoc exchange off in the demo minus the same cost with every "
+        "kind's capacities moved halfway to the kinds' mean (last year)",
+        exchange_costs_most_where_territories_differ,
+    ),
+    Pattern(
+        "specialisation_replaces_imports",
+        "cultivating differences makes complementarities: producers of the scope specialise "
+        "where their sales pay, and the scope buys less from outside",
+        "the reciprocity documents (DOMAIN.md, levers); issue 16",
+        "share of the scope's food need imported in months 49 to 60, without specialisation "
+        "minus with it (rate 0.01, assumed)",
+        specialisation_replaces_imports,
+    ),
+    Pattern(
+        "recovery_depends_on_cooperation",
+        "recovery after a shock depends on what territories did, cooperation included, not "
+        "only on the shock's length",
+        "issue 16",
+        "share of the rural and mountain public capital lost at month 60 to a 24-month 50 % "
+        "grant cut (months 13 to 36) that ad hoc exchange with money in baskets spares, "
+        "against no exchange; it holds above a tenth",
+        recovery_depends_on_cooperation,
+        threshold=0.1,
         reproduced=False,
     ),
 )

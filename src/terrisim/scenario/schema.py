@@ -265,6 +265,22 @@ class MarketSpec(Strict):
     )
 
 
+class SpecialisationSpec(Strict):
+    """Producers' skill follows their sales on the market (ODD 7.12)."""
+
+    rate: NonNeg = Field(
+        0.0,
+        description="Change of skill per step per unit of (sold - left over) / production; "
+        "0 switches specialisation off (assumed: no source).",
+    )
+    floor: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = Field(
+        0.5, description="Lowest skill, relative to set-up capacity (assumed)."
+    )
+    ceiling: Annotated[float, Field(ge=1.0, allow_inf_nan=False)] = Field(
+        2.0, description="Highest skill, relative to set-up capacity (assumed)."
+    )
+
+
 class RuleRef(Strict):
     """A replaceable rule: a registered name or 'module:Class', with its parameters."""
 
@@ -372,6 +388,7 @@ class Scenario(Strict):
     budget: BudgetSpec = Field(default_factory=BudgetSpec)
     market: MarketSpec = Field(default_factory=MarketSpec)
     commuting: CommutingSpec = Field(default_factory=CommutingSpec)
+    specialisation: SpecialisationSpec = Field(default_factory=SpecialisationSpec)
     rules: RulesSpec = Field(default_factory=RulesSpec)
     agents: AgentsSpec = Field(default_factory=AgentsSpec)
     governance: list[GovernanceRef] = Field(default_factory=list)
