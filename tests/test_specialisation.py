@@ -85,5 +85,5 @@ def test_skill_stays_within_its_bounds(rate, floor, ceiling, market):
 def test_a_floor_above_one_is_refused_with_the_field_named(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("[specialisation]\nrate = 0.01\nfloor = 1.5\n")
-    with pytest.raises(ScenarioError, match="specialisation.floor"):
+    with pytest.raises(ScenarioError, match=r"specialisation\.floor"):
         load_scenario(path)
