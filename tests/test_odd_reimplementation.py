@@ -310,6 +310,7 @@ SHOCK_EFFECTS = {  # ODD 7.8: (modifier, goods, sign)
     "grant_cut": ("grant", (), -1),
     "drought": ("production", ("food", "water"), -1),
     "energy_crisis": ("production", ("energy",), -1),
+    "energy_prices": ("spending", (), 1),
     "health_crisis": ("need", ("health",), 1),
     "ageing": ("need", ("health",), 1),
 }
@@ -377,13 +378,18 @@ class Reimplementation:
             if "frequency" in table and self.shock_rng.random() < table["frequency"]:
                 self.start(table, t)
         production, need_factor, grant_factor = np.ones((n, g)), np.ones((n, g)), np.ones(n)
+        spending_factor = np.ones(n)
         for kind, m, mask, first, end in self.active:
             if first <= t and (end is None or t < end):
                 modifier, names, sign = SHOCK_EFFECTS[kind]
                 factor = 1 + m * (t - first + 1) / 12 if kind == "ageing" else 1 + sign * m
+                if kind == "energy_prices":
+                    factor = 1 + m * 0.042
                 cols = np.isin(self.goods, names)
                 if modifier == "grant":
                     grant_factor[mask] *= factor
+                elif modifier == "spending":
+                    spending_factor[mask] *= factor
                 else:
                     target = production if modifier == "production" else need_factor
                     target[np.ix_(mask, cols)] *= factor
@@ -444,8 +450,9 @@ class Reimplementation:
         # 7.6 budgets
         b = sc["budget"]
         revenue = w.fiscal_base + w.grant * grant_factor
-        self.h = np.minimum(1, (revenue + b["draw_rate"] * w.reserve) / w.spending)
-        cash = np.maximum(0, w.reserve + revenue - self.h * w.spending)
+        spent = w.spending * spending_factor
+        self.h = np.minimum(1, (revenue + b["draw_rate"] * w.reserve) / spent)
+        cash = np.maximum(0, w.reserve + revenue - self.h * spent)
         investment = np.maximum(0, cash - w.reserve_target)
         w.reserve = cash - investment
         saved = w.upkeep > 0
@@ -637,7 +644,8 @@ VARIANTS = {
         "trust": {"tension_share": 0.5, "bias": {"rural->metropolis": 0.4}},
         "exchange": {"engineering_scale": 0.5, "distance_scale_km": 30.0},
         "shocks": [
-            {"kind": "energy_crisis", "at": 4, "kinds": ["town", "metropolis"], "magnitude": 0.7}
+            {"kind": "energy_crisis", "at": 4, "kinds": ["town", "metropolis"], "magnitude": 0.7},
+            {"kind": "energy_prices", "at": 3, "duration": 8, "magnitude": 1.0},
         ],
     },
 }

@@ -138,6 +138,36 @@ def test_grant_cut_lowers_fiscal_health_where_grants_exceed_savings_and_reserves
     assert (buffered.state.reserve[rural] < buffered.state.reserve_target[rural]).all()
 
 
+def test_energy_prices_raise_spending_by_the_energy_share_and_cut_investment_first():
+    surge = {"kind": "energy_prices", "at": 3, "duration": 8, "magnitude": 1.0}
+    calm, dear = model_with(), model_with(surge)
+    run_to(calm, 3)
+    run_to(dear, 3)
+    np.testing.assert_allclose(dear.state.spending_factor, 1.042)  # ADEME 2012: 4.2 %
+    # a doubled energy bill is smaller than every kind's savings: operations stay paid
+    assert np.array_equal(dear.state.fiscal_health, calm.state.fiscal_health)
+    assert (dear.state.investment < calm.state.investment).all()
+    calm.run(5)
+    dear.run(5)
+    assert (dear.state.capital < calm.state.capital).all()
+
+
+def test_energy_prices_lower_fiscal_health_where_savings_are_thin_and_reserves_gone():
+    surge = {
+        "kind": "energy_prices",
+        "at": 3,
+        "duration": 8,
+        "magnitude": 1.0,
+        "params": {"energy_share": 0.3},
+    }
+    thin = {"kinds.rural.fiscal_base": 60.0, "kinds.rural.reserve_steps": 0.0}
+    calm, dear = model_with(**thin), model_with(surge, **thin)
+    run_to(calm, 3)
+    run_to(dear, 3)
+    rural = kind_mask(dear, "rural")
+    assert (dear.state.fiscal_health[rural] < calm.state.fiscal_health[rural] - 1e-9).all()
+
+
 # --------------------------------------------------------------------------------------------
 # Timing: start, end, permanence, overlaps, triggers
 # --------------------------------------------------------------------------------------------
@@ -414,9 +444,8 @@ def test_invalid_params_of_a_custom_kind_are_refused(flood_module):
 def test_built_in_kinds_are_registered_and_are_shock_kinds():
     from terrisim.rules.base import registered
 
-    assert {"grant_cut", "drought", "energy_crisis", "health_crisis", "ageing"} <= set(
-        shock_kinds()
-    )
+    builtin = {"grant_cut", "drought", "energy_crisis", "energy_prices", "health_crisis", "ageing"}
+    assert builtin <= set(shock_kinds())
     assert all(issubclass(cls, ShockKind) for cls in registered("shock").values())
 
 

@@ -25,8 +25,9 @@ def update_budgets(state: TerritoryState, transfers: np.ndarray, spec: BudgetSpe
     """One step of every budget (ODD 7.6), written into ``state``.
 
     ``revenue = fiscal_base + grant * grant_factor + transfers``;
-    ``h = min(1, (revenue + draw_rate * reserve) / spending)``;
-    ``cash = reserve + revenue - h * spending``;
+    ``spent = spending * spending_factor`` (the spending need after shocks);
+    ``h = min(1, (revenue + draw_rate * reserve) / spent)``;
+    ``cash = max(reserve + revenue - h * spent, 0)``;
     ``investment = max(cash - reserve_target, 0)`` (``reserve_target``: the kind's
     ``reserve_steps``, else ``budget.initial_reserve_steps``, times ``spending``);
     ``reserve = cash - investment``;
@@ -41,8 +42,9 @@ def update_budgets(state: TerritoryState, transfers: np.ndarray, spec: BudgetSpe
     """
     s = state
     revenue = s.fiscal_base + s.grant * s.grant_factor + transfers
-    s.fiscal_health = np.minimum(1.0, (revenue + spec.draw_rate * s.reserve) / s.spending)
-    cash = np.maximum(s.reserve + revenue - s.fiscal_health * s.spending, 0.0)
+    spent = s.spending * s.spending_factor
+    s.fiscal_health = np.minimum(1.0, (revenue + spec.draw_rate * s.reserve) / spent)
+    cash = np.maximum(s.reserve + revenue - s.fiscal_health * spent, 0.0)
     s.investment = np.maximum(cash - s.reserve_target, 0.0)
     s.reserve = cash - s.investment
     ratio = np.divide(s.investment, s.upkeep, out=s.capital.copy(), where=s.upkeep > 0)

@@ -898,6 +898,7 @@ class _Probe:
             ("production modifier", s.production_factor, "territory"),
             ("need modifier", s.need_factor, "territory"),
             ("grant modifier", s.grant_factor, "territory"),
+            ("spending modifier", s.spending_factor, "territory"),
             ("flow", s.flow, "arc"),
             ("negotiated flow", model.outcome.flow, "arc"),
             ("money paid", model.outcome.money, "arc"),

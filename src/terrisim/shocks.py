@@ -140,7 +140,8 @@ class ShockKind(Rule):
 
         Args:
             state: The territory arrays; write only ``production_factor`` (N x G),
-                ``need_factor`` (N x G) and ``grant_factor`` (N), by multiplication.
+                ``need_factor`` (N x G), ``grant_factor`` (N) and ``spending_factor`` (N),
+                by multiplication.
             mask: Boolean mask of the targeted territories, shape (N,).
             magnitude: Strength in [0, 1].
             elapsed: Steps since the shock started (0 on its first step).
@@ -199,6 +200,42 @@ class EnergyCrisis(ShockKind):
         """Reduce the energy production of the targeted territories."""
         goods = _goods_mask(state, ("energy",))
         state.production_factor[np.ix_(mask, goods)] *= 1.0 - magnitude
+
+
+@register
+class EnergyPrices(ShockKind):
+    """Energy prices (flambée des prix de l'énergie): ``spending_factor *= 1 + m * e``.
+
+    ``m`` is the rise of the energy bill (0.293 for the local sector in 2023, OFGL 2024;
+    individual communes saw their bills double or triple) and ``e`` the share of operating
+    spending that goes to energy (``params.energy_share``, 4.2 %, ADEME 2012). Spending rises,
+    so savings, hence investment, fall first; the reserve pays a deficit, then fiscal health
+    falls (ODD 7.6).
+    """
+
+    name = "energy_prices"
+    label: ClassVar[dict[str, str]] = {
+        "fr": "flambée des prix de l'énergie",
+        "en": "energy price surge",
+    }
+
+    class Params(BaseModel):
+        """Parameters of the energy price surge."""
+
+        model_config = ConfigDict(extra="forbid")
+        energy_share: float = Field(
+            0.042,
+            ge=0.0,
+            le=1.0,
+            description="Share of operating spending that goes to energy (ADEME, Énergie et "
+            "patrimoine communal, enquête 2012: 4.2 %).",
+        )
+
+    def apply(
+        self, state: TerritoryState, mask: np.ndarray, magnitude: float, elapsed: int
+    ) -> None:
+        """Raise the operating spending of the targeted territories."""
+        state.spending_factor[mask] *= 1.0 + magnitude * self.params.energy_share
 
 
 @register
@@ -566,6 +603,7 @@ class Shocks:
         state.production_factor.fill(1.0)
         state.need_factor.fill(1.0)
         state.grant_factor.fill(1.0)
+        state.spending_factor.fill(1.0)
         self.active = [s for s in self.active if s.end is None or s.end > step]
         rng = self.model.streams["shocks"]
         for i, schedule in enumerate(self.schedules):

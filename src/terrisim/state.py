@@ -71,6 +71,7 @@ class TerritoryState:
     production_factor: np.ndarray = field(init=False)
     need_factor: np.ndarray = field(init=False)
     grant_factor: np.ndarray = field(init=False)
+    spending_factor: np.ndarray = field(init=False)
     # --- results of the current step
     available: np.ndarray = field(init=False)
     consumed: np.ndarray = field(init=False)
@@ -89,6 +90,7 @@ class TerritoryState:
         self.production_factor = np.ones((n, g))
         self.need_factor = np.ones((n, g))
         self.grant_factor = np.ones(n)
+        self.spending_factor = np.ones(n)
         self.available = self.stock.copy()
         self.consumed = np.zeros((n, g))
         self.satisfaction = np.zeros((n, g))

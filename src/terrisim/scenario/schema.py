@@ -322,7 +322,9 @@ class ShockSpec(Strict):
     """A shock, scheduled at a step or drawn at random (ODD 7.8)."""
 
     model_config = ConfigDict(extra="allow")
-    kind: str = Field(description="grant_cut, drought, energy_crisis, health_crisis, ageing...")
+    kind: str = Field(
+        description="grant_cut, drought, energy_crisis, energy_prices, health_crisis, ageing..."
+    )
 
 
 class OutputSpec(Strict):
