@@ -459,7 +459,7 @@ def test_built_in_kinds_are_registered_and_are_shock_kinds():
             {"kind": "flood", "at": 3},
             (
                 r"shocks\.0\.kind: unknown shock kind 'flood'; allowed: \['ageing', 'drought', "
-                r"'energy_crisis', 'grant_cut', 'health_crisis'.*module:Class"
+                r"'energy_crisis', 'energy_prices', 'grant_cut', 'health_crisis'.*module:Class"
             ),
         ),
         ({"kind": "drought", "at": 3, "magnitude": 1.5}, r"shocks\.0\.magnitude: .*1.*got 1\.5"),
