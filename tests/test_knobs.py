@@ -25,6 +25,7 @@ def test_every_knob_of_the_page_has_a_test_here():
         "engineering",
         "grants",
         "fiscal_solidarity",
+        "specialisation",
     }
     assert {k.id for k in KNOBS} == tested
 
@@ -65,3 +66,10 @@ def test_the_fiscal_solidarity_knob_moves_investment_between_the_members_of_a_me
     assert not np.allclose(with_.state.capital[members], without.state.capital[members])
     # the contributor (the metropolis) invests less, the receivers more (ODD 7.5.3, 7.6)
     assert not np.allclose(with_.state.investment[members], without.state.investment[members])
+
+
+def test_the_specialisation_knob_makes_the_scope_import_less():
+    _, learning = run(specialisation=0.02)
+    _, default = run()
+    late = slice(12, None)
+    assert learning["imports_value"][late].sum() < 0.9 * default["imports_value"][late].sum()

@@ -147,6 +147,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Dotations versées aux collectivités (multiplie la valeur du scénario).",
         "Grants paid to local authorities (multiplies the scenario's value).",
     ),
+    "knob.specialisation": _("Spécialisation des producteurs", "Producers' specialisation"),
+    "knob.specialisation.help": _(
+        "Vitesse à laquelle un producteur dont la production trouve preneur produit davantage, "
+        "et recule s'il ne vend pas : « cultiver les différences » (hypothèse, 0 : aucune).",
+        "How fast a producer whose output finds buyers produces more, and produces less when "
+        "it does not sell: cultivating differences (an assumption; 0: none).",
+    ),
     # --- governance rules ---------------------------------------------------------------------
     "governance.none": _("Sans coopération organisée", "No organised cooperation"),
     "governance.none.help": _(

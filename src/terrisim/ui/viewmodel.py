@@ -219,6 +219,7 @@ KNOBS: tuple[Knob, ...] = (
     Knob("reciprocity_tolerance", "exchange.reciprocity_tolerance", "value", 0.0, 0.8, 0.05),
     Knob("engineering", "kinds.*.engineering", "factor", 0.0, 3.0, 0.25),
     Knob("grants", "kinds.*.grant", "factor", 0.0, 2.0, 0.1),
+    Knob("specialisation", "specialisation.rate", "value", 0.0, 0.05, 0.005),
     Knob("fiscal_solidarity", "equalisation_share", "rule", 0.0, 1.0, 0.05, rule="merger"),
 )
 """The knobs of the page, in display order."""
