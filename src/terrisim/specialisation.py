@@ -36,12 +36,14 @@ def update_skill(state: TerritoryState, spec: SpecialisationSpec) -> None:
         state: The territories after consumption (7.2).
         spec: The scenario's ``[specialisation]`` table.
     """
-    if spec.rate == 0.0:
+    cols = np.flatnonzero(state.market)
+    if spec.rate == 0.0 or not cols.size:
         return
     s = state
-    produced = s.production
-    left = s.available - s.consumed
-    moves = (produced > 0) & s.market[None, :]
-    share = np.divide(s.sold - left, produced, out=np.zeros_like(produced), where=moves)
-    skill = s.skill * (1.0 + spec.rate * share)
-    s.skill = np.clip(skill, spec.floor, spec.ceiling)
+    produced = s.production[:, cols]
+    left = s.available[:, cols] - s.consumed[:, cols]
+    moves = produced > 0
+    share = np.divide(s.sold[:, cols] - left, produced, out=np.zeros_like(produced), where=moves)
+    skill = s.skill.copy()
+    skill[:, cols] = np.clip(s.skill[:, cols] * (1.0 + spec.rate * share), spec.floor, spec.ceiling)
+    s.skill = skill
