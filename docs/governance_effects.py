@@ -23,6 +23,7 @@ from test_governance_contract import DROUGHT, demo, run  # noqa: E402
 from test_governance_merger import rural_epci  # noqa: E402
 
 from terrisim import apply_overrides, load_scenario  # noqa: E402
+from terrisim.experiments.patterns import forced_merger_capital  # noqa: E402
 from terrisim.metrics import gini  # noqa: E402
 from terrisim.model import TerriModel  # noqa: E402
 
@@ -88,17 +89,12 @@ def contract() -> None:
 
 
 def merger() -> None:
-    """Forced against voluntary merger: first-year means on the demo."""
-    values = {}
-    for forced in (False, True):
-        rows = [run(demo([{"rule": "merger", "forced": forced}]), seed, steps=12)[1]
-                for seed in SEEDS]
-        values[forced] = np.array([[r["merger_trust"].mean(),
-                                    r["merger_satisfaction_rural"].mean()] for r in rows])
-    report("forced merger: trust among members", values[False][:, 0], values[True][:, 0],
-           "lower")
-    report("forced merger: rural members' satisfaction", values[False][:, 1],
-           values[True][:, 1], "lower")
+    """Forced merger against none, month 60: public capital of willing and unwilling members."""
+    groups = [forced_merger_capital(seed) for seed in SEEDS]
+    for name, label in (("unwilling_rural", "unwilling rural"), ("willing", "willing")):
+        without, with_ = (np.array([g[name][k] for g in groups]) for k in (0, 1))
+        report(f"forced merger: {label} members' public capital, month 60", without, with_,
+               "lower" if name == "unwilling_rural" else "higher")
 
 
 def solidarity() -> None:
@@ -120,7 +116,8 @@ def solidarity() -> None:
     base = load_scenario(ROOT / "configs" / "merger_voluntary.toml")
     gaps = {}
     for share in (0.0, 0.2):
-        scenario = apply_overrides(base, {"governance.0.equalisation_share": share})
+        scenario = apply_overrides(base, {"governance.0.equalisation_share": share,
+                                          "governance.0.join_rule": "always"})
         gaps[share] = np.array([run(scenario, seed, steps=60)[1]["merger_satisfaction_gap"]
                                 .iloc[36:].mean() for seed in SEEDS])
     report("solidarity (merger_voluntary.toml): urban-rural gap", gaps[0.0], gaps[0.2], "lower")

@@ -36,7 +36,8 @@ def measure(variant: str, seed: int) -> tuple[float, float, float, float]:
     """
     base = load_scenario(ROOT / "configs" / "merger_voluntary.toml")
     scenario = apply_overrides(base, {"governance": [
-        {**base.governance[0].model_dump(), "act_as_one": variant != "alone"}]})
+        {**base.governance[0].model_dump(), "act_as_one": variant != "alone",
+         "join_rule": "always"}]})
     model = TerriModel(scenario, rng=seed, record_territories=False)
     if variant == "shared trust only":
         model.state.bloc = None
@@ -57,7 +58,8 @@ def same_states(seed: int) -> tuple[float, float, int, int]:
     The run follows the bloc; returns the value on the pairs' arcs without and with the bloc,
     and the link-steps dealing only without it and only with it.
     """
-    scenario = load_scenario(ROOT / "configs" / "merger_voluntary.toml")
+    scenario = apply_overrides(load_scenario(ROOT / "configs" / "merger_voluntary.toml"),
+                               {"governance.0.join_rule": "always"})
     model = TerriModel(scenario, rng=seed, record_territories=False, engine="numpy")
     s, bloc = model.state, model.state.bloc
     values, only = np.zeros(2), np.zeros(2, int)

