@@ -84,7 +84,8 @@ def contract() -> None:
         return volume.iloc[23:29].mean() / volume.iloc[17:23].mean()
 
     none = np.array([kept([], seed) for seed in SEEDS])
-    with_contract = np.array([kept([{"rule": "reciprocity_contract"}], seed) for seed in SEEDS])
+    with_contract = np.array([kept([{"rule": "reciprocity_contract", "sign_rule": "always"}],
+                                   seed) for seed in SEEDS])
     report("contract: volume kept in a drought", none, with_contract, "higher")
 
 

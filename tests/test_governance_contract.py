@@ -9,6 +9,7 @@ from scipy.stats import wilcoxon
 
 from terrisim import apply_overrides
 from terrisim.governance.common import arc_of, unmet_share
+from terrisim.governance.signing import SIGN_RULES
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from terrisim.scenario.generator import LINK_KINDS
@@ -40,7 +41,7 @@ def test_a_distant_pair_gets_a_contract_link_and_a_balanced_basket():
 def test_each_metropolis_contracts_with_its_best_rural_partners():
     counts = {"metropolis": 2, "town": 2, "periurban": 3, "rural": 8, "mountain": 2}
     scenario = demo(
-        [{"rule": "reciprocity_contract", "partners_per_pole": 3}],
+        [{"rule": "reciprocity_contract", "sign_rule": "always", "partners_per_pole": 3}],
         **{"territories.generator.counts": counts},
     )
     model = TerriModel(scenario, rng=3, record_territories=False)
@@ -61,7 +62,9 @@ def test_contracts_keep_exchanges_flowing_through_a_shock_better_than_ad_hoc_dea
         return volume[23:29].mean() / volume[17:23].mean()
 
     ad_hoc = np.array([kept([], seed) for seed in SEEDS])
-    contract = np.array([kept([{"rule": "reciprocity_contract"}], seed) for seed in SEEDS])
+    contract = np.array(
+        [kept([{"rule": "reciprocity_contract", "sign_rule": "always"}], seed) for seed in SEEDS]
+    )
     assert np.median(contract) > np.median(ad_hoc)
     assert wilcoxon(contract, ad_hoc, alternative="greater").pvalue < 0.05
 
@@ -115,6 +118,7 @@ def test_a_defaulting_side_fills_the_shortfall_and_its_partner_trusts_it_less():
     def contract_run(commitment: float, trust_weight: float) -> TerriModel:
         rule = {
             "rule": "reciprocity_contract",
+            "sign_rule": "always",
             "pairs": [["T0", "T1"]],
             "commitment": commitment,
             "trust_weight": trust_weight,
@@ -138,7 +142,16 @@ def test_a_defaulting_side_fills_the_shortfall_and_its_partner_trusts_it_less():
 def test_expiry_renews_kept_contracts_and_drops_broken_ones():
     shocks = [{"kind": "drought", "at": 1, "permanent": True, "magnitude": 1.0}]
     kept = TerriModel(
-        demo([{"rule": "reciprocity_contract", "duration": 6, "commitment": 1.0}]),
+        demo(
+            [
+                {
+                    "rule": "reciprocity_contract",
+                    "sign_rule": "always",
+                    "duration": 6,
+                    "commitment": 1.0,
+                }
+            ]
+        ),
         rng=2,
         record_territories=False,
     )
@@ -151,6 +164,7 @@ def test_expiry_renews_kept_contracts_and_drops_broken_ones():
             [
                 {
                     "rule": "reciprocity_contract",
+                    "sign_rule": "always",
                     "duration": 6,
                     "commitment": 0.0,
                     "trust_weight": 10.0,
@@ -176,7 +190,11 @@ def test_expiry_renews_kept_contracts_and_drops_broken_ones():
 
 
 def test_contracts_use_engineering_before_ad_hoc_deals():
-    model = TerriModel(demo([{"rule": "reciprocity_contract"}]), rng=1, record_territories=False)
+    model = TerriModel(
+        demo([{"rule": "reciprocity_contract", "sign_rule": "always"}]),
+        rng=1,
+        record_territories=False,
+    )
     model.open_step()
     model.apply_shocks()
     model.produce()
@@ -188,7 +206,9 @@ def test_contracts_use_engineering_before_ad_hoc_deals():
 
 
 def test_an_unknown_pair_id_is_a_scenario_error():
-    scenario = demo([{"rule": "reciprocity_contract", "pairs": [["T00", "T99"]]}])
+    scenario = demo(
+        [{"rule": "reciprocity_contract", "sign_rule": "always", "pairs": [["T00", "T99"]]}]
+    )
     with pytest.raises(ScenarioError, match="T99"):
         TerriModel(scenario)
 
@@ -219,6 +239,7 @@ def test_a_side_defaults_as_often_as_commitment_unmet_needs_and_distrust_say(
     shocks = [{"kind": "drought", "at": 1, "permanent": True, "magnitude": 0.7}]
     rule = {
         "rule": "reciprocity_contract",
+        "sign_rule": "always",
         "pairs": [["T0", "T1"]],
         "duration": 10_000,
         "commitment": commitment,
@@ -255,7 +276,16 @@ def test_a_weak_commitment_delivers_less_through_a_severe_drought_and_loses_trus
         rows = []
         for seed in SEEDS:
             model, series = run(
-                demo([{"rule": "reciprocity_contract", "commitment": commitment}], shocks=drought),
+                demo(
+                    [
+                        {
+                            "rule": "reciprocity_contract",
+                            "sign_rule": "always",
+                            "commitment": commitment,
+                        }
+                    ],
+                    shocks=drought,
+                ),
                 seed,
                 30,
             )
@@ -279,6 +309,7 @@ def test_a_half_kept_contract_is_renegotiated_from_the_current_situation():
             [
                 {
                     "rule": "reciprocity_contract",
+                    "sign_rule": "always",
                     "duration": 6,
                     "commitment": 0.0,
                     "trust_weight": 10.0,
@@ -334,6 +365,7 @@ def test_each_pair_can_have_its_own_commitment():
     shocks = [{"kind": "drought", "at": 1, "permanent": True, "magnitude": 0.85}]
     rule = {
         "rule": "reciprocity_contract",
+        "sign_rule": "always",
         "pairs": [["T00", "T08"], ["T00", "T09"]],
         "commitments": [1.0, 0.0],
         "trust_weight": 10.0,
@@ -346,3 +378,46 @@ def test_each_pair_can_have_its_own_commitment():
     assert table["delivery_rate"].iloc[0] == 1.0 > 0.99 > table["delivery_rate"].iloc[1]
     with pytest.raises(ScenarioError, match="commitments: 1 values for 2 pairs"):
         TerriModel(demo([{**rule, "commitments": [0.5]}]))
+
+
+def test_each_side_signs_with_the_probability_of_its_trust():
+    """Rule ``trust``: both sign iff ``xi[c, 0] < t_ab`` and ``xi[c, 1] < t_ba``."""
+    rule = SIGN_RULES["trust"]
+    trust_ab, trust_ba = np.full(20_000, 0.8), np.full(20_000, 0.5)
+    signed = rule(trust_ab, trust_ba, np.random.default_rng(7))
+    xi = np.random.default_rng(7).random((20_000, 2))
+    assert (signed == ((xi[:, 0] < 0.8) & (xi[:, 1] < 0.5))).all()
+    assert abs(signed.mean() - 0.4) < 4 * np.sqrt(0.4 * 0.6 / 20_000)
+    assert SIGN_RULES["always"](trust_ab, trust_ba, np.random.default_rng(7)).all()
+
+
+def test_a_refused_contract_is_counted_told_and_never_active():
+    model, series = run(demo([{"rule": "reciprocity_contract"}]), seed=1, steps=12)
+    contract = model.institutions[0]
+    assert contract.counts["refused"] == 2 and contract.counts["signed"] == 0
+    assert (series["contracts_active"] == 0).all() and (series["contracts_refused"] == 2).all()
+    assert sum(e["kind"] == "contract_refused" for e in model.events) == 2
+
+
+def test_the_sign_rule_draws_against_the_trust_on_the_contract_link():
+    """Same seed, trust on the contract links raised to 1 before signing: every contract signs."""
+    scenario = demo([{"rule": "reciprocity_contract", "sign_rule": "trust"}])
+    model = TerriModel(scenario, rng=1, record_territories=False)
+    contract, s = model.institutions[0], model.state
+    s.trust[:] = 1.0
+    assert contract.agreed(model, np.arange(contract.a.size)).all()
+    s.trust[:] = 0.0
+    assert not contract.agreed(model, np.arange(contract.a.size)).any()
+
+
+def test_a_kept_contract_that_a_side_does_not_renew_ends():
+    model, series = run(demo([{"rule": "reciprocity_contract"}]), seed=11, steps=60)
+    contract = model.institutions[0]
+    assert contract.counts["not_renewed"] == 1
+    assert series["contracts_active"].iloc[-1] == series["contracts_active"].iloc[0] - 1
+    assert any(e["kind"] == "contract_not_renewed" for e in model.events)
+
+
+def test_an_unknown_sign_rule_is_a_scenario_error():
+    with pytest.raises(ScenarioError, match="sign_rule: unknown rule 'coin'; allowed"):
+        TerriModel(demo([{"rule": "reciprocity_contract", "sign_rule": "coin"}]))

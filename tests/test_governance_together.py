@@ -37,7 +37,7 @@ def test_goods_are_conserved_by_every_channel(seed, rules, forced, commitment, d
     has; over the govern phase totals change only by a merger's economies of scale."""
     params = {
         "merger": {"forced": forced, "radius_km": float("inf")},  # always two members or more
-        "reciprocity_contract": {"commitment": commitment},
+        "reciprocity_contract": {"commitment": commitment, "sign_rule": "always"},
         "conference": {"period": 2},
     }
     scenario = demo(

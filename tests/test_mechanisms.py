@@ -232,7 +232,8 @@ def test_the_state_records_the_engineering_ad_hoc_deals_used() -> None:
 def test_engineering_used_adds_contracts_to_ad_hoc_deals_within_capacity(seed: int) -> None:
     model = TerriModel(
         apply_overrides(
-            Scenario(), {"governance": [{"rule": "reciprocity_contract"}], "shocks": []}
+            Scenario(),
+            {"governance": [{"rule": "reciprocity_contract", "sign_rule": "always"}], "shocks": []},
         ),
         rng=seed,
         record_territories=False,

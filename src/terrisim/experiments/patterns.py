@@ -229,6 +229,13 @@ def cooperation_raises_spending(seed: int) -> float:
     return merged / total_spending({}, seed) - 1.0
 
 
+def contracts_unsigned(seed: int) -> float:
+    """Share of the demo's viable reciprocity contracts (a balanced basket) not signed."""
+    scenario = scenario_from_dict({"governance": [{"rule": "reciprocity_contract"}]})
+    counts = TerriModel(scenario, rng=seed, record_territories="none").institutions[0].counts
+    return counts["refused"] / (counts["signed"] + counts["refused"])
+
+
 # ------------------------------------------------------------------ patterns
 @dataclass(frozen=True)
 class Pattern:
@@ -351,6 +358,16 @@ PATTERNS = (
         "public capital at month 60, forced merger minus none (paired seed): members willing to "
         "join (join rule net_gain) minus the unwilling rural members",
         forced_rural_lose_against_willing,
+    ),
+    Pattern(
+        "contracts_mostly_unsigned",
+        "far from every reciprocity contract offered is signed: 2 of the 4 pilot contracts "
+        "(2015), about 12 contracts for 21 metropolises",
+        "CGET (2015-2019), contrats de reciprocite ville-campagne; issue 17",
+        "share of the demo's reciprocity contracts with a viable basket that are not signed "
+        "(automatic pairs, set-up), above a quarter",
+        contracts_unsigned,
+        threshold=0.25,
     ),
     Pattern(
         "cooperation_raises_spending",

@@ -37,6 +37,7 @@ from terrisim.governance.common import (
     suffixed,
     unmet_share,
 )
+from terrisim.governance.signing import SIGN_RULES
 from terrisim.rules.base import register
 from terrisim.scenario.schema import Share
 
@@ -55,6 +56,20 @@ narrative.add_template(
     "contract_not_signed",
     "{a_fr} et {b_fr} ne trouvent pas de panier équilibré : pas de contrat de réciprocité.",
     "{a_en} and {b_en} find no balanced basket: no reciprocity contract.",
+)
+narrative.add_template(
+    "contract_refused",
+    "{a_fr} et {b_fr} ont un panier équilibré mais ne signent pas le contrat de réciprocité : "
+    "la confiance manque d'un côté au moins.",
+    "{a_en} and {b_en} have a balanced basket but do not sign the reciprocity contract: trust "
+    "is lacking on one side at least.",
+)
+narrative.add_template(
+    "contract_not_renewed",
+    "{a_fr} et {b_fr} ne renouvellent pas leur contrat de réciprocité (engagements tenus à "
+    "{rate:.0%}) : l'un des deux ne signe plus.",
+    "{a_en} and {b_en} do not renew their reciprocity contract (commitments kept at {rate:.0%}): "
+    "one of them no longer signs.",
 )
 narrative.add_template(
     "contract_breach",
@@ -104,6 +119,10 @@ class ReciprocityContract(Governance):
     ``c_e * V / engineering_scale`` on each side. The share of the promised value a side did
     not deliver through its own default or lack of staff is its *shortfall*, written on the
     partner's arc (``outcome.shortfall``) so that the partner's trust drops (ODD 7.7).
+
+    Signing, renewing and renegotiating are choices of both sides by the sign rule
+    (:mod:`terrisim.governance.signing`; default ``trust``: each side signs with the
+    probability of its trust in the other), so that a viable basket may be refused.
 
     At expiry the contract is renewed (delivery rate ``>= renew_threshold``), renegotiated
     (``>= drop_threshold``: a new basket from the current situation) or dropped. While active,
@@ -162,6 +181,10 @@ class ReciprocityContract(Governance):
         renew_threshold: Share = Field(0.9, description="Delivery rate to renew as is.")
         drop_threshold: Share = Field(0.6, description="Below it, the contract is dropped.")
         breach_level: Share = Field(0.5, description="Shortfall told in the narrative.")
+        sign_rule: str = Field(
+            "trust",
+            description="Who signs, renews, renegotiates (governance.signing.SIGN_RULES).",
+        )
         label: str = Field("", description="Suffix of this institution's series columns.")
 
     # ------------------------------------------------------------------ set-up
@@ -173,6 +196,10 @@ class ReciprocityContract(Governance):
             raise ScenarioError(
                 f"{where}: drop_threshold ({p.drop_threshold}) must not exceed "
                 f"renew_threshold ({p.renew_threshold})"
+            )
+        if p.sign_rule not in SIGN_RULES:
+            raise ScenarioError(
+                f"{where}.sign_rule: unknown rule {p.sign_rule!r}; allowed: {sorted(SIGN_RULES)}"
             )
         if p.pairs:
             flat = index_of(s, [t for pair in p.pairs for t in pair], f"{where}.pairs")
@@ -205,7 +232,14 @@ class ReciprocityContract(Governance):
         self.shortfall = np.zeros((c, 2))
         self.in_breach = np.zeros((c, 2), bool)
         self.discount_before = s.cost_discount[self.link].copy() if c else np.zeros(0)
-        self.counts = {"signed": 0, "renewed": 0, "renegotiated": 0, "dropped": 0}
+        self.counts = {
+            "signed": 0,
+            "refused": 0,
+            "renewed": 0,
+            "not_renewed": 0,
+            "renegotiated": 0,
+            "dropped": 0,
+        }
         self.step_promised = self.step_honoured = 0.0
         self._sign(model, np.arange(c), event="contract_signed")
 
@@ -310,10 +344,17 @@ class ReciprocityContract(Governance):
         basket = self.agree(model, which)
         value = basket @ s.price  # (k, 2)
         viable = (value > 1e-9).all(axis=1)
+        agreed = self.agreed(model, which)
         rate = self.delivery_rate()[which]
         for pos, c in enumerate(which):
             fields = {**labels(s, int(self.a[c]), "a"), **labels(s, int(self.b[c]), "b")}
-            if viable[pos]:
+            if viable[pos] and not agreed[pos]:
+                self.counts["refused"] += 1
+                if self.active[c]:
+                    self._drop(model, np.array([c]))
+                else:
+                    model.log_event("contract_refused", **fields)
+            elif viable[pos]:
                 self.basket[c] = basket[pos]
                 if not self.active[c]:
                     self.discount_before[c] = s.cost_discount[self.link[c]]
@@ -338,12 +379,28 @@ class ReciprocityContract(Governance):
         self.promised[which] = 0.0
         self.honoured[which] = 0.0
 
-    def _drop(self, model: TerriModel, which: np.ndarray) -> None:
+    def agreed(self, model: TerriModel, which: np.ndarray) -> np.ndarray:
+        """Whether both sides of contracts ``which`` sign, by the sign rule (k,).
+
+        The rule reads each side's trust in the other on the contract's link and may draw
+        from the ``governance`` stream (``trust``: ``2k`` uniforms, a contract's row at a time).
+        """
+        s = model.state
+        link = self.link[which]
+        trust_ab = s.trust[arc_of(s, link, self.a[which])]
+        trust_ba = s.trust[arc_of(s, link, self.b[which])]
+        rule = SIGN_RULES[self.params.sign_rule]
+        return np.asarray(rule(trust_ab, trust_ba, model.streams["governance"]), bool)
+
+    def _drop(self, model: TerriModel, which: np.ndarray, count: bool = True) -> None:
+        """End contracts ``which``; ``count``: count and tell them as dropped."""
         s = model.state
         rate = self.delivery_rate()[which]
         for pos, c in enumerate(which):
             self.active[c] = False
             s.cost_discount[self.link[c]] = self.discount_before[c]
+            if not count:
+                continue
             self.counts["dropped"] += 1
             model.log_event(
                 "contract_dropped",
@@ -442,6 +499,8 @@ class ReciprocityContract(Governance):
             return
         rate = self.delivery_rate()[due]
         renew = due[rate >= p.renew_threshold]
+        agreed = self.agreed(model, renew)
+        not_renewed, renew = renew[~agreed], renew[agreed]
         renegotiate = due[(rate >= p.drop_threshold) & (rate < p.renew_threshold)]
         drop = due[rate < p.drop_threshold]
         s = model.state
@@ -456,7 +515,17 @@ class ReciprocityContract(Governance):
         self.promised[renew] = 0.0
         self.honoured[renew] = 0.0
         self.counts["renewed"] += renew.size
-        self._drop(model, drop)  # first, so that dropped baskets free their surpluses
+        for c in not_renewed:
+            model.log_event(
+                "contract_not_renewed",
+                rate=float(self.delivery_rate()[c]),
+                **labels(s, int(self.a[c]), "a"),
+                **labels(s, int(self.b[c]), "b"),
+            )
+        self.counts["not_renewed"] += not_renewed.size
+        # first, so that dropped baskets free their surpluses (not counted again as dropped)
+        self._drop(model, not_renewed, count=False)
+        self._drop(model, drop)
         self._sign(model, renegotiate, event="contract_renegotiated")
 
     # ------------------------------------------------------------------ records
@@ -494,6 +563,8 @@ class ReciprocityContract(Governance):
                 "contract_promised_value": self.step_promised,
                 "contract_delivery_rate": float(rate),
                 "contracts_signed": self.counts["signed"],
+                "contracts_refused": self.counts["refused"],
+                "contracts_not_renewed": self.counts["not_renewed"],
                 "contracts_renewed": self.counts["renewed"],
                 "contracts_renegotiated": self.counts["renegotiated"],
                 "contracts_dropped": self.counts["dropped"],
