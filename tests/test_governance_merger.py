@@ -70,6 +70,19 @@ def test_a_forced_merger_leaves_trust_alone_and_starts_with_a_low_engagement():
     assert voluntary.institutions[0].agent.engagement == 1.0
 
 
+def test_a_voluntary_merger_nobody_wants_to_join_is_told_and_pools_nothing():
+    scenario = apply_overrides(
+        load_scenario(ROOT / "configs" / "merger_voluntary.toml"),
+        {"governance.0.join_rule": "net_gain", "steps": 3},
+    )
+    model, series = run(scenario, seed=2017)
+    merger = model.institutions[0]
+    assert merger.members.tolist() == [merger.pole] and (merger.gain[1:] < 0).all()
+    assert model.events[0]["kind"] == "merger_refused"
+    assert (series["merger_members"] == 1).all() and (series["merger_equalisation"] == 0).all()
+    assert "volume_value_merger" not in series or (series["volume_value_merger"] == 0).all()
+
+
 def test_an_unknown_join_rule_is_a_scenario_error():
     with pytest.raises(ScenarioError, match="join_rule: unknown rule 'maybe'; allowed"):
         TerriModel(demo([{"rule": "merger", "join_rule": "maybe"}]), record_territories=False)
@@ -253,8 +266,8 @@ def test_the_example_scenarios_differ_only_by_forcing():
     voluntary = TerriModel(ROOT / "configs" / "merger_voluntary.toml", record_territories=False)
     forced = TerriModel(ROOT / "configs" / "merger_forced.toml", record_territories=False)
     v, f = voluntary.institutions[0], forced.institutions[0]
-    assert (v.candidates == f.candidates).all() and (f.members == f.candidates).all()
-    assert set(v.members) == set(f.members[f.willing]) and v.members.size < f.members.size
+    assert (v.members == f.members).all() and (f.members == f.candidates).all()
+    assert v.willing.all() and not f.willing.all()  # join_rule always / net_gain
     voluntary.run(12)
     forced.run(12)
     vs, fs = voluntary.recorder.series(), forced.recorder.series()

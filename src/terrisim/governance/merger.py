@@ -75,6 +75,13 @@ narrative.add_template(
     "{members} territories around {pole_en} merge into one intercommunality, {name} ({mode_en}).",
 )
 narrative.add_template(
+    "merger_refused",
+    "Aucun des {candidates} territoires autour de {pole_fr} ne veut rejoindre {name} : chacun "
+    "s'attend à y perdre, pas d'intercommunalité.",
+    "None of the {candidates} territories around {pole_en} wants to join {name}: each expects "
+    "to lose, no intercommunality.",
+)
+narrative.add_template(
     "merger_vote",
     "Conseil communautaire de {name} : priorité à {good_fr} ({share:.0%} des voix, pondérées "
     "par la population) ; {unhappy} communes rurales sur {rural} voulaient autre chose.",
@@ -243,14 +250,22 @@ class Merger(Governance):
         self.step_equalisation = self.step_scale_output = 0.0
         self.step_scale_units = np.zeros(len(s.goods))
         self.indicators: dict[str, Any] = {}
-        model.log_event(
-            "merger_created",
-            members=int(self.members.size),
-            name=name,
-            mode_fr="fusion imposée" if p.forced else "fusion volontaire",
-            mode_en="forced merger" if p.forced else "voluntary merger",
-            **labels(s, self.pole, "pole"),
-        )
+        if self.members.size < 2:
+            model.log_event(
+                "merger_refused",
+                candidates=int(candidates.size - 1),
+                name=name,
+                **labels(s, self.pole, "pole"),
+            )
+        else:
+            model.log_event(
+                "merger_created",
+                members=int(self.members.size),
+                name=name,
+                mode_fr="fusion imposée" if p.forced else "fusion volontaire",
+                mode_en="forced merger" if p.forced else "voluntary merger",
+                **labels(s, self.pole, "pole"),
+            )
         self.vote(model, unmet=self._unmet_expected(model))
         self._measure(model)
 
