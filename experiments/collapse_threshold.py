@@ -27,26 +27,22 @@ import argparse
 import json
 import sys
 import time
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from terrisim.collapse import collapse_threshold_for, recovery_curve
-from terrisim.scenario.loading import ScenarioError, apply_overrides, load_scenario
+from terrisim.collapse import CollapseSearch, collapse_threshold_for, recovery_curve
+from terrisim.scenario.loading import (
+    ScenarioError,
+    apply_overrides,
+    load_scenario,
+    parse_settings,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = ("drought", "energy_crisis", "health_crisis", "grant_cut", "ageing")
 REGIMES = ("transient", "permanent")
-
-
-def parse_value(text: str) -> Any:
-    """A ``--set`` value: TOML (numbers, booleans, arrays, inline tables), else a string."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,12 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         scenario = load_scenario(args.scenario)
-        overrides: dict[str, Any] = {}
-        for item in args.set:
-            path, sep, value = item.partition("=")
-            if not sep:
-                parser.error(f"--set {item!r}: expected PATH=VALUE")
-            overrides[path.strip()] = parse_value(value.strip())
+        overrides = parse_settings(args.set)
         if overrides:
             scenario = apply_overrides(scenario, overrides)
     except ScenarioError as exc:
@@ -103,18 +94,19 @@ def main(argv: list[str] | None = None) -> int:
             duration = args.duration if regime == "transient" else None
             if regime == "transient" and duration is None and not has_table:
                 duration = 6
-            options = {
-                "tol": args.tol,
-                "series": args.series,
-                "at": at,
-                "duration": duration,
-                "permanent": regime == "permanent",
-            }
-            result = collapse_threshold_for(scenario, kind, seeds=args.seeds, **options)
+            search = CollapseSearch(
+                tol=args.tol,
+                series=args.series,
+                at=at,
+                duration=duration,
+                permanent=regime == "permanent",
+                seeds=args.seeds,
+            )
+            result = collapse_threshold_for(scenario, kind, search)
             # the same search seed by seed: how much the threshold depends on the layout
             per_seed = (
                 [
-                    collapse_threshold_for(scenario, kind, seeds=[seed], **options)
+                    collapse_threshold_for(scenario, kind, search, seeds=[seed])
                     for seed in result.seeds
                 ]
                 if args.per_seed

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from terrisim.collapse import collapse_threshold_for, recovery_curve, shock_table
+from terrisim.collapse import CollapseSearch, collapse_threshold_for, recovery_curve, shock_table
 from terrisim.model import TerriModel
 from terrisim.scenario import ScenarioError, apply_overrides
 from terrisim.scenario.schema import Scenario
@@ -221,3 +221,23 @@ def test_counterfactual_and_pre_shock_references_agree_after_the_spin_up(permane
 def test_the_tolerance_of_the_summary_is_the_default():
     result = collapse_threshold_for(BASE, "drought", tol=0.25)
     assert result.tolerance == RESILIENCE_TOLERANCE
+
+
+def test_a_search_is_one_options_object_and_keywords_only_replace_its_fields():
+    search = CollapseSearch(tol=0.25, seeds=[1, 2])
+    given = collapse_threshold_for(BASE, "drought", search)
+    shorthand = collapse_threshold_for(BASE, "drought", tol=0.25, seeds=[1, 2])
+    replaced = collapse_threshold_for(
+        BASE, "drought", CollapseSearch(tol=0.5), tol=0.25, seeds=[1, 2]
+    )
+    for other in (shorthand, replaced):
+        assert (other.threshold, other.status, other.seeds) == (
+            given.threshold,
+            given.status,
+            given.seeds,
+        )
+        assert other.evaluations.equals(given.evaluations)
+    with pytest.raises(TypeError, match="toll"):
+        collapse_threshold_for(BASE, "drought", toll=0.1)
+    with pytest.raises(ValueError, match=r"quorum=1.5: must be in \(0, 1\]"):
+        CollapseSearch(quorum=1.5)

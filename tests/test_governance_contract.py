@@ -12,7 +12,7 @@ from terrisim.governance.common import arc_of, unmet_share
 from terrisim.governance.signing import SIGN_RULES
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
-from terrisim.scenario.generator import LINK_KINDS
+from terrisim.scenario.layout import LINK_KINDS
 
 DROUGHT = [{"kind": "drought", "at": 24, "duration": 6, "magnitude": 0.6}]
 

@@ -71,7 +71,6 @@ import csv
 import math
 import sys
 import tempfile
-import tomllib
 import traceback
 import types
 import warnings
@@ -94,7 +93,7 @@ from terrisim.rules.base import ROLES, Rule, import_hint, registered, resolve
 from terrisim.rules.guard import FIXED, RuleWriteError
 from terrisim.rules.outputs import output_problems, unguarded
 from terrisim.rules.partners import is_separable
-from terrisim.scenario.loading import ScenarioError, scenario_from_dict
+from terrisim.scenario.loading import ScenarioError, parse_settings, scenario_from_dict
 
 if TYPE_CHECKING:
     from terrisim.model import TerriModel
@@ -275,17 +274,7 @@ def parse_params(items: list[str]) -> dict[str, Any]:
     Raises:
         ScenarioError: an item without ``=``.
     """
-    params: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise ScenarioError(f"--param {item!r}: expected key=value, e.g. half_life=12")
-        try:
-            value = tomllib.loads(f"v = {raw.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = raw.strip()
-        params[key.strip()] = value
-    return params
+    return parse_settings(items, "--param", "key=value, e.g. half_life=12")
 
 
 # ------------------------------------------------------------------------------ scenarios
@@ -1258,7 +1247,7 @@ def _csv_scenarios(example: Example, plug: _Plug, folder: Path) -> tuple[Any, An
 
 
 def _link_kind_names(codes: np.ndarray) -> list[str]:
-    from terrisim.scenario.generator import LINK_KINDS
+    from terrisim.scenario.layout import LINK_KINDS
 
     return [LINK_KINDS[int(c)] for c in codes]
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,7 +48,13 @@ from terrisim.summary import (
     shock_resilience,
 )
 
-__all__ = ["CollapseResult", "collapse_threshold_for", "recovery_curve", "shock_table"]
+__all__ = [
+    "CollapseResult",
+    "CollapseSearch",
+    "collapse_threshold_for",
+    "recovery_curve",
+    "shock_table",
+]
 
 #: Outcome of the search (as in the sweeps' bisection design): threshold found; no recovery
 #: already at ``low``; recovery still at ``high``.
@@ -222,46 +228,11 @@ def _seeds(scenario: Scenario, seeds: int | Sequence[int] | None) -> list[int]:
     return out
 
 
-def collapse_threshold_for(
-    scenario: Scenario | str | Path | None = None,
-    shock: str | int | Mapping[str, Any] = "drought",
-    *,
-    low: float = 0.0,
-    high: float = 1.0,
-    tol: float = 0.02,
-    seeds: int | Sequence[int] | None = None,
-    steps: int | None = None,
-    at: int | None = None,
-    duration: int | None = None,
-    permanent: bool | None = None,
-    series: str = "satisfaction",
-    tolerance: float = RESILIENCE_TOLERANCE,
-    window: int = RESILIENCE_WINDOW,
-    quorum: float = 0.5,
-    reference: Literal["pre_shock", "counterfactual"] = "pre_shock",
-    keep_other_shocks: bool = False,
-    overrides: Mapping[str, Any] | None = None,
-    max_iter: int = 60,
-    progress: Callable[[float, float, bool], None] | None = None,
-) -> CollapseResult:
-    """Find the smallest magnitude of a shock after which the model no longer recovers.
+@dataclass(frozen=True)
+class CollapseSearch:
+    """How :func:`collapse_threshold_for` searches and judges (every option of the search).
 
-    One call of the criterion at magnitude ``m`` runs the scenario once per seed with the shock
-    table's ``magnitude = m`` and counts a seed as recovered when ``series`` is back within
-    ``tolerance`` (relative) of its pre-shock level at the end of the shock's analysed window
-    (the end of the run, or the next shock's start with ``keep_other_shocks``); ``m`` recovers
-    when the share of recovered seeds is at least ``quorum``. The bracket ``[low, high]`` is
-    checked first (both ends run once), then bisected down to ``tol``: ``2 + ceil(log2((high -
-    low) / tol))`` magnitudes, each costing ``len(seeds)`` runs.
-
-    Recovery can only be seen after the shock ends: a finite shock must end at least one step
-    before the end of the run. A permanent shock never ends, so its threshold is the largest
-    lasting disturbance the system absorbs within the tolerance (by exchanges and budgets).
-
-    Args:
-        scenario: A Scenario, a TOML path, or None for the built-in demo.
-        shock: The shock: a kind name, an index into the scenario's shocks, or a table (see
-            :func:`shock_table`).
+    Attributes:
         low: A magnitude expected to recover (checked).
         high: A magnitude expected not to recover (checked).
         tol: Width of the final bracket, in magnitude units.
@@ -287,27 +258,98 @@ def collapse_threshold_for(
         overrides: Dotted-path overrides applied to the scenario first
             (:func:`terrisim.apply_overrides`), e.g. a governance rule.
         max_iter: Maximum bisection steps.
+
+    Raises:
+        ValueError: an unknown ``reference``, a ``quorum`` outside (0, 1], a bracket outside
+            ``0 <= low < high <= 1``.
+    """
+
+    low: float = 0.0
+    high: float = 1.0
+    tol: float = 0.02
+    seeds: int | Sequence[int] | None = None
+    steps: int | None = None
+    at: int | None = None
+    duration: int | None = None
+    permanent: bool | None = None
+    series: str = "satisfaction"
+    tolerance: float = RESILIENCE_TOLERANCE
+    window: int = RESILIENCE_WINDOW
+    quorum: float = 0.5
+    reference: Literal["pre_shock", "counterfactual"] = "pre_shock"
+    keep_other_shocks: bool = False
+    overrides: Mapping[str, Any] | None = None
+    max_iter: int = 60
+
+    def __post_init__(self) -> None:
+        if self.reference not in ("pre_shock", "counterfactual"):
+            raise ValueError(
+                f"reference={self.reference!r}: allowed: 'pre_shock', 'counterfactual'"
+            )
+        if not 0.0 < self.quorum <= 1.0:
+            raise ValueError(f"quorum={self.quorum}: must be in (0, 1]")
+        if not (0.0 <= self.low < self.high <= 1.0):
+            raise ValueError(
+                f"need 0 <= low < high <= 1 (magnitudes), got low={self.low}, high={self.high}"
+            )
+
+
+def collapse_threshold_for(
+    scenario: Scenario | str | Path | None = None,
+    shock: str | int | Mapping[str, Any] = "drought",
+    search: CollapseSearch | None = None,
+    *,
+    progress: Callable[[float, float, bool], None] | None = None,
+    **options: Any,
+) -> CollapseResult:
+    """Find the smallest magnitude of a shock after which the model no longer recovers.
+
+    One call of the criterion at magnitude ``m`` runs the scenario once per seed with the shock
+    table's ``magnitude = m`` and counts a seed as recovered when ``series`` is back within
+    ``tolerance`` (relative) of its pre-shock level at the end of the shock's analysed window
+    (the end of the run, or the next shock's start with ``keep_other_shocks``); ``m`` recovers
+    when the share of recovered seeds is at least ``quorum``. The bracket ``[low, high]`` is
+    checked first (both ends run once), then bisected down to ``tol``: ``2 + ceil(log2((high -
+    low) / tol))`` magnitudes, each costing ``len(seeds)`` runs.
+
+    Recovery can only be seen after the shock ends: a finite shock must end at least one step
+    before the end of the run. A permanent shock never ends, so its threshold is the largest
+    lasting disturbance the system absorbs within the tolerance (by exchanges and budgets).
+
+    Args:
+        scenario: A Scenario, a TOML path, or None for the built-in demo.
+        shock: The shock: a kind name, an index into the scenario's shocks, or a table (see
+            :func:`shock_table`).
+        search: The options of the search (:class:`CollapseSearch`; default: its defaults).
         progress: Called after each magnitude with ``(magnitude, recovered_share, recovers)``.
+        **options: Fields of :class:`CollapseSearch` replacing those of ``search``, a
+            shorthand: ``collapse_threshold_for(s, "drought", tol=0.05)`` is
+            ``collapse_threshold_for(s, "drought", CollapseSearch(tol=0.05))``.
 
     Returns:
         A :class:`CollapseResult` (threshold, status, every evaluation and run).
 
     Raises:
-        ValueError: invalid arguments, a shock at step 1 (no pre-shock level) or ending too
+        ValueError: invalid options, a shock at step 1 (no pre-shock level) or ending too
             late to observe a recovery, an unknown series.
+        TypeError: an option that is not a field of :class:`CollapseSearch`.
         ScenarioError: an invalid scenario, override or shock table.
     """
+    search = replace(search or CollapseSearch(), **options)
     started = time.perf_counter()
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    if overrides:
-        scenario = apply_overrides(scenario, dict(overrides))
-    if reference not in ("pre_shock", "counterfactual"):
-        raise ValueError(f"reference={reference!r}: allowed: 'pre_shock', 'counterfactual'")
-    if not 0.0 < quorum <= 1.0:
-        raise ValueError(f"quorum={quorum}: must be in (0, 1]")
-    if not (0.0 <= low < high <= 1.0):
-        raise ValueError(f"need 0 <= low < high <= 1 (magnitudes), got low={low}, high={high}")
+    if search.overrides:
+        scenario = apply_overrides(scenario, dict(search.overrides))
+    low, high, tol, series = search.low, search.high, search.tol, search.series
+    tolerance, window, quorum, reference = (
+        search.tolerance,
+        search.window,
+        search.quorum,
+        search.reference,
+    )
+    steps, at, duration, permanent = search.steps, search.at, search.duration, search.permanent
+    seeds, keep_other_shocks, max_iter = search.seeds, search.keep_other_shocks, search.max_iter
     n_steps = scenario.steps if steps is None else int(steps)
     table, index = shock_table(scenario, shock, at=at, duration=duration, permanent=permanent)
     start = int(table["at"])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-from terrisim.scenario.generator import Layout
+from terrisim.scenario.layout import Layout
 from terrisim.scenario.schema import Scenario
 
 

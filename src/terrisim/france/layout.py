@@ -1,4 +1,4 @@
-"""Real French territories as a :class:`~terrisim.scenario.generator.Layout` (ODD 5.5).
+"""Real French territories as a :class:`~terrisim.scenario.layout.Layout` (ODD 5.5).
 
 The entry point of ``source = "france"``: the scope's territories table
 (:mod:`terrisim.france.territories`), kinds replaced from a CSV file if one is given, links
@@ -15,7 +15,7 @@ from terrisim.france.kinds import check_kinds, read_kinds_file
 from terrisim.france.links import france_links
 from terrisim.france.territories import territories_table
 from terrisim.scenario.csv_io import _commutes, _read_links
-from terrisim.scenario.generator import Layout
+from terrisim.scenario.layout import Layout
 from terrisim.scenario.schema import Scenario
 
 

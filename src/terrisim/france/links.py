@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from terrisim.scenario.generator import LINK_KINDS, distant_links, proximity_links, unique_links
+from terrisim.scenario.generator import distant_links, proximity_links
+from terrisim.scenario.layout import LINK_KINDS, unique_links
 from terrisim.scenario.schema import FranceSpec
 
 

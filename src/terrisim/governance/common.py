@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from terrisim.errors import ScenarioError
-from terrisim.scenario.generator import LINK_KINDS
+from terrisim.scenario.layout import LINK_KINDS
 
 if TYPE_CHECKING:
     from terrisim.model import TerriModel

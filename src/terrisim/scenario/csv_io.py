@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from terrisim.scenario.generator import LINK_KINDS, Layout, proximity_links, unique_links
+from terrisim.scenario.generator import proximity_links
+from terrisim.scenario.layout import LINK_KINDS, Layout, unique_links
 from terrisim.scenario.loading import ScenarioError, reading
 from terrisim.scenario.schema import Scenario
 

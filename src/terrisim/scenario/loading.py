@@ -283,10 +283,16 @@ def read_extended(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, A
     return deep_merge(_anchor_paths(base, base_path.parent), data), text
 
 
-def parse_settings(items: list[str], option: str = "--set") -> dict[str, Any]:
+def parse_settings(
+    items: list[str],
+    option: str = "--set",
+    form: str = "dotted.path=value, e.g. exchange.money=true",
+) -> dict[str, Any]:
     """Parse ``--set dotted.path=value`` options; values are TOML (``12``, ``true``, ``"x"``).
 
-    A value that is not valid TOML is taken as a string (``rules.trust.name=my:Rule``).
+    A value that is not valid TOML is taken as a string (``rules.trust.name=my:Rule``). The
+    same parsing serves every ``key=value`` option (``option`` and ``form`` name it in the
+    error, e.g. ``--param`` and ``key=value, e.g. half_life=12``).
 
     Raises:
         ScenarioError: an item without ``=``.
@@ -295,9 +301,7 @@ def parse_settings(items: list[str], option: str = "--set") -> dict[str, Any]:
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
-            raise ScenarioError(
-                f"{option} {item!r}: expected dotted.path=value, e.g. exchange.money=true"
-            )
+            raise ScenarioError(f"{option} {item!r}: expected {form}")
         try:
             value = tomllib.loads(f"v = {raw.strip()}")["v"]
         except tomllib.TOMLDecodeError:
