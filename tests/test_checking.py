@@ -286,7 +286,7 @@ def test_a_fixed_rule_is_checked_again_on_the_scenario_that_broke_it(tmp_path: P
     failing.write_text(toml.replace(spec, "terrisim.rules.trust:Reinforcement"), encoding="utf-8")
     fixed = check_scenario(Reinforcement, failing)
     assert fixed.passed, fixed.text()
-    assert fixed.text().endswith("all 8 invariants hold (1 not checked)")
+    assert fixed.text().endswith("all 9 invariants hold (1 not checked)")
     with pytest.raises(ScenarioError, match="does not use rule"):
         check_scenario(Overtrust, failing)
 
@@ -374,7 +374,7 @@ def test_command_fails_a_rule_that_creates_goods_and_prints_the_scenario(tmp_pat
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "FAIL conservation: goods created from nothing" in proc.stdout
     assert 'rule = "student_rules:GenerousCouncil"' in proc.stdout
-    assert "1 of 9 invariants broken: conservation" in proc.stdout
+    assert "1 of 10 invariants broken: conservation" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
@@ -382,7 +382,7 @@ def test_command_passes_a_builtin_rule_with_a_parameter() -> None:
     proc = _cli("reinforcement", "--examples", "3", "--param", "alpha=0.1")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "checking trust rule reinforcement (alpha=0.1)" in proc.stdout
-    assert "all 9 invariants hold" in proc.stdout
+    assert "all 10 invariants hold" in proc.stdout
 
 
 def test_command_checks_one_scenario_file(tmp_path: Path) -> None:

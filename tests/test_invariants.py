@@ -2,141 +2,39 @@
 
 Each property runs small random scenarios (see ``conftest.scenario_dicts``: any mix of kinds,
 trust, tension, cleavage, representation bias, tolerance, distance scale, engineering, money,
-rules and shocks) phase by phase and checks the state between phases.
+rules and shocks) and checks the state between every two phases with the one implementation of
+the invariants, :func:`terrisim.checking.watch_invariants` (the code ``check-rule`` runs on a
+student's rule): goods and money conserved, deals within surplus, reserve, trust, tolerance and
+engineering, stocks non-negative and within their cap, trust in [0, 1], indicators in range.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
-from conftest import ENGINES, PROPERTY, make_model, scenarios, step_watching
-from hypothesis import given
+from conftest import ENGINES, PROPERTY, make_model, scenarios
+from hypothesis import given, settings
 
+from terrisim.checking import RUN_INVARIANTS, watch_invariants
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario
 
 TOL = 1e-9
 
 
-def close_sums(before: np.ndarray, after: np.ndarray) -> bool:
-    """Sums equal up to float rounding relative to the amounts involved."""
-    scale = np.maximum(np.abs(before), 1.0)
-    return bool(np.all(np.abs(after - before) <= 1e-9 * scale))
-
-
 @pytest.mark.parametrize("engine", ENGINES)
-@PROPERTY
+@settings(PROPERTY, max_examples=3 * PROPERTY.max_examples)
 @given(scenario=scenarios())
-def test_delivery_conserves_every_good_and_money(scenario: Scenario, engine: str | None) -> None:
-    model = make_model(scenario, engine)
-    for _ in range(scenario.steps):
-        seen = step_watching(model, "deliver")
-        before, after = seen["before deliver"].state, seen["after deliver"].state
-        assert close_sums(before.available.sum(axis=0), after.available.sum(axis=0))
-        assert close_sums(np.array([before.reserve.sum()]), np.array([after.reserve.sum()]))
-        # what moved is what the ledger says moved
-        moved = seen["after deliver"].outcome.flow.sum(axis=0)
-        assert np.allclose(model.volume_by_good("bilateral"), moved)
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-@PROPERTY
-@given(scenario=scenarios())
-def test_nobody_gives_more_than_its_surplus_nor_pays_more_than_its_reserve(
+def test_every_run_invariant_holds_between_every_two_phases_of_every_step(
     scenario: Scenario, engine: str | None
 ) -> None:
     model = make_model(scenario, engine)
-    for _ in range(scenario.steps):
-        seen = step_watching(model, "deliver")["before deliver"]
-        s, out = seen.state, seen.outcome
-        surplus = np.maximum(s.available - s.effective_need, 0.0)
-        assert (out.flow >= 0).all()
-        assert (out.money >= 0).all()
-        assert (s.sum_by_origin(out.flow) <= surplus * (1 + TOL) + TOL).all()
-        assert (s.sum_by_origin(out.money) <= s.reserve * (1 + TOL) + TOL).all()
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-@PROPERTY
-@given(scenario=scenarios())
-def test_every_deal_honours_the_reciprocity_tolerance_as_each_side_perceives_it(
-    scenario: Scenario, engine: str | None
-) -> None:
-    model = make_model(scenario, engine)
-    floor = 1.0 - scenario.exchange.reciprocity_tolerance
-    e = model.state.n_links
-    for _ in range(scenario.steps):
-        trust = step_watching(model, "negotiate")["before negotiate"].state.trust
-        out = model.outcome
-        dealt = np.tile(out.deal, 2)
-        assert (out.perceived_balance[dealt] >= floor - 1e-9).all()
-        # a deal needs trust on both sides, as it was when they negotiated
-        assert (np.minimum(trust[:e], trust[e:])[out.deal] > 0).all()
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-@PROPERTY
-@given(scenario=scenarios())
-def test_no_stock_available_amount_or_reserve_ever_goes_negative(
-    scenario: Scenario, engine: str | None
-) -> None:
-    model = make_model(scenario, engine)
-    for _ in range(scenario.steps):
-        for snapshot in step_watching(model).values():
-            s = snapshot.state
-            assert (s.available >= -TOL).all()
-            assert (s.stock >= -TOL).all()
-            assert (s.reserve >= -TOL).all()
-        s = model.state
-        # stocks respect their cap and exist only for storable goods
-        assert (s.stock <= s.stock_cap * (1 + TOL) + TOL).all()
-        assert (s.stock[:, ~s.storable] == 0).all()
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-@PROPERTY
-@given(scenario=scenarios())
-def test_trust_stays_within_zero_and_one_on_every_arc(
-    scenario: Scenario, engine: str | None
-) -> None:
-    model = make_model(scenario, engine)
-    assert ((model.state.trust >= 0) & (model.state.trust <= 1)).all()
-    for _ in range(scenario.steps):
-        model.step()
-        assert np.isfinite(model.state.trust).all()
-        assert ((model.state.trust >= 0) & (model.state.trust <= 1)).all()
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-@PROPERTY
-@given(scenario=scenarios())
-def test_indicators_stay_in_their_ranges(scenario: Scenario, engine: str | None) -> None:
-    model = make_model(scenario, engine)
-    left: list[np.ndarray] = []  # what the deals may use: the engineering left at negotiation
-    negotiate = model.negotiate
-    model.negotiate = lambda: (left.append(model.engineering_left()), negotiate())
-    for _ in range(scenario.steps):
-        model.step()
-        assert (model.outcome.engineering <= left[-1] * (1 + TOL) + TOL).all()
-    s, out = model.state, model.outcome
-    assert ((s.satisfaction >= 0) & (s.satisfaction <= 1 + TOL)).all()
-    assert ((s.fiscal_health >= 0) & (s.fiscal_health <= 1)).all()
-    assert ((out.perceived_balance >= 0) & (out.perceived_balance <= 1)).all()
-    series = model.recorder.series()
-    assert len(series) == scenario.steps
-    for column in [c for c in series.columns if c.startswith("satisfaction")]:
-        values = series[column].dropna()
-        assert ((values >= 0) & (values <= 1 + TOL)).all(), column
-    assert ((series["gini"] >= 0) & (series["gini"] < 1)).all()
-    balance = series["reciprocity_balance"].dropna()
-    assert ((balance >= 0) & (balance <= 1)).all()
-    for column in ("trust", "trust_within_kind", "trust_urban_rural", "fiscal_health"):
-        values = series[column].dropna()
-        assert ((values >= 0) & (values <= 1 + TOL)).all(), column
-    assert (series["deals"] >= 0).all() and (series["deals"] <= s.n_links).all()
-    assert (series[[c for c in series.columns if c.startswith("volume_")]] >= 0).all().all()
-    # no deal, no reciprocity balance; a deal has one
-    assert (series["reciprocity_balance"].isna() == (series["deals"] == 0)).all()
+    violations = watch_invariants(model)
+    model.run(scenario.steps)
+    assert [f"{v.invariant}: {v.message}" for v in violations] == []
+    assert {v.invariant for v in violations} <= set(RUN_INVARIANTS)
 
 
 @PROPERTY
@@ -210,3 +108,49 @@ def test_a_model_with_one_isolated_territory_runs_and_exchanges_nothing(steps: i
     assert model.state.n_links == 0
     series = model.recorder.series()
     assert (series["deals"] == 0).all() and (series["volume_value"] == 0).all()
+
+
+def _tampered(phase: str, change) -> list[str]:
+    """The invariants broken in 3 demo steps when ``change(model)`` follows ``phase``."""
+    model = TerriModel(Scenario(), record_territories=False)
+    method = getattr(model, phase)
+
+    def tampered() -> None:
+        method()
+        change(model)
+
+    setattr(model, phase, tampered)
+    violations = watch_invariants(model)
+    with contextlib.suppress(ValueError):  # the recorder refuses what follows a broken deal
+        model.run(3)
+    return sorted({v.invariant for v in violations})
+
+
+def _below_tolerance(model: TerriModel) -> None:
+    model.outcome.perceived_balance[np.tile(model.outcome.deal, 2)] = 0.0
+
+
+def _over_engineering(model: TerriModel) -> None:
+    model.outcome.engineering[:] = model.state.engineering + 1.0
+
+
+def _beyond_surplus(model: TerriModel) -> None:
+    model.outcome.flow *= 1e6
+
+
+def _above_cap(model: TerriModel) -> None:
+    model.state.stock[:] = model.state.stock_cap + 1.0
+
+
+@pytest.mark.parametrize(
+    ("phase", "change", "broken"),
+    [
+        ("negotiate", _below_tolerance, "exchange"),
+        ("negotiate", _over_engineering, "exchange"),
+        ("negotiate", _beyond_surplus, "exchange"),
+        ("consume", _above_cap, "non_negative"),
+    ],
+)
+def test_the_invariants_catch_a_deal_or_a_stock_that_breaks_them(phase, change, broken) -> None:
+    assert _tampered("negotiate", lambda model: None) == []
+    assert broken in _tampered(phase, change)

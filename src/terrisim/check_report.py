@@ -28,8 +28,15 @@ INVARIANTS: dict[str, str] = {
         "goods are neither created nor destroyed by exchanges, deliveries and "
         "institutions (a shock may destroy stocks, never create them)"
     ),
+    "exchange": (
+        "deals need trust on both sides and honour the reciprocity tolerance; nobody gives "
+        "more than its surplus, pays more than its reserve or uses more engineering than left"
+    ),
     "trust_range": "trust stays within [0, 1] on every link",
-    "non_negative": ("stocks, available quantities, flows and reserves stay non-negative numbers"),
+    "non_negative": (
+        "stocks, available quantities, flows and reserves stay non-negative numbers, "
+        "stocks within their cap"
+    ),
     "indicators": "indicators stay in range (satisfaction in [0, 1]) and finite",
     "determinism": "two runs with the same seed give identical results",
     "agent_order": "results do not depend on the order in which territories are listed",

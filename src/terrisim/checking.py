@@ -48,9 +48,14 @@ The invariants (:data:`INVARIANTS`), checked between every two phases of every s
   is conserved by deliveries, stocks change only by consumption, and a shock may destroy stocks
   but never create them (an institution that produces, like the merger's economies of scale,
   declares the units it produced: ``step_scale_units`` per good, received by its ``members``);
+* ``exchange``: a deal needs trust on both sides (as they negotiated), each side perceives a
+  balance of at least ``1 - reciprocity_tolerance`` (a bloc, a merger acting as one, on its
+  totals), the deals use no more engineering than was left, and nobody gives more than its
+  surplus nor pays more than its reserve;
 * ``trust_range``: trust stays in [0, 1] on every arc;
 * ``non_negative``: stocks, available quantities, flows, reserves, capacities and the shock
-  modifiers stay non-negative numbers (no NaN);
+  modifiers stay non-negative numbers (no NaN), and stocks stay within their cap (storable
+  goods only);
 * ``indicators``: the recorded indicators are in range (satisfactions, Gini, trust, fiscal
   health, reciprocity balance in [0, 1]; volumes, deals, reserves >= 0) and finite (NaN only
   where a value is undefined, e.g. the balance of a step without deals);
@@ -88,6 +93,7 @@ from terrisim.check_report import (
     InvariantResult,
     Violation,
 )
+from terrisim.exchange import bloc_pairs
 from terrisim.extras import require
 from terrisim.rules.base import ROLES, Rule, import_hint, registered, resolve
 from terrisim.rules.guard import FIXED, RuleWriteError
@@ -548,13 +554,21 @@ class _Probe:
         return run_phase
 
     def _snapshot(self) -> dict[str, Any]:
-        s = self.model.state
-        return {
+        model, s = self.model, self.model.state
+        before = {
             "available": s.available.copy(),
             "stock": s.stock.copy(),
             "reserve": s.reserve.copy(),
-            "ledger": {k: len(v) for k, v in self.model.ledger.flows.items()},
+            "ledger": {k: len(v) for k, v in model.ledger.flows.items()},
         }
+        if self.phase == "negotiate":  # what the deals may use, as the sides negotiate
+            before["trust"] = np.array(s.trust, dtype=float, copy=True)
+            before["engineering_left"] = model.engineering_left()
+        if self.phase == "deliver":  # what the negotiated baskets may take
+            before["surplus"] = np.maximum(s.available - s.effective_need, 0.0)
+            before["flow"] = np.array(model.outcome.flow, dtype=float, copy=True)
+            before["money"] = np.array(model.outcome.money, dtype=float, copy=True)
+        return before
 
     def _record_step(self) -> None:
         model, s = self.model, self.model.state
@@ -581,8 +595,8 @@ class _Probe:
         if role == "governance":
             self._watch_institutions()
             return
-        if role in ("shock", "agents"):
-            return  # acting is seen after the phase apply_shocks, or act (_after)
+        if role in ("shock", "agents", "model"):
+            return  # acting is seen after the phase apply_shocks, or act (_after); no rule
         rule = {"valuation": model.valuation, "partners": model.partners}.get(
             role, model.trust_rule
         )
@@ -663,6 +677,7 @@ class _Probe:
         if phase == "collect":
             self._fixed()  # once a step: the read-only views stop writes where they happen
         self._conservation(phase, before)
+        self._exchange(phase, before)
         self._non_negative()
         self._trust()
         if phase == "collect":
@@ -772,6 +787,68 @@ class _Probe:
                 "; move goods with model.transfer(giver, receiver, amounts, channel) so "
                 "that they are recorded",
             )
+
+    def _exchange(self, phase: str, before: dict[str, Any]) -> None:
+        """The deals respect what the sides have, trust and tolerate (ODD 7.4).
+
+        After ``negotiate``: a deal needs trust on both arcs as it was when they negotiated,
+        each side perceives a balance of at least ``1 - reciprocity_tolerance`` (a bloc, a
+        merger acting as one, on its totals: its arcs are not checked one by one), and the
+        deals use no more engineering than was left. After ``deliver``: no territory gave
+        more than its surplus (``available - need`` before delivery) nor paid more than its
+        reserve.
+        """
+        model, s = self.model, self.model.state
+        where = _where(self.step, phase)
+        if phase == "negotiate":
+            out, e = model.outcome, s.n_links
+            trust = before["trust"]
+            untrusted = out.deal & ~(np.minimum(trust[:e], trust[e:]) > 0)
+            if untrusted.any():
+                link = int(np.flatnonzero(untrusted)[0])
+                a, b = self._id(s.arc_from[link]), self._id(s.arc_to[link])
+                self.report(
+                    "exchange",
+                    f"a deal without trust {where}: {a} and {b} made a deal although the "
+                    f"trust of one in the other was {min(trust[link], trust[e + link]):.6g}",
+                )
+            floor = 1.0 - model.config.exchange.reciprocity_tolerance
+            per_arc = np.tile(out.deal, 2)
+            blocs = bloc_pairs(s)  # a bloc honours the tolerance on its totals (ODD 7.4.3)
+            if blocs is not None:
+                per_arc[blocs[0]] = False
+            short = per_arc & ~(out.perceived_balance >= floor - TOL)
+            if short.any():
+                arc = int(np.flatnonzero(short)[0])
+                self.report(
+                    "exchange",
+                    f"a deal below the reciprocity tolerance {where}: "
+                    f"{self._id(s.arc_from[arc])} perceives a balance of "
+                    f"{out.perceived_balance[arc]:.6g} with {self._id(s.arc_to[arc])}, "
+                    f"below 1 - reciprocity_tolerance = {floor:.6g}",
+                )
+            left = before["engineering_left"]
+            over = out.engineering - (left * (1 + TOL) + TOL)
+            if (over > 0).any():
+                i = int(np.argmax(over))
+                self.report(
+                    "exchange",
+                    f"deals used {out.engineering[i]:.6g} of engineering of territory "
+                    f"{self._id(i)} {where}, more than the {left[i]:.6g} left",
+                )
+        if phase == "deliver":
+            for what, arcs, limit in (
+                ("gave goods", before["flow"], before["surplus"]),
+                ("paid money", before["money"], before["reserve"]),
+            ):
+                excess = s.sum_by_origin(arcs) - (limit * (1 + TOL) + TOL)
+                if (excess > 0).any():
+                    i = np.unravel_index(np.argmax(excess), excess.shape)[0]
+                    self.report(
+                        "exchange",
+                        f"territory {self._id(int(i))} {what} beyond what it had {where}: "
+                        "a deal gives at most the giver's surplus and pays at most its reserve",
+                    )
 
     def _fixed(self) -> None:
         """What set-up fixed is unchanged at the end of the step.
@@ -912,6 +989,16 @@ class _Probe:
                 "non_negative", f"negative or invalid {label}{good} {where}: {who} has {what}"
             )
             return
+        stock = np.asarray(s.stock, dtype=float)
+        above = (stock > s.stock_cap * (1 + TOL) + TOL) | ((stock != 0) & ~s.storable[None, :])
+        if above.any():
+            i, g = np.argwhere(above)[0]
+            self.report(
+                "non_negative",
+                f"a stock beyond its cap {where}: territory {self._id(int(i))} stores "
+                f"{stock[i, g]:.6g} units of {self._good(int(g))} (cap {s.stock_cap[i, g]:.6g}"
+                f"{'' if s.storable[g] else ', not storable'})",
+            )
 
     def _trust(self) -> None:
         s = self.model.state
@@ -956,6 +1043,14 @@ class _Probe:
             value = float(value)
             if math.isinf(value):
                 self.report("indicators", f"indicator {column!r} is infinite {where}")
+                return
+            if column == "reciprocity_balance" and not row.get("deals") and not math.isnan(value):
+                self.report(
+                    "indicators", f"a reciprocity balance of {value:.6g} without a deal {where}"
+                )
+                return
+            if column == "deals" and value > s.n_links:
+                self.report("indicators", f"{value:g} deals on {s.n_links} links {where}")
                 return
             if math.isnan(value):
                 if not self._nan_allowed(column, row):
@@ -1012,6 +1107,38 @@ def _range(column: str) -> tuple[float, float]:
     if column.startswith(("volume", "deals", "money", "reserve", "theil")):
         return 0.0, math.inf
     return -math.inf, math.inf
+
+
+#: The invariants a single run holds whatever its rules (the others compare runs).
+RUN_INVARIANTS = (
+    "read_only",
+    "conservation",
+    "exchange",
+    "trust_range",
+    "non_negative",
+    "indicators",
+)
+_NO_RULE = _Plug("", "model", ())
+
+
+def watch_invariants(model: TerriModel) -> list[Violation]:
+    """Check the run invariants (:data:`RUN_INVARIANTS`) around every phase of ``model``.
+
+    The one implementation of the invariants: ``check-rule`` runs it on a student's rule, the
+    property tests of the core (``tests/test_invariants.py``) on the built-in rules. Call it
+    before running the model; the list it returns fills as the model runs, with the first
+    violation of each invariant in each phase (the run goes on).
+
+    Example::
+
+        model = TerriModel("configs/demo.toml")
+        violations = watch_invariants(model)
+        model.run()
+        assert not violations, violations[0].message
+    """
+    trace = _Trace()
+    _Probe(model, trace, _NO_RULE, check=True, stop_early=False)
+    return trace.violations
 
 
 class _StopError(Exception):
