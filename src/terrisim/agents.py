@@ -23,7 +23,7 @@ from terrisim.errors import ScenarioError
 from terrisim.rules.base import NoParams
 
 if TYPE_CHECKING:
-    from terrisim.model import TerriModel
+    from terrisim.services import AgentServices
 
 
 class Territory(mesa.Agent):
@@ -37,10 +37,10 @@ class Territory(mesa.Agent):
         params: The validated parameters of the class (``Params``).
     """
 
-    model: TerriModel
+    model: AgentServices
     Params: ClassVar[type[BaseModel]] = NoParams
 
-    def __init__(self, model: TerriModel, index: int) -> None:
+    def __init__(self, model: AgentServices, index: int) -> None:
         super().__init__(model)
         self.index = index
         self.params = self.Params()

@@ -45,7 +45,7 @@ from terrisim.errors import ScenarioError
 if TYPE_CHECKING:
     import mesa
 
-    from terrisim.model import TerriModel
+    from terrisim.services import AgentServices
 
 #: The name of the built-in Territory class in ``[agents] territory = ...``.
 BUILTIN = "territory"
@@ -68,7 +68,7 @@ class AgentPlan:
         """Whether any territory planned anything this step."""
         return bool(self.trust or self.gifts)
 
-    def commit(self, model: TerriModel) -> None:
+    def commit(self, model: AgentServices) -> None:
         """Write the planned trust, then move the planned gifts (scaled to what givers have)."""
         s = model.state
         if self.trust:
@@ -96,7 +96,7 @@ def per_agent(cls: type) -> bool:
     return cls.step is not Territory.step
 
 
-def run_agents(model: TerriModel, order: Sequence[int] | None = None) -> AgentPlan:
+def run_agents(model: AgentServices, order: Sequence[int] | None = None) -> AgentPlan:
     """The phase ``act``: every territory's ``step()`` plans, then the plan is committed.
 
     The state is read-only while territories step; their plans are committed together, so
@@ -172,7 +172,7 @@ def territory_class(spec: dict[str, Any], field: str = "agents") -> tuple[type, 
 
 
 def data_collector(
-    model: TerriModel,
+    model: AgentServices,
     columns: list[str] | None = None,
     agent_reporters: dict[str, Any] | None = None,
 ) -> mesa.DataCollector:

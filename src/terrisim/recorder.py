@@ -27,7 +27,7 @@ from terrisim.exchange import basket_value
 from terrisim.metrics.population import population_gini, population_theil, weighted_mean
 
 if TYPE_CHECKING:
-    from terrisim.model import TerriModel
+    from terrisim.services import RecordedModel
 
 
 class Recorder:
@@ -38,7 +38,7 @@ class Recorder:
         territories: "all", "none" or "sample" (``output.sample_size`` territories drawn once).
     """
 
-    def __init__(self, model: TerriModel, territories: str = "all") -> None:
+    def __init__(self, model: RecordedModel, territories: str = "all") -> None:
         self.model = model
         self.rows: list[dict[str, Any]] = []
         self.mode = territories

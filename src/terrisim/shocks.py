@@ -45,7 +45,7 @@ from terrisim.rules.guard import FIXED, read_only
 from terrisim.scenario.loading import ScenarioError, format_validation_error
 
 if TYPE_CHECKING:
-    from terrisim.model import TerriModel
+    from terrisim.services import ModelServices
     from terrisim.state import TerritoryState
 
 #: Steps a shock lasts when neither ``duration`` nor ``permanent`` is given.
@@ -428,7 +428,7 @@ class Shocks:
             and what is allowed.
     """
 
-    def __init__(self, model: TerriModel, specs: list[dict[str, Any]]) -> None:
+    def __init__(self, model: ModelServices, specs: list[dict[str, Any]]) -> None:
         self.model = model
         self.schedules: list[ShockSchedule] = []
         self.active: list[ActiveShock] = []

@@ -23,7 +23,7 @@ from terrisim.rules.base import Rule, register
 
 if TYPE_CHECKING:
     from terrisim.exchange import ExchangeOutcome
-    from terrisim.model import TerriModel
+    from terrisim.services import ModelServices
 
 
 class Governance(Rule):
@@ -40,16 +40,16 @@ class Governance(Rule):
     role = "governance"
     changes_trust: ClassVar[tuple[tuple[str, str, str], ...]] = ()
 
-    def setup(self, model: TerriModel) -> None:
+    def setup(self, model: ModelServices) -> None:
         """Prepare the institution once the state exists."""
 
-    def before_exchange(self, model: TerriModel) -> None:
+    def before_exchange(self, model: ModelServices) -> None:
         """Act after production, before ad hoc negotiation."""
 
-    def after_exchange(self, model: TerriModel, outcome: ExchangeOutcome) -> None:
+    def after_exchange(self, model: ModelServices, outcome: ExchangeOutcome) -> None:
         """Look at (and annotate) the step's exchange outcome before trust is updated."""
 
-    def end_step(self, model: TerriModel) -> None:
+    def end_step(self, model: ModelServices) -> None:
         """Act at the end of the step, after trust is updated."""
 
     def state_summary(self) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from terrisim.errors import ScenarioError
 from terrisim.scenario.layout import LINK_KINDS
 
 if TYPE_CHECKING:
-    from terrisim.model import TerriModel
+    from terrisim.services import ModelServices
     from terrisim.state import TerritoryState
 
 KIND_LABELS: dict[str, tuple[str, str]] = {
@@ -160,7 +160,7 @@ def arc_of(state: TerritoryState, link: np.ndarray, origin: np.ndarray) -> np.nd
     return np.where(state.src[link] == origin, link, link + state.n_links)
 
 
-def connect(model: TerriModel, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def connect(model: ModelServices, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Link indices of the pairs ``(a, b)``, adding the missing links (set-up only).
 
     New links are of kind ``contract``. Their arcs get the trust of a relation with no history
@@ -184,7 +184,7 @@ def connect(model: TerriModel, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return links
 
 
-def _bias(model: TerriModel, i: int, j: int) -> float:
+def _bias(model: ModelServices, i: int, j: int) -> float:
     """Representation bias of ``i`` about ``j``: by kinds, else by classes (ODD 5.2)."""
     s, table = model.state, model.config.trust.bias
     ki, kj = s.kinds[s.kind[i]], s.kinds[s.kind[j]]

@@ -43,7 +43,7 @@ from terrisim.rules.base import register
 from terrisim.scenario.schema import Share
 
 if TYPE_CHECKING:
-    from terrisim.model import TerriModel
+    from terrisim.services import ModelServices
 
 narrative.add_template(
     "conference_created",
@@ -127,7 +127,7 @@ class Conference(Governance):
         label: str = Field("", description="Suffix of this institution's series columns.")
 
     # ------------------------------------------------------------------ set-up
-    def setup(self, model: TerriModel) -> None:
+    def setup(self, model: ModelServices) -> None:
         """Select the members and announce the conference."""
         p, s = self.params, model.state
         where = f"governance.{self.name}"
@@ -153,7 +153,7 @@ class Conference(Governance):
         model.log_event("conference_created", members=m, **labels(s, self.pole, "pole"))
 
     # ------------------------------------------------------------------ each step
-    def before_exchange(self, model: TerriModel) -> None:
+    def before_exchange(self, model: ModelServices) -> None:
         """Meet if it is a meeting step, then run the projects (channel ``conference``)."""
         p = self.params
         t = model.steps
@@ -161,7 +161,7 @@ class Conference(Governance):
             self.meet(model)
         self.run_projects(model)
 
-    def meet(self, model: TerriModel) -> None:
+    def meet(self, model: ModelServices) -> None:
         """Attendance, shared diagnosis, trust, and the clearing of surpluses and deficits."""
         p, s = self.params, model.state
         m = self.members.size
@@ -203,7 +203,7 @@ class Conference(Governance):
         )
 
     def clear(
-        self, model: TerriModel, who: np.ndarray, attention: float
+        self, model: ModelServices, who: np.ndarray, attention: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Multilateral balanced clearing among ``who`` (the LP of the class docstring).
 
@@ -269,7 +269,7 @@ class Conference(Governance):
     def _set_plan(self, giver: np.ndarray, receiver: np.ndarray, amounts: np.ndarray) -> None:
         self.plan_giver, self.plan_receiver, self.plan = giver, receiver, amounts
 
-    def run_projects(self, model: TerriModel) -> None:
+    def run_projects(self, model: ModelServices) -> None:
         """Deliver the projects, capped by spare goods, remaining needs and engineering."""
         s = model.state
         self.step_value = 0.0

@@ -43,7 +43,7 @@ from terrisim.scenario.schema import Share
 
 if TYPE_CHECKING:
     from terrisim.exchange import ExchangeOutcome
-    from terrisim.model import TerriModel
+    from terrisim.services import ModelServices
 
 narrative.add_template(
     "contract_signed",
@@ -188,7 +188,7 @@ class ReciprocityContract(Governance):
         label: str = Field("", description="Suffix of this institution's series columns.")
 
     # ------------------------------------------------------------------ set-up
-    def setup(self, model: TerriModel) -> None:
+    def setup(self, model: ModelServices) -> None:
         """Choose or read the pairs, link distant pairs, agree the baskets and sign."""
         p, s = self.params, model.state
         where = f"governance.{self.name}"
@@ -243,7 +243,7 @@ class ReciprocityContract(Governance):
         self.step_promised = self.step_honoured = 0.0
         self._sign(model, np.arange(c), event="contract_signed")
 
-    def _auto_pairs(self, model: TerriModel) -> tuple[np.ndarray, np.ndarray]:
+    def _auto_pairs(self, model: ModelServices) -> tuple[np.ndarray, np.ndarray]:
         """Each pole (by decreasing population) with its best-complementary free partners.
 
         Score of a pair: ``min(V_pc, V_cp)`` with ``V_pc = price . min(surplus_p, deficit_c)``
@@ -275,7 +275,7 @@ class ReciprocityContract(Governance):
             candidates[chosen] = False
         return np.array(a, np.int64), np.array(b, np.int64)
 
-    def agree(self, model: TerriModel, which: np.ndarray) -> np.ndarray:
+    def agree(self, model: ModelServices, which: np.ndarray) -> np.ndarray:
         """The baskets contracts ``which`` would agree now, (k, 2, G): [a->b, b->a].
 
         Other active contracts of this institution keep their claims on surpluses and deficits.
@@ -336,7 +336,7 @@ class ReciprocityContract(Governance):
         fit = np.minimum(1.0, _safe(cap, total))
         return np.stack([x[:k] * (f_ab * fit)[:, None], x[k:] * (f_ba * fit)[:, None]], axis=1)
 
-    def _sign(self, model: TerriModel, which: np.ndarray, event: str) -> None:
+    def _sign(self, model: ModelServices, which: np.ndarray, event: str) -> None:
         """Agree baskets for ``which``; activate the viable ones, drop the others."""
         if which.size == 0:
             return
@@ -379,7 +379,7 @@ class ReciprocityContract(Governance):
         self.promised[which] = 0.0
         self.honoured[which] = 0.0
 
-    def agreed(self, model: TerriModel, which: np.ndarray) -> np.ndarray:
+    def agreed(self, model: ModelServices, which: np.ndarray) -> np.ndarray:
         """Whether both sides of contracts ``which`` sign, by the sign rule (k,).
 
         The rule reads each side's trust in the other on the contract's link and may draw
@@ -392,7 +392,7 @@ class ReciprocityContract(Governance):
         rule = SIGN_RULES[self.params.sign_rule]
         return np.asarray(rule(trust_ab, trust_ba, model.streams["governance"]), bool)
 
-    def _drop(self, model: TerriModel, which: np.ndarray, count: bool = True) -> None:
+    def _drop(self, model: ModelServices, which: np.ndarray, count: bool = True) -> None:
         """End contracts ``which``; ``count``: count and tell them as dropped."""
         s = model.state
         rate = self.delivery_rate()[which]
@@ -410,7 +410,7 @@ class ReciprocityContract(Governance):
             )
 
     # ------------------------------------------------------------------ each step
-    def before_exchange(self, model: TerriModel) -> None:
+    def before_exchange(self, model: ModelServices) -> None:
         """Committed deliveries of every active contract, both ways (channel ``contract``)."""
         p, s = self.params, model.state
         self.shortfall[:] = 0.0
@@ -463,7 +463,7 @@ class ReciprocityContract(Governance):
         self.step_honoured = float(honoured.sum())
         self._tell_breaches(model, act)
 
-    def _tell_breaches(self, model: TerriModel, act: np.ndarray) -> None:
+    def _tell_breaches(self, model: ModelServices, act: np.ndarray) -> None:
         """Narrate a side's shortfall when it first exceeds ``breach_level``."""
         s = model.state
         breach = self.shortfall[act] >= self.params.breach_level
@@ -479,7 +479,7 @@ class ReciprocityContract(Governance):
                 **labels(s, int(receiver), "receiver"),
             )
 
-    def after_exchange(self, model: TerriModel, outcome: ExchangeOutcome) -> None:
+    def after_exchange(self, model: ModelServices, outcome: ExchangeOutcome) -> None:
         """Write each side's shortfall on its partner's arc: ``outcome.shortfall[b -> a]``."""
         act = np.flatnonzero(self.active & (self.shortfall > 0).any(axis=1))
         if act.size == 0:
@@ -491,7 +491,7 @@ class ReciprocityContract(Governance):
         arcs = arc_of(s, link, receiver)
         np.maximum.at(outcome.shortfall, arcs, short)
 
-    def end_step(self, model: TerriModel) -> None:
+    def end_step(self, model: ModelServices) -> None:
         """Expiry: renew, drop or renegotiate (in this order) according to the delivery record."""
         p = self.params
         due = np.flatnonzero(self.active & (self.end <= model.steps))
@@ -536,7 +536,7 @@ class ReciprocityContract(Governance):
         )
         return rate.min(axis=1)
 
-    def contracts(self, model: TerriModel) -> pd.DataFrame:
+    def contracts(self, model: ModelServices) -> pd.DataFrame:
         """One row per contract: ends, status, commitment, basket values, delivery rate."""
         s = model.state
         value = self.basket @ s.price

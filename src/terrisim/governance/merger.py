@@ -55,7 +55,7 @@ from terrisim.rules.base import register
 from terrisim.scenario.schema import Share
 
 if TYPE_CHECKING:
-    from terrisim.model import TerriModel
+    from terrisim.services import ModelServices
     from terrisim.state import TerritoryState
 
 GOOD_LABELS: dict[str, tuple[str, str]] = {
@@ -105,7 +105,7 @@ class Intercommunality(MetaAgent):
     kind = "intercommunality"
 
     def __init__(
-        self, model: TerriModel, members: np.ndarray, name: str, forced: bool, engagement: float
+        self, model: ModelServices, members: np.ndarray, name: str, forced: bool, engagement: float
     ) -> None:
         super().__init__(model, None, name=name)
         self.members = members
@@ -197,7 +197,7 @@ class Merger(Governance):
         label: str = Field("", description="Suffix of this institution's series columns.")
 
     # ------------------------------------------------------------------ set-up
-    def setup(self, model: TerriModel) -> None:
+    def setup(self, model: ModelServices) -> None:
         """Select the members, create the intercommunality, apply a forced start, vote."""
         p, s = self.params, model.state
         where = f"governance.{self.name}"
@@ -270,7 +270,7 @@ class Merger(Governance):
         self._measure(model)
 
     # ------------------------------------------------------------------ decisions
-    def _unmet_expected(self, model: TerriModel) -> np.ndarray:
+    def _unmet_expected(self, model: ModelServices) -> np.ndarray:
         """Unmet share of need per good from expected production (before any step)."""
         s = model.state
         need = s.effective_need
@@ -279,7 +279,7 @@ class Merger(Governance):
         )
         return np.maximum(1.0 - cover, 0.0)
 
-    def vote(self, model: TerriModel, unmet: np.ndarray | None = None) -> None:
+    def vote(self, model: ModelServices, unmet: np.ndarray | None = None) -> None:
         """Population-weighted vote on the priority good.
 
         Member ``i`` votes for ``argmax_g w_g (1 - satisfaction_ig)`` (abstains if all needs
@@ -313,7 +313,7 @@ class Merger(Governance):
             unhappy=int((rural & ~agree).sum()),
         )
 
-    def intensity(self, model: TerriModel) -> np.ndarray:
+    def intensity(self, model: ModelServices) -> np.ndarray:
         """Pooling intensity per good: ``e`` for the priority good, ``e (1 - w)`` otherwise."""
         return _intensity(
             len(model.state.goods),
@@ -322,7 +322,7 @@ class Merger(Governance):
             self.params.priority_weight,
         )
 
-    def expected_gain(self, model: TerriModel, candidates: np.ndarray) -> np.ndarray:
+    def expected_gain(self, model: ModelServices, candidates: np.ndarray) -> np.ndarray:
         """What each candidate expects to gain by joining, k EUR per step (set-up).
 
         The first step of a merger of all ``candidates``, fully engaged (``e = 1``), with the
@@ -344,7 +344,7 @@ class Merger(Governance):
         return money + (added - give + take - give_in + take_in) @ s.price
 
     # ------------------------------------------------------------------ each step
-    def before_exchange(self, model: TerriModel) -> None:
+    def before_exchange(self, model: ModelServices) -> None:
         """Equalisation, pooled services, internal allocation, engineering, one voice."""
         self.agent.attach_members()
         pi = self.intensity(model)
@@ -356,13 +356,13 @@ class Merger(Governance):
         if self.params.act_as_one:
             self.act_as_one(model)
 
-    def equalise(self, model: TerriModel) -> None:
+    def equalise(self, model: ModelServices) -> None:
         """Fiscal solidarity: ``n_i = sigma (sum_k r_k) w_i - sigma r_i`` into revenues."""
         net = self._equalisation_net(model, self.members)
         model.transfer_revenue(self.members, net)
         self.step_equalisation = float(np.maximum(net, 0.0).sum())
 
-    def _equalisation_net(self, model: TerriModel, m: np.ndarray) -> np.ndarray:
+    def _equalisation_net(self, model: ModelServices, m: np.ndarray) -> np.ndarray:
         p, s = self.params, model.state
         revenue = s.fiscal_base[m] + s.grant[m] * s.grant_factor[m]
         pool = p.equalisation_share * revenue.sum()
@@ -376,7 +376,7 @@ class Merger(Governance):
         net -= net.mean()  # an exact zero sum despite rounding
         return net
 
-    def pool_services(self, model: TerriModel, pi: np.ndarray) -> None:
+    def pool_services(self, model: ModelServices, pi: np.ndarray) -> None:
         """Pooled services: scale gain, then each member moves ``pi_g`` toward its need share."""
         s, m = model.state, self.members
         need, have = s.effective_need[m], s.available[m]
@@ -406,7 +406,7 @@ class Merger(Governance):
         take[:, goods] = pi[goods] * np.maximum(-delta, 0.0)
         return added, give, take
 
-    def allocate_inside(self, model: TerriModel, pi: np.ndarray) -> None:
+    def allocate_inside(self, model: ModelServices, pi: np.ndarray) -> None:
         """Other goods: ``internal_share pi_g min(S_g, D_g)`` from surpluses to deficits."""
         s, m = model.state, self.members
         self._move(model, *self._inside_flows(s.effective_need[m], s.available[m], pi))
@@ -427,12 +427,12 @@ class Merger(Governance):
         take = deficit * capped_ratio(moved, deficit.sum(axis=0))
         return give, take
 
-    def _move(self, model: TerriModel, give: np.ndarray, take: np.ndarray) -> None:
+    def _move(self, model: ModelServices, give: np.ndarray, take: np.ndarray) -> None:
         i, j, amounts = pool_pairs(give, take)
         if i.size:
             model.transfer(self.members[i], self.members[j], amounts, "merger")
 
-    def pool_engineering(self, model: TerriModel) -> None:
+    def pool_engineering(self, model: ModelServices) -> None:
         """``left_i' = (1 - e) left_i + e (1 + gamma) L u_i`` (``u``: trading-need shares)."""
         s, m, e = model.state, self.members, self.agent.engagement
         left = model.engineering_left()[m]
@@ -446,7 +446,7 @@ class Merger(Governance):
         new = (1.0 - e) * left + e * (1.0 + self.params.scale_gain) * left.sum() * u
         model.use_engineering(m, left - new)
 
-    def act_as_one(self, model: TerriModel) -> None:
+    def act_as_one(self, model: ModelServices) -> None:
         """Average members' trust toward each outside partner, and the partner's in them."""
         s, e = model.state, self.agent.engagement
         inside = self.is_member
@@ -461,7 +461,7 @@ class Merger(Governance):
             )[partner]
             s.trust[arcs] = (1.0 - e) * s.trust[arcs] + e * mean
 
-    def end_step(self, model: TerriModel) -> None:
+    def end_step(self, model: ModelServices) -> None:
         """Engagement recovers; every ``vote_period`` steps the council votes again."""
         p = self.params
         self.agent.engagement += p.engagement_recovery * (1.0 - self.agent.engagement)
@@ -470,7 +470,7 @@ class Merger(Governance):
         self._measure(model)
 
     # ------------------------------------------------------------------ records
-    def _measure(self, model: TerriModel) -> None:
+    def _measure(self, model: ModelServices) -> None:
         s, m = model.state, self.members
         inside = self.is_member[s.arc_from] & self.is_member[s.arc_to]
         sat = s.satisfaction_mean[m]

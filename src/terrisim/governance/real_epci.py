@@ -36,7 +36,7 @@ from terrisim.rules.base import register
 
 if TYPE_CHECKING:
     from terrisim.exchange import ExchangeOutcome
-    from terrisim.model import TerriModel
+    from terrisim.services import ModelServices
 
 MEMBERSHIP = ("ids", "kinds", "pole", "radius_km", "epci_name", "label", "join_rule")
 
@@ -66,7 +66,7 @@ class RealEpci(Governance):
                     )
             return data
 
-    def setup(self, model: TerriModel) -> None:
+    def setup(self, model: ModelServices) -> None:
         """Group the territories by their EPCI and set up one merger each."""
         spec = model.config.territories
         where = "governance.real_epci"
@@ -102,17 +102,17 @@ class RealEpci(Governance):
             )
         self.weight = np.array([s.population[m.members].sum() for m in self.mergers])
 
-    def before_exchange(self, model: TerriModel) -> None:
+    def before_exchange(self, model: ModelServices) -> None:
         """Each merger pools and allocates (Merger.before_exchange)."""
         for merger in self.mergers:
             merger.before_exchange(model)
 
-    def after_exchange(self, model: TerriModel, outcome: ExchangeOutcome) -> None:
+    def after_exchange(self, model: ModelServices, outcome: ExchangeOutcome) -> None:
         """Each merger looks at the outcome."""
         for merger in self.mergers:
             merger.after_exchange(model, outcome)
 
-    def end_step(self, model: TerriModel) -> None:
+    def end_step(self, model: ModelServices) -> None:
         """Each merger's engagement recovers and its council votes on schedule."""
         for merger in self.mergers:
             merger.end_step(model)
