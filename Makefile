@@ -45,7 +45,7 @@ test: $(VENV)/.dev browser lint
 
 # The code stays ruff-clean and ruff-formatted: `make test` (and so CI) checks both first.
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples experiments
 	$(BIN)/ruff format --check src tests benchmarks examples experiments
 
 bench: $(VENV)/.dev

@@ -704,22 +704,13 @@ class _Probe:
                 )
             self.trace.destroyed += float(np.maximum(-grown, 0.0).sum())
             return
-        phase_check = {"produce": self._production, "trade": self._market_conservation}
+        phase_check = {
+            "produce": self._production,
+            "trade": self._market_conservation,
+            "consume": self._consumption,
+        }
         if phase in phase_check:
             phase_check[phase](where, before, tol)
-            return
-        if phase == "consume":
-            leftover = np.maximum(s.available - s.consumed, 0.0)
-            over = s.stock - leftover
-            if (over > tol).any() or (s.consumed > s.available + tol).any():
-                i, g = np.unravel_index(np.argmax(over), over.shape)
-                self.report(
-                    "conservation",
-                    f"goods created from nothing {where}: "
-                    f"territory {self._id(i)} stores {s.stock[i, g]:.6g} units of "
-                    f"{self._good(g)} but only {leftover[i, g]:.6g} were left "
-                    "after consumption",
-                )
             return
         changed = np.abs(s.stock - before["stock"])
         if (changed > tol).any():
@@ -898,6 +889,21 @@ class _Probe:
                 f"production made {produced[i, g]:.6g} units of {self._good(g)} in territory "
                 f"{self._id(i)} {where}; it must be between 0 and capacity x production "
                 f"modifier = {limit[i, g]:.6g} (ODD 7.1)",
+            )
+
+    def _consumption(self, where: str, before: dict[str, Any], tol: float) -> None:
+        """Stocks keep at most what was left after consumption (``available - consumed``)."""
+        s = self.model.state
+        leftover = np.maximum(s.available - s.consumed, 0.0)
+        over = s.stock - leftover
+        if (over > tol).any() or (s.consumed > s.available + tol).any():
+            i, g = np.unravel_index(np.argmax(over), over.shape)
+            self.report(
+                "conservation",
+                f"goods created from nothing {where}: "
+                f"territory {self._id(i)} stores {s.stock[i, g]:.6g} units of "
+                f"{self._good(g)} but only {leftover[i, g]:.6g} were left "
+                "after consumption",
             )
 
     def _market_conservation(self, where: str, before: dict[str, Any], tol: float) -> None:

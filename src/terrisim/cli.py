@@ -173,7 +173,7 @@ def describe(scenario: ScenarioArg = None) -> None:
 
 @app.command()
 @friendly_errors
-def ui(  # noqa: PLR0917 (typer reads the options from the signature)
+def ui(
     host: Annotated[
         str,
         typer.Option(help="Address to listen on; 0.0.0.0 opens the page to the room's network."),

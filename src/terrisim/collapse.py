@@ -341,132 +341,30 @@ def collapse_threshold_for(
         scenario = load_scenario(scenario)
     if search.overrides:
         scenario = apply_overrides(scenario, dict(search.overrides))
-    low, high, tol, series = search.low, search.high, search.tol, search.series
-    tolerance, window, quorum, reference = (
-        search.tolerance,
-        search.window,
-        search.quorum,
-        search.reference,
-    )
-    steps, at, duration, permanent = search.steps, search.at, search.duration, search.permanent
-    seeds, keep_other_shocks, max_iter = search.seeds, search.keep_other_shocks, search.max_iter
-    n_steps = scenario.steps if steps is None else int(steps)
-    table, index = shock_table(scenario, shock, at=at, duration=duration, permanent=permanent)
-    start = int(table["at"])
-    if start < 2:
-        raise ValueError(
-            f"the shock starts at step {start}: at least one step before it is "
-            "needed for a pre-shock level (use at >= 2)"
-        )
-    length = ShockSchedule(**table).steps  # None: permanent
-    last = None if length is None else start + length - 1
-    if start > n_steps or (last is not None and last >= n_steps):
-        raise ValueError(
-            f"the shock (steps {start}..{last or 'end'}) must end before the last "
-            f"step ({n_steps}) for a recovery to be observable: raise steps"
-        )
-    others = [s.model_dump() for i, s in enumerate(scenario.shocks) if i != index]
-    shocks = [*(others if keep_other_shocks else []), table]
-    position = len(shocks) - 1  # our table's index in the runs' scenario
-    seed_list = _seeds(scenario, seeds)
-    columns = {"": series}
-    rows: list[dict[str, Any]] = []
-    evaluations: list[dict[str, Any]] = []
-    memo: dict[float, bool] = {}
-
-    def simulate(magnitude: float, seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
-        """One run: its series and the shock's record (window and pre-shock indicators)."""
-        runs = apply_overrides(
-            scenario, {"shocks": [*shocks[:-1], {**table, "magnitude": magnitude}]}
-        )
-        model = TerriModel(runs, rng=seed, record_territories=False)
-        model.run(n_steps)
-        frame = model.recorder.series()
-        if series not in frame:
-            raise ValueError(
-                f"series={series!r}: not a column of the series; e.g. "
-                "satisfaction, satisfaction_class_urban, satisfaction_class_rural"
-            )
-        records = [
-            r
-            for r in shock_resilience(
-                frame, model.shocks.history, tolerance=tolerance, window=window, columns=columns
-            )
-            if r.get("table") == position
-        ]
-        if not records or records[0]["reason"] is not None:
-            why = records[0]["reason"] if records else "the shock did not start"
-            raise ValueError(
-                f"magnitude {magnitude:g}, seed {seed}: cannot judge the recovery: {why}"
-            )
-        return frame, records[0]
-
-    calm: dict[int, np.ndarray] = {}  # counterfactual series (magnitude 0) by seed
-
-    def judge(magnitude: float, seed: int) -> dict[str, Any]:
-        frame, record = simulate(magnitude, seed)
-        if reference == "pre_shock":
-            return {k: record[k] for k in _RUN_KEYS}
-        if seed not in calm:
-            calm[seed] = (frame if magnitude == 0.0 else simulate(0.0, seed)[0])[series].to_numpy(
-                float
-            )
-        y = frame[series].to_numpy(float)
-        ratio = np.divide(y, calm[seed], out=np.full_like(y, np.nan), where=calm[seed] > 0)
-        start = int(np.flatnonzero(frame["step"].to_numpy() == record["step"])[0])
-        stop = start + int(record["analysed_steps"])
-        if not np.all(np.isfinite(ratio[start:stop])):
-            raise ValueError(
-                f"magnitude {magnitude:g}, seed {seed}: the counterfactual "
-                f"{series} is 0 or missing after the shock"
-            )
-        record = report_record(
-            resilience_report(ratio, start, tolerance=tolerance, baseline=1.0, end=stop)
-        )
-        return {k: record[k] for k in _RUN_KEYS}
-
-    def recovers(magnitude: float) -> bool:
-        magnitude = float(magnitude)
-        if magnitude in memo:
-            return memo[magnitude]
-        recovered = 0
-        for seed in seed_list:
-            t0 = time.perf_counter()
-            outcome = judge(magnitude, seed)
-            recovered += bool(outcome["recovered"])
-            rows.append(
-                {
-                    "magnitude": magnitude,
-                    "seed": seed,
-                    **outcome,
-                    "seconds": time.perf_counter() - t0,
-                }
-            )
-        share = recovered / len(seed_list)
-        memo[magnitude] = ok = share >= quorum
-        evaluations.append({"magnitude": magnitude, "recovered_share": share, "recovers": ok})
-        if progress is not None:
-            progress(magnitude, share, ok)
-        return ok
-
+    criterion = _Criterion(scenario, shock, search, progress)
+    low, high, series = search.low, search.high, search.series
     threshold: float | None = None
     note = None
-    if not recovers(low):
+    if not criterion.recovers(low):
         status = "below_low"
-        if low == 0.0 and reference == "pre_shock":
+        if low == 0.0 and search.reference == "pre_shock":
             note = (
-                f"{series} does not come back within {tolerance:.0%} of its pre-shock "
+                f"{series} does not come back within {search.tolerance:.0%} of its pre-shock "
                 "level even without the shock (magnitude 0): it drifts on its own, e.g. "
                 "the first steps' spin-up is in the pre-shock window; start the shock "
                 "later, or use reference='counterfactual'"
             )
-    elif recovers(high):
+    elif criterion.recovers(high):
         status = "above_high"
         note = f"{series} recovers even at magnitude {high:g}: the threshold, if any, is above it"
     else:
         status = "found"
-        threshold = collapse_threshold(recovers, low, high, tol=tol, max_iter=max_iter)
-    evals = pd.DataFrame(evaluations, columns=["magnitude", "recovered_share", "recovers"])
+        threshold = collapse_threshold(
+            criterion.recovers, low, high, tol=search.tol, max_iter=search.max_iter
+        )
+    evals = pd.DataFrame(
+        criterion.evaluations, columns=["magnitude", "recovered_share", "recovers"]
+    )
     ok = evals[evals["recovers"]]["magnitude"]
     failed = evals[~evals["recovers"]]["magnitude"]
     monotone = not (len(ok) and len(failed) and ok.max() > failed.min())
@@ -476,20 +374,139 @@ def collapse_threshold_for(
         last_recovered=float(ok.max()) if len(ok) else None,
         low=float(low),
         high=float(high),
-        tol=float(tol),
-        shock=table,
+        tol=float(search.tol),
+        shock=criterion.table,
         series=series,
-        tolerance=float(tolerance),
-        reference=reference,
-        quorum=float(quorum),
-        seeds=seed_list,
-        steps=n_steps,
+        tolerance=float(search.tolerance),
+        reference=search.reference,
+        quorum=float(search.quorum),
+        seeds=criterion.seeds,
+        steps=criterion.steps,
         monotone=bool(monotone),
         evaluations=evals,
-        runs=pd.DataFrame(rows, columns=["magnitude", "seed", *_RUN_KEYS, "seconds"]),
+        runs=pd.DataFrame(criterion.rows, columns=["magnitude", "seed", *_RUN_KEYS, "seconds"]),
         seconds=time.perf_counter() - started,
         note=note,
     )
+
+
+class _Criterion:
+    """Whether the model recovers from the shock at a magnitude (runs memoised, logged)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        shock: str | int | Mapping[str, Any],
+        search: CollapseSearch,
+        progress: Callable[[float, float, bool], None] | None,
+    ) -> None:
+        self.scenario, self.search, self.progress = scenario, search, progress
+        self.steps = scenario.steps if search.steps is None else int(search.steps)
+        table, index = shock_table(
+            scenario, shock, at=search.at, duration=search.duration, permanent=search.permanent
+        )
+        start = int(table["at"])
+        if start < 2:
+            raise ValueError(
+                f"the shock starts at step {start}: at least one step before it is "
+                "needed for a pre-shock level (use at >= 2)"
+            )
+        length = ShockSchedule(**table).steps  # None: permanent
+        last = None if length is None else start + length - 1
+        if start > self.steps or (last is not None and last >= self.steps):
+            raise ValueError(
+                f"the shock (steps {start}..{last or 'end'}) must end before the last "
+                f"step ({self.steps}) for a recovery to be observable: raise steps"
+            )
+        others = [s.model_dump() for i, s in enumerate(scenario.shocks) if i != index]
+        self.table = table
+        self.shocks = [*(others if search.keep_other_shocks else []), table]
+        self.position = len(self.shocks) - 1  # our table's index in the runs' scenario
+        self.seeds = _seeds(scenario, search.seeds)
+        self.rows: list[dict[str, Any]] = []
+        self.evaluations: list[dict[str, Any]] = []
+        self.memo: dict[float, bool] = {}
+        self.calm: dict[int, np.ndarray] = {}  # counterfactual series (magnitude 0) by seed
+
+    def simulate(self, magnitude: float, seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """One run: its series and the shock's record (window and pre-shock indicators)."""
+        search, series = self.search, self.search.series
+        runs = apply_overrides(
+            self.scenario, {"shocks": [*self.shocks[:-1], {**self.table, "magnitude": magnitude}]}
+        )
+        model = TerriModel(runs, rng=seed, record_territories=False)
+        model.run(self.steps)
+        frame = model.recorder.series()
+        if series not in frame:
+            raise ValueError(
+                f"series={series!r}: not a column of the series; e.g. "
+                "satisfaction, satisfaction_class_urban, satisfaction_class_rural"
+            )
+        records = [
+            r
+            for r in shock_resilience(
+                frame,
+                model.shocks.history,
+                tolerance=search.tolerance,
+                window=search.window,
+                columns={"": series},
+            )
+            if r.get("table") == self.position
+        ]
+        if not records or records[0]["reason"] is not None:
+            why = records[0]["reason"] if records else "the shock did not start"
+            raise ValueError(
+                f"magnitude {magnitude:g}, seed {seed}: cannot judge the recovery: {why}"
+            )
+        return frame, records[0]
+
+    def judge(self, magnitude: float, seed: int) -> dict[str, Any]:
+        """One seed's outcome at ``magnitude`` (against its pre-shock level or the calm run)."""
+        series = self.search.series
+        frame, record = self.simulate(magnitude, seed)
+        if self.search.reference == "pre_shock":
+            return {k: record[k] for k in _RUN_KEYS}
+        if seed not in self.calm:
+            calm = frame if magnitude == 0.0 else self.simulate(0.0, seed)[0]
+            self.calm[seed] = calm[series].to_numpy(float)
+        y, calm = frame[series].to_numpy(float), self.calm[seed]
+        ratio = np.divide(y, calm, out=np.full_like(y, np.nan), where=calm > 0)
+        start = int(np.flatnonzero(frame["step"].to_numpy() == record["step"])[0])
+        stop = start + int(record["analysed_steps"])
+        if not np.all(np.isfinite(ratio[start:stop])):
+            raise ValueError(
+                f"magnitude {magnitude:g}, seed {seed}: the counterfactual "
+                f"{series} is 0 or missing after the shock"
+            )
+        record = report_record(
+            resilience_report(ratio, start, tolerance=self.search.tolerance, baseline=1.0, end=stop)
+        )
+        return {k: record[k] for k in _RUN_KEYS}
+
+    def recovers(self, magnitude: float) -> bool:
+        """Whether at least ``quorum`` of the seeds recover at ``magnitude``."""
+        magnitude = float(magnitude)
+        if magnitude in self.memo:
+            return self.memo[magnitude]
+        recovered = 0
+        for seed in self.seeds:
+            t0 = time.perf_counter()
+            outcome = self.judge(magnitude, seed)
+            recovered += bool(outcome["recovered"])
+            self.rows.append(
+                {
+                    "magnitude": magnitude,
+                    "seed": seed,
+                    **outcome,
+                    "seconds": time.perf_counter() - t0,
+                }
+            )
+        share = recovered / len(self.seeds)
+        self.memo[magnitude] = ok = share >= self.search.quorum
+        self.evaluations.append({"magnitude": magnitude, "recovered_share": share, "recovers": ok})
+        if self.progress is not None:
+            self.progress(magnitude, share, ok)
+        return ok
 
 
 def recovery_curve(result: CollapseResult | pd.DataFrame) -> pd.DataFrame:

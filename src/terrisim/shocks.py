@@ -492,7 +492,7 @@ class Shocks:
             table=i,
         )
 
-    def _record(
+    def _record(  # noqa: PLR0913 (the fields of the shock's record, keyword-only)
         self,
         kind: ShockKind,
         *,

@@ -773,6 +773,28 @@ class AnalysisReport:
         return "\n".join(lines)
 
 
+def _sensitivity(
+    report: AnalysisReport, df: pd.DataFrame, exp: Any, outcomes: list[str], *, plots: bool
+) -> None:
+    """Sobol or Morris indices of each outcome (sensitivity designs), into ``report``."""
+    for outcome in outcomes:
+        for kind, fn, draw in (
+            ("sobol", sobol_indices, plot_sobol),
+            ("morris", morris_indices, plot_morris),
+        ):
+            if exp.design.method != kind:
+                continue
+            try:
+                table = fn(df, outcome, seed=exp.seed)
+            except ExperimentError as err:
+                report.notes.append(str(err))
+                continue
+            report.tables[f"{kind}_{outcome}"] = table
+            if plots:
+                path = report.directory / f"{kind}_{_slug(outcome)}.png"
+                report.figures.append(draw(table, outcome, path))
+
+
 def analyze(
     directory: str | Path,
     *,
@@ -832,21 +854,7 @@ def analyze(
             paired = paired_differences(df, factor, outcomes, keys=keys)
             if not paired.empty:
                 report.tables[f"paired_{factor}"] = paired
-    for outcome in outcomes:
-        for kind, fn, draw in (
-            ("sobol", sobol_indices, plot_sobol),
-            ("morris", morris_indices, plot_morris),
-        ):
-            if exp.design.method != kind:
-                continue
-            try:
-                table = fn(df, outcome, seed=exp.seed)
-            except ExperimentError as err:
-                report.notes.append(str(err))
-                continue
-            report.tables[f"{kind}_{outcome}"] = table
-            if plots:
-                report.figures.append(draw(table, outcome, target / f"{kind}_{_slug(outcome)}.png"))
+    _sensitivity(report, df, exp, outcomes, plots=plots)
     if isinstance(exp.design, BisectionDesign):
         from terrisim.experiments.bisection import threshold_table
 

@@ -383,7 +383,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, old)
 
 
-def run_sweep(
+def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on the command line)
     experiment: str | Path | Experiment | PreparedSweep,
     out: str | Path | None = None,
     *,
@@ -480,7 +480,7 @@ def _bisect(prep: PreparedSweep, store: ResultStore, session: _Session, done: se
 class _Session:
     """Runs batches of tasks on one engine (started at the first task) and stores results."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 (run_sweep's options, handed over whole)
         self,
         prep: PreparedSweep,
         store: ResultStore,
@@ -528,7 +528,7 @@ class _Session:
                     f"{self.prep.source}: the run function and the scenario must be picklable "
                     f"(a function defined at module level, not a lambda or a closure): {err}"
                 ) from None
-            key = hashlib.sha1(blob).hexdigest()
+            key = hashlib.sha1(blob, usedforsecurity=False).hexdigest()  # a cache key
             name, workers, scheduler = self.engine_args
             self.eng = make_engine(name, key, blob, workers=workers, scheduler=scheduler)
             try:

@@ -278,20 +278,7 @@ class Experiment(_Strict):
             if name in self.factors:
                 raise ValueError(f"'{name}' is both a factor and in [fixed]: keep one")
         if isinstance(design, ListDesign):
-            keys = list(design.points[0])
-            for i, point in enumerate(design.points):
-                if set(point) != set(keys):
-                    raise ValueError(
-                        f"design.points[{i}] sets {sorted(point)} but design.points[0] sets "
-                        f"{sorted(keys)}: every point must set the same factors"
-                    )
-                for name in point:
-                    _check_path(name, f"design.points[{i}]")
-            declared = set(self.factors)
-            if declared and declared != set(keys):
-                raise ValueError(
-                    f"[factors] declares {sorted(declared)} but the points set {sorted(keys)}"
-                )
+            _check_points(design, set(self.factors))
             return self
         if isinstance(design, BisectionDesign):
             _check_path(design.factor, "design.factor")
@@ -340,6 +327,21 @@ class Experiment(_Strict):
     def run_function_path(self) -> str:
         """The run function actually used (``module:function``)."""
         return self.run_function or DEFAULT_RUN_FUNCTION
+
+
+def _check_points(design: ListDesign, declared: set[str]) -> None:
+    """Every point of a list design sets the same factors, the ``[factors]`` declared if any."""
+    keys = list(design.points[0])
+    for i, point in enumerate(design.points):
+        if set(point) != set(keys):
+            raise ValueError(
+                f"design.points[{i}] sets {sorted(point)} but design.points[0] sets "
+                f"{sorted(keys)}: every point must set the same factors"
+            )
+        for name in point:
+            _check_path(name, f"design.points[{i}]")
+    if declared and declared != set(keys):
+        raise ValueError(f"[factors] declares {sorted(declared)} but the points set {sorted(keys)}")
 
 
 def _check_path(name: str, where: str) -> None:

@@ -173,7 +173,8 @@ def warm_up() -> int:
 def _context(key: str, blob: bytes) -> tuple[SweepContext, RunFunction]:
     if key not in _CONTEXTS:
         tune_malloc()
-        ctx: SweepContext = pickle.loads(blob)  # our own context, from the driver
+        # the driver's own context, pickled by it for its workers: never outside input
+        ctx: SweepContext = pickle.loads(blob)  # noqa: S301
         _CONTEXTS.clear()
         _CONTEXTS[key] = (ctx, resolve(ctx.run_fn))
     return _CONTEXTS[key]

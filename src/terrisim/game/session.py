@@ -107,7 +107,7 @@ class GameSession:
         ScenarioError: an invalid scenario.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 (a game's set-up options, one keyword each, as in the saved game)
         self,
         scenario: Scenario | str | Path | None = None,
         players: Mapping[str, str] | Iterable[tuple[str, str]] = (),
@@ -218,7 +218,7 @@ class GameSession:
         return sorted({int(b) for b in s.arc_to[s.arc_from == index]})
 
     # ------------------------------------------------------------------ actions
-    def offer(
+    def offer(  # noqa: PLR0913 (an offer's fields, as the page sends them)
         self,
         player: str,
         to: str,
@@ -262,7 +262,7 @@ class GameSession:
         self.apply(action, round=round, version=version)
         return self.offers[self._last_offer]
 
-    def respond(
+    def respond(  # noqa: PLR0913 (a response's fields, as the page sends them)
         self,
         player: str,
         offer: int,
@@ -646,7 +646,7 @@ class GameSession:
         return {"log": {}}
 
     # ------------------------------------------------------------------ handlers
-    def _new_offer(
+    def _new_offer(  # noqa: PLR0913 (an offer's fields)
         self,
         sender: int,
         receiver: int,

@@ -535,7 +535,7 @@ class UIServer(ThreadingHTTPServer):
     def url(self) -> str:
         """The address to open in a browser (the first reachable address for a wildcard host)."""
         host, port = self.server_address[:2]
-        if host in ("0.0.0.0", "::"):
+        if host in ("0.0.0.0", "::"):  # noqa: S104 (compares the address asked for; binds nothing)
             from terrisim.ui.network import reachable_addresses
 
             host = (reachable_addresses() or ["127.0.0.1"])[0]
