@@ -508,7 +508,9 @@ def test_a_blocs_deals_conserve_goods_and_keep_each_pair_within_the_tolerance(
 ) -> None:
     # stage 3 sizes each link apart (distance, trust, engineering): with no distance cost and
     # ample engineering, and one trust per pair (act_as_one, voluntary: e = 1), the pair's
-    # links are sized alike and its realised totals keep the balance of stage 2 exactly
+    # links are sized alike and its realised totals keep the balance of stage 2 exactly;
+    # acceptance is made near-threshold (w = 1e-6, no transaction cost) so that no deal is
+    # accepted below both tolerances (smooth acceptance, ODD 7.4.3, may accept one)
     scenario = demo(
         [{"rule": "merger", "radius_km": 50.0}],
         exchange={
@@ -516,6 +518,9 @@ def test_a_blocs_deals_conserve_goods_and_keep_each_pair_within_the_tolerance(
             "money_share": 0.5,
             "distance_scale_km": 1e12,
             "engineering_scale": 1e12,
+            "acceptance_width": 1e-6,
+            "tension_cost": 0.0,
+            "cleavage_cost": 0.0,
         },
     )
     model = TerriModel(scenario, rng=seed, record_territories=False)

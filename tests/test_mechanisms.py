@@ -8,6 +8,7 @@ size is ``min(t_ij, t_ji) * exp(-d / d0)`` times the trims of reciprocity and en
 
 from __future__ import annotations
 
+import itertools
 import math
 import tempfile
 from pathlib import Path
@@ -29,7 +30,8 @@ from conftest import (
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from terrisim.model import TerriModel
+from terrisim.acceptance import acceptance_share
+from terrisim.model import EXCHANGE_SPAWN_KEY, TerriModel
 from terrisim.scenario import Scenario, apply_overrides, scenario_from_dict
 
 TOWN, VILLAGE = 0, 1
@@ -157,34 +159,66 @@ def test_the_same_pair_moved_further_apart_trades_less(d1: float, gap: float, d0
 
 
 # ---------------------------------------------------------------------------- representations
+def first_acceptance_draw(model: TerriModel) -> float:
+    """The draw of the pair's link at the first step: the exchange stream of ODD 5.3."""
+    sequence = np.random.SeedSequence(model.seed, spawn_key=EXCHANGE_SPAWN_KEY)
+    return float(np.random.default_rng(sequence).random(1)[0])
+
+
 @PROPERTY
 @given(b_town=st.floats(0.0, 1.0), b_village=st.floats(0.0, 1.0), tolerance=st.floats(0.0, 0.95))
-def test_outdated_representations_beyond_the_tolerance_block_the_deal(
+def test_outdated_representations_lower_the_odds_of_the_deal_smoothly(
     b_town: float, b_village: float, tolerance: float
 ) -> None:
-    # balanced baskets (10 units at price 1 each way): the deal is possible iff
-    # (1 - b_ij)(1 - b_ji) >= (1 - tau)^2
-    perceived = (1 - b_town) * (1 - b_village)
-    threshold = (1 - tolerance) ** 2
-    assume(abs(perceived - threshold) > 1e-6)
+    # balanced baskets (10 units at price 1 each way): the joint margin is
+    # P = (1 - b_ij)(1 - b_ji) / (1 - tau)^2 * (1 - kappa)^2, and the deal is made iff the
+    # link's draw is below 1 / (1 + P ** (-1 / w)) (ODD 7.4.3)
     model = pair(bias=(b_town, b_village), exchange={"reciprocity_tolerance": tolerance})
+    s, spec = model.state, model.config.exchange
+    kappa = min(
+        spec.tension_cost * s.tension[0]
+        + spec.cleavage_cost * abs(s.leaning[0] - s.leaning[1]) / 2,
+        1.0,
+    )
+    margin = (1 - b_town) * (1 - b_village) / (1 - tolerance) ** 2 * (1 - kappa) ** 2
+    with np.errstate(divide="ignore", over="ignore"):
+        share = 1 / (1 + margin ** (-1 / spec.acceptance_width))
+    draw = first_acceptance_draw(model)
+    assume(abs(draw - share) > 1e-9)
     model.step()
-    assert bool(model.outcome.deal[0]) == (perceived > threshold)
-    if perceived > threshold:
-        # each side perceives it receives at least (1 - tau) of what it gives
-        assert (model.outcome.perceived_balance >= (1 - tolerance) - 1e-9).all()
+    assert bool(model.outcome.deal[0]) == (draw < share)
+    if draw < share:
+        # the side that perceives too little gives less: each side's perceived balance is
+        # its ratio r capped at 1, times (1 - tau)
+        r = [(1 - b) / (1 - tolerance) for b in (b_town, b_village)]
+        trims = [min(1.0, x) for x in r]
+        expected = [min(1.0, (1 - b_town) * trims[1] / trims[0])]
+        assert model.outcome.perceived_balance[0] == pytest.approx(expected[0], rel=1e-9)
     else:
         assert model.outcome.flow.sum() == 0
 
 
+def test_the_odds_of_a_deal_rise_smoothly_with_its_margin_not_at_a_threshold() -> None:
+    # the share 1 / (1 + P ** (-1 / w)) is 1/2 where the deal just clears both tolerances
+    # (P = 1), and moves continuously on either side of it
+    share = [acceptance_share(p, 0.05) for p in (0.98, 0.99, 1.0, 1.01, 1.02)]
+    assert share[2] == pytest.approx(0.5)
+    assert all(b > a for a, b in itertools.pairwise(share))
+    assert max(b - a for a, b in itertools.pairwise(share)) < 0.11
+    assert acceptance_share(np.inf, 0.05) == 1.0
+    assert acceptance_share(0.5, 0.05) < 1e-6
+
+
 def test_the_side_that_feels_short_changed_gives_less() -> None:
     # the town perceives 0.5 of the village's basket: r_town = 0.5 / 0.75 = 2/3, and
-    # r_village = 1 / 0.75 = 4/3: the product is 8/9 < 1, no deal; with tolerance 0.4,
-    # r_town = 0.5 / 0.6 = 5/6, r_village = 1/0.6: product 25/18 >= 1, the town gives 5/6
-    blocked = pair(bias=(0.5, 0.0))
+    # r_village = 1 / 0.75 = 4/3: the margin is 8/9 < 1, with a narrow acceptance width
+    # (0.005) no deal; with tolerance 0.4, r_town = 0.5 / 0.6 = 5/6, r_village = 1/0.6:
+    # margin 25/18, the town gives 5/6
+    narrow = {"acceptance_width": 0.005, "tension_cost": 0.0, "cleavage_cost": 0.0}
+    blocked = pair(bias=(0.5, 0.0), exchange=narrow)
     blocked.step()
     assert not blocked.outcome.deal.any()
-    model = pair(bias=(0.5, 0.0), exchange={"reciprocity_tolerance": 0.4})
+    model = pair(bias=(0.5, 0.0), exchange={**narrow, "reciprocity_tolerance": 0.4})
     model.step()
     town_gives = model.outcome.flow[0, HEALTH]  # arc 0: town -> village
     village_gives = model.outcome.flow[1, FOOD]

@@ -60,6 +60,7 @@ class World:
     upkeep: np.ndarray
     capital: np.ndarray
     commutes: tuple[np.ndarray, np.ndarray, np.ndarray]  # 7.10: home, work, share
+    tense: np.ndarray  # 5.2: a history of tension, per link
 
 
 def layout(sc: dict[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -292,6 +293,7 @@ def initialise(sc: dict[str, Any], seed: int, base: Path | None = None) -> World
         ),
         np.ones(kind.size),
         commuting_pairs(sc, population, commutes),
+        tense,
     )
 
 
@@ -322,6 +324,8 @@ class Reimplementation:
     def __init__(self, sc: dict[str, Any], seed: int, base: Path | None = None) -> None:
         self.sc, self.w = sc, initialise(sc, seed, base)
         self.shock_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(5)[2])
+        # 5.3: the acceptance draws of 7.4.3, the seventh child of the seed sequence
+        self.accept_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(6,)))
         w, goods = self.w, list(sc["goods"])
         self.goods = goods
         self.price = np.array([sc["goods"][x]["price"] for x in goods])
@@ -539,8 +543,16 @@ class Reimplementation:
         theta = 1 - ex["reciprocity_tolerance"]
         r = np.divide(big_r, theta * big_g, out=np.zeros(2 * e), where=theta * big_g > 0)
         r[(theta * big_g <= 0) & (big_r > 0)] = np.inf
-        with np.errstate(invalid="ignore"):  # inf * 0 = NaN: not feasible
-            feasible = (big_g[:e] > 0) & (big_g[e:] > 0) & (r[:e] * r[e:] >= 1 - 1e-12)
+        u = self.accept_rng.random(e)
+        kappa = np.minimum(
+            ex["tension_cost"] * w.tense
+            + ex["cleavage_cost"] * np.abs(w.leaning[w.src] - w.leaning[w.dst]) / 2,
+            1,
+        )
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            big_p = r[:e] * r[e:] * (1 - kappa) ** 2
+            share = 1 / (1 + big_p ** (-1 / ex["acceptance_width"]))
+        feasible = (big_g[:e] > 0) & (big_g[e:] > 0) & (u < share)  # NaN: not feasible
         s = np.where(np.r_[feasible, feasible], np.minimum(1, r), 0)
         m = np.zeros(2 * e)
         if ex["money"]:

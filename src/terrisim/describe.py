@@ -6,6 +6,7 @@ import inspect
 import re
 from typing import TYPE_CHECKING
 
+from terrisim.acceptance import acceptance_share
 from terrisim.per_agent import per_agent
 from terrisim.rules.partners import is_separable
 from terrisim.shocks import ShockSchedule
@@ -23,6 +24,11 @@ PHASE_COMPONENTS = {
         f"valuation: {m.valuation.describe()}",
         f"partners: {m.partners.describe()}",
         f"exchange: {m.config.exchange.model_dump()}",
+        (
+            "acceptance: a link deals iff its draw < 1 / (1 + P ** (-1 / acceptance_width)), "
+            "P = r_a r_b (1 - kappa)^2, kappa = tension_cost * tense + cleavage_cost * "
+            f"leaning gap / 2 ({_where(acceptance_share)})"
+        ),
     ],
     "act": lambda m: (
         [

@@ -11,9 +11,11 @@ the state at the start of the phase (synchronous: agent order plays no role):
 2. **Reciprocity** (valuation rule and representations): ``G_a`` is what ``i`` gives on ``a``,
    valued by ``i``; ``R_a = (1 - bias_a) * value_i(basket j -> i)`` is what it receives as it
    perceives it. With tolerance ``tau``, ``r_i = R_a / ((1 - tau) G_a)`` (``+inf`` if
-   ``(1 - tau) G_a = 0 < R_a``). The deal is possible iff ``r_i * r_j >= 1 - 1e-12`` (both
-   sides give something; the slack lets a balanced deal pass whatever the rounding); the
-   side with ``r < 1`` then
+   ``(1 - tau) G_a = 0 < R_a``). Acceptance is smooth (:mod:`terrisim.acceptance`): with the
+   joint margin ``P = r_i r_j (1 - kappa)^2`` (``kappa`` the link's transaction cost, raised
+   by a history of tension and by political cleavage), the two sides agree with probability
+   ``share = 1 / (1 + P^(-1/w))``: the deal is made iff both sides give something and the
+   link's uniform draw ``u < share``. The side with ``r < 1`` then
    gives less: its flows are scaled by ``r`` (the other side's by 1). If money is allowed, the
    under-compensated side may instead be paid the gap in money, when the payer can afford it.
    **Blocs** (``state.bloc``, members of a merger acting as one) negotiate outside as one: on
@@ -43,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from terrisim import kernels
+from terrisim.acceptance import acceptance_share, transaction_cost
 from terrisim.rules.guard import call_rule
 from terrisim.rules.partners import PartnerChoice, is_separable
 from terrisim.rules.valuation import BasketValuation
@@ -246,6 +249,7 @@ def negotiate(
     engineering_left: np.ndarray,
     *,
     engine: str | None = None,
+    draws: np.ndarray | None = None,
 ) -> ExchangeOutcome:
     """Negotiate this step's ad hoc baskets on every link (stages 1 to 3).
 
@@ -257,10 +261,22 @@ def negotiate(
         engineering_left: Engineering each territory has left for ad hoc deals (N,).
         engine: ``"numpy"`` (the reference below), ``"numba"`` (:mod:`terrisim.kernels`) or
             ``None``/``"auto"`` (see :func:`terrisim.kernels.engine_name`).
+        draws: One uniform draw in [0, 1) per link (E,): a link whose two sides give something
+            makes its deal iff its draw is below the acceptance share (ODD 7.4.3). The model
+            draws them from its ``exchange`` stream; ``None`` means the median, 0.5 on every
+            link (a deal is made iff its joint margin ``P > 1``).
     """
     e = state.n_links
     if e == 0 or not spec.enabled:
         return ExchangeOutcome.empty(state)
+    draws = np.full(e, 0.5) if draws is None else np.ascontiguousarray(draws, dtype=float)
+    kappa = transaction_cost(
+        state.tension,
+        np.abs(state.leaning[state.src] - state.leaning[state.dst]),
+        spec.tension_cost,
+        spec.cleavage_cost,
+    )
+    keep = (1.0 - kappa) * (1.0 - kappa)  # (1 - kappa)^2: both sides bear the cost
     need = state.effective_need
     surplus = np.maximum(state.available - need, 0.0)
     deficit = np.maximum(need - state.available, 0.0)
@@ -280,6 +296,7 @@ def negotiate(
             deficit=deficit,
             units=(give_u, receive_u),
             size=size,
+            acceptance=(keep, draws),
         )
     proposed = propose(state, partners, surplus, deficit)
 
@@ -289,8 +306,10 @@ def negotiate(
     tol = 1.0 - spec.reciprocity_tolerance
     ratio = reciprocity_ratio(totals[1], tol * totals[0])  # r for the origin of each arc
     both_give = (totals[0][:e] > 0) & (totals[0][e:] > 0)
-    with np.errstate(invalid="ignore"):  # inf * 0 is NaN: not feasible
-        feasible = both_give & (ratio[:e] * ratio[e:] >= kernels.ACCEPT_RATIO)
+    # inf * 0 is NaN (one side gains nothing): a NaN share accepts nothing
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        share = acceptance_share(ratio[:e] * ratio[e:] * keep, spec.acceptance_width)
+    feasible = both_give & (draws < share)
     trim = np.where(np.tile(feasible, 2), np.minimum(1.0, ratio), 0.0)
     money = np.zeros(2 * e)  # money[a]: paid along arc a, by arc_from to arc_to
     if spec.money:
@@ -341,11 +360,12 @@ def _negotiate_compiled(
     deficit: np.ndarray,
     units: tuple[np.ndarray, np.ndarray],
     size: np.ndarray,
+    acceptance: tuple[np.ndarray, np.ndarray],
 ) -> ExchangeOutcome:
     """Stages 1 to 3 by :func:`terrisim.kernels.negotiate_links` (same numbers as above).
 
     ``units`` are the (give, receive) unit values; ``size`` the trust and distance factor per
-    link. The kernel fills every entry of the outcome's arrays (``shortfall`` starts at 0) and
+    link; ``acceptance`` the ``(1 - kappa)^2`` and the draw of each link. The kernel fills every entry of the outcome's arrays (``shortfall`` starts at 0) and
     lists the links that move something (``moving``).
     """
     give_u, receive_u = units
@@ -403,6 +423,9 @@ def _negotiate_compiled(
         state.price,
         state.bias,
         size,
+        acceptance[0],
+        acceptance[1],
+        spec.acceptance_width,
         1.0 - spec.reciprocity_tolerance,
         spec.money,
         spec.money_share,

@@ -31,6 +31,8 @@ import os
 
 import numpy as np
 
+from terrisim.acceptance import acceptance_share
+
 ENGINES = ("auto", "numpy", "numba")
 
 try:  # numba is an optional extra: ``pip install terrisim[fast]``
@@ -154,12 +156,15 @@ def _ratio(num, den):  # pragma: no cover - compiled
     return num / den if den > 0 else 0.0
 
 
-#: A ratio of the reciprocity test that must be at least 1 passes from ``ACCEPT_RATIO`` on
-#: (ODD 7.4.3): a link is feasible iff ``r_a * r_b >= ACCEPT_RATIO``, and a payer of money still
-#: accepts iff ``R_b >= ACCEPT_RATIO * ((1 - tau) (G_b + gap_a))``. The relative slack of 1e-12
-#: lets a deal that is exactly balanced in real numbers (``tau = 0`` and no bias) pass whatever
-#: the rounding, hence whatever the order of the territories.
+#: A ratio of the money test that must be at least 1 passes from ``ACCEPT_RATIO`` on
+#: (ODD 7.4.3): a payer of money still accepts iff
+#: ``R_b >= ACCEPT_RATIO * ((1 - tau) (G_b + gap_a))``. The relative slack of 1e-12 lets a
+#: payment that is exactly balanced in real numbers pass whatever the rounding, hence whatever
+#: the order of the territories.
 ACCEPT_RATIO = 1.0 - 1e-12
+
+#: The acceptance share of :mod:`terrisim.acceptance`, compiled: the same function, written once.
+_acceptance_share = _jit_inline(acceptance_share)
 
 
 @_jit
@@ -322,6 +327,9 @@ def negotiate_links(
     price,
     bias,
     size,
+    keep,
+    draws,
+    width,
     tol,
     money_on,
     money_share,
@@ -364,6 +372,9 @@ def negotiate_links(
         price: Reference prices (G,).
         bias: Representation bias per arc (A,).
         size: Trust and distance factor per link (E,).
+        keep: ``(1 - kappa)^2`` per link (E,), ``kappa`` its transaction cost.
+        draws: Uniform draw per link (E,); a link accepts iff its draw is below its share.
+        width: ``acceptance_width``.
         tol: ``1 - reciprocity_tolerance``.
         money_on: Whether money may compensate (ODD 7.4.3).
         money_share: Share of its reserve a territory may pay per link and step.
@@ -477,7 +488,9 @@ def negotiate_links(
         ratio_a = _reciprocity_ratio(total_recv_a, tol * total_given_a)
         ratio_b = _reciprocity_ratio(total_recv_b, tol * total_given_b)
         feasible = (
-            (total_given_a > 0) and (total_given_b > 0) and (ratio_a * ratio_b >= ACCEPT_RATIO)
+            (total_given_a > 0)
+            and (total_given_b > 0)
+            and (draws[k] < _acceptance_share(ratio_a * ratio_b * keep[k], width))
         )
         trim_a = min(1.0, ratio_a) if feasible else 0.0
         trim_b = min(1.0, ratio_b) if feasible else 0.0

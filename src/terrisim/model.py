@@ -32,6 +32,10 @@ from terrisim.state import TerritoryState, build_state
 
 # Named random streams, spawned in this order from SeedSequence(seed) (ODD 5.3).
 STREAMS = ("layout", "state", "shocks", "governance", "rules")
+#: The acceptance draws of ad hoc deals (ODD 5.3, 7.4.3) come from the seventh child of the
+#: seed sequence (the sixth is the parent of the rules' own streams), so that adding them
+#: changed none of the draws above.
+EXCHANGE_SPAWN_KEY = (len(STREAMS) + 1,)
 
 
 def _checked_seed(rng: object) -> int:
@@ -75,7 +79,7 @@ class TerriModel(mesa.Model):
             the seed, and terrisim's scenario file is ``model.config``.
         state: The arrays of territories, goods and links.
         streams: Named numpy Generators (``layout``, ``state``, ``shocks``, ``governance``,
-            ``rules``).
+            ``rules``, ``exchange``).
         valuation, partners, trust_rule: The active replaceable rules.
         institutions: The active governance rules.
         shocks: The shocks (scheduled, random, triggered).
@@ -128,6 +132,9 @@ class TerriModel(mesa.Model):
         self.streams = {
             name: np.random.default_rng(c) for name, c in zip(STREAMS, children, strict=True)
         }
+        self.streams["exchange"] = np.random.default_rng(
+            np.random.SeedSequence(seed, spawn_key=EXCHANGE_SPAWN_KEY)
+        )
         self.events: list[dict[str, Any]] = []
         # Errors found while building (CSV files, rules, shocks, institutions) name the
         # scenario file and line of the field (loading.locate_errors).
@@ -241,17 +248,44 @@ class TerriModel(mesa.Model):
             self._institution(institution, "before_exchange")
 
     def negotiate(self) -> None:
-        """Ad hoc bilateral basket negotiation on every link (ODD 7.4)."""
+        """Ad hoc bilateral basket negotiation on every link (ODD 7.4).
+
+        One acceptance draw per link, in link order, from the ``exchange`` stream, at every
+        step where ad hoc deals are enabled and there are links (ODD 5.3, 7.4.3).
+        """
+        spec, e = self.config.exchange, self.state.n_links
+        draws = self._acceptance_draws() if spec.enabled and e else None
         self.outcome = negotiate(
             self.state,
             self.valuation,
             self.partners,
-            self.config.exchange,
+            spec,
             self.engineering_left(),
             engine=self.engine,
+            draws=draws,
         )
         for institution in self.institutions:
             self._institution(institution, "after_exchange", self.outcome)
+
+    def _acceptance_draws(self) -> np.ndarray:
+        """One uniform draw per link from the ``exchange`` stream (ODD 5.3, 7.4.3).
+
+        The draws are taken in the links' canonical order, by the ids of their ends (the
+        smaller id, then the larger one), and handed to the links in state order, so that the
+        order of territories and links in the input changes nothing.
+        """
+        s = self.state
+        order = getattr(self, "_canonical_links", None)
+        if order is None or order.size != s.n_links:
+            ids_src, ids_dst = s.ids[s.src], s.ids[s.dst]
+            first = ids_src <= ids_dst
+            low = np.where(first, ids_src, ids_dst)
+            high = np.where(first, ids_dst, ids_src)
+            order = np.lexsort((high, low))
+            self._canonical_links = order
+        draws = np.empty(s.n_links)
+        draws[order] = self.streams["exchange"].random(s.n_links)
+        return draws
 
     def deliver(self) -> None:
         """Commit the negotiated baskets: goods and money move along arcs (ODD 7.4.4).

@@ -60,6 +60,9 @@ class TerritoryState:
     trust_baseline: np.ndarray
     bias: np.ndarray
     cost_discount: np.ndarray
+    # --- a history of tension on each link (E,), drawn at set-up (ODD 5.2); links added later
+    # have none
+    tension: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     # --- commuting links (K): home (non-urban) end, work (pole) end, share of the home's need
     commute_home: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     commute_work: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -102,6 +105,8 @@ class TerritoryState:
         self.sold = np.zeros((n, g))
         self.engineering_used = np.zeros(n)
         self.flow = np.zeros((2 * self.n_links, g))
+        if self.tension.size != self.n_links:
+            self.tension = np.zeros(self.n_links, bool)
         self._index_arcs()
 
     @property
@@ -258,6 +263,7 @@ class TerritoryState:
             )
             self.link_kind = np.concatenate([self.link_kind, np.full(k, kind, np.int8)])
             self.cost_discount = np.concatenate([self.cost_discount, np.zeros(k)])
+            self.tension = np.concatenate([self.tension, np.zeros(k, bool)])
             self.flow = np.zeros((2 * self.n_links, len(self.goods)))
             self._index_arcs()
         return np.array(index, dtype=np.int64)
@@ -278,14 +284,14 @@ def _override(layout: Layout, column: str, default: np.ndarray) -> np.ndarray:
 
 def initial_trust(
     scenario: Scenario, layout: Layout, leaning: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Initial trust and representation bias on every arc (ODD 5.2).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Initial trust and representation bias on every arc, and the tense links (ODD 5.2).
 
     ``t0(i->j) = initial * (1 - tension_penalty * tense(ij)) *
     (1 - cleavage_weight * |leaning_i - leaning_j| / 2)``, where ``tense`` is drawn once per
     link with probability ``tension_share`` (a history of tension is mutual).
     ``bias(i->j)`` is looked up by kinds (``'rural->metropolis'``) or else by classes
-    (``'rural->urban'``).
+    (``'rural->urban'``). Returns ``(trust (A,), bias (A,), tense (E,))``.
     """
     spec = scenario.trust
     e = layout.src.size
@@ -306,7 +312,7 @@ def initial_trust(
             ca, cb = ("urban" if urban[a] else "rural"), ("urban" if urban[b] else "rural")
             table[a, b] = spec.bias.get(f"{ka}->{kb}", spec.bias.get(f"{ca}->{cb}", 0.0))
     bias = table[layout.kind[arc_from], layout.kind[arc_to]]
-    return np.clip(trust, 0.0, 1.0), bias
+    return np.clip(trust, 0.0, 1.0), bias, tense
 
 
 def build_state(scenario: Scenario, layout: Layout, rng: np.random.Generator) -> TerritoryState:
@@ -346,7 +352,7 @@ def build_state(scenario: Scenario, layout: Layout, rng: np.random.Generator) ->
     )
     leaning = _override(layout, "leaning", leaning)
     spending = _kind_table(scenario, layout, "spending") * per_k
-    trust, bias = initial_trust(scenario, layout, leaning, rng)
+    trust, bias, tense = initial_trust(scenario, layout, leaning, rng)
     # 5.4 step 5: how much of its revenue a territory gets as grants varies (drawn after the
     # tense links, so that every earlier draw is unchanged); its revenue does not
     z = rng.standard_normal(n)
@@ -412,6 +418,7 @@ def build_state(scenario: Scenario, layout: Layout, rng: np.random.Generator) ->
         trust_baseline=trust.copy(),
         bias=bias,
         cost_discount=np.zeros(e),
+        tension=tense,
         **commuting_links(scenario, layout),
     )
 

@@ -62,6 +62,7 @@ FIXED = (
     "distance",
     "link_kind",
     "trust_baseline",
+    "tension",
     "arc_from",
     "arc_to",
 )

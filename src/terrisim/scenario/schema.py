@@ -227,6 +227,17 @@ class ExchangeSpec(Strict):
     )
     money: bool = Field(False, description="Money may compensate an unbalanced basket.")
     money_share: Share = Field(0.1, description="Max share of reserves paid per step per deal.")
+    acceptance_width: Positive = Field(
+        0.05,
+        description="w: the share of a basket both sides accept is 1 / (1 + P ** (-1 / w)), "
+        "P their joint margin (assumed).",
+    )
+    tension_cost: Share = Field(
+        0.05, description="Transaction cost (share of value) on a link with a history of tension."
+    )
+    cleavage_cost: Share = Field(
+        0.05, description="Transaction cost per unit of half the political leaning gap."
+    )
 
 
 class BudgetSpec(Strict):
