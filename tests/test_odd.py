@@ -109,7 +109,7 @@ def expected_parameters() -> dict[str, Any]:
     """Every parameter Table 3 must document, with its default (JSON values)."""
     expected = _leaves(Scenario, "")
     expected.update({"replace_kinds": False, "replace_goods": False})
-    for role in ("valuation", "partners", "trust"):
+    for role in ("valuation", "partners", "trust", "defection"):
         for cls in registered(role).values():
             for name, field in cls.Params.model_fields.items():
                 path = f"rules.{role}.{name}"

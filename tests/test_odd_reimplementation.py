@@ -61,6 +61,7 @@ class World:
     capital: np.ndarray
     commutes: tuple[np.ndarray, np.ndarray, np.ndarray]  # 7.10: home, work, share
     tense: np.ndarray  # 5.2: a history of tension, per link
+    ids: np.ndarray  # 5.1 ("T" and the index, zero-padded) or section 6 (the file's ids)
 
 
 def layout(sc: dict[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -191,9 +192,13 @@ def initialise(sc: dict[str, Any], seed: int, base: Path | None = None) -> World
     optional: dict[str, np.ndarray] = {}
     if sc["territories"]["source"] == "csv":
         kind, urban, population, xy, src, dst, optional, distance, commutes = csv_layout(sc, base)
+        ids = pd.read_csv(base / sc["territories"]["csv"]["territories"], dtype={"id": str})[
+            "id"
+        ].to_numpy(str)
     else:
         kind, urban, population, xy, src, dst, commutes = layout(sc, layout_rng)
         distance = np.hypot(*(xy[src] - xy[dst]).T)
+        ids = np.array([f"T{i:0{len(str(kind.size - 1))}d}" for i in range(kind.size)])
 
     def given(column: str, computed: np.ndarray) -> np.ndarray:
         """The CSV column where it has a value, the computed value elsewhere."""
@@ -294,6 +299,7 @@ def initialise(sc: dict[str, Any], seed: int, base: Path | None = None) -> World
         np.ones(kind.size),
         commuting_pairs(sc, population, commutes),
         tense,
+        ids,
     )
 
 
@@ -404,6 +410,7 @@ class Reimplementation:
         need = w.need * need_factor
         # 7.4 exchange, 7.4.5 delivery
         flow, money, deal, q, balance = self.exchange(available, need)
+        flow, money, q, balance, shortfall, defections = self.defect(flow, money, deal, q, balance)
         available = available + _sum(flow, self.to, n) - _sum(flow, self.frm, n)
         w.reserve = w.reserve + np.bincount(self.to, money, n) - np.bincount(self.frm, money, n)
         # 7.10 markets: commuting, then the market of the scope
@@ -468,6 +475,7 @@ class Reimplementation:
             tr
             + p["alpha"] * (1 - tr) * q * d
             - p["lam"] * tr * (1 - q) * d
+            - p["mu"] * tr * shortfall
             + p["delta"] * (w.t0 - tr),
             0,
             1,
@@ -487,6 +495,7 @@ class Reimplementation:
                     if (w.kind == j).any()
                 },
                 "deals": deal.sum(),
+                "defections": defections,
                 "trust": w.trust.mean(),
                 "reciprocity_balance": balance[deal].mean() if deal.any() else np.nan,
                 "money": money.sum(),
@@ -508,9 +517,34 @@ class Reimplementation:
         return {
             "alpha": 0.05,
             "lam": 0.1,
+            "mu": 0.25,
             "delta": 0.02,
             **{k: v for k, v in given.items() if k != "name"},
         }
+
+    def defect(self, flow, money, deal, q, balance) -> tuple[Any, ...]:
+        """ODD 7.4.5: the default defection rule and its sanctions."""
+        p = {"horizon": 12.0, "sanction": 0.25, "reputation": 0.5}
+        p.update({k: v for k, v in self.sc["rules"]["defection"].items() if k != "name"})
+        n, e = self.w.kind.size, self.w.src.size
+        frm, to, rev = self.frm, self.to, self.rev
+        keep = flow @ self.price + money
+        received = keep[rev]
+        total = np.bincount(frm, received, n)[frm]
+        loss = p["horizon"] * p["sanction"] * (received + p["reputation"] * (total - received))
+        out = np.r_[deal, deal] & (keep > 0) & (keep > loss)
+        shortfall = np.zeros(2 * e)
+        if out.any():
+            flow, money = np.where(out[:, None], 0, flow), np.where(out, 0, money)
+            promised = np.bincount(frm, keep, n)
+            share = np.divide(
+                np.bincount(frm, keep * out, n), promised, out=np.zeros(n), where=promised > 0
+            )
+            victim = out[rev]
+            shortfall = np.where(victim, 1.0, p["reputation"] * share[to])
+            q = np.where(victim, 0.0, np.where(out, 1.0, q))
+            balance = np.where((out[:e] | out[e:]) & deal, 0.0, balance)
+        return flow, money, q, balance, shortfall, int(out.sum())
 
     def exchange(self, available: np.ndarray, need: np.ndarray) -> tuple[np.ndarray, ...]:
         """ODD 7.4.1 to 7.4.4."""
@@ -543,7 +577,10 @@ class Reimplementation:
         theta = 1 - ex["reciprocity_tolerance"]
         r = np.divide(big_r, theta * big_g, out=np.zeros(2 * e), where=theta * big_g > 0)
         r[(theta * big_g <= 0) & (big_r > 0)] = np.inf
-        u = self.accept_rng.random(e)
+        # 5.3: the k-th draw goes to the k-th link by (smaller id, larger id)
+        ends = sorted(range(e), key=lambda k: sorted((w.ids[w.src[k]], w.ids[w.dst[k]])))
+        u = np.empty(e)
+        u[ends] = self.accept_rng.random(e)
         kappa = np.minimum(
             ex["tension_cost"] * w.tense
             + ex["cleavage_cost"] * np.abs(w.leaning[w.src] - w.leaning[w.dst]) / 2,
@@ -616,6 +653,8 @@ VARIANTS = {
         "shocks": [{"kind": "grant_cut", "at": 3, "duration": 5, "magnitude": 1.0}],
     },
     "no_market": {"market": {"enabled": False}},
+    # a short shadow of the future: givers defect, partners and third parties sanction them
+    "defection": {"rules": {"defection": {"name": "shadow_of_the_future", "horizon": 3.0}}},
     "money_and_random_shocks": {
         "exchange": {"money": True, "money_share": 0.5, "reciprocity_tolerance": 0.1},
         "shocks": [

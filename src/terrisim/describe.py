@@ -29,6 +29,7 @@ PHASE_COMPONENTS = {
             "P = r_a r_b (1 - kappa)^2, kappa = tension_cost * tense + cleavage_cost * "
             f"leaning gap / 2 ({_where(acceptance_share)})"
         ),
+        f"defection: {m.defection.describe()} ({_where(m.defection.defects)})",
     ],
     "act": lambda m: (
         [

@@ -70,6 +70,8 @@ class ExchangeOutcome:
         engineering: Engineering used by each territory for these deals, (N,).
         moving: Links along which something may move (ascending), filled by the compiled
             engine so that its delivery skips the others; None: any link may move something.
+        defected: Arcs whose origin kept what it promised (the defection rule, ODD 7.4.6),
+            (A,) bool; None before the rule ran.
     """
 
     flow: np.ndarray
@@ -80,6 +82,7 @@ class ExchangeOutcome:
     balance: np.ndarray
     engineering: np.ndarray
     moving: np.ndarray | None = None
+    defected: np.ndarray | None = None
 
     @classmethod
     def empty(cls, state: TerritoryState) -> ExchangeOutcome:
@@ -484,3 +487,38 @@ def _pay_gaps(
     owed = np.where(one_side, gap, 0.0)
     paid_link = np.tile(one_side[:e] | one_side[e:], 2)
     return np.where(paid_link, 1.0, trim), state.reverse(owed)
+
+
+def withhold(
+    state: TerritoryState, outcome: ExchangeOutcome, defected: np.ndarray, reputation: float
+) -> None:
+    """Cancel what defectors promised, and sanction them through trust (ODD 7.4.6).
+
+    On every arc ``a = i -> j`` where ``i`` defects: the flows and money along ``a`` become 0;
+    ``j`` records a full shortfall on ``j -> i`` (``s = 1``) and a perceived balance of 0;
+    ``i``'s perceived balance on ``a`` is 1 and the link's reciprocity balance 0. Reputation:
+    every other arc ``k -> i`` into a defector records the shortfall
+    ``reputation * withheld_i / promised_i`` (the share of the value ``i`` promised this step,
+    at reference prices and money at face value, that it withheld), unless larger already.
+    The trust rule then turns shortfalls into lost trust (ODD 7.7). Arrays are replaced,
+    not changed in place.
+    """
+    defected = np.asarray(defected, bool)
+    outcome.defected = defected
+    if not defected.any():
+        return
+    promised = outcome.flow @ state.price + outcome.money
+    outcome.flow = np.where(defected[:, None], 0.0, outcome.flow)
+    outcome.money = np.where(defected, 0.0, outcome.money)
+    victim = state.reverse(defected)
+    withheld = _safe_div(
+        state.sum_by_origin(np.where(defected, promised, 0.0)), state.sum_by_origin(promised)
+    )
+    heard = np.where(victim, 1.0, reputation * withheld[state.arc_to])
+    outcome.shortfall = np.maximum(outcome.shortfall, heard)
+    outcome.perceived_balance = np.where(
+        victim, 0.0, np.where(defected, 1.0, outcome.perceived_balance)
+    )
+    e = state.n_links
+    broken = defected[:e] | defected[e:]
+    outcome.balance = np.where(broken & outcome.deal, 0.0, outcome.balance)

@@ -17,7 +17,7 @@ import numpy as np
 
 from terrisim import budget, kernels, market, narrative, per_agent, specialisation
 from terrisim.agents import Territory
-from terrisim.exchange import ExchangeOutcome, negotiate
+from terrisim.exchange import ExchangeOutcome, negotiate, withhold
 from terrisim.governance import Governance
 from terrisim.ledger import StepLedger
 from terrisim.recorder import Recorder
@@ -80,7 +80,7 @@ class TerriModel(mesa.Model):
         state: The arrays of territories, goods and links.
         streams: Named numpy Generators (``layout``, ``state``, ``shocks``, ``governance``,
             ``rules``, ``exchange``).
-        valuation, partners, trust_rule: The active replaceable rules.
+        valuation, partners, trust_rule, defection: The active replaceable rules.
         institutions: The active governance rules.
         shocks: The shocks (scheduled, random, triggered).
         recorder: Per-step indicators and per-territory records.
@@ -154,6 +154,9 @@ class TerriModel(mesa.Model):
             )
             self.partners = build_rule("partners", rules.partners.model_dump(), "rules.partners")
             self.trust_rule = build_rule("trust", rules.trust.model_dump(), "rules.trust")
+            self.defection = build_rule(
+                "defection", rules.defection.model_dump(), "rules.defection"
+            )
             self.institutions: list[Governance] = [
                 build_rule("governance", g.model_dump(), f"governance.{i}")
                 for i, g in enumerate(scenario.governance)
@@ -208,8 +211,11 @@ class TerriModel(mesa.Model):
             rule.step = self.steps
 
     def rules(self) -> list[Any]:
-        """The active rules, in slot order: valuation, partners, trust, then institutions."""
-        return [self.valuation, self.partners, self.trust_rule, *self.institutions]
+        """The active rules, in slot order: valuation, partners, trust, institutions, defection.
+
+        The defection rule comes last so that adding it changed no institution's stream.
+        """
+        return [self.valuation, self.partners, self.trust_rule, *self.institutions, self.defection]
 
     def seed_rules(self) -> None:
         """Give every rule its own random stream, ``rule.rng`` (ODD 5.3).
@@ -251,7 +257,9 @@ class TerriModel(mesa.Model):
         """Ad hoc bilateral basket negotiation on every link (ODD 7.4).
 
         One acceptance draw per link, in link order, from the ``exchange`` stream, at every
-        step where ad hoc deals are enabled and there are links (ODD 5.3, 7.4.3).
+        step where ad hoc deals are enabled and there are links (ODD 5.3, 7.4.3). Then the
+        defection rule says who keeps what it promised, and the sanctions follow
+        (:func:`terrisim.exchange.withhold`, ODD 7.4.6), before institutions see the outcome.
         """
         spec, e = self.config.exchange, self.state.n_links
         draws = self._acceptance_draws() if spec.enabled and e else None
@@ -263,6 +271,12 @@ class TerriModel(mesa.Model):
             self.engineering_left(),
             engine=self.engine,
             draws=draws,
+        )
+        defected = call_rule(
+            "defection", self.defection, "defects", self.state, outcome=self.outcome
+        )
+        withhold(
+            self.state, self.outcome, defected, getattr(self.defection.params, "reputation", 0.0)
         )
         for institution in self.institutions:
             self._institution(institution, "after_exchange", self.outcome)

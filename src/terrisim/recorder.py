@@ -105,6 +105,7 @@ class Recorder:
             row[f"volume_value_{channel}"] = float(model.volume_by_good(channel) @ s.price)
         outcome = model.outcome
         row["deals"] = int(outcome.deal.sum())
+        row["defections"] = 0 if outcome.defected is None else int(outcome.defected.sum())
         balance = outcome.balance[outcome.deal]
         row["reciprocity_balance"] = float(balance.mean()) if balance.size else float("nan")
         row["money"] = float(outcome.money.sum())

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from terrisim.scenario.loading import ScenarioError, format_validation_error
 
-ROLES = ("valuation", "partners", "trust", "governance", "shock")
+ROLES = ("valuation", "partners", "trust", "governance", "shock", "defection")
 _REGISTRY: dict[str, dict[str, type]] = {role: {} for role in ROLES}
 
 
@@ -36,6 +36,7 @@ class Rule:
     ``extra="forbid"``); validated parameters are available as ``self.params``. Subclass the
     base of a role rather than this class: :class:`~terrisim.rules.valuation.BasketValuation`,
     :class:`~terrisim.rules.partners.PartnerChoice`, :class:`~terrisim.rules.trust.TrustUpdate`,
+    :class:`~terrisim.rules.defection.Defection`,
     :class:`~terrisim.governance.base.Governance` or :class:`~terrisim.shocks.ShockKind`.
     ``terrisim check-rule module:Class`` runs a new rule through the model's invariants
     (:mod:`terrisim.checking`).

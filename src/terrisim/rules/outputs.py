@@ -73,13 +73,26 @@ def location(rule: Rule, method: str) -> str:
     return f"{path}:{line}"
 
 
+def _defection_problems(out: Any, arcs: int, where: str) -> list[str]:
+    """What is wrong with a defection rule's output: it must be a bool array (A,)."""
+    if np.shape(out) == (arcs,) and np.asarray(out).dtype == bool:
+        return []
+    return [
+        (
+            f"the defection rule returned {type(out).__name__} of shape {np.shape(out)} "
+            f"{where}; it must return a boolean array of shape ({arcs},) (whether each arc's "
+            "origin defects)"
+        )
+    ]
+
+
 def output_problems(
     role: str, out: Any, state: TerritoryState, where: str, *, method: str = "", strict=False
 ) -> list[str]:
     """What is wrong with ``out``, the output of a rule of ``role``; empty if nothing.
 
     Args:
-        role: ``"valuation"``, ``"partners"`` or ``"trust"``.
+        role: ``"valuation"``, ``"partners"``, ``"trust"`` or ``"defection"``.
         out: What the rule returned.
         state: The model's state (sizes, names of territories and goods).
         where: Where it happened, appended to the problem (``"at step 3, ..."``).
@@ -88,6 +101,8 @@ def output_problems(
     """
     n, g, a = state.n, len(state.goods), 2 * state.n_links
     name = f"{role} rule"
+    if role == "defection":
+        return _defection_problems(out, a, where)
     if role == "trust":
         values = np.asarray(out, dtype=float) if _numeric(out) else None
         if values is None or values.shape != (a,):

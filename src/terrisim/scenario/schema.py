@@ -315,8 +315,9 @@ class RulesSpec(Strict):
     valuation: RuleRef = Field(default_factory=lambda: RuleRef(name="market"))
     partners: RuleRef = Field(default_factory=lambda: RuleRef(name="trust_weighted"))
     trust: RuleRef = Field(default_factory=lambda: RuleRef(name="reinforcement"))
+    defection: RuleRef = Field(default_factory=lambda: RuleRef(name="shadow_of_the_future"))
 
-    @field_validator("valuation", "partners", "trust", mode="before")
+    @field_validator("valuation", "partners", "trust", "defection", mode="before")
     @classmethod
     def _name_only(cls, value: Any) -> Any:
         return {"name": value} if isinstance(value, str) else value
