@@ -173,7 +173,12 @@ def test_outdated_representations_lower_the_odds_of_the_deal_smoothly(
     # balanced baskets (10 units at price 1 each way): the joint margin is
     # P = (1 - b_ij)(1 - b_ji) / (1 - tau)^2 * (1 - kappa)^2, and the deal is made iff the
     # link's draw is below 1 / (1 + P ** (-1 / w)) (ODD 7.4.3)
-    model = pair(bias=(b_town, b_village), exchange={"reciprocity_tolerance": tolerance})
+    # (no defection: an unbalanced deal could make the side that gives more keep its goods)
+    model = pair(
+        bias=(b_town, b_village),
+        exchange={"reciprocity_tolerance": tolerance},
+        rules={"defection": {"name": "shadow_of_the_future", "horizon": 1e12}},
+    )
     s, spec = model.state, model.config.exchange
     kappa = min(
         spec.tension_cost * s.tension[0]
