@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from conftest import ROOT, SEEDS, demo, run
@@ -286,3 +288,28 @@ def test_overrides_keep_an_open_forums_infinite_radius():
     changed = apply_overrides(forum, {"steps": 3})
     assert changed.governance[0].model_dump()["radius_km"] == float("inf")
     TerriModel(changed, record_territories=False).run(2)
+
+
+def chosen_forum(**params: Any) -> TerriModel:
+    """The demo with a conference whose members choose whether to attend."""
+    forum = {"rule": "conference", "attendance": "chosen", "period": 1, **params}
+    return TerriModel(scenario_from_dict({"governance": [forum]}), rng=2, record_territories=False)
+
+
+def test_members_who_choose_leave_a_forum_that_pays_them_nothing() -> None:
+    # no projects (clearing off): attending never pays, so each meeting moves an attendee's
+    # propensity the share `learning` towards 0, and the others follow what attendees got
+    model = chosen_forum(clearing=False, learning=0.5)
+    forum = model.institutions[0]
+    assert forum.engagement == pytest.approx(0.9)  # no dilution written in
+    model.run(6)
+    assert (forum.propensity <= 0.9 * 0.5**5 + 1e-12).all()
+    series = model.recorder.series()
+    assert series["conference_attendance"].iloc[-1] < series["conference_attendance"].iloc[0]
+
+
+def test_members_who_choose_stay_in_a_forum_whose_projects_pay() -> None:
+    model = chosen_forum()
+    forum = model.institutions[0]
+    model.run(12)
+    assert forum.propensity.mean() > 0.9

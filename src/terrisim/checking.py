@@ -129,6 +129,10 @@ PHASE_ACTORS = {
 
 
 # ---------------------------------------------------------------------------- the rule
+#: The roles that fill a slot of ``[rules]`` (one rule each).
+RULE_SLOTS = ("valuation", "partners", "trust", "defection")
+
+
 @dataclass(frozen=True)
 class _Plug:
     """How the rule under test enters a scenario."""
@@ -140,7 +144,7 @@ class _Plug:
     def tables(self) -> dict[str, Any]:
         """The scenario tables that name the rule (shocks are drawn with the example)."""
         params = dict(self.params)
-        if self.role in ("valuation", "partners", "trust"):
+        if self.role in RULE_SLOTS:
             return {"rules": {self.role: {"name": self.spec, **params}}}
         if self.role == "governance":
             return {"governance": [{"rule": self.spec, **params}]}
@@ -597,10 +601,16 @@ class _Probe:
             return
         if role in ("shock", "agents", "model"):
             return  # acting is seen after the phase apply_shocks, or act (_after); no rule
-        rule = {"valuation": model.valuation, "partners": model.partners}.get(
-            role, model.trust_rule
-        )
-        methods = {"valuation": ("unit_values",), "trust": ("update",)}.get(role)
+        rule = {
+            "valuation": model.valuation,
+            "partners": model.partners,
+            "defection": model.defection,
+        }.get(role, model.trust_rule)
+        methods = {
+            "valuation": ("unit_values",),
+            "trust": ("update",),
+            "defection": ("defects",),
+        }.get(role)
         if methods is None:  # partners: factors (both engines read them) or weights
             methods = ("factors", "weights") if is_separable(rule) else ("weights",)
         reference = _reference(role, rule)
@@ -1644,7 +1654,7 @@ def _check_file(plug: _Plug, scenario: str | Path) -> tuple[dict[str, Violation]
 
 def _uses(scenario: Any, plug: _Plug) -> bool:
     """Whether the scenario names the rule in the slot of its role."""
-    if plug.role in ("valuation", "partners", "trust"):
+    if plug.role in RULE_SLOTS:
         return getattr(scenario.rules, plug.role).name == plug.spec
     if plug.role == "governance":
         return any(g.rule == plug.spec for g in scenario.governance)

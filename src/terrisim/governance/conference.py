@@ -22,7 +22,7 @@ Scenario file::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import Field
@@ -72,8 +72,11 @@ class Conference(Governance):
 
     With ``M`` members, capacity ``C`` (members the meeting can really work with), base
     engagement ``e0`` and free-riding exponent ``phi``: engagement
-    ``e = e0 * min(1, C / M) ** phi``; member ``i`` attends with probability
-    ``e * min(1, engineering_left_i / meeting_cost)`` and spends ``meeting_cost`` engineering.
+    ``e = e0 * min(1, C / M) ** phi`` (``attendance = "formula"``) or ``e0`` (``"chosen"``:
+    then each member's propensity ``pi_i`` is learnt from what attending paid it,
+    :meth:`learn`); member ``i`` attends with probability
+    ``pi_i * min(1, engineering_left_i / meeting_cost)`` (``pi_i = e`` with the formula) and
+    spends ``meeting_cost`` engineering.
     With ``n`` attendees, each gets the share ``a = min(1, C / n)`` of the meeting's attention.
     If ``n / M < quorum`` the meeting fails. Otherwise, on arcs between attendees:
     ``bias *= 1 - diagnosis * a``, ``trust += trust_gain * a * (1 - trust)``; and the projects
@@ -114,6 +117,14 @@ class Conference(Governance):
         free_riding: float = Field(
             1.0, ge=0.0, description="phi: engagement falls as (C / M) ** phi beyond C members."
         )
+        attendance: Literal["formula", "chosen"] = Field(
+            "formula",
+            description="'formula': engagement e0 (C / M) ** phi; 'chosen': each member "
+            "attends with its own propensity, learnt from what attending paid.",
+        )
+        learning: Share = Field(
+            0.5, description="lambda: weight of the last period's payoff (chosen; assumed)."
+        )
         capacity: int = Field(12, ge=1, description="C: members a meeting can work with.")
         meeting_cost: float = Field(0.5, ge=0.0, description="Engineering per attendee.")
         quorum: Share = Field(0.3, description="Attendance share below which a meeting fails.")
@@ -142,7 +153,13 @@ class Conference(Governance):
             institution="a conference",
         )
         m = self.members.size
-        self.engagement = p.engagement * min(1.0, p.capacity / m) ** p.free_riding
+        if p.attendance == "chosen":  # no dilution written in: members learn (ODD 7.5.2)
+            self.engagement = p.engagement
+        else:
+            self.engagement = p.engagement * min(1.0, p.capacity / m) ** p.free_riding
+        self.propensity = np.full(m, self.engagement)
+        self.received = np.zeros(m)
+        self.attended = np.zeros(m, bool)
         self.attending = np.zeros(0, np.int64)
         self.attention = 0.0
         self.meetings = self.failed = 0
@@ -169,8 +186,11 @@ class Conference(Governance):
         ability = np.minimum(
             1.0, np.divide(left, p.meeting_cost, out=np.ones(m), where=p.meeting_cost > 0)
         )
+        if p.attendance == "chosen" and self.meetings > 0:
+            self.learn(model)
         draws = model.streams["governance"].random(m)
-        attend = draws < self.engagement * ability
+        attend = draws < self.propensity * ability
+        self.attended = attend
         self.attending = self.members[attend]
         model.use_engineering(self.attending, np.full(self.attending.size, p.meeting_cost))
         n = self.attending.size
@@ -201,6 +221,26 @@ class Conference(Governance):
             projects=int(self.plan_giver.size),
             value=value,
         )
+
+    def learn(self, model: TerriModel) -> None:
+        """Chosen attendance: members revise their propensity from the last period's payoff.
+
+        Attending *paid* a member if the value of the projects it received since the last
+        meeting reached what its engineering could have run in ad hoc deals in one step,
+        ``meeting_cost * engineering_scale``. Those who attended move their propensity the
+        share ``learning`` towards 1 if it paid, 0 if not; the others towards the share of
+        attendees it paid (they hear of it). Smaldino and Lubell (2011): agents join and leave
+        forums as their payoffs go.
+        """
+        p = self.params
+        lam = p.learning
+        cost = p.meeting_cost * model.config.exchange.engineering_scale
+        paid = (self.received >= cost).astype(float)
+        went = self.attended
+        heard = float(paid[went].mean()) if went.any() else None
+        target = np.where(went, paid, self.propensity if heard is None else heard)
+        self.propensity = (1.0 - lam) * self.propensity + lam * target
+        self.received = np.zeros(self.members.size)
 
     def clear(
         self, model: ModelServices, who: np.ndarray, attention: float
@@ -301,6 +341,7 @@ class Conference(Governance):
         )
         model.transfer(giver, receiver, x, "conference")
         self.step_value = float(value.sum())
+        self.received += np.bincount(receiver, value, s.n)[self.members]
 
     # ------------------------------------------------------------------ records
     def state_summary(self) -> dict[str, Any]:
@@ -308,7 +349,7 @@ class Conference(Governance):
         return suffixed(
             {
                 "conference_members": int(self.members.size),
-                "conference_engagement": float(self.engagement),
+                "conference_engagement": float(self.propensity.mean()),
                 "conference_attendance": self.last_attendance,
                 "conference_attention": float(self.attention),
                 "conference_meetings": self.meetings,
