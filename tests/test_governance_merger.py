@@ -424,6 +424,8 @@ def bloc_trio(act_as_one: bool, engine: str | None = None, **exchange: Any) -> T
     }
     catalogue = complementary_catalogue()
     catalogue["exchange"] = {**catalogue.get("exchange", {}), **exchange}
+    # no defection (ODD 7.4.6): m1 gives far more than it gets alone, and would keep its goods
+    catalogue["rules"] = {"defection": {"name": "shadow_of_the_future", "horizon": 1e12}}
     folder = Path(tempfile.mkdtemp(prefix="terrisim-bloc-"))
     scenario = csv_scenario(folder, rows, links, governance=[merger], shocks=[], **catalogue)
     return make_model(scenario, engine, rng=1)

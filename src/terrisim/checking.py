@@ -813,8 +813,16 @@ class _Probe:
                     f"a deal without trust {where}: {a} and {b} made a deal although the "
                     f"trust of one in the other was {min(trust[link], trust[e + link]):.6g}",
                 )
-            floor = 1.0 - model.config.exchange.reciprocity_tolerance
+            spec = model.config.exchange
+            floor = 1.0 - spec.reciprocity_tolerance
             per_arc = np.tile(out.deal, 2)
+            # smooth acceptance (ODD 7.4.3) may accept a deal below a side's tolerance, with
+            # the odds of its margin, and a defector's partner receives nothing (7.4.6): the
+            # tolerance is exact only with near-threshold acceptance and on arcs not defected on
+            if spec.acceptance_width > 1e-6 or spec.tension_cost or spec.cleavage_cost:
+                per_arc[:] = False
+            if out.defected is not None:
+                per_arc &= ~s.reverse(out.defected)
             blocs = bloc_pairs(s)  # a bloc honours the tolerance on its totals (ODD 7.4.3)
             if blocs is not None:
                 per_arc[blocs[0]] = False
