@@ -114,8 +114,16 @@ def test_order_does_not_matter_plan_then_commit(student: Path) -> None:
     backward.act = lambda: run_agents(backward, order=range(backward.state.n - 1, -1, -1))
     forward.run(3)
     backward.run(3)
+    # equal up to the rounding of the gifts' sums, whose order follows the territories' (seen
+    # at 3e-14 on available once issue 17 changed the flows)
     for name in ("available", "stock", "trust", "satisfaction"):
-        assert np.array_equal(getattr(forward.state, name), getattr(backward.state, name)), name
+        np.testing.assert_allclose(
+            getattr(forward.state, name),
+            getattr(backward.state, name),
+            rtol=1e-12,
+            atol=1e-12,
+            err_msg=name,
+        )
 
 
 def test_a_territory_that_writes_into_the_state_is_stopped(student: Path) -> None:
