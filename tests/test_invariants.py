@@ -19,7 +19,7 @@ from hypothesis import given, settings
 
 from terrisim.checking import RUN_INVARIANTS, watch_invariants
 from terrisim.model import TerriModel
-from terrisim.scenario import Scenario
+from terrisim.scenario import Scenario, apply_overrides
 
 TOL = 1e-9
 
@@ -112,7 +112,18 @@ def test_a_model_with_one_isolated_territory_runs_and_exchanges_nothing(steps: i
 
 def _tampered(phase: str, change) -> list[str]:
     """The invariants broken in 3 demo steps when ``change(model)`` follows ``phase``."""
-    model = TerriModel(Scenario(), record_territories=False)
+    # near-threshold acceptance, no transaction cost, no defection: where the reciprocity
+    # tolerance is exact (smooth acceptance may accept a deal below it, ODD 7.4.3, 7.4.6)
+    scenario = apply_overrides(
+        Scenario(),
+        {
+            "exchange.acceptance_width": 1e-9,
+            "exchange.tension_cost": 0.0,
+            "exchange.cleavage_cost": 0.0,
+            "rules.defection": {"name": "shadow_of_the_future", "horizon": 1e12},
+        },
+    )
+    model = TerriModel(scenario, record_territories=False)
     method = getattr(model, phase)
 
     def tampered() -> None:

@@ -298,8 +298,7 @@ def negotiate(
             surplus=surplus,
             deficit=deficit,
             units=(give_u, receive_u),
-            size=size,
-            acceptance=(keep, draws),
+            link_factors=(size, keep, draws),
         )
     proposed = propose(state, partners, surplus, deficit)
 
@@ -362,13 +361,13 @@ def _negotiate_compiled(
     surplus: np.ndarray,
     deficit: np.ndarray,
     units: tuple[np.ndarray, np.ndarray],
-    size: np.ndarray,
-    acceptance: tuple[np.ndarray, np.ndarray],
+    link_factors: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> ExchangeOutcome:
     """Stages 1 to 3 by :func:`terrisim.kernels.negotiate_links` (same numbers as above).
 
     ``units`` are the (give, receive) unit values; ``size`` the trust and distance factor per
-    link; ``acceptance`` the ``(1 - kappa)^2`` and the draw of each link. The kernel fills every entry of the outcome's arrays (``shortfall`` starts at 0) and
+    ``link_factors`` the trust and distance factor ``size``, the ``(1 - kappa)^2`` and the
+    acceptance draw of each link. The kernel fills every entry of the outcome's arrays (``shortfall`` starts at 0) and
     lists the links that move something (``moving``).
     """
     give_u, receive_u = units
@@ -425,9 +424,7 @@ def _negotiate_compiled(
         np.ascontiguousarray(receive_u, dtype=float),
         state.price,
         state.bias,
-        size,
-        acceptance[0],
-        acceptance[1],
+        *link_factors,
         spec.acceptance_width,
         1.0 - spec.reciprocity_tolerance,
         spec.money,

@@ -222,7 +222,7 @@ class Conference(Governance):
             value=value,
         )
 
-    def learn(self, model: TerriModel) -> None:
+    def learn(self, model: ModelServices) -> None:
         """Chosen attendance: members revise their propensity from the last period's payoff.
 
         Attending *paid* a member if the value of the projects it received since the last
