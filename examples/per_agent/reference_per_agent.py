@@ -6,7 +6,8 @@ example (``examples/per_agent/README.md``), not part of the package. It is what 
 Python object, and each phase of the step loops over agents or links in Python. It implements
 the same equations as :class:`terrisim.model.TerriModel` (docs/ODD.md 7.1 to 7.7) for the
 scenarios of the benchmark: market valuation, trust-weighted partners, reinforcement of trust,
-no money compensation, no governance, no shocks, no market of the scope and no commuting
+no money compensation, no governance, no shocks, no market of the scope, no commuting and no
+defection (the default rule keeps every promise in these runs; ODD 7.4.6)
 (ODD 7.10). It starts from the initial state of a
 ``TerriModel`` built from the same scenario and seed, so the two can be docked: after a few
 steps their satisfactions agree to rounding (``max_difference`` below; the benchmark prints it).
@@ -148,6 +149,10 @@ class PerAgentModel(mesa.Model):
             a, b = self.territories[s.src[k]], self.territories[s.dst[k]]
             link = Link(a, b, float(s.distance[k]), float(s.trust[k]), float(s.trust[k + e]),
                         float(s.bias[k]), float(s.bias[k + e]))
+            kappa = min(self.spec.tension_cost * bool(s.tension[k])
+                        + self.spec.cleavage_cost * abs(s.leaning[s.src[k]] - s.leaning[s.dst[k]])
+                        / 2.0, 1.0)
+            link.keep = (1.0 - kappa) * (1.0 - kappa)
             a.links.append(link)
             b.links.append(link)
             self.links.append(link)
@@ -161,7 +166,9 @@ class PerAgentModel(mesa.Model):
             agent.plan_shares()
         for agent in self.territories:
             agent.sum_weights()
-        for link in self.links:
+        draws = self.start._acceptance_draws()  # the model's exchange stream (ODD 5.3)
+        for link, draw in zip(self.links, draws, strict=True):
+            link.draw = float(draw)
             self.propose_and_balance(link)
         for agent in self.territories:
             capacity = max(agent.engineering * agent.fiscal_health, 0.0) \
@@ -197,7 +204,14 @@ class PerAgentModel(mesa.Model):
         tol = 1.0 - self.spec.reciprocity_tolerance
         r_a = recv_a / (tol * given_a) if given_a > 0 else 0.0
         r_b = recv_b / (tol * given_b) if given_b > 0 else 0.0
-        feasible = given_a > 0 and given_b > 0 and r_a * r_b >= 1.0
+        # smooth acceptance with transaction costs (ODD 7.4.3): the link's draw is below
+        # 1 / (1 + P ** (-1 / w)), P = r_a r_b (1 - kappa)^2
+        feasible = False
+        if given_a > 0 and given_b > 0:
+            margin = r_a * r_b * link.keep
+            share = 1.0 / (1.0 + margin ** (-1.0 / self.spec.acceptance_width)) \
+                if margin > 0 else 0.0
+            feasible = link.draw < share
         link.trim_a = min(1.0, r_a) if feasible else 0.0
         link.trim_b = min(1.0, r_b) if feasible else 0.0
         link.size = min(link.trust_ab, link.trust_ba) * math.exp(
