@@ -321,7 +321,9 @@ SHOCK_EFFECTS = {  # ODD 7.8: (modifier, goods, sign)
     "energy_prices": ("spending", (), 1),
     "health_crisis": ("need", ("health",), 1),
     "ageing": ("need", ("health",), 1),
+    "odd_shock_kind:JitteredDrought": ("production", ("food",), -1),  # tests/odd_shock_kind.py
 }
+JITTERED = "odd_shock_kind:JitteredDrought"
 
 
 class Reimplementation:
@@ -343,7 +345,12 @@ class Reimplementation:
         self.h = np.ones(w.kind.size)
         self.skill = np.ones_like(w.capacity)
         self.t = 0
-        self.active: list[tuple[str, float, np.ndarray, int, int | None]] = []
+        self.active: list[tuple[str, float, np.ndarray, int, int | None, Any]] = []
+        # 5.3: the k-th shock table's kind draws from SeedSequence(seed, spawn_key=(6, k))
+        self.kind_rng = [
+            np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(6, k)))
+            for k in range(len(sc["shocks"]))
+        ]
         self.rows: list[dict[str, float]] = []
         e = w.src.size
         self.distance = w.distance
@@ -369,11 +376,19 @@ class Reimplementation:
             mask |= w.urban if name == "urban" else ~w.urban
         return mask
 
-    def start(self, table: dict[str, Any], first: int) -> None:
+    def start(self, k: int, first: int) -> None:
+        table = self.sc["shocks"][k]
         duration = None if table.get("permanent") else table.get("duration", 6)
         end = None if duration is None else first + duration
         self.active.append(
-            (table["kind"], table.get("magnitude", 0.3), self.targets(table), first, end)
+            (
+                table["kind"],
+                table.get("magnitude", 0.3),
+                self.targets(table),
+                first,
+                end,
+                self.kind_rng[k],
+            )
         )
 
     def step(self) -> None:
@@ -381,20 +396,25 @@ class Reimplementation:
         t, w, sc = self.t, self.w, self.sc
         n, g = w.kind.size, len(self.goods)
         # 7.8 shocks: scheduled ones start at `at`, random ones are drawn now
-        for table in sc["shocks"]:
+        for k, table in enumerate(sc["shocks"]):
             if table.get("at") == t:
-                self.start(table, t)
-        for table in sc["shocks"]:
+                self.start(k, t)
+        for k, table in enumerate(sc["shocks"]):
             if "frequency" in table and self.shock_rng.random() < table["frequency"]:
-                self.start(table, t)
+                self.start(k, t)
         production, need_factor, grant_factor = np.ones((n, g)), np.ones((n, g)), np.ones(n)
         spending_factor = np.ones(n)
-        for kind, m, mask, first, end in self.active:
+        for kind, m, mask, first, end, rng in self.active:
             if first <= t and (end is None or t < end):
                 modifier, names, sign = SHOCK_EFFECTS[kind]
-                factor = 1 + m * (t - first + 1) / 12 if kind == "ageing" else 1 + sign * m
-                if kind == "energy_prices":
+                if kind == "ageing":
+                    factor = 1 + m * (t - first + 1) / 12
+                elif kind == "energy_prices":
                     factor = 1 + m * 0.042
+                elif kind == JITTERED:  # a kind of one's own, drawing from its stream
+                    factor = 1 - m * rng.random()
+                else:
+                    factor = 1 + sign * m
                 cols = np.isin(self.goods, names)
                 if modifier == "grant":
                     grant_factor[mask] *= factor
@@ -698,6 +718,13 @@ VARIANTS = {
             {"kind": "energy_crisis", "at": 4, "kinds": ["town", "metropolis"], "magnitude": 0.7},
             {"kind": "energy_prices", "at": 3, "duration": 8, "magnitude": 1.0},
         ],
+    },
+    "shock_kinds_with_their_own_streams": {
+        "shocks": [
+            {"kind": JITTERED, "at": 2, "duration": 8, "magnitude": 0.6},
+            {"kind": "drought", "frequency": 0.3, "duration": 2, "magnitude": 0.2},
+            {"kind": JITTERED, "frequency": 0.4, "duration": 3, "magnitude": 0.5},
+        ]
     },
 }
 

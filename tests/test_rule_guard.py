@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import types
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +113,8 @@ class CapacityCouncil(Governance):
 class HiddenViewCouncil(Governance):
     """Broken: keeps a view of the capacities from set-up and raises them through it.
 
-    A view made before the rule's call escapes the read-only flag: check-rule compares what
-    set-up fixed after every phase, and production against set-up's capacities.
+    A view made before the rule's call would escape the read-only flag of the hooks: the
+    model makes the views its rules kept from set-up read-only once set-up is over.
     """
 
     name = "hidden_view_council"
@@ -125,6 +126,24 @@ class HiddenViewCouncil(Governance):
     def end_step(self, model: Any) -> None:
         """Capacities up 50 % through the view."""
         self.capacity *= 1.5
+
+
+class DeeplyHiddenViewCouncil(Governance):
+    """Broken: hides the view one object deeper, where the model does not look for it.
+
+    The last net: check-rule compares what set-up fixed after every phase, and production
+    against set-up's capacities.
+    """
+
+    name = "deeply_hidden_view_council"
+
+    def setup(self, model: Any) -> None:
+        """Keep a view of the capacities inside an object of its own."""
+        self.box = types.SimpleNamespace(capacity=model.state.capacity[:])
+
+    def end_step(self, model: Any) -> None:
+        """Capacities up 50 % through the view."""
+        self.box.capacity *= 1.5
 
 
 class NeedShock(ShockKind):
@@ -200,6 +219,73 @@ def test_an_institution_or_a_shock_cannot_change_what_set_up_fixed() -> None:
         model.run()
 
 
+class RenamedViewCouncil(HiddenViewCouncil):
+    """Broken: the same hidden view under a name that is not the array's."""
+
+    name = "renamed_view_council"
+
+    def setup(self, model: Any) -> None:
+        """Keep a view of the needs under another name."""
+        self.mine = model.state.need[:]
+
+    def end_step(self, model: Any) -> None:
+        """Needs down through the view."""
+        self.mine *= 0.5
+
+
+@pytest.mark.parametrize(
+    ("council", "array", "code"),
+    [
+        (HiddenViewCouncil, "state.capacity", "self.capacity *= 1.5"),
+        (RenamedViewCouncil, "state.need", "self.mine *= 0.5"),
+    ],
+)
+def test_a_view_kept_from_set_up_is_read_only_under_run_too(
+    council: type, array: str, code: str
+) -> None:
+    scenario = scenario_from_dict(
+        {"steps": 2, "governance": [{"rule": f"{__name__}:{council.__name__}"}]}, "<test>"
+    )
+    model = TerriModel(scenario, record_territories=False)
+    capacity, need = model.state.capacity.copy(), model.state.need.copy()
+    with pytest.raises(RuleWriteError) as error:
+        model.run()
+    message = str(error.value)
+    assert f"governance rule {council.__name__}.end_step changed {array} " in message
+    assert f"{THIS_FILE}:" in message and code in message
+    assert np.array_equal(model.state.capacity, capacity)
+    assert np.array_equal(model.state.need, need)
+
+
+def test_a_view_kept_from_set_up_stops_terrisim_run(tmp_path: Path) -> None:
+    (tmp_path / "hidden_council.py").write_text(
+        "from terrisim.governance.base import Governance\n\n\n"
+        "class Hidden(Governance):\n"
+        "    def setup(self, model):\n"
+        "        self.capacity = model.state.capacity[:]\n\n"
+        "    def end_step(self, model):\n"
+        "        self.capacity *= 1.5\n",
+        encoding="utf-8",
+    )
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        'steps = 2\n[[governance]]\nrule = "hidden_council:Hidden"\n', encoding="utf-8"
+    )
+    proc = subprocess.run(
+        [str(TERRISIM), "run", str(scenario), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "changed state.capacity" in proc.stderr
+    assert "hidden_council.py:9 (self.capacity *= 1.5)" in proc.stderr
+
+
 def test_built_in_rules_and_institutions_run_under_the_guard() -> None:
     # every configuration of configs/ runs (institutions change trust, stocks, modifiers)
     for path in sorted((ROOT / "configs").glob("*.toml")):
@@ -263,6 +349,15 @@ def test_check_rule_catches_capacities_changed_through_a_view_kept_from_set_up()
     broken = {r.name for r in report.failed}
     assert "read_only" in broken, report.text()
     message = report.result("read_only").violation.message
+    assert "HiddenViewCouncil.end_step changed state.capacity" in message
+    assert "self.capacity *= 1.5" in message
+
+
+def test_check_rule_catches_capacities_changed_through_a_view_hidden_deeper() -> None:
+    report = check_rule(DeeplyHiddenViewCouncil, examples=3)
+    broken = {r.name for r in report.failed}
+    assert "read_only" in broken, report.text()
+    message = report.result("read_only").violation.message
     assert "state.capacity changed" in message and "fixed at set-up" in message
 
 
@@ -271,7 +366,7 @@ def test_check_rule_checks_production_against_the_capacities_of_set_up() -> None
     # reported too (a consequence here, so the report shows only the cause, read_only)
     from terrisim.checking import _plug, _run
 
-    plug = _plug(HiddenViewCouncil, {})
+    plug = _plug(DeeplyHiddenViewCouncil, {})
     data = {"steps": 2, "governance": [{"rule": plug.spec}]}
     trace = _run(scenario_from_dict(data, "<test>"), plug, check=True, stop_early=False)
     production = [v for v in trace.violations if v.invariant == "conservation"]

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from terrisim.model import TerriModel
-from terrisim.scenario import ScenarioError, apply_overrides
+from terrisim.model import STREAMS, TerriModel
+from terrisim.scenario import ScenarioError, apply_overrides, scenario_from_dict
 from terrisim.scenario.schema import Scenario
 from terrisim.shocks import ShockKind, shock_kinds
 
@@ -570,3 +570,33 @@ def test_food_production_factor_is_the_product_over_active_droughts(tables):
         assert len(m.shocks.active_names()) == sum(
             at <= step and (duration is None or step < at + duration) for at, duration, _ in tables
         )
+
+
+def test_each_shock_kind_has_its_own_stream_from_the_seed_sequence() -> None:
+    # ODD 5.3: tables in file order, then triggered shocks in the order they are triggered
+    scenario = scenario_from_dict(
+        {"shocks": [{"kind": "drought", "at": 3}, {"kind": "grant_cut", "frequency": 0.1}]}
+    )
+    model = TerriModel(scenario, rng=9, record_territories=False)
+    model.trigger_shock("energy_crisis", 0.5)
+    kinds = model.shocks.kinds()
+    assert [k.name for k in kinds] == ["drought", "grant_cut", "energy_crisis"]
+    for k, kind in enumerate(kinds):
+        key = (len(STREAMS) + 1, k)
+        expected = np.random.default_rng(np.random.SeedSequence(9, spawn_key=key))
+        assert kind.rng.random() == expected.random()
+
+
+def test_a_shock_kinds_draws_change_no_other_stream_and_replay_with_the_seed() -> None:
+    def run(kind: str) -> TerriModel:
+        scenario = scenario_from_dict({"shocks": [{"kind": kind, "at": 2, "duration": 4}]})
+        model = TerriModel(scenario, rng=4, record_territories=False)
+        model.run(5)
+        return model
+
+    plain = run("drought")
+    jittered, again = run("odd_shock_kind:JitteredDrought"), run("odd_shock_kind:JitteredDrought")
+    assert np.array_equal(jittered.state.stock, again.state.stock)
+    assert jittered.shocks.kinds()[0].step == 5  # a kind knows the step it applies at
+    for name in STREAMS:
+        assert plain.streams[name].bit_generator.state == jittered.streams[name].bit_generator.state

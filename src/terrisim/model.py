@@ -22,7 +22,7 @@ from terrisim.governance import Governance
 from terrisim.ledger import StepLedger
 from terrisim.recorder import Recorder
 from terrisim.rules.base import build_rule
-from terrisim.rules.guard import FIXED, call_rule, read_only
+from terrisim.rules.guard import FIXED, call_rule, freeze_kept_views, read_only
 from terrisim.scenario.csv_io import load_csv_layout
 from terrisim.scenario.generator import generate_layout
 from terrisim.scenario.loading import ScenarioError, load_scenario, locate_errors
@@ -175,6 +175,11 @@ class TerriModel(mesa.Model):
         self.territories = [cls(self, i) for i in range(self.state.n)]
         for territory in self.territories:
             territory.params = params
+        # views of what set-up fixed, kept by rules from set-up, become read-only (ODD 7)
+        keepers = [*self.rules(), *self.shocks.kinds()]
+        if cls is not Territory:
+            keepers += self.territories
+        freeze_kept_views(self.state, keepers)
         self.agent_plan = per_agent.AgentPlan()
         self.datacollector: mesa.DataCollector | None = None
         mode = record_territories

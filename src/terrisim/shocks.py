@@ -127,6 +127,9 @@ class ShockKind(Rule):
     Attributes:
         label: Display names by language (``"fr"``, ``"en"``) for the narrative log.
         default_targets: Kinds or classes hit when the table names no target (empty: all).
+        rng: The kind's own random stream, seeded from the model's seed (ODD 5.3,
+            :meth:`Shocks.kinds`): draw from it, never from ``numpy.random``.
+        step: The step the kind applies at, set before each :meth:`apply`.
     """
 
     role = "shock"
@@ -434,6 +437,7 @@ class Shocks:
         self.active: list[ActiveShock] = []
         self.history: list[dict[str, Any]] = []
         self._kinds: list[ShockKind] = []
+        self._seeded: list[ShockKind] = []
         self._targets: list[tuple[np.ndarray, str]] = []
         for i, spec in enumerate(specs):
             where = f"shocks.{i}"
@@ -445,6 +449,7 @@ class Shocks:
                 ) from None
             kind = resolve_kind(schedule.kind, f"{where}.kind", schedule.params)
             self.schedules.append(schedule)
+            self._seed(kind)
             self._kinds.append(kind)
             self._targets.append(
                 target_mask(
@@ -460,6 +465,22 @@ class Shocks:
             at: model.schedule_event(self._start_scheduled, at=at - 1, priority=Priority.LOW)
             for at in sorted({s.at for s in self.schedules if s.at is not None})
         }
+
+    def _seed(self, kind: ShockKind) -> None:
+        """Give a shock kind its own random stream, ``kind.rng`` (ODD 5.3).
+
+        The k-th kind seeded (the tables in file order, then each triggered shock in the
+        order it is triggered) gets ``default_rng(SeedSequence(seed, spawn_key=(6, k)))``: a
+        child of the seventh child of the model's seed sequence, so that its draws change
+        neither the model's streams nor the rules' (the sixth child's).
+        """
+        key = (len(self.model.streams) + 1, len(self._seeded))
+        kind.rng = np.random.default_rng(np.random.SeedSequence(self.model.seed, spawn_key=key))
+        self._seeded.append(kind)
+
+    def kinds(self) -> list[ShockKind]:
+        """Every shock kind of the run: the tables' in file order, then the triggered ones."""
+        return list(self._seeded)
 
     def targets(self) -> list[tuple[str, int]]:
         """Each table's targets: ``(description, number of territories hit)``, in file order.
@@ -579,6 +600,7 @@ class Shocks:
             )
         mask, targets = target_mask(self.model.state, *_with_defaults(shock, kinds, classes, ids))
         given = kind if isinstance(kind, str) else type(kind).__name__
+        self._seed(shock)
         return self._record(
             shock,
             given=given,
@@ -611,6 +633,7 @@ class Shocks:
                 self._launch(i, step, "random")
         for shock in self.active:
             if shock.active_at(step):
+                shock.kind.step = step
                 who = f"shock kind {type(shock.kind).__name__}.apply"
                 with read_only(who, {"state": state}, FIXED):
                     shock.kind.apply(state, shock.mask, shock.magnitude, step - shock.start)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import linecache
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +199,47 @@ class _Lock:
                     part.flags.writeable = True
 
 
+def freeze_kept_views(state: Any, keepers: Iterable[Any]) -> int:
+    """Make read-only the views of what set-up fixed that rules kept from set-up.
+
+    An institution's ``setup`` (or a territory class's ``__init__``) may keep a view,
+    ``self.capacity = model.state.capacity[:]``; made while the capacities were writeable, it
+    would stay writeable during the hooks and escape :func:`read_only`. Called once set-up
+    is over, this sets ``writeable = False`` on every such view among the keepers'
+    attributes (and the items of their lists, tuples and dicts): a later write through it is
+    refused and reported like any other (:class:`RuleWriteError`). The state's arrays
+    themselves, and copies, are left as they are.
+
+    Args:
+        state: The model's state (its :data:`FIXED` arrays).
+        keepers: The rules, institutions and territories set up.
+
+    Returns:
+        How many views were made read-only.
+    """
+    fixed = [a for a in _arrays(state, FIXED).values() if a.size]
+    frozen = 0
+    for keeper in keepers:
+        values: list[Any] = []
+        for value in getattr(keeper, "__dict__", {}).values():
+            if isinstance(value, list | tuple):
+                values.extend(value)
+            elif isinstance(value, dict):
+                values.extend(value.values())
+            else:
+                values.append(value)
+        for value in values:
+            if (
+                isinstance(value, np.ndarray)
+                and value.base is not None
+                and value.flags.writeable
+                and any(np.may_share_memory(value, array) for array in fixed)
+            ):
+                value.flags.writeable = False
+                frozen += 1
+    return frozen
+
+
 def _rule_frame(tb: Any) -> Any:
     """The innermost frame of the traceback outside numpy and this module: the rule's line."""
     found = None
@@ -216,8 +257,12 @@ def _written_array(frame: Any, line: str, arrays: dict[str, np.ndarray]) -> str 
     for match in re.finditer(r"\.(\w+)\b", line):
         if match.group(1) in by_attribute:
             return by_attribute[match.group(1)]
-    for value in frame.f_locals.values() if frame is not None else ():
-        if isinstance(value, np.ndarray) and not value.flags.writeable:
+    values = list(frame.f_locals.values()) if frame is not None else []
+    # a view kept on an object (self.cap = state.capacity[:] at set-up, written later)
+    values += [v for obj in values for v in getattr(obj, "__dict__", {}).values()]
+    locked = {id(a) for a in arrays.values()}
+    for value in values:
+        if isinstance(value, np.ndarray) and not value.flags.writeable and id(value) not in locked:
             for key, array in arrays.items():
                 if np.may_share_memory(value, array):
                     return key
