@@ -119,3 +119,17 @@ def test_a_rule_file_with_an_error_is_reported_and_the_old_code_kept(configs: Pa
         assert "previous code stays in use" in error["error"]["message"]
         status, frame = call(server, "POST", "/api/sim", {"scenario": "mine"})
         assert status == 200, frame
+
+
+def test_only_the_facilitator_reloads_the_rules(configs: Path) -> None:
+    rules = configs.parent / "rules"
+    with serving(configs) as server:
+        call(server, "POST", "/api/sim", {"scenario": "mine"})  # imports page_rules
+        _write_rule(rules, 0.5)
+        status, error = call(server, "POST", "/api/reload", facilitator=False)
+        assert status == 403 and error["error"]["code"] == "facilitator_only"
+        assert "réservé au formateur" in error["error"]["message"]
+        assert sys.modules["page_rules"].Edited.FACTOR == 1.0  # nothing was reloaded
+        status, done = call(server, "POST", "/api/reload")
+        assert status == 200 and done["reloaded"] == ["page_rules"]
+        assert sys.modules["page_rules"].Edited.FACTOR == 0.5

@@ -16,7 +16,8 @@ POST   ``/api/sim/{sid}/step``        ``{n: 1, version?}``: advance ``n`` steps
 POST   ``/api/sim/{sid}/shock``       ``{kind, version?}``: trigger a shock now (in every panel)
 ====== ============================== =============================================================
 
-Starting, stepping and shocking a run need the facilitator's credential
+Reloading the rules (it imports code from the disk), starting, stepping and shocking a run
+need the facilitator's credential
 (:func:`~terrisim.ui.server.require_facilitator`); reading a frame does not. Runs are durable
 (:mod:`terrisim.ui.sessions`): each step or shock is logged before the answer.
 
@@ -177,6 +178,7 @@ def simulation_routes(  # noqa: C901 (a route table: each handler is short, mcca
 
     @router.route("POST", "/api/reload")
     def reload(request: Request) -> dict:
+        require_facilitator(request)  # it runs code from the disk: the trainer's only
         paths = [e.path for e in viewmodel.list_scenarios(configs) if e.path is not None]
         try:
             return student_rules.reload_rules(paths)

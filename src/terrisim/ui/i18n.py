@@ -52,6 +52,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "connexion au serveur perdue : reconnexion en cours…",
         "lost the connection to the server: reconnecting…",
     ),
+    "error.reconnected": _(
+        "connexion rétablie : la simulation reprend où elle en était.",
+        "connection restored: the simulation goes on where it was.",
+    ),
     "error.network": _(
         "le serveur ne répond pas (est-il toujours lancé ?)",
         "the server does not answer (is it still running?)",

@@ -83,6 +83,7 @@ function enqueue(command) {
 async function reconnect() {
   if (state.reconnecting) return;
   state.reconnecting = true;
+  document.body.dataset.connection = "lost";
   if (state.playing) togglePlay();
   showError({ message: t("error.reconnecting") });
   for (;;) {
@@ -94,11 +95,40 @@ async function reconnect() {
     } catch { /* not yet */ }
   }
   state.reconnecting = false;
-  showError(null);
+  document.body.dataset.connection = "ok";
+  showNotice(t("error.reconnected"));
+}
+
+/** Every few seconds, ask whether the server is there: a lost connection shows the
+ * reconnecting banner by itself (not at the next click), and the page comes back alone. */
+const HEALTH_MS = 3000;
+function watchConnection() {
+  document.body.dataset.connection = "ok";
+  setInterval(async () => {
+    if (state.reconnecting) return;
+    try {
+      await api("GET", "/api/health");
+    } catch (err) {
+      if (err.code === "network") reconnect();
+    }
+  }, HEALTH_MS);
+}
+
+/** A short message that is not a problem (the connection is back), gone after 5 s. */
+function showNotice(text) {
+  const box = $("#error");
+  box.textContent = text;
+  box.classList.add("notice");
+  box.hidden = false;
+  clearTimeout(state.noticeTimer);
+  state.noticeTimer = setTimeout(() => {
+    if (box.classList.contains("notice")) showError(null);
+  }, 5000);
 }
 
 function showError(err) {
   const box = $("#error");
+  box.classList.remove("notice");
   if (!err) { box.hidden = true; box.textContent = ""; return; }
   console.error(err);
   box.textContent = `${t("error.prefix")} ${err.message}`;
@@ -229,7 +259,7 @@ function reset() {
 /** Reload the edited rule files on the server, then the catalogue, then start again. */
 async function reloadRules() {
   const ok = await enqueue(async () => {
-    await api("POST", "/api/reload");
+    await api("POST", "/api/reload", {}); // a JSON body: the server refuses bodiless POSTs
     state.catalogue = await api("GET", "/api/catalogue");
     renderControls();
   });
@@ -491,6 +521,7 @@ async function start() {
     if (b) shock(b.dataset.shock);
   });
   await reset();
+  watchConnection();
   document.body.dataset.ready = "true";
 }
 
