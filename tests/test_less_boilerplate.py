@@ -8,6 +8,7 @@ random stream (``self.rng``), which changes no other stream's draws.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -17,6 +18,7 @@ import numpy as np
 import pytest
 from conftest import ROOT, TERRISIM
 
+from terrisim.experiments.runner import prepare_sweep
 from terrisim.model import STREAMS, TerriModel
 from terrisim.rules.trust import Reinforcement
 from terrisim.scenario import ScenarioError, load_scenario
@@ -199,3 +201,68 @@ def test_each_rule_slot_has_its_own_stream_from_the_seed_sequence() -> None:
     for slot, rule in enumerate(rules):
         expected = np.random.default_rng(np.random.SeedSequence(11, spawn_key=(len(STREAMS), slot)))
         assert rule.rng.random() == expected.random()
+
+
+# ---------------------------------------------------- --set on every command taking a scenario
+def _cli(*args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from terrisim.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_validate_and_describe_take_set_too() -> None:
+    result = _cli("validate", str(DEMO), "--set", "governance=[]", "--set", "shocks=[]")
+    assert result.exit_code == 0, result.output
+    assert "0 institutions, 0 shocks" in result.output
+    plain = _cli("describe", str(DEMO))
+    changed = _cli("describe", str(DEMO), "--set", "rules.trust.alpha=0.12")
+    assert plain.exit_code == changed.exit_code == 0, changed.output
+    assert "reinforcement(alpha=0.05," in plain.output
+    assert "reinforcement(alpha=0.12," in changed.output
+
+
+@pytest.mark.parametrize("command", ["validate", "describe"])
+def test_a_bad_set_on_validate_or_describe_is_one_line_exit_2(command: str) -> None:
+    result = _cli(command, str(DEMO), "--set", "exchange.mony=true")
+    assert result.exit_code == 2
+    line = result.output.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert "--set exchange.mony=true" in line and "allowed:" in line
+
+
+def test_check_rule_takes_set_with_its_scenario(tmp_path: Path) -> None:
+    scenario = tmp_path / "mine.toml"
+    scenario.write_text(
+        'steps = 40\n[rules]\ntrust = { name = "reinforcement" }\n', encoding="utf-8"
+    )
+    result = _cli("check-rule", "reinforcement", "--scenario", str(scenario), "--set", "steps=2")
+    assert result.exit_code == 0, result.output
+    assert "2 steps" in result.output and "40 steps" not in result.output
+    bad = _cli("check-rule", "reinforcement", "--scenario", str(scenario), "--set", "stepz=2")
+    assert bad.exit_code == 2 and "--set stepz=2" in bad.output and "allowed:" in bad.output
+    alone = _cli("check-rule", "reinforcement", "--set", "steps=2")
+    assert alone.exit_code == 2 and "--set: only with --scenario" in alone.output
+
+
+def test_sweep_takes_set_into_every_run(tmp_path: Path) -> None:
+    experiment = tmp_path / "tiny.toml"
+    experiment.write_text(
+        f'name = "tiny"\nscenario = "{DEMO.as_posix()}"\nsteps = 2\nseed = 1\n'
+        '[design]\nmethod = "grid"\n[factors]\n"trust.initial" = { levels = [0.4, 0.8] }\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "sweep"
+    result = _cli(
+        "sweep", str(experiment), "--out", str(out), "--engine", "serial", "--quiet",
+        "--set", "exchange.money=true",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2 runs" in result.output
+    stored = json.loads((out / "experiment.json").read_text(encoding="utf-8"))
+    assert stored["experiment"]["fixed"] == {"exchange.money": True}
+    plain = prepare_sweep(experiment).meta
+    assert plain["experiment"]["fixed"] == {} and plain["hash"] != stored["hash"]
+    bad = _cli("sweep", str(experiment), "--out", str(tmp_path / "b"), "--set", "exchange.x=1")
+    assert bad.exit_code == 2 and "--set exchange.x=1" in bad.output and "allowed:" in bad.output

@@ -1633,15 +1633,18 @@ def own_scenarios(plug: _Plug) -> tuple[list[Path], list[str]]:
     return found, notes
 
 
-def _check_file(plug: _Plug, scenario: str | Path) -> tuple[dict[str, Violation], _Trace]:
+def _check_file(
+    plug: _Plug, scenario: str | Path, settings: list[str] = ()
+) -> tuple[dict[str, Violation], _Trace]:
     """Every invariant but agent_order on one scenario file: the first violations, the run.
 
     Raises:
-        ScenarioError: an invalid scenario file, or one that does not use the rule.
+        ScenarioError: an invalid scenario file (or ``--set``), or one that does not use the
+            rule.
     """
-    from terrisim.scenario.loading import load_scenario
+    from terrisim.scenario.loading import apply_settings, load_scenario
 
-    config = load_scenario(scenario)
+    config = apply_settings(load_scenario(scenario), list(settings))
     if not _uses(config, plug):
         slot = {
             "governance": "a [[governance]] rule",
@@ -1671,7 +1674,9 @@ def _uses(scenario: Any, plug: _Plug) -> bool:
     return any(shock.kind == plug.spec for shock in scenario.shocks)
 
 
-def check_scenario(rule: str | type[Rule], scenario: str | Path) -> CheckReport:
+def check_scenario(
+    rule: str | type[Rule], scenario: str | Path, *, settings: list[str] = ()
+) -> CheckReport:
     """Check a rule on one given scenario file, e.g. the smallest failing one of a report.
 
     Every invariant but ``agent_order`` (it needs generated territories, to list them in
@@ -1685,6 +1690,7 @@ def check_scenario(rule: str | type[Rule], scenario: str | Path) -> CheckReport:
         rule: As for :func:`check_rule`.
         scenario: A scenario file that names the rule (``[rules]``, ``[[governance]]`` or
             ``[[shocks]]``).
+        settings: ``--set dotted.path=value`` overrides applied to the file.
 
     Raises:
         ScenarioError: bad input (as for :func:`check_rule`), an invalid scenario file, or a
@@ -1695,7 +1701,7 @@ def check_scenario(rule: str | type[Rule], scenario: str | Path) -> CheckReport:
     plug = _plug(rule, {})
     lines = RuleLines(_rule_class(plug))
     with lines:
-        first, main = _check_file(plug, scenario)
+        first, main = _check_file(plug, scenario, settings)
     report = CheckReport(
         plug.spec,
         plug.role,

@@ -59,6 +59,27 @@ ScenarioArg = Annotated[
         help="Scenario TOML file (default: the demo, configs/demo.toml).", show_default=False
     ),
 ]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a field, dotted.path=value (TOML value), e.g. exchange.money=true "
+        "or rules.trust.name=my_rules:MyTrust; repeat for several.",
+    ),
+]
+
+
+def load_with_settings(scenario: Path | None, settings: list[str] | None) -> Any:
+    """The scenario file (default: the demo) with the ``--set`` options applied.
+
+    Raises:
+        ScenarioError: an invalid file, or a bad ``--set`` (it names the option).
+    """
+    from terrisim.scenario.loading import apply_settings, load_scenario
+
+    return apply_settings(
+        load_scenario(scenario if scenario is not None else demo_path()), settings or []
+    )
 
 
 @app.command()
@@ -70,22 +91,12 @@ def run(
     seed: Annotated[int | None, typer.Option(help="Seed (default: scenario's).")] = None,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/latest"),
     figure: Annotated[bool, typer.Option(help="Write summary.png.")] = True,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            help="Override a field, dotted.path=value (TOML value), e.g. exchange.money=true "
-            "or rules.trust.name=my_rules:MyTrust; repeat for several.",
-        ),
-    ] = None,
+    set_: SetOption = None,
 ) -> None:
     """Run a scenario and write series, territories, summary, manifest and a figure."""
     from terrisim.output import run_scenario, write_run
-    from terrisim.scenario.loading import apply_settings, load_scenario
 
-    config = apply_settings(
-        load_scenario(scenario if scenario is not None else demo_path()), set_ or []
-    )
+    config = load_with_settings(scenario, set_)
     if steps is not None and steps < 1:
         raise ScenarioError(f"--steps: must be >= 1 (got {steps})")
     if seed is not None and seed < 0:
@@ -145,12 +156,15 @@ def _fmt(value: float | None, spec: str = ".3f") -> str:
 
 @app.command()
 @friendly_errors
-def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")]) -> None:
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    *,
+    set_: SetOption = None,
+) -> None:
     """Check a scenario file (and its CSV files and rules) without running it."""
     from terrisim.model import TerriModel
-    from terrisim.scenario.loading import load_scenario
 
-    config = load_scenario(scenario)
+    config = load_with_settings(scenario, set_)
     model = TerriModel(config, record_territories=False)
     typer.echo(
         f"{scenario}: valid ({model.state.n} territories, {model.state.n_links} links, "
@@ -161,13 +175,12 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
 
 @app.command()
 @friendly_errors
-def describe(scenario: ScenarioArg = None) -> None:
+def describe(scenario: ScenarioArg = None, *, set_: SetOption = None) -> None:
     """Print the step schedule and the active rules with their parameters."""
     from terrisim.describe import describe_model
     from terrisim.model import TerriModel
-    from terrisim.scenario.loading import load_scenario
 
-    config = load_scenario(scenario if scenario is not None else demo_path())
+    config = load_with_settings(scenario, set_)
     typer.echo(describe_model(TerriModel(config, record_territories=False)))
 
 
@@ -226,6 +239,7 @@ def check_rule(
             show_default=False,
         ),
     ],
+    *,
     examples: Annotated[
         int, typer.Option(min=1, help="Random scenarios drawn per invariant.")
     ] = 50,
@@ -243,6 +257,7 @@ def check_rule(
             "the rule and its parameters."
         ),
     ] = None,
+    set_: SetOption = None,
 ) -> None:
     """Check a rule against the model's invariants on random small scenarios (hypothesis).
 
@@ -258,10 +273,16 @@ def check_rule(
     if scenario is not None:
         if param:
             raise ScenarioError(
-                "--param: not with --scenario (the scenario file gives the rule's parameters)"
+                "--param: not with --scenario (the scenario file gives the rule's parameters; "
+                "--set rules.<role>.<parameter>=... changes one)"
             )
-        report = check_scenario(rule, scenario)
+        report = check_scenario(rule, scenario, settings=set_ or [])
     else:
+        if set_:
+            raise ScenarioError(
+                "--set: only with --scenario (the random scenarios are drawn; --param sets "
+                "the rule's parameters)"
+            )
         report = run_check(rule, examples=examples, params=parse_params(param or []), steps=steps)
     typer.echo(report.text())
     raise typer.Exit(report.exit_code)

@@ -91,13 +91,22 @@ def sweep(
     progress: Annotated[
         bool, typer.Option("--progress/--quiet", help="Show progress on stderr.")
     ] = True,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Override a field of the base scenario in every run, dotted.path=value (TOML "
+            "value), e.g. exchange.money=true; added to the experiment's [fixed]; repeat for "
+            "several.",
+        ),
+    ] = None,
 ) -> None:
     """Run a batch experiment (parameter sweep or sensitivity analysis) into a Parquet dataset.
 
     The sweep is crash-safe: kill it at any moment and run the same command again to resume.
     Read the results with terrisim.load_results(DIR) or 'terrisim analyze DIR'.
     """
-    from terrisim.experiments.runner import run_sweep
+    from terrisim.experiments.runner import prepare_sweep, run_sweep
 
     if scheduler is not None and not _ADDRESS.match(scheduler):
         raise ScenarioError(
@@ -108,7 +117,9 @@ def sweep(
             "note: --workers is ignored with --scheduler (the cluster has its own)", err=True
         )
     report = run_sweep(
-        experiment,
+        prepare_sweep(with_settings(experiment, set_), source=str(experiment))
+        if set_
+        else experiment,
         out,
         engine=engine.value,
         workers=workers,
@@ -134,6 +145,28 @@ def sweep(
             err=True,
         )
     typer.echo(f"next: terrisim analyze {report.directory}")
+
+
+def with_settings(path: Path, settings: list[str]) -> Any:
+    """The experiment of ``path`` with the ``--set`` options added to its ``[fixed]``.
+
+    Each option is checked on the base scenario first, so that a bad one is one line naming
+    it (an unknown field lists the allowed ones). A different ``[fixed]`` is a different
+    sweep: its results go to a sweep directory of their own (``--out``).
+
+    Raises:
+        ScenarioError: a bad option, or an experiment without a base scenario.
+    """
+    from terrisim.experiments.spec import load_experiment, scenario_path
+    from terrisim.scenario.loading import apply_settings, load_scenario, parse_settings
+
+    experiment = load_experiment(path)
+    base = scenario_path(experiment, path)
+    if base is None:
+        raise ScenarioError(f"--set: {path} names no base scenario (scenario = ...) to override")
+    apply_settings(load_scenario(base), settings)
+    fixed = {**experiment.fixed, **parse_settings(settings)}
+    return experiment.model_copy(update={"fixed": fixed})
 
 
 def analyze(
