@@ -295,6 +295,25 @@ def test_the_map_of_real_communes_has_one_area_each_and_the_epci_over_them():
     assert np.hypot(x - model.state.xy[i, 0], y - model.state.xy[i, 1]) < 5  # km
 
 
+def test_the_map_comes_in_longitude_and_latitude_for_gis_software_too():
+    from shapely.geometry import shape
+
+    from terrisim.france.mapdata import boundaries
+
+    model = france(epci=["246300701"])
+    km = boundaries(model.config.territories)
+    geo = boundaries(model.config.territories, "wgs84")
+    assert (km["crs"], geo["crs"]) == ("km", "wgs84")
+    ids = [f["properties"]["id"] for f in geo["areas"]["features"]]
+    assert ids == [f["properties"]["id"] for f in km["areas"]["features"]]
+    clermont = next(f for f in geo["areas"]["features"] if f["properties"]["id"] == "63113")
+    lon, lat = shape(clermont["geometry"]).centroid.coords[0]
+    # Clermont-Ferrand's town hall is at 3.087 E, 45.778 N; its commune's centroid near it
+    assert abs(lon - 3.087) < 0.05 and abs(lat - 45.778) < 0.05
+    with pytest.raises(ScenarioError, match=r"crs: 'lambert' .*allowed: km, wgs84"):
+        boundaries(model.config.territories, "lambert")
+
+
 def test_beyond_the_commune_limit_the_map_shows_epci_with_weighted_means(monkeypatch):
     from terrisim.france import mapdata
 
@@ -314,3 +333,18 @@ def test_beyond_the_commune_limit_the_map_shows_epci_with_weighted_means(monkeyp
     k = values["id"].index("246300701")
     assert values["satisfaction"][k] == pytest.approx(expected, abs=1e-4)
     assert 0.0 <= values["trust"][k] <= 1.0
+
+
+def test_the_boundaries_route_serves_longitude_and_latitude_on_request():
+    from conftest import call, serving
+
+    with serving(ROOT / "configs") as server:
+        status, geo = call(server, "GET", "/api/boundaries/clermont_sancy?crs=wgs84")
+        assert status == 200 and geo["crs"] == "wgs84"
+        from shapely.geometry import shape
+
+        for feature in geo["areas"]["features"]:
+            lon, lat = shape(feature["geometry"]).centroid.coords[0]
+            assert 2 < lon < 4 and 45 < lat < 46.5  # the Puy-de-Dôme
+        status, error = call(server, "GET", "/api/boundaries/clermont_sancy?crs=lambert")
+        assert status == 400 and "allowed: km, wgs84" in error["error"]["message"]

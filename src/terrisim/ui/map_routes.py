@@ -1,9 +1,10 @@
 """The map's route: the real boundaries of a scenario of French territories (issue 15).
 
 ====== ============================== ===========================================================
-GET    ``/api/boundaries/{name}``     ``{level, areas, outlines}``: GeoJSON in Lambert-93 km of
-                                      the scenario's communes or EPCI (simplified, cached;
-                                      :mod:`terrisim.france.mapdata`); 404 ``not_real`` for a
+GET    ``/api/boundaries/{name}``     ``{level, crs, areas, outlines}``: GeoJSON in Lambert-93 km
+                                      of the scenario's communes or EPCI (simplified, cached;
+                                      :mod:`terrisim.france.mapdata`); ``?crs=wgs84``: in
+                                      longitude and latitude; 404 ``not_real`` for a
                                       scenario whose territories are not real
 ====== ============================== ===========================================================
 
@@ -47,7 +48,7 @@ def map_routes(configs_dir: Path | None = None) -> Router:
                 )
             from terrisim.france.mapdata import boundaries as real_boundaries
 
-            return real_boundaries(spec)
+            return real_boundaries(spec, str(request.query.get("crs", "km")))
         except (viewmodel.ViewModelError, ScenarioError) as exc:
             raise HTTPError(HTTPStatus.BAD_REQUEST, "bad_scenario", str(exc)) from None
 
