@@ -326,6 +326,17 @@ SHOCK_EFFECTS = {  # ODD 7.8: (modifier, goods, sign)
 JITTERED = "odd_shock_kind:JitteredDrought"
 
 
+def shock_factor(kind: str, m: float, elapsed: int, sign: int, rng: Any) -> float:
+    """ODD 7.8: the factor a shock multiplies its modifier by, ``elapsed`` steps after it began."""
+    if kind == "ageing":
+        return 1 + m * (elapsed + 1) / 12
+    if kind == "energy_prices":
+        return 1 + m * 0.042
+    if kind == JITTERED:  # a kind of one's own, drawing from its stream (ODD 5.3)
+        return 1 - m * rng.random()
+    return 1 + sign * m
+
+
 class Reimplementation:
     """The model of docs/ODD.md without institutions."""
 
@@ -407,14 +418,7 @@ class Reimplementation:
         for kind, m, mask, first, end, rng in self.active:
             if first <= t and (end is None or t < end):
                 modifier, names, sign = SHOCK_EFFECTS[kind]
-                if kind == "ageing":
-                    factor = 1 + m * (t - first + 1) / 12
-                elif kind == "energy_prices":
-                    factor = 1 + m * 0.042
-                elif kind == JITTERED:  # a kind of one's own, drawing from its stream
-                    factor = 1 - m * rng.random()
-                else:
-                    factor = 1 + sign * m
+                factor = shock_factor(kind, m, t - first, sign, rng)
                 cols = np.isin(self.goods, names)
                 if modifier == "grant":
                     grant_factor[mask] *= factor

@@ -474,7 +474,9 @@ class Shocks:
         child of the seventh child of the model's seed sequence, so that its draws change
         neither the model's streams nor the rules' (the sixth child's).
         """
-        key = (len(self.model.streams) + 1, len(self._seeded))
+        from terrisim.model import STREAMS  # the five named streams (ODD 5.3)
+
+        key = (len(STREAMS) + 1, len(self._seeded))
         kind.rng = np.random.default_rng(np.random.SeedSequence(self.model.seed, spawn_key=key))
         self._seeded.append(kind)
 

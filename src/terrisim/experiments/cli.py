@@ -54,7 +54,7 @@ _ADDRESS = re.compile(r"^([a-z]+://)?[\w.\-\[\]:]+:\d+$")
 
 
 @_sweep_errors
-def sweep(
+def sweep(  # noqa: PLR0913 (typer reads the options from the signature)
     experiment: Annotated[Path, typer.Argument(help="Experiment file (TOML).", show_default=False)],
     *,
     out: Annotated[
