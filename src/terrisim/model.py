@@ -29,13 +29,7 @@ from terrisim.scenario.loading import ScenarioError, load_scenario, locate_error
 from terrisim.scenario.schema import Scenario
 from terrisim.shocks import ActiveShock, Shocks
 from terrisim.state import TerritoryState, build_state
-
-# Named random streams, spawned in this order from SeedSequence(seed) (ODD 5.3).
-STREAMS = ("layout", "state", "shocks", "governance", "rules")
-#: The acceptance draws of ad hoc deals (ODD 5.3, 7.4.3) come from the seventh child of the
-#: seed sequence (the sixth is the parent of the rules' own streams), so that adding them
-#: changed none of the draws above.
-EXCHANGE_SPAWN_KEY = (len(STREAMS) + 1,)
+from terrisim.streams import EXCHANGE_SPAWN_KEY, STREAMS
 
 
 def _checked_seed(rng: object) -> int:

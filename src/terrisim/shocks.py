@@ -43,6 +43,7 @@ from terrisim import narrative
 from terrisim.rules.base import Rule, register, registered, resolve
 from terrisim.rules.guard import FIXED, read_only
 from terrisim.scenario.loading import ScenarioError, format_validation_error
+from terrisim.streams import STREAMS
 
 if TYPE_CHECKING:
     from terrisim.services import ModelServices
@@ -474,8 +475,6 @@ class Shocks:
         child of the seventh child of the model's seed sequence, so that its draws change
         neither the model's streams nor the rules' (the sixth child's).
         """
-        from terrisim.model import STREAMS  # the five named streams (ODD 5.3)
-
         key = (len(STREAMS) + 1, len(self._seeded))
         kind.rng = np.random.default_rng(np.random.SeedSequence(self.model.seed, spawn_key=key))
         self._seeded.append(kind)
