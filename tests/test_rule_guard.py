@@ -156,6 +156,19 @@ class NeedShock(ShockKind):
         state.need[mask] *= 1.0 - magnitude
 
 
+def _terrisim_run(scenario: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """``terrisim run scenario`` in a subprocess, with ``tmp_path`` (the rule files) on the path."""
+    return subprocess.run(
+        [str(TERRISIM), "run", str(scenario), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+
+
 def _run(scenario: Any = None, steps: int = 3, **rules: Any) -> TerriModel:
     model = TerriModel(scenario, record_territories=False)
     for slot, rule in rules.items():
@@ -271,15 +284,7 @@ def test_a_view_kept_from_set_up_stops_terrisim_run(tmp_path: Path) -> None:
     scenario.write_text(
         'steps = 2\n[[governance]]\nrule = "hidden_council:Hidden"\n', encoding="utf-8"
     )
-    proc = subprocess.run(
-        [str(TERRISIM), "run", str(scenario), "--out", str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
+    proc = _terrisim_run(scenario, tmp_path)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert "changed state.capacity" in proc.stderr
@@ -389,15 +394,7 @@ def test_terrisim_run_prints_one_line_and_exits_2_on_a_write(tmp_path: Path) -> 
     scenario.write_text(
         'steps = 2\n[rules]\nvaluation = { name = "student_rules:Inflating" }\n', encoding="utf-8"
     )
-    proc = subprocess.run(
-        [str(TERRISIM), "run", str(scenario), "--out", str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
+    proc = _terrisim_run(scenario, tmp_path)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert "changed state.price" in proc.stderr and "student_rules.py:7 (p *= 1.05)" in proc.stderr
