@@ -23,6 +23,7 @@ app = typer.Typer(
     help="Agent-based simulation of cooperation between urban and rural territories.",
 )
 
+MAX_PORT = 65535
 DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo.toml"
 #: The same file shipped inside the package, for installs without the repository's configs/.
 PACKAGED_DEMO = Path(__file__).resolve().parent / "data" / "demo.toml"
@@ -191,7 +192,7 @@ def ui(
         str,
         typer.Option(help="Address to listen on; 0.0.0.0 opens the page to the room's network."),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
+    port: Annotated[int, typer.Option(help="TCP port, 0 to 65535 (0 picks a free one).")] = 8765,
     configs: Annotated[
         Path | None, typer.Option(help="Folder of scenario files offered (default: ./configs).")
     ] = None,
@@ -214,6 +215,13 @@ def ui(
     from terrisim.game.web import game_routes
     from terrisim.ui import serve
 
+    if not 0 <= port <= MAX_PORT:
+        raise ScenarioError(
+            f"--port {port}: a TCP port from 0 to {MAX_PORT} is expected (0 picks a free one)"
+        )
+    if configs is not None and not configs.is_dir():
+        what = "is not a folder" if configs.exists() else "no such folder"
+        raise ScenarioError(f"--configs {configs}: {what} (a folder of scenario TOML files)")
     try:
         serve(
             host,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from terrisim.errors import ScenarioError
+from terrisim.errors import SHOWN_CHARACTERS, ScenarioError, shown
 from terrisim.game.texts import ERRORS, bilingual
 
 
@@ -30,8 +30,8 @@ class GameError(ScenarioError):
 
     def __init__(self, code: str, **fields: Any) -> None:
         self.code = code
-        self.fields = fields
-        self.text = bilingual(ERRORS, code, **fields)
+        self.fields = {name: _short(name, value) for name, value in fields.items()}
+        self.text = bilingual(ERRORS, code, **self.fields)
         super().__init__(self.text["en"])
 
     @property
@@ -42,3 +42,19 @@ class GameError(ScenarioError):
     def as_dict(self) -> dict[str, Any]:
         """JSON form: ``{"code", "message" (English), "text": {"fr", "en"}}``."""
         return {"code": self.code, "message": self.text["en"], "text": dict(self.text)}
+
+
+LONGEST_FIELD = 800
+"""Longest list, detail or list of names allowed a message quotes whole (12 teams' names)."""
+OURS = frozenset({"allowed", "detail"})
+"""Fields the game writes itself (they may quote a bad value within: cut at LONGEST_FIELD)."""
+
+
+def _short(name: str, value: Any) -> Any:
+    """A field as a message quotes it: numbers and short values as they are, others cut."""
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    limit = LONGEST_FIELD if name in OURS else SHOWN_CHARACTERS
+    if isinstance(value, str):
+        return shown(value, limit)
+    return value if len(str(value)) <= limit else shown(str(value), limit)

@@ -79,6 +79,16 @@ def _number(value: Any, code: str, **fields: Any) -> float:
     return number
 
 
+def _whole(value: Any, code: str, **fields: Any) -> int:
+    """A whole number (``3`` or ``3.0``; not ``3.5``, ``true`` or ``"3"``), or a GameError."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise GameError(code, value=value, **fields)
+    number = _number(value, code, **fields)
+    if number != int(number):
+        raise GameError(code, value=value, **fields)
+    return int(number)
+
+
 def _overlaps(shock: Mapping[str, Any], first: int, last: int) -> bool:
     """Whether a recorded shock is active on some step of ``first .. last``."""
     end = shock.get("last_step")
@@ -387,13 +397,13 @@ class GameSession:
         if self.finished:
             raise GameError("game_over")
         if seen_round is not None:
-            number = _number(seen_round, "bad_action", detail=f"round {seen_round!r}")
-            if int(number) != self.round:
-                raise GameError("stale_round", round=int(number), current=self.round)
+            number = _whole(seen_round, "bad_action", detail=f"round {seen_round!r}")
+            if number != self.round:
+                raise GameError("stale_round", round=number, current=self.round)
         if seen_version is not None:
-            number = _number(seen_version, "bad_action", detail=f"version {seen_version!r}")
-            if int(number) != self.version:
-                raise GameError("stale_version", version=int(number), current=self.version)
+            number = _whole(seen_version, "bad_action", detail=f"version {seen_version!r}")
+            if number != self.version:
+                raise GameError("stale_version", version=number, current=self.version)
         handler = getattr(self, f"_do_{kind}")
         plan = getattr(self, f"_check_{kind}")(action)  # validation only: raises GameError
         logged = {"type": kind, "round": self.round, **plan["log"]}
@@ -420,7 +430,7 @@ class GameSession:
 
     def _offer(self, number: Any) -> Offer:
         try:
-            k = int(_number(number, "bad_action", detail=f"offer {number!r}"))
+            k = _whole(number, "bad_action", detail=f"offer {number!r}")
         except GameError:
             raise GameError("unknown_offer", offer=number) from None
         if not 1 <= k <= len(self.offers):
@@ -453,7 +463,10 @@ class GameSession:
             steps = int(number)
         elif "years" in action:
             value = action["years"]
-            steps = round(12 * _number(value, "bad_duration", max_years=max_years))
+            years = _number(value, "bad_duration", max_years=max_years)
+            if not 0 < years <= max_years:  # 1e308 years would overflow in months
+                raise GameError("bad_duration", value=value, max_years=max_years)
+            steps = round(12 * years)
         else:
             return default
         if not 1 <= steps <= self.max_steps:

@@ -54,7 +54,7 @@ from terrisim.game.views import clean
 from terrisim.model import TerriModel
 from terrisim.scenario import ScenarioError
 from terrisim.shocks import TRIGGERED_SHOCKS
-from terrisim.ui import i18n, viewmodel
+from terrisim.ui import fields, i18n, viewmodel
 from terrisim.ui.server import HTTPError, Request, Router, require_facilitator
 from terrisim.ui.sessions import Session, SessionStore
 from terrisim.ui.storage import StoredSession
@@ -143,35 +143,11 @@ def _game_error(request: Request, error: GameError) -> HTTPError:
 
 
 def _int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
-    value = request.arg(name, default)
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        number = None
-    if number is None or isinstance(value, bool) or not lo <= number <= hi:
-        raise _bad(
-            request,
-            "bad_request",
-            f"{name} : entier entre {lo} et {hi} attendu (reçu {value!r})",
-            f"{name}: an integer from {lo} to {hi} is expected (got {value!r})",
-        )
-    return number
+    return fields.integer(request, name, default, lo, hi, lang=_lang(request), text=True)
 
 
 def _float(request: Request, name: str, default: float, lo: float, hi: float) -> float:
-    value = request.arg(name, default)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = float("nan")
-    if isinstance(value, bool) or not lo <= number <= hi:
-        raise _bad(
-            request,
-            "bad_request",
-            f"{name} : nombre entre {lo} et {hi} attendu (reçu {value!r})",
-            f"{name}: a number from {lo} to {hi} is expected (got {value!r})",
-        )
-    return number
+    return fields.number(request, name, default, lo, hi, lang=_lang(request))
 
 
 def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe adds them up)
@@ -196,8 +172,8 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
         raise _bad(
             request,
             "unknown_scenario",
-            f"aucun scénario « {name} »",
-            f"no scenario {name!r}",
+            f"aucun scénario {fields.quoted(name)}",
+            f"no scenario {fields.quoted(name)}",
             HTTPStatus.NOT_FOUND,
         )
 
@@ -230,14 +206,17 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
         token = request.arg("token")
         if not isinstance(team, str) or team not in tab.team_tokens:
             raise _bad(
-                request, "unknown_player", f"équipe inconnue « {team} »", f"unknown team {team!r}"
+                request,
+                "unknown_player",
+                f"équipe inconnue {fields.quoted(team)}",
+                f"unknown team {fields.quoted(team)}",
             )
         if not request.facilitator and token not in (tab.team_tokens[team], tab.trainer_token):
             raise _bad(
                 request,
                 "forbidden",
-                f"ce lien n'est pas celui de l'équipe « {team} »",
-                f"this link is not team {team!r}'s",
+                f"ce lien n'est pas celui de l'équipe {fields.quoted(team)}",
+                f"this link is not team {fields.quoted(team)}'s",
                 HTTPStatus.FORBIDDEN,
             )
         return team
@@ -315,7 +294,7 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
 
     @router.route("GET", "/api/game/catalogue")
     def catalogue(request: Request) -> dict[str, Any]:
-        scenarios = viewmodel.list_scenarios(configs)
+        scenarios = [s for s in viewmodel.list_scenarios(configs) if s.error is None]
         ids = [s.id for s in scenarios]
         return {
             "scenarios": [s.as_dict() for s in scenarios],
@@ -364,18 +343,24 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
     @router.route("POST", "/api/game")
     def create(request: Request) -> dict[str, Any]:
         require_facilitator(request)
-        item = entry(request, str(request.arg("scenario", "demo")))
+        item = entry(request, fields.string(request, "scenario", "demo", lang=_lang(request)))
         teams = request.arg("teams")
         if (
             not isinstance(teams, list)
             or not 1 <= len(teams) <= MAX_TEAMS
-            or not all(isinstance(t, dict) for t in teams)
+            or not all(
+                isinstance(t, dict)
+                and isinstance(t.get("team"), str)
+                and isinstance(t.get("territory"), str)
+                for t in teams
+            )
         ):
-            raise _bad(
-                request,
-                "bad_request",
-                f"teams : de 1 à {MAX_TEAMS} équipes [{{team, territory}}]",
-                f"teams: 1 to {MAX_TEAMS} teams [{{team, territory}}]",
+            raise fields.bad_field(
+                "teams",
+                teams,
+                f"de 1 à {MAX_TEAMS} équipes [{{team: texte, territory: texte}}]",
+                f"1 to {MAX_TEAMS} teams [{{team: text, territory: text}}]",
+                _lang(request),
             )
         seed = request.arg("seed")
         seed = None if seed in (None, "") else _int(request, "seed", 0, 0, 2**32 - 1)
@@ -407,7 +392,9 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
             raise _game_error(request, exc) from None
         except ScenarioError as exc:
             raise _bad(request, "bad_file", str(exc), str(exc)) from None
-        tab = GameTable(game, str(request.arg("scenario", game.scenario.name)))
+        tab = GameTable(
+            game, fields.string(request, "scenario", game.scenario.name, lang=_lang(request))
+        )
         game_start = GameTable(game.replay(upto=0), tab.scenario).spec()
         return stored(tab, game_start, [dict(a) for a in game.actions])
 
@@ -537,9 +524,12 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
                 f"message : de 1 à {MAX_MESSAGE} caractères",
                 f"message: 1 to {MAX_MESSAGE} characters",
             )
-        if team is not None and team not in tab.team_tokens:
+        if team is not None and (not isinstance(team, str) or team not in tab.team_tokens):
             raise _bad(
-                request, "unknown_player", f"équipe inconnue « {team} »", f"unknown team {team!r}"
+                request,
+                "unknown_player",
+                f"équipe inconnue {fields.quoted(team)}",
+                f"unknown team {fields.quoted(team)}",
             )
         with session.change():
             messages = [

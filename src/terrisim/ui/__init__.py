@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -148,6 +149,8 @@ def serve(
         daemon=True,
         name="terrisim-ui-warm-up",
     ).start()
+    for problem in viewmodel.unreadable_files(server.configs_dir):  # type: ignore[attr-defined]
+        print(f"warning: {problem} (the page lists it as unavailable)", file=sys.stderr)
     print(f"terrisim ui: open {server.login_url}  (Ctrl-C to stop)", flush=True)
     print(
         "  this link makes your browser the facilitator's: open it on your own computer, "

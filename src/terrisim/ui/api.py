@@ -37,7 +37,7 @@ from typing import Any
 
 import terrisim
 from terrisim.errors import ScenarioError
-from terrisim.ui import i18n, student_rules, viewmodel
+from terrisim.ui import fields, i18n, student_rules, viewmodel
 from terrisim.ui.server import HTTPError, Request, Router, require_facilitator
 from terrisim.ui.sessions import SessionStore
 from terrisim.ui.storage import StoredSession
@@ -97,18 +97,6 @@ def _bad(message: str, code: str = "bad_request") -> HTTPError:
     return HTTPError(HTTPStatus.BAD_REQUEST, code, message)
 
 
-def _int(value: Any, name: str, lo: int, hi: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        raise _bad(f"{name} : un nombre entier est attendu (reçu {value!r})") from None
-    if isinstance(value, float) and value != number:
-        raise _bad(f"{name} : un nombre entier est attendu (reçu {value!r})")
-    if not lo <= number <= hi:
-        raise _bad(f"{name} : {number} hors de l'intervalle permis [{lo}, {hi}]")
-    return number
-
-
 def simulation_routes(  # noqa: C901 (a route table: each handler is short, mccabe adds them up)
     store: SessionStore, configs_dir: Path | None = None
 ) -> Router:
@@ -127,7 +115,9 @@ def simulation_routes(  # noqa: C901 (a route table: each handler is short, mcca
             if entry.id == name:
                 return entry
         raise HTTPError(
-            HTTPStatus.NOT_FOUND, "unknown_scenario", f"aucun scénario {name!r} dans {configs}"
+            HTTPStatus.NOT_FOUND,
+            "unknown_scenario",
+            f"aucun scénario {fields.quoted(name)} dans {configs}",
         )
 
     def frame(session_id: str, version: int, run: SimulationRun, started: float) -> dict:
@@ -215,20 +205,26 @@ def simulation_routes(  # noqa: C901 (a route table: each handler is short, mcca
     def create(request: Request) -> dict:
         require_facilitator(request)
         started = time.perf_counter()
-        entry = scenario_entry(str(request.arg("scenario", "demo")))
+        entry = scenario_entry(fields.string(request, "scenario", "demo"))
         # by default the scenario's own institutions, as its file says
         rules = request.arg("governance") or [viewmodel.SCENARIO_RULES]
         if not isinstance(rules, list) or not 1 <= len(rules) <= 2:
-            raise _bad("governance : une règle, ou deux pour comparer")
+            raise fields.bad_field(
+                "governance", rules, "une règle, ou deux pour comparer", "one or two rules"
+            )
         known = [*viewmodel.governance_rules(), viewmodel.SCENARIO_RULES]
         for rule in rules:
-            if rule not in known:
-                raise _bad(f"governance : règle inconnue {rule!r} ; règles possibles : {known}")
+            if not isinstance(rule, str) or rule not in known:
+                raise fields.bad_field(
+                    "governance", rule, f"règle inconnue ; règles possibles : {known}", ""
+                )
         seed = request.arg("seed")
-        seed = None if seed in (None, "") else _int(seed, "seed", 0, 2**32 - 1)
+        seed = None if seed in (None, "") else fields.integer(request, "seed", None, 0, 2**32 - 1)
         knobs = request.arg("knobs") or {}
         if not isinstance(knobs, dict):
-            raise _bad("knobs : un objet {réglage: valeur} est attendu")
+            raise fields.bad_field(
+                "knobs", knobs, "un objet {réglage: valeur} est attendu", "an object"
+            )
         spec = {"scenario": entry.id, "governance": list(rules), "seed": seed, "knobs": knobs}
         run = build(spec)
         session = store.create("sim", run, spec=spec)
@@ -246,8 +242,8 @@ def simulation_routes(  # noqa: C901 (a route table: each handler is short, mcca
         require_facilitator(request)
         started = time.perf_counter()
         session = store.get(request.params["sid"], "sim")
-        n = _int(request.arg("n", 1), "n", 1, MAX_STEPS_PER_REQUEST)
-        with session.change(request.arg("version")) as run:
+        n = fields.integer(request, "n", 1, 1, MAX_STEPS_PER_REQUEST)
+        with session.change(fields.version(request)) as run:
             action = {"type": "step", "n": n}
             run.apply(action)
             session.log(action)
@@ -259,11 +255,12 @@ def simulation_routes(  # noqa: C901 (a route table: each handler is short, mcca
         started = time.perf_counter()
         session = store.get(request.params["sid"], "sim")
         kind = request.arg("kind")
-        if kind not in viewmodel.shock_kinds():
-            raise _bad(
-                f"kind : choc inconnu {kind!r} ; chocs possibles : {viewmodel.shock_kinds()}"
+        if not isinstance(kind, str) or kind not in viewmodel.shock_kinds():
+            raise fields.bad_field(
+                "kind", kind, f"choc inconnu ; chocs possibles : {viewmodel.shock_kinds()}", ""
             )
-        with session.change(request.arg("version")) as run:
+        version = fields.version(request)
+        with session.change(version) as run:
             action = {"type": "shock", "kind": kind}
             run.apply(action)
             session.log(action)

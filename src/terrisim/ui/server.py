@@ -26,11 +26,19 @@ status; the page shows ``message`` to the trainer.
   one without a CORS preflight, which this server never grants) and its ``Origin``, when sent,
   must be this server's (403);
 - bodies are limited to :data:`MAX_BODY_BYTES` and :data:`MAX_JSON_DEPTH` levels of nesting,
-  ``Content-Length`` must be a non-negative integer (400, 413); each client address gets at
+  ``Content-Length`` must be a non-negative integer and the body as long as it says, read
+  within :data:`TIMEOUT_SECONDS` (400, 411, 413); each client address gets at
   most :data:`RATE_BURST` requests at once, refilled at :data:`RATE_PER_SECOND` (429);
 - connections wait in a backlog of :data:`BACKLOG` and at most :data:`MAX_WORKERS` are
   answered at once (one thread each); a client that sends nothing for :data:`TIMEOUT_SECONDS`
   is dropped.
+
+**Every answer to a bad request is JSON** with a 4xx status, the standard library's own
+refusals included (a method other than GET and POST: 405 with ``Allow``; a request line over
+64 KiB: 414; over 100 headers or a header line over 64 KiB: 431; a malformed request line:
+400): :meth:`_RequestHandler.send_error` writes them. Each bad request is one line of the
+``terrisim.ui.server`` log (INFO); only a bug of the server logs a traceback (ERROR), once, and
+answers 500 ``internal_error``.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ import mimetypes
 import re
 import secrets
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -53,6 +62,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from terrisim.errors import shown
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +81,11 @@ BACKLOG = 256
 MAX_WORKERS = 200
 """Connections answered at once; the others wait in the backlog."""
 TIMEOUT_SECONDS = 30.0
-"""A connection that sends nothing for this long is closed."""
+"""A connection that sends nothing for this long is closed; a body must arrive within it."""
+MAX_MESSAGE_CHARACTERS = 1000
+"""Longest error message sent (values quoted in it are cut shorter, see terrisim.errors.shown)."""
+METHODS = ("GET", "POST")
+"""The HTTP methods the server answers; any other gets 405 with ``Allow: GET, POST``."""
 FACILITATOR_COOKIE = "terrisim_facilitator"
 KEY_HEADER = "X-Terrisim-Key"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -240,31 +255,52 @@ class Router:
     def __iter__(self) -> Iterator[_Route]:
         return iter(self._routes)
 
+    def allowed(self, path: str) -> list[str]:
+        """The methods of the routes matching ``path`` (empty: no route has this path)."""
+        return sorted({r.method for r in self._routes if r.regex.match(path)})
+
     def dispatch(self, request: Request) -> tuple[int, Any]:
         """Run the handler matching the request; return ``(status, JSON-ready payload)``."""
-        allowed = []
         for r in self._routes:
-            match = r.regex.match(request.path)
+            match = r.regex.match(request.path) if r.method == request.method else None
             if not match:
-                continue
-            if r.method != request.method:
-                allowed.append(r.method)
                 continue
             request.params = match.groupdict()
             try:
                 return HTTPStatus.OK, r.handler(request)
             except HTTPError as exc:
                 return exc.status, _error(exc.code, exc.message)
+        allowed = self.allowed(request.path)
         if allowed:
             return HTTPStatus.METHOD_NOT_ALLOWED, _error(
                 "method_not_allowed",
-                f"{request.method} {request.path} : utilisez {', '.join(allowed)}",
+                f"{request.method} {shown(request.path)} : utilisez {', '.join(allowed)}",
             )
-        return HTTPStatus.NOT_FOUND, _error("not_found", f"aucune route d'API {request.path}")
+        return HTTPStatus.NOT_FOUND, _error(
+            "not_found", f"aucune route d'API {shown(request.path)}"
+        )
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message}}
+    return {"error": {"code": code, "message": shown(message, MAX_MESSAGE_CHARACTERS)}}
+
+
+_STDLIB_REFUSALS = {
+    HTTPStatus.BAD_REQUEST: ("bad_request", "requête HTTP mal formée"),
+    HTTPStatus.REQUEST_URI_TOO_LONG: (
+        "uri_too_long",
+        "adresse trop longue : la ligne de requête a au plus 65 536 caractères",
+    ),
+    HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE: (
+        "headers_too_large",
+        "en-têtes trop nombreux ou trop longs : au plus 100 en-têtes de 65 536 caractères",
+    ),
+    HTTPStatus.HTTP_VERSION_NOT_SUPPORTED: (
+        "http_version",
+        "version de HTTP non prise en charge : HTTP/1.0 ou HTTP/1.1",
+    ),
+}
+"""The standard library's own refusals, as JSON errors (see _RequestHandler.send_error)."""
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -274,6 +310,41 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "terrisim-ui"
     protocol_version = "HTTP/1.1"
     timeout = TIMEOUT_SECONDS
+
+    def setup(self) -> None:
+        """Set the connection's timeout from the server (see :attr:`UIServer.timeout`)."""
+        self.timeout = self.server.connection_timeout
+        super().setup()
+
+    def _not_allowed(self) -> None:
+        """PUT, DELETE, HEAD, any method but GET and POST: 405 naming the allowed ones."""
+        path = urlsplit(self.path).path
+        allowed = self.server.router.allowed(path) if path.startswith("/api/") else ["GET"]
+        self.close_connection = True
+        self._send_json(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            _error(
+                "method_not_allowed",
+                f"méthode {shown(self.command, 20)} refusée : ce serveur répond à "
+                f"{', '.join(allowed or METHODS)}",
+            ),
+            {"Allow": ", ".join(allowed or METHODS)},
+        )
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard library's refusals (bad request line, too long, too many headers) in JSON.
+
+        The standard library calls it before any route runs, with its own English HTML page;
+        here the answer is a JSON error like every other one, and the connection closes.
+        """
+        if self.request_version == "HTTP/0.9":  # a request line it could not read
+            self.request_version = self.protocol_version  # still answer with a status line
+        if code == HTTPStatus.NOT_IMPLEMENTED:  # a method with no do_X: PUT, DELETE, HEAD...
+            self._not_allowed()
+            return
+        name, text = _STDLIB_REFUSALS.get(code, ("http_error", f"requête refusée ({code})"))
+        self.close_connection = True
+        self._send_json(code, _error(name, text))
 
     def do_GET(self) -> None:
         """Serve a static file, the facilitator's login link or a GET API route."""
@@ -391,24 +462,31 @@ class _RequestHandler(BaseHTTPRequestHandler):
         try:
             status, payload = self.server.router.dispatch(request)
         except Exception:  # a bug must not kill the server; the trainer sees a message
-            log.exception("API error on %s %s", method, parts.path)
+            log.exception("API error on %s %s", method, shown(parts.path))
             status, payload = (
                 HTTPStatus.INTERNAL_SERVER_ERROR,
                 _error("internal_error", "erreur interne du serveur (voir son journal)"),
             )
-        self._send_json(status, payload)
+        allow = ", ".join(self.server.router.allowed(parts.path))
+        self._send_json(
+            status, payload, {"Allow": allow} if status == HTTPStatus.METHOD_NOT_ALLOWED else None
+        )
 
-    def _read_json(self) -> dict[str, Any]:
+    def _body_length(self) -> int:
+        """The body's length from ``Content-Length`` (0 without it), refused when unusable."""
+        if "Transfer-Encoding" in self.headers:
+            raise HTTPError(
+                HTTPStatus.LENGTH_REQUIRED,
+                "length_required",
+                "Transfer-Encoding refusé : envoyez le corps avec un en-tête Content-Length",
+            )
         raw_length = self.headers.get("Content-Length") or "0"
-        try:
-            length = int(raw_length)
-        except ValueError:
-            length = -1
+        length = int(raw_length) if raw_length.strip().isdigit() else -1
         if length < 0:
             raise HTTPError(
                 HTTPStatus.BAD_REQUEST,
                 "bad_length",
-                f"Content-Length « {raw_length} » : un entier positif ou nul est attendu",
+                f"Content-Length « {shown(raw_length)} » : un entier positif ou nul est attendu",
             )
         if length > MAX_BODY_BYTES:
             raise HTTPError(
@@ -416,13 +494,48 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 "too_large",
                 f"requête trop grande ({length} octets ; au plus {MAX_BODY_BYTES})",
             )
-        raw = self.rfile.read(length) if length else b""
+        return length
+
+    def _read_body(self, length: int) -> bytes:
+        """Exactly ``length`` bytes, within the connection's timeout in all (else a 400)."""
+        timeout = self.server.connection_timeout
+        deadline = time.monotonic() + timeout
+        chunks, received, why = [], 0, "la connexion a été fermée"
+        try:
+            while received < length:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                self.connection.settimeout(left)
+                chunk = self.rfile.read1(length - received)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                received += len(chunk)
+        except TimeoutError:
+            why = f"rien de plus en {timeout:g} s"
+        finally:
+            self.connection.settimeout(timeout)
+        if received < length:
+            raise HTTPError(
+                HTTPStatus.BAD_REQUEST,
+                "short_body",
+                f"corps incomplet : {received} octets reçus sur les {length} que Content-Length "
+                f"annonce ({why})",
+            )
+        return b"".join(chunks)
+
+    def _read_json(self) -> dict[str, Any]:
+        length = self._body_length()
+        raw = self._read_body(length) if length else b""
         if not raw.strip():
             return {}
         try:
             data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise HTTPError(HTTPStatus.BAD_REQUEST, "bad_json", f"JSON invalide : {exc}") from None
+        except (ValueError, UnicodeDecodeError) as exc:  # a 5,000-digit number is a ValueError
+            raise HTTPError(
+                HTTPStatus.BAD_REQUEST, "bad_json", f"JSON invalide : {shown(str(exc), 200)}"
+            ) from None
         except RecursionError:
             data = None
             depth = MAX_JSON_DEPTH + 1
@@ -440,9 +553,25 @@ class _RequestHandler(BaseHTTPRequestHandler):
             )
         return data
 
-    def _send_json(self, status: int, payload: Any) -> None:
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        if status >= HTTPStatus.BAD_REQUEST:
+            self._log_refusal(status, payload)
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        self._send(status, data.encode("utf-8"), "application/json; charset=utf-8")
+        self._send(status, data.encode("utf-8"), "application/json; charset=utf-8", headers)
+
+    def _log_refusal(self, status: int, payload: Any) -> None:
+        """One log line per refused request (INFO; DEBUG for 429, which may come in floods)."""
+        error = payload.get("error", {}) if isinstance(payload, dict) else {}
+        log.log(
+            logging.DEBUG if status == HTTPStatus.TOO_MANY_REQUESTS else logging.INFO,
+            "%s %s %s: %d %s: %s",
+            self.client_address[0],
+            shown(str(self.command or "-"), 20),
+            shown(urlsplit(getattr(self, "path", "") or "").path or "-"),
+            status,
+            error.get("code", "?"),
+            shown(str(error.get("message", "")), 200),
+        )
 
     def _static(self, path: str) -> None:
         if path in ("/", "/index.html"):
@@ -462,15 +591,22 @@ class _RequestHandler(BaseHTTPRequestHandler):
             ctype += "; charset=utf-8"
         self._send(HTTPStatus.OK, target.read_bytes(), ctype)
 
-    def _send(self, status: int, data: bytes, ctype: str) -> None:
+    def _send(
+        self, status: int, data: bytes, ctype: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         # The page is small and changes with the package: never serve a stale copy.
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":  # an answer to HEAD has headers only
+            self.wfile.write(data)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
         """Send the access log to ``logging`` (debug level) instead of stderr."""
@@ -485,6 +621,8 @@ class UIServer(ThreadingHTTPServer):
         router: The API routes.
         static_dir: Folder of the page's files (default: the package's ``ui/static``).
         facilitator_key: The facilitator's credential (default: a new random key).
+        connection_timeout: Seconds a connection may stay silent, and a body may take to
+            arrive, before it is closed (default :data:`TIMEOUT_SECONDS`; tests shorten it).
     """
 
     daemon_threads = True
@@ -498,6 +636,7 @@ class UIServer(ThreadingHTTPServer):
         static_dir: Path | None = None,
         *,
         facilitator_key: str | None = None,
+        connection_timeout: float = TIMEOUT_SECONDS,
     ) -> None:
         host = address[0]
         if ":" in host:  # an IPv6 address such as ::1
@@ -507,6 +646,7 @@ class UIServer(ThreadingHTTPServer):
         self.static_dir = (static_dir or STATIC_DIR).resolve()
         self.facilitator_key = facilitator_key or secrets.token_urlsafe(18)
         self.rate = RateLimiter()
+        self.connection_timeout = connection_timeout
         self.workers = threading.BoundedSemaphore(MAX_WORKERS)
         name = socket.gethostname()
         self.machine_names = frozenset({name.lower(), f"{name.lower()}.local", str(host)})
@@ -528,8 +668,15 @@ class UIServer(ThreadingHTTPServer):
             self.workers.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hangs up or misbehaves gets one log line, not a traceback."""
-        log.debug("connection from %s ended with an error", client_address[0], exc_info=True)
+        """A client that hangs up or times out gets one log line; a bug of the server its traceback.
+
+        Called by the standard library, within ``except``, when answering a connection raised.
+        """
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):  # reset, broken pipe, timeout: the client's doing
+            log.debug("connection from %s ended: %s", client_address[0], shown(repr(error), 200))
+        else:
+            log.error("error answering %s", client_address[0], exc_info=True)
 
     @property
     def url(self) -> str:

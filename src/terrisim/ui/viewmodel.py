@@ -61,12 +61,15 @@ class ScenarioEntry:
         path: The TOML file, or ``None`` for the built-in demo scenario.
         title: The scenario's ``name`` (or the id).
         description: The scenario's ``description`` (shown under the list).
+        error: Why the file cannot be read (a TOML syntax error), in one line naming it;
+            such a file is listed as unavailable, and ``terrisim ui`` warns about it.
     """
 
     id: str
     path: Path | None
     title: str
     description: str = ""
+    error: str | None = None
 
     def as_dict(self) -> dict[str, str]:
         """JSON form for the catalogue (no server path is disclosed)."""
@@ -85,6 +88,8 @@ def list_scenarios(configs_dir: Path | None) -> list[ScenarioEntry]:
     """The TOML scenarios of ``configs_dir`` (sorted), or the built-in demo when there is none.
 
     Only files directly in the folder are offered, and the page can only choose among them.
+    A file that is not valid TOML is listed with its :attr:`ScenarioEntry.error` (it may be
+    meant as a scenario: it is not silently left out).
     """
     entries = []
     if configs_dir is not None and Path(configs_dir).is_dir():
@@ -92,7 +97,8 @@ def list_scenarios(configs_dir: Path | None) -> list[ScenarioEntry]:
             try:
                 data, _ = read_toml(path)
             except ScenarioError as exc:
-                data = {"description": str(exc)}
+                entries.append(ScenarioEntry(path.stem, path, path.stem, "", str(exc)))
+                continue
             if (
                 "kinds" not in data
                 and "goods" not in data
@@ -114,6 +120,11 @@ def list_scenarios(configs_dir: Path | None) -> list[ScenarioEntry]:
         demo = Scenario()
         entries.append(ScenarioEntry("demo", None, demo.name, demo.description))
     return entries
+
+
+def unreadable_files(configs_dir: Path | None) -> list[str]:
+    """One line per TOML file of ``configs_dir`` that cannot be read (file, line, error)."""
+    return [e.error for e in list_scenarios(configs_dir) if e.error is not None]
 
 
 def load_entry(entry: ScenarioEntry) -> Scenario:
