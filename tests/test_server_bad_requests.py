@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import call, serving
@@ -74,6 +75,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, log: LogText):
 
 @pytest.fixture(scope="module")
 def ids(server) -> dict[str, str]:
+    return run_and_game(server)
+
+
+def run_and_game(server) -> dict[str, str]:
     """A run and a game to send commands to."""
     status, run = call(server, "POST", "/api/sim", {"scenario": "small"})
     assert status == 200, run
@@ -371,6 +376,17 @@ def test_an_answer_to_head_is_a_405_with_headers_only(server):
     assert answer.status == 405 and answer.headers["Allow"] == "GET" and answer.body == b""
 
 
+def test_the_body_of_a_get_is_not_read_as_a_second_request(server):
+    request = head(server, "GET", "/api/health", {"Content-Length": "9"}) + b"\r\nPUT / x\r\n"
+    with socket.create_connection(server.server_address[:2], timeout=20) as sock:
+        sock.sendall(request)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        assert response.status == 200 and response.getheader("Connection") == "close"
+        response.read()
+        assert sock.recv(100) == b""  # no 405 for "PUT / x": the connection is closed
+
+
 def test_each_bad_request_is_one_line_of_the_log(server, ids, log):
     before = len(log.lines)
     exchange(server, _step({"n": True})(server, ids))
@@ -439,7 +455,9 @@ def test_a_bad_ui_option_is_one_line_and_exit_2(args, words):
     assert len(lines) == 1 and words in lines[0] and "Traceback" not in result.output
 
 
-def test_a_configs_file_with_a_toml_error_is_warned_about_and_listed_unavailable(tmp_path: Path):
+def test_terrisim_ui_warns_of_a_broken_file_and_logs_one_line_per_bad_request(tmp_path: Path):
+    """The real command: its stderr gets a warning naming the file that is not valid TOML, one
+    line per bad request of the battery, and no traceback."""
     from test_ui_storage import start_terrisim_ui
 
     configs = tmp_path / "configs"
@@ -447,19 +465,29 @@ def test_a_configs_file_with_a_toml_error_is_warned_about_and_listed_unavailable
     (configs / "small.toml").write_text(SMALL, encoding="utf-8")
     (configs / "broken.toml").write_text('name = "broken"\nsteps = [\n', encoding="utf-8")
     process, url, key = start_terrisim_ui(configs, tmp_path / "data")
+    sent = [c for name, c in CASES.items() if "the client waiting" not in name]  # 30 s there
     try:
-        address = types.SimpleNamespace(url=url, facilitator_key=key)
+        parts = urlsplit(url)
+        address = types.SimpleNamespace(
+            url=url, facilitator_key=key, server_address=(parts.hostname, parts.port)
+        )
         status, catalogue = call(address, "GET", "/api/catalogue")
         assert status == 200
         assert [s["id"] for s in catalogue["scenarios"]] == ["small"]
         [unavailable] = catalogue["unavailable"]
         assert unavailable["id"] == "broken" and "malformed TOML" in unavailable["reason"]
+        ids = run_and_game(address)
+        for case in sent:
+            answer = exchange(address, case.build(address, ids), half_close=case.half_close)
+            assert answer.status == case.status
     finally:
         process.terminate()
         _, err = process.communicate(timeout=20)
     warnings = [line for line in err.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1, err
     assert "broken.toml" in warnings[0] and "malformed TOML" in warnings[0]
+    refused = [line for line in err.splitlines() if line.startswith("INFO terrisim.ui.server:")]
+    assert len(refused) == len(sent), err
     assert "Traceback" not in err
 
 

@@ -348,6 +348,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         """Serve a static file, the facilitator's login link or a GET API route."""
+        if self.headers.get("Content-Length", "0").strip() not in ("", "0") or (
+            "Transfer-Encoding" in self.headers
+        ):  # a GET's body is not read: close after the answer, not read it as a request
+            self.close_connection = True
         if not self._guard("GET"):
             return
         path = urlsplit(self.path).path
