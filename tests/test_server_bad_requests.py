@@ -491,6 +491,16 @@ def test_terrisim_ui_warns_of_a_broken_file_and_logs_one_line_per_bad_request(tm
     assert "Traceback" not in err
 
 
+def test_a_configs_folder_without_a_scenario_is_warned_about(tmp_path: Path):
+    from terrisim.ui import startup_warnings
+
+    (tmp_path / "notes.txt").write_text("no scenario here", encoding="utf-8")
+    [warning] = startup_warnings(tmp_path)
+    assert str(tmp_path) in warning and "no scenario file" in warning
+    (tmp_path / "small.toml").write_text(SMALL, encoding="utf-8")
+    assert startup_warnings(tmp_path) == []
+
+
 def test_the_docs_give_the_limits_timeouts_and_error_format():
     text = (Path(__file__).resolve().parents[1] / "docs" / "ui.md").read_text(encoding="utf-8")
     for words in ("405", "414", "431", "short_body", "30 s", '{"error": {"code"', "bad_field"):

@@ -30,6 +30,7 @@ __all__ = [
     "make_server",
     "serve",
     "start_in_thread",
+    "startup_warnings",
 ]
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -104,6 +105,18 @@ def _prune_forever(store: SessionStore, keep_days: float) -> None:
         threading.Event().wait(PRUNE_EVERY_SECONDS)
 
 
+def startup_warnings(configs_dir: Path) -> list[str]:
+    """What ``terrisim ui`` warns about at start-up, one line each.
+
+    The scenario files that are not valid TOML, or a folder without any scenario (the page then
+    offers the built-in demo).
+    """
+    entries = viewmodel.list_scenarios(configs_dir)
+    if all(e.path is None for e in entries):
+        return [f"{configs_dir} holds no scenario file (*.toml): the page offers the built-in demo"]
+    return [f"{e.error} (the page lists it as unavailable)" for e in entries if e.error is not None]
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8765,
@@ -149,8 +162,8 @@ def serve(
         daemon=True,
         name="terrisim-ui-warm-up",
     ).start()
-    for problem in viewmodel.unreadable_files(server.configs_dir):  # type: ignore[attr-defined]
-        print(f"warning: {problem} (the page lists it as unavailable)", file=sys.stderr)
+    for problem in startup_warnings(server.configs_dir):  # type: ignore[attr-defined]
+        print(f"warning: {problem}", file=sys.stderr)
     print(f"terrisim ui: open {server.login_url}  (Ctrl-C to stop)", flush=True)
     print(
         "  this link makes your browser the facilitator's: open it on your own computer, "

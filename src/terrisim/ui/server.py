@@ -352,6 +352,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             "Transfer-Encoding" in self.headers
         ):  # a GET's body is not read: close after the answer, not read it as a request
             self.close_connection = True
+        self._answer(self._get)
+
+    def do_POST(self) -> None:
+        """Dispatch a POST API route (commands that change a session)."""
+        self._answer(self._post)
+
+    def _get(self) -> None:
         if not self._guard("GET"):
             return
         path = urlsplit(self.path).path
@@ -362,10 +369,27 @@ class _RequestHandler(BaseHTTPRequestHandler):
         else:
             self._static(path)
 
-    def do_POST(self) -> None:
-        """Dispatch a POST API route (commands that change a session)."""
+    def _post(self) -> None:
         if self._guard("POST"):
             self._api("POST")
+
+    def _answer(self, handle: Callable[[], None]) -> None:
+        """The boundary: a bug anywhere in answering is one traceback in the log and a 500.
+
+        A client that hangs up or times out (``ConnectionError``, ``TimeoutError``) goes on to
+        :meth:`UIServer.handle_error`, one line; nothing can be answered to it.
+        """
+        try:
+            handle()
+        except (ConnectionError, TimeoutError):
+            raise
+        except Exception:
+            log.exception("error answering %s %s", self.command, shown(self.path))
+            self.close_connection = True
+            self._send_json(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                _error("internal_error", "erreur interne du serveur (voir son journal)"),
+            )
 
     def _refuse(self, status: int, code: str, message: str) -> bool:
         self.close_connection = True
@@ -463,14 +487,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             base_url=self.server.public_url(self.headers.get("Host", "")),
             on_network=self.server.on_network,
         )
-        try:
-            status, payload = self.server.router.dispatch(request)
-        except Exception:  # a bug must not kill the server; the trainer sees a message
-            log.exception("API error on %s %s", method, shown(parts.path))
-            status, payload = (
-                HTTPStatus.INTERNAL_SERVER_ERROR,
-                _error("internal_error", "erreur interne du serveur (voir son journal)"),
-            )
+        status, payload = self.server.router.dispatch(request)  # a bug: see _answer
         allow = ", ".join(self.server.router.allowed(parts.path))
         self._send_json(
             status, payload, {"Allow": allow} if status == HTTPStatus.METHOD_NOT_ALLOWED else None
@@ -677,7 +694,7 @@ class UIServer(ThreadingHTTPServer):
         Called by the standard library, within ``except``, when answering a connection raised.
         """
         error = sys.exc_info()[1]
-        if isinstance(error, OSError):  # reset, broken pipe, timeout: the client's doing
+        if isinstance(error, ConnectionError | TimeoutError):  # the client's doing
             log.debug("connection from %s ended: %s", client_address[0], shown(repr(error), 200))
         else:
             log.error("error answering %s", client_address[0], exc_info=True)

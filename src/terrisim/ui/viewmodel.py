@@ -122,11 +122,6 @@ def list_scenarios(configs_dir: Path | None) -> list[ScenarioEntry]:
     return entries
 
 
-def unreadable_files(configs_dir: Path | None) -> list[str]:
-    """One line per TOML file of ``configs_dir`` that cannot be read (file, line, error)."""
-    return [e.error for e in list_scenarios(configs_dir) if e.error is not None]
-
-
 def load_entry(entry: ScenarioEntry) -> Scenario:
     """Load a scenario entry (ScenarioError becomes :class:`ViewModelError`)."""
     try:
