@@ -15,6 +15,7 @@ import http.client
 import json
 import logging
 import socket
+import time
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -259,7 +260,7 @@ CASES = {
         lambda s, i: post(s, "/api/sim", "{}", {"Content-Length": "100"}),
         400,
         "short_body",
-        ("2 octets reçus sur les 100", f"rien de plus en {TIMEOUT:g} s"),
+        ("2 octets reçus sur les 100", f"pas arrivée en entier en {TIMEOUT:g} s"),
     ),
     "Content-Length longer than the body, the client done": Case(
         lambda s, i: post(s, "/api/sim", "{}", {"Content-Length": "100"}),
@@ -411,6 +412,33 @@ def test_half_open_connections_are_closed_after_the_timeout_and_others_are_answe
     finally:
         for sock in sockets:
             sock.close()
+
+
+def test_a_client_trickling_its_headers_is_closed_once_the_request_time_is_up(server):
+    """A byte every 0.3 s is never silent for the 1 s timeout, yet the request must arrive
+    within 1 s of its first byte: the server closes the connection, answering nothing."""
+    with socket.create_connection(server.server_address[:2], timeout=20) as sock:
+        sock.sendall(b"GET /api/health HTTP/1.1\r\n")
+        with pytest.raises(OSError):  # BrokenPipe or ConnectionReset, once closed
+            for _ in range(40):  # 12 s of trickling if the server never closed
+                sock.sendall(b"X")
+                time.sleep(0.3)
+        with contextlib.suppress(ConnectionResetError):
+            assert sock.recv(100) == b""
+
+
+def test_each_request_of_a_kept_alive_connection_has_its_own_time(server):
+    host, port = server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=20)
+    try:
+        for _ in range(3):  # 3 x 0.6 s on one connection, longer than the 1 s timeout
+            conn.request("GET", "/api/health")
+            response = conn.getresponse()
+            assert response.status == 200
+            response.read()
+            time.sleep(0.6)
+    finally:
+        conn.close()
 
 
 def test_a_bug_of_the_server_logs_its_traceback_once_and_answers_500_json(log):

@@ -44,6 +44,7 @@ answers 500 ``internal_error``.
 from __future__ import annotations
 
 import hmac
+import io
 import ipaddress
 import json
 import logging
@@ -303,6 +304,38 @@ _STDLIB_REFUSALS = {
 """The standard library's own refusals, as JSON errors (see _RequestHandler.send_error)."""
 
 
+class _RequestReader(io.RawIOBase):
+    """The reading side of a connection, with a timeout for silence and one for each request.
+
+    The client may be silent at most ``timeout`` seconds, and a request (line, headers and
+    body) must arrive within ``timeout`` seconds of its first byte. Without the second bound, a client sending a byte of its headers every 29 s would keep its
+    thread for ever. :meth:`_RequestHandler.handle_one_request` starts the clock again for
+    each request of a kept-alive connection.
+    """
+
+    def __init__(self, sock: socket.socket, timeout: float) -> None:
+        super().__init__()
+        self.sock, self.timeout = sock, timeout
+        self.deadline: float | None = None
+
+    def readable(self) -> bool:
+        """It is."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Receive into ``buffer``; ``TimeoutError`` once the request's time is up."""
+        left = self.timeout
+        if self.deadline is not None:
+            left = min(left, self.deadline - time.monotonic())
+            if left <= 0:
+                raise TimeoutError(f"request not received within {self.timeout:g} s")
+        self.sock.settimeout(left)
+        received = self.sock.recv_into(buffer)
+        if self.deadline is None and received:
+            self.deadline = time.monotonic() + self.timeout
+        return received
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     """Serves static files and dispatches ``/api/`` requests to the server's router."""
 
@@ -312,9 +345,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
     timeout = TIMEOUT_SECONDS
 
     def setup(self) -> None:
-        """Set the connection's timeout from the server (see :attr:`UIServer.timeout`)."""
+        """Read the connection through a :class:`_RequestReader` (the server's timeout)."""
         self.timeout = self.server.connection_timeout
         super().setup()
+        self.rfile.close()  # the standard library's reader: the socket closes only without it
+        self.reader = _RequestReader(self.connection, self.timeout)
+        self.rfile = io.BufferedReader(self.reader)
+
+    def handle_one_request(self) -> None:
+        """Answer one request; the time it may take to arrive counts from its first byte."""
+        self.reader.deadline = None
+        super().handle_one_request()
 
     def _not_allowed(self) -> None:
         """PUT, DELETE, HEAD, any method but GET and POST: 405 naming the allowed ones."""
@@ -518,25 +559,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return length
 
     def _read_body(self, length: int) -> bytes:
-        """Exactly ``length`` bytes, within the connection's timeout in all (else a 400)."""
-        timeout = self.server.connection_timeout
-        deadline = time.monotonic() + timeout
+        """Exactly ``length`` bytes, the request arriving within the timeout (else a 400)."""
         chunks, received, why = [], 0, "la connexion a été fermée"
         try:
             while received < length:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError
-                self.connection.settimeout(left)
                 chunk = self.rfile.read1(length - received)
                 if not chunk:
                     break
                 chunks.append(chunk)
                 received += len(chunk)
         except TimeoutError:
-            why = f"rien de plus en {timeout:g} s"
-        finally:
-            self.connection.settimeout(timeout)
+            why = f"la requête n'est pas arrivée en entier en {self.timeout:g} s"
         if received < length:
             raise HTTPError(
                 HTTPStatus.BAD_REQUEST,
