@@ -26,9 +26,9 @@ status; the page shows ``message`` to the trainer.
   one without a CORS preflight, which this server never grants) and its ``Origin``, when sent,
   must be this server's (403);
 - bodies are limited to :data:`MAX_BODY_BYTES` and :data:`MAX_JSON_DEPTH` levels of nesting,
-  ``Content-Length`` must be a non-negative integer and the body as long as it says, read
-  within :data:`TIMEOUT_SECONDS` (400, 411, 413); each client address gets at
-  most :data:`RATE_BURST` requests at once, refilled at :data:`RATE_PER_SECOND` (429);
+  ``Content-Length`` must be a non-negative integer and the body as long as it says, the
+  whole request received within :data:`TIMEOUT_SECONDS` (400, 411, 413); each client address
+  gets at most :data:`RATE_BURST` requests at once, refilled at :data:`RATE_PER_SECOND` (429);
 - connections wait in a backlog of :data:`BACKLOG` and at most :data:`MAX_WORKERS` are
   answered at once (one thread each); a client that sends nothing for :data:`TIMEOUT_SECONDS`
   is dropped.
@@ -82,7 +82,7 @@ BACKLOG = 256
 MAX_WORKERS = 200
 """Connections answered at once; the others wait in the backlog."""
 TIMEOUT_SECONDS = 30.0
-"""A connection that sends nothing for this long is closed; a body must arrive within it."""
+"""A connection silent this long is closed; a request must arrive within it of its first byte."""
 MAX_MESSAGE_CHARACTERS = 1000
 """Longest error message sent (values quoted in it are cut shorter, see terrisim.errors.shown)."""
 METHODS = ("GET", "POST")
@@ -675,8 +675,9 @@ class UIServer(ThreadingHTTPServer):
         router: The API routes.
         static_dir: Folder of the page's files (default: the package's ``ui/static``).
         facilitator_key: The facilitator's credential (default: a new random key).
-        connection_timeout: Seconds a connection may stay silent, and a body may take to
-            arrive, before it is closed (default :data:`TIMEOUT_SECONDS`; tests shorten it).
+        connection_timeout: Seconds a connection may stay silent, and a request may take to
+            arrive from its first byte, before it is closed (default :data:`TIMEOUT_SECONDS`;
+            tests shorten it).
     """
 
     daemon_threads = True
