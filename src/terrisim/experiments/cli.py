@@ -85,6 +85,14 @@ def sweep(  # noqa: PLR0913 (typer reads the options from the signature)
             help="Skip runs already in the sweep directory, or delete them and start over.",
         ),
     ] = True,
+    allow_code_change: Annotated[
+        bool,
+        typer.Option(
+            "--allow-code-change",
+            help="Resume even though terrisim or a user module changed since the sweep began "
+            "(recorded in experiment.json and sweep.log).",
+        ),
+    ] = False,
     batch_size: Annotated[
         int | None, typer.Option(min=1, help="Runs per task (default: adapted to the run time).")
     ] = None,
@@ -125,6 +133,7 @@ def sweep(  # noqa: PLR0913 (typer reads the options from the signature)
         workers=workers,
         scheduler=scheduler,
         resume=resume,
+        allow_code_change=allow_code_change,
         batch_size=batch_size,
         progress=progress,
     )
@@ -138,13 +147,15 @@ def sweep(  # noqa: PLR0913 (typer reads the options from the signature)
             f"({report.runs_per_second:.2f} runs/s, {report.engine}), {report.failed} failed"
             f"{resumed}; {report.done}/{report.total} runs in {report.directory}"
         )
+    typer.echo(f"next: terrisim analyze {report.directory}")
     if report.failed:
         typer.echo(
-            f"warning: {report.failed} runs failed; their errors are in the 'error' column and "
-            f"the tracebacks in {report.directory / 'sweep.log'}",
+            f"error: {report.failed} of {total} runs failed (first: {report.first_error}); "
+            f"their errors are in the 'error' column and the tracebacks in "
+            f"{report.directory / 'sweep.log'}",
             err=True,
         )
-    typer.echo(f"next: terrisim analyze {report.directory}")
+        raise typer.Exit(1)
 
 
 def with_settings(path: Path, settings: list[str]) -> Any:

@@ -40,6 +40,7 @@ from terrisim.experiments.engines import (
     make_engine,
 )
 from terrisim.experiments.progress import Progress
+from terrisim.experiments.provenance import code_identity, versions
 from terrisim.experiments.seeds import run_id, run_seed
 from terrisim.experiments.spec import (
     BisectionDesign,
@@ -89,6 +90,7 @@ class SweepReport:
         elapsed_s: Wall time of this session (after set-up).
         setup_s: Time to load, validate and start the engine.
         engine: Engine description.
+        first_error: The error of the first run that failed in this session (None if none).
     """
 
     directory: Path
@@ -100,6 +102,7 @@ class SweepReport:
     elapsed_s: float
     setup_s: float
     engine: str
+    first_error: str | None = None
 
     @property
     def done(self) -> int:
@@ -311,6 +314,12 @@ def prepare_sweep(
         "experiment": exp.model_dump(mode="json"),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "terrisim_version": terrisim.__version__,
+        "versions": versions(),
+        "code": code_identity(
+            [fn_name, base.model_dump(mode="json") if base is not None else None, exp.fixed]
+            + [f.levels for f in exp.factors.values()]
+            + [exp.design.model_dump(mode="json")]
+        ),
     }
     return PreparedSweep(exp, label, points, context, meta)
 
@@ -391,6 +400,7 @@ def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on th
     workers: int | None = None,
     scheduler: str | None = None,
     resume: bool = True,
+    allow_code_change: bool = False,
     batch_size: int | None = None,
     run_fn: str | Callable[..., Any] | None = None,
     progress: bool = True,
@@ -405,6 +415,8 @@ def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on th
         workers: Worker processes (local pool or local Dask cluster; default: the cores).
         scheduler: Address of a running Dask scheduler (implies the Dask engine).
         resume: Skip the runs already in ``out`` (True) or start over (False).
+        allow_code_change: Resume even if the code changed since the sweep started (the
+            change is recorded in ``experiment.json`` and ``sweep.log``).
         batch_size: Runs per batch (default: the experiment's, else adaptive).
         run_fn: Run function overriding the experiment's (see :func:`prepare_sweep`).
         progress: Show progress on stderr (a bar on a terminal, log lines otherwise).
@@ -427,8 +439,14 @@ def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on th
     exp = prep.experiment
     directory = Path(out) if out is not None else Path("sweeps") / exp.name.replace(" ", "_")
     with ResultStore(directory) as store:
-        done_ids = store.open(prep.meta, resume=resume)
+        done_ids = store.open(prep.meta, resume=resume, allow_code_change=allow_code_change)
         with _log_to(directory / LOG), _sigterm_as_interrupt():
+            if store.code_change:
+                log.warning(
+                    "code changed (allowed): %s; %d runs done before",
+                    store.code_change,
+                    len(done_ids),
+                )
             session = _Session(
                 prep,
                 store,
@@ -586,6 +604,7 @@ class _Session:
         for rec in records:
             tb = rec.pop("_traceback", None)
             if rec["status"] != "ok":
+                self.report.first_error = self.report.first_error or rec["error"]
                 log.warning("run %s failed: %s\n%s", rec["run_id"], rec["error"], tb)
                 if self.shown_failures < 5:
                     self.bar.write(f"run {rec['run_id']} failed: {rec['error']}")
@@ -615,6 +634,7 @@ class _Session:
         msg = f"WorkerLost: the worker died {batch.attempt + 1} times running it ({err})"
         failed = task.record(status="failed", error=msg, duration_s=None, worker=None)
         self.store.write_batch([failed], None)
+        self.report.first_error = self.report.first_error or msg
         log.warning("run %s failed: %s", task.run_id, msg)
         self.report.failed += 1
         self.bar.update(0, 1)

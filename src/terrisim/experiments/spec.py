@@ -254,12 +254,12 @@ class Experiment(_Strict):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\- ]+$")
     description: str = ""
     scenario: str | None = None
-    steps: int | None = Field(default=None, ge=1, le=10_000_000)
-    replicates: int = Field(default=1, ge=1, le=100_000)
-    seed: int = Field(ge=0, le=2**63 - 1)
+    steps: int | None = Field(default=None, ge=1, le=10_000_000, strict=True)
+    replicates: int = Field(default=1, ge=1, le=100_000, strict=True)
+    seed: int = Field(ge=0, le=2**63 - 1, strict=True)
     common_random_numbers: bool | None = None
     keep_series: bool = False
-    batch_size: int | None = Field(default=None, ge=1, le=100_000)
+    batch_size: int | None = Field(default=None, ge=1, le=100_000, strict=True)
     run_function: str | None = Field(default=None, pattern=r"^[\w.]+:[\w.]+$")
     fixed: dict[str, Any] = Field(default_factory=dict)
     factors: dict[str, Factor] = Field(default_factory=dict)

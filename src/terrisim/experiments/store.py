@@ -331,6 +331,16 @@ class PartDataset:
 
 
 # ------------------------------------------------------------------------------------------
+def _code_change(existing: Mapping[str, Any] | None, meta: Mapping[str, Any]) -> str | None:
+    """What changed in the code between a sweep on disk and this one (None: nothing known)."""
+    old, new = (existing or {}).get("code"), meta.get("code")
+    if not old or not new or old.get("hash") == new.get("hash"):
+        return None
+    from terrisim.experiments.provenance import describe_change
+
+    return describe_change(old, new)
+
+
 class ResultStore:
     """The sweep directory: metadata, design, runs and series datasets, lock and log.
 
@@ -344,24 +354,33 @@ class ResultStore:
         self.runs: PartDataset | None = None
         self.series: PartDataset | None = None
         self._next = 0
+        #: What changed in the code since the experiment started, when a resume allowed it.
+        self.code_change: str | None = None
 
     # -- opening -------------------------------------------------------------------------
-    def open(self, meta: Mapping[str, Any], *, resume: bool) -> set[str]:
+    def open(
+        self, meta: Mapping[str, Any], *, resume: bool, allow_code_change: bool = False
+    ) -> set[str]:
         """Prepare the directory for a sweep and return the run ids already done.
 
         With ``resume`` the runs on disk are kept; without, the sweep's own files are deleted
         (no question asked). Either way, a directory holding another experiment is refused.
+        Resuming after the code changed (``meta["code"]``, see :mod:`.provenance`) is refused
+        unless ``allow_code_change``; then ``experiment.json`` gets the new code identity and
+        a ``code_history`` (each identity with the runs done under it).
 
         Args:
             meta: The experiment metadata (must contain ``hash`` and ``name``).
             resume: Keep completed runs (True) or start over (False).
+            allow_code_change: Resume even though the code changed (recorded).
 
         Returns:
             Run ids already in ``runs/``.
 
         Raises:
             ExperimentError: The directory holds another experiment, is not a sweep directory,
-                or another sweep is writing to it.
+                another sweep is writing to it, or the code changed (without
+                ``allow_code_change``).
         """
         d = self.directory
         if d.exists() and not d.is_dir():
@@ -389,6 +408,13 @@ class ResultStore:
                 f"{existing.get('hash')}); this one ('{meta['name']}') has hash {meta['hash']}"
                 f"{why}. Choose another --out, or delete that directory yourself"
             )
+        change = _code_change(existing, meta) if resume else None
+        if change and not allow_code_change:
+            raise ExperimentError(
+                f"{d}: the code changed since this experiment started: {change}; its runs "
+                "would mix two versions. Rerun with --allow-code-change to continue anyway "
+                "(recorded in experiment.json), or choose another --out"
+            )
         self._lock()
         if not resume:
             for name in (RUNS, SERIES, ANALYSIS):
@@ -404,7 +430,23 @@ class ResultStore:
             if orphan.name not in done_parts:
                 orphan.unlink()
         self._next = max(self.runs.max_sequence(), self.series.max_sequence()) + 1
-        return self.completed_ids()
+        done = self.completed_ids()
+        if change and existing is not None:
+            self._record_code_change(existing, meta, len(done))
+            self.code_change = change
+        return done
+
+    def _record_code_change(
+        self, existing: dict[str, Any], meta: Mapping[str, Any], n_done: int
+    ) -> None:
+        """Append the new code identity to ``experiment.json``'s history (runs per identity)."""
+        history = existing.get("code_history") or [{"code": existing["code"], "runs": None}]
+        history[-1]["runs"] = n_done - sum(h["runs"] or 0 for h in history[:-1])
+        history.append({"code": meta["code"], "runs": None})
+        updated = {**existing, "code": meta["code"], "code_history": history}
+        atomic_write_bytes(
+            self.directory / META, json.dumps(updated, indent=2, default=str).encode()
+        )
 
     def _lock(self) -> None:
         fd = os.open(self.directory / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
