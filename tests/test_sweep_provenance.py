@@ -8,8 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from terrisim import load_results
 from terrisim.experiments.runner import run_sweep
 from terrisim.experiments.spec import ExperimentError, load_experiment
 
@@ -26,11 +28,11 @@ def _experiment(tmp_path: Path, *, replicates: str = "2", fail: str = "false") -
 
 
 def _sweep(
-    exp: Path, out: Path, env: dict[str, str] | None = None
+    exp: Path, out: Path, env: dict[str, str] | None = None, *options: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from terrisim.cli import main; main()", "sweep", str(exp), "--out", str(out),
-         "--engine", "serial", "--quiet"],
+         "--engine", "serial", "--quiet", *options],
         capture_output=True, text=True, check=False, env=env,
     )  # fmt: skip
 
@@ -117,3 +119,98 @@ def test_the_cli_refuses_a_code_change_in_one_line_with_exit_2(tmp_path):
     assert proc.returncode == 2
     assert "the code changed since this experiment started: module my_model" in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+# -- validation of levels and fixed ----------------------------------------------------------
+DEMO = Path(__file__).resolve().parents[1] / "src" / "terrisim" / "data" / "demo.toml"
+
+
+def _model_experiment(tmp_path: Path, factors: str, fixed: str = "") -> Path:
+    path = tmp_path / "levels.toml"
+    path.write_text(
+        f'name = "levels"\nscenario = "{DEMO.as_posix()}"\nsteps = 2\nseed = 1\n'
+        f"fixed = {{ {fixed} }}\n"
+        f'[design]\nmethod = "grid"\n[factors]\n{factors}\n'
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("factors", "fixed", "named", "why"),
+    [
+        (
+            '"rules.trust" = { levels = [{ name = "reinforcement" }, { name = "nope" }] }',
+            "",
+            "factors.'rules.trust' = {'name': 'nope'}",
+            "trust rule 'nope' is unknown",
+        ),
+        (
+            '"rules.trust" = { levels = [{ name = "reinforcement", alpah = 0.1 }] }',
+            "",
+            "factors.'rules.trust'",
+            "rules.trust.alpah: unknown key",
+        ),
+        (
+            '"trust.initial" = { levels = [0.4] }',
+            'shocks = [{ kind = "flood", at = 1 }]',
+            "[fixed]",
+            "unknown shock kind 'flood'",
+        ),
+    ],
+)
+def test_a_bad_level_or_fixed_value_is_named_with_the_experiment_file_before_any_run(
+    tmp_path, factors, fixed, named, why
+):
+    exp = _model_experiment(tmp_path, factors, fixed)
+    proc = _sweep(exp, tmp_path / "out")
+    assert proc.returncode == 2, proc.stderr
+    line = proc.stderr.strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in line
+    assert line.startswith(f"error: {exp}: ") and named in line and why in line
+    assert "demo.toml" not in line  # the base scenario is not to blame
+    assert not (tmp_path / "out" / "runs").exists()
+
+
+# -- retry of failed runs --------------------------------------------------------------------
+def test_retry_failed_reruns_a_transient_failure_in_place_and_each_run_is_stored_once(tmp_path):
+    (tmp_path / "flaky.py").write_text(
+        "import os\nfrom pathlib import Path\n\n"
+        "from terrisim.experiments.testing import fake_model\n\n\n"
+        "def run(task, ctx):\n"
+        "    if task.run_id == 'p000001r01' and Path(os.environ['FLAKY_MARKER']).exists():\n"
+        "        raise RuntimeError('transient failure')\n"
+        "    return fake_model(task, ctx)\n"
+    )
+    exp = tmp_path / "flaky.toml"
+    exp.write_text(
+        'name = "flaky"\nseed = 5\nreplicates = 2\nrun_function = "flaky:run"\nbatch_size = 3\n'
+        '[design]\nmethod = "grid"\n[factors]\nx = { levels = [0.0, 1.0] }\n'
+    )
+    marker = tmp_path / "fail-now"
+    marker.touch()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path]),
+        "FLAKY_MARKER": str(marker),
+    }
+    out = tmp_path / "out"
+    first = _sweep(exp, out, env)
+    assert first.returncode == 1
+    assert "1 of 4 runs failed (first: RuntimeError: transient failure)" in first.stderr
+    marker.unlink()
+    plain = _sweep(exp, out, env)  # a resume leaves failed runs alone
+    assert plain.returncode == 0 and "all 4 runs already in" in plain.stdout
+    retried = _sweep(exp, out, env, "--retry-failed")
+    assert retried.returncode == 0, retried.stderr
+    assert "1 runs in" in retried.stdout and "resumed: 3 were already done" in retried.stdout
+    df = load_results(out)
+    assert sorted(df["run_id"]) == ["p000000r00", "p000000r01", "p000001r00", "p000001r01"]
+    assert (df["status"] == "ok").all()
+    assert "retrying 1 failed runs" in (out / "sweep.log").read_text()
+    clean = tmp_path / "clean"
+    assert _sweep(exp, clean, env).returncode == 0
+    cols = ["run_id", "seed", "outcome"]
+    pd.testing.assert_frame_equal(
+        df[cols].sort_values("run_id").reset_index(drop=True),
+        load_results(clean)[cols].sort_values("run_id").reset_index(drop=True),
+    )

@@ -93,6 +93,13 @@ def sweep(  # noqa: PLR0913 (typer reads the options from the signature)
             "(recorded in experiment.json and sweep.log).",
         ),
     ] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="Run the failed runs again, in place (same experiment identity as a resume).",
+        ),
+    ] = False,
     batch_size: Annotated[
         int | None, typer.Option(min=1, help="Runs per task (default: adapted to the run time).")
     ] = None,
@@ -134,6 +141,7 @@ def sweep(  # noqa: PLR0913 (typer reads the options from the signature)
         scheduler=scheduler,
         resume=resume,
         allow_code_change=allow_code_change,
+        retry_failed=retry_failed,
         batch_size=batch_size,
         progress=progress,
     )

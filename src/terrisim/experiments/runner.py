@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import logging
 import pickle
+import re
 import signal
 import threading
 import time
@@ -216,11 +217,34 @@ def _apply(base: Any, overrides: Mapping[str, Any], source: str, where: str) -> 
         raise ExperimentError(f"{source}: {where}: {err}{hints}") from None
 
 
+def _build(scenario: Any, source: str, where: str) -> None:
+    """Set a model up on ``scenario`` as a run would: rule names and parameters, shock kinds.
+
+    The scenario loader's schema checks only the shape of a rule or shock table; the rule and
+    kind are resolved (and their parameters checked) when the model is set up, as
+    ``terrisim validate`` does. The message names the experiment file and the factor, not the
+    base scenario's file and line (the bad value is not there).
+    """
+    from terrisim.model import TerriModel
+    from terrisim.scenario import ScenarioError
+
+    try:
+        TerriModel(scenario, record_territories=False)
+    except ScenarioError as err:
+        msg = re.sub(rf"^{re.escape(str(scenario._source))}(:\d+)?: ", "", str(err))
+        raise ExperimentError(f"{source}: {where}: {msg}") from None
+
+
 def _check_values(experiment: Experiment, base: Any, source: str) -> None:
-    """Try every factor value on the base scenario, so a typo fails before the sweep starts."""
+    """Try every factor value on the base scenario, so a typo fails before the sweep starts.
+
+    Each distinct value is applied to the base scenario (unknown paths, bad types) and a model
+    is set up on the result (rule names and parameters, shock kinds; see :func:`_build`).
+    """
     if isinstance(experiment.design, ListDesign):
         for i, point in enumerate(experiment.design.points):
-            _apply(base, point, source, f"design.points[{i}]")
+            where = f"design.points[{i}]"
+            _build(_apply(base, point, source, where), source, where)
         return
     for name, factor in experiment.factors.items():
         if factor.levels is not None:
@@ -228,12 +252,18 @@ def _check_values(experiment: Experiment, base: Any, source: str) -> None:
         else:
             low, high = factor.range  # type: ignore[misc]
             values = [low, high] if factor.type == "float" else [int(low), int(high)]
+        seen: list[Any] = []
         for value in values:
-            _apply(base, {name: value}, source, f"factors.'{name}' = {value!r}")
+            if value in seen:
+                continue
+            seen.append(value)
+            where = f"factors.'{name}' = {value!r}"
+            _build(_apply(base, {name: value}, source, where), source, where)
     design = experiment.design
     if isinstance(design, BisectionDesign):
         for value in (design.low, design.high):
-            _apply(base, {design.factor: value}, source, f"design.factor = {design.factor!r}")
+            where = f"design.factor = {design.factor!r}"
+            _build(_apply(base, {design.factor: value}, source, where), source, where)
 
 
 def _digest(obj: Any, path: Path | None) -> str:
@@ -290,6 +320,7 @@ def prepare_sweep(
         base = load_scenario(spath)
         if fixed:
             base = _apply(base, fixed, label, "[fixed]")
+            _build(base, label, f"[fixed] {fixed!r}")
             fixed = {}
         _check_values(exp, base, label)
     context = SweepContext(
@@ -401,6 +432,7 @@ def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on th
     scheduler: str | None = None,
     resume: bool = True,
     allow_code_change: bool = False,
+    retry_failed: bool = False,
     batch_size: int | None = None,
     run_fn: str | Callable[..., Any] | None = None,
     progress: bool = True,
@@ -417,6 +449,9 @@ def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on th
         resume: Skip the runs already in ``out`` (True) or start over (False).
         allow_code_change: Resume even if the code changed since the sweep started (the
             change is recorded in ``experiment.json`` and ``sweep.log``).
+        retry_failed: Run the failed runs on disk again, in place (with ``resume``): same
+            identity required as for a resume (experiment hash; code, unless
+            ``allow_code_change``).
         batch_size: Runs per batch (default: the experiment's, else adaptive).
         run_fn: Run function overriding the experiment's (see :func:`prepare_sweep`).
         progress: Show progress on stderr (a bar on a terminal, log lines otherwise).
@@ -439,7 +474,12 @@ def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on th
     exp = prep.experiment
     directory = Path(out) if out is not None else Path("sweeps") / exp.name.replace(" ", "_")
     with ResultStore(directory) as store:
-        done_ids = store.open(prep.meta, resume=resume, allow_code_change=allow_code_change)
+        done_ids = store.open(
+            prep.meta,
+            resume=resume,
+            allow_code_change=allow_code_change,
+            retry_failed=retry_failed,
+        )
         with _log_to(directory / LOG), _sigterm_as_interrupt():
             if store.code_change:
                 log.warning(
@@ -447,6 +487,8 @@ def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on th
                     store.code_change,
                     len(done_ids),
                 )
+            if store.retried:
+                log.info("retrying %d failed runs (removed from runs/)", store.retried)
             session = _Session(
                 prep,
                 store,

@@ -35,6 +35,7 @@ from typing import Any, BinaryIO
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from terrisim.experiments.spec import ExperimentError
@@ -354,12 +355,19 @@ class ResultStore:
         self.runs: PartDataset | None = None
         self.series: PartDataset | None = None
         self._next = 0
+        #: Failed runs removed by ``open(..., retry_failed=True)`` (to be run again).
+        self.retried = 0
         #: What changed in the code since the experiment started, when a resume allowed it.
         self.code_change: str | None = None
 
     # -- opening -------------------------------------------------------------------------
     def open(
-        self, meta: Mapping[str, Any], *, resume: bool, allow_code_change: bool = False
+        self,
+        meta: Mapping[str, Any],
+        *,
+        resume: bool,
+        allow_code_change: bool = False,
+        retry_failed: bool = False,
     ) -> set[str]:
         """Prepare the directory for a sweep and return the run ids already done.
 
@@ -373,6 +381,8 @@ class ResultStore:
             meta: The experiment metadata (must contain ``hash`` and ``name``).
             resume: Keep completed runs (True) or start over (False).
             allow_code_change: Resume even though the code changed (recorded).
+            retry_failed: With ``resume``, also remove the failed runs from ``runs/`` so that
+                they run again (each part rewritten atomically without them).
 
         Returns:
             Run ids already in ``runs/``.
@@ -429,12 +439,39 @@ class ResultStore:
         for orphan in self.series.parts():
             if orphan.name not in done_parts:
                 orphan.unlink()
+        self.retried = self._drop_failed() if resume and retry_failed else 0
         self._next = max(self.runs.max_sequence(), self.series.max_sequence()) + 1
         done = self.completed_ids()
         if change and existing is not None:
             self._record_code_change(existing, meta, len(done))
             self.code_change = change
         return done
+
+    def _drop_failed(self) -> int:
+        """Remove the failed runs' rows from ``runs/`` (they then count as not done).
+
+        Each part holding failed runs is rewritten without them (atomically), or deleted with
+        its series part when it held nothing else, so a kill at any moment leaves a valid
+        dataset in which a run is either done (ok) or missing: never twice.
+
+        Returns:
+            How many failed runs were removed.
+        """
+        assert self.runs is not None and self.series is not None
+        dropped = 0
+        for part in self.runs.parts():
+            table = pq.read_table(part)
+            keep = pc.equal(table.column("status"), "ok")
+            n_ok = pc.sum(keep).as_py() or 0
+            if n_ok == table.num_rows:
+                continue
+            dropped += table.num_rows - n_ok
+            if n_ok:
+                atomic_write_table(part, table.filter(keep))
+            else:
+                (self.series.directory / part.name).unlink(missing_ok=True)
+                part.unlink()
+        return dropped
 
     def _record_code_change(
         self, existing: dict[str, Any], meta: Mapping[str, Any], n_done: int
