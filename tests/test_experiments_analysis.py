@@ -81,6 +81,19 @@ def test_analyze_writes_tables_and_plots_and_compares_categorical_levels(grid_sw
     assert "16 failed" in report.text()
 
 
+def test_analyze_reports_the_variance_explained_and_warns_when_the_factors_explain_little(
+    grid_sweep,
+):
+    report = analyze(grid_sweep, outcomes=["outcome", "noise"], plots=False)
+    table = pd.read_csv(grid_sweep / "analysis" / "variance.csv").set_index("outcome")
+    assert table.loc["outcome", "factors_share"] > 0.9  # x and the rule, sd 0.1 of noise
+    assert table.loc["noise", "factors_share"] < 0.05  # the seed's draw only
+    text = report.text()
+    assert "share explained by the factors vs by the seeds" in text
+    assert [w.split(":")[0] for w in report.warnings] == ["noise"]
+    assert "warning: noise: the factors explain" in text
+
+
 def test_analyze_cli_prints_the_table(grid_sweep):
     proc = subprocess.run(
         [

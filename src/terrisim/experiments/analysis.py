@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from terrisim.experiments.designs import salib_problem, unit_matrix
+from terrisim.experiments.formatting import sig
 from terrisim.experiments.spec import (
     BisectionDesign,
     Experiment,
@@ -33,6 +34,7 @@ from terrisim.experiments.spec import (
     parse_experiment,
 )
 from terrisim.experiments.store import ANALYSIS, BASE_COLUMNS, RUNS, SERIES, PartDataset, read_meta
+from terrisim.experiments.variance import variance_shares, variance_text, variance_warnings
 from terrisim.extras import require
 
 #: Outcomes analysed by default, when present and not constant (equity, resilience, outcomes).
@@ -712,6 +714,8 @@ class AnalysisReport:
         tables: Name -> DataFrame (also written as CSV).
         figures: PNG files written.
         notes: Remarks (analyses skipped and why).
+        warnings: Diagnostics a reader must not miss (factors that explain little of the
+            variance, Sobol indices not converged), printed as ``warning:`` lines.
     """
 
     directory: Path
@@ -722,6 +726,7 @@ class AnalysisReport:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     figures: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         """A printable summary: counts, then mean [95% CI] per factor level per outcome."""
@@ -729,6 +734,8 @@ class AnalysisReport:
         lines = [
             f"{self.runs} of {self.expected} runs on disk, {self.failed} failed; outcomes: {outcomes}"
         ]
+        if "variance" in self.tables:
+            lines.extend(variance_text(self.tables["variance"]))
         summary = self.tables.get("summary")
         if summary is not None and not summary.empty:
             for outcome in self.outcomes:
@@ -765,8 +772,9 @@ class AnalysisReport:
             for key, table in self.tables.items():
                 if key.startswith(name + "_"):
                     lines.append(f"\n{key.replace('_', ' of ', 1)}:")
-                    lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+                    lines.append(table.to_string(index=False, float_format=sig))
         lines.extend(f"note: {n}" for n in self.notes)
+        lines.extend(f"warning: {w}" for w in self.warnings)
         lines.append(
             f"\nwrote {len(self.tables)} tables and {len(self.figures)} figures to {self.directory}"
         )
@@ -843,6 +851,10 @@ def analyze(
         factors = ["label"]  # the points' names stand for their (JSON) factor values
     summary = summarise(df, outcomes, factors, bins or exp.analysis.bins)
     report.tables["summary"] = summary
+    report.tables["variance"] = variance_shares(df, outcomes)
+    report.warnings.extend(
+        variance_warnings(report.tables["variance"], sobol=exp.design.method == "sobol")
+    )
     categorical = [f for f in factors if _categorical(df, f) and df[f].nunique() > 1]
     listed = exp.design.method == "list"
     if listed and "label" in categorical:
