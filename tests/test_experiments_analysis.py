@@ -166,6 +166,16 @@ def test_sobol_analysis_of_an_unfinished_sweep_says_what_is_missing(tmp_path):
     assert any("no value" in note for note in report.notes)
 
 
+def test_analyze_warns_that_sobol_indices_of_a_small_sample_have_not_converged(tmp_path):
+    exp = write(tmp_path, "small", '[design]\nmethod = "sobol"\nsamples = 8\n' + ISHIGAMI)
+    run_sweep(exp, tmp_path / "out", engine="serial", progress=False)
+    report = analyze(tmp_path / "out", plots=False)
+    table = pd.read_csv(tmp_path / "out" / "analysis" / "sobol_f.csv")
+    assert {"S1_half", "ST_half", "change", "s1_above_st"} <= set(table.columns)
+    assert any(w.startswith("sobol of f: not converged") for w in report.warnings)
+    assert "warning: sobol of f: not converged" in report.text()
+
+
 def test_numeric_levels_are_tabulated_in_increasing_order_and_bins_read_cleanly():
     rng = np.random.default_rng(0)
     df = pd.DataFrame(

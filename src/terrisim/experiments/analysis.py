@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from terrisim.experiments.convergence import convergence_warnings, sobol_convergence
 from terrisim.experiments.designs import salib_problem, unit_matrix
 from terrisim.experiments.formatting import sig
 from terrisim.experiments.spec import (
@@ -368,6 +369,9 @@ def _point_means(df: pd.DataFrame, outcome: str, n_points: int) -> tuple[np.ndar
 def sobol_indices(df: pd.DataFrame, outcome: str, seed: int = 0) -> pd.DataFrame:
     """First-order (S1) and total (ST) Sobol indices with 95% confidence intervals.
 
+    Also the indices on the first half of the Saltelli sample and the convergence flags
+    (:func:`terrisim.experiments.convergence.sobol_convergence`).
+
     Args:
         df: Results of a Sobol experiment (every design point needs a successful run).
         outcome: The outcome.
@@ -375,12 +379,13 @@ def sobol_indices(df: pd.DataFrame, outcome: str, seed: int = 0) -> pd.DataFrame
 
     Returns:
         One row per factor: ``factor, S1, S1_conf, ST, ST_conf`` (``*_conf`` is the half-width
-        of the 95% interval).
+        of the 95% interval), then ``S1_half, ST_half, change, s1_above_st``;
+        ``attrs["samples"]`` is N.
 
     Raises:
         ExperimentError: Not a Sobol experiment, or design points have no value.
     """
-    sobol = require("SALib.analyze.sobol", "sweep", "Sobol indices")
+    require("SALib.analyze.sobol", "sweep", "Sobol indices")
     exp = _experiment(df)
     design = exp.design
     if not isinstance(design, SobolDesign):
@@ -392,16 +397,7 @@ def sobol_indices(df: pd.DataFrame, outcome: str, seed: int = 0) -> pd.DataFrame
             f"Sobol indices of {outcome!r}: {missing} design points have no value (failed, not "
             "run yet, or the indicator is undefined); finish the sweep or pick another outcome"
         )
-    res = sobol.analyze(problem, y, calc_second_order=design.second_order, seed=seed)
-    return pd.DataFrame(
-        {
-            "factor": problem["names"],
-            "S1": res["S1"],
-            "S1_conf": res["S1_conf"],
-            "ST": res["ST"],
-            "ST_conf": res["ST_conf"],
-        }
-    )
+    return sobol_convergence(problem, y, second_order=design.second_order, seed=seed)
 
 
 def morris_indices(df: pd.DataFrame, outcome: str, seed: int = 0) -> pd.DataFrame:
@@ -798,6 +794,8 @@ def _sensitivity(
                 report.notes.append(str(err))
                 continue
             report.tables[f"{kind}_{outcome}"] = table
+            if kind == "sobol":
+                report.warnings.extend(convergence_warnings(table, outcome))
             if plots:
                 path = report.directory / f"{kind}_{_slug(outcome)}.png"
                 report.figures.append(draw(table, outcome, path))
