@@ -1,7 +1,7 @@
 """What the room sees (Chromium via Playwright, as ``test_game_browser.py``): a team name with
-a straight double quote, the replay to the last month, French numbers, confirmations, a broken
-file, the team's table at 1024x768, labels a projector can show, the big-screen mode and the
-printed debrief.
+a straight double quote, the replay to the last month, French numbers, confirmations and the
+trainer's undo, a broken file, the team's table at 1024x768, labels a projector can show, the
+big-screen mode and the printed debrief.
 """
 
 from __future__ import annotations
@@ -134,6 +134,41 @@ def test_closing_a_round_and_triggering_a_shock_ask_for_a_confirmation(server, s
     assert "Clore le tour 1" in asked[0] and "Sécheresse" in asked[1]
     assert call(server, "GET", f"/api/game/{game['id']}/status")[1]["version"] == 0  # refused
     assert_clean(trainer)
+
+
+def test_the_trainer_undoes_a_round_close_and_a_shock_and_the_teams_page_follows(server, screens):
+    status, game = call(
+        server,
+        "POST",
+        "/api/game",
+        {"scenario": "small", "teams": [{"team": "A", "territory": METRO}], "rounds": 3},
+    )
+    assert status == 200
+    token = game["teams"][0]["token"]
+    trainer = screens.open(f"{server.url}static/game.html#game={game['id']}", server)
+    team = screens.open(f"{server.url}static/game.html#game={game['id']}&team=A&token={token}")
+    trainer.wait_for_selector("#trainer-teams tr[data-team]")
+    assert trainer.locator("#undo").is_hidden()  # nothing to undo yet
+    trainer.click("button[data-shock=drought]")
+    trainer.wait_for_selector("#undo:visible")
+    assert trainer.inner_text("#undo") == "Annuler le choc « Sécheresse »"
+    trainer.click("#end-round")
+    trainer.wait_for_function("() => window.terrisimGame.view?.round === 2")
+    assert trainer.inner_text("#undo") == "Annuler la clôture du tour 1"
+    team.wait_for_function("() => window.terrisimGame.view?.round === 2", timeout=10_000)
+
+    trainer.click("#undo")
+    trainer.wait_for_function("() => window.terrisimGame.view?.round === 1")
+    assert "Clôture du tour 1 annulée" in trainer.inner_text("#notice")
+    assert trainer.inner_text("#undo") == "Annuler le choc « Sécheresse »"
+    assert "tour 1" in trainer.inner_text("#trainer-status")
+    team.wait_for_function("() => window.terrisimGame.view?.round === 1", timeout=10_000)
+    trainer.click("#undo")
+    trainer.wait_for_selector("#undo", state="hidden")
+    assert "Choc « Sécheresse » annulé" in trainer.inner_text("#notice")
+    status, view = call(server, "GET", f"/api/game/{game['id']}/trainer")
+    assert view["round"] == 1 and view["shocks"] == [] and view["version"] == 4
+    assert_clean(trainer, team)
 
 
 def test_a_file_that_is_not_json_gets_a_french_message(server, screens, tmp_path):

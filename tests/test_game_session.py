@@ -379,6 +379,52 @@ def test_a_half_played_session_saves_and_resumes(scenario_file: Path, tmp_path: 
     pd.testing.assert_frame_equal(resumed.series, game.series)
 
 
+def test_the_trainer_undoes_a_round_close_and_a_shock_back_to_the_state_before(
+    scenario_file: Path,
+):
+    game = new_game(scenario_file)
+    offer = game.offer("Équipe A", RURAL_B, give={"health": 3}, ask={"food": 6}, years=2)
+    before_shock = game.player_view("Équipe B")
+    game.trigger_shock("drought")
+    before_close = game.player_view("Équipe B")
+    game.end_round()
+    closed = game.series.copy()
+    assert game.offers[offer.id - 1].status == "expired" and game.round == 2
+    assert game.undoable()["type"] == "end_round"
+
+    back = game.undone(version=game.version)
+    assert back.round == 1 and back.step == 0 and len(back.series) == 0
+    assert back.offers[offer.id - 1].status == "open"  # open again, answerable
+    assert back.version == game.version + 1  # every page reloads
+    assert {**back.player_view("Équipe B"), "version": 0} == {**before_close, "version": 0}
+    assert back.undoable()["type"] == "shock"
+    no_shock = back.undone()
+    assert not no_shock.triggered and not no_shock.model.shocks.history
+    assert {**no_shock.player_view("Équipe B"), "version": 0} == {**before_shock, "version": 0}
+    with pytest.raises(GameError) as refused:  # the last action is a team's offer
+        no_shock.undone()
+    assert refused.value.code == "nothing_to_undo" and refused.value.stale
+    assert "rien à annuler" in refused.value.text["fr"]
+    # closing again gives the same months as the first time: nothing else changed
+    back.end_round()
+    pd.testing.assert_frame_equal(back.series, closed)
+    assert game.round == 2  # the undone session itself is untouched
+
+
+def test_undoing_the_last_round_opens_a_finished_game_again(scenario_file: Path):
+    game = new_game(scenario_file, rounds=1)
+    game.end_round()
+    assert game.finished
+    with pytest.raises(GameError) as stale:
+        game.undone(version=game.version - 1)
+    assert stale.value.code == "stale_version"
+    again = game.undone()
+    assert not again.finished and again.round == 1
+    again.offer("Équipe A", RURAL_AGENT, give={"health": 3}, ask={"food": 4})
+    with pytest.raises(GameError, match="nothing to undo"):
+        again.undone()
+
+
 def test_a_tampered_or_broken_file_is_refused(played: GameSession, tmp_path: Path):
     data = played.record()
     data["result"]["series_sha256"] = "0" * 64

@@ -134,6 +134,54 @@ def test_a_game_is_served_where_it_was_by_a_new_server_on_the_same_data_folder(c
         assert sim_after["panels"] == sim_before["panels"]
 
 
+def test_an_undo_by_the_trainer_is_stored_and_survives_a_restart(configs, tmp_path):
+    data = tmp_path / "data"
+    with durable_server(configs, data) as srv:
+        game = play_a_little(srv)  # an offer, a drought, the end of round 1
+        gid, token_a = game["id"], game["teams"][0]["token"]
+        assert trainer_view(srv, game)["undo"]["type"] == "end_round"
+        status, view = call(srv, "POST", f"/api/game/{gid}/undo", {"version": 2}, facilitator=False)
+        assert status == 403  # neither the facilitator's credential nor the trainer's token
+        status, view = call(srv, "POST", f"/api/game/{gid}/undo", {"version": 2})
+        assert status == 409 and view["error"]["code"] == "stale_version"  # the page saw 2, not 3
+        status, view = call(srv, "POST", f"/api/game/{gid}/undo", {"version": 3})
+        assert status == 200, view
+        assert view["round"] == 1 and view["step"] == 0 and view["version"] == 4
+        assert view["undo"]["type"] == "shock"
+        status, player = call(
+            srv, "GET", f"/api/game/{gid}/player?team=%C3%89quipe%20A&token={token_a}"
+        )
+        assert player["round"] == 1 and player["version"] == 4
+        before = trainer_view(srv, game)
+    with durable_server(configs, data) as srv:
+        after = trainer_view(srv, game)
+        assert after["version"] == 4 and after["round"] == 1 and after["step"] == 0
+        assert after["offers"] == before["offers"] and after["undo"] == before["undo"]
+        status, view = call(srv, "POST", f"/api/game/{gid}/undo", {"version": 4})
+        assert status == 200 and view["shocks"] == [] and view["undo"] is None
+        status, error = call(srv, "POST", f"/api/game/{gid}/undo", {"version": 5})
+        assert status == 409 and error["error"]["code"] == "nothing_to_undo"
+        assert "rien à annuler" in error["error"]["message"]
+        status, saved = call(srv, "GET", f"/api/game/{gid}/save?token={game['trainer_token']}")
+        assert [a["type"] for a in saved["actions"]] == ["offer"]  # the export: what stands
+
+
+def test_undoing_the_last_round_keeps_the_game_from_pruning(configs, tmp_path):
+    with durable_server(configs, tmp_path / "data") as srv:
+        status, game = call(
+            srv, "POST", "/api/game", {"scenario": "small", "teams": TEAMS, "rounds": 1}
+        )
+        gid = game["id"]
+        assert call(srv, "POST", f"/api/game/{gid}/end_round", {"round": 1})[1]["finished"]
+        status, view = call(srv, "POST", f"/api/game/{gid}/undo", {})
+        assert status == 200 and view["finished"] is False
+        database: Database = srv.store.database
+        assert database.prune(30, now=time.time() + 31 * 86400) == 0  # in progress again
+        call(srv, "POST", f"/api/game/{gid}/end", {})
+        status, error = call(srv, "POST", f"/api/game/{gid}/undo", {})
+        assert status == 409 and error["error"]["code"] == "game_ended"
+
+
 def test_sessions_above_the_memory_budget_are_unloaded_and_rebuilt_identically(configs):
     with serving(configs, [game_routes(configs_dir=configs)]) as srv:
         store: SessionStore = srv.store

@@ -26,7 +26,9 @@ class GameError(ScenarioError):
             web page answers HTTP 409 and reloads).
     """
 
-    STALE = frozenset({"stale_round", "stale_version", "already_answered", "game_over"})
+    STALE = frozenset(
+        {"stale_round", "stale_version", "already_answered", "game_over", "nothing_to_undo"}
+    )
 
     def __init__(self, code: str, **fields: Any) -> None:
         self.code = code

@@ -64,6 +64,8 @@ MODES = ("players", "agents", "none")
 "agents alone" counterfactual); ``none``: no game agreement at all (the baseline)."""
 
 ACTIONS = ("offer", "respond", "withdraw", "shock", "end_round")
+UNDOABLE = ("shock", "end_round")
+"""The trainer's actions that can be undone (:meth:`GameSession.undone`), while nothing follows."""
 
 
 def _number(value: Any, code: str, **fields: Any) -> float:
@@ -362,6 +364,42 @@ class GameSession:
         """
         self.apply({"type": "end_round"}, round=round, version=version)
         return self.round_log[-1]
+
+    def undoable(self) -> dict[str, Any] | None:
+        """The last action if it can be undone (a shock or the end of a round), else ``None``."""
+        if self.actions and self.actions[-1]["type"] in UNDOABLE:
+            return dict(self.actions[-1])
+        return None
+
+    def undone(self, *, version: int | None = None) -> GameSession:
+        """This session without its last action, a shock or the end of a round (the trainer's undo).
+
+        The session is replayed from its log without that action (:meth:`replay`), so the state
+        is exactly what it was before it: the months the closing ran are gone, the offers that
+        expired are open again, the round is the previous one (a game finished by its last
+        round is open again). The new session's ``version`` is this one's plus one, so every
+        page that saw either state reloads. Only the last action can be undone, and only a
+        shock or an end of round: once a team has acted after it, it stays.
+
+        Args:
+            version: The session version the trainer sees (optional stricter check).
+
+        Returns:
+            A new session (this one is unchanged).
+
+        Raises:
+            GameError: ``nothing_to_undo`` (the last action is a team's, or there is none),
+                ``stale_version``.
+        """
+        if version is not None:
+            number = _whole(version, "bad_action", detail=f"version {version!r}")
+            if number != self.version:
+                raise GameError("stale_version", version=number, current=self.version)
+        if self.undoable() is None:
+            raise GameError("nothing_to_undo")
+        game = self.replay(upto=len(self.actions) - 1)
+        game.version = self.version + 1
+        return game
 
     def apply(
         self,

@@ -136,6 +136,12 @@ ERRORS: dict[str, dict[str, str]] = {
         "the game has changed since (version {current}, you had {version}): reload the page",
     ),
     "game_over": _("la partie est terminée", "the game is over"),
+    "nothing_to_undo": _(
+        "rien à annuler : seuls la clôture d'un tour et un choc déclenché s'annulent, tant "
+        "qu'aucune équipe n'a agi depuis",
+        "nothing to undo: only closing a round and triggering a shock can be undone, while no "
+        "team has acted since",
+    ),
     "unknown_offer": _("aucune offre n°{offer}", "no offer #{offer}"),
     "not_yours": _(
         "l'offre n°{offer} n'est pas adressée à l'équipe « {player} »",
@@ -353,14 +359,29 @@ WORDS: dict[str, dict[str, str]] = {
     ),
     "trainer.end_round.confirm": _(
         "Clore le tour {round} ? Les offres sans réponse expirent et la simulation avance de "
-        "{months} mois ; on ne peut pas revenir en arrière.",
+        "{months} mois ; vous pourrez l'annuler tant qu'aucune équipe n'aura agi.",
         "Close round {round}? Unanswered offers expire and the simulation runs {months} "
-        "months; this cannot be undone.",
+        "months; you can undo it until a team acts.",
     ),
     "trainer.shock.confirm": _(
-        "Déclencher le choc « {shock} » maintenant ? Il frappe dès le mois suivant et ne peut "
-        "pas être annulé.",
-        "Trigger the shock “{shock}” now? It hits from the next month and cannot be undone.",
+        "Déclencher le choc « {shock} » maintenant ? Il frappe dès le mois suivant ; vous "
+        "pourrez l'annuler tant qu'aucune équipe n'aura agi.",
+        "Trigger the shock “{shock}” now? It hits from the next month; you can undo it until "
+        "a team acts.",
+    ),
+    "trainer.undo.end_round": _(
+        "Annuler la clôture du tour {round}", "Undo the closing of round {round}"
+    ),
+    "trainer.undo.shock": _("Annuler le choc « {shock} »", "Undo the shock “{shock}”"),
+    "notice.undo.end_round": _(
+        "Clôture du tour {round} annulée : la simulation est revenue au mois {step}, le tour "
+        "{round} reprend et ses offres sans réponse sont de nouveau ouvertes.",
+        "Closing of round {round} undone: the simulation is back at month {step}, round "
+        "{round} goes on and its unanswered offers are open again.",
+    ),
+    "notice.undo.shock": _(
+        "Choc « {shock} » annulé : il ne frappera pas.",
+        "Shock “{shock}” undone: it will not hit.",
     ),
     "error.bad_file": _(
         "« {name} » n'est pas un fichier de partie terrisim (ce n'est pas du JSON lisible) : "

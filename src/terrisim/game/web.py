@@ -21,6 +21,8 @@ POST   ``/api/game/{gid}/respond``            ``{team, token, round, offer, deci
 POST   ``/api/game/{gid}/withdraw``           ``{team, token, round, offer}``
 POST   ``/api/game/{gid}/shock``              the trainer: ``{token, round, kind}``
 POST   ``/api/game/{gid}/end_round``          the trainer: ``{token, round}``
+POST   ``/api/game/{gid}/undo``               the trainer: ``{token, version?}``: undo the last
+                                              action if it is a shock or an end of round
 GET    ``/api/game/{gid}/debrief``            the debrief (any token of the game)
 GET    ``/api/game/{gid}/save``               the saved game (trainer's token), JSON
 ====== ===================================== =================================================
@@ -114,8 +116,10 @@ class GameTable:
     @classmethod
     def rebuild(cls, stored: StoredSession) -> GameTable:
         """The game of a stored session, its actions replayed (see :mod:`terrisim.ui.storage`)."""
-        record = {**stored.spec["record"], "actions": stored.actions, "result": None}
+        actions = without_undone(stored.actions)
+        record = {**stored.spec["record"], "actions": actions, "result": None}
         game = GameSession.from_record(record, verify=False)
+        game.version = len(stored.actions)  # an undo is a change too: versions only grow
         tokens = stored.secrets
         return cls(
             game,
@@ -124,6 +128,26 @@ class GameTable:
             dict(tokens["teams"]),
             dict(tokens.get("codes", {})),
         )
+
+
+UNDO = "undo"
+"""The stored log's row of a trainer's undo (``{"type": "undo", "undone": action}``)."""
+
+
+def without_undone(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The game's actions of a stored log: each ``undo`` row removes the action before it.
+
+    The database keeps every row (an undo is logged like an action, committed before the
+    answer), so the log only grows; the game itself, its saved file and its replay hold only
+    the actions still in force.
+    """
+    kept: list[dict[str, Any]] = []
+    for action in log:
+        if action.get("type") == UNDO:
+            kept.pop()
+        else:
+            kept.append(action)
+    return kept
 
 
 def _lang(request: Request) -> str:
@@ -277,6 +301,7 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
         view["scenario_id"] = tab.scenario
         view["ended"] = session.ended is not None
         view["shocks_available"] = list(TRIGGERED_SHOCKS)
+        view["undo"] = tab.game.undoable() if session.ended is None else None
         return view
 
     def player_state(session: Session, tab: GameTable, team: str) -> dict[str, Any]:
@@ -491,6 +516,20 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
 
     router.add("POST", "/api/game/{gid}/shock", trainer_action("shock"))
     router.add("POST", "/api/game/{gid}/end_round", trainer_action("end_round"))
+
+    @router.route("POST", "/api/game/{gid}/undo")
+    def undo(request: Request) -> dict[str, Any]:
+        session, tab = table(request)
+        check_trainer(request, tab)
+        with session.change():
+            check_open(request, session)
+            undone = tab.game.undoable()
+            try:
+                tab.game = tab.game.undone(version=request.arg("version"))
+            except GameError as exc:
+                raise _game_error(request, exc) from None
+            session.log({"type": UNDO, "undone": undone})
+            return trainer_state(session, tab)
 
     def change_room(session: Session, **changes: Any) -> None:
         room = {**session.room, **changes, "version": session.room.get("version", 0) + 1}

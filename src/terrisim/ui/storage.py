@@ -214,7 +214,8 @@ class Database:
             session_id: The session.
             seq: The action's number; a number already logged raises ``sqlite3.IntegrityError``.
             action: The action (JSON-ready).
-            finished: Whether the session reached its planned end with this action.
+            finished: Whether the session is at its planned end after this action (an undo
+                of a game's last round makes it open again: ``finished`` is cleared).
         """
         now = time.time()
         with self._transaction() as db:
@@ -223,8 +224,9 @@ class Database:
                 (session_id, seq, _dumps(action), now),
             )
             db.execute(
-                "UPDATE sessions SET updated = ?, finished = COALESCE(finished, ?) WHERE id = ?",
-                (now, now if finished else None, session_id),
+                "UPDATE sessions SET updated = ?, finished = "
+                "CASE WHEN ? THEN COALESCE(finished, ?) ELSE NULL END WHERE id = ?",
+                (now, finished, now, session_id),
             )
 
     def set_room(self, session_id: str, room: dict[str, Any]) -> None:

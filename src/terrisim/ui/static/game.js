@@ -509,6 +509,11 @@ function renderTrainer(v) {
     : t("trainer.end_round", { round: v.round, months: v.steps_per_round });
   end.disabled = v.finished;
   $("#end-game").hidden = v.finished;
+  const undo = $("#undo");
+  undo.hidden = !v.undo;
+  undo.textContent = !v.undo ? "" : v.undo.type === "shock"
+    ? t("trainer.undo.shock", { shock: label("shock", v.undo.kind) })
+    : t("trainer.undo.end_round", { round: v.undo.round });
   $("#shock-buttons").innerHTML = v.shocks_available.map((k) =>
     `<button type="button" class="shock" data-shock="${esc(k)}"${v.finished ? " disabled" : ""}>` +
     `${esc(label("shock", k))}</button>`).join("");
@@ -915,6 +920,15 @@ function wire() {
     render();
     });
   });
+  $("#undo").addEventListener("click", () => command(async () => {
+    const undone = state.view.undo;
+    const v = await api("POST", `/api/game/${state.game}/undo`, { version: state.version });
+    state.view = { ...v, links: state.view.links, join: state.view.join };
+    state.version = v.version;
+    notice(undone.type === "shock" ? t("notice.undo.shock", { shock: label("shock", undone.kind) })
+      : t("notice.undo.end_round", { round: undone.round, step: v.step }));
+    render();
+  }));
   $("#end-game").addEventListener("click", () => {
     if (!window.confirm(t("trainer.end_game.confirm"))) return;
     command(async () => {
