@@ -39,3 +39,17 @@ def test_the_public_names_are_imported_on_first_use():
 def test_an_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no_such_name"):
         terrisim.no_such_name  # noqa: B018
+
+
+def test_help_and_usage_errors_are_plain_text_without_loading_rich():
+    # Rich's console and Markdown parser cost about 0.3 s of CPU: the help is click's plain text.
+    probe = (
+        "import sys\nfrom terrisim.cli import app\n"
+        "for argv in (['--help'], ['run', '--seed', 'abc']):\n"
+        "    try:\n        app(argv, prog_name='terrisim')\n    except SystemExit:\n        pass\n"
+        "print('rich' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "False"
+    assert "Usage: terrisim" in done.stdout
+    assert "╭" not in done.stdout + done.stderr

@@ -19,6 +19,8 @@ from terrisim.experiments.cli import register as register_experiment_commands
 
 app = typer.Typer(
     add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
     no_args_is_help=True,
     help="Agent-based simulation of cooperation between urban and rural territories.",
 )
