@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from terrisim.scenario import ScenarioError
+from terrisim.errors import ScenarioError
 
 
 class EngineName(enum.StrEnum):
