@@ -347,4 +347,4 @@ def test_the_boundaries_route_serves_longitude_and_latitude_on_request():
             lon, lat = shape(feature["geometry"]).centroid.coords[0]
             assert 2 < lon < 4 and 45 < lat < 46.5  # the Puy-de-Dôme
         status, error = call(server, "GET", "/api/boundaries/clermont_sancy?crs=lambert")
-        assert status == 400 and "allowed: km, wgs84" in error["error"]["message"]
+        assert status == 400 and "permis : km, wgs84" in error["error"]["message"]

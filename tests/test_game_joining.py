@@ -4,7 +4,11 @@ network addresses instead of its name.
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -109,6 +113,31 @@ def test_a_server_on_the_network_gives_its_ip_address_not_its_name(configs):
         assert server.public_url(f"10.0.0.5:{port}") == f"http://10.0.0.5:{port}/"
     finally:
         server.server_close()
+
+
+def test_terrisim_ui_on_the_network_prints_its_ip_addresses_not_its_name(configs, tmp_path):
+    process = subprocess.Popen(
+        [
+            Path(sys.executable).parent / "terrisim",
+            *("ui", "--host", "0.0.0.0", "--port", "0", "--configs", str(configs)),
+            *("--data", str(tmp_path / "data")),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        lines = [process.stdout.readline() for _ in range(4)]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    reachable = next(line for line in lines if "reachable from other machines" in line)
+    printed = re.findall(r"http://([^:/]+):\d+/", reachable)
+    assert printed == reachable_addresses() or (not printed and "no network address" in reachable)
+    for address in printed:
+        assert re.fullmatch(r"\d+\.\d+\.\d+\.\d+", address) and not address.startswith("127.")
+    assert socket.gethostname() not in reachable.split(": ", 1)[1]
 
 
 @pytest.mark.browser

@@ -171,6 +171,15 @@ def test_an_unknown_scenario_is_not_found(server):
     assert status == 404
 
 
+def test_the_boundaries_route_refuses_in_french_and_names_no_server_path(server, configs):
+    status, body = call(server, "GET", "/api/boundaries/nope")
+    assert status == 404 and body["error"]["message"] == 'aucun scénario "nope"'
+    status, body = call(server, "GET", "/api/boundaries/small")
+    assert status == 404 and body["error"]["code"] == "not_real"
+    assert "ses territoires ne sont pas réels" in body["error"]["message"]
+    assert str(configs) not in body["error"]["message"]
+
+
 # --------------------------------------------------------------------------- runs
 def test_a_run_starts_at_step_zero_with_every_view(server):
     frame = new_run(server)

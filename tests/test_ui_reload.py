@@ -116,7 +116,7 @@ def test_a_rule_file_with_an_error_is_reported_and_the_old_code_kept(configs: Pa
         status, error = call(server, "POST", "/api/reload")
         assert status == 400 and error["error"]["code"] == "reload_failed"
         assert "SyntaxError" in error["error"]["message"]
-        assert "previous code stays in use" in error["error"]["message"]
+        assert "l'ancien code reste en service" in error["error"]["message"]
         status, frame = call(server, "POST", "/api/sim", {"scenario": "mine"})
         assert status == 200, frame
 

@@ -161,6 +161,16 @@ def _bad(
     return HTTPError(status, code, fr if _lang(request) == "fr" else en)
 
 
+def _bad_scenario(request: Request, error: Exception) -> HTTPError:
+    """A scenario that cannot be played: a French sentence around its own one-line error."""
+    detail = getattr(error, "detail", None)
+    if isinstance(error, viewmodel.ViewModelError):
+        fr, en = str(error), f"invalid scenario: {detail}" if detail else str(error)
+    else:
+        fr, en = f"scénario invalide : {error}", f"invalid scenario: {error}"
+    return _bad(request, "bad_scenario", fr, en)
+
+
 def _game_error(request: Request, error: GameError) -> HTTPError:
     status = HTTPStatus.CONFLICT if error.stale else HTTPStatus.BAD_REQUEST
     return HTTPError(status, error.code, error.text[_lang(request)])
@@ -335,7 +345,7 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
             scenario = viewmodel.load_entry(item)
             model = TerriModel(scenario, record_territories=False)
         except (viewmodel.ViewModelError, ScenarioError) as exc:
-            raise _bad(request, "bad_scenario", str(exc), str(exc)) from None
+            raise _bad_scenario(request, exc) from None
         s = model.state
         if s.n > MAX_TERRITORIES:
             raise _bad(
@@ -403,7 +413,7 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
         except GameError as exc:
             raise _game_error(request, exc) from None
         except (viewmodel.ViewModelError, ScenarioError) as exc:
-            raise _bad(request, "bad_scenario", str(exc), str(exc)) from None
+            raise _bad_scenario(request, exc) from None
         tab = GameTable(game, item.id)
         return stored(tab, tab.spec(), [])
 
@@ -416,7 +426,12 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
         except GameError as exc:
             raise _game_error(request, exc) from None
         except ScenarioError as exc:
-            raise _bad(request, "bad_file", str(exc), str(exc)) from None
+            raise _bad(
+                request,
+                "bad_file",
+                f"fichier de partie invalide : {exc}",
+                f"invalid game file: {exc}",
+            ) from None
         tab = GameTable(
             game, fields.string(request, "scenario", game.scenario.name, lang=_lang(request))
         )

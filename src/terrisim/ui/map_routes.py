@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from terrisim.scenario import ScenarioError
-from terrisim.ui import viewmodel
+from terrisim.ui import fields, viewmodel
 from terrisim.ui.server import HTTPError, Request, Router
 
 
@@ -36,7 +36,7 @@ def map_routes(configs_dir: Path | None = None) -> Router:
         entry = next((e for e in viewmodel.list_scenarios(configs) if e.id == name), None)
         if entry is None:
             raise HTTPError(
-                HTTPStatus.NOT_FOUND, "unknown_scenario", f"no scenario {name!r} in {configs}"
+                HTTPStatus.NOT_FOUND, "unknown_scenario", f"aucun scénario {fields.quoted(name)}"
             )
         try:
             spec = viewmodel.load_entry(entry).territories
@@ -44,12 +44,24 @@ def map_routes(configs_dir: Path | None = None) -> Router:
                 raise HTTPError(
                     HTTPStatus.NOT_FOUND,
                     "not_real",
-                    f"scenario {name!r}: its territories are not real (source = {spec.source!r})",
+                    f"scénario {fields.quoted(name)} : ses territoires ne sont pas réels "
+                    f"(source = {fields.quoted(spec.source)})",
                 )
+            from terrisim.france.mapdata import CRS
             from terrisim.france.mapdata import boundaries as real_boundaries
 
-            return real_boundaries(spec, str(request.query.get("crs", "km")))
+            crs = str(request.query.get("crs", "km"))
+            if crs not in CRS:
+                raise HTTPError(
+                    HTTPStatus.BAD_REQUEST,
+                    "bad_field",
+                    f"crs : {fields.quoted(crs)} n'est pas un système de coordonnées de carte ; "
+                    f"permis : {', '.join(CRS)}",
+                )
+            return real_boundaries(spec, crs)
         except (viewmodel.ViewModelError, ScenarioError) as exc:
-            raise HTTPError(HTTPStatus.BAD_REQUEST, "bad_scenario", str(exc)) from None
+            raise HTTPError(
+                HTTPStatus.BAD_REQUEST, "bad_scenario", f"scénario invalide : {exc}"
+            ) from None
 
     return router

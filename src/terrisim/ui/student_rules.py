@@ -104,15 +104,15 @@ def reload_rules(paths: list[Path]) -> dict[str, Any]:
             frames = traceback.extract_tb(exc.__traceback__)
             where = next(
                 (
-                    f" ({Path(f.filename).name}, line {f.lineno})"
+                    f" ({Path(f.filename).name}, ligne {f.lineno})"
                     for f in reversed(frames)
                     if f.filename == getattr(module, "__file__", None)
                 ),
-                f" (line {exc.lineno})" if isinstance(exc, SyntaxError) else "",
+                f" (ligne {exc.lineno})" if isinstance(exc, SyntaxError) else "",
             )
-            raise ScenarioError(
-                f"reloading {name}: {type(exc).__name__}: {exc}{where}; the previous code "
-                "stays in use"
+            raise ScenarioError(  # shown on the trainers' page: in French
+                f"rechargement de {name} : {type(exc).__name__}: {exc}{where} ; l'ancien code "
+                "reste en service"
             ) from None
         reloaded.append(name)
     return {"reloaded": reloaded}

@@ -45,7 +45,15 @@ MAX_POINTS = 500
 
 
 class ViewModelError(ValueError):
-    """A request the model cannot honour (bad scenario, knob or rule); the message says why."""
+    """A request the model cannot honour (bad scenario, knob or rule); the message says why.
+
+    The message is French (the trainers' page); ``detail`` is the scenario's own one-line
+    error (:class:`~terrisim.errors.ScenarioError`) when there is one, for another language.
+    """
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,8 +134,8 @@ def load_entry(entry: ScenarioEntry) -> Scenario:
     """Load a scenario entry (ScenarioError becomes :class:`ViewModelError`)."""
     try:
         return load_scenario(entry.path)
-    except ScenarioError as exc:
-        raise ViewModelError(str(exc)) from None
+    except ScenarioError as exc:  # the file's own one-line error, in a French sentence
+        raise ViewModelError(f"scénario invalide : {exc}", detail=str(exc)) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -349,7 +357,7 @@ def build_model(
         scenario = apply_overrides(scenario, overrides)
         return TerriModel(scenario, rng=seed, record_territories=False)
     except ScenarioError as exc:
-        raise ViewModelError(str(exc)) from None
+        raise ViewModelError(f"scénario invalide : {exc}", detail=str(exc)) from None
 
 
 def warm_up(configs_dir: Path | None = None) -> None:
