@@ -225,8 +225,18 @@ def test_the_printed_debrief_has_the_story_the_figures_and_no_controls(server, s
     trainer.emulate_media(media="print")
     assert trainer.locator("#replay-timeline li.future").count() == 0
     assert not trainer.is_visible("#print-debrief") and not trainer.is_visible("header nav")
-    for part in ("#debrief-headlines", "#debrief-runs", "#debrief-agreements", "#replay-timeline"):
-        assert trainer.is_visible(part), part
+    parts = (
+        "#debrief-headlines",
+        "#debrief-runs",
+        "#debrief-charts svg",
+        "#debrief-agreements",
+        "#debrief-territories",
+        "#replay-timeline",
+    )
+    for part in parts:
+        assert trainer.locator(part).first.is_visible(), part
+    compared = trainer.inner_text("#debrief-runs")  # the game against the agents alone
+    assert "agents seuls" in compared and "sans accord" in compared
     pdf = trainer.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
     assert_clean(trainer)
