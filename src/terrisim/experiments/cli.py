@@ -1,4 +1,4 @@
-"""The ``terrisim sweep`` and ``terrisim analyze`` commands (registered on the main app)."""
+"""The ``terrisim sweep``, ``calibrate`` and ``analyze`` commands (registered on the main app)."""
 
 from __future__ import annotations
 
@@ -155,6 +155,9 @@ def sweep(  # noqa: PLR0913 (typer reads the options from the signature)
             f"({report.runs_per_second:.2f} runs/s, {report.engine}), {report.failed} failed"
             f"{resumed}; {report.done}/{report.total} runs in {report.directory}"
         )
+    if report.calibration is not None:
+        typer.echo(report.calibration.text())
+        typer.echo(f"result and trace: {report.directory / 'calibration'}")
     typer.echo(f"next: terrisim analyze {report.directory}")
     if report.failed:
         typer.echo(
@@ -164,6 +167,28 @@ def sweep(  # noqa: PLR0913 (typer reads the options from the signature)
             err=True,
         )
         raise typer.Exit(1)
+
+
+@functools.wraps(sweep)
+def calibrate(experiment: Path, **options: Any) -> None:
+    """The ``terrisim calibrate`` command: ``terrisim sweep`` on a calibration design only."""
+    from terrisim.experiments.spec import ExperimentError, load_experiment
+
+    method = load_experiment(experiment).design.method
+    if method != "calibration":
+        raise ExperimentError(
+            f"{experiment}: design.method = {method!r}: terrisim calibrate needs "
+            "method = 'calibration' (use terrisim sweep for other designs)"
+        )
+    sweep(experiment, **options)
+
+
+CALIBRATE_HELP = """Fit the factors of an experiment to observed targets (method = "calibration").
+
+Each candidate of the optimizer (scipy's differential evolution or Nelder-Mead) runs on the
+same seeds, on the sweep's engines and store (resumable). Writes DIR/calibration/result.json
+and the trace of every candidate (trace.csv, trace.parquet).
+"""
 
 
 def with_settings(path: Path, settings: list[str]) -> Any:
@@ -210,11 +235,12 @@ def analyze(
 def register(
     app: typer.Typer, friendly_errors: Callable[[Callable[..., Any]], Callable[..., Any]]
 ) -> None:
-    """Add the ``sweep`` and ``analyze`` commands to the ``terrisim`` app.
+    """Add the ``sweep``, ``calibrate`` and ``analyze`` commands to the ``terrisim`` app.
 
     Args:
         app: The main typer application.
         friendly_errors: The app's decorator printing bad input (ScenarioError) plainly.
     """
     app.command("sweep")(friendly_errors(sweep))
+    app.command("calibrate", help=CALIBRATE_HELP)(friendly_errors(calibrate))
     app.command("analyze")(friendly_errors(analyze))

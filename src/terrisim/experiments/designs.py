@@ -24,6 +24,7 @@ import numpy as np
 from terrisim.experiments.seeds import design_seed
 from terrisim.experiments.spec import (
     BisectionDesign,
+    CalibrationDesign,
     Experiment,
     GridDesign,
     LHSDesign,
@@ -115,8 +116,8 @@ def design_points(experiment: Experiment) -> list[dict[str, Any]]:
     if isinstance(design, GridDesign):
         levels = [experiment.factors[n].levels or [] for n in names]
         return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*levels)]
-    if isinstance(design, BisectionDesign):
-        raise ValueError("a bisection's points depend on its results: see .bisection.plan")
+    if isinstance(design, BisectionDesign | CalibrationDesign):
+        raise ValueError(f"a {design.method}'s points depend on its results")
     matrix = unit_matrix(experiment)
     assert matrix is not None
     unit = isinstance(design, LHSDesign)
@@ -136,8 +137,8 @@ def count_points(experiment: Experiment) -> int:
         experiment: A validated experiment.
 
     Returns:
-        The number of design points (runs = points x replicates); for a bisection, the most
-        it can take.
+        The number of design points (runs = points x replicates); for a bisection or a
+        calibration, the most it can take.
     """
     design = experiment.design
     d = len(experiment.factor_names)
@@ -145,12 +146,19 @@ def count_points(experiment: Experiment) -> int:
         return len(design.points)
     if isinstance(design, GridDesign):
         return int(np.prod([len(experiment.factors[n].levels or []) for n in experiment.factors]))
+    if isinstance(design, LHSDesign | SobolDesign | MorrisDesign):
+        return _sampled_points(design, d)
+    if isinstance(design, CalibrationDesign):
+        return design.max_points(d)  # the most candidates the optimizer evaluates
+    from terrisim.experiments.bisection import max_points
+
+    return max_points(experiment)  # a bisection: the most it can take
+
+
+def _sampled_points(design: LHSDesign | SobolDesign | MorrisDesign, d: int) -> int:
+    """Points of a sampled design with ``d`` factors."""
     if isinstance(design, LHSDesign):
         return design.samples
     if isinstance(design, SobolDesign):
         return design.samples * (2 * d + 2 if design.second_order else d + 2)
-    if isinstance(design, MorrisDesign):
-        return design.trajectories * (d + 1)
-    from terrisim.experiments.bisection import max_points
-
-    return max_points(experiment)  # a bisection: the most it can take
+    return design.trajectories * (d + 1)

@@ -45,6 +45,7 @@ from terrisim.experiments.provenance import code_identity, versions
 from terrisim.experiments.seeds import run_id, run_seed
 from terrisim.experiments.spec import (
     BisectionDesign,
+    CalibrationDesign,
     Experiment,
     ExperimentError,
     ListDesign,
@@ -92,6 +93,8 @@ class SweepReport:
         setup_s: Time to load, validate and start the engine.
         engine: Engine description.
         first_error: The error of the first run that failed in this session (None if none).
+        calibration: What a calibration design found (a
+            :class:`terrisim.experiments.calibration.CalibrationResult`), else None.
     """
 
     directory: Path
@@ -104,6 +107,7 @@ class SweepReport:
     setup_s: float
     engine: str
     first_error: str | None = None
+    calibration: Any = None
 
     @property
     def done(self) -> int:
@@ -142,9 +146,11 @@ class PreparedSweep:
 
     @property
     def total(self) -> int:
-        """Runs in the experiment (for a bisection: the most it can take)."""
+        """Runs in the experiment (for a bisection or a calibration: the most it can take)."""
         if isinstance(self.experiment.design, BisectionDesign):
             return max_points(self.experiment) * self.experiment.replicates
+        if isinstance(self.experiment.design, CalibrationDesign):
+            return count_points(self.experiment) * self.experiment.replicates
         return len(self.points) * self.experiment.replicates
 
     def columns(self, point: int) -> dict[str, Any]:
@@ -326,7 +332,8 @@ def prepare_sweep(
     context = SweepContext(
         base=base, steps=exp.steps, keep_series=exp.keep_series, run_fn=fn, fixed=fixed
     )
-    points = [] if isinstance(exp.design, BisectionDesign) else design_points(exp)
+    adaptive = isinstance(exp.design, BisectionDesign | CalibrationDesign)
+    points = [] if adaptive else design_points(exp)
     fn_name = _function_name(fn)
     hashed = exp.model_copy(update={"run_function": fn_name})
     meta = {
@@ -505,6 +512,10 @@ def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on th
             try:
                 if isinstance(exp.design, BisectionDesign):
                     _bisect(prep, store, session, done_ids)
+                elif isinstance(exp.design, CalibrationDesign):
+                    from terrisim.experiments.calibration import calibrate
+
+                    session.report.calibration = calibrate(prep, store, session)
                 else:
                     store.write_design(
                         [prep.columns(i) for i in range(len(prep.points))], exp.factor_names

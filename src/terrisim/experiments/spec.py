@@ -211,8 +211,78 @@ class BisectionDesign(_Strict):
         return max(0, math.ceil(math.log2((self.high - self.low) / self.tol)))
 
 
+class Target(_Strict):
+    """An observed value a calibration fits: one run-level indicator of the runs.
+
+    Attributes:
+        observed: The value observed (in the data, or in a synthetic run).
+        weight: Weight of this target in the distance.
+        scale: What a difference is measured against (default: ``|observed|``, so the
+            distance counts relative errors); needed when ``observed`` is 0.
+    """
+
+    observed: float
+    weight: float = Field(default=1.0, gt=0.0)
+    scale: float | None = Field(default=None, gt=0.0)
+
+    @model_validator(mode="after")
+    def _scaled(self) -> Target:
+        if self.scale is None and self.observed == 0:
+            raise ValueError("observed = 0: give a 'scale' (the size of a meaningful difference)")
+        return self
+
+    @property
+    def unit(self) -> float:
+        """The scale of a difference: ``scale``, else ``|observed|``."""
+        return self.scale if self.scale is not None else abs(self.observed)
+
+
+class CalibrationDesign(_Strict):
+    """Fit the factors (each with a ``range``) to observed targets (:mod:`.calibration`).
+
+    Each candidate is run on the same ``replicates`` seeds (common random numbers), and its
+    distance is ``sum_k weight_k ((mean_k - observed_k) / scale_k)^2`` over the targets, with
+    ``mean_k`` the mean of indicator ``k`` over the replicates.
+
+    Attributes:
+        targets: Observed values, by run-level indicator name.
+        optimizer: ``"differential_evolution"`` (scipy, a population of candidates run in
+            parallel each generation) or ``"nelder_mead"`` (scipy, one candidate at a time).
+        popsize: Differential evolution: candidates per generation = ``popsize`` x factors.
+        maxiter: Differential evolution: generations after the first; Nelder-Mead:
+            iterations (at most ``maxiter * (D + 1) + D + 1`` candidates).
+        tol: Differential evolution: stop when the standard deviation of the population's
+            distances is at most ``atol + tol * mean``; Nelder-Mead: stop when the
+            simplex is within ``tol`` of each range's width and its distances within ``atol``
+            (``tol`` if ``atol`` is 0).
+        atol: The absolute part of the stopping rule (distances near 0 need one).
+        start: Nelder-Mead: the starting point (default: the middle of the ranges).
+    """
+
+    method: Literal["calibration"]
+    targets: dict[str, Target] = Field(min_length=1)
+    optimizer: Literal["differential_evolution", "nelder_mead"] = "differential_evolution"
+    popsize: int = Field(default=10, ge=2, le=1000, strict=True)
+    maxiter: int = Field(default=20, ge=1, le=100_000, strict=True)
+    tol: float = Field(default=0.01, ge=0.0)
+    atol: float = Field(default=0.0, ge=0.0)
+    start: dict[str, float] | None = None
+
+    def max_points(self, factors: int) -> int:
+        """The most candidates the optimizer evaluates with ``factors`` factors."""
+        if self.optimizer == "differential_evolution":
+            return (self.maxiter + 1) * self.popsize * factors
+        return self.maxiter * (factors + 1) + factors + 1
+
+
 Design = Annotated[
-    GridDesign | ListDesign | LHSDesign | SobolDesign | MorrisDesign | BisectionDesign,
+    GridDesign
+    | ListDesign
+    | LHSDesign
+    | SobolDesign
+    | MorrisDesign
+    | BisectionDesign
+    | CalibrationDesign,
     Field(discriminator="method"),
 ]
 
@@ -240,8 +310,9 @@ class Experiment(_Strict):
         replicates: Runs per design point, each with its own seed.
         seed: Root seed; every run's seed derives from it (see :mod:`.seeds`).
         common_random_numbers: Same seeds for replicate r of every design point. Default:
-            true for sobol, morris and bisection designs (which need a deterministic response
-            to the factors, else random noise counts as interactions), false otherwise.
+            true for sobol, morris, bisection and calibration designs (which need a
+            deterministic response to the factors, else random noise counts as interactions
+            or misleads the optimizer), false otherwise.
         keep_series: Also store each run's per-step series (a separate dataset).
         batch_size: Runs per task sent to a worker (default: adapted to the run time).
         run_function: ``"module:function"`` to run instead of the terrisim model (advanced).
@@ -286,7 +357,7 @@ class Experiment(_Strict):
                 raise ValueError(
                     f"design.factor '{design.factor}' is bisected: remove it from [factors]/[fixed]"
                 )
-        elif not self.factors:
+        if not self.factors and not isinstance(design, BisectionDesign):
             raise ValueError(f"a {design.method} design needs at least one entry in [factors]")
         for name, factor in self.factors.items():
             if isinstance(design, GridDesign | BisectionDesign) and factor.levels is None:
@@ -295,11 +366,15 @@ class Experiment(_Strict):
                     "range; "
                     "use method = 'lhs', 'sobol' or 'morris' for ranges"
                 )
-            if isinstance(design, SobolDesign | MorrisDesign) and factor.range is None:
+            if isinstance(design, SobolDesign | MorrisDesign | CalibrationDesign) and (
+                factor.range is None
+            ):
                 raise ValueError(
                     f"factors.'{name}': a {design.method} design needs 'range = [low, high]', "
                     "got levels; use method = 'grid' or 'lhs' for discrete levels"
                 )
+        if isinstance(design, CalibrationDesign):
+            _check_calibration(design, self.factors)
         return self
 
     # ----------------------------------------------------------------------------------------
@@ -321,12 +396,37 @@ class Experiment(_Strict):
         """Whether runs use common random numbers (explicit, or the design's default)."""
         if self.common_random_numbers is not None:
             return self.common_random_numbers
-        return isinstance(self.design, SobolDesign | MorrisDesign | BisectionDesign)
+        return isinstance(
+            self.design, SobolDesign | MorrisDesign | BisectionDesign | CalibrationDesign
+        )
 
     @property
     def run_function_path(self) -> str:
         """The run function actually used (``module:function``)."""
         return self.run_function or DEFAULT_RUN_FUNCTION
+
+
+def _check_calibration(design: CalibrationDesign, factors: dict[str, Factor]) -> None:
+    """A calibration's start lies in the ranges of its factors; Nelder-Mead has no integers."""
+    if design.start is not None:
+        if set(design.start) != set(factors):
+            raise ValueError(
+                f"design.start sets {sorted(design.start)}: give one value per factor, "
+                f"{sorted(factors)}"
+            )
+        for name, value in design.start.items():
+            low, high = factors[name].range  # type: ignore[misc]
+            if not low <= value <= high:
+                raise ValueError(
+                    f"design.start.'{name}' = {value}: outside the factor's range [{low}, {high}]"
+                )
+    if design.optimizer == "nelder_mead":
+        ints = [name for name, f in factors.items() if f.type == "int"]
+        if ints:
+            raise ValueError(
+                f"factors {ints}: Nelder-Mead needs float factors; use optimizer = "
+                "'differential_evolution' for integers"
+            )
 
 
 def _check_points(design: ListDesign, declared: set[str]) -> None:
@@ -352,7 +452,7 @@ def _check_path(name: str, where: str) -> None:
 
 def _format_validation_error(source: str, err: ValidationError) -> str:
     lines = []
-    tags = {"grid", "list", "lhs", "sobol", "morris", "bisection"}
+    tags = {"grid", "list", "lhs", "sobol", "morris", "bisection", "calibration"}
     for e in err.errors(include_url=False):
         loc = [str(p) for p in e["loc"] if not (e["loc"][:1] == ("design",) and p in tags)]
         loc = [p for p in loc if not p.startswith("function-after") and p not in {"tuple"}]
@@ -373,7 +473,7 @@ def _format_validation_error(source: str, err: ValidationError) -> str:
             shown = "" if bad is None else f" = {bad!r}"
             lines.append(
                 f"{source}: {field}.method{shown}: unknown or missing design method; "
-                "allowed: grid, list, lhs, sobol, morris, bisection"
+                "allowed: grid, list, lhs, sobol, morris, bisection, calibration"
             )
             continue
         value = e.get("input")
@@ -399,6 +499,7 @@ def _allowed_keys(loc: list[str], method: str | None = None) -> list[str]:
             "sobol": SobolDesign,
             "morris": MorrisDesign,
             "bisection": BisectionDesign,
+            "calibration": CalibrationDesign,
         }
         return list(designs[method].model_fields) if method in designs else ["method"]
     model = models.get(loc[0])

@@ -7,6 +7,7 @@ Layout of a sweep directory ``DIR``::
     DIR/runs/part-*.parquet      one row per finished run (ok or failed), one file per batch
     DIR/series/part-*.parquet    per-step series of those runs (only with keep_series)
     DIR/sweep.log          the sweep's log
+    DIR/calibration/       a calibration's result.json and trace (calibration designs only)
 
 Crash safety: each batch is written to a hidden temporary file (``.tmp-*``, which readers
 ignore), flushed, ``fsync``-ed, then renamed to its final name (an atomic operation), and the
@@ -47,6 +48,8 @@ DESIGN = "design.parquet"
 LOG = "sweep.log"
 LOCK = ".lock"
 ANALYSIS = "analysis"
+#: Result and trace of a calibration design (:mod:`.calibration`).
+CALIBRATION = "calibration"
 #: Columns every runs part starts with, before the factors and the indicators.
 BASE_COLUMNS = ("run_id", "point", "replicate", "seed", "status", "error", "duration_s", "worker")
 
@@ -398,7 +401,7 @@ class ResultStore:
         d.mkdir(parents=True, exist_ok=True)
         existing = read_meta(d)
         if existing is None:
-            ours = {RUNS, SERIES, DESIGN, LOG, LOCK, ANALYSIS}
+            ours = {RUNS, SERIES, DESIGN, LOG, LOCK, ANALYSIS, CALIBRATION}
             foreign = [p.name for p in d.iterdir() if p.name not in ours]
             if foreign or (d / RUNS).exists():
                 raise ExperimentError(
@@ -427,7 +430,7 @@ class ResultStore:
             )
         self._lock()
         if not resume:
-            for name in (RUNS, SERIES, ANALYSIS):
+            for name in (RUNS, SERIES, ANALYSIS, CALIBRATION):
                 shutil.rmtree(d / name, ignore_errors=True)
             for name in (DESIGN, LOG, META):
                 (d / name).unlink(missing_ok=True)

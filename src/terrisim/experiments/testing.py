@@ -102,3 +102,22 @@ def fake_collapse(task: RunTask, ctx: SweepContext) -> dict[str, Any]:
     threshold = float(p.get("t", 0.37)) + float(p.get("shift", 0.0)) + jitter
     m = float(p["m"])
     return {"shock_recovered": m < threshold, "resistance": 1.0 - m}
+
+
+def linear_pair(task: RunTask, ctx: SweepContext) -> dict[str, float]:
+    """Two indicators linear in two parameters, for testing calibrations.
+
+    ``u = x + y / 2 + e1`` and ``v = x - y + e2``, with ``e1, e2`` normal noise of sd 0.02 drawn
+    from the run's seed: given the noise-free ``u`` and ``v`` the parameters are
+    ``y = 2 (u - v) / 3`` and ``x = v + y``.
+
+    Args:
+        task: The run (factors ``x`` and ``y``).
+        ctx: The sweep context (unused).
+
+    Returns:
+        ``{"u": ..., "v": ...}``.
+    """
+    x, y = float(task.factors["x"]), float(task.factors["y"])
+    e1, e2 = np.random.default_rng(task.seed).normal(0.0, 0.02, 2)
+    return {"u": x + 0.5 * y + float(e1), "v": x - y + float(e2)}
