@@ -94,6 +94,19 @@ def test_analyze_reports_the_variance_explained_and_warns_when_the_factors_expla
     assert "warning: noise: the factors explain" in text
 
 
+def test_analyze_gives_effects_per_level_of_another_factor_and_interactions_of_a_grid(grid_sweep):
+    report = analyze(grid_sweep, outcomes=["outcome"], plots=False)
+    files = {p.name for p in (grid_sweep / "analysis").iterdir()}
+    assert {"paired_x_by_rule.csv", "paired_rule_by_x.csv", "interaction_x_x_rule.csv"} <= files
+    within = report.tables["paired_rule_by_x"].set_index("group")
+    # fake_model: the conference adds 1 at every x (no interaction), sd 0.1 of noise
+    assert within["mean_diff"].to_numpy() == pytest.approx([1.0, 1.0], abs=0.15)
+    assert within["significant"].all()
+    interaction = report.tables["interaction_x_x_rule"]
+    assert interaction["mean_diff"].abs().max() < 0.3 and not interaction["significant"].any()
+    assert "p_holm=" in report.text()
+
+
 def test_analyze_cli_prints_the_table(grid_sweep):
     proc = subprocess.run(
         [

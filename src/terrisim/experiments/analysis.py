@@ -25,6 +25,11 @@ import pandas as pd
 
 from terrisim.experiments.convergence import convergence_warnings, sobol_convergence
 from terrisim.experiments.designs import salib_problem, unit_matrix
+from terrisim.experiments.effects import (
+    effects_text,
+    interaction_effects,
+    paired_differences,
+)
 from terrisim.experiments.formatting import sig
 from terrisim.experiments.spec import (
     BisectionDesign,
@@ -294,68 +299,6 @@ def by_point(df: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
             _, mean, _, lo, hi = mean_ci(ok[outcome])
             row.update({f"{outcome}_mean": mean, f"{outcome}_ci_low": lo, f"{outcome}_ci_high": hi})
         rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def paired_differences(
-    df: pd.DataFrame,
-    factor: str,
-    outcomes: list[str],
-    by: str | None = None,
-    keys: list[str] | None = None,
-) -> pd.DataFrame:
-    """Effect of each level of a factor against its first level, on paired runs.
-
-    Runs are paired when they share the replicate and every other factor: the difference
-    ``y(level) - y(first level)`` is then taken within each pair, which removes the variation
-    due to the other factors (and, with common random numbers, most of the random noise), and
-    its mean gets a Student-t 95% CI.
-
-    Args:
-        df: Results of a grid or list design (successful runs are used).
-        factor: The categorical factor (its first level in design order is the baseline).
-        outcomes: Outcome columns.
-        by: Also split the differences by the levels of this factor.
-        keys: Columns that define a pair (default: the replicate and every other factor; a
-            list design pairs its points by replicate only).
-
-    Returns:
-        Long table: ``factor, level, baseline, [by, group,] outcome, pairs, mean_diff, ci_low,
-        ci_high``.
-    """
-    ok = df[df["status"] == "ok"]
-    levels = list(dict.fromkeys(df[factor].dropna()))
-    if len(levels) < 2:
-        return pd.DataFrame()
-    baseline = levels[0]
-    if keys is None:
-        keys = [f for f in factor_columns(df) if f != factor] + ["replicate"]
-    groups: list[Any] = list(dict.fromkeys(df[by].dropna())) if by else [None]
-    rows = []
-    for outcome in outcomes:
-        values = pd.to_numeric(ok[outcome], errors="coerce")
-        table = ok.assign(_y=values, _key=ok[keys].astype(str).agg("|".join, axis=1)).pivot_table(
-            index="_key", columns=factor, values="_y", aggfunc="first"
-        )
-        if baseline not in table.columns:
-            continue
-        for group in groups:
-            rows_g = table
-            if group is not None:
-                keys_g = ok.loc[ok[by] == group, keys].astype(str).agg("|".join, axis=1)
-                rows_g = table[table.index.isin(set(keys_g))]
-            for level in levels[1:]:
-                if level not in rows_g.columns:
-                    continue
-                diff = (rows_g[level] - rows_g[baseline]).dropna()
-                n, mean, _, lo, hi = mean_ci(diff)
-                row = {"factor": factor, "level": str(level), "baseline": str(baseline)}
-                if by:
-                    row.update({"by": by, "group": str(group)})
-                row.update(
-                    {"outcome": outcome, "pairs": n, "mean_diff": mean, "ci_low": lo, "ci_high": hi}
-                )
-                rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -749,18 +692,8 @@ class AnalysisReport:
                             f"    {r['level'][:30]:<30} {r['mean']:>10.4g} {ci:>24} (n={r['n']})"
                         )
         for key, table in self.tables.items():
-            if key.startswith("paired_") and not table.empty:
-                base = table["baseline"].iloc[0]
-                lines.append(f"\n{table['factor'].iloc[0]}: paired difference against {base!r}")
-                lines.append("  (same replicate and other factors; mean [95% CI])")
-                for outcome, group in table.groupby("outcome", sort=False):
-                    lines.append(f"  {outcome}")
-                    for _, r in group.iterrows():
-                        ci = f"[{r['ci_low']:+.3g}, {r['ci_high']:+.3g}]"
-                        lines.append(
-                            f"    {r['level'][:28]:<28} {r['mean_diff']:>+10.3g} {ci:>24} "
-                            f"(n={r['pairs']})"
-                        )
+            if key.startswith(("paired_", "interaction_")):
+                lines.extend(effects_text(key, table))
         if "thresholds" in self.tables:
             lines.append("\nthreshold search:")
             lines.append(self.tables["thresholds"].to_string(index=False))
@@ -799,6 +732,41 @@ def _sensitivity(
             if plots:
                 path = report.directory / f"{kind}_{_slug(outcome)}.png"
                 report.figures.append(draw(table, outcome, path))
+
+
+def _effects(
+    report: AnalysisReport,
+    df: pd.DataFrame,
+    factors: list[str],
+    outcomes: list[str],
+    *,
+    listed: bool,
+) -> None:
+    """Paired effects of every factor's levels, into ``report``.
+
+    Also, for grid designs, within each level of each other factor, and the interaction of
+    every pair of factors.
+    """
+    compared = [f for f in factors if df[f].nunique() > 1]
+    columns = factor_columns(df)
+    for factor in compared:
+        keys = ["replicate"] if listed else None
+        paired = paired_differences(df, factor, outcomes, keys=keys, factors=columns)
+        if not paired.empty:
+            report.tables[f"paired_{factor}"] = paired
+    if listed:
+        return
+    for factor in compared:
+        for other in compared:
+            if other != factor:
+                table = paired_differences(df, factor, outcomes, by=other, factors=columns)
+                if not table.empty:
+                    report.tables[f"paired_{factor}_by_{other}"] = table
+    for i, first in enumerate(compared):
+        for second in compared[i + 1 :]:
+            table = interaction_effects(df, first, second, outcomes, factors=columns)
+            if not table.empty:
+                report.tables[f"interaction_{first}_x_{second}"] = table
 
 
 def analyze(
@@ -859,11 +827,7 @@ def analyze(
         categorical = ["label"]  # the points' names stand for their (JSON) factor values
     if exp.design.method in {"grid", "list"}:
         report.tables["by_point"] = by_point(df, outcomes)
-        for factor in categorical:
-            keys = ["replicate"] if listed else None
-            paired = paired_differences(df, factor, outcomes, keys=keys)
-            if not paired.empty:
-                report.tables[f"paired_{factor}"] = paired
+        _effects(report, df, categorical if listed else factors, outcomes, listed=listed)
     _sensitivity(report, df, exp, outcomes, plots=plots)
     if isinstance(exp.design, BisectionDesign):
         from terrisim.experiments.bisection import threshold_table
