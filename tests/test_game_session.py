@@ -439,11 +439,18 @@ def test_a_tampered_or_broken_file_is_refused(played: GameSession, tmp_path: Pat
     with pytest.raises(GameError) as info:
         GameSession.from_record({"format": "something else"})
     assert info.value.code == "bad_file"
+    assert info.value.text["fr"].endswith("ce n'est pas un fichier terrisim-game")
+    assert info.value.text["en"].endswith("not a terrisim-game file")
+    missing = {k: v for k, v in played.record().items() if k != "players"}
+    with pytest.raises(GameError) as info:
+        GameSession.from_record(missing)
+    assert "il manque le champ 'players'" in info.value.text["fr"]
     data = played.record()
     data["actions"][0]["give"] = {"gold": 1}
     with pytest.raises(GameError) as info:
         GameSession.from_record(data)
     assert info.value.code == "bad_file" and "gold" in str(info.value)
+    assert "action 1 : " in info.value.text["fr"] and "bien inconnu" in info.value.text["fr"]
 
 
 # --------------------------------------------------------------------------------------------

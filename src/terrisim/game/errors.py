@@ -57,6 +57,8 @@ def _short(name: str, value: Any) -> Any:
     if isinstance(value, bool | int | float) or value is None:
         return value
     limit = LONGEST_FIELD if name in OURS else SHOWN_CHARACTERS
+    if isinstance(value, dict) and set(value) == {"fr", "en"}:  # written in each language
+        return {lang: shown(str(text), limit) for lang, text in value.items()}
     if isinstance(value, str):
         return shown(value, limit)
     return value if len(str(value)) <= limit else shown(str(value), limit)

@@ -1129,12 +1129,18 @@ class GameSession:
                 from the recorded result, e.g. after a change of the model's code).
         """
         if not isinstance(record, Mapping) or record.get("format") != FORMAT:
-            raise GameError("bad_file", detail=f"not a {FORMAT} file")
-        if record.get("format_version") != FORMAT_VERSION:
             raise GameError(
                 "bad_file",
-                detail=f"format_version "
-                f"{record.get('format_version')!r} (expected {FORMAT_VERSION})",
+                detail=texts._(f"ce n'est pas un fichier {FORMAT}", f"not a {FORMAT} file"),
+            )
+        if record.get("format_version") != FORMAT_VERSION:
+            version = f"format_version {record.get('format_version')!r}"
+            raise GameError(
+                "bad_file",
+                detail=texts._(
+                    f"{version} (attendu : {FORMAT_VERSION})",
+                    f"{version} (expected {FORMAT_VERSION})",
+                ),
             )
         try:
             scenario = Scenario.model_validate(record["scenario"])
@@ -1156,6 +1162,10 @@ class GameSession:
         except (KeyError, TypeError, ValueError, ValidationError) as exc:
             if isinstance(exc, GameError):
                 raise
+            if isinstance(exc, KeyError):
+                raise GameError(
+                    "bad_file", detail=texts._(f"il manque le champ {exc}", f"no field {exc}")
+                ) from None
             raise GameError("bad_file", detail=f"{type(exc).__name__}: {exc}") from None
         if not actions:
             return session
@@ -1169,7 +1179,12 @@ class GameSession:
             try:
                 session.apply(action)
             except GameError as exc:
-                raise GameError("bad_file", detail=f"action {number}: {exc}") from None
+                raise GameError(
+                    "bad_file",
+                    detail=texts._(
+                        f"action {number} : {exc.text['fr']}", f"action {number}: {exc.text['en']}"
+                    ),
+                ) from None
         if verify and mode is None and record.get("result"):
             expected, got = record["result"], session.fingerprint()
             diff = [k for k in expected if expected[k] != got.get(k)]

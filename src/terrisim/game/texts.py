@@ -187,7 +187,10 @@ def render(
     Goods (``good``, ``surplus``, ``deficit``: a name or a list of names) are translated; a
     sentence that cannot be filled falls back to the code and the fields.
     """
-    values = dict(fields)
+    values = {  # a field may itself be written in each language: {"fr": ..., "en": ...}
+        key: value[language] if isinstance(value, dict) and language in value else value
+        for key, value in fields.items()
+    }
     for key, value in values.items():  # numbers written the language's way: 11,2 ; 1 an
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
