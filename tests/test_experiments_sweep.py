@@ -101,7 +101,11 @@ def test_series_are_kept_in_their_own_dataset_when_asked(tmp_path):
     run_sweep(exp, tmp_path / "out", engine="serial", progress=False)
     series = load_series(tmp_path / "out")
     assert len(series) == 2 * 3 * 7
-    assert set(series["run_id"]) == set(load_results(tmp_path / "out")["run_id"])
+    runs = load_results(tmp_path / "out")
+    assert set(series["run_id"]) == set(runs["run_id"])
+    assert list(series.columns[:5]) == ["run_id", "point", "replicate", "x", "step"]
+    factor_of = dict(zip(runs["run_id"], runs["x"], strict=True))
+    assert (series["x"] == series["run_id"].map(factor_of)).all()  # each run's own factor value
 
 
 def test_a_finished_sweep_resumes_to_nothing_and_no_resume_starts_over(tmp_path):

@@ -100,17 +100,25 @@ def load_results(directory: str | Path, *, status: str | None = None) -> pd.Data
 
 
 def load_series(directory: str | Path) -> pd.DataFrame:
-    """The per-step series of a sweep's runs (only with ``keep_series = true``).
+    """The per-step series of a sweep's runs (only with ``keep_series = true``), with factors.
 
     Args:
         directory: The sweep directory.
 
     Returns:
-        One row per run and step, with a ``run_id`` column (join it to :func:`load_results`).
+        One row per run and step: ``run_id``, ``point``, ``replicate``, the run's factor values
+        (as in :func:`load_results`), ``step``, then the series columns.
     """
     directory = Path(directory)
     _meta(directory)
-    return PartDataset(directory / SERIES).read()
+    series = PartDataset(directory / SERIES).read()
+    if series.empty or "run_id" not in series:
+        return series
+    runs = load_results(directory)
+    names = [c for c in ("point", "replicate", *factor_columns(runs)) if c not in series]
+    joined = series.merge(runs[["run_id", *names]], on="run_id", how="left")
+    first = ["run_id", *names, *(["step"] if "step" in joined else [])]
+    return joined[[*first, *(c for c in joined.columns if c not in first)]]
 
 
 def _experiment(df: pd.DataFrame) -> Experiment:
