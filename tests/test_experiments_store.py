@@ -125,3 +125,87 @@ def test_an_edited_experiment_of_the_same_name_is_refused_with_the_reason(tmp_pa
         store.open({"name": "a", "hash": "a2a2"}, resume=True)
     assert "same name, but the experiment file, its base scenario" in str(info.value)
     assert "Choose another --out" in str(info.value)
+
+
+def _store_of_batches(directory, batches=5, series=True):
+    """A store with ``batches`` batches of two runs (and their series), left open."""
+    store = ResultStore(directory)
+    store.open(META_A, resume=True)
+    for b in range(batches):
+        runs = [rec(2 * b, x=float(b)), rec(2 * b + 1, x=float(b))]
+        frame = pd.DataFrame({"run_id": [r["run_id"] for r in runs], "step": [0, 0]})
+        store.write_batch(runs, frame if series else None)
+    return store
+
+
+def test_compaction_merges_the_parts_into_one_each_for_runs_and_series_with_the_same_rows(
+    tmp_path,
+):
+    store = _store_of_batches(tmp_path / "s")
+    before = pd.read_parquet(tmp_path / "s" / RUNS)
+    assert store.compact() == (5, 5)
+    store.close()
+    for name in (RUNS, SERIES):
+        assert [p.name for p in (tmp_path / "s" / name).iterdir()] == ["part-000000-000004.parquet"]
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "s" / RUNS), before)
+    with ResultStore(tmp_path / "s") as again:
+        assert again.open(META_A, resume=True) == {f"r{i}" for i in range(10)}
+        again.write_batch([rec(10, x=9.0)], None)  # numbering goes on after the merged part
+    assert (tmp_path / "s" / RUNS / "part-000005.parquet").exists()
+
+
+def test_a_compaction_killed_after_its_rename_leaves_every_run_once_and_a_writer_cleans_up(
+    tmp_path, monkeypatch
+):
+    store = _store_of_batches(tmp_path / "s")
+    unlinked = []
+
+    def die_after_two(self, missing_ok=False):  # kill -9 after two of the merged parts went
+        if len(unlinked) == 2:
+            raise SystemExit("killed")
+        unlinked.append(self.name)
+        return original(self, missing_ok=missing_ok)
+
+    original = type(tmp_path).unlink
+    monkeypatch.setattr(type(tmp_path), "unlink", die_after_two)
+    with pytest.raises(SystemExit):
+        store.compact()
+    monkeypatch.undo()
+    store.close()
+    left = sorted(p.name for p in (tmp_path / "s" / RUNS).iterdir())
+    assert "part-000000-000004.parquet" in left and len(left) == 4  # merged + 3 not yet deleted
+    ids = PartDataset(tmp_path / "s" / RUNS).read()["run_id"]
+    assert sorted(ids) == sorted(f"r{i}" for i in range(10))  # readers skip merged-away parts
+    with ResultStore(tmp_path / "s") as again:
+        assert again.open(META_A, resume=True) == {f"r{i}" for i in range(10)}
+        assert [p.name for p in (tmp_path / "s" / RUNS).iterdir()] == ["part-000000-000004.parquet"]
+        # the series were not merged yet: they count as done (inside the merged runs part)
+        assert len(again.series.parts()) == 5
+        assert again.compact() == (1, 5)
+    assert len(pd.read_parquet(tmp_path / "s" / SERIES)) == 10
+
+
+def test_a_compaction_killed_before_its_rename_changes_nothing(tmp_path, monkeypatch):
+    store = _store_of_batches(tmp_path / "s", series=False)
+    import terrisim.experiments.store as store_module
+
+    def killed(*args, **kwargs):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(store_module.os, "replace", killed)
+    with pytest.raises(SystemExit):
+        store.compact()
+    monkeypatch.undo()
+    store.close()
+    assert len(PartDataset(tmp_path / "s" / RUNS).parts()) == 5
+    assert len(pd.read_parquet(tmp_path / "s" / RUNS)) == 10  # the temporary file is hidden
+    with ResultStore(tmp_path / "s") as again:
+        assert len(again.open(META_A, resume=True)) == 10
+    assert not list((tmp_path / "s" / RUNS).glob(".tmp-*"))
+
+
+def test_load_results_columns_reads_only_those(tmp_path):
+    store = _store_of_batches(tmp_path / "s", series=False)
+    store.close()
+    table = PartDataset(tmp_path / "s" / RUNS).table(["run_id", "x", "absent"])
+    assert table.column_names == ["run_id", "x"] and table.num_rows == 10

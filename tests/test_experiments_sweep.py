@@ -4,6 +4,7 @@ lost workers retried, a real Dask scheduler with workers, the shipped smoke expe
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 
 from terrisim.experiments.analysis import load_results, load_series
 from terrisim.experiments.runner import run_sweep
-from terrisim.experiments.store import RUNS
+from terrisim.experiments.store import LOG, RUNS
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "experiments" / "smoke.toml"
@@ -367,6 +368,9 @@ def test_a_dask_worker_that_dies_mid_run_has_its_runs_retried(tmp_path, dask_sch
     df = load_results(tmp_path / "out")
     assert report.failed == 0 and len(df) == 9 and (df["status"] == "ok").all()
     assert list(crash.iterdir())
+    assert "2 worker(s), 2 thread(s)" in report.engine  # the cluster's real size
+    log = (tmp_path / "out" / LOG).read_text()  # the scheduler reports the loss, then retries
+    assert re.search(r"WARNING Dask worker tcp://\S+ lost \(\d task\(s\) were running", log)
 
 
 @pytest.mark.slow
@@ -469,6 +473,7 @@ def test_results_are_readable_at_any_moment_of_a_running_sweep(tmp_path):
             "--batch-size",
             "3",
             "--quiet",
+            "--no-compact",  # raw readers polling as the sweep ends: see the compaction test
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -106,6 +106,15 @@ def sweep(  # noqa: PLR0913 (typer reads the options from the signature)
     progress: Annotated[
         bool, typer.Option("--progress/--quiet", help="Show progress on stderr.")
     ] = True,
+    compact: Annotated[
+        bool,
+        typer.Option(
+            "--compact/--no-compact",
+            help="Merge the part files into one each for runs and series once every run is "
+            "on disk; --no-compact keeps one part per batch (for readers that poll the raw "
+            "files while the sweep ends).",
+        ),
+    ] = True,
     set_: Annotated[
         list[str] | None,
         typer.Option(
@@ -144,6 +153,7 @@ def sweep(  # noqa: PLR0913 (typer reads the options from the signature)
         retry_failed=retry_failed,
         batch_size=batch_size,
         progress=progress,
+        compact=compact,
     )
     total = report.ok + report.failed
     if total == 0:

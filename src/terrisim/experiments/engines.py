@@ -334,18 +334,34 @@ class DaskEngine(Engine):
                 )
             self.client = Client(self.cluster, set_as_default=False)
         self._nthreads = 0
+        self._nworkers: int | None = None
         self._checked = 0.0
         self._futures: set[Any] = set()
+        with contextlib.suppress(Exception):  # the scheduler's own events, see _worker_event
+            self.client.subscribe_topic("all", _worker_event)
 
     @property
     def workers(self) -> int:
-        """Threads over all workers of the cluster (refreshed every 2 s)."""
+        """Threads over all workers of the cluster (refreshed every 2 s).
+
+        A change in the number of workers or threads is logged with the new totals.
+        """
         now = time.monotonic()
         if now - self._checked > 2.0:
-            with contextlib.suppress(Exception):
-                self._nthreads = sum(self.client.nthreads().values())
+            self._refresh()
             self._checked = now
         return self._nthreads
+
+    def _refresh(self) -> None:
+        with contextlib.suppress(Exception):
+            threads = self.client.nthreads()
+            before = (self._nworkers, self._nthreads)
+            self._nworkers, self._nthreads = len(threads), sum(threads.values())
+            if before[0] is not None and before != (self._nworkers, self._nthreads):
+                log.info("Dask cluster now: %s", self._size())
+
+    def _size(self) -> str:
+        return f"{self._nworkers or 0} worker(s), {self._nthreads} thread(s)"
 
     def warm(self, timeout: float = 120.0) -> None:
         """Import the model in every worker connected now (workers joining later do it then).
@@ -410,9 +426,36 @@ class DaskEngine(Engine):
                 self.cluster.close()
 
     def describe(self) -> str:
-        """One line for the log."""
+        """One line for the log: where, and the workers and threads connected now."""
         where = "local cluster" if self.cluster is not None else str(self.client.scheduler.address)
-        return f"dask engine ({where}), {self.workers} worker thread(s)"
+        self._refresh()
+        self._checked = time.monotonic()
+        return f"dask engine ({where}), {self._size()}"
+
+
+def _worker_event(event: tuple[float, Any]) -> None:
+    """Log a worker joining or leaving the Dask cluster (the scheduler's topic ``all``).
+
+    The scheduler publishes ``add-worker`` and ``remove-worker`` (with the tasks the worker
+    was processing and whether its removal was expected) to every client subscribed to
+    ``all``; this handler runs in the client's thread and writes one line to ``sweep.log``.
+    """
+    msg = event[1] if isinstance(event, tuple) and len(event) == 2 else event
+    if not isinstance(msg, dict):
+        return
+    action, worker = msg.get("action"), msg.get("worker")
+    if action == "add-worker":
+        log.info("Dask worker %s joined", worker)
+    elif action == "remove-worker":
+        running = len(msg.get("processing-tasks") or ())
+        if msg.get("expected"):
+            log.info("Dask worker %s left (closed; %d task(s) were on it)", worker, running)
+        else:
+            log.warning(
+                "Dask worker %s lost (%d task(s) were running on it: Dask reschedules them)",
+                worker,
+                running,
+            )
 
 
 def make_engine(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import logging
 import pickle
 import re
@@ -23,7 +24,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -169,26 +170,43 @@ class PreparedSweep:
             for name, value in factors.items()
         }
 
-    def tasks(self, points: list[int] | None = None) -> Iterator[RunTask]:
+    def tasks(
+        self, points: list[int] | None = None, skip: Collection[str] = ()
+    ) -> Iterator[RunTask]:
         """Every run, replicate by replicate (so a partial sweep covers the whole design).
+
+        Tasks are made as they are consumed (the driver submits them as the sweep goes), so a
+        sweep of any size keeps only the batches in flight in memory.
 
         Args:
             points: Only these design points (default: all).
+            skip: Run ids to leave out (those already done).
         """
         e = self.experiment
         crn = e.crn
         chosen = range(len(self.points)) if points is None else points
-        columns = {point: self.columns(point) for point in chosen}
         for rep in range(e.replicates):
             for point in chosen:
+                rid = run_id(point, rep)
+                if rid in skip:
+                    continue
                 yield RunTask(
-                    run_id=run_id(point, rep),
+                    run_id=rid,
                     point=point,
                     replicate=rep,
                     seed=run_seed(e.seed, point, rep, common_random_numbers=crn),
                     factors=self.points[point],
-                    columns=columns[point],
+                    columns=self.columns(point),
                 )
+
+    def count(self, points: list[int] | None = None, skip: Collection[str] = ()) -> int:
+        """How many tasks :meth:`tasks` yields with the same arguments (without making them)."""
+        chosen = range(len(self.points)) if points is None else points
+        n = len(chosen) * self.experiment.replicates
+        if not skip:
+            return n
+        reps = range(self.experiment.replicates)
+        return n - sum(run_id(point, rep) in skip for rep in reps for point in chosen)
 
 
 def _hint(base: Any, dotted: str) -> str:
@@ -444,6 +462,7 @@ def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on th
     run_fn: str | Callable[..., Any] | None = None,
     progress: bool = True,
     progress_interval: float = 10.0,
+    compact: bool = True,
 ) -> SweepReport:
     """Run (or resume) a sweep and store its results in ``out``.
 
@@ -463,6 +482,8 @@ def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on th
         run_fn: Run function overriding the experiment's (see :func:`prepare_sweep`).
         progress: Show progress on stderr (a bar on a terminal, log lines otherwise).
         progress_interval: Seconds between progress lines when not on a terminal.
+        compact: Once every run is on disk, merge the parts into one file each for runs and
+            series (see :meth:`.store.ResultStore.compact`); False keeps one part per batch.
 
     Returns:
         What the sweep did.
@@ -520,13 +541,17 @@ def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on th
                     store.write_design(
                         [prep.columns(i) for i in range(len(prep.points))], exp.factor_names
                     )
-                    session.execute([t for t in prep.tasks() if t.run_id not in done_ids])
+                    session.execute(prep.tasks(skip=done_ids), prep.count(skip=done_ids))
                 cancel = False
             except KeyboardInterrupt:
                 log.warning("interrupted: %s", session.bar.line())
                 raise SweepInterrupted(session.report) from None  # closed (cancel) below
             finally:
                 session.close(cancel=cancel)
+            if compact and (session.report.complete or isinstance(exp.design, BisectionDesign)):
+                runs, series = store.compact()
+                if runs > 1 or series > 1:
+                    log.info("compacted %d runs parts and %d series parts", runs, series)
     return session.report
 
 
@@ -543,7 +568,7 @@ def _bisect(prep: PreparedSweep, store: ResultStore, session: _Session, done: se
             break
         open_searches = sum(s.status == "running" for s in searches)
         log.info("bisection round: %d points, %d searches open", len(pending), open_searches)
-        session.execute([t for t in prep.tasks(pending) if t.run_id not in done])
+        session.execute(prep.tasks(pending, skip=done), prep.count(pending, skip=done))
     for s in searches:
         log.info("search %s: %s, threshold %s", s.combo or "(single)", s.status, s.threshold)
 
@@ -614,23 +639,35 @@ class _Session:
             self.start = time.monotonic()
         return self.eng
 
-    def execute(self, tasks: list[RunTask]) -> None:
-        """Run the tasks (in batches, retrying lost ones) and store every outcome."""
-        if not tasks:
+    def execute(self, tasks: Iterable[RunTask], count: int) -> None:
+        """Run the tasks (in batches, retrying lost ones) and store every outcome.
+
+        Tasks are taken from ``tasks`` only as batches are submitted, and at most
+        ``engine.slots()`` batches are in flight: the driver's memory does not grow with the
+        size of the sweep.
+
+        Args:
+            tasks: The runs to do (an iterator is consumed as the sweep goes).
+            count: How many ``tasks`` yields.
+        """
+        if not count:
             log.info("nothing to do: every run is already in %s", self.store.directory)
             return
         eng = self._engine()
-        todo = deque(tasks)
+        todo, remaining = iter(tasks), count
         retry: deque[tuple[RunTask, int]] = deque()
         in_flight = 0
-        while todo or retry or in_flight:
-            while (todo or retry) and in_flight < eng.slots():
+        while remaining or retry or in_flight:
+            while (remaining or retry) and in_flight < eng.slots():
                 if retry:
                     task, attempt = retry.popleft()
                     batch = Batch([task], attempt=attempt, number=self.number)
                 else:
-                    n = min(self.sizer.next_size(len(todo), eng.workers), len(todo))
-                    batch = Batch([todo.popleft() for _ in range(n)], number=self.number)
+                    n = min(self.sizer.next_size(remaining, eng.workers), remaining)
+                    batch = Batch(list(itertools.islice(todo, n)), number=self.number)
+                    remaining = remaining - n if len(batch.tasks) == n else 0
+                    if not batch.tasks:
+                        continue
                 self.number += 1
                 eng.submit(batch)
                 in_flight += 1

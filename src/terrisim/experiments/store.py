@@ -5,6 +5,7 @@ Layout of a sweep directory ``DIR``::
     DIR/experiment.json    the experiment (fields, hash, scenario, number of runs)
     DIR/design.parquet     one row per design point: point, factor values
     DIR/runs/part-*.parquet      one row per finished run (ok or failed), one file per batch
+                                 (merged into one file when the sweep has every run)
     DIR/series/part-*.parquet    per-step series of those runs (only with keep_series)
     DIR/sweep.log          the sweep's log
     DIR/calibration/       a calibration's result.json and trace (calibration designs only)
@@ -15,6 +16,11 @@ directory is ``fsync``-ed. A sweep killed at any moment (``kill -9``, power cut)
 only complete parts; the run ids in ``runs/`` are the resume manifest. A batch's series part is
 written before its runs part, so a run is "done" only once both exist; a series part without its
 runs part (a crash between the two renames) is deleted when the sweep resumes.
+
+Compaction: when a sweep has every run on disk, its parts are merged into one
+(``part-FIRST-LAST.parquet``, the batches it holds; :meth:`ResultStore.compact`), streamed
+to a temporary file, renamed in, then the merged parts are deleted. A crash in between leaves
+parts that the merged one covers: readers here skip them and a writer deletes them.
 
 All parts of a dataset share one schema, so ``pandas.read_parquet(DIR / "runs")`` works at any
 time, even mid-sweep. When a batch brings a new column or a wider type (null < bool < int <
@@ -53,7 +59,9 @@ CALIBRATION = "calibration"
 #: Columns every runs part starts with, before the factors and the indicators.
 BASE_COLUMNS = ("run_id", "point", "replicate", "seed", "status", "error", "duration_s", "worker")
 
-_PART = re.compile(r"^part-(\d{6,})\.parquet$")
+_PART = re.compile(r"^part-(\d{6,})(?:-(\d{6,}))?\.parquet$")
+#: Rows buffered before a row group is written while parts are merged (bounds its memory).
+ROW_GROUP = 65_536
 _TYPES = {0: pa.null(), 1: pa.bool_(), 2: pa.int64(), 3: pa.float64(), 4: pa.string()}
 
 
@@ -247,6 +255,21 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 # ------------------------------------------------------------------------------------------
+def span(part: Path) -> tuple[int, int]:
+    """The batch numbers a part holds, first and last.
+
+    ``part-000007.parquet`` holds batch 7: (7, 7); ``part-000000-000063.parquet`` (0, 63).
+
+    Args:
+        part: A part file.
+    """
+    m = _PART.match(part.name)
+    if m is None:
+        raise ValueError(f"{part}: not a part file")
+    first = int(m.group(1))
+    return first, int(m.group(2) or first)
+
+
 class PartDataset:
     """A directory of Parquet parts sharing one schema, appended to one atomic part at a time.
 
@@ -262,6 +285,8 @@ class PartDataset:
             self.directory.mkdir(parents=True, exist_ok=True)
             for stale in self.directory.glob(".tmp-*"):
                 stale.unlink(missing_ok=True)
+            for merged_away in self._covered()[1]:
+                merged_away.unlink(missing_ok=True)
         self.schema: pa.Schema | None = None
         self._uniform = True
         for part in self.parts():
@@ -270,20 +295,92 @@ class PartDataset:
                 self._uniform = False
             self.schema = unify_schemas(self.schema, part_schema)
 
-    def parts(self) -> list[Path]:
-        """The complete parts, in order."""
+    def _listing(self) -> list[tuple[tuple[int, int], Path]]:
+        """Every part file with its span, in order (covered ones included)."""
         if not self.directory.is_dir():
             return []
-        return sorted(p for p in self.directory.iterdir() if _PART.match(p.name))
+        found = []
+        for p in self.directory.iterdir():
+            if m := _PART.match(p.name):
+                first = int(m.group(1))
+                found.append(((first, int(m.group(2) or first)), p))
+        return sorted(found, key=lambda item: (item[0][0], -item[0][1]))
+
+    def _covered(self) -> tuple[list[Path], list[Path]]:
+        """The parts to read, and those a merged part covers (left by a crash, to delete)."""
+        live, covered, reach = [], [], -1
+        for (_, last), path in self._listing():
+            if last <= reach:
+                covered.append(path)
+            else:
+                live.append(path)
+                reach = last
+        return live, covered
+
+    def parts(self) -> list[Path]:
+        """The complete parts, in order (a part merged into a larger one is not listed)."""
+        return self._covered()[0]
+
+    def spans(self) -> list[tuple[int, int]]:
+        """The batch numbers each part holds, ``(first, last)`` (equal for one batch)."""
+        return [span(p) for p in self.parts()]
 
     def max_sequence(self) -> int:
         """Highest part number on disk (-1 if none)."""
-        seqs = [int(m.group(1)) for p in self.parts() if (m := _PART.match(p.name))]
-        return max(seqs, default=-1)
+        return max((last for (_, last), _ in self._listing()), default=-1)
 
-    def path(self, sequence: int) -> Path:
-        """Path of part number ``sequence``."""
-        return self.directory / f"part-{sequence:06d}.parquet"
+    def path(self, sequence: int, last: int | None = None) -> Path:
+        """Path of part number ``sequence`` (of the parts ``sequence`` to ``last`` merged)."""
+        if last is None or last == sequence:
+            return self.directory / f"part-{sequence:06d}.parquet"
+        return self.directory / f"part-{sequence:06d}-{last:06d}.parquet"
+
+    def merge(self, parts: Sequence[Path], first: int, last: int) -> Path | None:
+        """Merge ``parts`` into one part holding batches ``first`` to ``last``.
+
+        The merged part is streamed (row groups of :data:`ROW_GROUP` rows, so memory stays
+        bounded) to a hidden temporary file, ``fsync``-ed and renamed in; then the merged
+        parts are deleted. A crash before the rename leaves them as they were; after it, they
+        are covered by the merged part: readers of this class skip them and a writer deletes
+        them when it opens the dataset.
+
+        Args:
+            parts: Parts of this dataset, each within ``first`` to ``last``.
+            first: First batch number of the merged part.
+            last: Last batch number.
+
+        Returns:
+            The merged part (None when ``parts`` is empty).
+        """
+        if not parts:
+            return None
+        target = self.path(first, last)
+        schema = self.schema
+        if schema is None:
+            for part in parts:
+                schema = unify_schemas(schema, pq.read_schema(part))
+        assert schema is not None
+        with _atomic_file(target) as f, pq.ParquetWriter(f, schema, compression="zstd") as out:
+            buffered: list[pa.Table] = []
+            rows = 0
+            for part in parts:
+                if part == target:  # merging into an existing merged part of this span
+                    continue
+                table = conform(pq.read_table(part), schema)
+                buffered.append(table)
+                rows += table.num_rows
+                if rows >= ROW_GROUP:
+                    out.write_table(pa.concat_tables(buffered))
+                    buffered, rows = [], 0
+            if target in parts:
+                out.write_table(conform(pq.read_table(target), schema))
+            if buffered:
+                out.write_table(pa.concat_tables(buffered))
+        for part in parts:
+            if part != target:
+                part.unlink(missing_ok=True)
+        fsync_dir(self.directory)
+        return target
 
     def write(self, sequence: int, table: pa.Table) -> Path:
         """Write one part atomically, first widening earlier parts if the schema grows.
@@ -307,10 +404,44 @@ class PartDataset:
         atomic_write_table(path, conform(table, schema))
         return path
 
-    def read(self, columns: list[str] | None = None) -> pd.DataFrame:
-        """All parts as one DataFrame (each part read on its own, so it never drops columns).
+    def table(self, columns: Sequence[str] | None = None, attempts: int = 5) -> pa.Table:
+        """All parts as one Arrow table, in part order (only ``columns``, if given).
 
-        Integer columns with missing values come back as pandas' nullable ``Int64``.
+        The parts are read as one ``pyarrow.dataset`` with the dataset's unified schema (a
+        part still on an older schema during an upgrade is cast to it), reading only the
+        columns asked for. A part that vanished between listing and reading (merged into a
+        larger one meanwhile, see :meth:`merge`) makes it list and read again.
+
+        Args:
+            columns: Columns to read (None: all; unknown names are left out).
+            attempts: Times to list and read again after a vanished part.
+
+        Returns:
+            The rows of every part.
+        """
+        import pyarrow.dataset as pads
+
+        for attempt in range(attempts):
+            parts = self.parts()
+            schema = None
+            try:
+                for part in parts:
+                    schema = unify_schemas(schema, pq.read_schema(part))
+                if schema is None:
+                    names = list(columns or [])
+                    return pa.table({c: pa.nulls(0) for c in names})
+                chosen = [c for c in columns if c in schema.names] if columns else None
+                data = pads.dataset([str(p) for p in parts], schema=schema, format="parquet")
+                return data.to_table(columns=chosen)
+            except OSError:  # a part merged away meanwhile (pyarrow: FileNotFoundError)
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def read(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """All parts as one DataFrame (see :meth:`table`).
+
+        Integer columns come back as pandas' nullable ``Int64``.
 
         Args:
             columns: Columns to read (None: all).
@@ -318,19 +449,9 @@ class PartDataset:
         Returns:
             The rows of every part, in part order.
         """
-        tables = []
-        for part in self.parts():
-            t = pq.read_table(part)  # a schema upgrade replaces parts atomically: always whole
-            if columns is not None:
-                t = t.select([c for c in columns if c in t.column_names])
-            tables.append(t)
-        if not tables:
-            return pd.DataFrame(columns=columns or [])
-        schema = None
-        for t in tables:
-            schema = unify_schemas(schema, t.schema)
-        assert schema is not None
-        table = pa.concat_tables([conform(t, schema) for t in tables])
+        table = self.table(columns)
+        if not table.num_rows and not table.num_columns:
+            return pd.DataFrame(columns=list(columns or []))
         return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
@@ -438,10 +559,11 @@ class ResultStore:
             atomic_write_bytes(d / META, json.dumps(meta, indent=2, default=str).encode())
         self.runs = PartDataset(d / RUNS, writer=True)
         self.series = PartDataset(d / SERIES, writer=True)
-        done_parts = {p.name for p in self.runs.parts()}
-        for orphan in self.series.parts():
-            if orphan.name not in done_parts:
-                orphan.unlink()
+        done_spans = self.runs.spans()
+        for part in self.series.parts():
+            first, last = span(part)
+            if not any(a <= first and last <= b for a, b in done_spans):
+                part.unlink()  # its batch's runs part was never written: not done
         self.retried = self._drop_failed() if resume and retry_failed else 0
         self._next = max(self.runs.max_sequence(), self.series.max_sequence()) + 1
         done = self.completed_ids()
@@ -520,10 +642,31 @@ class ResultStore:
     def completed_ids(self) -> set[str]:
         """Run ids recorded in ``runs/`` (ok or failed)."""
         assert self.runs is not None
-        ids: set[str] = set()
-        for part in self.runs.parts():
-            ids.update(pq.read_table(part, columns=["run_id"]).column(0).to_pylist())
-        return ids
+        table = self.runs.table(["run_id"])
+        return set(table.column(0).to_pylist()) if table.num_columns else set()
+
+    def compact(self) -> tuple[int, int]:
+        """Merge the parts of ``runs/`` into one, and the series parts of each runs part.
+
+        Called when a sweep has every run on disk (see :meth:`PartDataset.merge`: streamed,
+        atomic, and a crash at any moment leaves every run exactly once and resumable). The
+        runs part is merged first; a series part then counts as done when a runs part's
+        batches include its own (``open`` deletes the others), so a crash between the two
+        merges loses nothing, and the next compaction merges the series parts left.
+
+        Returns:
+            Parts of ``runs/`` and of ``series/`` before, merged into one each.
+        """
+        assert self.runs is not None and self.series is not None
+        parts = self.runs.parts()
+        n_series = len(self.series.parts())
+        if len(parts) > 1:
+            self.runs.merge(parts, span(parts[0])[0], span(parts[-1])[1])
+        for first, last in self.runs.spans():
+            inside = [p for p in self.series.parts() if first <= span(p)[0] <= span(p)[1] <= last]
+            if inside and [span(p) for p in inside] != [(first, last)]:
+                self.series.merge(inside, first, last)
+        return len(parts), n_series
 
     def write_design(self, points: Sequence[Mapping[str, Any]], factors: Sequence[str]) -> None:
         """Store the design points (atomically; a bisection adds points round by round).
