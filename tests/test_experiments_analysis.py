@@ -170,7 +170,7 @@ def test_morris_ranks_the_ishigami_factors(tmp_path):
 
 def test_sobol_analysis_of_an_unfinished_sweep_says_what_is_missing(tmp_path):
     exp = write(tmp_path, "partial", '[design]\nmethod = "sobol"\nsamples = 8\n' + ISHIGAMI)
-    run_sweep(exp, tmp_path / "out", engine="serial", progress=False)
+    run_sweep(exp, tmp_path / "out", engine="serial", progress=False, compact=False)
     parts = sorted((tmp_path / "out" / "runs").glob("part-*.parquet"))
     parts[0].unlink()
     with pytest.raises(ExperimentError, match="design points have no value"):
