@@ -74,6 +74,7 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--engine", default="local", choices=["local", "dask"])
+    parser.add_argument("--no-compact", action="store_true", help="keep one part per batch")
     parser.add_argument("--keep", type=Path, help="sweep directory to keep (default: temp)")
     args = parser.parse_args()
 
@@ -85,8 +86,9 @@ def main() -> None:
     prep = prepare_sweep(experiment(tmp, args.points, args.replicates))
     before = rss_mib()
     t0 = time.perf_counter()
+    options = {"compact": False} if args.no_compact else {}
     report = run_sweep(
-        prep, out, engine=args.engine, workers=args.workers, resume=False, progress=False
+        prep, out, engine=args.engine, workers=args.workers, resume=False, progress=False, **options
     )
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -112,11 +112,13 @@ _SMOKE = [
     for v in (("0.4", "0.8") if f == "trust.initial" else ("0.1", "0.4"))
 ]
 _THRESHOLDS = [
-    Finding(f"collapse_threshold:{r}", "collapse_threshold", "threshold", "", "governance", r, 2)
+    Finding(
+        f"collapse_threshold:{r}", "collapse_threshold", "threshold", "", "governance", r, digits=2
+    )
     for r in ("none", "conference", "merger")
 ]
 _SOBOL = [
-    _index("sobol_trust", kind, outcome, factor)
+    _index("sobol_trust", kind, outcome, factor, 3 if factor == "trust.tension_share" else 2)
     for kind, outcome, factors in (
         ("sobol_ST", "satisfaction_mean", ("exchange.reciprocity_tolerance",)),
         ("sobol_S1", "satisfaction_mean", ("exchange.reciprocity_tolerance",)),
@@ -142,9 +144,22 @@ _MORRIS = [
         ),
         (
             "satisfaction_mean",
-            ("market.outside_supply", "specialisation.rate", "exchange.reciprocity_tolerance"),
+            (
+                "market.outside_supply",
+                "specialisation.rate",
+                "exchange.reciprocity_tolerance",
+                "commuting.share",
+            ),
         ),
-        ("trust_urban_rural_final", ("exchange.reciprocity_tolerance", "trust.initial")),
+        (
+            "trust_urban_rural_final",
+            (
+                "exchange.reciprocity_tolerance",
+                "trust.initial",
+                "trust.tension_share",
+                "trust.cleavage_weight",
+            ),
+        ),
     )
     for factor in factors
 ]
