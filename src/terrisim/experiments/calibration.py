@@ -234,7 +234,7 @@ class _Evaluations:
         self.store.write_design([prep.columns(i) for i in range(len(prep.points))], self.names)
         tasks = [t for t in prep.tasks(new) if t.run_id not in self.done]
         if tasks:
-            self.session.execute(tasks)
+            self.session.execute(tasks, len(tasks))
             self._read_new_parts()
         out = [self._distance(i) for i in new]
         self.rounds += 1
