@@ -8,6 +8,7 @@ run stops at the write with one line naming the rule, the array and the line, an
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import types
@@ -17,15 +18,24 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import ROOT, TERRISIM
+from pydantic import BaseModel, ConfigDict
 
 from terrisim.checking import check_rule
 from terrisim.governance.base import Governance
 from terrisim.model import TerriModel
-from terrisim.rules.guard import FIXED, RuleWriteError, call_rule, read_only
+from terrisim.rules.guard import (
+    FIXED,
+    RuleCrashError,
+    RuleWriteError,
+    call_rule,
+    raised_at,
+    read_only,
+)
+from terrisim.rules.outputs import unguarded
 from terrisim.rules.partners import TrustWeighted
 from terrisim.rules.trust import Reinforcement
 from terrisim.rules.valuation import MarketValuation
-from terrisim.scenario import apply_overrides, load_scenario, scenario_from_dict
+from terrisim.scenario import ScenarioError, apply_overrides, load_scenario, scenario_from_dict
 from terrisim.shocks import ShockKind
 
 THIS_FILE = Path(__file__).name
@@ -156,13 +166,59 @@ class NeedShock(ShockKind):
         state.need[mask] *= 1.0 - magnitude
 
 
+class CrashingTrust(Reinforcement):
+    """Broken: reads an attribute it never set (a crash, not a corruption)."""
+
+    def update(self, state: Any, outcome: Any) -> np.ndarray:
+        """An attribute error."""
+        return self.y
+
+
+class NumpyCrash(MarketValuation):
+    """Broken: asks numpy for an impossible shape (the error is raised inside numpy)."""
+
+    def unit_values(self, state: Any) -> tuple[np.ndarray, np.ndarray]:
+        """A reshape numpy refuses."""
+        return np.reshape(state.price, (7, 11)), None
+
+
+class CrashingCouncil(Governance):
+    """Broken: its set-up reads an array the state does not have."""
+
+    def setup(self, model: Any) -> None:
+        """An attribute error while the model is built."""
+        self.members = model.state.no_such_array
+
+
+class Forgetting(Reinforcement):
+    """A student's rule with a parameter of its own (a misspelling names this rule's keys)."""
+
+    class Params(BaseModel):
+        """Only how fast trust fades."""
+
+        model_config = ConfigDict(extra="forbid")
+        forget: float = 0.1
+
+
+def _line_of(cls: type, code: str) -> str:
+    """``FILE:LINE`` of the line of ``cls``'s source that contains ``code``."""
+    lines, start = inspect.getsourcelines(cls)
+    offset = next(i for i, line in enumerate(lines) if code in line)
+    return f"{THIS_FILE}:{start + offset}"
+
+
 def _terrisim_run(scenario: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """``terrisim run scenario`` in a subprocess, with ``tmp_path`` (the rule files) on the path."""
     return subprocess.run(
         [str(TERRISIM), "run", str(scenario), "--out", str(tmp_path / "out")],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(tmp_path), os.environ.get("PYTHONPATH")) if p
+            ),
+        },
         cwd=ROOT,
         timeout=300,
         check=False,
@@ -315,9 +371,27 @@ def test_a_read_only_array_of_the_rules_own_is_its_own_error() -> None:
             mine[0] = 1.0
 
     model = TerriModel(None, record_territories=False)
-    with pytest.raises(ValueError, match="read-only") as error:
+    with pytest.raises(RuleCrashError, match=r"raised ValueError: .*read-only") as error:
         call_rule("valuation", Frozen(), "unit_values", model.state)
     assert not isinstance(error.value, RuleWriteError)
+    assert f"{THIS_FILE}:" in str(error.value) and "(mine[0] = 1.0)" in str(error.value)
+    assert isinstance(error.value.__cause__, ValueError)  # kept for a traceback in Python
+
+
+def test_unguarded_a_rules_crash_raises_as_it_is() -> None:
+    model = TerriModel(None, record_territories=False)
+    with unguarded(), pytest.raises(AttributeError, match="no attribute 'y'"):
+        call_rule("trust", CrashingTrust(), "update", model.state, outcome=model.outcome)
+
+
+def test_raised_at_names_the_rules_line_not_numpys() -> None:
+    model = TerriModel(None, record_territories=False)
+    try:
+        NumpyCrash().unit_values(model.state)
+    except ValueError as exc:
+        at = raised_at(exc)
+    assert at.partition(":")[0].endswith(THIS_FILE), at
+    assert at.endswith("(return np.reshape(state.price, (7, 11)), None)"), at
 
 
 def test_read_only_blocks_nest_and_give_back_only_their_own_names() -> None:
@@ -398,3 +472,69 @@ def test_terrisim_run_prints_one_line_and_exits_2_on_a_write(tmp_path: Path) -> 
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert "changed state.price" in proc.stderr and "student_rules.py:7 (p *= 1.05)" in proc.stderr
+
+
+# ---------------------------------------------------------------- a rule that raises, a typo
+def test_terrisim_run_names_the_students_line_when_a_rule_raises(tmp_path: Path) -> None:
+    (tmp_path / "student_trust.py").write_text(
+        "from terrisim.rules.trust import Reinforcement\n\n\n"
+        "class MyTrust(Reinforcement):\n"
+        "    def update(self, state, outcome):\n"
+        "        return self.y\n",
+        encoding="utf-8",
+    )
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        'steps = 2\n[rules]\ntrust = { name = "student_trust:MyTrust" }\n', encoding="utf-8"
+    )
+    proc = _terrisim_run(scenario, tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert (
+        "error: the trust rule MyTrust.update raised AttributeError: 'MyTrust' object has no "
+        "attribute 'y' at "
+    ) in proc.stderr
+    assert "student_trust.py:6 (return self.y); fix the rule there" in proc.stderr
+
+
+def test_a_crash_inside_numpy_is_located_at_the_rules_line() -> None:
+    model = TerriModel(None, record_territories=False)
+    model.valuation = NumpyCrash()
+    with pytest.raises(RuleCrashError) as error:
+        model.run(1)
+    message = str(error.value)
+    assert message.startswith("the valuation rule NumpyCrash.unit_values raised ValueError: ")
+    assert f"{_line_of(NumpyCrash, 'np.reshape')} (return np.reshape(" in message
+
+
+def test_an_institution_that_raises_while_set_up_is_one_line_naming_its_line() -> None:
+    scenario = scenario_from_dict(
+        {"steps": 2, "governance": [{"rule": "test_rule_guard:CrashingCouncil"}]}
+    )
+    with pytest.raises(RuleCrashError, match=r"the governance rule CrashingCouncil.setup raised"):
+        TerriModel(scenario, record_territories=False)
+    report = check_rule(CrashingCouncil, examples=2, steps=3)
+    assert report.failed and report.failed[0].name == "runs", report.text()
+    assert "while the model was set up" in report.failed[0].violation.message
+    assert _line_of(CrashingCouncil, "no_such_array") in report.failed[0].violation.message
+
+
+def test_check_rule_names_the_students_line_when_a_rule_raises() -> None:
+    report = check_rule(CrashingTrust, examples=2, steps=3)
+    assert report.failed and report.failed[0].name == "runs", report.text()
+    message = report.failed[0].violation.message
+    assert "the run stopped with AttributeError" in message
+    assert f"{_line_of(CrashingTrust, 'return self.y')} (return self.y)" in message
+    assert "Traceback" not in report.text()
+
+
+def test_a_misspelt_parameter_of_a_students_rule_lists_that_rules_own_keys() -> None:
+    scenario = scenario_from_dict(
+        {"rules": {"trust": {"name": "test_rule_guard:Forgetting", "forgett": 0.2}}}
+    )
+    with pytest.raises(ScenarioError) as error:
+        TerriModel(scenario, record_territories=False)
+    assert str(error.value) == (
+        "<scenario>: rules.trust.forgett: unknown key (check the spelling); allowed: name, "
+        "forget (got 0.2)"
+    )

@@ -76,7 +76,6 @@ import csv
 import math
 import sys
 import tempfile
-import traceback
 import types
 import warnings
 from collections.abc import Callable
@@ -96,7 +95,7 @@ from terrisim.check_report import (
 from terrisim.exchange import bloc_pairs
 from terrisim.extras import require
 from terrisim.rules.base import ROLES, Rule, import_hint, registered, resolve
-from terrisim.rules.guard import FIXED, RuleWriteError
+from terrisim.rules.guard import FIXED, RuleWriteError, raised_at
 from terrisim.rules.outputs import output_problems, unguarded
 from terrisim.rules.partners import is_separable
 from terrisim.scenario.loading import ScenarioError, parse_settings, scenario_from_dict
@@ -481,7 +480,18 @@ class _Trace:
 
 
 def _where(step: int, phase: str) -> str:
+    if phase == "setup":
+        return "while the model was set up (rules, institutions and territories built)"
     return f"at step {step}, during phase '{phase}' ({PHASE_ACTORS.get(phase, phase)})"
+
+
+def _crash_message(exc: Exception, step: int, phase: str) -> str:
+    """The ``runs`` invariant's words for an error raised in a run, at the line that raised it."""
+    at = raised_at(exc)
+    return (
+        f"the run stopped with {type(exc).__name__}: {exc} {_where(step, phase)}"
+        f"{f' at {at}' if at else ''}"
+    )
 
 
 class _Probe:
@@ -531,16 +541,7 @@ class _Probe:
         if isinstance(exc, RuleWriteError):  # names the rule's line itself
             self.report("read_only", f"{exc}; {_where(self.step, self.phase)}")
             return
-        frames = traceback.extract_tb(exc.__traceback__)
-        inside = [
-            f for f in frames if not f.filename.replace("\\", "/").endswith("terrisim/checking.py")
-        ]
-        last = inside[-1] if inside else (frames[-1] if frames else None)
-        at = f" ({Path(last.filename).name}, line {last.lineno}: {last.line})" if last else ""
-        self.report(
-            "runs",
-            f"the run stopped with {type(exc).__name__}: {exc} {_where(self.step, self.phase)}{at}",
-        )
+        self.report("runs", _crash_message(exc, self.step, self.phase))
 
     def _wrap(self, index: int, phase: str, method: Callable[[], None]) -> Callable[[], None]:
         def run_phase() -> None:
@@ -1181,7 +1182,15 @@ def _run(scenario: Any, plug: _Plug, check: bool, *, stop_early: bool = True) ->
     trace = _Trace()
     with warnings.catch_warnings(), np.errstate(all="ignore"), unguarded():
         warnings.simplefilter("ignore")  # a rule's numpy warnings, once per scenario: noise
-        model = TerriModel(scenario, record_territories=False)  # may raise ScenarioError
+        try:
+            model = TerriModel(scenario, record_territories=False)
+        except ScenarioError:
+            raise  # the scenario's own mistake, reported as such by the caller
+        except Exception as exc:  # the rule's set-up (an institution's setup) raised
+            trace.crashed = True
+            message = _crash_message(exc, 0, "setup")
+            trace.violations.append(Violation("runs", message, 0, "setup", (0, -1)))
+            return trace
         trace.engine = model.engine
         probe = _Probe(model, trace, plug, check, stop_early)
         try:

@@ -22,7 +22,7 @@ from terrisim.governance import Governance
 from terrisim.ledger import StepLedger
 from terrisim.recorder import Recorder
 from terrisim.rules.base import build_rule
-from terrisim.rules.guard import FIXED, call_rule, freeze_kept_views, read_only
+from terrisim.rules.guard import FIXED, call_rule, crash_reported, freeze_kept_views, read_only
 from terrisim.scenario.csv_io import load_csv_layout
 from terrisim.scenario.generator import generate_layout
 from terrisim.scenario.loading import ScenarioError, load_scenario, locate_errors
@@ -157,16 +157,18 @@ class TerriModel(mesa.Model):
             ]
             self.seed_rules()
             for institution in self.institutions:
-                institution.setup(self)
+                with crash_reported(f"governance rule {type(institution).__name__}.setup"):
+                    institution.setup(self)
             self.shocks = Shocks(self, [s.model_dump() for s in scenario.shocks])
             cls, params = per_agent.territory_class(scenario.agents.model_dump(), "agents")
         except ScenarioError as exc:
-            raise ScenarioError(locate_errors(scenario, str(exc))) from None
+            raise type(exc)(locate_errors(scenario, str(exc))) from None  # its kind kept
         if territory_class is not None:
             cls, params = territory_class, territory_class.Params()
         elif cls is Territory:
             cls = self.territory_class  # a subclass of the model may name its own
-        self.territories = [cls(self, i) for i in range(self.state.n)]
+        with crash_reported(f"territory rule {cls.__name__}.__init__"):
+            self.territories = [cls(self, i) for i in range(self.state.n)]
         for territory in self.territories:
             territory.params = params
         # views of what set-up fixed, kept by rules from set-up, become read-only (ODD 7)

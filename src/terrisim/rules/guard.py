@@ -19,6 +19,16 @@ names the rule, the array and the rule's line::
     of the goods) at my_rules.py:14 (p *= 1.05); a rule must not change the model's arrays:
     compute on a copy (x = state.price * 1.05, or state.price.copy()) and return the result
 
+A rule that raises (a typo, an index out of range) stops ``terrisim run`` the same way, with
+one line (:class:`RuleCrashError`) that names the rule, the exception and the line of the
+student's file where it was raised (:func:`raised_at`)::
+
+    the trust rule MyTrust.update raised AttributeError: 'MyTrust' object has no attribute
+    'y' at my_rules/mymod.py:6 (return self.y); fix the rule there
+
+``check-rule`` runs unguarded (:func:`terrisim.rules.outputs.unguarded`): it reports the
+crash as its ``runs`` invariant, located by the same :func:`raised_at`.
+
 Cost: about 1 microsecond per array and call (a flag set and reset), docs/performance.md.
 """
 
@@ -26,14 +36,19 @@ from __future__ import annotations
 
 import contextlib
 import linecache
+import os
 import re
+import site
+import sysconfig
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import numpy as np
 
 from terrisim.errors import ScenarioError
+from terrisim.rules.outputs import guarded
 
 #: What set-up fixes and nothing changes afterwards: read-only for institutions and shock
 #: kinds too (every array of the state is read-only for valuation, partner and trust rules).
@@ -84,11 +99,30 @@ LABELS = {
 }
 
 _HERE = str(Path(__file__).resolve())
-_NUMPY = str(Path(np.__file__).resolve().parent)
+#: The terrisim package: its files are kept in a located line, even when installed.
+_PACKAGE = str(Path(__file__).resolve().parents[1]) + os.sep
+#: Python's own library and the installed packages (numpy, pydantic...): never the rule's line.
+_LIBRARIES = tuple(
+    {
+        str(Path(p).resolve()) + os.sep
+        for p in [
+            *(sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")),
+            *site.getsitepackages(),
+            site.getusersitepackages(),
+        ]
+        if p
+    }
+)
+#: The longest message of an exception repeated in a crash's line.
+_LONGEST = 300
 
 
 class RuleWriteError(ScenarioError):
     """A rule changed an array it must not change; the message names the rule, array, line."""
+
+
+class RuleCrashError(ScenarioError):
+    """A rule raised an exception; the message names the rule, the exception and its line."""
 
 
 class _ReassignedError(Exception):
@@ -240,15 +274,84 @@ def freeze_kept_views(state: Any, keepers: Iterable[Any]) -> int:
     return frozen
 
 
-def _rule_frame(tb: Any) -> Any:
-    """The innermost frame of the traceback outside numpy and this module: the rule's line."""
+def _own_code(filename: str) -> bool:
+    """Whether a frame's file is terrisim's or the user's (not Python's, a library's, the guard's)."""
+    if filename.startswith("<frozen"):
+        return False
+    path = str(Path(filename).resolve())
+    if path == _HERE:
+        return False
+    return path.startswith(_PACKAGE) or not path.startswith(_LIBRARIES)
+
+
+def _raising_frame(tb: TracebackType | None) -> TracebackType | None:
+    """The innermost entry of a traceback in terrisim's or the user's code: the rule's line."""
     found = None
     while tb is not None:
-        filename = str(Path(tb.tb_frame.f_code.co_filename).resolve())
-        if filename != _HERE and not filename.startswith(_NUMPY):
+        if _own_code(tb.tb_frame.f_code.co_filename):
             found = tb
         tb = tb.tb_next
     return found
+
+
+def _shown(path: str) -> str:
+    """A file as a student finds it: relative to the working folder when inside it."""
+    here = Path.cwd()
+    if here == Path(here.anchor):
+        return path
+    try:
+        return str(Path(path).resolve().relative_to(here))
+    except ValueError:
+        return path
+
+
+def _located(found: TracebackType | None) -> str:
+    if found is None:
+        return ""
+    path, lineno = found.tb_frame.f_code.co_filename, found.tb_lineno
+    code = linecache.getline(path, lineno).strip()
+    return f"{_shown(path)}:{lineno}" + (f" ({code})" if code else "")
+
+
+def raised_at(exc: BaseException) -> str:
+    """Where an exception was raised, as ``FILE:LINE (code)``; empty if nowhere of ours.
+
+    The innermost frame of its traceback that is not Python's own library, an installed
+    package (numpy...) or this guard: the student's line, or terrisim's when the rule called
+    into it. Used by ``terrisim run`` (:class:`RuleCrashError`, :class:`RuleWriteError`) and
+    by ``check-rule`` (its ``runs`` invariant).
+    """
+    return _located(_raising_frame(exc.__traceback__))
+
+
+def crash_message(who: str, exc: BaseException) -> str:
+    """One line for a rule that raised: the rule, the exception, its line, what to do."""
+    text = " ".join(str(exc).split())
+    if len(text) > _LONGEST:
+        text = text[: _LONGEST - 3] + "..."
+    at = raised_at(exc)
+    return (
+        f"the {who} raised {type(exc).__name__}{f': {text}' if text else ''}"
+        f"{f' at {at}' if at else ''}; fix the rule there"
+    )
+
+
+@contextlib.contextmanager
+def crash_reported(who: str) -> Iterator[None]:
+    """A rule's crash within this block is one line (:class:`RuleCrashError`) when guarded.
+
+    Errors of input (``ScenarioError``, a refused write among them) pass as they are; so does
+    everything when unguarded (``check-rule`` reports the crash itself). The original
+    exception stays chained (``__cause__``) for a traceback in Python.
+    """
+    try:
+        yield
+    except ScenarioError:
+        raise
+    except Exception as exc:
+        if not guarded():
+            raise
+        raise RuleCrashError(crash_message(who, exc)) from exc
 
 
 def _written_array(frame: Any, line: str, arrays: dict[str, np.ndarray]) -> str | None:
@@ -269,19 +372,14 @@ def _written_array(frame: Any, line: str, arrays: dict[str, np.ndarray]) -> str 
     return None
 
 
-def _message(who: str, key: str, tb: Any) -> str:
-    found = _rule_frame(tb)
-    where, code = "", ""
-    if found is not None:
-        path, lineno = found.tb_frame.f_code.co_filename, found.tb_lineno
-        code = linecache.getline(path, lineno).strip()
-        where = f" at {path}:{lineno}" + (f" ({code})" if code else "")
+def _message(who: str, key: str, tb: TracebackType | None) -> str:
+    at = _located(_raising_frame(tb))
     attribute = key.partition(".")[2]
     label = LABELS.get(attribute)
     return (
-        f"the {who} changed {key}{f' ({label})' if label else ''}{where}; a rule must not "
-        f"change the model's arrays: compute on a copy ({key}.copy(), or x = {key} * ...) "
-        "and return the result"
+        f"the {who} changed {key}{f' ({label})' if label else ''}{f' at {at}' if at else ''}; "
+        f"a rule must not change the model's arrays: compute on a copy ({key}.copy(), or "
+        f"x = {key} * ...) and return the result"
     )
 
 
@@ -299,27 +397,30 @@ def read_only(
 
     Raises:
         RuleWriteError: the block wrote into a protected array or replaced an attribute.
+        RuleCrashError: the block raised, when guarded (:func:`crash_reported`).
     """
     lock = _Lock(holders, names)
     try:
-        yield lock
-    except _ReassignedError as exc:
-        key = f"{exc.holder}.{exc.name}"
-        raise RuleWriteError(_message(who, key, exc.__traceback__)) from None
-    except ValueError as exc:
-        if "read-only" not in str(exc):
-            raise
-        found = _rule_frame(exc.__traceback__)
-        frame = found.tb_frame if found is not None else None
-        line = (
-            linecache.getline(frame.f_code.co_filename, found.tb_lineno)
-            if frame is not None
-            else ""
-        )
-        key = _written_array(frame, line, lock.arrays)
-        if key is None:
-            raise  # a read-only array of the rule's own: not the model's
-        raise RuleWriteError(_message(who, key, exc.__traceback__)) from None
+        with crash_reported(who):
+            try:
+                yield lock
+            except _ReassignedError as exc:
+                key = f"{exc.holder}.{exc.name}"
+                raise RuleWriteError(_message(who, key, exc.__traceback__)) from None
+            except ValueError as exc:
+                if "read-only" not in str(exc):
+                    raise
+                found = _raising_frame(exc.__traceback__)
+                frame = found.tb_frame if found is not None else None
+                line = (
+                    linecache.getline(frame.f_code.co_filename, found.tb_lineno)
+                    if frame is not None
+                    else ""
+                )
+                key = _written_array(frame, line, lock.arrays)
+                if key is None:
+                    raise  # a read-only array of the rule's own: not the model's, a crash
+                raise RuleWriteError(_message(who, key, exc.__traceback__)) from None
     finally:
         lock.release()
 

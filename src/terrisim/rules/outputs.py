@@ -38,9 +38,18 @@ class RuleOutputError(ScenarioError):
 _GUARDED: ContextVar[bool] = ContextVar("terrisim_rule_outputs_guarded", default=True)
 
 
+def guarded() -> bool:
+    """Whether rules run guarded: a bad output or a crash stops the run in one line.
+
+    True by default (``terrisim run``, sweeps, the page, Python); False within
+    :func:`unguarded` (``check-rule``, which reports them as failed invariants).
+    """
+    return _GUARDED.get()
+
+
 @contextlib.contextmanager
 def unguarded() -> Iterator[None]:
-    """Within this block, :func:`checked_output` lets every output through."""
+    """Within this block every output passes :func:`checked_output`, and a crash raises as is."""
     token = _GUARDED.set(False)
     try:
         yield
@@ -177,7 +186,7 @@ def checked_output(role: str, rule: Rule, method: str, out: Any, state: Territor
     Used by the model at every call of a rule (``terrisim run``), so a wrong shape or value
     stops the run with one line naming the rule's file and line, not a traceback elsewhere.
     """
-    if not _GUARDED.get():
+    if not guarded():
         return out
     if not output_problems(role, out, state, "", method=method, strict=True):
         return out
