@@ -25,6 +25,7 @@ import inspect
 import json
 import os
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
@@ -305,6 +306,36 @@ def town_and_village(
 
 
 PAIR_LINK = [{"source": "town", "target": "village", "kind": "proximity"}]
+
+TOWN, VILLAGE = 0, 1
+FOOD, HEALTH = 0, 1
+
+
+def pair(
+    distance_km: float = 10.0,
+    *,
+    town: dict[str, Any] | None = None,
+    village: dict[str, Any] | None = None,
+    bias: tuple[float, float] = (0.0, 0.0),
+    public_health: bool = False,
+    engine: str | None = None,
+    **tables: Any,
+) -> TerriModel:
+    """The town-and-village model (see the module docstring), with scenario tables on top."""
+    catalogue = complementary_catalogue(bias=bias, public_health=public_health)
+    for key, value in tables.items():
+        catalogue[key] = {**catalogue.get(key, {}), **value}
+    folder = Path(tempfile.mkdtemp(prefix="terrisim-pair-"))
+    scenario = csv_scenario(
+        folder, town_and_village(distance_km, town=town, village=village), PAIR_LINK, **catalogue
+    )
+    return make_model(scenario, engine)
+
+
+def first_step_volume(model: TerriModel) -> float:
+    """Value of the goods exchanged on the first step."""
+    model.step()
+    return float(model.recorder.series()["volume_value"].iloc[0])
 
 
 @dataclass

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gc
 import textwrap
+from typing import Any
 
 import numpy as np
 import pytest
+from conftest import FOOD, HEALTH, TOWN, pair, production
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -600,3 +602,53 @@ def test_a_shock_kinds_draws_change_no_other_stream_and_replay_with_the_seed() -
     assert jittered.shocks.kinds()[0].step == 5  # a kind knows the step it applies at
     for name in STREAMS:
         assert plain.streams[name].bit_generator.state == jittered.streams[name].bit_generator.state
+
+
+# ------------------------------------------------ effects on the town-and-village pair
+def test_a_grant_cut_lowers_fiscal_health_and_the_production_of_public_goods() -> None:
+    # no reserves: a territory whose grant is cut cannot cover its spending at once
+    kwargs: dict[str, Any] = {
+        "public_health": True,
+        "exchange": {"enabled": False},
+        "budget": {"initial_reserve_steps": 0.0},
+    }
+    base = pair(**kwargs)
+    cut = pair(**kwargs)
+    cut.trigger_shock("grant_cut", 1.0, duration=None)  # from step 1 on, for good
+    made_base = [production(base) for _ in range(4)]
+    made_cut = [production(cut) for _ in range(4)]
+    # revenue of the town falls from 1.3 to 1.0 per 1,000 inhabitants, spending is 1.2
+    assert cut.state.fiscal_health[TOWN] == pytest.approx(1.0 / 1.2)
+    assert base.state.fiscal_health[TOWN] == 1.0
+    last_base, last_cut = made_base[-1], made_cut[-1]
+    # and its public capital wears out, since nothing is left to invest (ODD 7.6)
+    worn = (1 - cut.config.budget.depreciation) ** 3
+    assert last_cut[TOWN, HEALTH] == pytest.approx(last_base[TOWN, HEALTH] / 1.2 * worn)
+    assert last_cut[:, FOOD] == pytest.approx(last_base[:, FOOD])  # not a public good
+    series = cut.recorder.series()
+    assert series["fiscal_health"].iloc[-1] < base.recorder.series()["fiscal_health"].iloc[-1]
+
+
+def test_a_drought_lowers_food_production_of_the_rural_areas_it_hits() -> None:
+    data = {
+        "seed": 3,
+        "territories": {
+            "generator": {
+                "counts": {"metropolis": 1, "town": 1, "periurban": 1, "rural": 3, "mountain": 1}
+            }
+        },
+        "shocks": [
+            {"kind": "drought", "at": 2, "duration": 2, "magnitude": 0.5, "kinds": ["rural"]}
+        ],
+    }
+    model = TerriModel(scenario_from_dict(data))
+    s = model.state
+    food, water, energy = (s.goods.index(g) for g in ("food", "water", "energy"))
+    rural = s.kind == s.kinds.index("rural")
+    made = [production(model) for _ in range(4)]  # steps 1 to 4; drought on steps 2 and 3
+    for step, factor in ((1, 1.0), (2, 0.5), (3, 0.5), (4, 1.0)):
+        m = made[step - 1]
+        assert m[rural, food] == pytest.approx(s.capacity[rural, food] * factor)
+        assert m[rural, water] == pytest.approx(s.capacity[rural, water] * factor)
+        assert m[~rural, food] == pytest.approx(s.capacity[~rural, food])
+        assert m[:, energy] == pytest.approx(s.capacity[:, energy])

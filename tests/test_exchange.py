@@ -1,6 +1,7 @@
-"""Mechanisms of the model, each checked on a case small enough to compute by hand (ODD 7).
+"""Ad hoc bilateral exchange (``terrisim.exchange``, ODD 7.4), each mechanism checked on a case
+small enough to compute by hand.
 
-Most tests use a pair read from CSV (``conftest.town_and_village``): a town with a health
+Most tests use a pair read from CSV (``conftest.pair``): a town with a health
 surplus and a food deficit, a rural area the other way round, two non-storable goods at price
 1, so that on the first step each side offers 10 units and asks for 10 units, and every deal
 size is ``min(t_ij, t_ji) * exp(-d / d0)`` times the trims of reciprocity and engineering.
@@ -10,22 +11,20 @@ from __future__ import annotations
 
 import itertools
 import math
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from conftest import (
     ENGINES,
-    PAIR_LINK,
+    FOOD,
+    HEALTH,
     PROPERTY,
-    complementary_catalogue,
-    csv_scenario,
-    make_model,
-    production,
+    TOWN,
+    VILLAGE,
+    first_step_volume,
+    pair,
     scenario_dicts,
-    town_and_village,
 )
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -33,36 +32,6 @@ from hypothesis import strategies as st
 from terrisim.acceptance import acceptance_share
 from terrisim.model import EXCHANGE_SPAWN_KEY, TerriModel
 from terrisim.scenario import Scenario, apply_overrides, scenario_from_dict
-
-TOWN, VILLAGE = 0, 1
-FOOD, HEALTH = 0, 1
-
-
-def pair(
-    distance_km: float = 10.0,
-    *,
-    town: dict[str, Any] | None = None,
-    village: dict[str, Any] | None = None,
-    bias: tuple[float, float] = (0.0, 0.0),
-    public_health: bool = False,
-    engine: str | None = None,
-    **tables: Any,
-) -> TerriModel:
-    """The town-and-village model (see the module docstring), with scenario tables on top."""
-    catalogue = complementary_catalogue(bias=bias, public_health=public_health)
-    for key, value in tables.items():
-        catalogue[key] = {**catalogue.get(key, {}), **value}
-    folder = Path(tempfile.mkdtemp(prefix="terrisim-pair-"))
-    scenario = csv_scenario(
-        folder, town_and_village(distance_km, town=town, village=village), PAIR_LINK, **catalogue
-    )
-    return make_model(scenario, engine)
-
-
-def first_step_volume(model: TerriModel) -> float:
-    """Value of the goods exchanged on the first step."""
-    model.step()
-    return float(model.recorder.series()["volume_value"].iloc[0])
 
 
 # ---------------------------------------------------------------------------- trust
@@ -322,53 +291,3 @@ def test_money_is_not_paid_beyond_the_share_of_reserves_allowed() -> None:
     model = pair(**rows, exchange={"money": True, "money_share": 0.1})
     model.step()
     assert not model.outcome.deal.any()
-
-
-# ---------------------------------------------------------------------------- shocks
-def test_a_grant_cut_lowers_fiscal_health_and_the_production_of_public_goods() -> None:
-    # no reserves: a territory whose grant is cut cannot cover its spending at once
-    kwargs: dict[str, Any] = {
-        "public_health": True,
-        "exchange": {"enabled": False},
-        "budget": {"initial_reserve_steps": 0.0},
-    }
-    base = pair(**kwargs)
-    cut = pair(**kwargs)
-    cut.trigger_shock("grant_cut", 1.0, duration=None)  # from step 1 on, for good
-    made_base = [production(base) for _ in range(4)]
-    made_cut = [production(cut) for _ in range(4)]
-    # revenue of the town falls from 1.3 to 1.0 per 1,000 inhabitants, spending is 1.2
-    assert cut.state.fiscal_health[TOWN] == pytest.approx(1.0 / 1.2)
-    assert base.state.fiscal_health[TOWN] == 1.0
-    last_base, last_cut = made_base[-1], made_cut[-1]
-    # and its public capital wears out, since nothing is left to invest (ODD 7.6)
-    worn = (1 - cut.config.budget.depreciation) ** 3
-    assert last_cut[TOWN, HEALTH] == pytest.approx(last_base[TOWN, HEALTH] / 1.2 * worn)
-    assert last_cut[:, FOOD] == pytest.approx(last_base[:, FOOD])  # not a public good
-    series = cut.recorder.series()
-    assert series["fiscal_health"].iloc[-1] < base.recorder.series()["fiscal_health"].iloc[-1]
-
-
-def test_a_drought_lowers_food_production_of_the_rural_areas_it_hits() -> None:
-    data = {
-        "seed": 3,
-        "territories": {
-            "generator": {
-                "counts": {"metropolis": 1, "town": 1, "periurban": 1, "rural": 3, "mountain": 1}
-            }
-        },
-        "shocks": [
-            {"kind": "drought", "at": 2, "duration": 2, "magnitude": 0.5, "kinds": ["rural"]}
-        ],
-    }
-    model = TerriModel(scenario_from_dict(data))
-    s = model.state
-    food, water, energy = (s.goods.index(g) for g in ("food", "water", "energy"))
-    rural = s.kind == s.kinds.index("rural")
-    made = [production(model) for _ in range(4)]  # steps 1 to 4; drought on steps 2 and 3
-    for step, factor in ((1, 1.0), (2, 0.5), (3, 0.5), (4, 1.0)):
-        m = made[step - 1]
-        assert m[rural, food] == pytest.approx(s.capacity[rural, food] * factor)
-        assert m[rural, water] == pytest.approx(s.capacity[rural, water] * factor)
-        assert m[~rural, food] == pytest.approx(s.capacity[~rural, food])
-        assert m[:, energy] == pytest.approx(s.capacity[:, energy])
