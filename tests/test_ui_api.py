@@ -171,6 +171,22 @@ def test_an_unknown_scenario_is_not_found(server):
     assert status == 404
 
 
+def test_sim_refusals_name_no_server_path(server, configs, tmp_path):
+    status, body = call(server, "POST", "/api/sim", {"scenario": "nope"})
+    message = body["error"]["message"]
+    assert status == 404 and str(configs) not in message and configs.name not in message
+    assert message == 'aucun scénario "nope" sur ce serveur (scénarios : small, tense, together)'
+    folder = tmp_path / "configs"
+    folder.mkdir()
+    (folder / "broken.toml").write_text('steps = 5\nextends = "missing.toml"\n', "utf-8")
+    with serving(folder) as other:
+        status, body = call(other, "POST", "/api/sim", {"scenario": "broken"})
+    message = body["error"]["message"]
+    assert status == 400 and body["error"]["code"] == "bad_scenario", body
+    assert message.startswith("scénario invalide : broken.toml") and "missing.toml" in message
+    assert str(tmp_path) not in message and str(tmp_path.resolve()) not in message
+
+
 def test_the_boundaries_route_refuses_in_french_and_names_no_server_path(server, configs):
     status, body = call(server, "GET", "/api/boundaries/nope")
     assert status == 404 and body["error"]["message"] == 'aucun scénario "nope"'

@@ -114,10 +114,11 @@ def simulation_routes(  # noqa: C901 (a route table: each handler is short, mcca
         for entry in viewmodel.list_scenarios(configs):
             if entry.id == name:
                 return entry
-        raise HTTPError(
+        offered = ", ".join(e.id for e in viewmodel.list_scenarios(configs))
+        raise HTTPError(  # the ids only: the page never sees the server's folders
             HTTPStatus.NOT_FOUND,
             "unknown_scenario",
-            f"aucun scénario {fields.quoted(name)} dans {configs}",
+            f"aucun scénario {fields.quoted(name)} sur ce serveur (scénarios : {offered})",
         )
 
     def frame(session_id: str, version: int, run: SimulationRun, started: float) -> dict:

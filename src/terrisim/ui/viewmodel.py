@@ -24,6 +24,7 @@ A panel (one model) is::
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,7 +136,21 @@ def load_entry(entry: ScenarioEntry) -> Scenario:
     try:
         return load_scenario(entry.path)
     except ScenarioError as exc:  # the file's own one-line error, in a French sentence
-        raise ViewModelError(f"scénario invalide : {exc}", detail=str(exc)) from None
+        raise invalid_scenario(exc, entry) from None
+
+
+def invalid_scenario(error: ScenarioError, entry: ScenarioEntry) -> ViewModelError:
+    """The page's error for a scenario that cannot be built, naming no server folder.
+
+    The scenario's own message names its file (and data files) by their full path; the page
+    gets them relative to the scenario's folder (``small.toml:3: ...``, ``data/x.csv: ...``).
+    """
+    message = str(error)
+    if entry.path is not None:
+        folders = {str(entry.path.parent), str(entry.path.parent.resolve())}
+        for folder in sorted(folders, key=len, reverse=True):
+            message = message.replace(folder + os.sep, "").replace(folder, ".")
+    return ViewModelError(f"scénario invalide : {message}", detail=message)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,7 +372,7 @@ def build_model(
         scenario = apply_overrides(scenario, overrides)
         return TerriModel(scenario, rng=seed, record_territories=False)
     except ScenarioError as exc:
-        raise ViewModelError(f"scénario invalide : {exc}", detail=str(exc)) from None
+        raise invalid_scenario(exc, entry) from None
 
 
 def warm_up(configs_dir: Path | None = None) -> None:
