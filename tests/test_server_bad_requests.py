@@ -294,11 +294,96 @@ CASES = {
         "too_deep",
     ),
     "not JSON": Case(lambda s, i: post(s, "/api/sim", "{not json"), 400, "bad_json"),
+    "a text with half a UTF-16 pair": Case(
+        lambda s, i: post(s, "/api/sim", '{"scenario": "\\ud800"}'),
+        400,
+        "bad_json",
+        ("UTF-16", "ud800"),
+    ),
+    "a key with half a UTF-16 pair": Case(
+        lambda s, i: post(s, "/api/sim", '{"knobs": {"\\udc00": 1}}'), 400, "bad_json"
+    ),
     "a 5,000-digit number": Case(
         lambda s, i: post(s, "/api/sim", '{"seed": ' + "9" * 5000 + "}"),
         400,
         "bad_json",
         ("JSON invalide",),
+    ),
+    "an empty list of rules": Case(
+        lambda s, i: post(s, "/api/sim", {"scenario": "small", "governance": []}),
+        400,
+        "bad_field",
+        ("governance", "[]"),
+    ),
+    "knobs that are a list": Case(
+        lambda s, i: post(s, "/api/sim", {"scenario": "small", "knobs": []}),
+        400,
+        "bad_field",
+        ("knobs", "[]"),
+    ),
+    "a message to team false": Case(
+        lambda s, i: post(s, f"/api/game/{i['gid']}/message", {"text": "hi", "team": False}),
+        400,
+        "unknown_player",
+        ("false",),
+    ),
+    # headers and request targets
+    "a Host header that is not host:port": Case(
+        lambda s, i: head(s, "GET", "/api/health", {"Host": "[::1"}) + b"\r\n",
+        421,
+        "wrong_host",
+        ("[::1",),
+    ),
+    "a Host header with a port that is not a number": Case(
+        lambda s, i: head(s, "GET", "/api/health", {"Host": "127.0.0.1:abc"}) + b"\r\n",
+        421,
+        "wrong_host",
+    ),
+    "two Host headers": Case(
+        lambda s, i: head(s, "GET", "/api/health") + b"Host: evil.example\r\n\r\n",
+        400,
+        "duplicate_header",
+        ("Host",),
+    ),
+    "two Content-Length headers": Case(
+        lambda s, i: (
+            head(s, "POST", "/api/sim", {"Content-Type": "application/json", "Content-Length": "2"})
+            + b"Content-Length: 50\r\n\r\n{}"
+        ),
+        400,
+        "duplicate_header",
+        ("Content-Length",),
+    ),
+    "a header line without a colon": Case(
+        lambda s, i: head(s, "GET", "/api/health") + b"no colon here\r\n\r\n",
+        400,
+        "bad_header",
+    ),
+    "a header folded on two lines": Case(
+        lambda s, i: head(s, "GET", "/api/health") + b"X-A: 1\r\n folded\r\n\r\n",
+        400,
+        "bad_header",
+    ),
+    "an absolute URL for another host": Case(
+        lambda s, i: head(s, "GET", "http://evil.example/api/health") + b"\r\n",
+        400,
+        "bad_target",
+        ("http://evil.example/api/health",),
+    ),
+    "a NUL byte in a file name": Case(
+        lambda s, i: head(s, "GET", "/static/a\x00b") + b"\r\n", 404, "not_found"
+    ),
+    "a 5,000-character file name": Case(
+        lambda s, i: head(s, "GET", "/static/" + "a" * 5000) + b"\r\n",
+        404,
+        "not_found",
+        ("… (5008)",),
+    ),
+    "a wrong login key": Case(
+        lambda s, i: head(s, "GET", "/login?key=wrong") + b"\r\n",
+        403,
+        "bad_login_key",
+        ("terrisim ui",),
     ),
     # methods
     "PUT": Case(

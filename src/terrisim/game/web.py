@@ -570,7 +570,8 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
         session, tab = table(request)
         check_trainer(request, tab)
         text = request.arg("text")
-        team = request.arg("team") or None
+        team = request.arg("team")
+        team = None if team in (None, "") else team  # no team: a message to every team
         if not isinstance(text, str) or not 1 <= len(text.strip()) <= MAX_MESSAGE:
             raise _bad(
                 request,

@@ -208,7 +208,8 @@ def simulation_routes(  # noqa: C901 (a route table: each handler is short, mcca
         started = time.perf_counter()
         entry = scenario_entry(fields.string(request, "scenario", "demo"))
         # by default the scenario's own institutions, as its file says
-        rules = request.arg("governance") or [viewmodel.SCENARIO_RULES]
+        rules = request.arg("governance")
+        rules = [viewmodel.SCENARIO_RULES] if rules is None else rules
         if not isinstance(rules, list) or not 1 <= len(rules) <= 2:
             raise fields.bad_field(
                 "governance", rules, "une règle, ou deux pour comparer", "one or two rules"
@@ -221,7 +222,8 @@ def simulation_routes(  # noqa: C901 (a route table: each handler is short, mcca
                 )
         seed = request.arg("seed")
         seed = None if seed in (None, "") else fields.integer(request, "seed", None, 0, 2**32 - 1)
-        knobs = request.arg("knobs") or {}
+        knobs = request.arg("knobs")
+        knobs = {} if knobs is None else knobs
         if not isinstance(knobs, dict):
             raise fields.bad_field(
                 "knobs", knobs, "un objet {réglage: valeur} est attendu", "an object"

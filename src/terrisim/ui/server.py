@@ -167,13 +167,47 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
+def lone_surrogate(value: Any) -> str | None:
+    r"""The first text of decoded JSON (a key or a value) that is not valid Unicode, else None.
+
+    JSON may escape half of a UTF-16 pair alone (``"\ud800"``); Python decodes it to a string
+    that cannot be written back as UTF-8 (not in an answer, a log line or the database).
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return item
+    return None
+
+
+_HOST_HEADER = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:[0-9]{1,5})?")
+"""A ``Host`` header: a name or an IP address (IPv6 in brackets), then perhaps a port."""
+
+
 def host_is_this_machine(host_header: str, machine_names: frozenset[str]) -> bool:
     """Whether a ``Host`` header names this machine: loopback, an IP address, or its name.
 
     Any IP address is accepted (a page cannot become the origin of an IP address it does not
-    serve, so DNS rebinding needs a name); names must be the machine's own.
+    serve, so DNS rebinding needs a name); names must be the machine's own. A header that is
+    not ``host[:port]`` (``[::1``, ``127.0.0.1:abc``, ``a@127.0.0.1``) names nothing.
     """
-    host = urlsplit(f"//{host_header}").hostname or ""
+    if not _HOST_HEADER.fullmatch(host_header):
+        return False
+    try:
+        parts = urlsplit(f"//{host_header}")
+        parts.port  # noqa: B018 (raises ValueError for a port over 65535)
+    except ValueError:  # a bracketed address that is not one, a port over 65535
+        return False
+    host = parts.hostname or ""
     if host in LOOPBACK_NAMES or host in machine_names:
         return True
     try:
@@ -445,15 +479,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 "too_many_requests",
                 "trop de requêtes depuis cette machine : attendez une seconde",
             )
-        host = self.headers.get("Host", "")
-        if not host_is_this_machine(host, self.server.machine_names):
-            return self._refuse(
-                HTTPStatus.MISDIRECTED_REQUEST,
-                "wrong_host",
-                f"adresse « {host} » refusée : ouvrez la page par l'adresse de cet ordinateur",
-            )
+        misaddressed = self._misaddressed()
+        if misaddressed is not None:
+            return self._refuse(*misaddressed)
         if method != "POST":
             return True
+        host = self.headers.get("Host", "")
         origin = self.headers.get("Origin")
         fetch_site = self.headers.get("Sec-Fetch-Site")
         if (origin is not None and origin != f"http://{host}") or (
@@ -473,6 +504,32 @@ class _RequestHandler(BaseHTTPRequestHandler):
             )
         return True
 
+    def _misaddressed(self) -> tuple[int, str, str] | None:
+        """``(status, code, message)`` refusing a request's headers or target, else None.
+
+        400 for what the standard library reads but HTTP forbids: a header line without ``:``
+        or folded on two lines, two ``Host`` or two ``Content-Length`` headers (which one would
+        a proxy have read?), a target that is not a path (``GET http://other.example/...``: its
+        host would not be the one checked). 421 for a ``Host`` that is not this machine.
+        """
+        headers, bad = self.headers, HTTPStatus.BAD_REQUEST
+        if headers.defects or any("\n" in value for value in headers.values()):
+            return bad, "bad_header", "en-tête mal formé : une ligne « Nom: valeur » par en-tête"
+        for name in ("Host", "Content-Length"):
+            if len(headers.get_all(name, [])) > 1:
+                return bad, "duplicate_header", f"en-tête {name} répété : un seul est permis"
+        if not self.path.startswith("/"):
+            return (
+                bad,
+                "bad_target",
+                f"adresse « {shown(self.path)} » refusée : un chemin commençant par / est attendu",
+            )
+        host = headers.get("Host", "")
+        if not host_is_this_machine(host, self.server.machine_names):
+            why = f"adresse « {shown(host)} » refusée : ouvrez la page par l'adresse de cet ordinateur"
+            return HTTPStatus.MISDIRECTED_REQUEST, "wrong_host", why
+        return None
+
     def _is_facilitator(self) -> bool:
         key = self.server.facilitator_key
         given = self.headers.get(KEY_HEADER)
@@ -490,11 +547,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
         query = dict(parse_qsl(urlsplit(self.path).query))
         key = query.get("key", "")
         if not hmac.compare_digest(key.encode(), self.server.facilitator_key.encode()):
-            self._send(
+            self._send_json(
                 HTTPStatus.FORBIDDEN,
-                "Lien de connexion du formateur invalide : reprenez celui que « terrisim ui » "
-                "a affiché au démarrage.".encode(),
-                "text/plain; charset=utf-8",
+                _error(
+                    "bad_login_key",
+                    "lien de connexion du formateur invalide : reprenez celui que "
+                    "« terrisim ui » a affiché au démarrage",
+                ),
             )
             return
         target = query.get("next", "/")
@@ -601,6 +660,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 "too_deep",
                 f"JSON trop imbriqué (au plus {MAX_JSON_DEPTH} niveaux)",
             )
+        broken = lone_surrogate(data)
+        if broken is not None:
+            raise HTTPError(
+                HTTPStatus.BAD_REQUEST,
+                "bad_json",
+                f"JSON invalide : le texte {ascii(broken)[:60]} contient une moitié de paire "
+                "UTF-16 seule (\\ud800 à \\udfff) ; envoyez de l'Unicode valide",
+            )
         if not isinstance(data, dict):
             raise HTTPError(
                 HTTPStatus.BAD_REQUEST, "bad_json", "le corps doit être un objet JSON {...}"
@@ -611,7 +678,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if status >= HTTPStatus.BAD_REQUEST:
             self._log_refusal(status, payload)
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        self._send(status, data.encode("utf-8"), "application/json; charset=utf-8", headers)
+        try:
+            encoded = data.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (from a URL, say): escaped, still JSON
+            encoded = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
+        self._send(status, encoded, "application/json; charset=utf-8", headers)
 
     def _log_refusal(self, status: int, payload: Any) -> None:
         """One log line per refused request (INFO; DEBUG for 429, which may come in floods)."""
@@ -633,12 +704,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
         elif path in ("/jeu", "/jeu/"):  # the short address teams type to join a game
             path = "/static/game.html"
         if not path.startswith("/static/"):
-            self._send_json(HTTPStatus.NOT_FOUND, _error("not_found", f"aucune page {path}"))
+            self._send_json(HTTPStatus.NOT_FOUND, _error("not_found", f"aucune page {shown(path)}"))
             return
         root = self.server.static_dir
-        target = (root / path.removeprefix("/static/")).resolve()
-        if not target.is_relative_to(root) or not target.is_file():
-            self._send_json(HTTPStatus.NOT_FOUND, _error("not_found", f"aucun fichier {path}"))
+        try:
+            target = (root / path.removeprefix("/static/")).resolve()
+            found = target.is_relative_to(root) and target.is_file()
+        except (OSError, ValueError):  # a name too long, a NUL byte: no such file either
+            found = False
+        if not found:
+            self._send_json(
+                HTTPStatus.NOT_FOUND, _error("not_found", f"aucun fichier {shown(path)}")
+            )
             return
         ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype.endswith(("javascript", "json")):
