@@ -113,9 +113,8 @@ RECORD_FIELDS = 10
 class Workspace:
     """Arrays the negotiation kernel fills anew at every step, kept from step to step.
 
-    Allocating them at every step cost more than filling them: at 35,000 territories they
-    weigh about 40 MB, and fresh memory comes from the operating system one zeroed page at a
-    time (page faults, about 9 ms on the steps where it happened). Their content never
+    Allocating them at every step costs more than filling them: fresh memory comes from the
+    operating system one zeroed page at a time (docs/performance.md). Their content never
     outlives a call of :func:`negotiate_links`: nothing is carried from one step to the next.
 
     Attributes:

@@ -152,8 +152,8 @@ class TerritoryState:
     def at_origin(self, values: np.ndarray) -> np.ndarray:
         """Territory values (N,) or (N, G) taken at each arc's origin: ``values[arc_from]``.
 
-        ``np.take`` along axis 0 gives the same array as fancy indexing, about ten times
-        faster for (N, G) rows.
+        ``np.take`` along axis 0 gives the same array as fancy indexing, faster for (N, G)
+        rows (docs/performance.md).
         """
         return np.take(values, self.arc_from, axis=0)
 

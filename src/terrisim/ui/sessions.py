@@ -62,8 +62,7 @@ def footprint(root: Any) -> int:
     """Bytes held by ``root`` and every object it reaches (classes, modules, functions excluded).
 
     ``sys.getsizeof`` summed over the object graph (``gc.get_referents``); a numpy array counts
-    its data when it owns it. On ``configs/france_scale.toml`` (35,000 territories) after 3
-    steps: 118 MB, for a resident-memory growth of 132 MB, measured in 0.11 s.
+    its data when it owns it.
     """
     seen: set[int] = set()
     stack = [root]
