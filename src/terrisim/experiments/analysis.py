@@ -40,6 +40,7 @@ from terrisim.experiments.spec import (
     parse_experiment,
 )
 from terrisim.experiments.store import ANALYSIS, BASE_COLUMNS, RUNS, SERIES, PartDataset, read_meta
+from terrisim.experiments.timeseries import analyze_time, recovery_text
 from terrisim.experiments.variance import variance_shares, variance_text, variance_warnings
 from terrisim.extras import require
 
@@ -708,6 +709,8 @@ class AnalysisReport:
         for key, table in self.tables.items():
             if key.startswith(("paired_", "interaction_")):
                 lines.extend(effects_text(key, table))
+        if "recovery" in self.tables:
+            lines.extend(recovery_text(self.tables["recovery"]))
         if "thresholds" in self.tables:
             lines.append("\nthreshold search:")
             lines.append(self.tables["thresholds"].to_string(index=False))
@@ -790,13 +793,17 @@ def analyze(
     out: str | Path | None = None,
     bins: int | None = None,
     plots: bool = True,
+    series: list[str] | None = None,
 ) -> AnalysisReport:
     """Tables and plots of a sweep's results, written to ``DIR/analysis`` (or ``out``).
 
     Files: ``summary.csv`` (mean and CI per factor level), ``by_point.csv`` (grid and list
-    designs), ``sobol_<outcome>.csv`` / ``morris_<outcome>.csv`` (sensitivity designs), and the
-    PNG figures ``effects_<outcome>.png``, ``compare_<factor>.png`` (categorical factors: e.g.
-    governance rules on resilience and equity), ``sobol_<outcome>.png``, ``morris_<outcome>.png``.
+    designs), ``sobol_<outcome>.csv`` / ``morris_<outcome>.csv`` (sensitivity designs),
+    ``recovery.csv`` (time to recovery per level, sweeps with a shock), ``envelopes.csv``
+    (quantiles over time per level, sweeps with ``keep_series``), and the PNG figures
+    ``effects_<outcome>.png``, ``compare_<factor>.png`` (categorical factors: e.g. governance
+    rules on resilience and equity), ``sobol_<outcome>.png``, ``morris_<outcome>.png``,
+    ``envelope_<series>_by_<factor>.png``.
 
     Args:
         directory: The sweep directory.
@@ -805,12 +812,15 @@ def analyze(
         out: Where to write (default: ``DIR/analysis``).
         bins: Quantile bins for continuous factors (default: the experiment's, 5).
         plots: Also draw the PNG figures.
+        series: Series columns drawn over time (default: the experiment's ``[analysis]
+            series``, else those the outcomes are named after, else ``satisfaction``).
 
     Returns:
         The report (tables, figures, notes).
 
     Raises:
-        ExperimentError: Not a sweep directory, or an unknown outcome.
+        ExperimentError: Not a sweep directory, an unknown outcome or series column, or series
+            asked of a sweep that stored none.
     """
     directory = Path(directory)
     df = load_results(directory)
@@ -849,6 +859,16 @@ def analyze(
         report.tables["thresholds"] = threshold_table(df, exp)
         if plots:
             report.figures.append(plot_thresholds(df, exp, target / "thresholds.png"))
+    analyze_time(
+        report,
+        directory,
+        df,
+        factors,
+        outcomes,
+        bins=bins or exp.analysis.bins,
+        requested=series or list(exp.analysis.series) or None,
+        plots=plots,
+    )
     for name, table in report.tables.items():
         table.to_csv(target / f"{_slug(name)}.csv", index=False)
     if plots:

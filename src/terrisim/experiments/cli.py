@@ -234,11 +234,21 @@ def analyze(
         Path | None, typer.Option("--out", "-o", help="Output folder (default: DIR/analysis).")
     ] = None,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw PNG figures.")] = True,
+    series: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--series",
+            "-s",
+            help="Per-step series drawn over time per level (keep_series sweeps; repeatable).",
+        ),
+    ] = None,
 ) -> None:
-    """Summarise a sweep: mean and 95% CI per factor level, Sobol/Morris indices, PNG plots."""
+    """Summarise a sweep: means and CIs per level, effects, indices, recovery, envelopes."""
     from terrisim.experiments.analysis import analyze as run_analysis
 
-    report = run_analysis(directory, outcomes=outcome or None, out=out, plots=plots)
+    report = run_analysis(
+        directory, outcomes=outcome or None, out=out, plots=plots, series=series or None
+    )
     typer.echo(report.text())
 
 

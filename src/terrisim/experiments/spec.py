@@ -293,10 +293,13 @@ class AnalysisOptions(_Strict):
     Attributes:
         outcomes: Indicators to tabulate and plot (default: chosen from the results).
         bins: Number of quantile bins for continuous factors in tables and effect plots.
+        series: Per-step series columns drawn over time per level (``keep_series = true``;
+            default: those the outcomes are named after, else ``satisfaction``).
     """
 
     outcomes: list[str] = Field(default_factory=list)
     bins: int = Field(default=5, ge=2, le=50)
+    series: list[str] = Field(default_factory=list)
 
 
 class Experiment(_Strict):
