@@ -67,6 +67,9 @@ OFFERS = [
     ("bad_quantity", A, RURAL_AGENT, {"health": float("nan")}, {"food": 4}, {}),
     ("bad_quantity", A, RURAL_AGENT, {"health": float("inf")}, {"food": 4}, {}),
     ("bad_quantity", A, RURAL_AGENT, {"health": True}, {"food": 4}, {}),
+    ("bad_quantity", A, RURAL_AGENT, {"health": "3"}, {"food": 4}, {}),  # text, not a number
+    ("bad_quantity", A, RURAL_AGENT, {"health": 10**400}, {"food": 4}, {}),  # beyond a float
+    ("bad_quantity", A, RURAL_AGENT, {"health": None}, {"food": 4}, {}),
     ("unknown_partner", A, "T9", {"health": 3}, {"food": 4}, {}),
     ("self_offer", A, METRO, {"health": 3}, {"food": 4}, {}),
     ("unknown_player", "Équipe Z", RURAL_AGENT, {"health": 3}, {"food": 4}, {}),
@@ -81,6 +84,9 @@ OFFERS = [
     ("bad_duration", A, RURAL_AGENT, {"health": 3}, {"food": 4}, {"years": 50}),
     ("bad_duration", A, RURAL_AGENT, {"health": 3}, {"food": 4}, {"steps": 2.5}),
     ("bad_duration", A, RURAL_AGENT, {"health": 3}, {"food": 4}, {"years": "long"}),
+    ("bad_duration", A, RURAL_AGENT, {"health": 3}, {"food": 4}, {"years": "2"}),
+    ("bad_duration", A, RURAL_AGENT, {"health": 3}, {"food": 4}, {"years": 10**400}),
+    ("bad_commitment", A, RURAL_AGENT, {"health": 3}, {"food": 4}, {"commitment": "0.5"}),
     ("bad_commitment", A, RURAL_AGENT, {"health": 3}, {"food": 4}, {"commitment": 1.5}),
     ("bad_commitment", A, RURAL_AGENT, {"health": 3}, {"food": 4}, {"commitment": -0.1}),
 ]
@@ -101,6 +107,17 @@ def test_the_message_names_the_good_and_the_value(game):
     )
     assert "santé" in error.text["fr"] and "-3" in error.text["fr"]
     assert "health care" in error.text["en"]
+
+
+def test_a_refused_value_is_quoted_as_sent_and_cut_short(game):
+    text = assert_refused(
+        game, "bad_quantity", lambda: game.offer(A, RURAL_AGENT, {"health": "3"}, {"food": 4})
+    ).text
+    assert '« "3" »' in text["fr"] and '"3"' in text["en"]  # text, not the number 3
+    huge = assert_refused(
+        game, "bad_quantity", lambda: game.offer(A, RURAL_AGENT, {"health": 10**400}, {"food": 4})
+    ).text["fr"]
+    assert "… (534)" in huge and len(huge) < 200
 
 
 def test_only_linked_partners_can_receive_offers(scenario):

@@ -231,6 +231,20 @@ CASES = {
         400,
         "bad_duration",
     ),
+    "an offer of a 400-digit quantity": Case(
+        _game(
+            "offer", {"round": 1, "to": RURAL_B, "give": {"food": 10**400}, "ask": {"energy": 1}}
+        ),
+        400,
+        "bad_quantity",
+        ("… (534)",),
+    ),
+    "an offer of a quantity as text": Case(
+        _game("offer", {"round": 1, "to": RURAL_B, "give": {"food": "1"}, "ask": {"energy": 1}}),
+        400,
+        "bad_quantity",
+        ('« "1" »',),
+    ),
     "a round of 1.5": Case(
         _game("offer", {"round": 1.5, "to": RURAL_B, "give": {"food": 1}, "ask": {"energy": 1}}),
         400,

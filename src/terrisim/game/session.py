@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import numbers
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -68,13 +69,27 @@ UNDOABLE = ("shock", "end_round")
 """The trainer's actions that can be undone (:meth:`GameSession.undone`), while nothing follows."""
 
 
+def _as_sent(value: Any) -> Any:
+    """A refused value as a message quotes it: a number as is, anything else its JSON form.
+
+    The text ``"1"`` shows as ``"1"`` (not as the number 1 it looks like), ``None`` as
+    ``null``.
+    """
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False, default=repr)
+    except (ValueError, RecursionError):
+        return repr(value)
+
+
 def _number(value: Any, code: str, **fields: Any) -> float:
-    """A finite float, or a :class:`GameError` ``code``."""
-    if isinstance(value, bool):
-        raise GameError(code, value=value, **fields)
+    """A finite float from a number (not ``true``, not the text ``"1"``), or a GameError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise GameError(code, value=_as_sent(value), **fields)
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except OverflowError:  # an integer of 400 digits
         raise GameError(code, value=value, **fields) from None
     if not math.isfinite(number):
         raise GameError(code, value=value, **fields)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from terrisim.errors import shown
+
 
 def _(fr: str, en: str) -> dict[str, str]:
     return {"fr": fr, "en": en}
@@ -254,10 +256,10 @@ def number(value: float, language: str, digits: int = 3) -> str:
     ``number(11.2, "fr") == "11,2"``, ``number(1.0, "fr") == "1"``; from 1,000 on, whole
     numbers grouped by thousands (``"1 234"`` with a narrow no-break space in French).
     """
-    if not math.isfinite(value):
+    if not isinstance(value, int) and not math.isfinite(value):
         return str(value)
-    if abs(value) >= 1000:
-        text = f"{round(value):,}"
+    if abs(value) >= 1000:  # an int of 400 digits too (as sent: cut short, never a float)
+        text = shown(f"{round(value):,}")
         return text.replace(",", "\u202f") if language == "fr" else text
     text = f"{value:.{digits}g}"
     return text.replace(".", ",") if language == "fr" else text
