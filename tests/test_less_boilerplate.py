@@ -22,7 +22,7 @@ from terrisim.experiments.runner import prepare_sweep
 from terrisim.model import STREAMS, TerriModel
 from terrisim.rules.trust import Reinforcement
 from terrisim.scenario import ScenarioError, load_scenario
-from terrisim.scenario.loading import parse_settings
+from terrisim.scenario.loading import apply_settings, parse_settings
 
 DEMO = ROOT / "configs" / "demo.toml"
 
@@ -144,6 +144,22 @@ def test_a_bad_setting_names_the_field_and_what_is_allowed(tmp_path: Path) -> No
     assert "money" in proc.stderr
     proc = _run("run", str(DEMO), "--out", str(tmp_path / "o"), "--set", "exchange.money=3")
     assert proc.returncode == 2 and "exchange.money" in proc.stderr
+
+
+def test_a_misspelt_rule_parameter_in_set_is_named_with_its_option_and_the_rules_keys() -> None:
+    with pytest.raises(ScenarioError) as error:
+        apply_settings(
+            load_scenario(DEMO),
+            ["rules.trust.name=reinforcement", "rules.trust.alfa=0.1", "exchange.money=true"],
+        )
+    assert str(error.value) == (
+        "--set rules.trust.alfa=0.1: rules.trust.alfa: unknown key (check the spelling); "
+        "allowed: name, alpha, delta, lam, mu (got 0.1)"
+    )  # not the scenario file's name: the file has no such key
+    with pytest.raises(
+        ScenarioError, match=r"^--set rules.valuation.name=nowhere:Rule: .*PYTHONPATH"
+    ):
+        apply_settings(load_scenario(DEMO), ["rules.valuation.name=nowhere:Rule"])
 
 
 # ------------------------------------------------------------------- a rule's step and stream

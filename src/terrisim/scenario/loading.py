@@ -317,6 +317,7 @@ def apply_settings(scenario: Scenario, items: list[str], option: str = "--set") 
         ScenarioError: a malformed option, an unknown field (with the allowed ones) or an
             invalid value.
     """
+    rules: dict[str, list[str]] = {}  # the rules' slots set, and by which options
     for item in items:
         ((dotted, value),) = parse_settings([item], option).items()
         _check_field(scenario, dotted, f"{option} {item}")
@@ -325,7 +326,39 @@ def apply_settings(scenario: Scenario, items: list[str], option: str = "--set") 
         except ScenarioError as exc:
             message = str(exc).removeprefix("overrides: ").removeprefix(f"override {dotted!r}: ")
             raise ScenarioError(f"{option} {item}: {message}") from None
+        table, _, rest = dotted.partition(".")
+        if table == "rules" and rest:
+            rules.setdefault(rest.partition(".")[0], []).append(item)
+    _check_rules(scenario, rules, option)
     return scenario
+
+
+def _check_rules(scenario: Scenario, rules: dict[str, list[str]], option: str) -> None:
+    """The rules set by options build (name, parameters); an error names those options.
+
+    A rule's parameters are checked by the rule itself (its ``Params``), not by the schema,
+    so an unknown one would otherwise be reported at the scenario file, which lacks it.
+    """
+    from terrisim.rules import build_rule  # the rules' layer sits above the scenario's
+
+    for slot, given in rules.items():
+        spec = getattr(scenario.rules, slot, None)
+        if spec is None:
+            continue  # not a rule's slot: _check_field named it
+        try:
+            build_rule(slot, spec.model_dump(), f"rules.{slot}")
+        except ScenarioError as exc:
+            lines = [line.removeprefix("scenario: ") for line in str(exc).splitlines()]
+            raise ScenarioError(
+                "\n".join(_by_option(line, given, option) for line in lines)
+            ) from None
+
+
+def _by_option(line: str, given: list[str], option: str) -> str:
+    """A rule's error line prefixed with the option that set its field, else all of them."""
+    field = line.partition(":")[0]
+    named = [item for item in given if item.partition("=")[0].strip() == field]
+    return f"{' '.join(f'{option} {item}' for item in named or given)}: {line}"
 
 
 def _check_field(scenario: Scenario, dotted: str, where: str) -> None:
