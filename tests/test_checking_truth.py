@@ -192,6 +192,31 @@ def test_check_rule_also_checks_the_students_own_scenario_next_to_the_rule(
     assert "and on your scenario" in report.text()
 
 
+def test_an_experiment_file_next_to_the_rule_is_not_taken_for_a_broken_scenario(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a module name of its own: sys.modules keeps the test above's big_rules, next to its files
+    (tmp_path / "swept_rules.py").write_text(textwrap.dedent(RULE_MODULE), encoding="utf-8")
+    (tmp_path / "compare.toml").write_text(  # a sweep's file: it names the rule in a factor
+        textwrap.dedent(
+            """
+            name = "compare"
+            scenario = "mine.toml"
+            seed = 1
+            [design]
+            method = "grid"
+            [factors."rules.valuation"]
+            levels = [{ name = "market" }, { name = "swept_rules:BigOnly" }]
+            """
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    report = check_rule("swept_rules:BigOnly", examples=EXAMPLES, steps=2)
+    assert report.own_scenarios == []
+    assert "cannot be read" not in report.text()
+
+
 def test_command_reports_coverage_and_steps() -> None:
     proc = subprocess.run(
         [str(TERRISIM), "check-rule", "reinforcement", "--examples", "2", "--steps", "12"],

@@ -76,6 +76,7 @@ import csv
 import math
 import sys
 import tempfile
+import tomllib
 import types
 import warnings
 from collections.abc import Callable
@@ -1614,7 +1615,8 @@ def own_scenarios(plug: _Plug) -> tuple[list[Path], list[str]]:
 
     A student's rule in ``my_rules/forgetful.py`` with ``my_rules/failing.toml`` (or any
     ``.toml`` there that plugs it in) gets checked on that file too. Notes say which files
-    name the rule but could not be read.
+    name the rule but could not be read. Experiment files there (``terrisim sweep``'s, with a
+    ``[design]``) are not scenarios: they are left out.
     """
     module_name = plug.spec.partition(":")[0]
     module = sys.modules.get(module_name)
@@ -1629,7 +1631,7 @@ def own_scenarios(plug: _Plug) -> tuple[list[Path], list[str]]:
             text = candidate.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        if plug.spec not in text:
+        if plug.spec not in text or _experiment_file(text):
             continue
         try:
             config = load_scenario(candidate)
@@ -1640,6 +1642,15 @@ def own_scenarios(plug: _Plug) -> tuple[list[Path], list[str]]:
         if _uses(config, plug):
             found.append(candidate)
     return found, notes
+
+
+def _experiment_file(text: str) -> bool:
+    """Whether a TOML text is an experiment file (a sweep's ``[design]``), not a scenario."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return False  # a broken scenario: load_scenario says where
+    return "design" in data or "factors" in data
 
 
 def _check_file(
