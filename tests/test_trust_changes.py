@@ -15,6 +15,7 @@ from pathlib import Path
 
 from conftest import ROOT
 
+from terrisim.agents import Territory
 from terrisim.describe import describe_model
 from terrisim.governance.base import Governance
 from terrisim.model import TerriModel
@@ -70,6 +71,21 @@ def test_describe_says_which_other_code_changes_trust() -> None:
     assert "Merger.act_as_one" in trust_phase
     plain = describe_model(TerriModel(None))
     assert "no other code changes trust in this scenario" in plain
+
+
+def test_describe_says_a_per_agent_rule_may_change_trust_too() -> None:
+    class Trusting(Territory):
+        """A per-agent rule that raises its trust in every partner."""
+
+        def step(self) -> None:
+            for partner in self.partners():
+                self.set_trust(partner, 1.0)
+
+    text = describe_model(TerriModel(None, territory_class=Trusting))
+    trust_phase = text.split("update_trust", 1)[1].split("close_step", 1)[0]
+    assert "trust may also change in " in trust_phase
+    assert "Trusting.step" in trust_phase and "phase act" in trust_phase
+    assert "no other code changes trust" not in trust_phase
 
 
 def test_declarations_name_real_methods_and_phases() -> None:

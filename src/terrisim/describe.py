@@ -90,16 +90,25 @@ def phase_code(model: TerriModel, phase: str) -> str:
 def trust_elsewhere(model: TerriModel) -> list[str]:
     """The code other than the trust rule that changes trust in this scenario, in words.
 
-    Each active institution declares where it changes trust (``Governance.changes_trust``);
-    replacing the trust rule does not replace those.
+    Each active institution declares where it changes trust (``Governance.changes_trust``),
+    and a per-agent rule (a Territory class with its own ``step()``) may plan trust with
+    ``set_trust``; replacing the trust rule does not replace those.
     """
     lines = []
     for institution in model.institutions:
         for method, phase, what in getattr(institution, "changes_trust", ()):
             code = _where(getattr(type(institution), method))
             lines.append(f"trust also changes in {code}, phase {phase}: {what}")
+    territory = type(model.territories[0]) if model.territories else None
+    if territory is not None and per_agent(territory):
+        lines.append(
+            f"trust may also change in {_where(territory.step)}, phase act: the per-agent "
+            "rule plans it with set_trust, committed once every territory has stepped"
+        )
     if not lines:
-        lines.append("no other code changes trust in this scenario (no institution does)")
+        lines.append(
+            "no other code changes trust in this scenario (no institution or per-agent rule does)"
+        )
     return lines
 
 
