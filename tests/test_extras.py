@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 
 import pytest
 from conftest import ROOT
@@ -49,3 +50,23 @@ def test_the_sweep_command_without_dask_prints_one_line_and_exits_2(tmp_path):
     assert "the Dask engine needs distributed" in done.stderr
     assert "pip install 'terrisim[sweep]'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_check_rule_without_hypothesis_names_the_check_extra_the_tutorial_installs():
+    """A student who installed only terrisim is told the one extra check-rule needs."""
+    code = (
+        "import sys; sys.modules['hypothesis'] = None\n"
+        "from terrisim.cli import main\n"
+        "sys.argv = ['terrisim', 'check-rule', 'reinforcement', '--examples', '1']\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 2, done.stderr
+    assert "terrisim check-rule needs hypothesis" in done.stderr
+    assert "pip install 'terrisim[check]'" in done.stderr
+    assert "Traceback" not in done.stderr
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert any(d.startswith("hypothesis") for d in extras["optional-dependencies"]["check"])
+    assert '.venv/bin/pip install -e ".[check]"' in (ROOT / "docs" / "tutorial.md").read_text()
