@@ -1,14 +1,22 @@
 """Time whole commands as a user does: start-up, the run and its outputs included (issue 14).
 
-Each command runs in a fresh process, ``--repeat`` times; the script prints every time, the
-median and the target. Run from the repository root:
+Each command runs in a fresh process (``python -m terrisim``, with ``PYTHONPATH`` set to the
+source folder measured), once to warm the file cache and numba's cache, then ``--repeat``
+times; the script prints every time, the median and the target. With ``--before SRC`` it
+times that source folder (a ``git worktree`` of an older commit, say) and this one in turn,
+command by command, and prints the ratio of the medians: on a shared machine, the figure to
+trust. Run from the repository root:
 
     .venv/bin/python benchmarks/bench_startup.py --repeat 5
+    git worktree add --detach /tmp/before HEAD~3
+    .venv/bin/python benchmarks/bench_startup.py --before /tmp/before/src --repeat 5
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -17,9 +25,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TERRISIM = Path(sys.executable).with_name("terrisim")
 
-#: name -> (arguments of ``terrisim``, target in seconds from issue 14)
+#: name -> (arguments of ``terrisim``, or None for the import probe; target in s, issue 14)
 COMMANDS = {
     "terrisim --help": (["--help"], 0.3),
     "import terrisim.rules.trust": (None, None),
@@ -31,37 +38,67 @@ COMMANDS = {
 }
 
 
-def wall(args: list[str] | None, out: Path) -> float:
-    """Seconds of one fresh process running ``terrisim args`` (or the import probe)."""
+def children_cpu() -> float:
+    """CPU seconds (user and system) of the finished child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def wall(source: Path, args: list[str] | None, out: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of a fresh process running ``terrisim args`` (or the probe)."""
     if args is None:
         command = [sys.executable, "-c", "import terrisim.rules.trust"]
     else:
-        command = [str(TERRISIM), *args]
+        command = [sys.executable, "-m", "terrisim", *args]
         if args[0] == "run":
             command += ["--out", str(out)]
-    start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-    return time.perf_counter() - start
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    start, cpu = time.perf_counter(), children_cpu()
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start, children_cpu() - cpu
+
+
+def measured(name: str, times: list[tuple[float, float]], target: float | None) -> str:
+    """One line: the command, its median wall and CPU times, its target and every time."""
+    goal = f"target {target:.1f} s" if target else "no target"
+    each = ", ".join(f"{t:.2f}" for t, _ in times)
+    walls, cpus = (statistics.median(t[k] for t in times) for k in (0, 1))
+    return f"{name:<55} median {walls:6.2f} s wall, {cpus:6.2f} s CPU ({goal}; wall {each})"
 
 
 def main() -> None:
+    """Time each command (and the same commands with ``--before``'s source, in turn)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="", help="run only commands containing this text")
+    parser.add_argument("--before", type=Path, help="a source folder to compare with")
+    parser.add_argument("--source", type=Path, default=ROOT / "src", help="the source measured")
     options = parser.parse_args()
+    sources = [options.source.resolve()]
+    if options.before:
+        sources.insert(0, options.before.resolve())
     with tempfile.TemporaryDirectory() as folder:
         for name, (args, target) in COMMANDS.items():
             if options.only not in name:
                 continue
-            wall(args, Path(folder) / "warm")  # warm the file cache and numba's cache
-            times = [wall(args, Path(folder) / f"run{k}") for k in range(options.repeat)]
-            median = statistics.median(times)
-            goal = f"target {target:.1f} s" if target else "no target"
-            print(
-                f"{name:<55} median {median:6.2f} s  ({goal}; "
-                + ", ".join(f"{t:.2f}" for t in times)
-                + ")"
-            )
+            times: list[list[tuple[float, float]]] = [[] for _ in sources]
+            for source in sources:
+                wall(source, args, Path(folder) / "warm")  # file cache and numba's cache
+            for turn in range(options.repeat):
+                for k, source in enumerate(sources):
+                    times[k].append(wall(source, args, Path(folder) / f"run{turn}"))
+            for source, each in zip(sources, times, strict=True):
+                label = f"[{source}] " if options.before else ""
+                print(measured(label + name, each, target), flush=True)
+            if options.before:
+                walls, cpus = (
+                    [statistics.median(t[k] for t in each) for each in times] for k in (0, 1)
+                )
+                print(
+                    f"{'':<4}ratio before / after: {walls[0] / walls[1]:.2f} wall, "
+                    f"{cpus[0] / cpus[1]:.2f} CPU",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,12 @@
 Shocks are shaded on every panel: one band per shock from its first to its last affected step
 (to the end of the run for a permanent one), one colour per kind of shock, named in the legend
 of the first panel.
+
+Figures are built with :class:`matplotlib.figure.Figure`, not ``pyplot``: no global figure
+manager, no GUI backend, nothing to close; ``savefig`` renders with Agg. Their margins are
+fixed (:data:`SUMMARY_MARGINS`, :data:`RESILIENCE_MARGINS`), wide enough for the tick labels
+(volumes are written with SI prefixes, ``800 k``, so they stay short), so ``savefig`` draws
+the figure once; a layout engine would draw it once more to lay it out.
 """
 
 from __future__ import annotations
@@ -10,17 +16,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import EngFormatter
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
 
     from terrisim.output import RunResult
+
+#: ``subplots_adjust`` of the summary figure (15 x 4.2 in, three panels, a title).
+SUMMARY_MARGINS = {"left": 0.04, "right": 0.995, "bottom": 0.115, "top": 0.88, "wspace": 0.18}
+#: ``subplots_adjust`` of the resilience figure (9 x 4.2 in, one panel).
+RESILIENCE_MARGINS = {"left": 0.075, "right": 0.99, "bottom": 0.115, "top": 0.935}
 
 _SHOCK_COLOURS = ("tab:red", "tab:orange", "tab:purple", "tab:brown", "tab:olive", "tab:cyan")
 
@@ -63,7 +72,7 @@ def _colours(spans: list[tuple[str, float, float]]) -> dict[str, str]:
     return {n: _SHOCK_COLOURS[i % len(_SHOCK_COLOURS)] for i, n in enumerate(names)}
 
 
-def mark_shocks(ax: plt.Axes, result: RunResult, legend: bool = False) -> None:
+def mark_shocks(ax: Axes, result: RunResult, legend: bool = False) -> None:
     """Shade the steps where a shock was active (one colour per kind of shock).
 
     Args:
@@ -101,7 +110,9 @@ def kind_series(result: RunResult) -> pd.DataFrame:
 def summary_figure(result: RunResult, title: str = "") -> Figure:
     """Three panels over steps: satisfaction by kind, exchange volume by good, trust."""
     series = result.series
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), constrained_layout=True)
+    fig = Figure(figsize=(15, 4.2))
+    fig.subplots_adjust(**SUMMARY_MARGINS)
+    axes = fig.subplots(1, 3)
     ax = axes[0]
     by_kind = kind_series(result)
     for kind in by_kind.columns.drop("step"):
@@ -135,6 +146,7 @@ def summary_figure(result: RunResult, title: str = "") -> Figure:
         ylabel="units per step",
         ylim=(0, 1.45 * total if total > 0 else 1.0),
     )
+    ax.yaxis.set_major_formatter(EngFormatter())
     ax.legend(fontsize=8, ncol=3, loc="upper left")
     ax = axes[2]
     for column, label in (
@@ -159,7 +171,9 @@ def resilience_figure(result: RunResult, title: str = "") -> Figure:
     and a marker at the lowest point (the resistance), as in ``summary["shocks"]``.
     """
     series = result.series
-    fig, ax = plt.subplots(figsize=(9, 4.2), constrained_layout=True)
+    fig = Figure(figsize=(9, 4.2))
+    fig.subplots_adjust(**RESILIENCE_MARGINS)
+    ax = fig.subplots()
     lines = (
         ("satisfaction", "all", ""),
         ("satisfaction_class_urban", "urban", "urban_"),
