@@ -444,13 +444,62 @@ def test_a_tampered_or_broken_file_is_refused(played: GameSession, tmp_path: Pat
     missing = {k: v for k, v in played.record().items() if k != "players"}
     with pytest.raises(GameError) as info:
         GameSession.from_record(missing)
-    assert "il manque le champ 'players'" in info.value.text["fr"]
+    assert "il manque le champ « players »" in info.value.text["fr"]
     data = played.record()
     data["actions"][0]["give"] = {"gold": 1}
     with pytest.raises(GameError) as info:
         GameSession.from_record(data)
     assert info.value.code == "bad_file" and "gold" in str(info.value)
     assert "action 1 : " in info.value.text["fr"] and "bien inconnu" in info.value.text["fr"]
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "french"),
+    [
+        (("settings", "rounds"), 99, "champ « settings.rounds » : valeur 99 refusée (au plus 50)"),
+        (
+            ("settings", "steps_per_round"),
+            "six",
+            (
+                'champ « settings.steps_per_round » : valeur "six" refusée (un nombre entier est '
+                "attendu)"
+            ),
+        ),
+        (("seed",), -1, "champ « seed » : valeur -1 refusée (au moins 0)"),
+        (("players",), 5, "champ « players » : valeur 5 refusée (une liste [...] est attendue)"),
+        (("scenario", "steps"), 0.5, "champ « scenario.steps » : valeur 0,5 refusée"),
+        (("scenario", "colour"), "red", 'champ « scenario.colour » : valeur "red" refusée'),
+        (
+            ("settings", "negotiator", "trust_floor"),
+            "high",
+            'champ « negotiator.trust_floor » : valeur "high" refusée (un nombre est attendu)',
+        ),
+        (
+            ("settings", "mode"),
+            "solo",
+            (
+                'champ « settings.mode » : valeur "solo" refusée (valeurs permises : '
+                "'players', 'agents' ou 'none')"
+            ),
+        ),
+        (("actions",), {"type": "offer"}, 'champ « actions » : valeur {"type": "offer"}'),
+    ],
+)
+def test_a_malformed_saved_game_is_refused_in_french_naming_the_field_and_the_value(
+    played: GameSession, where: tuple[str, ...], value: object, french: str
+):
+    data = played.record()
+    target = data
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = value
+    with pytest.raises(GameError) as info:
+        GameSession.from_record(data)
+    text = info.value.text["fr"]
+    assert french in text, text
+    for english in ("Input", "should", "a valid", "error for", "expected", "allowed", "Error"):
+        assert english not in text
+    assert str(where[-1]) in info.value.text["en"] and "refused" in info.value.text["en"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ from terrisim.game.offers import (
     Offer,
     basket_dict,
 )
+from terrisim.game.saved import SavedGame, field_error
 from terrisim.game.texts import REASONS, bilingual
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, load_scenario
@@ -152,11 +153,20 @@ class GameSession:
             scenario = load_scenario(scenario)
         self.scenario = scenario
         if mode not in MODES:
-            raise GameError("bad_setting", detail=f"mode {mode!r} (allowed: {MODES})")
+            choices = ", ".join(MODES)
+            raise GameError(
+                "bad_setting",
+                detail=texts._(
+                    f"mode {mode!r} (permis : {choices})", f"mode {mode!r} (allowed: {choices})"
+                ),
+            )
         self.mode = mode
         if steps_per_round is None:
             steps_per_round = round(
-                12 * _number(years_per_round, "bad_setting", detail="years_per_round")
+                12
+                * _number(
+                    years_per_round, "bad_setting", detail=f"years_per_round {years_per_round!r}"
+                )
             )
         self.steps_per_round = int(steps_per_round)
         self.rounds = int(rounds)
@@ -164,16 +174,29 @@ class GameSession:
         self.max_steps = round(12 * float(max_years))
         if not 1 <= self.steps_per_round <= 120:
             raise GameError(
-                "bad_setting", detail=f"steps_per_round={steps_per_round} (1 to 120 months)"
+                "bad_setting",
+                detail=texts._(
+                    f"steps_per_round = {steps_per_round} (de 1 à 120 mois)",
+                    f"steps_per_round={steps_per_round} (1 to 120 months)",
+                ),
             )
         if not 1 <= self.rounds <= 50:
-            raise GameError("bad_setting", detail=f"rounds={rounds} (1 to 50)")
+            raise GameError(
+                "bad_setting",
+                detail=texts._(f"rounds = {rounds} (de 1 à 50)", f"rounds={rounds} (1 to 50)"),
+            )
         if not 0 <= self.epilogue_steps <= 240 or self.max_steps < 1:
-            raise GameError("bad_setting", detail="epilogue_years (0 to 20), max_years (> 0)")
+            raise GameError(
+                "bad_setting",
+                detail=texts._(
+                    f"epilogue_years = {epilogue_years} (de 0 à 20), max_years = {max_years} (> 0)",
+                    f"epilogue_years={epilogue_years} (0 to 20), max_years={max_years} (> 0)",
+                ),
+            )
         try:
             self.negotiator = AgentNegotiator(negotiator)
         except ValidationError as exc:
-            raise GameError("bad_setting", detail=str(exc).splitlines()[0]) from None
+            raise GameError("bad_setting", detail=field_error(exc, "negotiator")) from None
         self.model = TerriModel(scenario, rng=seed, record_territories=False)
         self.seed = int(self.model.seed)
         self.delivery = AgreementDelivery()
@@ -438,7 +461,13 @@ class GameSession:
             GameError: the action is refused; the session is unchanged.
         """
         if not isinstance(action, Mapping):
-            raise GameError("bad_action", detail="an action is a JSON object")
+            raise GameError(
+                "bad_action",
+                detail=texts._(
+                    f"une action est un objet JSON, pas {action!r}",
+                    f"an action is a JSON object, not {action!r}",
+                ),
+            )
         action = dict(action)
         kind = action.get("type")
         if kind not in ACTIONS:
@@ -495,7 +524,13 @@ class GameSession:
         if basket is None:
             return np.zeros(len(goods))
         if not isinstance(basket, Mapping):
-            raise GameError("bad_action", detail=f"{field}: expected {{good: quantity}}")
+            raise GameError(
+                "bad_action",
+                detail=texts._(
+                    f"{field} : un panier (bien : quantité) est attendu, pas {basket!r}",
+                    f"{field}: a basket (good: quantity) is expected, not {basket!r}",
+                ),
+            )
         out = np.zeros(len(goods))
         for good, value in basket.items():
             if good not in goods:
@@ -601,7 +636,10 @@ class GameSession:
     def _check_offer(self, action: Mapping[str, Any]) -> dict[str, Any]:
         team, sender = self._player(action)
         if "to" not in action:
-            raise GameError("bad_action", detail="missing 'to' (the partner)")
+            raise GameError(
+                "bad_action",
+                detail=texts._("il manque « to » (le partenaire)", "missing 'to' (the partner)"),
+            )
         try:
             receiver = self._territory(action["to"])
         except GameError:
@@ -682,24 +720,49 @@ class GameSession:
             raise GameError("unknown_shock", kind=kind, allowed=", ".join(known))
         defaults = TRIGGERED_SHOCKS.get(kind, {"magnitude": 0.3, "duration": 6})
         magnitude = _number(
-            action.get("magnitude", defaults["magnitude"]), "bad_action", detail="magnitude"
+            raw := action.get("magnitude", defaults["magnitude"]),
+            "bad_action",
+            detail=f"magnitude {raw!r}",
         )
         if not 0.0 <= magnitude <= 1.0:
-            raise GameError("bad_action", detail=f"magnitude {magnitude} (0 to 1)")
+            raise GameError(
+                "bad_action",
+                detail=texts._(
+                    f"magnitude {magnitude} (de 0 à 1)", f"magnitude {magnitude} (0 to 1)"
+                ),
+            )
         duration = action.get("duration", defaults["duration"])
         if duration is not None:
-            number = _number(duration, "bad_action", detail="duration")
+            number = _number(duration, "bad_action", detail=f"duration {duration!r}")
             if number != int(number) or not 1 <= number <= 600:
-                raise GameError("bad_action", detail=f"duration {duration!r} (1 to 600 months)")
+                raise GameError(
+                    "bad_action",
+                    detail=texts._(
+                        f"duration {duration!r} (de 1 à 600 mois)",
+                        f"duration {duration!r} (1 to 600 months)",
+                    ),
+                )
             duration = int(number)
         kinds = action.get("kinds") or []
         ids = action.get("ids") or []
         s = self.model.state
         allowed = [*s.kinds, "urban", "rural"]
         if not isinstance(kinds, list) or any(k not in allowed for k in kinds):
-            raise GameError("bad_action", detail=f"kinds {kinds!r} (allowed: {allowed})")
+            raise GameError(
+                "bad_action",
+                detail=texts._(
+                    f"kinds {kinds!r} (permis : {', '.join(allowed)})",
+                    f"kinds {kinds!r} (allowed: {', '.join(allowed)})",
+                ),
+            )
         if not isinstance(ids, list):
-            raise GameError("bad_action", detail="ids: a list of territory ids")
+            raise GameError(
+                "bad_action",
+                detail=texts._(
+                    f"ids : une liste d'identifiants de territoires, pas {ids!r}",
+                    f"ids: a list of territory ids, not {ids!r}",
+                ),
+            )
         ids = [self.territory_id(self._territory(t)) for t in ids]
         log = {"kind": kind, "magnitude": magnitude, "duration": duration}
         if kinds:
@@ -1158,30 +1221,28 @@ class GameSession:
                 ),
             )
         try:
-            scenario = Scenario.model_validate(record["scenario"])
-            if record.get("base_dir"):
-                scenario.base_dir = Path(record["base_dir"])
-            settings = record["settings"]
-            session = cls(
-                scenario,
-                [tuple(p) for p in record["players"]],
-                seed=record["seed"],
-                rounds=settings["rounds"],
-                steps_per_round=settings["steps_per_round"],
-                epilogue_years=settings["epilogue_steps"] / 12,
-                max_years=settings["max_steps"] / 12,
-                negotiator=settings["negotiator"],
-                mode=mode or settings.get("mode", "players"),
-            )
-            log = list(record["actions"])
-        except (KeyError, TypeError, ValueError, ValidationError) as exc:
-            if isinstance(exc, GameError):
-                raise
-            if isinstance(exc, KeyError):
-                raise GameError(
-                    "bad_file", detail=texts._(f"il manque le champ {exc}", f"no field {exc}")
-                ) from None
-            raise GameError("bad_file", detail=f"{type(exc).__name__}: {exc}") from None
+            saved = SavedGame.model_validate(record)
+        except ValidationError as exc:
+            raise GameError("bad_file", detail=field_error(exc)) from None
+        try:
+            scenario = Scenario.model_validate(saved.scenario)
+        except ValidationError as exc:
+            raise GameError("bad_file", detail=field_error(exc, "scenario")) from None
+        if saved.base_dir:
+            scenario.base_dir = Path(saved.base_dir)
+        settings = saved.settings
+        session = cls(
+            scenario,
+            saved.players,
+            seed=saved.seed,
+            rounds=settings.rounds,
+            steps_per_round=settings.steps_per_round,
+            epilogue_years=settings.epilogue_steps / 12,
+            max_years=settings.max_steps / 12,
+            negotiator=settings.negotiator,
+            mode=mode or settings.mode,
+        )
+        log = saved.actions
         if not actions:
             return session
         for number, action in enumerate(log, start=1):
@@ -1200,8 +1261,8 @@ class GameSession:
                         f"action {number} : {exc.text['fr']}", f"action {number}: {exc.text['en']}"
                     ),
                 ) from None
-        if verify and mode is None and record.get("result"):
-            expected, got = record["result"], session.fingerprint()
+        if verify and mode is None and saved.result:
+            expected, got = saved.result, session.fingerprint()
             diff = [k for k in expected if expected[k] != got.get(k)]
             if diff:
                 raise GameError("replay_mismatch", detail=", ".join(diff))

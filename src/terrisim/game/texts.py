@@ -176,6 +176,38 @@ ERRORS: dict[str, dict[str, str]] = {
 """Messages of :class:`~terrisim.game.errors.GameError`, by code."""
 
 
+FIELD_ERRORS: dict[str, dict[str, str]] = {
+    "missing": _("il manque le champ « {field} »", "field “{field}” is missing"),
+    "refused": _(
+        "champ « {field} » : valeur {value} refusée ({allowed})",
+        "field “{field}”: value {value} refused ({allowed})",
+    ),
+    "unknown": _(
+        "champ « {field} » : valeur {value} refusée", "field “{field}”: value {value} refused"
+    ),
+    "more": _("{text} (et {n} autre(s) erreur(s))", "{text} (and {n} more error(s))"),
+}
+"""A refused field of a saved game (see :mod:`terrisim.game.saved`): its name and its value."""
+
+ALLOWED: dict[str, dict[str, str]] = {
+    "int": _("un nombre entier est attendu", "a whole number is expected"),
+    "number": _("un nombre est attendu", "a number is expected"),
+    "text": _("un texte est attendu", "a text is expected"),
+    "bool": _("true ou false est attendu", "true or false is expected"),
+    "object": _("un objet JSON est attendu", "a JSON object is expected"),
+    "list": _("une liste [...] est attendue", "a list [...] is expected"),
+    "extra": _("champ inconnu", "unknown field"),
+    "ge": _("au moins {limit}", "at least {limit}"),
+    "gt": _("plus de {limit}", "more than {limit}"),
+    "le": _("au plus {limit}", "at most {limit}"),
+    "lt": _("moins de {limit}", "less than {limit}"),
+    "min_length": _("au moins {limit} élément(s)", "at least {limit} item(s)"),
+    "max_length": _("au plus {limit} élément(s)", "at most {limit} item(s)"),
+    "literal": _("valeurs permises : {limit}", "allowed: {limit}"),
+}
+"""What a field allows, by pydantic error type (see :func:`terrisim.game.saved.field_error`)."""
+
+
 def good_name(good: str, language: str) -> str:
     """The name of a good in a language (its id for goods outside the default catalogue)."""
     return GOODS.get(good, {}).get(language, good.replace("_", " "))
