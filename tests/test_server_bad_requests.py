@@ -30,7 +30,8 @@ from typer.testing import CliRunner
 
 from terrisim.cli import app
 from terrisim.game.web import game_routes
-from terrisim.ui.server import HTTPError, Router
+from terrisim.ui import start_in_thread
+from terrisim.ui.server import HTTPError, Router, UIServer
 
 TIMEOUT = 1.0
 """The connection timeout of the server under test (30 s in use), so that cases stay fast."""
@@ -513,6 +514,42 @@ def test_half_open_connections_are_closed_after_the_timeout_and_others_are_answe
             sock.close()
 
 
+def test_when_every_worker_is_taken_the_longest_waiting_connection_makes_room(log):
+    """Clients that connect and send nothing (or half a request line) cannot keep others out
+    until the timeout: 20 of them on a server of 8 workers and a 30 s timeout, and a request
+    that comes next is answered at once."""
+    router = Router()
+    router.add("GET", "/api/health", lambda request: {"ok": True})
+    srv = UIServer(("127.0.0.1", 0), router, max_workers=8, connection_timeout=30)
+    start_in_thread(srv)
+    try:
+        sockets = [socket.create_connection(srv.server_address[:2], timeout=20) for _ in range(20)]
+        try:
+            for k, sock in enumerate(sockets):
+                if k % 2:
+                    sock.sendall(b"GET /api/hea")
+            started = time.monotonic()
+            assert call(srv, "GET", "/api/health")[0] == 200
+            assert time.monotonic() - started < 5  # not the 30 s timeout
+            closed = 0
+            for sock in sockets:
+                sock.settimeout(0.5)
+                try:
+                    closed += sock.recv(100) == b""
+                except ConnectionResetError:
+                    closed += 1
+                except TimeoutError:  # one of the 8 still open
+                    pass
+            assert closed >= 12  # 20 + 1 connections for 8 workers
+        finally:
+            for sock in sockets:
+                sock.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert "Traceback" not in log.text
+
+
 def test_a_client_trickling_its_headers_is_closed_once_the_request_time_is_up(server):
     """A byte every 0.3 s is never silent for the 1 s timeout, yet the request must arrive
     within 1 s of its first byte: the server closes the connection, answering nothing."""
@@ -591,8 +628,8 @@ def test_terrisim_ui_warns_of_a_broken_file_and_logs_one_line_per_bad_request(tm
     configs.mkdir()
     (configs / "small.toml").write_text(SMALL, encoding="utf-8")
     (configs / "broken.toml").write_text('name = "broken"\nsteps = [\n', encoding="utf-8")
-    process, url, key = start_terrisim_ui(configs, tmp_path / "data")
-    sent = [c for name, c in CASES.items() if "the client waiting" not in name]  # 30 s there
+    process, url, key = start_terrisim_ui(configs, tmp_path / "data", 0, "--timeout", "1")
+    sent = list(CASES.values())
     try:
         parts = urlsplit(url)
         address = types.SimpleNamespace(
@@ -607,6 +644,10 @@ def test_terrisim_ui_warns_of_a_broken_file_and_logs_one_line_per_bad_request(tm
         for case in sent:
             answer = exchange(address, case.build(address, ids), half_close=case.half_close)
             assert answer.status == case.status
+        silent = [socket.create_connection(address.server_address, timeout=20) for _ in range(20)]
+        for sock in silent:  # --timeout 1: each is closed by the server
+            with contextlib.suppress(ConnectionResetError), sock:
+                assert sock.recv(100) == b""
     finally:
         process.terminate()
         _, err = process.communicate(timeout=20)

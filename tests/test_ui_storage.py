@@ -274,8 +274,10 @@ def test_a_data_folder_that_cannot_be_created_is_a_one_line_error(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------
-def start_terrisim_ui(configs: Path, data: Path, port: int = 0) -> tuple[subprocess.Popen, str]:
-    """``terrisim ui`` in a subprocess; returns it and the address it prints."""
+def start_terrisim_ui(
+    configs: Path, data: Path, port: int = 0, *options: str
+) -> tuple[subprocess.Popen, str]:
+    """``terrisim ui`` in a subprocess (with ``options``); returns it and the address it prints."""
     process = subprocess.Popen(
         [
             Path(sys.executable).parent / "terrisim",
@@ -286,6 +288,7 @@ def start_terrisim_ui(configs: Path, data: Path, port: int = 0) -> tuple[subproc
             str(configs),
             "--data",
             str(data),
+            *options,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -212,6 +212,15 @@ def ui(
     keep_days: Annotated[
         float, typer.Option(min=0, help="Days a finished game or run is kept after its last use.")
     ] = 30.0,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            min=1,
+            max=3600,
+            help="Seconds a connection may stay silent, or a request take to arrive, "
+            "before the server closes it.",
+        ),
+    ] = 30.0,
 ) -> None:
     """Serve the trainers' web page and the baskets game (offline; French, English)."""
     from terrisim.game.web import game_routes
@@ -233,6 +242,7 @@ def ui(
             data_dir=data,
             memory_mb=memory_mb,
             keep_days=keep_days,
+            timeout=timeout,
         )
     except OSError as exc:
         typer.echo(f"error: cannot listen on {host}:{port} ({exc.strerror or exc})", err=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from terrisim.ui import viewmodel
 from terrisim.ui.api import simulation_routes
 from terrisim.ui.map_routes import map_routes
-from terrisim.ui.server import HTTPError, Request, Router, UIServer
+from terrisim.ui.server import TIMEOUT_SECONDS, HTTPError, Request, Router, UIServer
 from terrisim.ui.sessions import MEMORY_MB, SessionStore
 from terrisim.ui.storage import KEEP_DAYS, Database, default_data_dir
 
@@ -50,6 +50,7 @@ def make_server(
     routers: Iterable[RouterSource] = (),
     data_dir: Path | str | None = None,
     memory_mb: float = MEMORY_MB,
+    timeout: float = TIMEOUT_SECONDS,
 ) -> UIServer:
     """Build (and bind) the server of the page, without starting it.
 
@@ -65,6 +66,8 @@ def make_server(
             tests and notebooks; ``terrisim ui`` passes ``--data``).
         memory_mb: Memory budget of the sessions held in memory (see
             :class:`~terrisim.ui.sessions.SessionStore`).
+        timeout: Seconds a connection may stay silent, and a request may take to arrive
+            from its first byte, before the server closes it.
 
     Returns:
         The bound server; call ``serve_forever()`` (and ``shutdown()`` from another thread).
@@ -81,7 +84,7 @@ def make_server(
     if key is None:  # kept in the database: the trainer's browser stays logged in on restart
         key = secrets.token_urlsafe(18)
         store.database.set_meta("facilitator_key", key)
-    server = UIServer((host, port), router, facilitator_key=key)
+    server = UIServer((host, port), router, facilitator_key=key, connection_timeout=timeout)
     server.store = store  # type: ignore[attr-defined]
     server.configs_dir = (  # type: ignore[attr-defined]
         Path(configs_dir) if configs_dir else viewmodel.default_configs_dir()
@@ -126,6 +129,7 @@ def serve(
     data_dir: Path | str | None = None,
     memory_mb: float = MEMORY_MB,
     keep_days: float = KEEP_DAYS,
+    timeout: float = TIMEOUT_SECONDS,
 ) -> None:
     """Serve the page until Ctrl-C, printing its address (used by ``terrisim ui``).
 
@@ -137,6 +141,7 @@ def serve(
         data_dir: Folder of the sessions' database (default: :func:`default_data_dir`).
         memory_mb: Memory budget of the sessions held in memory.
         keep_days: Finished sessions idle for longer are deleted (at start, then hourly).
+        timeout: Seconds a connection may stay silent, or a request take to arrive.
     """
     # INFO for terrisim's own messages only (Mesa logs every step at INFO)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -149,6 +154,7 @@ def serve(
         routers=routers,
         data_dir=data_dir,
         memory_mb=memory_mb,
+        timeout=timeout,
     )
     threading.Thread(
         target=_prune_forever,

@@ -31,7 +31,8 @@ status; the page shows ``message`` to the trainer.
   gets at most :data:`RATE_BURST` requests at once, refilled at :data:`RATE_PER_SECOND` (429);
 - connections wait in a backlog of :data:`BACKLOG` and at most :data:`MAX_WORKERS` are
   answered at once (one thread each); a client that sends nothing for :data:`TIMEOUT_SECONDS`
-  is dropped.
+  is dropped, and when every worker is taken the connection that has waited longest for its
+  client is closed to make room for a new one.
 
 **Every answer to a bad request is JSON** with a 4xx status, the standard library's own
 refusals included (a method other than GET and POST: 405 with ``Allow``; a request line over
@@ -43,6 +44,7 @@ answers 500 ``internal_error``.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import io
 import ipaddress
@@ -351,6 +353,15 @@ class _RequestReader(io.RawIOBase):
         super().__init__()
         self.sock, self.timeout = sock, timeout
         self.deadline: float | None = None
+        self.waiting_since = time.monotonic()
+        """When the connection began waiting for its current request (for eviction)."""
+        self.receiving = False
+        """Whether the thread is blocked waiting for the client (then it may be evicted)."""
+
+    def evict(self) -> None:
+        """Close the connection from another thread: its blocked read ends at once."""
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
 
     def readable(self) -> bool:
         """It is."""
@@ -364,7 +375,11 @@ class _RequestReader(io.RawIOBase):
             if left <= 0:
                 raise TimeoutError(f"request not received within {self.timeout:g} s")
         self.sock.settimeout(left)
-        received = self.sock.recv_into(buffer)
+        self.receiving = True
+        try:
+            received = self.sock.recv_into(buffer)
+        finally:
+            self.receiving = False
         if self.deadline is None and received:
             self.deadline = time.monotonic() + self.timeout
         return received
@@ -385,10 +400,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.rfile.close()  # the standard library's reader: the socket closes only without it
         self.reader = _RequestReader(self.connection, self.timeout)
         self.rfile = io.BufferedReader(self.reader)
+        with self.server.readers_lock:
+            self.server.readers.add(self.reader)
+
+    def finish(self) -> None:
+        """The connection ends: it no longer counts among those that may be evicted."""
+        with self.server.readers_lock:
+            self.server.readers.discard(self.reader)
+        super().finish()
 
     def handle_one_request(self) -> None:
         """Answer one request; the time it may take to arrive counts from its first byte."""
         self.reader.deadline = None
+        self.reader.waiting_since = time.monotonic()
         super().handle_one_request()
 
     def _not_allowed(self) -> None:
@@ -755,6 +779,10 @@ class UIServer(ThreadingHTTPServer):
         connection_timeout: Seconds a connection may stay silent, and a request may take to
             arrive from its first byte, before it is closed (default :data:`TIMEOUT_SECONDS`;
             tests shorten it).
+        max_workers: Connections answered at once (default :data:`MAX_WORKERS`). When every
+            worker is taken, a new connection closes the one that has waited longest for its
+            client (silent, or still sending its request), so that clients which connect and
+            send nothing cannot keep others out until the timeout.
     """
 
     daemon_threads = True
@@ -769,6 +797,7 @@ class UIServer(ThreadingHTTPServer):
         *,
         facilitator_key: str | None = None,
         connection_timeout: float = TIMEOUT_SECONDS,
+        max_workers: int = MAX_WORKERS,
     ) -> None:
         host = address[0]
         if ":" in host:  # an IPv6 address such as ::1
@@ -779,18 +808,42 @@ class UIServer(ThreadingHTTPServer):
         self.facilitator_key = facilitator_key or secrets.token_urlsafe(18)
         self.rate = RateLimiter()
         self.connection_timeout = connection_timeout
-        self.workers = threading.BoundedSemaphore(MAX_WORKERS)
+        self.workers = threading.BoundedSemaphore(max_workers)
+        self.readers: set[_RequestReader] = set()
+        """The reading side of each open connection (see :meth:`evict_longest_waiting`)."""
+        self.readers_lock = threading.Lock()
         name = socket.gethostname()
         self.machine_names = frozenset({name.lower(), f"{name.lower()}.local", str(host)})
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        """Answer in a new thread, at most :data:`MAX_WORKERS` at once (the others wait)."""
-        self.workers.acquire()
+        """Answer in a new thread, at most ``max_workers`` at once.
+
+        When every worker is taken, the connection that has waited longest for its client is
+        closed to make room (:meth:`evict_longest_waiting`); if every worker is busy answering,
+        the new connection waits.
+        """
+        if not self.workers.acquire(blocking=False):
+            self.evict_longest_waiting()
+            self.workers.acquire()
         try:
             super().process_request(request, client_address)
         except BaseException:
             self.workers.release()
             raise
+
+    def evict_longest_waiting(self) -> bool:
+        """Close the connection that has waited longest for its client; False if none waits."""
+        with self.readers_lock:
+            waiting = [r for r in self.readers if r.receiving]
+        if not waiting:
+            return False
+        oldest = min(waiting, key=lambda r: r.waiting_since)
+        log.debug(
+            "every worker busy: closing a connection that waited %.1f s for its client",
+            time.monotonic() - oldest.waiting_since,
+        )
+        oldest.evict()
+        return True
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         """The thread of one connection; frees its worker slot at the end."""
