@@ -73,13 +73,26 @@ class Recorder:
         self.rows.append(self.indicators())
         if self.sample.size and self.model.steps % self.every == 0:
             if self._stream_path is not None:
-                table = pa.Table.from_pandas(self.territory_frame(), preserve_index=False)
-                if self._writer is None:
-                    self._stream_path.parent.mkdir(parents=True, exist_ok=True)
-                    self._writer = pq.ParquetWriter(self._stream_path, table.schema)
-                self._writer.write_table(table)
+                self._write_step(self.territory_columns())
             else:  # columns kept as arrays, one data frame at the end (cheaper per step)
                 self._columns.append(self.territory_columns())
+
+    def _write_step(self, columns: dict[str, np.ndarray]) -> None:
+        """Append one step's records to the Parquet stream (opened at the first step).
+
+        The first step goes through pandas, which gives the file its schema (pandas metadata
+        included, so ``read_parquet`` restores the same dtypes); later steps are converted
+        from their arrays to that schema directly.
+        """
+        if self._writer is None:
+            table = pa.Table.from_pandas(pd.DataFrame(columns), preserve_index=False)
+            self._stream_path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(self._stream_path, table.schema)
+        else:
+            schema = self._writer.schema
+            arrays = [pa.array(columns[field.name], type=field.type) for field in schema]
+            table = pa.Table.from_arrays(arrays, schema=schema)
+        self._writer.write_table(table)
 
     def indicators(self) -> dict[str, Any]:
         """The model-level indicators of the current step (see ODD 7.9 for definitions)."""

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import Field
 from scipy import sparse
-from scipy.optimize import linprog
 from scipy.spatial import cKDTree
 
 from terrisim import narrative
@@ -296,6 +295,8 @@ class Conference(Governance):
             (data, (rows, np.concatenate([cols, cols, cols, cols]))), shape=(2 * n * g_count + n, v)
         )
         b_ub = np.concatenate([supply.ravel(), demand.ravel(), np.zeros(n)])
+        from scipy.optimize import linprog  # only when a conference plans: most runs have none
+
         result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
         if result.status != 0 or result.x is None:
             return empty
