@@ -172,7 +172,12 @@ def test_example_scenarios_are_reproducible(name):
 # ---------------------------------------------------------------------- the documentation
 GOVERNANCE_MD = ROOT / "docs" / "governance.md"
 ODD_MD = ROOT / "docs" / "ODD.md"
-SECTIONS = {"reciprocity_contract": "7.5.1", "conference": "7.5.2", "merger": "7.5.3"}
+SECTIONS = {
+    "reciprocity_contract": "7.5.1",
+    "conference": "7.5.2",
+    "merger": "7.5.3",
+    "call_for_projects": "7.5.4",
+}
 
 
 def specification(text: str, begin: str, end: str) -> str:
@@ -225,6 +230,7 @@ def test_every_documented_series_column_is_recorded():
             "reciprocity_contract": "contract",
             "conference": "conference",
             "merger": "merger",
+            "call_for_projects": "calls",
         }[rule]
         named = {n for n in re.findall(r"`(\w+)`", paragraph) if n.startswith(prefix)}
         assert named == set(model.institutions[0].state_summary()), rule

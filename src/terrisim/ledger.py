@@ -2,7 +2,7 @@
 
 :meth:`terrisim.model.TerriModel.step` opens a new :class:`StepLedger` before the first phase,
 so no phase resets what another one books (ODD 3). Institutions book through the model's
-``transfer``, ``use_engineering`` and ``transfer_revenue``; the recorder reads the flows.
+``transfer``, ``use_engineering``, ``transfer_revenue`` and ``fund_investment``; the recorder reads the flows.
 """
 
 from __future__ import annotations
@@ -23,17 +23,21 @@ class StepLedger:
         flows: Channel name (``"bilateral"``, ``"contract"``...) -> its entries this step.
         governance_engineering: Engineering used by institutions this step, per territory.
         revenue_transfer: Fiscal transfers into each budget this step (k EUR; sums to 0).
+        investment_grant: Investment subsidies from the State into each budget this step
+            (k EUR, from outside the scope; calls for projects, ODD 7.5.4).
     """
 
     n: int
     flows: dict[str, list[Flows]] = field(default_factory=dict)
     governance_engineering: np.ndarray = field(init=False)
     revenue_transfer: np.ndarray = field(init=False)
+    investment_grant: np.ndarray = field(init=False)
     _volumes: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.governance_engineering = np.zeros(self.n)
         self.revenue_transfer = np.zeros(self.n)
+        self.investment_grant = np.zeros(self.n)
 
     def record(
         self,

@@ -406,7 +406,12 @@ class TerriModel(mesa.Model):
         The fiscal transfers booked by institutions this step (:meth:`transfer_revenue`) are
         part of the revenue.
         """
-        budget.update_budgets(self.state, self.ledger.revenue_transfer, self.config.budget)
+        budget.update_budgets(
+            self.state,
+            self.ledger.revenue_transfer,
+            self.config.budget,
+            grants=self.ledger.investment_grant,
+        )
 
     def update_trust(self) -> None:
         """Trust update by the trust rule from the step's outcome (ODD 7.7).
@@ -473,6 +478,20 @@ class TerriModel(mesa.Model):
         if abs(amounts.sum()) > 1e-9 * max(1.0, float(np.abs(amounts).sum())):
             raise ValueError("transfer_revenue: the amounts must sum to zero")
         np.add.at(self.ledger.revenue_transfer, np.asarray(territories), amounts)
+
+    def fund_investment(self, territories: np.ndarray, amounts: np.ndarray) -> None:
+        """Add State investment subsidies (k EUR, >= 0) to this step's investment (ODD 7.6).
+
+        The money comes from outside the scope (a call for projects, ODD 7.5.4): unlike
+        :meth:`transfer_revenue`, the amounts need not sum to zero.
+
+        Raises:
+            ValueError: a negative or non-finite amount.
+        """
+        amounts = np.asarray(amounts, float)
+        if not np.isfinite(amounts).all() or (amounts < 0).any():
+            raise ValueError("fund_investment: the amounts must be finite and >= 0")
+        np.add.at(self.ledger.investment_grant, np.asarray(territories), amounts)
 
     def transfer(
         self, giver: np.ndarray, receiver: np.ndarray, amounts: np.ndarray, channel: str

@@ -64,6 +64,10 @@ class ModelServices(Protocol):
         """Add amounts summing to zero to this step's revenue (fiscal transfers)."""
         ...
 
+    def fund_investment(self, territories: np.ndarray, amounts: np.ndarray) -> None:
+        """Add State investment subsidies (k EUR, >= 0, from outside the scope) this step."""
+        ...
+
     def log_event(self, kind: str, **fields: Any) -> None:
         """Append an event to the narrative log (:mod:`terrisim.narrative`)."""
         ...

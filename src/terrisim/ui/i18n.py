@@ -192,6 +192,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ingénierie entre ses communes.",
         "Each real intercommunality pools resources, services and engineering among its communes.",
     ),
+    "governance.call_for_projects": _("Appel à projets de l'État", "State call for projects"),
+    "governance.call_for_projects.help": _(
+        "Chaque année, l'État finance des projets ville-campagne : répondre demande de "
+        "l'ingénierie, et les premiers à répondre sont servis jusqu'à épuisement du budget.",
+        "Each year the State funds urban-rural projects: answering takes engineering, and the "
+        "first to answer are served until the budget runs out.",
+    ),
     "governance.scenario": _("Toutes les règles du scénario", "All the scenario's rules"),
     "governance.scenario.help": _(
         "Les institutions prévues par le fichier du scénario, ensemble et avec leurs réglages.",
