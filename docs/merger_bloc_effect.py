@@ -22,6 +22,7 @@ import numpy as np
 
 from terrisim import apply_overrides
 from terrisim.exchange import bloc_pairs, negotiate
+from terrisim.experiments.governance_effects import bloc_measure
 from terrisim.model import TerriModel
 from terrisim.scenario import load_scenario
 
@@ -29,27 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = ("alone", "shared trust only", "bloc")
 
 
-def measure(variant: str, seed: int) -> tuple[float, float, float, float]:
-    """Value traded with outsiders, members' and rural members' satisfaction, final trust.
-
-    Trust: the mean on the arcs between members and outsiders (both ways) after the last step.
-    """
-    base = load_scenario(ROOT / "configs" / "merger_voluntary.toml")
-    scenario = apply_overrides(base, {"governance": [
-        {**base.governance[0].model_dump(), "act_as_one": variant != "alone",
-         "join_rule": "always"}]})
-    model = TerriModel(scenario, rng=seed, record_territories=False)
-    if variant == "shared trust only":
-        model.state.bloc = None
-    merger, s = model.institutions[0], model.state
-    outside = merger.is_member[s.arc_from] != merger.is_member[s.arc_to]
-    traded = 0.0
-    for _ in range(scenario.steps):
-        model.step()
-        traded += float((model.outcome.flow[outside] @ s.price).sum())
-    series = model.recorder.series()
-    return (traded, float(series["merger_satisfaction"].mean()),
-            float(series["merger_satisfaction_rural"].mean()), float(s.trust[outside].mean()))
+measure = bloc_measure  # one definition with docs/governance.md's "bloc" rows
 
 
 def same_states(seed: int) -> tuple[float, float, int, int]:

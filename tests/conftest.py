@@ -35,13 +35,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from terrisim import apply_overrides
 from terrisim.exchange import ExchangeOutcome
+from terrisim.experiments.governance_effects import demo, run  # noqa: F401 (the tests' helpers)
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, scenario_from_dict
 from terrisim.state import TerritoryState
@@ -83,18 +82,6 @@ def make_model(scenario: Scenario, engine: str | None = None, **kwargs: Any) -> 
     if engine is not None:
         kwargs["engine"] = engine
     return TerriModel(scenario, **kwargs)
-
-
-def demo(governance: list[dict[str, Any]], **overrides: Any) -> Scenario:
-    """The default scenario (the demo without shocks) with these institutions and overrides."""
-    return apply_overrides(Scenario(), {"governance": governance, "shocks": [], **overrides})
-
-
-def run(scenario: Scenario, seed: int, steps: int | None = None) -> tuple[TerriModel, pd.DataFrame]:
-    """Run ``scenario`` with ``seed`` (no per-territory records): the model and its series."""
-    model = TerriModel(scenario, rng=seed, record_territories=False)
-    model.run(steps)
-    return model, model.recorder.series()
 
 
 @st.composite

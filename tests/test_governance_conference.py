@@ -10,6 +10,7 @@ from conftest import ROOT, SEEDS, demo, run
 from scipy.stats import wilcoxon
 
 from terrisim import apply_overrides
+from terrisim.experiments.governance_effects import project_territory
 from terrisim.governance.common import select_members
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, ScenarioError, scenario_from_dict
@@ -29,16 +30,6 @@ def test_conferences_raise_urban_rural_trust_and_reduce_misperception():
     )
     assert np.median(trust["conference"] - trust["none"]) > 0.05
     assert np.median(misperception["conference"]) < 0.5 * np.median(misperception["none"])
-
-
-def project_territory(inclusiveness: float) -> Scenario:
-    """40 territories, all candidates to a forum that admits the nearest ``inclusiveness``."""
-    counts = {"metropolis": 1, "town": 5, "periurban": 10, "rural": 16, "mountain": 8}
-    return demo(
-        [{"rule": "conference", "radius_km": float("inf"), "inclusiveness": inclusiveness}],
-        steps=36,
-        **{"territories.generator.counts": counts},
-    )
 
 
 def test_an_open_forum_reaches_the_periphery_but_dilutes_engagement_and_cooperation():

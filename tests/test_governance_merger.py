@@ -23,6 +23,7 @@ from test_kernels import assert_identical, run_both
 
 from terrisim import apply_overrides
 from terrisim.exchange import bloc_pairs
+from terrisim.experiments.governance_effects import rural_epci
 from terrisim.governance import Intercommunality
 from terrisim.metrics import gini
 from terrisim.model import TerriModel
@@ -92,35 +93,6 @@ def test_the_default_merger_creates_no_goods():
     """No economies of scale by default (scale_gain = 0: no savings found in France)."""
     _, series = run(demo([{"rule": "merger"}]), seed=1, steps=12)
     assert (series["merger_scale_output"] == 0).all()
-
-
-def rural_epci(equalisation_share: float) -> Scenario:
-    """A rural intercommunality (two towns, periurban, rural and mountain communes, no
-    metropolis) whose rural and mountain members lose half their State grants for good at
-    step 6. Health weighs 3 in satisfaction (the high-stakes rural theme); services are not
-    pooled, so budgets act only through each member's own public services."""
-    counts = {"metropolis": 0, "town": 2, "periurban": 3, "rural": 6, "mountain": 4}
-    cut = [
-        {
-            "kind": "grant_cut",
-            "at": 6,
-            "permanent": True,
-            "magnitude": 0.8,
-            "kinds": ["rural", "mountain"],
-        }
-    ]
-    return demo(
-        [
-            {
-                "rule": "merger",
-                "radius_km": float("inf"),
-                "pooled_goods": [],
-                "equalisation_share": equalisation_share,
-            }
-        ],
-        shocks=cut,
-        **{"territories.generator.counts": counts, "goods.health.weight": 3.0},
-    )
 
 
 def test_fiscal_solidarity_narrows_the_satisfaction_gap_between_members():
