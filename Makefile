@@ -31,7 +31,7 @@ $(VENV)/.dev: $(BIN)/python pyproject.toml
 	@touch $@ $(VENV)/.core
 
 demo: $(VENV)/.core
-	$(BIN)/terrisim run --out runs/demo
+	$(BIN)/terrisim run --out runs/demo --overwrite
 
 # Browser tests need Debian's chromium; install it when we can (root), else they are skipped
 # (or fail under CI=true).

@@ -340,7 +340,11 @@ def test_terrisim_run_streams_the_territory_records_to_its_folder(
     assert done.exit_code == 0, done.output
     assert "territories.parquet" in done.output
     assert runs[0].territories is None  # streamed, not held in memory
-    assert runs[0].territories_file == out / "territories.parquet"
+    # streamed into the hidden folder beside --out that became --out once the run was complete
+    streamed = runs[0].territories_file
+    assert streamed.name == "territories.parquet"
+    assert streamed.parent.parent == out.parent and streamed.parent.name.startswith(".run.")
+    assert not streamed.parent.exists()
     expected = run_scenario(ROOT / "configs" / "demo.toml", steps=4, seed=2).territories
     pd.testing.assert_frame_equal(
         pd.read_parquet(out / "territories.parquet"), expected, check_exact=True

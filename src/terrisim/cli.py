@@ -26,6 +26,7 @@ app = typer.Typer(
 )
 
 MAX_PORT = 65535
+RECORDS = "territories.parquet"
 DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo.toml"
 #: The same file shipped inside the package, for installs without the repository's configs/.
 PACKAGED_DEMO = Path(__file__).resolve().parent / "data" / "demo.toml"
@@ -85,6 +86,10 @@ def load_with_settings(scenario: Path | None, settings: list[str] | None) -> Any
     )
 
 
+#: Where ``terrisim run`` writes without ``--out``: the latest run, replaced by each run.
+LATEST = Path("runs/latest")
+
+
 @app.command()
 @friendly_errors
 def run(
@@ -92,31 +97,92 @@ def run(
     *,
     steps: Annotated[int | None, typer.Option(help="Steps to run (default: scenario's).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: scenario's).")] = None,
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/latest"),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Output folder, absent or empty, or an earlier run's with --overwrite "
+            f"(default: {LATEST}, replaced by every run).",
+            show_default=False,
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", help="Replace the earlier run in --out, once the new one is complete."
+        ),
+    ] = False,
     figure: Annotated[bool, typer.Option(help="Write summary.png.")] = True,
     set_: SetOption = None,
 ) -> None:
-    """Run a scenario and write series, territories, summary, manifest and a figure."""
-    from terrisim.output import run_scenario, write_run
+    """Run a scenario and write series, territories, summary, manifest and a figure.
 
+    The files are written into a hidden folder beside --out and put in place together once
+    the run is complete: an interrupted or failed run leaves --out as it was.
+    """
     config = load_with_settings(scenario, set_)
     if steps is not None and steps < 1:
         raise ScenarioError(f"--steps: must be >= 1 (got {steps})")
     if seed is not None and seed < 0:
         raise ScenarioError(f"--seed: must be >= 0 (got {seed})")
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out: {out} is a file, not a folder")
-    used_seed = config.seed if seed is None else seed
-    try:
-        # per-territory records go to their file step by step, not held in memory
-        result = run_scenario(
-            config, steps=steps, seed=seed, territories_file=out / "territories.parquet"
-        )
-        written = write_run(result, out, config, used_seed, figure=figure)
-    except OSError as exc:
-        raise ScenarioError(f"--out: cannot write into {out} ({exc.strerror or exc})") from None
+    target = LATEST if out is None else out
+    result, written = write_run_folder(
+        config, target, overwrite=overwrite or out is None, steps=steps, seed=seed, figure=figure
+    )
     print_summary(result.summary)
-    typer.echo(f"wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written))
+    typer.echo(f"wrote {len(written)} files to {target}/: " + ", ".join(p.name for p in written))
+
+
+def write_run_folder(
+    config: Any, out: Path, *, overwrite: bool, steps: int | None, seed: int | None, figure: bool
+) -> tuple[Any, list[Path]]:
+    """Run ``config`` into a fresh folder and put it in place of ``out`` once complete.
+
+    Returns:
+        The run's result and the files written (their names; they are now in ``out``).
+
+    Raises:
+        ScenarioError: ``out`` may not be written (:func:`terrisim.run_folder.check_out`; a
+            file, a foreign folder, an earlier run without ``overwrite``, a place where no
+            folder can be made): exit 2.
+        typer.Exit: A file of the run could not be written (a full disk...): one line naming
+            it and the errno, status 1; interrupted (Ctrl-C, SIGTERM): status 130. In both
+            cases ``out`` is unchanged.
+    """
+    from terrisim.files import os_error_text
+    from terrisim.output import run_scenario, write_run
+    from terrisim.run_folder import RunFolder, check_out, clean_leftovers
+    from terrisim.signals import sigterm_as_interrupt
+
+    folder = RunFolder(out)
+    unchanged = f"{out} is unchanged"
+    try:
+        for note in clean_leftovers(out):
+            typer.echo(f"note: {note}", err=True)
+        if check_out(out, overwrite=overwrite):
+            unchanged = f"the earlier run in {out} is unchanged"
+        with sigterm_as_interrupt(), folder:
+            # per-territory records go to their file step by step, not held in memory
+            result = run_scenario(
+                config, steps=steps, seed=seed, territories_file=folder.partial / RECORDS
+            )
+            used_seed = config.seed if seed is None else seed
+            written = write_run(result, folder.partial, config, used_seed, figure=figure)
+            folder.commit()
+    except OSError as exc:
+        what = os_error_text(exc, out).replace(str(folder.partial), str(out))
+        if not folder.started:  # no folder could be made there: a bad --out
+            raise ScenarioError(f"--out: cannot write {what}; choose another --out") from None
+        typer.echo(f"error: cannot write {what}; the run was not kept, {unchanged}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        said = (
+            f"{out} holds the finished run"
+            if folder.committed
+            else f"the run was not kept, {unchanged}"
+        )
+        typer.echo(f"interrupted: {said}", err=True)
+        raise typer.Exit(130) from None
+    return result, [out / p.name for p in written]
 
 
 def print_summary(summary: dict[str, Any]) -> None:

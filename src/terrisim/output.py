@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from terrisim.files import naming
 from terrisim.model import TerriModel
 from terrisim.scenario.loading import ScenarioError, load_scenario
 from terrisim.scenario.schema import Scenario
@@ -185,7 +186,14 @@ def resolved_scenario(scenario: Scenario) -> dict[str, Any]:
 def write_run(
     result: RunResult, out: Path, scenario: Scenario, seed: int, figure: bool = True
 ) -> list[Path]:
-    """Write a run's files into ``out`` (created if needed); return the paths written."""
+    """Write a run's files into ``out`` (created if needed); return the paths written.
+
+    The files are written in place, over any of the same name: ``terrisim run`` calls it on a
+    fresh hidden folder that it then puts in place whole (:mod:`terrisim.run_folder`).
+
+    Raises:
+        OSError: A file could not be written (a full disk...); ``filename`` names it.
+    """
     out.mkdir(parents=True, exist_ok=True)
     written = [
         out / "series.parquet",
@@ -193,18 +201,22 @@ def write_run(
         out / "manifest.json",
         out / "events.csv",
     ]
-    result.series.to_parquet(written[0], index=False)
+    with naming(written[0]):
+        result.series.to_parquet(written[0], index=False)
     territories = out / "territories.parquet"
     if result.territories is not None:
-        result.territories.to_parquet(territories, index=False)
+        with naming(territories):
+            result.territories.to_parquet(territories, index=False)
         written.append(territories)
     elif result.territories_file is not None and result.territories_file.is_file():
         if not territories.exists() or not territories.samefile(result.territories_file):
-            shutil.copyfile(result.territories_file, territories)  # streamed elsewhere
+            with naming(territories):
+                shutil.copyfile(result.territories_file, territories)  # streamed elsewhere
         written.append(territories)
-    written[1].write_text(
-        json.dumps(result.summary, indent=2, default=_json_default, allow_nan=True) + "\n"
-    )
+    with naming(written[1]):
+        written[1].write_text(
+            json.dumps(result.summary, indent=2, default=_json_default, allow_nan=True) + "\n"
+        )
     manifest = {
         "scenario": resolved_scenario(scenario),
         "seed": seed,
@@ -212,12 +224,15 @@ def write_run(
         "versions": versions(),
         "command": "terrisim run",
     }
-    written[2].write_text(json.dumps(manifest, indent=2, default=_json_default) + "\n")
-    result.events.to_csv(written[3], index=False)
+    with naming(written[2]):
+        written[2].write_text(json.dumps(manifest, indent=2, default=_json_default) + "\n")
+    with naming(written[3]):
+        result.events.to_csv(written[3], index=False)
     if figure:
         from terrisim.plots import summary_figure
 
         path = out / "summary.png"
-        summary_figure(result, scenario.name).savefig(path, dpi=110)
+        with naming(path):
+            summary_figure(result, scenario.name).savefig(path, dpi=110)
         written.append(path)
     return written

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from terrisim.exchange import basket_value
+from terrisim.files import naming
 from terrisim.metrics.population import population_gini, population_theil, weighted_mean
 
 if TYPE_CHECKING:
@@ -73,7 +74,8 @@ class Recorder:
         self.rows.append(self.indicators())
         if self.sample.size and self.model.steps % self.every == 0:
             if self._stream_path is not None:
-                self._write_step(self.territory_columns())
+                with naming(self._stream_path):
+                    self._write_step(self.territory_columns())
             else:  # columns kept as arrays, one data frame at the end (cheaper per step)
                 self._columns.append(self.territory_columns())
 
@@ -251,8 +253,7 @@ class Recorder:
     def territories(self) -> pd.DataFrame | None:
         """All per-territory records (None if not recorded or streamed to a file)."""
         if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+            self.close()
             return None
         if self._stream_path is not None or not self._columns:
             return None
@@ -262,7 +263,8 @@ class Recorder:
         )
 
     def close(self) -> None:
-        """Close the Parquet stream, if any."""
+        """Close the Parquet stream, if any (an OSError names its file)."""
         if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+            writer, self._writer = self._writer, None
+            with naming(self._stream_path):
+                writer.close()

@@ -20,8 +20,6 @@ import itertools
 import logging
 import pickle
 import re
-import signal
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -56,6 +54,8 @@ from terrisim.experiments.spec import (
 )
 from terrisim.experiments.store import LOG, ResultStore
 from terrisim.experiments.worker import RunTask, SweepContext
+from terrisim.files import os_error_text
+from terrisim.signals import sigterm_as_interrupt
 
 log = logging.getLogger("terrisim.sweep")
 
@@ -415,9 +415,19 @@ class BatchSizer:
         return max(1, min(size, self.max_size, tail))
 
 
+class _LogFile(logging.FileHandler):
+    """The sweep's log file; a line it cannot write (a full disk) is dropped, no traceback.
+
+    The error that stops the sweep then is the result store's, in one line.
+    """
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        """Drop the record."""
+
+
 @contextlib.contextmanager
 def _log_to(path: Path) -> Iterator[None]:
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = _LogFile(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     old = (log.level, log.propagate)
     log.addHandler(handler)
@@ -430,22 +440,6 @@ def _log_to(path: Path) -> Iterator[None]:
         handler.close()
         log.setLevel(old[0])
         log.propagate = old[1]
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
 
 
 def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on the command line)
@@ -508,7 +502,7 @@ def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on th
             allow_code_change=allow_code_change,
             retry_failed=retry_failed,
         )
-        with _log_to(directory / LOG), _sigterm_as_interrupt():
+        with _log_to(directory / LOG), sigterm_as_interrupt():
             if store.code_change:
                 log.warning(
                     "code changed (allowed): %s; %d runs done before",
@@ -536,11 +530,13 @@ def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on th
                 elif isinstance(exp.design, CalibrationDesign):
                     from terrisim.experiments.calibration import calibrate
 
-                    session.report.calibration = calibrate(prep, store, session)
+                    with _storing(session):
+                        session.report.calibration = calibrate(prep, store, session)
                 else:
-                    store.write_design(
-                        [prep.columns(i) for i in range(len(prep.points))], exp.factor_names
-                    )
+                    with _storing(session):
+                        store.write_design(
+                            [prep.columns(i) for i in range(len(prep.points))], exp.factor_names
+                        )
                     session.execute(prep.tasks(skip=done_ids), prep.count(skip=done_ids))
                 cancel = False
             except KeyboardInterrupt:
@@ -549,10 +545,26 @@ def run_sweep(  # noqa: PLR0913 (the sweep's options, one keyword each, as on th
             finally:
                 session.close(cancel=cancel)
             if compact and (session.report.complete or isinstance(exp.design, BisectionDesign)):
-                runs, series = store.compact()
+                with _storing(session):
+                    runs, series = store.compact()
                 if runs > 1 or series > 1:
                     log.info("compacted %d runs parts and %d series parts", runs, series)
     return session.report
+
+
+@contextlib.contextmanager
+def _storing(session: _Session) -> Iterator[None]:
+    """An OSError writing the results (a full disk...) stops the sweep with one line."""
+    try:
+        yield
+    except OSError as exc:
+        directory = session.store.directory
+        what = os_error_text(exc, directory)
+        log.error("cannot store the results: %s", what)
+        raise SweepError(
+            f"cannot store the results: {what}; the {session.report.done} runs stored before "
+            f"are kept in {directory}: fix the cause and run the same command again to resume"
+        ) from None
 
 
 def _bisect(prep: PreparedSweep, store: ResultStore, session: _Session, done: set[str]) -> None:
@@ -563,7 +575,8 @@ def _bisect(prep: PreparedSweep, store: ResultStore, session: _Session, done: se
         shares = shares_from_results(store.runs.read(), exp)
         points, pending, searches = plan(exp, shares)
         prep.points = points
-        store.write_design([prep.columns(i) for i in range(len(points))], exp.factor_names)
+        with _storing(session):
+            store.write_design([prep.columns(i) for i in range(len(points))], exp.factor_names)
         if not pending:
             break
         open_searches = sum(s.status == "running" for s in searches)
@@ -701,7 +714,8 @@ class _Session:
                 elif self.shown_failures == 5:
                     self.bar.write(f"(further failures: see {self.store.directory / LOG})")
                 self.shown_failures += 1
-        self.store.write_batch(records, pd.concat(frames) if frames else None)
+        with _storing(self):
+            self.store.write_batch(records, pd.concat(frames) if frames else None)
         self.sizer.observe([r["duration_s"] for r in records])
         ok = sum(r["status"] == "ok" for r in records)
         self.report.ok += ok
@@ -723,7 +737,8 @@ class _Session:
         task = batch.tasks[0]
         msg = f"WorkerLost: the worker died {batch.attempt + 1} times running it ({err})"
         failed = task.record(status="failed", error=msg, duration_s=None, worker=None)
-        self.store.write_batch([failed], None)
+        with _storing(self):
+            self.store.write_batch([failed], None)
         self.report.first_error = self.report.first_error or msg
         log.warning("run %s failed: %s", task.run_id, msg)
         self.report.failed += 1

@@ -12,8 +12,10 @@ Layout of a sweep directory ``DIR``::
 
 Crash safety: each batch is written to a hidden temporary file (``.tmp-*``, which readers
 ignore), flushed, ``fsync``-ed, then renamed to its final name (an atomic operation), and the
-directory is ``fsync``-ed. A sweep killed at any moment (``kill -9``, power cut) therefore leaves
-only complete parts; the run ids in ``runs/`` are the resume manifest. A batch's series part is
+directory is ``fsync``-ed; a write that fails (a full disk) deletes its temporary file, and a
+batch whose runs part fails deletes its series part. A sweep killed at any moment (``kill -9``,
+power cut) therefore leaves only complete parts; the run ids in ``runs/`` are the resume
+manifest. A batch's series part is
 written before its runs part, so a run is "done" only once both exist; a series part without its
 runs part (a crash between the two renames) is deleted when the sweep resumes.
 
@@ -46,6 +48,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from terrisim.experiments.spec import ExperimentError
+from terrisim.files import fsync_dir, naming, os_error_text
 
 RUNS = "runs"
 SERIES = "series"
@@ -67,31 +70,25 @@ _TYPES = {0: pa.null(), 1: pa.bool_(), 2: pa.int64(), 3: pa.float64(), 4: pa.str
 
 # ------------------------------------------------------------------------------------------
 # atomic files
-def fsync_dir(directory: Path) -> None:
-    """Flush a directory entry to disk (makes a rename durable).
-
-    Args:
-        directory: The directory whose entries changed.
-    """
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 @contextlib.contextmanager
 def _atomic_file(path: Path) -> Iterator[BinaryIO]:
     """Yield a hidden temporary file next to ``path``; once written: fsync, rename, fsync dir.
 
-    If the body raises, ``path`` is left untouched (readers ignore ``.tmp-*`` files).
+    If the body raises (a full disk...), ``path`` is left untouched and the temporary file is
+    deleted. An OSError names ``path``.
     """
     tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
-    with open(tmp, "wb") as f:
-        yield f
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with naming(path):
+            with open(tmp, "wb") as f:
+                yield f
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise
     fsync_dir(path.parent)
 
 
@@ -513,9 +510,21 @@ class ResultStore:
 
         Raises:
             ExperimentError: The directory holds another experiment, is not a sweep directory,
-                another sweep is writing to it, or the code changed (without
-                ``allow_code_change``).
+                another sweep is writing to it, the code changed (without
+                ``allow_code_change``), or it cannot be written (read-only, full disk...).
         """
+        try:
+            return self._prepare(meta, resume, allow_code_change, retry_failed)
+        except OSError as exc:
+            self.close()
+            raise ExperimentError(
+                f"--out: cannot write {os_error_text(exc, self.directory)}; choose another --out"
+            ) from None
+
+    def _prepare(
+        self, meta: Mapping[str, Any], resume: bool, allow_code_change: bool, retry_failed: bool
+    ) -> set[str]:
+        """:meth:`open`'s work (its OSErrors become one line there)."""
         d = self.directory
         if d.exists() and not d.is_dir():
             raise ExperimentError(f"{d}: exists and is not a directory; choose another --out")
@@ -694,7 +703,12 @@ class ResultStore:
         self._next += 1
         if series is not None and len(series):
             self.series.write(seq, frame_table(series))
-        self.runs.write(seq, records_table(records, BASE_COLUMNS))
+        try:
+            self.runs.write(seq, records_table(records, BASE_COLUMNS))
+        except BaseException:
+            with contextlib.suppress(OSError):  # no orphan series part (a full disk...)
+                self.series.path(seq).unlink(missing_ok=True)
+            raise
         return seq
 
 
