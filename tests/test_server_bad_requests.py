@@ -224,6 +224,16 @@ CASES = {
         "bad_team_name",
         ("de 1 à 60 caractères", "… (500000)"),
     ),
+    "a team name with a NUL byte and a line break": Case(
+        lambda s, i: post(
+            s,
+            "/api/game",
+            {"scenario": "small", "teams": [{"team": "A\x00B\nC", "territory": METRO}]},
+        ),
+        400,
+        "bad_team_name",
+        ("A\\x00B\\nC", "sans caractère de contrôle"),
+    ),
     "an offer for 1e308 years": Case(
         _game(
             "offer",

@@ -28,6 +28,7 @@ import hashlib
 import json
 import math
 import numbers
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,11 @@ def _as_sent(value: Any) -> Any:
         return json.dumps(value, ensure_ascii=False, default=repr)
     except (ValueError, RecursionError):
         return repr(value)
+
+
+def _visible(text: str) -> str:
+    """``text`` with its control characters (a NUL byte, a line break) written as escapes."""
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) == "Cc" else c for c in text)
 
 
 def _number(value: Any, code: str, **fields: Any) -> float:
@@ -210,8 +216,8 @@ class GameSession:
         self.teams: dict[int, str] = {}
         for team, territory in pairs:
             team = "" if team is None else str(team).strip()
-            if not team or len(team) > 60:
-                raise GameError("bad_team_name", team=team)
+            if not team or len(team) > 60 or team != _visible(team):
+                raise GameError("bad_team_name", team=_visible(team))
             if team in self.players:
                 raise GameError("duplicate_team", team=team)
             index = self._territory(territory)

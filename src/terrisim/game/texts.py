@@ -78,8 +78,8 @@ ERRORS: dict[str, dict[str, str]] = {
     ),
     "no_players": _("il faut au moins une équipe", "at least one team is needed"),
     "bad_team_name": _(
-        "nom d'équipe invalide « {team} » : de 1 à 60 caractères",
-        "invalid team name “{team}”: 1 to 60 characters",
+        "nom d'équipe invalide « {team} » : de 1 à 60 caractères, sans caractère de contrôle",
+        "invalid team name “{team}”: 1 to 60 characters, no control character",
     ),
     "duplicate_team": _(
         "deux équipes portent le nom « {team} » : donnez-leur des noms différents",
