@@ -158,6 +158,23 @@ def test_a_file_as_out_is_refused_in_one_line(tmp_path):
     assert one_line(done.output) == f"error: --out: {path} is a file, not a folder"
 
 
+def test_an_out_inside_a_file_is_refused_in_one_line_for_run_and_sweep(tmp_path):
+    path = tmp_path / "results.csv"
+    path.write_text("a,b\n")
+    done = run_into(path / "run", seed=1, steps=2)
+    assert done.exit_code == 2
+    assert one_line(done.output) == (
+        f"error: --out: {path} is a file, not a folder (so {path / 'run'} cannot be made)"
+    )
+    swept = sweep(fake_experiment(tmp_path), path / "sweep")
+    assert swept.exit_code == 2
+    assert one_line(swept.output) == (
+        f"error: --out: cannot write {path / 'sweep'}: Not a directory (ENOTDIR); "
+        "choose another --out"
+    )
+    assert path.read_text() == "a,b\n"
+
+
 # ------------------------------------------------------------------------------------------
 # interrupted reruns
 #: A moment while the rerun writes: the file that, once it appears in the hidden folder,

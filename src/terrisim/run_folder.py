@@ -73,11 +73,14 @@ def check_out(out: Path, *, overwrite: bool) -> bool:
         True when ``out`` holds an earlier run that the new one will replace.
 
     Raises:
-        ScenarioError: ``out`` is a file, is a non-empty folder that holds no run or files a run
+        ScenarioError: ``out`` is a file or inside one, is a non-empty folder that holds no run or files a run
             does not write, or holds an earlier run and ``overwrite`` is false.
     """
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out: {out} is a file, not a folder")
+    above = next((p for p in out.parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise ScenarioError(f"--out: {above} is a file, not a folder (so {out} cannot be made)")
     if not out.is_dir() or not any(out.iterdir()):
         return False
     manifest = earlier_run(out)
