@@ -451,6 +451,19 @@ def test_a_misspelt_rule_parameter_lists_that_rules_own_parameters(tmp_path: Pat
     assert "allowed: name, alpha, delta, lam, mu" in result.output
 
 
+def test_an_experiment_file_given_to_run_says_to_sweep_it(tmp_path: Path) -> None:
+    path = tmp_path / "compare.toml"
+    path.write_text(
+        'name = "compare"\nscenario = "base.toml"\nseed = 1\n[design]\nmethod = "grid"\n'
+    )
+    result = invoke("run", str(path), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: {path}: an experiment file (it has [design] or [factors]), not a scenario: "
+        f"run it with terrisim sweep {path} --out DIR"
+    )
+
+
 def test_a_rule_module_that_cannot_be_imported_suggests_pythonpath(tmp_path: Path) -> None:
     path = tmp_path / "mine.toml"
     path.write_text('[rules]\ntrust = { name = "no_such_module_here:MyTrust" }\n')

@@ -65,6 +65,12 @@ def configs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         SCENARIO.format(name="broken", extra=missing), encoding="utf-8"
     )
     (folder / "typo.toml").write_text('name = "typo"\nsteps = "many"\n', encoding="utf-8")
+    (folder / "compare.toml").write_text(  # a sweep's file: neither offered nor unavailable
+        'name = "compare"\nscenario = "mine.toml"\nsteps = 3\nseed = 1\n'
+        '[design]\nmethod = "grid"\n[factors."rules.trust"]\n'
+        'levels = [{ name = "reinforcement" }, { name = "page_rules:Edited" }]\n',
+        encoding="utf-8",
+    )
     return folder
 
 

@@ -99,7 +99,12 @@ from terrisim.rules.base import ROLES, Rule, import_hint, registered, resolve
 from terrisim.rules.guard import FIXED, RuleWriteError, raised_at
 from terrisim.rules.outputs import output_problems, unguarded
 from terrisim.rules.partners import is_separable
-from terrisim.scenario.loading import ScenarioError, parse_settings, scenario_from_dict
+from terrisim.scenario.loading import (
+    ScenarioError,
+    is_experiment,
+    parse_settings,
+    scenario_from_dict,
+)
 
 if TYPE_CHECKING:
     from terrisim.model import TerriModel
@@ -1647,10 +1652,9 @@ def own_scenarios(plug: _Plug) -> tuple[list[Path], list[str]]:
 def _experiment_file(text: str) -> bool:
     """Whether a TOML text is an experiment file (a sweep's ``[design]``), not a scenario."""
     try:
-        data = tomllib.loads(text)
+        return is_experiment(tomllib.loads(text))
     except tomllib.TOMLDecodeError:
         return False  # a broken scenario: load_scenario says where
-    return "design" in data or "factors" in data
 
 
 def _check_file(

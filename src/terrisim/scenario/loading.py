@@ -247,6 +247,14 @@ def _anchor_paths(data: dict[str, Any], folder: Path) -> dict[str, Any]:
     return data
 
 
+def is_experiment(data: dict[str, Any]) -> bool:
+    """Whether a TOML table is an experiment file's (``terrisim sweep``), not a scenario's.
+
+    An experiment file has a ``[design]`` or ``[factors]`` table, which no scenario has.
+    """
+    return "design" in data or "factors" in data
+
+
 def read_extended(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], str]:
     """A scenario file's table with what it ``extends`` merged under it, and its text.
 
@@ -257,9 +265,14 @@ def read_extended(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, A
 
     Raises:
         ScenarioError: the extended file is missing or invalid TOML, ``extends`` is not a
-            string, or files extend each other in a cycle.
+            string, files extend each other in a cycle, or the file is an experiment file.
     """
     data, text = read_toml(path)
+    if is_experiment(data):
+        raise ScenarioError(
+            f"{path}: an experiment file (it has [design] or [factors]), not a scenario: "
+            f"run it with terrisim sweep {path} --out DIR"
+        )
     if "extends" not in data:
         return data, text
     target = data.pop("extends")

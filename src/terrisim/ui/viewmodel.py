@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from terrisim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario, read_toml
+from terrisim.scenario.loading import is_experiment
 from terrisim.shocks import TRIGGERED_SHOCKS
 from terrisim.ui import i18n
 
@@ -108,7 +109,7 @@ def list_scenarios(configs_dir: Path | None) -> list[ScenarioEntry]:
             except ScenarioError as exc:
                 entries.append(ScenarioEntry(path.stem, path, path.stem, "", str(exc)))
                 continue
-            if (
+            if is_experiment(data) or (
                 "kinds" not in data
                 and "goods" not in data
                 and "territories" not in data
