@@ -180,6 +180,19 @@ def test_a_mesa_datacollector_is_fed_by_the_recorder() -> None:
     assert len(agents) == 3 * model.state.n and {"satisfaction", "leaning"} <= set(agents)
 
 
+def test_a_datacollector_reports_a_per_agent_rules_territories_under_its_class(
+    student: Path,
+) -> None:
+    model = TerriModel(load_scenario(student / "generous.toml"), record_territories=False)
+    collector = data_collector(model)
+    model.run(2)
+    cls = type(model.territories[0])
+    assert cls.__name__ == "Generous"  # Mesa keys agents by their exact class
+    agents = collector.get_agenttype_vars_dataframe(cls)
+    assert len(agents) == 2 * model.state.n
+    assert list(agents.xs(2, level="Step")["leaning"]) == list(model.state.leaning)
+
+
 # ---------------------------------------------------------------- run, sweep, check-rule, page
 def test_terrisim_run_runs_a_per_agent_rule(student: Path) -> None:
     proc = subprocess.run(

@@ -188,7 +188,9 @@ def data_collector(
 
     Returns:
         The ``mesa.DataCollector`` (also ``model.datacollector``):
-        ``get_model_vars_dataframe()``, ``get_agenttype_vars_dataframe(Territory)``.
+        ``get_model_vars_dataframe()``, and
+        ``get_agenttype_vars_dataframe(type(model.territories[0]))`` (Mesa keys agents by
+        their exact class: a per-agent rule's subclass, not ``Territory``).
     """
     import mesa
 
