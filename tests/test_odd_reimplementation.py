@@ -436,6 +436,7 @@ class Reimplementation:
         flow, money, deal, q, balance = self.exchange(available, need)
         flow, money, q, balance, shortfall, defections = self.defect(flow, money, deal, q, balance)
         available = available + _sum(flow, self.to, n) - _sum(flow, self.frm, n)
+        available = np.where(available < 0, 0.0, available)  # rounding below 0 set to 0
         w.reserve = w.reserve + np.bincount(self.to, money, n) - np.bincount(self.frm, money, n)
         # 7.10 markets: commuting, then the market of the scope
         bought, sold, imports = np.zeros((n, g)), np.zeros((n, g)), np.zeros(g)
@@ -456,6 +457,7 @@ class Reimplementation:
             taken = demand * np.minimum(1, serve)[work]
             into, out = np.bincount(home, taken, n), np.bincount(work, taken, n)
             available[:, c] += into - out
+            available[:, c] = np.where(available[:, c] < 0, 0.0, available[:, c])
             bought[:, c] += into
             sold[:, c] += out
         if sc["market"]["enabled"]:

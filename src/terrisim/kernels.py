@@ -610,7 +610,8 @@ def deliver_arcs(
 ):  # pragma: no cover - compiled
     """Move goods and money along arcs; returns the new ``(available, reserve)``.
 
-    ``available + sum_by_end(flow) - sum_by_origin(flow)`` (and the same for money), and adds
+    ``at_hand(available + sum_by_end(flow) - sum_by_origin(flow))`` (rounding below zero
+    clamped, :func:`terrisim.state.at_hand`; money as it is), and adds
     the column sums of ``flow`` (over arcs in ascending order) to ``volume`` (G,). Arcs are
     read in ascending order: the forward arcs ``k``, then the reverse arcs ``k + E``; with
     ``use_moving``, only those of the links listed in ``moving`` (ascending, as the
@@ -650,6 +651,8 @@ def deliver_arcs(
     new_reserve = np.empty(n)
     for i in range(n):
         for g in range(g_count):
-            new_available[i, g] = available[i, g] + into[i, g] - out[i, g]
+            x = available[i, g] + into[i, g] - out[i, g]
+            # rounding below zero is clamped, as state.at_hand does (ODD 7.4.5)
+            new_available[i, g] = 0.0 if x < 0.0 else x
         new_reserve[i] = reserve[i] + money_in[i] - money_out[i]
     return new_available, new_reserve

@@ -28,7 +28,7 @@ from terrisim.scenario.generator import generate_layout
 from terrisim.scenario.loading import ScenarioError, load_scenario, locate_errors
 from terrisim.scenario.schema import Scenario
 from terrisim.shocks import ActiveShock, Shocks
-from terrisim.state import TerritoryState, build_state
+from terrisim.state import TerritoryState, at_hand, build_state
 from terrisim.streams import EXCHANGE_SPAWN_KEY, STREAMS
 
 
@@ -305,9 +305,10 @@ class TerriModel(mesa.Model):
     def deliver(self) -> None:
         """Commit the negotiated baskets: goods and money move along arcs (ODD 7.4.4).
 
-        ``available += received - given`` (per good), the same for money and reserves.
-        ``state.flow`` becomes the step's bilateral flows (the outcome's array, not a copy);
-        they are recorded in the ledger.
+        ``available += received - given`` (per good; rounding below zero clamped,
+        :func:`terrisim.state.at_hand`), the same for money and reserves. ``state.flow``
+        becomes the step's bilateral flows (the outcome's array, not a copy); they are
+        recorded in the ledger.
         """
         s, flow, money = self.state, self.outcome.flow, self.outcome.money
         if self.engine == "numba" and flow.shape == s.flow.shape:
@@ -333,7 +334,7 @@ class TerriModel(mesa.Model):
                 "bilateral", s.arc_from, s.arc_to, flow, volume if volume.size > 1 else None
             )
             return
-        s.available = s.available + s.sum_by_end(flow) - s.sum_by_origin(flow)
+        s.available = at_hand(s.available + s.sum_by_end(flow) - s.sum_by_origin(flow))
         s.reserve = s.reserve + s.sum_by_end(money) - s.sum_by_origin(money)
         s.flow = flow
         self.ledger.record("bilateral", s.arc_from, s.arc_to, flow)
@@ -344,7 +345,10 @@ class TerriModel(mesa.Model):
         Commuters take jobs at their pole (:func:`terrisim.market.commute`); then every traded
         good is cleared (:func:`terrisim.market.clear`): ``available += bought - sold``, the
         imports coming from outside the scope, up to ``market.outside_supply`` times the
-        scope's need of each good.
+        scope's need of each good. After commuting, rounding below zero is clamped
+        (:func:`terrisim.state.at_hand`: a pole's jobs taken on several links may add up to
+        a rounding more than its surplus); the market needs no clamp (a seller sells at most
+        its surplus, a buyer sells nothing).
         """
         s, spec = self.state, self.config.market
         need = s.effective_need
@@ -380,7 +384,7 @@ class TerriModel(mesa.Model):
         )
         home_in[:, j] = np.bincount(s.commute_home, taken, s.n)
         work_out[:, j] = np.bincount(s.commute_work, taken, s.n)
-        s.available = s.available + (home_in - work_out)
+        s.available = at_hand(s.available + (home_in - work_out))
         return taken, home_in, work_out
 
     def consume(self) -> None:
@@ -504,6 +508,10 @@ class TerriModel(mesa.Model):
             amounts: Units of each good, shape (k, G), non-negative.
             channel: Name for the records ("contract", "conference", "merger"...).
 
+        A giver may give up to a rounding more than it has (``1e-9`` relative, ``1e-12``
+        absolute): it is then left with 0, not a negative quantity
+        (:func:`terrisim.state.at_hand`).
+
         Raises:
             ValueError: negative amounts, or a giver giving more than it has available.
         """
@@ -518,7 +526,7 @@ class TerriModel(mesa.Model):
             raise ValueError(f"{channel}: a territory would give more than it has")
         into = np.zeros_like(s.available)
         np.add.at(into, receiver, amounts)
-        s.available = s.available - out + into
+        s.available = at_hand(s.available - out + into)
         self.ledger.record(channel, giver, receiver, amounts)
 
     def volume_by_good(self, channel: str | None = None) -> np.ndarray:

@@ -269,6 +269,20 @@ class TerritoryState:
         return np.array(index, dtype=np.int64)
 
 
+def at_hand(available: np.ndarray) -> np.ndarray:
+    """Goods at hand after a move, with what rounding left below zero set to 0 (ODD 7.2).
+
+    A territory that gives all it has, split among several receivers (commuters, a pool's
+    pairs, arcs), may give a few units in the last place more than it had: ``x - y`` with
+    ``y`` the sum of the parts of ``x``. Every move that splits a quantity into parts
+    (delivery along arcs, commuting, ``model.transfer``) ends with this clamp, so that no quantity at hand is ever
+    negative and consumption ``min(available, need)`` stays in ``[0, need]``. Values >= 0
+    (``-0.0`` included) and NaN are kept as they are; the numba delivery kernel applies the
+    same test (``x < 0``).
+    """
+    return np.where(available < 0.0, 0.0, available)
+
+
 def _kind_table(scenario: Scenario, layout: Layout, attribute: str) -> np.ndarray:
     values = np.array([getattr(scenario.kinds[k], attribute) for k in layout.kinds], float)
     return values[layout.kind]

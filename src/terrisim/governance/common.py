@@ -218,9 +218,11 @@ def pool_pairs(give: np.ndarray, take: np.ndarray) -> tuple[np.ndarray, ...]:
 
     ``give`` and ``take`` are (m, G), non-negative, with ``give.sum(0) == take.sum(0)``. The
     pool is filled by givers in member order and emptied by takers in member order (the two
-    cumulative sums are merged), so each giver gives ``give`` and each taker receives ``take``
-    with at most ``givers + takers - 1`` pairs per good: O(m log m), fit for mergers of
-    thousands of communes.
+    cumulative sums are merged, up to the smaller of their last values), so each giver gives
+    ``give`` and each taker receives ``take`` (up to rounding: a giver's pairs may add up to
+    a few units in the last place of the cumulative sum more than its ``give``, which
+    ``model.transfer`` clamps) with at most ``givers + takers - 1`` pairs per good:
+    O(m log m), fit for mergers of thousands of communes.
 
     Returns:
         ``(i, j, amounts)``: member positions (k,) and amounts (k, G) of the pairs.
@@ -228,10 +230,12 @@ def pool_pairs(give: np.ndarray, take: np.ndarray) -> tuple[np.ndarray, ...]:
     m, n_goods = give.shape
     rows_i, rows_j, rows_g, rows_x = [], [], [], []
     for g in range(n_goods):
-        total = min(give[:, g].sum(), take[:, g].sum())
+        cum_give, cum_take = np.cumsum(give[:, g]), np.cumsum(take[:, g])
+        # the pool holds what the cumulative sums say: a total from ``sum`` (pairwise) may
+        # exceed the last cumulative sum by a rounding, a cut no giver covers
+        total = min(cum_give[-1], cum_take[-1]) if m else 0.0
         if total <= 0:
             continue
-        cum_give, cum_take = np.cumsum(give[:, g]), np.cumsum(take[:, g])
         cuts = np.unique(np.clip(np.concatenate([[0.0], cum_give, cum_take]), 0.0, total))
         amount = np.diff(cuts)
         middle = cuts[:-1] + amount / 2
