@@ -318,7 +318,24 @@ CASES = {
         400,
         "too_deep",
     ),
-    "not JSON": Case(lambda s, i: post(s, "/api/sim", "{not json"), 400, "bad_json"),
+    "not JSON": Case(
+        lambda s, i: post(s, "/api/sim", "{not json"),
+        400,
+        "bad_json",
+        ("ligne 1, colonne 2", "un nom de champ entre guillemets droits est attendu"),
+    ),
+    "JSON with a trailing comma": Case(
+        lambda s, i: post(s, "/api/sim", '{"scenario": "small",}'),
+        400,
+        "bad_json",
+        ("colonne 22",),
+    ),
+    "a body that is not UTF-8": Case(
+        lambda s, i: post(s, "/api/sim", '{"scenario": "démo"}'.encode("latin-1")),
+        400,
+        "bad_json",
+        ("pas de l'UTF-8", "0xe9"),
+    ),
     "a text with half a UTF-16 pair": Case(
         lambda s, i: post(s, "/api/sim", '{"scenario": "\\ud800"}'),
         400,
@@ -332,7 +349,7 @@ CASES = {
         lambda s, i: post(s, "/api/sim", '{"seed": ' + "9" * 5000 + "}"),
         400,
         "bad_json",
-        ("JSON invalide",),
+        ("JSON invalide : un nombre de plus de 4\u202f300 chiffres",),
     ),
     "an empty list of rules": Case(
         lambda s, i: post(s, "/api/sim", {"scenario": "small", "governance": []}),

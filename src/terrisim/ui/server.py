@@ -191,6 +191,42 @@ def lone_surrogate(value: Any) -> str | None:
     return None
 
 
+_JSON_PROBLEMS = {
+    "Expecting value": "une valeur est attendue",
+    "Expecting property name enclosed in double quotes": (
+        "un nom de champ entre guillemets droits est attendu"
+    ),
+    "Expecting ':' delimiter": "« : » est attendu après le nom du champ",
+    "Expecting ',' delimiter": "« , » est attendue entre deux éléments",
+    "Extra data": "du texte suit la fin du JSON",
+    "Unterminated string starting at": "un texte n'est pas fermé par un guillemet droit",
+    "Invalid control character at": "un caractère de contrôle (saut de ligne...) dans un texte",
+    "Invalid \\escape": "une séquence « \\ » invalide dans un texte",
+    "Invalid \\uXXXX escape": "une séquence « \\u » invalide dans un texte (\\u et 4 chiffres)",
+    "Illegal trailing comma before end of object": "une virgule avant « } »",
+    "Illegal trailing comma before end of array": "une virgule avant « ] »",
+}
+"""Python's JSON errors, in French (an unknown one is quoted as it is)."""
+
+
+def json_problem(error: ValueError) -> str:
+    """The French message for a body that is not JSON: where (line, column) and what."""
+    if isinstance(error, json.JSONDecodeError):
+        what = _JSON_PROBLEMS.get(error.msg, error.msg)
+        return f"JSON invalide, ligne {error.lineno}, colonne {error.colno} : {what}"
+    if isinstance(error, UnicodeDecodeError):
+        return (
+            f"JSON invalide : le corps n'est pas de l'UTF-8 (octet {error.object[error.start]:#04x}"
+            f" à la position {error.start})"
+        )
+    digits = re.search(r"\(([0-9]+) digits\)", str(error))
+    if digits:
+        return f"JSON invalide : un nombre de plus de {int(digits.group(1)):,} chiffres".replace(
+            ",", "\u202f"
+        )
+    return f"JSON invalide : {shown(str(error), 200)}"
+
+
 _HOST_HEADER = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:[0-9]{1,5})?")
 """A ``Host`` header: a name or an IP address (IPv6 in brackets), then perhaps a port."""
 
@@ -669,10 +705,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return {}
         try:
             data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:  # a 5,000-digit number is a ValueError
-            raise HTTPError(
-                HTTPStatus.BAD_REQUEST, "bad_json", f"JSON invalide : {shown(str(exc), 200)}"
-            ) from None
+        except ValueError as exc:  # a 5,000-digit number, bytes that are not UTF-8 too
+            raise HTTPError(HTTPStatus.BAD_REQUEST, "bad_json", json_problem(exc)) from None
         except RecursionError:
             data = None
             depth = MAX_JSON_DEPTH + 1
