@@ -18,7 +18,9 @@ Writes into ``--out`` (default ``runs/collapse_threshold``): ``collapse_threshol
 entry per shock and regime: threshold over the seeds (a magnitude recovers when half the seeds
 do), status, last recovered magnitude, evaluations, and the threshold of each seed alone),
 ``runs.csv`` (every run: magnitude, seed, recovered, recovery time, resistance, losses) and
-``collapse_threshold.png`` (share of seeds recovered against magnitude).
+``collapse_threshold.png`` (share of seeds recovered against magnitude), and prints the rows
+of the table of docs/shocks.md (:func:`markdown_rows`; ``tests/test_collapse_threshold.py``
+checks that the demo's rows are printed there as measured).
 """
 
 from __future__ import annotations
@@ -158,7 +160,44 @@ def main(argv: list[str] | None = None) -> int:
         f"{total_runs} runs in {elapsed:.1f} s; wrote {args.out}/collapse_threshold.json, "
         "runs.csv, collapse_threshold.png"
     )
+    print("rows of the table of docs/shocks.md:")
+    print("\n".join(markdown_rows(results)))
     return 0
+
+
+def markdown_rows(results: list[dict[str, Any]]) -> list[str]:
+    """One table row per kind of shock: transient and permanent thresholds, per-seed spread.
+
+    Columns: shock, transient threshold, permanent threshold, last magnitude recovered
+    (permanent), per-seed thresholds ``min .. max (found/seeds)`` (permanent).
+    """
+
+    def threshold(entry: dict[str, Any] | None) -> str:
+        if entry is None:
+            return "-"
+        if entry["status"] == "above_high":
+            return "none: recovers at every magnitude"
+        if entry["threshold"] is None:
+            return f"none ({entry['status']})"
+        return f"{entry['threshold']:.3f}"
+
+    rows = []
+    for kind in dict.fromkeys(r["kind"] for r in results):
+        by = {r["regime"]: r for r in results if r["kind"] == kind}
+        permanent = by.get("permanent")
+        upto = "-"
+        spread = "-"
+        if permanent is not None:
+            if permanent["last_recovered"] is not None:
+                upto = f"{permanent['last_recovered']:.3f}"
+            found = [p["threshold"] for p in permanent["per_seed"] if p["threshold"] is not None]
+            if found:
+                spread = f"{min(found):.3f} .. {max(found):.3f} ({len(found)}/{len(permanent['per_seed'])})"
+        rows.append(
+            f"| {kind} | {threshold(by.get('transient'))} | {threshold(permanent)} | {upto} "
+            f"| {spread} |"
+        )
+    return rows
 
 
 def figure(results: list[dict[str, Any]], runs: pd.DataFrame, path: Path) -> None:
