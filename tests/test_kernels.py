@@ -25,13 +25,14 @@ import pytest
 from conftest import PROPERTY, ROOT, scenario_dicts
 from hypothesis import given, settings
 
+from terrisim import engine as engine_choice
 from terrisim import kernels
 from terrisim.exchange import negotiate, propose, reciprocity_ratio, separable_weights
 from terrisim.model import TerriModel
 from terrisim.output import run_scenario, write_run
 from terrisim.rules.outputs import unguarded
 from terrisim.rules.partners import Nearest, PartnerChoice, TrustWeighted
-from terrisim.scenario import Scenario, load_scenario, scenario_from_dict
+from terrisim.scenario import Scenario, apply_overrides, load_scenario, scenario_from_dict
 
 needs_numba = pytest.mark.skipif(
     not kernels.HAVE_NUMBA, reason="numba not installed (pip install 'terrisim[fast]')"
@@ -399,14 +400,34 @@ def test_both_engines_agree_on_non_finite_inputs(broken: str) -> None:
 
 def test_engine_names_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="engine 'fortran' is unknown"):
-        kernels.engine_name("fortran")
+        engine_choice.engine_name("fortran")
+    with pytest.raises(ValueError, match="engine 'fortran' is unknown"):
+        TerriModel(engine="fortran")
     monkeypatch.setenv("TERRISIM_KERNEL", "numpy")
-    assert kernels.engine_name() == "numpy"
+    assert engine_choice.engine_name() == "numpy"
     assert TerriModel(rng=1).engine == "numpy"
     monkeypatch.setenv("TERRISIM_KERNEL", "bogus")
     with pytest.raises(ValueError, match="TERRISIM_KERNEL"):
-        kernels.engine_name()
-    monkeypatch.setattr(kernels, "HAVE_NUMBA", False)
-    assert kernels.engine_name("auto") == "numpy"
+        engine_choice.engine_name()
+    monkeypatch.setattr(engine_choice, "HAVE_NUMBA", False)
+    assert engine_choice.engine_name("auto") == "numpy"
     with pytest.raises(ValueError, match=r"pip install 'terrisim\[fast\]'"):
-        kernels.engine_name("numba")
+        engine_choice.engine_name("numba")
+
+
+@needs_numba
+def test_auto_takes_numba_from_auto_numba_links_links_on_and_numpy_below(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TERRISIM_KERNEL", raising=False)
+    least = engine_choice.AUTO_NUMBA_LINKS
+    assert engine_choice.engine_name("auto", links=least) == "numba"
+    assert engine_choice.engine_name("auto", links=least - 1) == "numpy"
+    assert engine_choice.engine_name("auto") == "numba"  # links unknown
+    assert engine_choice.engine_name("numba", links=1) == "numba"  # asked for by name
+    demo = TerriModel(rng=1)  # 15 territories, 29 links
+    assert demo.state.n_links < least and demo.engine == "numpy"
+    large = TerriModel(
+        apply_overrides(load_scenario(None), {"territories.generator.counts": {"rural": 120}})
+    )
+    assert large.state.n_links >= least and large.engine == "numba"

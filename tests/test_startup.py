@@ -12,6 +12,7 @@ import sys
 import pytest
 
 import terrisim
+from terrisim.engine import HAVE_NUMBA
 
 HEAVY = ("mesa", "pandas", "numba", "matplotlib", "terrisim.model")
 
@@ -39,6 +40,16 @@ def test_matplotlib_waits_for_the_figure_and_pyplot_is_never_imported():
     assert loaded_after("import terrisim.output", ("matplotlib",)) == []
     assert loaded_after("import terrisim.plots", ("matplotlib.pyplot",)) == []
     assert loaded_after("import terrisim.plots", ("matplotlib.figure",)) == ["matplotlib.figure"]
+
+
+def test_numba_loads_only_when_the_numba_engine_runs():
+    # auto picks numpy below AUTO_NUMBA_LINKS links: the demo (29 links) never imports numba
+    assert loaded_after("import terrisim.model", ("numba", "terrisim.kernels")) == []
+    small = "import os; os.environ.pop('TERRISIM_KERNEL', None)\nfrom terrisim import TerriModel\n"
+    assert loaded_after(small + "TerriModel().run(2)", ("numba",)) == []
+    if HAVE_NUMBA:
+        ran = loaded_after(small + "TerriModel(engine='numba').run(2)", ("numba",))
+        assert ran == ["numba"]
 
 
 def test_the_public_names_are_imported_on_first_use():

@@ -20,6 +20,13 @@ from __future__ import annotations
 
 import numpy as np
 
+#: A ratio of the money test that must be at least 1 passes from ``ACCEPT_RATIO`` on
+#: (ODD 7.4.3): a payer of money still accepts iff
+#: ``R_b >= ACCEPT_RATIO * ((1 - tau) (G_b + gap_a))``. The relative slack of 1e-12 lets a
+#: payment that is exactly balanced in real numbers pass whatever the rounding, hence whatever
+#: the order of the territories.
+ACCEPT_RATIO = 1.0 - 1e-12
+
 
 def acceptance_share(product, width):
     """The share of a proposed basket both sides accept, ``1 / (1 + P ** (-1 / width))``.

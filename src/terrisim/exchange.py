@@ -44,8 +44,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from terrisim import kernels
-from terrisim.acceptance import acceptance_share, transaction_cost
+from terrisim.acceptance import ACCEPT_RATIO, acceptance_share, transaction_cost
+from terrisim.engine import engine_name
 from terrisim.rules.guard import call_rule
 from terrisim.rules.partners import PartnerChoice, is_separable
 from terrisim.rules.valuation import BasketValuation
@@ -263,7 +263,7 @@ def negotiate(
         spec: The scenario's exchange parameters.
         engineering_left: Engineering each territory has left for ad hoc deals (N,).
         engine: ``"numpy"`` (the reference below), ``"numba"`` (:mod:`terrisim.kernels`) or
-            ``None``/``"auto"`` (see :func:`terrisim.kernels.engine_name`).
+            ``None``/``"auto"`` (see :func:`terrisim.engine.engine_name`).
         draws: One uniform draw in [0, 1) per link (E,): a link whose two sides give something
             makes its deal iff its draw is below the acceptance share (ODD 7.4.3). The model
             draws them from its ``exchange`` stream; ``None`` means the median, 0.5 on every
@@ -289,7 +289,7 @@ def negotiate(
     size = np.minimum(state.trust[:e], state.trust[e:]) * np.exp(
         -state.distance / spec.distance_scale_km * (1.0 - state.cost_discount)
     )
-    if kernels.engine_name(engine) == "numba":
+    if engine_name(engine, links=e) == "numba":
         return _negotiate_compiled(
             state,
             partners,
@@ -403,6 +403,8 @@ def _negotiate_compiled(
         engineering=np.empty(state.n),
     )
     degree = state.degree if spec.money else no_arcs
+    from terrisim import kernels  # numba and its kernels load with the first compiled step
+
     work = kernels.Workspace.of(state, state.n, e, g)
     in_pair = np.zeros(e if pairs is not None else 0, bool)
     if pairs is not None:
@@ -464,7 +466,7 @@ def _pay_gaps(
     On a link where exactly one side ``i`` perceives ``R_i < (1 - tau) G_i``, the other side
     ``j`` pays ``m = (1 - tau) G_i - R_i`` if ``m`` is within its means
     (``money_share * reserve_j / degree_j``) and ``j`` still accepts:
-    ``R_j >= (1 - tau) (G_j + m)`` (up to the slack of ``kernels.ACCEPT_RATIO``). Such a link
+    ``R_j >= (1 - tau) (G_j + m)`` (up to the slack of ``ACCEPT_RATIO``). Such a link
     trades its full proposal plus ``m``. ``totals`` are the ``(G, R)`` the parties negotiate
     (:func:`bloc_totals`; the arcs' own values where there is no bloc): on a pair's link, the
     pair's gap ``(1 - tau) G - R`` is shared in proportion to what the link's side gives
@@ -478,7 +480,7 @@ def _pay_gaps(
     gap = pair_gap * _safe_div(given, given_total)  # owed to arc_from by arc_to
     pay_cap = (spec.money_share * state.reserve / state.degree)[state.arc_to]
     rev_given, rev_received = state.reverse(given_total), state.reverse(received_total)
-    accepts = rev_received >= kernels.ACCEPT_RATIO * (tol * (rev_given + pair_gap))
+    accepts = rev_received >= ACCEPT_RATIO * (tol * (rev_given + pair_gap))
     ok = (given > 0) & (gap > 0) & (gap <= pay_cap) & accepts
     one_side = np.tile(ok[:e] ^ ok[e:], 2) & ok
     owed = np.where(one_side, gap, 0.0)

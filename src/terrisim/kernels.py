@@ -18,59 +18,25 @@ negotiation kernel passes over the links twice, keeps per-link and per-territory
 :class:`Workspace` kept from step to step, and skips the exact zeros (docs/performance.md:
 figures, profile, what was tried).
 
-Which engine runs is chosen by :func:`engine_name`: the ``TERRISIM_KERNEL`` environment
-variable (``numpy``, ``numba`` or ``auto``), or the model's ``engine`` argument; ``auto`` (the
-default) uses numba when it can be imported (``pip install terrisim[fast]``).
+Which engine runs is chosen by :func:`terrisim.engine.engine_name`: the ``TERRISIM_KERNEL``
+environment variable (``numpy``, ``numba`` or ``auto``), or the model's ``engine`` argument;
+``auto`` (the default) uses numba when it is installed (``pip install terrisim[fast]``) and the
+scenario is large enough for it to pay. Only the numba engine imports this module.
 """
 
 # numba kernels take their arrays positionally (no keyword-only parameters):
 # ruff: noqa: PLR0917
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from terrisim.acceptance import acceptance_share
+from terrisim.acceptance import ACCEPT_RATIO, acceptance_share
+from terrisim.engine import ENGINES, HAVE_NUMBA, engine_name  # noqa: F401 - re-exported
 
-ENGINES = ("auto", "numpy", "numba")
-
-try:  # numba is an optional extra: ``pip install terrisim[fast]``
+if HAVE_NUMBA:
     import numba
-
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover - exercised on installs without the extra
+else:  # pragma: no cover - exercised on installs without the extra
     numba = None
-    HAVE_NUMBA = False
-
-
-def engine_name(requested: str | None = None) -> str:
-    """Resolve the engine: ``"numpy"`` or ``"numba"``.
-
-    Args:
-        requested: ``"numpy"``, ``"numba"``, ``"auto"`` or ``None`` (then the
-            ``TERRISIM_KERNEL`` environment variable, default ``"auto"``).
-
-    Returns:
-        ``"numba"`` if asked for (or ``auto``) and importable, else ``"numpy"``.
-
-    Raises:
-        ValueError: an unknown engine name, or ``"numba"`` asked for but not installed.
-    """
-    name = (requested or os.environ.get("TERRISIM_KERNEL") or "auto").strip().lower()
-    if name not in ENGINES:
-        raise ValueError(
-            f"engine {name!r} is unknown; use one of {ENGINES} "
-            "(argument engine= or environment variable TERRISIM_KERNEL)"
-        )
-    if name == "numba" and not HAVE_NUMBA:
-        raise ValueError(
-            "engine 'numba' asked for but numba is not installed "
-            "(pip install 'terrisim[fast]'), or use engine 'numpy'"
-        )
-    if name == "auto":
-        return "numba" if HAVE_NUMBA else "numpy"
-    return name
 
 
 def _jit(func):
@@ -154,13 +120,6 @@ def _ratio(num, den):  # pragma: no cover - compiled
     """``num / den``, 0 where ``den`` is not positive (``exchange._safe_div``)."""
     return num / den if den > 0 else 0.0
 
-
-#: A ratio of the money test that must be at least 1 passes from ``ACCEPT_RATIO`` on
-#: (ODD 7.4.3): a payer of money still accepts iff
-#: ``R_b >= ACCEPT_RATIO * ((1 - tau) (G_b + gap_a))``. The relative slack of 1e-12 lets a
-#: payment that is exactly balanced in real numbers pass whatever the rounding, hence whatever
-#: the order of the territories.
-ACCEPT_RATIO = 1.0 - 1e-12
 
 #: The acceptance share of :mod:`terrisim.acceptance`, compiled: the same function, written once.
 _acceptance_share = _jit_inline(acceptance_share)

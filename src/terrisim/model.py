@@ -15,8 +15,9 @@ from typing import Any
 import mesa
 import numpy as np
 
-from terrisim import budget, kernels, market, narrative, per_agent, specialisation
+from terrisim import budget, market, narrative, per_agent, specialisation
 from terrisim.agents import Territory
+from terrisim.engine import engine_name
 from terrisim.exchange import ExchangeOutcome, negotiate, withhold
 from terrisim.governance import Governance
 from terrisim.ledger import StepLedger
@@ -59,7 +60,8 @@ class TerriModel(mesa.Model):
         engine: How negotiation and delivery over links are computed: ``"numpy"`` (the
             readable reference) or ``"numba"`` (compiled kernels fed by the rules' own code,
             same numbers), or ``None``/``"auto"``: the ``TERRISIM_KERNEL`` environment
-            variable, else numba when installed (docs/performance.md). Every other phase and
+            variable, else numba when installed and the scenario has at least
+            :data:`terrisim.engine.AUTO_NUMBA_LINKS` links (docs/performance.md). Every other phase and
             every rule runs as written whatever the engine (``terrisim describe`` says which
             code runs each phase).
         territory_class: The :class:`~terrisim.agents.Territory` subclass of the agents (a
@@ -121,7 +123,7 @@ class TerriModel(mesa.Model):
         super().__init__(rng=seed)
         self.config = scenario
         self.seed = seed
-        self.engine = kernels.engine_name(engine)
+        engine_name(engine)  # an unknown engine fails before the scenario is built
         children = np.random.SeedSequence(seed).spawn(len(STREAMS))
         self.streams = {
             name: np.random.default_rng(c) for name, c in zip(STREAMS, children, strict=True)
@@ -142,6 +144,7 @@ class TerriModel(mesa.Model):
             else:
                 layout = generate_layout(scenario, self.streams["layout"])
             self.state: TerritoryState = build_state(scenario, layout, self.streams["state"])
+            self.engine = engine_name(engine, links=self.state.n_links)
             rules = scenario.rules
             self.valuation = build_rule(
                 "valuation", rules.valuation.model_dump(), "rules.valuation"
@@ -316,6 +319,8 @@ class TerriModel(mesa.Model):
             # the links the kernel saw move something, unless an institution could have
             # changed the outcome since
             moving = None if self.institutions else self.outcome.moving
+            from terrisim import kernels
+
             s.available, s.reserve = kernels.deliver_arcs(
                 s.src,
                 s.dst,

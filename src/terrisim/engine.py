@@ -1,0 +1,56 @@
+"""Which engine computes the negotiation and the delivery over links: numpy or numba.
+
+Both engines compute the same numbers, bit for bit (:mod:`terrisim.kernels`); they differ in
+speed only. This module chooses one without importing numba, so that a model that runs the
+numpy engine never loads numba nor its compiled kernels.
+
+``auto`` (the default) takes numba when it is installed and the scenario has at least
+:data:`AUTO_NUMBA_LINKS` links: below that, a step costs the same under both engines, and
+loading numba and its cached kernels would be most of a short run (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+ENGINES = ("auto", "numpy", "numba")
+
+#: numba is an optional extra (``pip install terrisim[fast]``): found without importing it.
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None
+
+#: ``auto`` picks numba from this many links on (docs/performance.md, "Start-up").
+AUTO_NUMBA_LINKS = 200
+
+
+def engine_name(requested: str | None = None, links: int | None = None) -> str:
+    """Resolve the engine: ``"numpy"`` or ``"numba"``.
+
+    Args:
+        requested: ``"numpy"``, ``"numba"``, ``"auto"`` or ``None`` (then the
+            ``TERRISIM_KERNEL`` environment variable, default ``"auto"``).
+        links: The scenario's number of links, for ``auto`` (``None``: as many as needed
+            for numba).
+
+    Returns:
+        ``"numba"`` if asked for, or for ``auto`` when numba is installed and ``links`` is at
+        least :data:`AUTO_NUMBA_LINKS`; else ``"numpy"``.
+
+    Raises:
+        ValueError: an unknown engine name, or ``"numba"`` asked for but not installed.
+    """
+    name = (requested or os.environ.get("TERRISIM_KERNEL") or "auto").strip().lower()
+    if name not in ENGINES:
+        raise ValueError(
+            f"engine {name!r} is unknown; use one of {ENGINES} "
+            "(argument engine= or environment variable TERRISIM_KERNEL)"
+        )
+    if name == "numba" and not HAVE_NUMBA:
+        raise ValueError(
+            "engine 'numba' asked for but numba is not installed "
+            "(pip install 'terrisim[fast]'), or use engine 'numpy'"
+        )
+    if name == "auto":
+        large = links is None or links >= AUTO_NUMBA_LINKS
+        return "numba" if HAVE_NUMBA and large else "numpy"
+    return name
