@@ -626,6 +626,33 @@ def test_a_bug_of_the_server_logs_its_traceback_once_and_answers_500_json(log):
     log.lines.clear()  # the other tests assert there is none
 
 
+def test_a_full_disk_is_a_507_in_french_with_no_traceback_and_the_run_unchanged(server, log):
+    """SQLite's own "database or disk is full" (its page count capped where it is): the step is
+    refused, not acknowledged, and the run is rebuilt as the database has it."""
+    status, run = call(server, "POST", "/api/sim", {"scenario": "small"})
+    acknowledged = call(server, "POST", f"/api/sim/{run['id']}/step", {"n": 2})[1]["version"]
+    db = server.store.database._db  # the one connection of the server's database
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    before = len(log.lines)
+    db.execute(f"PRAGMA max_page_count = {pages}")
+    try:
+        for _ in range(500):  # until a step needs a new page (some 70 actions fill one)
+            status, answer = call(server, "POST", f"/api/sim/{run['id']}/step", {"n": 1})
+            if status != 200:
+                break
+            acknowledged = answer["version"]
+    finally:
+        db.execute("PRAGMA max_page_count = 1073741823")
+    assert status == 507, answer
+    assert answer["error"]["code"] == "storage_full"
+    assert "disque du serveur est plein" in answer["error"]["message"]
+    new = "\n".join(log.lines[before:])
+    assert "database or disk is full" in new and "Traceback" not in log.text
+    assert call(server, "GET", f"/api/sim/{run['id']}")[1]["version"] == acknowledged
+    again = call(server, "POST", f"/api/sim/{run['id']}/step", {"n": 1})[1]  # room again
+    assert again["version"] == acknowledged + 1
+
+
 # --------------------------------------------------------------------------- terrisim ui
 def _ui(*args: str):
     return CliRunner().invoke(app, ["ui", *args])

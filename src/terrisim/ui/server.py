@@ -54,6 +54,7 @@ import mimetypes
 import re
 import secrets
 import socket
+import sqlite3
 import sys
 import threading
 import time
@@ -358,6 +359,23 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": shown(message, MAX_MESSAGE_CHARACTERS)}}
 
 
+def _storage_refusal(error: sqlite3.Error) -> tuple[int, dict[str, Any]]:
+    """The answer when the sessions' database refuses a change (507 when the disk is full)."""
+    text = str(error)
+    if "full" in text:
+        return HTTPStatus.INSUFFICIENT_STORAGE, _error(
+            "storage_full",
+            "le disque du serveur est plein : cette action n'a pas été enregistrée ; libérez de "
+            "la place sur le disque du dossier des parties (--data), puis réessayez",
+        )
+    why = "en lecture seule" if "readonly" in text else f"erreur de SQLite : {shown(text, 100)}"
+    return HTTPStatus.SERVICE_UNAVAILABLE, _error(
+        "storage_failed",
+        f"la base de données du serveur n'a pas pu enregistrer cette action ({why}) ; "
+        "vérifiez le dossier des parties (--data), puis réessayez",
+    )
+
+
 _STDLIB_REFUSALS = {
     HTTPStatus.BAD_REQUEST: ("bad_request", "requête HTTP mal formée"),
     HTTPStatus.REQUEST_URI_TOO_LONG: (
@@ -518,6 +536,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
             handle()
         except (ConnectionError, TimeoutError):
             raise
+        except sqlite3.Error as exc:  # the disk is full, the folder read-only: not a bug
+            log.error(
+                "%s %s: the database could not store it: %s",
+                self.command,
+                shown(urlsplit(self.path).path),
+                exc,
+            )
+            self.close_connection = True
+            self._send_json(*_storage_refusal(exc))
         except Exception:
             log.exception("error answering %s %s", self.command, shown(self.path))
             self.close_connection = True
