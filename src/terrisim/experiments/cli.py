@@ -1,4 +1,4 @@
-"""The ``terrisim sweep``, ``calibrate`` and ``analyze`` commands (registered on the main app)."""
+"""The ``terrisim sweep``, ``calibrate``, ``analyze`` and ``explore`` commands (on the main app)."""
 
 from __future__ import annotations
 
@@ -252,10 +252,58 @@ def analyze(
     typer.echo(report.text())
 
 
+def explore(
+    directory: Annotated[Path, typer.Argument(help="Sweep directory.", show_default=False)],
+    *,
+    where: Annotated[
+        str,
+        typer.Option(
+            "--where",
+            "-w",
+            help="The outcome of interest, a condition on the results' columns (pandas), e.g. "
+            "'shocks_never_recovered > 0'; dotted names between backticks.",
+            show_default=False,
+        ),
+    ],
+    density: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Least density of a PRIM box.")
+    ] = 0.8,
+    boxes: Annotated[int, typer.Option(min=1, help="Most PRIM boxes sought.")] = 3,
+    mass_min: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Least mass of a PRIM box or CART leaf.")
+    ] = 0.05,
+    max_qp: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="Drop PRIM restrictions of larger quasi-p value."),
+    ] = 0.05,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Where to write the tables (default: DIR/analysis)."),
+    ] = None,
+) -> None:
+    """Scenario discovery: which factor values lead to an outcome (PRIM, CART, feature scores).
+
+    Needs the explore extra (the EMA workbench): pip install 'terrisim[explore]'.
+    """
+    from terrisim.experiments.exploration import explore as discover
+
+    found = discover(
+        directory, where, density=density, max_boxes=boxes, mass_min=mass_min, max_qp=max_qp
+    )
+    typer.echo(found.text())
+    target = out if out is not None else directory / "analysis"
+    target.mkdir(parents=True, exist_ok=True)
+    for name, table in found.tables().items():
+        table.to_csv(target / f"explore_{name}.csv", index=False)
+    typer.echo(
+        f"wrote explore_prim_boxes.csv, explore_cart_leaves.csv, explore_feature_scores.csv to {target}"
+    )
+
+
 def register(
     app: typer.Typer, friendly_errors: Callable[[Callable[..., Any]], Callable[..., Any]]
 ) -> None:
-    """Add the ``sweep``, ``calibrate`` and ``analyze`` commands to the ``terrisim`` app.
+    """Add the ``sweep``, ``calibrate``, ``analyze`` and ``explore`` commands to the ``terrisim`` app.
 
     Args:
         app: The main typer application.
@@ -264,3 +312,4 @@ def register(
     app.command("sweep")(friendly_errors(sweep))
     app.command("calibrate", help=CALIBRATE_HELP)(friendly_errors(calibrate))
     app.command("analyze")(friendly_errors(analyze))
+    app.command("explore")(friendly_errors(explore))
