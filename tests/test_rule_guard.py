@@ -263,6 +263,32 @@ def test_a_rule_that_writes_into_the_model_stops_the_run_naming_rule_array_and_l
     assert "compute on a copy" in message
 
 
+class AliasWriter(Reinforcement):
+    """Broken: writes into one of the model's arrays through a local name (``a = state.x``)."""
+
+    def __init__(self, array: str) -> None:
+        super().__init__()
+        self.array = array
+
+    def update(self, state: Any, outcome: Any) -> np.ndarray:
+        """Reinforcement, after writing the array onto itself."""
+        a = getattr(state, self.array)
+        a[...] = a
+        return super().update(state, outcome)
+
+
+@pytest.mark.parametrize("array", FIXED)
+def test_every_array_set_up_fixed_is_read_only_and_named_even_through_a_local_name(
+    array: str,
+) -> None:
+    # distances, leanings and the rest, not only the arrays of the issue's broken rules
+    with pytest.raises(RuleWriteError) as error:
+        _run(trust_rule=AliasWriter(array), steps=1)
+    message = str(error.value)
+    assert f"the trust rule AliasWriter.update changed state.{array} " in message
+    assert _line_of(AliasWriter, "a[...] = a") in message
+
+
 def test_after_a_refused_write_the_state_is_unchanged_and_writeable_again() -> None:
     model = TerriModel(None, record_territories=False)
     price, capacity = model.state.price.copy(), model.state.capacity.copy()

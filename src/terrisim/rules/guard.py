@@ -355,12 +355,26 @@ def crash_reported(who: str) -> Iterator[None]:
 
 
 def _written_array(frame: Any, line: str, arrays: dict[str, np.ndarray]) -> str | None:
-    """Which locked array a refused write went to: named on the line, or a local's base."""
+    """Which locked array a refused write went to: named on the line, or a local's base.
+
+    In order: an attribute named on the line (``state.capacity *= 1.02``); a local named on
+    the line, left of its ``=``, that is a locked array or a view of one (``price =
+    state.price`` then ``price *= 1.05``); any local view of one, also on an object (kept
+    from set-up).
+    """
     by_attribute = {key.rpartition(".")[2]: key for key in arrays}
     for match in re.finditer(r"\.(\w+)\b", line):
         if match.group(1) in by_attribute:
             return by_attribute[match.group(1)]
-    values = list(frame.f_locals.values()) if frame is not None else []
+    local = frame.f_locals if frame is not None else {}
+    target = re.split(r"(?<![=!<>])=(?!=)", line, maxsplit=1)[0]  # written: left of the =
+    for name in re.findall(r"(?<![.\w])([A-Za-z_]\w*)", target):
+        value = local.get(name)
+        if isinstance(value, np.ndarray) and not value.flags.writeable:
+            for key, array in arrays.items():
+                if value is array or np.may_share_memory(value, array):
+                    return key
+    values = list(local.values())
     # a view kept on an object (self.cap = state.capacity[:] at set-up, written later)
     values += [v for obj in values for v in getattr(obj, "__dict__", {}).values()]
     locked = {id(a) for a in arrays.values()}
