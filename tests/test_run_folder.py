@@ -158,6 +158,19 @@ def test_a_file_as_out_is_refused_in_one_line(tmp_path):
     assert one_line(done.output) == f"error: --out: {path} is a file, not a folder"
 
 
+@pytest.mark.parametrize("out", [".", "./", "..", "../.."])
+def test_the_current_folder_or_one_holding_it_is_refused_in_one_line(tmp_path, monkeypatch, out):
+    here = tmp_path / "a" / "b"
+    here.mkdir(parents=True)
+    monkeypatch.chdir(here)
+    done = run_into(Path(out), seed=1, steps=2)
+    assert done.exit_code == 2
+    assert one_line(done.output).startswith(
+        f"error: --out: {Path(out)} is the current folder or holds it"
+    )
+    assert list(tmp_path.rglob("*")) == [tmp_path / "a", here]
+
+
 def test_an_out_inside_a_file_is_refused_in_one_line_for_run_and_sweep(tmp_path):
     path = tmp_path / "results.csv"
     path.write_text("a,b\n")
@@ -278,6 +291,18 @@ def test_a_run_killed_after_its_two_renames_has_the_earlier_run_deleted(previous
     assert clean_leftovers(previous)[0].startswith("deleted")
     assert fingerprint(previous) == before
     assert hidden_siblings(previous) == []
+
+
+def test_what_a_killed_run_left_beside_a_relative_out_is_deleted_by_the_next(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    left = sibling(Path("runs/latest"), PARTIAL, _exited_pid())
+    left.mkdir(parents=True)
+    (left / "territories.parquet").write_bytes(b"PAR1 cut short")
+    done = invoke("run", DEMO, "--seed", 4, "--steps", 2, "--no-figure")
+    assert done.exit_code == 0, done.output
+    assert f"note: deleted {left}, the unfinished files of a run that was killed" in done.output
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["latest"]
+    assert_describes(tmp_path / "runs" / "latest", seed=4, steps=2, figure=False)
 
 
 def test_the_folders_of_a_run_still_going_are_left_alone(previous):

@@ -46,8 +46,14 @@ PARTIAL = "partial"
 OLD = "old"
 
 
+def place(out: Path) -> Path:
+    """``out`` as an absolute path without ``.`` or ``..`` (so that it has a name and a parent)."""
+    return Path(os.path.abspath(out))
+
+
 def sibling(out: Path, kind: str, pid: int | None = None) -> Path:
     """The hidden folder ``.NAME.KIND-PID`` beside ``out`` (``kind``: partial or old)."""
+    out = place(out)
     return out.parent / f".{out.name}.{kind}-{os.getpid() if pid is None else pid}"
 
 
@@ -73,14 +79,21 @@ def check_out(out: Path, *, overwrite: bool) -> bool:
         True when ``out`` holds an earlier run that the new one will replace.
 
     Raises:
-        ScenarioError: ``out`` is a file or inside one, is a non-empty folder that holds no run or files a run
-            does not write, or holds an earlier run and ``overwrite`` is false.
+        ScenarioError: ``out`` is a file or inside one, is the current folder or holds it,
+            is a non-empty folder that holds no run or files a run does not write, or holds an
+            earlier run and ``overwrite`` is false.
     """
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out: {out} is a file, not a folder")
     above = next((p for p in out.parents if p.exists()), None)
     if above is not None and not above.is_dir():
         raise ScenarioError(f"--out: {above} is a file, not a folder (so {out} cannot be made)")
+    here = Path.cwd().resolve()
+    if out.resolve() in (here, *here.parents):
+        raise ScenarioError(
+            f"--out: {out} is the current folder or holds it (a run replaces its --out whole); "
+            "give a folder inside it, e.g. --out runs/demo"
+        )
     if not out.is_dir() or not any(out.iterdir()):
         return False
     manifest = earlier_run(out)
@@ -116,6 +129,7 @@ def _alive(pid: int) -> bool:
 
 def _leftovers(out: Path, kind: str) -> Iterator[Path]:
     """Hidden siblings of ``out`` of this kind left by processes that no longer run."""
+    out = place(out)
     prefix = f".{out.name}.{kind}-"
     if not out.parent.is_dir():
         return
@@ -143,7 +157,7 @@ def clean_leftovers(out: Path) -> list[str]:
             shutil.rmtree(old, ignore_errors=True)
             notes.append(f"deleted {old}, the run {out} held before a run that was killed")
         else:
-            old.rename(out)
+            old.rename(place(out))
             notes.append(f"put back {out} (set aside as {old.name} by a run that was killed)")
     for partial in _leftovers(out, PARTIAL):
         shutil.rmtree(partial, ignore_errors=True)
@@ -161,7 +175,8 @@ class RunFolder:
         out: The output folder.
 
     Attributes:
-        out: The output folder.
+        out: The output folder, as given.
+        place: The output folder, absolute (:func:`place`).
         partial: The hidden folder the run writes into.
         started: Whether the partial folder was made (the run is writing).
         committed: Whether ``out`` now holds this run.
@@ -169,12 +184,13 @@ class RunFolder:
 
     def __init__(self, out: Path) -> None:
         self.out = out
+        self.place = place(out)
         self.partial = sibling(out, PARTIAL)
         self.started = False
         self.committed = False
 
     def __enter__(self) -> RunFolder:
-        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.place.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(self.partial, ignore_errors=True)
         self.partial.mkdir()
         self.started = True
@@ -190,18 +206,18 @@ class RunFolder:
         (left for the next run to delete if that fails); Ctrl-C and SIGTERM wait for all three.
         """
         fsync_folder(self.partial)
-        old = sibling(self.out, OLD)
+        old = sibling(self.place, OLD)
         with signals_held():
-            if self.out.exists():
-                self.out.rename(old)
+            if self.place.exists():
+                self.place.rename(old)
                 try:
-                    self.partial.rename(self.out)
+                    self.partial.rename(self.place)
                 except BaseException:
-                    old.rename(self.out)
+                    old.rename(self.place)
                     raise
             else:
-                self.partial.rename(self.out)
+                self.partial.rename(self.place)
             self.committed = True
             with contextlib.suppress(OSError):
-                fsync_dir(self.out.parent)
+                fsync_dir(self.place.parent)
             shutil.rmtree(old, ignore_errors=True)
