@@ -85,6 +85,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from terrisim.check_report import (
     INVARIANTS,
@@ -95,7 +96,7 @@ from terrisim.check_report import (
 )
 from terrisim.exchange import bloc_pairs
 from terrisim.extras import require
-from terrisim.rules.base import ROLES, Rule, import_hint, registered, resolve
+from terrisim.rules.base import ROLES, Rule, create, import_module_of, registered, resolve
 from terrisim.rules.guard import FIXED, RuleWriteError, raised_at
 from terrisim.rules.outputs import output_problems, unguarded
 from terrisim.rules.partners import is_separable
@@ -176,23 +177,8 @@ def _rule_spec(rule: str | type[Rule]) -> tuple[str, type]:
         raise ScenarioError(f"rule: expected 'module:Class' (got {rule!r})")
     rule = rule.strip()
     if ":" in rule:
-        module_name, _, attr = rule.partition(":")
-        if not module_name or not attr:
-            raise ScenarioError(
-                f"rule {rule!r}: expected 'module:Class', e.g. 'forgetting_trust:ForgettingTrust'"
-            )
-        try:
-            module = __import__(module_name, fromlist=[attr])
-        except ImportError as exc:
-            raise ScenarioError(
-                f"rule {rule!r}: cannot import module {module_name!r} ({exc}); "
-                + import_hint(module_name, f"terrisim check-rule {rule}")
-            ) from None
-        except Exception as exc:  # a module that fails while being imported
-            raise ScenarioError(
-                f"rule {rule!r}: importing module {module_name!r} failed: "
-                f"{type(exc).__name__}: {exc}"
-            ) from None
+        module, attr = import_module_of(rule, f"rule {rule!r}", f"terrisim check-rule {rule}")
+        module_name = module.__name__
         cls = getattr(module, attr, None)
         if cls is None:
             found = sorted(
@@ -239,20 +225,11 @@ def _plug(rule: str | type[Rule], params: dict[str, Any]) -> _Plug:
     if ":" in spec:
         resolve(role, spec)  # the check a scenario file gets
     try:
-        cls(**params)
-    except Exception as exc:
-        from pydantic import ValidationError
-
+        create(cls, params, f"rule {spec!r}")
+    except ValidationError as exc:
         from terrisim.scenario.loading import format_validation_error
 
-        if isinstance(exc, ValidationError):
-            raise ScenarioError(
-                format_validation_error(exc, f"rule {spec}", prefix="params")
-            ) from None
-        raise ScenarioError(
-            f"rule {spec!r}: cannot be created with parameters {params}: "
-            f"{type(exc).__name__}: {exc}"
-        ) from None
+        raise ScenarioError(format_validation_error(exc, f"rule {spec}", prefix="params")) from None
     return _Plug(spec, role, tuple(sorted(params.items())))
 
 

@@ -33,7 +33,6 @@ costs nothing (its ``step`` is not even called).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -133,7 +132,7 @@ def territory_class(spec: dict[str, Any], field: str = "agents") -> tuple[type, 
             a Territory, or parameters its ``Params`` refuses (the allowed ones listed).
     """
     from terrisim.agents import Territory
-    from terrisim.rules.base import import_hint
+    from terrisim.rules.base import import_module_of
     from terrisim.scenario.loading import format_validation_error
 
     spec = dict(spec)
@@ -141,18 +140,12 @@ def territory_class(spec: dict[str, Any], field: str = "agents") -> tuple[type, 
     if name == BUILTIN:
         cls: type = Territory
     else:
-        module_name, sep, attr = str(name).partition(":")
-        if not sep or not module_name or not attr:
+        if ":" not in str(name):
             raise ScenarioError(
                 f"{field}.territory: expected {BUILTIN!r} or 'module:Class' (got {name!r})"
             )
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            raise ScenarioError(
-                f"{field}.territory: cannot import module {module_name!r} ({exc}); "
-                + import_hint(module_name)
-            ) from None
+        module, attr = import_module_of(str(name), f"{field}.territory")
+        module_name = module.__name__
         cls = getattr(module, attr, None)
         if cls is None:
             raise ScenarioError(f"{field}.territory: module {module_name!r} has no {attr!r}")

@@ -40,7 +40,7 @@ from mesa.time import Priority
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from terrisim import narrative
-from terrisim.rules.base import Rule, register, registered, resolve
+from terrisim.rules.base import Rule, create, register, registered, resolve
 from terrisim.rules.guard import FIXED, read_only
 from terrisim.scenario.loading import ScenarioError, format_validation_error
 from terrisim.streams import STREAMS
@@ -308,7 +308,7 @@ def resolve_kind(
     if not (isinstance(cls, type) and issubclass(cls, ShockKind)):
         raise ScenarioError(f"{where}: {name!r} is not a subclass of terrisim.shocks.ShockKind")
     try:
-        return cls(**(params or {}))
+        return create(cls, params or {}, f"{where}: shock kind {name!r}")
     except ValidationError as exc:
         field = where.rsplit(".", 1)[0] + ".params"
         raise ScenarioError(format_validation_error(exc, "scenario", prefix=field)) from None

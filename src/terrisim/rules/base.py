@@ -12,6 +12,7 @@ written outside the package::
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -89,6 +90,56 @@ def import_hint(module_name: str, example: str = "terrisim run scenario.toml") -
     )
 
 
+def import_module_of(
+    spec: str, where: str, example: str = "terrisim run scenario.toml"
+) -> tuple[ModuleType, str]:
+    """Import the module of a ``"module:Class"`` spec; return it and the class's name.
+
+    Every way it can fail is one line starting with ``where``: an empty module or class name,
+    a module not found (with :func:`import_hint`), or a module that raises while it is
+    imported (a syntax error, an exception at its top level).
+
+    Raises:
+        ScenarioError: the spec is malformed or its module cannot be imported.
+    """
+    module_name, _, attr = spec.partition(":")
+    if not module_name.strip() or not attr.strip():
+        raise ScenarioError(
+            f"{where}: expected 'module:Class', e.g. 'forgetting_trust:ForgettingTrust' "
+            f"(got {spec!r})"
+        )
+    module = f"module {module_name!r}" + ("" if spec in where else f" of {spec!r}")
+    try:
+        return importlib.import_module(module_name), attr
+    except ImportError as exc:
+        raise ScenarioError(
+            f"{where}: cannot import {module} ({exc}); " + import_hint(module_name, example)
+        ) from None
+    except Exception as exc:
+        raise ScenarioError(
+            f"{where}: importing {module} failed: {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def create(cls: type, params: dict[str, Any], where: str) -> Any:
+    """``cls(**params)``; an ``__init__`` that raises becomes one line starting with ``where``.
+
+    A :class:`pydantic.ValidationError` (bad parameters) is left to the caller, which names
+    the allowed parameters.
+
+    Raises:
+        ScenarioError: the constructor raised anything but a ValidationError.
+    """
+    try:
+        return cls(**params)
+    except ValidationError:
+        raise
+    except Exception as exc:
+        raise ScenarioError(
+            f"{where}: cannot be created with parameters {params}: {type(exc).__name__}: {exc}"
+        ) from None
+
+
 def resolve(role: str, name: str) -> type:
     """Find a rule class by registered name or ``module:Class``.
 
@@ -96,14 +147,8 @@ def resolve(role: str, name: str) -> type:
         ScenarioError: unknown name, module that cannot be imported, or a class of another role.
     """
     if ":" in name:
-        module_name, _, attr = name.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            raise ScenarioError(
-                f"{role} rule {name!r}: cannot import module {module_name!r} ({exc}); "
-                + import_hint(module_name)
-            ) from None
+        module, attr = import_module_of(name, f"{role} rule {name!r}")
+        module_name = module.__name__
         cls = getattr(module, attr, None)
         if cls is None:
             raise ScenarioError(f"{role} rule {name!r}: module {module_name!r} has no {attr!r}")
@@ -142,7 +187,7 @@ def build_rule(role: str, spec: dict[str, Any], field: str) -> Rule:
     except ScenarioError as exc:
         raise ScenarioError(f"{field}.{key}: {exc}") from None
     try:
-        return cls(**spec)
+        return create(cls, spec, f"{field}: {role} rule {name!r}")
     except ValidationError as exc:
         own = sorted(cls.Params.model_fields)
         raise ScenarioError(
