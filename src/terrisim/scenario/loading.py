@@ -114,6 +114,7 @@ def format_validation_error(
                 else f"unknown key (check the spelling); allowed: {', '.join(allowed) or 'none'}"
             )
         value = item.get("input")
+        message += _type_hint(item["type"], value)
         shown = (
             ""
             if isinstance(value, dict) or item["type"] in ("missing", "value_error")
@@ -121,6 +122,22 @@ def format_validation_error(
         )
         lines.append(f"{where}: {field or '<top>'}: {message}{shown}")
     return "\n".join(lines)
+
+
+#: pydantic's error types for a value of the wrong type in a strict field.
+_TYPED = {"int_type": "an integer", "float_type": "a number", "bool_type": "true or false"}
+
+
+def _type_hint(kind: str, value: Any) -> str:
+    """What to write instead, when a scenario value has the wrong type (strict fields).
+
+    Scenario files are typed: ``steps = "10"`` or ``enabled = 0`` is refused, not converted.
+    """
+    if kind not in _TYPED:
+        return ""
+    if isinstance(value, str):
+        return f"; scenario values are typed: write {_TYPED[kind]} without quotes"
+    return f"; scenario values are typed: write {_TYPED[kind]}"
 
 
 def locate_errors(scenario: Scenario, message: str) -> str:
@@ -186,7 +203,8 @@ def read_toml(path: Path | str) -> tuple[dict[str, Any], str]:
     """Read a TOML file; a missing file or a syntax error becomes a :class:`ScenarioError`."""
     path = Path(path)
     with reading(path, "TOML", "a scenario file"):
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte order mark some editors write at the start is accepted
+        text = path.read_text(encoding="utf-8-sig")
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
@@ -415,7 +433,23 @@ def load_scenario(path: Path | str | None = None) -> Scenario:
         return Scenario()
     path = Path(path)
     data, text = read_extended(path)
+    if not data:
+        raise ScenarioError(
+            f"{path}: empty scenario file (no key set); give at least its name and steps "
+            "(every key not given takes its default, docs/ODD.md), or run without a file "
+            "for the demo"
+        )
     return scenario_from_dict(data, str(path), text, base_dir=path.resolve().parent)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with numpy scalars made Python ones (a design's levels), for strict fields."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    item = getattr(value, "item", None)
+    return item() if callable(item) and getattr(value, "shape", None) == () else value
 
 
 def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
@@ -452,7 +486,7 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
                     f"override {dotted!r}: {'.'.join(parts[:depth])!r} is a value, not a table"
                 )
             if last:
-                node[key] = value
+                node[key] = _plain(value)
             else:
                 node = node[key]
     try:

@@ -18,12 +18,26 @@ from terrisim.scenario import defaults
 Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 NonNeg = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+#: A path given in a scenario file: a string there, so not strict (every other field is).
+FilePath = Annotated[Path, Field(strict=False)]
+
+#: Upper bounds that keep a scenario within what a machine can hold and floats can count:
+#: at most a million territories (France has about 35,000 communes), neighbours at most
+#: 10,000 km apart (a quarter of the Earth's circumference), and stocks of at most
+#: MAX_STEPS steps of production (no run is longer).
+MAX_STEPS = 100_000
+MAX_TERRITORIES = 1_000_000
+MAX_SPACING_KM = 10_000.0
 
 
 class Strict(BaseModel):
-    """Base of every scenario table: unknown keys are errors, assignments are validated."""
+    """Base of every scenario table: unknown keys are errors, assignments are validated.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    Strict types: a value of the wrong type is refused, never converted (``steps = "10"``,
+    ``urban = "no"``, ``enabled = 0``); an integer is accepted where a number is expected.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True)
 
 
 class KindSpec(Strict):
@@ -61,7 +75,9 @@ class GoodSpec(Strict):
     market: bool = Field(False, description="Traded on the market of the scope (ODD 7.10).")
     price: Positive = Field(1.0, description="Reference value of one unit (k EUR).")
     decay: Share = Field(0.0, description="Share of the stock lost each step.")
-    storage_steps: NonNeg = Field(3.0, description="Stock cap, in steps of own capacity.")
+    storage_steps: Annotated[float, Field(ge=0.0, le=MAX_STEPS, allow_inf_nan=False)] = Field(
+        3.0, description="Stock cap, in steps of own capacity."
+    )
     weight: Positive = Field(1.0, description="Weight in the satisfaction mean.")
     need: dict[str, NonNeg] = Field(description="Need per kind, units / 1,000 inh. / step.")
     capacity: dict[str, NonNeg] = Field(description="Production per kind, units / 1,000 inh.")
@@ -70,7 +86,7 @@ class GoodSpec(Strict):
 class GeneratorSpec(Strict):
     """The seeded synthetic generator of territories and links (ODD 5.1)."""
 
-    counts: dict[str, Annotated[int, Field(ge=0)]] = Field(
+    counts: dict[str, Annotated[int, Field(ge=0, le=MAX_TERRITORIES)]] = Field(
         default_factory=lambda: {
             "metropolis": 1,
             "town": 3,
@@ -80,7 +96,9 @@ class GeneratorSpec(Strict):
         },
         description="Number of territories of each kind.",
     )
-    spacing_km: Positive = Field(25.0, description="Mean distance between neighbours (km).")
+    spacing_km: Annotated[float, Field(gt=0.0, le=MAX_SPACING_KM, allow_inf_nan=False)] = Field(
+        25.0, description="Mean distance between neighbours (km)."
+    )
     proximity_k: Annotated[int, Field(ge=0, le=50)] = Field(
         3, description="Each territory links to its k nearest neighbours."
     )
@@ -101,12 +119,24 @@ class GeneratorSpec(Strict):
         "faster at large scale).",
     )
 
+    @model_validator(mode="after")
+    def _total_is_bounded(self) -> GeneratorSpec:
+        total = sum(self.counts.values())
+        if total > MAX_TERRITORIES:
+            raise ValueError(
+                f"territories.generator.counts: {total:,} territories in all; at most "
+                f"{MAX_TERRITORIES:,} are allowed"
+            )
+        return self
+
 
 class CsvSpec(Strict):
     """Territories (and optionally links) read from CSV files (ODD 6, Input data)."""
 
-    territories: Path = Field(description="CSV with id, name, kind, population, x_km, y_km.")
-    links: Path | None = Field(None, description="CSV with source, target[, distance_km, kind].")
+    territories: FilePath = Field(description="CSV with id, name, kind, population, x_km, y_km.")
+    links: FilePath | None = Field(
+        None, description="CSV with source, target[, distance_km, kind]."
+    )
 
 
 class FranceKindsSpec(Strict):
@@ -133,7 +163,7 @@ class FranceKindsSpec(Strict):
         default_factory=lambda: list(defaults.MOUNTAIN_DEPARTEMENTS),
         description="Departements most of whose communes lie in the zone de montagne.",
     )
-    file: Path | None = Field(
+    file: FilePath | None = Field(
         None,
         description="CSV 'code,kind' whose kinds replace the derived ones (e.g. the "
         "official zone de montagne).",
@@ -155,7 +185,7 @@ class FranceSpec(Strict):
     distant_per_metropolis: Annotated[int, Field(ge=0)] = Field(
         2, description="Distant links from each metropolis to far rural/mountain territories."
     )
-    links: Path | None = Field(
+    links: FilePath | None = Field(
         None,
         description="CSV of extra links (source, target[, kind, distance_km, commuters]), "
         "e.g. INSEE's mobilites professionnelles.",
@@ -388,7 +418,7 @@ class Scenario(Strict):
 
     name: str = "demo"
     description: str = ""
-    steps: Annotated[int, Field(ge=1, le=100_000)] = 60
+    steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] = 60
     seed: Annotated[int, Field(ge=0)] = 42
     kinds: dict[str, KindSpec] = Field(
         default_factory=lambda: {k: KindSpec(**v) for k, v in defaults.KINDS.items()}
@@ -408,7 +438,9 @@ class Scenario(Strict):
     governance: list[GovernanceRef] = Field(default_factory=list)
     shocks: list[ShockSpec] = Field(default_factory=list)
     output: OutputSpec = Field(default_factory=OutputSpec)
-    base_dir: Path | None = Field(None, exclude=True, description="Folder of the scenario file.")
+    base_dir: FilePath | None = Field(
+        None, exclude=True, description="Folder of the scenario file."
+    )
     # Where the scenario was read from and its text, to point errors found later (rules,
     # shocks, institutions, CSV ids) at a file and line: see loading.locate_errors.
     _source: str | None = PrivateAttr(None)

@@ -1,0 +1,239 @@
+"""Bad input, as a careless user gives it, through the real command line (issue 21).
+
+Every case runs ``python -m terrisim ...`` in a subprocess and must give exit status 2, one
+line on stderr, no traceback, and name the file, the field and the bad value. One
+parametrised test per class of case: student rule modules that fail, values beyond the
+bounds, values of the wrong type, inputs that used to be accepted without a word, and
+messages that used to be vague.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import terrisim
+
+#: The folder holding the terrisim package under test (a worktree's src/ or site-packages).
+PACKAGE_ROOT = Path(terrisim.__file__).resolve().parents[1]
+
+
+def terrisim_cli(
+    *args: str, cwd: Path, pythonpath: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m terrisim *args`` in ``cwd``; ``pythonpath`` is added for student modules."""
+    paths = [str(PACKAGE_ROOT), *([str(pythonpath)] if pythonpath else [])]
+    return subprocess.run(
+        [sys.executable, "-m", "terrisim", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths), **(env or {})},
+        timeout=300,
+        check=False,
+    )
+
+
+def assert_one_clear_line(proc: subprocess.CompletedProcess[str], *named: str) -> str:
+    """Exit 2, exactly one line on stderr, no traceback, and every string of ``named`` in it."""
+    lines = proc.stderr.splitlines()
+    assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert len(lines) == 1, proc.stderr
+    for part in named:
+        assert part in lines[0], (part, lines[0])
+    return lines[0]
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# A student's rule module that fails, in every slot that takes one
+# --------------------------------------------------------------------------------------------
+STUDENT_MODULES = {
+    "raising": 'raise RuntimeError("boom at import")\n',
+    "broken_syntax": "def f(:\n",
+    "raising_init": textwrap.dedent(
+        """
+        from terrisim.governance.conference import Conference
+        from terrisim.rules.trust import Reinforcement
+        from terrisim.shocks import ShockKind
+
+
+        class Trust(Reinforcement):
+            def __init__(self, **params):
+                raise ValueError("init boom")
+
+
+        class Flood(ShockKind):
+            def __init__(self, **params):
+                raise ValueError("init boom")
+
+            def apply(self, state, mask, magnitude, elapsed):
+                pass
+
+
+        class Council(Conference):
+            def __init__(self, *args, **params):
+                raise ValueError("init boom")
+        """
+    ),
+}
+
+#: The slot of a scenario that names a rule: the TOML that puts ``{spec}`` there, the field.
+SLOTS = {
+    "trust": ('[rules]\ntrust = "{spec}"\n', "rules.trust"),
+    "shock": ('[[shocks]]\nkind = "{spec}"\nat = 2\n', "shocks.0.kind"),
+    "governance": ('[[governance]]\nrule = "{spec}"\n', "governance.0"),
+    "agents": ('[agents]\nterritory = "{spec}"\n', "agents.territory"),
+}
+FAILURES = {
+    "raises on import": ("raising:{cls}", "boom at import"),
+    "has a syntax error": ("broken_syntax:{cls}", "SyntaxError"),
+    "has an empty module name": (":{cls}", "expected 'module:Class'"),
+    "has an __init__ that raises": ("raising_init:{cls}", "init boom"),
+}
+CLASS_OF_SLOT = {"trust": "Trust", "shock": "Flood", "governance": "Council", "agents": "T"}
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+@pytest.mark.parametrize("slot", SLOTS)
+def test_a_student_rule_module_that_fails_is_one_line_naming_the_file_field_and_rule(
+    tmp_path: Path, slot: str, failure: str
+) -> None:
+    if slot == "agents" and failure == "has an __init__ that raises":
+        pytest.skip("a Territory's __init__ runs with the model: tests/test_per_agent.py")
+    for name, text in STUDENT_MODULES.items():
+        write(tmp_path, f"{name}.py", text)
+    spec_form, reason = FAILURES[failure]
+    spec = spec_form.format(cls=CLASS_OF_SLOT[slot])
+    toml, field = SLOTS[slot]
+    write(tmp_path, "scenario.toml", toml.format(spec=spec))
+    # validate sets the model up as run does (tests/test_cli.py runs both on bad files)
+    proc = terrisim_cli("validate", "scenario.toml", cwd=tmp_path, pythonpath=tmp_path)
+    assert_one_clear_line(proc, "scenario.toml", field, spec, reason)
+
+
+# --------------------------------------------------------------------------------------------
+# Values beyond what a machine can hold or floats can count
+# --------------------------------------------------------------------------------------------
+BOUNDS = {
+    "a billion rural territories": (
+        "[territories.generator]\ncounts = { rural = 1000000000 }\n",
+        ("territories.generator.counts.rural", "1000000000", "less than or equal to 1000000"),
+    ),
+    "over a million territories in all": (
+        "[territories.generator]\ncounts = { rural = 600000, town = 600000 }\n",
+        ("territories.generator.counts", "1,200,007", "at most 1,000,000"),
+    ),
+    "neighbours 1e308 km apart": (
+        "[territories.generator]\nspacing_km = 1e308\n",
+        ("territories.generator.spacing_km", "1e+308", "less than or equal to 10000"),
+    ),
+    "stocks of 1e308 steps": (
+        "[goods.food]\nstorage_steps = 1e308\n",
+        ("goods.food.storage_steps", "1e+308", "less than or equal to 100000"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BOUNDS)
+def test_a_value_beyond_its_bound_is_one_line_naming_the_bound(tmp_path: Path, case: str) -> None:
+    toml, named = BOUNDS[case]
+    write(tmp_path, "scenario.toml", toml)
+    proc = terrisim_cli("validate", "scenario.toml", cwd=tmp_path)
+    assert_one_clear_line(proc, "scenario.toml:", *named)
+
+
+# --------------------------------------------------------------------------------------------
+# Values of the wrong type are refused, never converted (strict scenario files)
+# --------------------------------------------------------------------------------------------
+WRONG_TYPES = {
+    'steps = "10"': ('steps = "10"\n', ("scenario.toml:1", "steps", "'10'", "integer")),
+    'urban = "no"': (
+        '[kinds.rural]\nurban = "no"\n',
+        ("scenario.toml:2", "kinds.rural.urban", "'no'", "true or false"),
+    ),
+    "enabled = 0": (
+        "[exchange]\nenabled = 0\n",
+        ("scenario.toml:2", "exchange.enabled", "(got 0)", "true or false"),
+    ),
+    "proximity_k = 3.0": (
+        "[territories.generator]\nproximity_k = 3.0\n",
+        ("scenario.toml:2", "territories.generator.proximity_k", "3.0", "integer"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", WRONG_TYPES)
+def test_a_value_of_the_wrong_type_is_refused_not_converted(tmp_path: Path, case: str) -> None:
+    toml, named = WRONG_TYPES[case]
+    write(tmp_path, "scenario.toml", toml)
+    proc = terrisim_cli("validate", "scenario.toml", cwd=tmp_path)
+    assert_one_clear_line(proc, *named)
+
+
+def test_every_shipped_scenario_still_loads_with_strict_types() -> None:
+    root = Path(__file__).resolve().parents[1]
+    files = sorted((root / "configs").glob("*.toml")) + sorted((root / "examples").glob("*.toml"))
+    scenarios = [p for p in files if "[design]" not in p.read_text(encoding="utf-8")]
+    assert len(scenarios) >= 10
+    for path in scenarios:
+        terrisim.load_scenario(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs that used to be accepted without a word
+# --------------------------------------------------------------------------------------------
+SILENT = {
+    "an empty scenario file": ("", ("scenario.toml", "empty scenario file")),
+    "a file of comments only": (
+        "# steps = 10\n",
+        ("scenario.toml", "empty scenario file"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SILENT)
+def test_an_input_once_accepted_silently_is_refused_in_one_line(tmp_path: Path, case: str) -> None:
+    toml, named = SILENT[case]
+    write(tmp_path, "scenario.toml", toml)
+    proc = terrisim_cli("run", "scenario.toml", "--out", "out", cwd=tmp_path)
+    assert_one_clear_line(proc, *named)
+    assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs that are valid and were refused with a vague message
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Accepted:
+    """A valid input once refused: the scenario text and what validate must print."""
+
+    toml: str
+    printed: str
+
+
+ACCEPTED = {
+    "a UTF-8 byte order mark before the first key": Accepted(
+        "\ufeffname = 'bom'\nsteps = 10\n", "valid (15 territories"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ACCEPTED)
+def test_a_valid_input_once_refused_is_accepted(tmp_path: Path, case: str) -> None:
+    write(tmp_path, "scenario.toml", ACCEPTED[case].toml)
+    proc = terrisim_cli("validate", "scenario.toml", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert ACCEPTED[case].printed in proc.stdout
