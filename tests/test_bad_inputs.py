@@ -155,6 +155,57 @@ def test_a_value_beyond_its_bound_is_one_line_naming_the_bound(tmp_path: Path, c
     assert_one_clear_line(proc, "scenario.toml:", *named)
 
 
+CSV_SCENARIO = """
+[territories]
+source = "csv"
+[territories.csv]
+territories = "territories.csv"
+links = "links.csv"
+"""
+GOOD_TERRITORIES = "id,name,kind,population,x_km,y_km\na,A,town,1000,0,0\nb,B,rural,500,10,0\n"
+GOOD_LINKS = "source,target\na,b\n"
+CSV_BOUNDS = {
+    "a population of inf": (
+        "id,name,kind,population,x_km,y_km\na,A,town,inf,0,0\nb,B,rural,500,10,0\n",
+        GOOD_LINKS,
+        ("territories.csv:2", "'population'", "inf", "at most 1e+10"),
+    ),
+    "a population of 1e300": (
+        "id,name,kind,population,x_km,y_km\na,A,town,1e300,0,0\nb,B,rural,500,10,0\n",
+        GOOD_LINKS,
+        ("territories.csv:2", "'population'", "1e+300", "at most 1e+10"),
+    ),
+    "an x_km of inf": (
+        "id,name,kind,population,x_km,y_km\na,A,town,1000,0,0\nb,B,rural,500,inf,0\n",
+        GOOD_LINKS,
+        ("territories.csv:3", "'x_km'", "inf", "finite"),
+    ),
+    "an engineering of -inf": (
+        "id,name,kind,population,x_km,y_km,engineering\na,A,town,1000,0,0,-inf\nb,B,rural,500,10,0,\n",
+        GOOD_LINKS,
+        ("territories.csv:2", "'engineering'", "-inf", "finite number >= 0"),
+    ),
+    "a distance_km of inf": (
+        GOOD_TERRITORIES,
+        "source,target,distance_km\na,b,inf\n",
+        ("links.csv:2", "'distance_km'", "inf", "finite number >= 0"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CSV_BOUNDS)
+def test_a_csv_number_beyond_its_bound_is_one_line_naming_the_line(
+    tmp_path: Path, case: str
+) -> None:
+    territories, links, named = CSV_BOUNDS[case]
+    write(tmp_path, "scenario.toml", CSV_SCENARIO)
+    (tmp_path / "territories.csv").write_text(territories, encoding="utf-8")
+    (tmp_path / "links.csv").write_text(links, encoding="utf-8")
+    proc = terrisim_cli("run", "scenario.toml", "--out", "out", cwd=tmp_path)
+    assert_one_clear_line(proc, *named)
+    assert not (tmp_path / "out").exists()
+
+
 # --------------------------------------------------------------------------------------------
 # Values of the wrong type are refused, never converted (strict scenario files)
 # --------------------------------------------------------------------------------------------
@@ -201,13 +252,44 @@ SILENT = {
         "# steps = 10\n",
         ("scenario.toml", "empty scenario file"),
     ),
+    "a links file of self-links": (
+        CSV_SCENARIO,
+        ("links.csv:2", "'target'", "'a'", "the same territory as the source"),
+    ),
 }
+
+#: CSV files once refused with a vague message: the territories file and what to name.
+VAGUE_CSV = {
+    "a column named twice": (
+        "id,name,kind,population,population,x_km,y_km\na,A,town,1000,1000,0,0\n",
+        ("territories.csv:1", "'population'", "appears twice"),
+    ),
+    "a comma at the end of every row": (
+        "id,name,kind,population,x_km,y_km\na,A,town,452000,0,0,\nb,B,rural,500,10,0,\n",
+        ("territories.csv:2", "7 fields for 6 columns", "a comma at the end of every row"),
+    ),
+    "NA in a number column": (
+        "id,name,kind,population,x_km,y_km,grant\na,A,town,1000,0,0,NA\nb,B,rural,500,10,0,\n",
+        ("territories.csv:2", "'grant'", "'NA'", "leave the cell empty"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", VAGUE_CSV)
+def test_a_malformed_csv_file_is_one_line_saying_what_is_wrong(tmp_path: Path, case: str) -> None:
+    territories, named = VAGUE_CSV[case]
+    write(tmp_path, "scenario.toml", CSV_SCENARIO.replace('links = "links.csv"\n', ""))
+    (tmp_path / "territories.csv").write_text(territories, encoding="utf-8")
+    proc = terrisim_cli("validate", "scenario.toml", cwd=tmp_path)
+    assert_one_clear_line(proc, *named)
 
 
 @pytest.mark.parametrize("case", SILENT)
 def test_an_input_once_accepted_silently_is_refused_in_one_line(tmp_path: Path, case: str) -> None:
     toml, named = SILENT[case]
     write(tmp_path, "scenario.toml", toml)
+    (tmp_path / "territories.csv").write_text(GOOD_TERRITORIES, encoding="utf-8")
+    (tmp_path / "links.csv").write_text("source,target\na,a\nb,b\n", encoding="utf-8")
     proc = terrisim_cli("run", "scenario.toml", "--out", "out", cwd=tmp_path)
     assert_one_clear_line(proc, *named)
     assert not (tmp_path / "out").exists()
@@ -228,12 +310,32 @@ ACCEPTED = {
     "a UTF-8 byte order mark before the first key": Accepted(
         "\ufeffname = 'bom'\nsteps = 10\n", "valid (15 territories"
     ),
+    "a territory id NA and a name None": Accepted(
+        CSV_SCENARIO.replace('links = "links.csv"\n', ""), "valid (2 territories"
+    ),
+}
+TERRITORIES_OF_ACCEPTED = {
+    "a territory id NA and a name None": (
+        "id,name,kind,population,x_km,y_km\nNA,None,town,1000,0,0\nb,B,rural,500,10,0\n"
+    ),
 }
 
 
 @pytest.mark.parametrize("case", ACCEPTED)
 def test_a_valid_input_once_refused_is_accepted(tmp_path: Path, case: str) -> None:
     write(tmp_path, "scenario.toml", ACCEPTED[case].toml)
+    if case in TERRITORIES_OF_ACCEPTED:
+        (tmp_path / "territories.csv").write_text(TERRITORIES_OF_ACCEPTED[case], encoding="utf-8")
     proc = terrisim_cli("validate", "scenario.toml", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert ACCEPTED[case].printed in proc.stdout
+
+
+def test_a_territory_id_na_and_name_none_are_kept_as_text(tmp_path: Path) -> None:
+    write(tmp_path, "scenario.toml", CSV_SCENARIO.replace('links = "links.csv"\n', ""))
+    (tmp_path / "territories.csv").write_text(
+        TERRITORIES_OF_ACCEPTED["a territory id NA and a name None"], encoding="utf-8"
+    )
+    model = terrisim.TerriModel(tmp_path / "scenario.toml", record_territories=False)
+    assert list(model.state.ids[:1]) == ["NA"]
+    assert list(model.state.names[:1]) == ["None"]

@@ -22,13 +22,14 @@ Links file columns: ``source``, ``target`` (territory ids), optional ``kind`` (p
 commuting, distant, contract, custom; empty means custom), ``distance_km`` (length of the
 link, e.g. by road; empty means the straight line between the coordinates) and ``commuters``
 (kept for reference, not used by the model). A link given twice, or in both directions, is
-one link (the first row wins). Without a links file, links are built by proximity as in the
+one link (the first row wins); a row linking a territory to itself is an error. Without a links file, links are built by proximity as in the
 generator. Files are UTF-8, comma-separated, with a header; docs/input_data.md has the
 details and a sample.
 """
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -43,15 +44,42 @@ REQUIRED = ("id", "name", "kind", "population", "x_km", "y_km")
 OPTIONAL_SCALARS = ("engineering", "fiscal_base", "grant", "leaning")
 
 
+#: Columns read as text: an id ``NA`` or a name ``None`` is that string, not a missing value.
+TEXT_COLUMNS = ("id", "name", "kind", "source", "target")
+#: More inhabitants than the world has: a population above this is a mistake (e.g. 1e300).
+MAX_POPULATION = 1e10
+#: Coordinates in km beyond this are a mistake (projected systems stay within 10,000 km).
+MAX_COORDINATE_KM = 1e5
+
+
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    """Read a CSV file; turn every way it can fail into a :class:`ScenarioError`."""
+    """Read a CSV file; turn every way it can fail into a :class:`ScenarioError`.
+
+    Only an empty cell is a missing value (``keep_default_na=False``): pandas would read the
+    id ``NA`` or the name ``None`` as missing.
+    """
     try:
         with reading(path, "CSV", "a CSV file"):
+            header = next(csv.reader(path.open(encoding="utf-8", newline="")), [])
             table = pd.read_csv(
-                path, dtype={"id": str, "name": str, "kind": str, "source": str, "target": str}
+                path,
+                dtype=dict.fromkeys(TEXT_COLUMNS, str),
+                keep_default_na=False,
+                na_values=[""],
             )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ScenarioError(f"{path}: malformed CSV: {exc}") from None
+    header = [c.strip().removeprefix("\ufeff") for c in header]
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        raise ScenarioError(f"{path}:1: column {twice[0]!r} appears twice in the header")
+    if not isinstance(table.index, pd.RangeIndex):
+        # pandas takes the first column as an index when rows have one field more than the
+        # header: the values would shift by one column
+        raise ScenarioError(
+            f"{path}:2: {len(header) + 1} fields for {len(header)} columns in the header "
+            "(a comma at the end of every row?); remove the extra field"
+        )
     table.columns = [str(c).strip() for c in table.columns]
     missing = [c for c in required if c not in table.columns]
     if missing:
@@ -71,6 +99,41 @@ def _bad(path: Path, row: int, column: str, value: object, allowed: str) -> Scen
     if isinstance(value, np.generic):  # show -4, not np.int64(-4)
         value = value.item()
     return ScenarioError(f"{path}:{row + 2}: column {column!r}: bad value {value!r}; {allowed}")
+
+
+def _numbers(path: Path, cells: pd.Series, column: str) -> pd.Series:
+    """The numbers of a territories column, each checked against what the column allows.
+
+    Raises:
+        ScenarioError: naming the line of the first bad cell: not a number (or missing in a
+            required column), not finite, or out of the column's range.
+    """
+    values = pd.to_numeric(cells, errors="coerce")
+    required = column in REQUIRED
+    bad = values.isna() & (cells.notna() | required)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        allowed = "a number is required" + ("" if required else " (or leave the cell empty)")
+        raise _bad(path, row, column, cells[row], allowed)
+    if column == "population":
+        wrong, allowed = (
+            ~((values > 0) & (values <= MAX_POPULATION)),
+            (f"must be positive and at most {MAX_POPULATION:.0e} (more than the world has)"),
+        )
+    elif column in ("x_km", "y_km"):
+        wrong, allowed = (
+            ~(values.abs() <= MAX_COORDINATE_KM),
+            (f"must be a finite number of km, at most {MAX_COORDINATE_KM:,.0f} from the origin"),
+        )
+    elif column == "leaning":
+        wrong, allowed = values.abs() > 1, "must be in [-1, 1]"
+    else:
+        wrong, allowed = ~((values >= 0) & np.isfinite(values)), "must be a finite number >= 0"
+    wrong &= values.notna()
+    if wrong.any():
+        row = int(np.flatnonzero(wrong)[0])
+        raise _bad(path, row, column, cells[row], allowed)
+    return values
 
 
 def load_csv_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
@@ -105,19 +168,7 @@ def load_csv_layout(scenario: Scenario, rng: np.random.Generator) -> Layout:
         raise _bad(path, row, "id", table["id"][row], "ids must be unique")
     numeric = [c for c in table.columns if c not in ("id", "name", "kind")]
     for column in numeric:
-        values = pd.to_numeric(table[column], errors="coerce")
-        bad = values.isna() & table[column].notna() | (values.isna() & (column in REQUIRED))
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise _bad(path, row, column, table[column][row], "a number is required")
-        negative = values < 0 if column != "leaning" else values.abs() > 1
-        if column == "population":
-            negative = values <= 0
-        if negative.any():
-            row = int(np.flatnonzero(negative)[0])
-            allowed = "must be in [-1, 1]" if column == "leaning" else "must be positive"
-            raise _bad(path, row, column, table[column][row], allowed)
-        table[column] = values
+        table[column] = _numbers(path, table[column], column)
     ids = table["id"].astype(str).to_numpy()
     kind = np.array([kinds.index(k) for k in table["kind"]], dtype=np.int16)
     xy = table[["x_km", "y_km"]].to_numpy(float)
@@ -202,7 +253,7 @@ def _read_links(path: Path, ids: np.ndarray) -> tuple[np.ndarray, ...]:
             numbers[column] = np.full(len(table), np.nan)
             continue
         values = pd.to_numeric(table[column], errors="coerce")
-        bad = (values.isna() & table[column].notna()) | (values < 0)
+        bad = (values.isna() & table[column].notna()) | (values < 0) | np.isinf(values)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise _bad(
@@ -210,14 +261,24 @@ def _read_links(path: Path, ids: np.ndarray) -> tuple[np.ndarray, ...]:
                 row,
                 column,
                 table[column][row],
-                "a number >= 0 is required (or leave it empty)",
+                "a finite number >= 0 is required (or leave it empty)",
             )
         numbers[column] = values.to_numpy(float)
     src, dst = ends
+    loops = np.flatnonzero(src == dst)
+    if loops.size:
+        row = int(loops[0])
+        raise _bad(
+            path,
+            row,
+            "target",
+            table["target"][row],
+            "the same territory as the source; a link joins two territories",
+        )
     # one link per pair, first row wins; unique_links then keeps the rows in file order
     lo, hi = np.minimum(src, dst), np.maximum(src, dst)
     pair = pd.Series(lo.astype(np.int64) * len(ids) + hi)
-    keep = ((lo != hi) & ~pair.duplicated()).to_numpy()
+    keep = (~pair.duplicated()).to_numpy()
     link_kind = np.array([LINK_KINDS.index(k) for k in kinds], dtype=np.int8)
     src, dst, link_kind = unique_links(src[keep], dst[keep], link_kind[keep])
     return src, dst, link_kind, numbers["distance_km"][keep], numbers["commuters"][keep]
