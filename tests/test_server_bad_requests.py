@@ -463,6 +463,7 @@ CASES = {
         431,
         "headers_too_large",
     ),
+    "only empty lines": Case(lambda s, i: b"\r\n" * 20, 400, "bad_request"),
     "a request line that is not HTTP": Case(
         lambda s, i: b"HELLO\r\n\r\n", 400, "bad_request", ("mal formée",)
     ),
@@ -497,6 +498,24 @@ def test_a_step_refused_for_its_n_does_not_step(server):
         status, answer = call(server, "POST", f"/api/sim/{run['id']}/step", {"n": bad})
         assert status == 400, answer
     assert call(server, "GET", f"/api/sim/{run['id']}")[1]["step"] == 0
+
+
+def test_empty_lines_before_a_request_line_are_skipped(server):
+    answer = exchange(server, b"\r\n\n" + head(server, "GET", "/api/health") + b"\r\n")
+    assert answer.status == 200 and json.loads(answer.body)["ok"] is True
+
+
+def test_a_tls_handshake_is_closed_at_once_with_one_log_line(server, log):
+    """``https://`` typed for this plain-HTTP server: closed at once, not after the timeout."""
+    before = len(log.lines)
+    with socket.create_connection(server.server_address[:2], timeout=20) as sock:
+        sock.sendall(bytes.fromhex("16030100c4010000c00303") + bytes(32))  # a ClientHello
+        started = time.monotonic()
+        with contextlib.suppress(ConnectionResetError):
+            assert sock.recv(100) == b""
+        assert time.monotonic() - started < TIMEOUT / 2
+    [line] = [x for x in log.lines[before:] if x.startswith("INFO")]
+    assert "TLS" in line and "http://" in line
 
 
 def test_an_answer_to_head_is_a_405_with_headers_only(server):

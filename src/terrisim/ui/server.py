@@ -90,6 +90,10 @@ MAX_MESSAGE_CHARACTERS = 1000
 """Longest error message sent (values quoted in it are cut shorter, see terrisim.errors.shown)."""
 METHODS = ("GET", "POST")
 """The HTTP methods the server answers; any other gets 405 with ``Allow: GET, POST``."""
+MAX_EMPTY_LINES = 10
+"""Empty lines skipped before a request line (HTTP/1.1 asks to ignore at least one)."""
+TLS_HANDSHAKE = b"\x16"
+"""The first byte of a TLS connection (a handshake record)."""
 FACILITATOR_COOKIE = "terrisim_facilitator"
 KEY_HEADER = "X-Terrisim-Key"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -464,10 +468,44 @@ class _RequestHandler(BaseHTTPRequestHandler):
         super().finish()
 
     def handle_one_request(self) -> None:
-        """Answer one request; the time it may take to arrive counts from its first byte."""
+        """Answer one request; the time it may take to arrive counts from its first byte.
+
+        A connection that opens with a TLS handshake (``https://`` typed in the address bar)
+        is closed at once, with one log line: nothing can answer it in plain HTTP, and the
+        browser then says so at once instead of waiting for the timeout.
+        """
         self.reader.deadline = None
         self.reader.waiting_since = time.monotonic()
+        if self.rfile.peek(1)[:1] == TLS_HANDSHAKE:
+            log.info(
+                "%s: a TLS connection (https://): this server speaks plain HTTP, open http://",
+                self.client_address[0],
+            )
+            self.close_connection = True
+            return
         super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        """Read the request line and headers; empty lines before the request line are skipped.
+
+        HTTP/1.1 asks a server to ignore them (a client may send a stray CRLF after a body);
+        the standard library closed the connection without an answer.
+        """
+        for _ in range(MAX_EMPTY_LINES):
+            if self.raw_requestline not in (b"\r\n", b"\n"):
+                break
+            self.raw_requestline = self.rfile.readline(65537)
+        line = self.raw_requestline
+        if len(line) > 65536 or (line and not line.strip()):  # too long; only empty lines
+            self.command, self.path, self.requestline = "", "", ""
+            self.request_version = self.protocol_version  # answer with a status line
+            too_long = len(line) > 65536
+            self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG if too_long else HTTPStatus.BAD_REQUEST)
+            return False
+        if not line:  # the client hung up after empty lines
+            self.close_connection = True
+            return False
+        return super().parse_request()
 
     def _not_allowed(self) -> None:
         """PUT, DELETE, HEAD, any method but GET and POST: 405 naming the allowed ones."""
