@@ -142,6 +142,16 @@ def test_the_default_runs_latest_is_replaced_by_every_run(tmp_path, monkeypatch)
         assert_describes(tmp_path / "runs" / "latest", seed=seed, steps=2, figure=False)
 
 
+def test_a_link_to_a_run_folder_stays_a_link_to_the_new_run(previous):
+    link = previous.parent / "current"
+    link.symlink_to(previous.name)
+    done = run_into(link, seed=2, steps=3, overwrite=True)
+    assert done.exit_code == 0, done.output
+    assert link.is_symlink() and link.resolve() == previous
+    assert_describes(previous, seed=2, steps=3)
+    assert hidden_siblings(previous) == hidden_siblings(link) == []
+
+
 def test_an_overwrite_without_figure_leaves_no_stale_figure_of_the_earlier_run(previous):
     assert (previous / "summary.png").exists()
     done = run_into(previous, seed=2, steps=3, figure=False, overwrite=True)

@@ -10,7 +10,8 @@ the same run (no ``summary.png`` of an earlier run beside the new results).
 (``--overwrite``; the default folder ``runs/latest`` always is): it is renamed aside
 (``.DIR.old-PID``), the new one renamed in, then the old one deleted; Ctrl-C and SIGTERM wait
 until the three are done. A folder holding anything else (no ``manifest.json`` of
-``terrisim run``, or files it does not write) is never replaced.
+``terrisim run``, or files it does not write) is never replaced, nor is the current folder or
+one holding it (``--out .``). A symbolic link is followed: the folder it points to is replaced.
 
 Leftovers of a killed run (``kill -9``, a power cut) are dealt with by the next run into the
 same ``DIR`` (:func:`clean_leftovers`): partial folders are deleted, and an old folder set aside
@@ -47,8 +48,12 @@ OLD = "old"
 
 
 def place(out: Path) -> Path:
-    """``out`` as an absolute path without ``.`` or ``..`` (so that it has a name and a parent)."""
-    return Path(os.path.abspath(out))
+    """``out`` as an absolute path, links followed: the folder the renames act on.
+
+    So that ``.`` and ``..`` have a name and a parent, and a symbolic link to a run folder
+    stays a link to the new run (the folder it points to is replaced, not the link).
+    """
+    return Path(os.path.realpath(out))
 
 
 def sibling(out: Path, kind: str, pid: int | None = None) -> Path:
