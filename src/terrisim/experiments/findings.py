@@ -2,7 +2,8 @@
 
 Each :class:`Finding` names the experiment file that measures it and the figure of
 ``terrisim analyze`` that is the finding: a paired difference against the first level, the
-mean of an outcome at a level, a Sobol or Morris index, or a collapse threshold. Running this
+mean of an outcome at a level, a Sobol or Morris index, a collapse threshold, or the time to
+recovery after the first shock at a level (median and quartiles). Running this
 module sweeps every experiment at full size and writes ``experiments/findings.json``: the
 figures, and the text each one has in experiments/README.md. Two tests keep them honest
 (``tests/test_findings.py``): every figure of the JSON file appears, as printed, in the README;
@@ -44,6 +45,7 @@ REDUCED: dict[str, dict[str, int]] = {
     "collapse_threshold": {},
     "sobol_trust": {"samples": 32},
     "morris_economy": {"trajectories": 8},
+    "recovery": {},
 }
 
 
@@ -55,9 +57,11 @@ class Finding:
         name: Identifier (the key in findings.json).
         experiment: The experiment file's stem in experiments/.
         kind: ``paired`` (difference against the factor's first level, paired runs),
-            ``level`` (mean at a level), ``sobol_ST`` / ``sobol_S1``, ``morris`` (mu*) or
-            ``threshold`` (collapse threshold of a bisection).
-        outcome: The run-level indicator.
+            ``level`` (mean at a level), ``sobol_ST`` / ``sobol_S1``, ``morris`` (mu*),
+            ``threshold`` (collapse threshold of a bisection) or ``recovery`` (median and
+            quartiles of the time to recovery after the first shock, at a level).
+        outcome: The run-level indicator (for ``recovery``: the series recovering,
+            ``satisfaction``, ``satisfaction_class_urban`` or ``satisfaction_class_rural``).
         factor: The factor (``label`` for a labelled list design).
         level: The level, as ``terrisim analyze`` prints it (a factor name for an index).
         group: For ``paired``: the level of ``by`` the differences are split by.
@@ -163,6 +167,15 @@ _MORRIS = [
     )
     for factor in factors
 ]
+_RECOVERY = [
+    Finding(f"recovery:{f}={v}:{o}", "recovery", "recovery", o, f, v, digits=0)
+    for f, values in (
+        ("shocks", ("drought", "grant_cut", "energy_crisis")),
+        ("governance", ("none", "reciprocity_contract")),
+    )
+    for v in values
+    for o in ("satisfaction", "satisfaction_class_rural")
+]
 #: Every finding of experiments/README.md that a shipped experiment file measures.
 FINDINGS: tuple[Finding, ...] = (
     *_SMOKE,
@@ -171,6 +184,7 @@ FINDINGS: tuple[Finding, ...] = (
     *_THRESHOLDS,
     *_SOBOL,
     *_MORRIS,
+    *_RECOVERY,
 )
 
 
@@ -186,6 +200,15 @@ class Figure:
     def text(self, finding: Finding) -> str:
         """The figure as experiments/README.md prints it."""
         d = finding.digits
+        if finding.kind == "recovery":
+
+            def steps(v: float) -> str:
+                return "never" if math.isnan(v) else f"{v:.{d}f}"
+
+            return (
+                f"median {steps(self.value)} steps (quartiles {steps(self.low)} to "
+                f"{steps(self.high)}, {self.n} runs)"
+            )
         if finding.kind == "threshold":
             return f"{self.value:.{d}f}"
         if finding.kind in {"sobol_ST", "sobol_S1", "morris"}:
@@ -258,6 +281,12 @@ def measure(finding: Finding, df: pd.DataFrame) -> Figure:
         t = analysis.summarise(df, [finding.outcome], [finding.factor])
         r = _one(t[t["level"] == finding.level], finding)
         return Figure(r["mean"], r["ci_low"], r["ci_high"], int(r["n"]))
+    if finding.kind == "recovery":
+        from terrisim.experiments.timeseries import recovery_by_level, run_levels
+
+        t = recovery_by_level(df, run_levels(df, finding.factor))
+        r = _one(t[(t["level"] == finding.level) & (t["series"] == finding.outcome)], finding)
+        return Figure(r["median"], r["q25"], r["q75"], int(r["runs"]))
     if finding.kind == "threshold":
         from terrisim.experiments.bisection import threshold_table
 
@@ -316,7 +345,14 @@ def disagreement(finding: Finding, documented: Figure, measured: Figure, *, exac
     a threshold must lie within the documented bracket widened by 0.05 on each side.
     """
     if exact:
-        same = math.isclose(measured.value, documented.value, rel_tol=1e-9, abs_tol=1e-12)
+        same = all(
+            (math.isnan(m) and math.isnan(d)) or math.isclose(m, d, rel_tol=1e-9, abs_tol=1e-12)
+            for m, d in (
+                (measured.value, documented.value),
+                (measured.low, documented.low),
+                (measured.high, documented.high),
+            )
+        )
         return (
             ""
             if same
