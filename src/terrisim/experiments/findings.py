@@ -384,7 +384,7 @@ def _git(*args: str) -> str:
     try:
         out = subprocess.run(  # noqa: S603 (fixed git arguments)
             ["git", *args],  # noqa: S607 (git from PATH)
-            cwd=EXPERIMENTS,
+            cwd=EXPERIMENTS.parent,  # the repository: the status pathspecs are from its root
             capture_output=True,
             text=True,
             check=True,
@@ -395,19 +395,34 @@ def _git(*args: str) -> str:
     return out.stdout.strip()
 
 
-def write(figures: dict[str, Figure], path: Path = FINDINGS_FILE) -> None:
-    """Write the figures, with their README text and where they come from, as JSON."""
+def write(
+    figures: dict[str, Figure],
+    path: Path = FINDINGS_FILE,
+    measured_at: dict[str, dict[str, Any]] | None = None,
+) -> None:
+    """Write the figures, with their README text and where they come from, as JSON.
+
+    Args:
+        figures: Finding name -> figure.
+        path: The JSON file.
+        measured_at: For figures kept from an earlier run (``--only``), the ``commit``,
+            ``dirty`` and ``date`` they were measured at; the others get this run's.
+    """
     by_name = {f.name: f for f in FINDINGS}
-    data = {
-        "command": "python -m terrisim.experiments.findings",
+    now = {
         "commit": _git("rev-parse", "HEAD"),
         "dirty": bool(_git("status", "--porcelain", "--", "src", "experiments", "configs")),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    data = {
+        "command": "python -m terrisim.experiments.findings",
+        **now,
         "findings": {
             name: {
                 **asdict(by_name[name]),
                 **asdict(fig),
                 "text": fig.text(by_name[name]),
+                "measured": (measured_at or {}).get(name, now),
             }
             for name, fig in figures.items()
         },
@@ -460,9 +475,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if problems else 0
     if args.reduced:
         return 0
+    measured_at = {}
     if args.only and FINDINGS_FILE.exists():
+        old = json.loads(FINDINGS_FILE.read_text())
+        top = {k: old.get(k) for k in ("commit", "dirty", "date")}
+        measured_at = {
+            name: entry.get("measured", top)
+            for name, entry in old["findings"].items()
+            if name not in figures
+        }
         figures = {**documented(), **figures}
-    write(figures)
+    write(figures, measured_at=measured_at)
     print(f"wrote {FINDINGS_FILE}")
     return 0
 
