@@ -294,6 +294,12 @@ CASES = {
         ("la connexion a été fermée",),
         half_close=True,
     ),
+    "Content-Length in Arabic digits": Case(
+        lambda s, i: post(s, "/api/sim", "{}", {"Content-Length": "٢"}),
+        400,
+        "bad_length",
+        ("« ٢ »",),  # as sent, not as the Latin-1 the standard library reads
+    ),
     "Content-Length over 4 MB": Case(
         lambda s, i: post(s, "/api/sim", "{}", {"Content-Length": str(10**9)}), 413, "too_large"
     ),

@@ -232,6 +232,17 @@ def json_problem(error: ValueError) -> str:
     return f"JSON invalide : {shown(str(error), 200)}"
 
 
+def header_text(value: str) -> str:
+    """A header's value as a message quotes it: its UTF-8 text, cut short.
+
+    The standard library reads headers as Latin-1, so ``é`` sent in UTF-8 would show as
+    ``Ã©``; bytes that are not UTF-8 are kept as read.
+    """
+    with contextlib.suppress(UnicodeError):
+        value = value.encode("latin-1").decode("utf-8")
+    return shown(value)
+
+
 _HOST_HEADER = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:[0-9]{1,5})?")
 """A ``Host`` header: a name or an IP address (IPv6 in brackets), then perhaps a port."""
 
@@ -625,7 +636,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return self._refuse(
                 HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                 "bad_content_type",
-                f"Content-Type « {ctype or 'aucun'} » refusé : envoyez application/json",
+                f"Content-Type « {header_text(ctype) or 'aucun'} » refusé : envoyez "
+                "application/json",
             )
         return True
 
@@ -651,7 +663,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             )
         host = headers.get("Host", "")
         if not host_is_this_machine(host, self.server.machine_names):
-            why = f"adresse « {shown(host)} » refusée : ouvrez la page par l'adresse de cet ordinateur"
+            why = (
+                f"adresse « {header_text(host)} » refusée : ouvrez la page par l'adresse de cet "
+                "ordinateur"
+            )
             return HTTPStatus.MISDIRECTED_REQUEST, "wrong_host", why
         return None
 
@@ -732,7 +747,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             raise HTTPError(
                 HTTPStatus.BAD_REQUEST,
                 "bad_length",
-                f"Content-Length « {shown(raw_length)} » : un entier positif ou nul est attendu",
+                f"Content-Length « {header_text(raw_length)} » : un entier positif ou nul est "
+                "attendu",
             )
         if length > MAX_BODY_BYTES:
             raise HTTPError(
