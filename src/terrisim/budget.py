@@ -34,10 +34,10 @@ def update_budgets(
     ``spent = spending * spending_factor`` (the spending need after shocks);
     ``h = min(1, (revenue + draw_rate * reserve) / spent)``;
     ``cash = max(reserve + revenue - h * spent, 0)``;
-    ``investment = max(cash - reserve_target, 0) + grants`` (``reserve_target``: the kind's
-    ``reserve_steps``, else ``budget.initial_reserve_steps``, times ``spending``; ``grants``:
-    the State's investment subsidies of this step, ODD 7.5.4);
-    ``reserve = cash - investment``;
+    ``saved = max(cash - reserve_target, 0)`` (``reserve_target``: the kind's
+    ``reserve_steps``, else ``budget.initial_reserve_steps``, times ``spending``);
+    ``reserve = cash - saved``; ``investment = saved + grants`` (``grants``: the State's
+    investment subsidies of this step, ODD 7.5.4; they do not enter the reserve);
     ``capital = (1 - depreciation) * capital + depreciation * investment / upkeep``
     where ``upkeep > 0`` (else capital is kept): ``upkeep`` is the investment that keeps
     capital at 1, the kind's ``upkeep`` per 1,000 inhabitants (ODD 5.4).
