@@ -77,6 +77,9 @@ def test_the_territories_with_more_engineering_answer_first_and_the_budget_runs_
     call = call_of(model)
     assert call.funded == 1
     np.testing.assert_allclose(call.awarded, [GRANT / 2, 0.0, GRANT / 2])  # the hamlet won
+    # the village had the engineering: the budget left it out, and the event counts it
+    (event,) = (e for e in model.events if e["kind"] == "call_for_projects")
+    assert event["left_out"] == 1
 
 
 def test_a_territory_answers_as_many_calls_as_its_engineering_allows() -> None:
@@ -114,7 +117,7 @@ def test_a_call_goes_in_the_narrative_in_french() -> None:
     (event,) = (e for e in model.events if e["kind"] == "call_for_projects")
     assert event["text_fr"] == (
         "Appel à projets de l'État : projets ville-campagne financés : 1 (52 k€) ; "
-        "territoires sans l'ingénierie pour répondre : 0."
+        "territoires d'un lien éligible sans projet financé : 0."
     )
 
 

@@ -37,9 +37,9 @@ if TYPE_CHECKING:
 narrative.add_template(
     "call_for_projects",
     "Appel à projets de l'État : projets ville-campagne financés : {funded} ({value:.0f} k€) ; "
-    "territoires sans l'ingénierie pour répondre : {left_out}.",
+    "territoires d'un lien éligible sans projet financé : {left_out}.",
     "State call for projects: urban-rural projects funded: {funded} ({value:.0f} kEUR); "
-    "territories without the engineering to answer: {left_out}.",
+    "territories of an eligible link with no project funded: {left_out}.",
 )
 
 
