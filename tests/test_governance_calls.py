@@ -124,3 +124,17 @@ def test_a_call_goes_in_the_narrative_in_french() -> None:
 def test_a_negative_grant_is_refused_naming_the_field() -> None:
     with pytest.raises(ScenarioError, match="grant"):
         model_of(town_and_village(), PAIR_LINK, grant=-1.0)
+
+
+def test_the_members_of_a_bloc_answer_as_one_with_their_pooled_engineering() -> None:
+    rows, links = town_and_two_villages(engineering=(0.6, 0.6))  # alone, neither can answer
+    alone = model_of(rows, links, answer_cost=1.0)
+    alone.step()
+    assert call_of(alone).funded == 0
+    together = model_of(rows, links, answer_cost=1.0)
+    together.state.bloc = np.array([-1, 0, 0])  # the two villages act as one (ODD 7.5.3)
+    together.step()
+    call = call_of(together)
+    assert call.funded == 1  # 1.2 pooled: one answer, not two
+    np.testing.assert_allclose(together.state.engineering_used[1:], [0.5, 0.5])  # shared
+    assert call.awarded[0] == GRANT / 2 and call.awarded[1:].sum() == GRANT / 2

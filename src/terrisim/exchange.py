@@ -162,7 +162,7 @@ def bloc_pairs(state: TerritoryState) -> tuple[np.ndarray, np.ndarray] | None:
     bloc = state.bloc
     if bloc is None or not (bloc >= 0).any():
         return None
-    party = np.where(bloc >= 0, state.n + bloc, np.arange(state.n)).astype(np.int64)
+    party = state.parties()
     origin, end = party[state.arc_from], party[state.arc_to]
     arcs = np.flatnonzero(
         (origin != end) & ((bloc[state.arc_from] >= 0) | (bloc[state.arc_to] >= 0))

@@ -181,6 +181,17 @@ class TerritoryState:
         self.arc_from = np.concatenate([self.src, self.dst])
         self.arc_to = np.concatenate([self.dst, self.src])
 
+    def parties(self) -> np.ndarray:
+        """Who acts for each territory (N,), int64: itself, party ``i``, or its bloc, ``N + B``.
+
+        The members of bloc ``B`` (``bloc >= 0``: a merger acting as one, ODD 7.5.3) negotiate
+        outside (7.4.3) and answer calls for projects (7.5.4) as one party.
+        """
+        own = np.arange(self.n, dtype=np.int64)
+        if self.bloc is None:
+            return own
+        return np.where(self.bloc >= 0, self.n + self.bloc, own).astype(np.int64)
+
     def reverse(self, arc_values: np.ndarray) -> np.ndarray:
         """Values of the reverse arcs: ``out[a] = arc_values[reverse(a)]``."""
         e = self.n_links

@@ -32,7 +32,6 @@ from terrisim.rules.base import register
 
 if TYPE_CHECKING:
     from terrisim.services import ModelServices
-    from terrisim.state import TerritoryState
 
 narrative.add_template(
     "call_for_projects",
@@ -43,25 +42,14 @@ narrative.add_template(
 )
 
 
-def parties(state: TerritoryState) -> np.ndarray:
-    """Who answers for each territory: its bloc (a merger acting as one) or itself (N,).
-
-    Territory ``i`` answers alone as party ``i``; the members of bloc ``B`` answer together
-    as party ``N + B``.
-    """
-    own = np.arange(state.n)
-    if state.bloc is None:
-        return own
-    return np.where(state.bloc >= 0, state.n + state.bloc, own)
-
-
 @register
 class CallForProjects(Governance):
     """The State's calls for projects that fund urban-rural cooperation (ODD 7.5.4).
 
     At a call, with ``B = budget * total population / 1000`` (k EUR) and ``L_q`` the
-    engineering left of each party (:func:`parties`: a merger acting as one answers for its
-    members with their pooled engineering): the urban-rural links are taken in decreasing
+    engineering left of each party (a merger acting as one answers for its
+    members with their pooled engineering,
+    :meth:`terrisim.state.TerritoryState.parties`): the urban-rural links are taken in decreasing
     order of ``min(L_a, L_b)`` over their two ends' parties at the opening of the call (ties by
     link index); a link answers if each of its parties still has ``answer_cost`` engineering
     to spare, which it spends (once if both ends are in one party); it is funded while the
@@ -116,7 +104,7 @@ class CallForProjects(Governance):
             return
         s = model.state
         left = model.engineering_left()
-        party = parties(s)
+        party = s.parties()
         pooled = np.bincount(party, left, minlength=party.max() + 1)
         a, b = party[s.src[self.eligible]], party[s.dst[self.eligible]]
         order = np.argsort(-np.minimum(pooled[a], pooled[b]), kind="stable")
