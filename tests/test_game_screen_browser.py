@@ -168,6 +168,29 @@ def test_the_trainer_undoes_a_round_close_and_a_shock_and_the_teams_page_follows
     assert "Choc « Sécheresse » annulé" in trainer.inner_text("#notice")
     status, view = call(server, "GET", f"/api/game/{game['id']}/trainer")
     assert view["round"] == 1 and view["shocks"] == [] and view["version"] == 4
+    # the game's log shows both actions where they were played, struck out, and both undos
+    trainer.wait_for_function(
+        "() => document.querySelectorAll('#trainer-journal li[data-type=undo]').length === 2"
+    )
+    rows = trainer.eval_on_selector_all(
+        "#trainer-journal li", "els => els.map(e => [e.className, e.textContent])"
+    )
+    assert rows == [
+        ["", "Début de la partie"],
+        ["undone", "Le formateur déclenche un choc : sécheresse (intensité 50%)"],
+        ["undone", "Fin du tour 1 : 12 mois simulés"],
+        ["", "Annulé par le formateur : Fin du tour 1 : 12 mois simulés"],
+        [
+            "",
+            "Annulé par le formateur : Le formateur déclenche un choc : sécheresse (intensité 50%)",
+        ],
+    ], rows
+    assert (
+        trainer.eval_on_selector(
+            "#trainer-journal li.undone", "e => getComputedStyle(e).textDecorationLine"
+        )
+        == "line-through"
+    )
     assert_clean(trainer, team)
 
 

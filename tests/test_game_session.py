@@ -411,6 +411,30 @@ def test_the_trainer_undoes_a_round_close_and_a_shock_back_to_the_state_before(
     assert game.round == 2  # the undone session itself is untouched
 
 
+def test_an_undo_from_the_kept_state_is_the_replay_without_the_action(scenario_file: Path):
+    game = new_game(scenario_file)
+    game.offer("Équipe A", RURAL_B, give={"health": 3}, ask={"food": 6}, years=2)
+    assert len(game.snapshots) == 0  # a team's action: nothing kept
+    game.trigger_shock("drought")
+    game.end_round()
+    assert len(game.snapshots) == 2  # before the shock, before the close
+    replayed = game.replay(upto=len(game.actions) - 1)
+    back = game.undone()
+    assert len(back.snapshots) == 1 and len(game.snapshots) == 2  # game itself unchanged
+    assert back.record() == replayed.record()
+    assert back.player_view("Équipe B") == {**replayed.player_view("Équipe B"), "version": 4}
+    assert back.trainer_view()["offers"] == replayed.trainer_view()["offers"]
+    for session in (back, replayed):  # both go on the same way
+        session.offer("Équipe B", METRO, give={"food": 2}, ask={"health": 1})
+        session.end_round()
+    assert len(back.snapshots) == 1
+    pd.testing.assert_frame_equal(back.series, replayed.series)
+    assert back.record() == replayed.record()
+    rebuilt = GameSession.from_record(game.record())  # as after a restart: nothing kept
+    assert len(rebuilt.snapshots) == 0
+    assert rebuilt.undone().record() == game.undone().record()
+
+
 def test_undoing_the_last_round_opens_a_finished_game_again(scenario_file: Path):
     game = new_game(scenario_file, rounds=1)
     game.end_round()

@@ -157,8 +157,17 @@ def test_an_undo_by_the_trainer_is_stored_and_survives_a_restart(configs, tmp_pa
         after = trainer_view(srv, game)
         assert after["version"] == 4 and after["round"] == 1 and after["step"] == 0
         assert after["offers"] == before["offers"] and after["undo"] == before["undo"]
+        assert after["journal"] == before["journal"]  # the undo stays in the game's log
+        assert [(e["type"], e["undone"]) for e in after["journal"]] == [
+            ("start", False),
+            ("shock", False),
+            ("end_round", True),
+            ("undo", False),
+        ]
+        assert after["journal"][3]["text"]["fr"].startswith("Annulé par le formateur : Fin du")
         status, view = call(srv, "POST", f"/api/game/{gid}/undo", {"version": 4})
         assert status == 200 and view["shocks"] == [] and view["undo"] is None
+        assert [e["undone"] for e in view["journal"]] == [False, True, True, False, False]
         status, error = call(srv, "POST", f"/api/game/{gid}/undo", {"version": 5})
         assert status == 409 and error["error"]["code"] == "nothing_to_undo"
         assert "rien à annuler" in error["error"]["message"]

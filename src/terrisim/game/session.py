@@ -56,6 +56,7 @@ from terrisim.game.offers import (
 )
 from terrisim.game.saved import SavedGame, field_error
 from terrisim.game.texts import REASONS, bilingual
+from terrisim.game.undo import Snapshots
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, load_scenario
 from terrisim.shocks import TRIGGERED_SHOCKS
@@ -245,6 +246,8 @@ class GameSession:
             "fiscal_health": [],
             "trust": [],
         }
+        self.snapshots = Snapshots()
+        """States before the last undoable actions, for a quick :meth:`undone`."""
         self._snapshot()
         self._open_round()
 
@@ -418,8 +421,9 @@ class GameSession:
     def undone(self, *, version: int | None = None) -> GameSession:
         """This session without its last action, a shock or the end of a round (the trainer's undo).
 
-        The session is replayed from its log without that action (:meth:`replay`), so the state
-        is exactly what it was before it: the months the closing ran are gone, the offers that
+        The session is the state kept just before that action (:mod:`terrisim.game.undo`; a
+        session rebuilt from its log has none kept yet and is replayed without the action
+        instead, :meth:`replay`), so the state is exactly what it was before it: the months the closing ran are gone, the offers that
         expired are open again, the round is the previous one (a game finished by its last
         round is open again). The new session's ``version`` is this one's plus one, so every
         page that saw either state reloads. Only the last action can be undone, and only a
@@ -441,7 +445,9 @@ class GameSession:
                 raise GameError("stale_version", version=number, current=self.version)
         if self.undoable() is None:
             raise GameError("nothing_to_undo")
-        game = self.replay(upto=len(self.actions) - 1)
+        game = self.snapshots.restore()  # the state kept before the action (game/undo.py)
+        if game is None:  # none kept (a session rebuilt from its log): replay without it
+            game = self.replay(upto=len(self.actions) - 1)
         game.version = self.version + 1
         return game
 
@@ -495,6 +501,10 @@ class GameSession:
         handler = getattr(self, f"_do_{kind}")
         plan = getattr(self, f"_check_{kind}")(action)  # validation only: raises GameError
         logged = {"type": kind, "round": self.round, **plan["log"]}
+        if kind in UNDOABLE:
+            self.snapshots.keep(self)
+        else:
+            self.snapshots.clear()
         self.actions.append(logged)
         self.action_steps.append(self.step)
         self.version += 1
@@ -1251,6 +1261,7 @@ class GameSession:
         log = saved.actions
         if not actions:
             return session
+        session.snapshots.enabled = False  # a replay keeps no state for the undo
         for number, action in enumerate(log, start=1):
             if (
                 mode is not None
@@ -1267,6 +1278,7 @@ class GameSession:
                         f"action {number} : {exc.text['fr']}", f"action {number}: {exc.text['en']}"
                     ),
                 ) from None
+        session.snapshots.enabled = True
         if verify and mode is None and saved.result:
             expected, got = saved.result, session.fingerprint()
             diff = [k for k in expected if expected[k] != got.get(k)]

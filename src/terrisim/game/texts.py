@@ -270,6 +270,7 @@ TIMELINE: dict[str, dict[str, str]] = {
     "agent": _("{name} (agent)", "{name} (agent)"),
     "team": _("{team} ({name})", "{team} ({name})"),
     "expired": _("l'offre n°{offer} expire sans réponse", "offer #{offer} expires unanswered"),
+    "undone": _("Annulé par le formateur : {action}", "Undone by the trainer: {action}"),
 }
 """Sentences of the session's timeline (the debrief's replay)."""
 
@@ -484,6 +485,11 @@ WORDS: dict[str, dict[str, str]] = {
         "here only. For one browser per team, start “terrisim ui --host 0.0.0.0” again.",
     ),
     "trainer.offers": _("Toutes les offres", "Every offer"),
+    "trainer.journal": _("Journal de la partie", "Game log"),
+    "trainer.journal.help": _(
+        "Les tours clos et les chocs déclenchés, dans l'ordre, avec ce que le formateur a annulé.",
+        "Rounds closed and shocks triggered, in order, with what the trainer undid.",
+    ),
     # --- a team -------------------------------------------------------------------------------
     "player.title": _("{team} : {name} ({kind})", "{team}: {name} ({kind})"),
     "player.summary": _(

@@ -418,6 +418,45 @@ def timeline(session: GameSession) -> list[dict[str, Any]]:
     return entries
 
 
+def journal(session: GameSession, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The game's log on the trainer's page: rounds closed, shocks, and what the trainer undid.
+
+    Args:
+        session: The game.
+        rows: The trainer's rows of the stored log, in order (shocks, round closes, and undos
+            ``{"type": "undo", "undone": action}``; see :func:`terrisim.game.web.trainer_rows`).
+
+    Returns:
+        ``[{"type", "round", "undone", "text": {"fr", "en"}}]`` in the order they happened,
+        the first one the start of the game. An undo is an entry of its own (« Annulé par le
+        formateur : Fin du tour 1 : 6 mois simulés »), and the action it undid stays where
+        it was played, with ``undone`` true.
+    """
+    entries = [{"type": "start", "round": 1, "undone": False, "text": _sentences(session, None)}]
+    in_force: list[dict[str, Any]] = []  # entries of the actions not undone, the last at the end
+    for row in rows:
+        if row["type"] == "undo":
+            if in_force:  # the last action still in force: the one undone
+                in_force.pop()["undone"] = True
+            said = _sentences(session, row["undone"])
+            text = {lang: render(TIMELINE, "undone", lang, {"action": said[lang]}) for lang in said}
+            entries.append({**_entry(row["undone"]), "type": "undo", "undone": False, "text": text})
+        else:
+            entry = {**_entry(row), "undone": False, "text": _sentences(session, row)}
+            entries.append(entry)
+            in_force.append(entry)
+    return entries
+
+
+def _entry(action: dict[str, Any]) -> dict[str, Any]:
+    return {"type": action["type"], "round": action.get("round", 1)}
+
+
+def _sentences(session: GameSession, action: dict[str, Any] | None) -> dict[str, str]:
+    said = action if action is not None else {"type": "start", "round": 1}
+    return {lang: _action_sentence(session, said, lang) for lang in ("fr", "en")}
+
+
 def _action_sentence(session: GameSession, action: dict[str, Any], lang: str) -> str:
     kind = action["type"]
     if kind == "start":

@@ -52,7 +52,7 @@ from terrisim.game import joining
 from terrisim.game.errors import GameError
 from terrisim.game.session import GameSession
 from terrisim.game.texts import WORDS
-from terrisim.game.views import clean
+from terrisim.game.views import clean, journal
 from terrisim.model import TerriModel
 from terrisim.scenario import ScenarioError
 from terrisim.shocks import TRIGGERED_SHOCKS
@@ -82,6 +82,9 @@ class GameTable:
         trainer_token: The trainer's token.
         team_tokens: Each team's token.
         codes: Each team's join code (see :mod:`terrisim.game.joining`).
+        journal: The trainer's rows of the stored log, in order: shocks, round closes and
+            undos (``{"type": "undo", "undone": action}``), for the game's log on the
+            trainer's page (see :func:`terrisim.game.views.journal`).
     """
 
     game: GameSession
@@ -89,8 +92,11 @@ class GameTable:
     trainer_token: str = field(default_factory=lambda: secrets.token_urlsafe(8))
     team_tokens: dict[str, str] = field(default_factory=dict)
     codes: dict[str, str] = field(default_factory=dict)
+    journal: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if not self.journal:  # a new game, or one loaded from a file (no undo in its actions)
+            self.journal = trainer_rows(self.game.actions)
         for team in self.game.players:
             self.team_tokens.setdefault(team, secrets.token_urlsafe(8))
 
@@ -127,6 +133,7 @@ class GameTable:
             tokens["trainer"],
             dict(tokens["teams"]),
             dict(tokens.get("codes", {})),
+            trainer_rows(stored.actions),
         )
 
 
@@ -148,6 +155,11 @@ def without_undone(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
         else:
             kept.append(action)
     return kept
+
+
+def trainer_rows(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The trainer's rows of a stored log, in order: shocks, round closes and undos."""
+    return [dict(a) for a in log if a.get("type") in ("shock", "end_round", UNDO)]
 
 
 def _lang(request: Request) -> str:
@@ -312,6 +324,7 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
         view["ended"] = session.ended is not None
         view["shocks_available"] = list(TRIGGERED_SHOCKS)
         view["undo"] = tab.game.undoable() if session.ended is None else None
+        view["journal"] = journal(tab.game, tab.journal)
         return view
 
     def player_state(session: Session, tab: GameTable, team: str) -> dict[str, Any]:
@@ -525,6 +538,7 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
                 except GameError as exc:
                     raise _game_error(request, exc) from None
                 session.log(logged)
+                tab.journal.append(dict(logged))
                 return trainer_state(session, tab)
 
         return handler
@@ -544,6 +558,7 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
             except GameError as exc:
                 raise _game_error(request, exc) from None
             session.log({"type": UNDO, "undone": undone})
+            tab.journal.append({"type": UNDO, "undone": undone})
             return trainer_state(session, tab)
 
     def change_room(session: Session, **changes: Any) -> None:

@@ -541,6 +541,9 @@ function renderTrainer(v) {
   $("#trainer-loopback").hidden = !loopback;
   $("#trainer-loopback").textContent = loopback ? t("trainer.loopback", { host: location.host }) : "";
   $("#trainer-rounds").innerHTML = roundsHtml(v.rounds_summary);
+  $("#trainer-journal").innerHTML = (v.journal || []).map((e) =>
+    `<li data-type="${esc(e.type)}"${e.undone ? ' class="undone" data-undone' : ""}>` +
+    `${esc(bi(e.text))}</li>`).join("");
   const s = v.series;
   const shocks = shockMarks(v.shocks);
   const box = $("#trainer-charts");
