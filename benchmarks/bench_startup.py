@@ -82,11 +82,12 @@ def main() -> None:
             if options.only not in name:
                 continue
             times: list[list[tuple[float, float]]] = [[] for _ in sources]
-            for source in sources:
-                wall(source, args, Path(folder) / "warm")  # file cache and numba's cache
+            out = Path(folder) / name.replace(" ", "_").replace("/", "_")
+            for k, source in enumerate(sources):
+                wall(source, args, out / f"{k}-warm")  # file cache and numba's cache
             for turn in range(options.repeat):
                 for k, source in enumerate(sources):
-                    times[k].append(wall(source, args, Path(folder) / f"run{turn}"))
+                    times[k].append(wall(source, args, out / f"{k}-run{turn}"))
             for source, each in zip(sources, times, strict=True):
                 label = f"[{source}] " if options.before else ""
                 print(measured(label + name, each, target), flush=True)
