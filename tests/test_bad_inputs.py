@@ -339,3 +339,132 @@ def test_a_territory_id_na_and_name_none_are_kept_as_text(tmp_path: Path) -> Non
     model = terrisim.TerriModel(tmp_path / "scenario.toml", record_territories=False)
     assert list(model.state.ids[:1]) == ["NA"]
     assert list(model.state.names[:1]) == ["None"]
+
+
+# --------------------------------------------------------------------------------------------
+# Command-line options and the environment
+# --------------------------------------------------------------------------------------------
+EXPERIMENT = """
+name = "tiny"
+scenario = "scenario.toml"
+steps = 3
+replicates = 1
+seed = 1
+[design]
+method = "grid"
+[factors]
+"trust.initial" = { levels = [0.4, 0.8] }
+"""
+OPTIONS = {
+    "--seed abc": (["run", "--seed", "abc"], {}, ("--seed 'abc'", "valid integer", "run --help")),
+    "--steps 2.5": (["run", "--steps=2.5"], {}, ("--steps '2.5'", "valid integer")),
+    "--workers 0": (
+        ["sweep", "experiment.toml", "--out", "sweep", "--workers", "0"],
+        {},
+        ("--workers '0'", "greater than or equal to 1", "sweep --help"),
+    ),
+    "a misspelt option": (["run", "--stpes", "3"], {}, ("--stpes", "--steps")),
+    "--steps 1000000000": (
+        ["run", "--steps", "1000000000", "--out", "out"],
+        {},
+        ("--steps", "1,000,000,000", "at most 100,000"),
+    ),
+    "a shock after the last step": (
+        ["validate", "late_shock.toml"],
+        {},
+        ("late_shock.toml:4", "shocks.0.at", "step 500", "steps = 10", "allowed: 1 to 10"),
+    ),
+    "a shock after the last step, run": (
+        ["run", "late_shock.toml", "--out", "out"],
+        {},
+        ("late_shock.toml:4", "shocks.0.at", "step 500", "steps = 10", "allowed: 1 to 10"),
+    ),
+    "ui --port 99999": (["ui", "--port", "99999"], {}, ("--port 99999", "0 to 65535")),
+    "ui --port -5": (["ui", "--port", "-5"], {}, ("--port -5", "0 to 65535")),
+    "ui --configs /nonexistent": (
+        ["ui", "--configs", "/nonexistent"],
+        {},
+        ("--configs /nonexistent", "no such folder"),
+    ),
+    "TERRISIM_KERNEL=gpu": (
+        ["run", "--steps", "2", "--out", "out"],
+        {"TERRISIM_KERNEL": "gpu"},
+        ("TERRISIM_KERNEL=gpu", "'gpu' is unknown", "numpy"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", OPTIONS)
+def test_a_bad_option_or_environment_is_one_line_naming_it_and_its_value(
+    tmp_path: Path, case: str
+) -> None:
+    args, env, named = OPTIONS[case]
+    write(tmp_path, "experiment.toml", EXPERIMENT)
+    write(tmp_path, "scenario.toml", "name = 'tiny'\nsteps = 3\n")
+    write(tmp_path, "late_shock.toml", "steps = 10\n[[shocks]]\nkind = 'drought'\nat = 500\n")
+    proc = terrisim_cli(*args, cwd=tmp_path, env=env)
+    assert_one_clear_line(proc, *named)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_into_a_read_only_place_is_one_line(tmp_path: Path) -> None:
+    write(tmp_path, "experiment.toml", EXPERIMENT)
+    write(tmp_path, "scenario.toml", "name = 'tiny'\nsteps = 3\n")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    # root writes anywhere but in /sys
+    out = Path("/sys/terrisim_bad_input") if os.geteuid() == 0 else locked / "sweep"
+    proc = terrisim_cli("sweep", "experiment.toml", "--out", str(out), cwd=tmp_path)
+    assert_one_clear_line(proc, "--out", str(out), "cannot write")
+
+
+def test_a_sweep_whose_runs_all_fail_exits_non_zero(tmp_path: Path) -> None:
+    write(tmp_path, "experiment.toml", EXPERIMENT)
+    write(tmp_path, "scenario.toml", "name = 'tiny'\nsteps = 3\n[rules]\ntrust = 'crash:Trust'\n")
+    write(
+        tmp_path,
+        "crash.py",
+        """
+        from terrisim.rules.trust import Reinforcement
+
+
+        class Trust(Reinforcement):
+            def update(self, state, outcome):
+                raise RuntimeError("crash in update")
+        """,
+    )
+    proc = terrisim_cli(
+        "sweep",
+        "experiment.toml",
+        "--out",
+        "sweep",
+        "--workers",
+        "1",
+        cwd=tmp_path,
+        pythonpath=tmp_path,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "error: 2 of 2 runs failed" in proc.stderr.splitlines()[-1]
+
+
+def test_a_configs_file_with_a_syntax_error_is_named_when_the_page_starts(tmp_path: Path) -> None:
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    write(configs, "good.toml", "name = 'good'\nsteps = 5\n")
+    write(configs, "broken.toml", "name = 'broken\nsteps = 5\n")
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE_ROOT)}
+    command = [sys.executable, "-m", "terrisim", "ui", "--port", "0", "--configs", str(configs)]
+    command += ["--data", str(tmp_path / "data")]
+    with subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as server:
+        try:
+            assert server.stderr is not None
+            line = server.stderr.readline()  # the first line on stderr: the warning
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    assert line.startswith("warning: "), line
+    assert "broken.toml" in line and "malformed TOML" in line
+    assert "the page lists it as unavailable" in line

@@ -122,6 +122,7 @@ def run(
     config = load_with_settings(scenario, set_)
     if steps is not None and steps < 1:
         raise ScenarioError(f"--steps: must be >= 1 (got {steps})")
+    check_steps(config, steps)
     if seed is not None and seed < 0:
         raise ScenarioError(f"--seed: must be >= 0 (got {seed})")
     target = LATEST if out is None else out
@@ -130,6 +131,19 @@ def run(
     )
     print_summary(result.summary)
     typer.echo(f"wrote {len(written)} files to {target}/: " + ", ".join(p.name for p in written))
+
+
+def check_steps(config: Any, steps: int | None) -> None:
+    """``--steps`` at most 100,000; without it, no shock after the scenario's last step.
+
+    See :func:`terrisim.output.check_run_length`.
+
+    Raises:
+        ScenarioError: naming ``--steps`` or the shock's field, the value and what is allowed.
+    """
+    from terrisim.output import check_run_length
+
+    check_run_length(config, steps, what="--steps")
 
 
 def write_run_folder(
@@ -234,6 +248,7 @@ def validate(
     from terrisim.model import TerriModel
 
     config = load_with_settings(scenario, set_)
+    check_steps(config, None)
     model = TerriModel(config, record_territories=False)
     typer.echo(
         f"{scenario}: valid ({model.state.n} territories, {model.state.n_links} links, "
@@ -379,8 +394,11 @@ register_experiment_commands(app, friendly_errors)  # terrisim sweep, terrisim a
 
 def main() -> None:
     """Entry point of the ``terrisim`` command."""
+    from terrisim.usage import run_command
+
     try:
-        app()
+        code = run_command(typer.main.get_command(app))
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    sys.exit(code)

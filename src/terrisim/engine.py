@@ -14,6 +14,8 @@ from __future__ import annotations
 import importlib.util
 import os
 
+from terrisim.errors import ScenarioError
+
 ENGINES = ("auto", "numpy", "numba")
 
 #: numba is an optional extra (``pip install terrisim[fast]``): found without importing it.
@@ -37,17 +39,19 @@ def engine_name(requested: str | None = None, links: int | None = None) -> str:
         least :data:`AUTO_NUMBA_LINKS`; else ``"numpy"``.
 
     Raises:
-        ValueError: an unknown engine name, or ``"numba"`` asked for but not installed.
+        ScenarioError: (a ValueError) an unknown engine name, or ``"numba"`` asked for but not
+            installed; the message names the argument or environment variable that gave it.
     """
-    name = (requested or os.environ.get("TERRISIM_KERNEL") or "auto").strip().lower()
+    given = requested or os.environ.get("TERRISIM_KERNEL") or "auto"
+    name = given.strip().lower()
+    source = "engine=" if requested else "environment variable TERRISIM_KERNEL="
     if name not in ENGINES:
-        raise ValueError(
-            f"engine {name!r} is unknown; use one of {ENGINES} "
-            "(argument engine= or environment variable TERRISIM_KERNEL)"
+        raise ScenarioError(
+            f"{source}{given}: engine {name!r} is unknown; use one of {', '.join(ENGINES)}"
         )
     if name == "numba" and not HAVE_NUMBA:
-        raise ValueError(
-            "engine 'numba' asked for but numba is not installed "
+        raise ScenarioError(
+            f"{source}{given}: engine 'numba' asked for but numba is not installed "
             "(pip install 'terrisim[fast]'), or use engine 'numpy'"
         )
     if name == "auto":

@@ -83,6 +83,38 @@ class RunResult:
         )
 
 
+def check_run_length(scenario: Scenario, steps: int | None = None, what: str = "steps") -> None:
+    """Refuse a run longer than a scenario file may ask for, or a shock after its last step.
+
+    A scheduled shock is checked against the scenario's own ``steps`` only (``steps`` None):
+    a file whose shock starts after its last step contradicts itself, while a shorter run
+    asked for (``steps``, ``--steps 2`` of the demo) leaves a later shock out on purpose.
+
+    Args:
+        scenario: The scenario.
+        steps: The run's steps (None: the scenario's ``steps``).
+        what: What gave ``steps``, named in the message (``"--steps"`` for the command line).
+
+    Raises:
+        ScenarioError: ``steps`` above :data:`~terrisim.scenario.schema.MAX_STEPS`, or a
+            scheduled shock's ``at`` after the scenario's last step (pointed at its line).
+    """
+    from terrisim.scenario.loading import locate_errors
+    from terrisim.scenario.schema import MAX_STEPS
+    from terrisim.shocks import check_schedule
+
+    if steps is not None:
+        if steps > MAX_STEPS:
+            raise ScenarioError(
+                f"{what}: at most {MAX_STEPS:,}, as in a scenario file (got {steps:,})"
+            )
+        return
+    try:
+        check_schedule([s.model_dump() for s in scenario.shocks], scenario.steps)
+    except ScenarioError as exc:
+        raise ScenarioError(locate_errors(scenario, str(exc))) from None
+
+
 def run_scenario(
     scenario: Scenario | str | Path | None = None,
     *,
@@ -110,7 +142,8 @@ def run_scenario(
         A :class:`RunResult`.
 
     Raises:
-        ScenarioError: an invalid scenario, ``steps < 1`` or ``seed < 0``.
+        ScenarioError: an invalid scenario, ``steps < 1`` or above 100,000, ``seed < 0``, or
+            a scheduled shock after the last step (:func:`check_run_length`).
     """
     if steps is not None and (isinstance(steps, bool) or int(steps) != steps or steps < 1):
         raise ScenarioError(f"steps: must be an integer >= 1 (got {steps!r})")
@@ -118,6 +151,7 @@ def run_scenario(
         raise ScenarioError(f"seed: must be an integer >= 0 (got {seed!r})")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    check_run_length(scenario, steps)
     model = TerriModel(scenario, rng=seed, record_territories=record_territories)
     path = None if territories_file is None else Path(territories_file)
     if path is not None:

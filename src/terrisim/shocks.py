@@ -410,6 +410,26 @@ class ActiveShock:
         return self.start <= step and (self.end is None or step < self.end)
 
 
+def check_schedule(specs: list[dict[str, Any]], steps: int) -> None:
+    """Refuse a scheduled shock that would start after the scenario's last step.
+
+    Args:
+        specs: The ``[[shocks]]`` tables, as dicts.
+        steps: The scenario's ``steps``.
+
+    Raises:
+        ScenarioError: ``shocks.<i>.at: ...`` naming the step, the run's length and what is
+            allowed.
+    """
+    for i, spec in enumerate(specs):
+        at = spec.get("at")
+        if isinstance(at, int) and not isinstance(at, bool) and at > steps:
+            raise ScenarioError(
+                f"shocks.{i}.at: step {at} is after the scenario's last step (steps = {steps}): "
+                f"the shock would never start; allowed: 1 to {steps}"
+            )
+
+
 class Shocks:
     """The shocks of a run: scheduled ones (Mesa events), random ones, triggered ones.
 
