@@ -150,7 +150,7 @@ class CallForProjects(Governance):
         self.step_value = float(subsidy.sum())
 
     def state_summary(self) -> dict[str, Any]:
-        """``calls_projects`` (funded so far), ``calls_value`` (k EUR this step)."""
+        """``calls_held`` and ``calls_projects`` (so far), ``calls_value`` (k EUR this step)."""
         return suffixed(
             {
                 "calls_held": self.calls,
