@@ -27,6 +27,7 @@ from hypothesis import given, settings
 
 from terrisim import engine as engine_choice
 from terrisim import kernels
+from terrisim.describe import describe_model
 from terrisim.exchange import negotiate, propose, reciprocity_ratio, separable_weights
 from terrisim.model import TerriModel
 from terrisim.output import run_scenario, write_run
@@ -425,9 +426,14 @@ def test_auto_takes_numba_from_auto_numba_links_links_on_and_numpy_below(
     assert engine_choice.engine_name("auto", links=least - 1) == "numpy"
     assert engine_choice.engine_name("auto") == "numba"  # links unknown
     assert engine_choice.engine_name("numba", links=1) == "numba"  # asked for by name
-    demo = TerriModel(rng=1)  # 15 territories, 29 links
+    demo = TerriModel(rng=1)  # 15 territories, 34 links
     assert demo.state.n_links < least and demo.engine == "numpy"
     large = TerriModel(
         apply_overrides(load_scenario(None), {"territories.generator.counts": {"rural": 120}})
     )
     assert large.state.n_links >= least and large.engine == "numba"
+    # terrisim describe says why
+    expected = f"engine numpy (auto: {demo.state.n_links} links, numba only from 200 on):"
+    assert expected in describe_model(demo)
+    assert f"engine numba (auto: {large.state.n_links:,} links" in describe_model(large)
+    assert "engine numba:" in describe_model(TerriModel(rng=1, engine="numba"))

@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from terrisim.acceptance import acceptance_share
+from terrisim.engine import auto_reason, engine_name
 from terrisim.per_agent import per_agent
 from terrisim.rules.partners import is_separable
 from terrisim.shocks import ShockSchedule
@@ -137,6 +138,15 @@ def describe_shock(schedule: ShockSchedule, targets: str = "all", hit: int | Non
     return text
 
 
+def _engine_reason(model: TerriModel) -> str:
+    """`` (auto: 29 links, numba only from 200 on)`` when ``auto`` chose the model's engine."""
+    requested, links = getattr(model, "engine_requested", None), model.state.n_links
+    if engine_name(requested, links=links) != model.engine:  # changed since it was built
+        return ""
+    reason = auto_reason(requested, links)
+    return f" ({reason})" if reason else ""
+
+
 def describe_model(model: TerriModel) -> str:
     """The step schedule of ``model``, each phase with its docstring and active components."""
     s = model.state
@@ -148,7 +158,7 @@ def describe_model(model: TerriModel) -> str:
         f"seed {model.seed}; steps {model.config.steps} (one step = one month)",
         "",
         (
-            f"engine {model.engine}: negotiation and delivery "
+            f"engine {model.engine}{_engine_reason(model)}: negotiation and delivery "
             + ("run compiled kernels" if model.engine == "numba" else "run numpy code")
             + "; every rule runs its own code"
         ),

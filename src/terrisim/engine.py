@@ -25,6 +25,21 @@ HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 AUTO_NUMBA_LINKS = 200
 
 
+def requested_name(requested: str | None = None) -> str:
+    """The engine asked for: ``requested``, else ``TERRISIM_KERNEL``, else ``"auto"``."""
+    return (requested or os.environ.get("TERRISIM_KERNEL") or "auto").strip().lower()
+
+
+def auto_reason(requested: str | None, links: int) -> str:
+    """Why ``auto`` chose its engine for ``links`` links ("" when an engine was named)."""
+    if requested_name(requested) != "auto":
+        return ""
+    if not HAVE_NUMBA:
+        return "auto: numba is not installed"
+    side = "from" if links >= AUTO_NUMBA_LINKS else "only from"
+    return f"auto: {links:,} links, numba {side} {AUTO_NUMBA_LINKS:,} on"
+
+
 def engine_name(requested: str | None = None, links: int | None = None) -> str:
     """Resolve the engine: ``"numpy"`` or ``"numba"``.
 
@@ -43,7 +58,7 @@ def engine_name(requested: str | None = None, links: int | None = None) -> str:
             installed; the message names the argument or environment variable that gave it.
     """
     given = requested or os.environ.get("TERRISIM_KERNEL") or "auto"
-    name = given.strip().lower()
+    name = requested_name(requested)
     source = "engine=" if requested else "environment variable TERRISIM_KERNEL="
     if name not in ENGINES:
         raise ScenarioError(

@@ -86,6 +86,8 @@ class TerriModel(mesa.Model):
         market: The last step's market outcome (:class:`terrisim.market.MarketOutcome`).
         engine: The resolved engine, ``"numpy"`` or ``"numba"`` (may be changed between
             steps; both give the same results).
+        engine_requested: The ``engine`` argument as given (``None``: ``TERRISIM_KERNEL`` or
+            ``"auto"``), so that ``terrisim describe`` can say why ``auto`` chose.
     """
 
     #: The Territory class of the agents; a subclass of the model may set its own (a scenario's
@@ -124,6 +126,7 @@ class TerriModel(mesa.Model):
         self.config = scenario
         self.seed = seed
         engine_name(engine)  # an unknown engine fails before the scenario is built
+        self.engine_requested = engine
         children = np.random.SeedSequence(seed).spawn(len(STREAMS))
         self.streams = {
             name: np.random.default_rng(c) for name, c in zip(STREAMS, children, strict=True)
