@@ -2,7 +2,8 @@
 
 * :func:`scenario_dicts` / :func:`scenarios`: a hypothesis strategy of small random scenarios
   (counts per kind, trust and its brakes, tolerance, representation bias, distance scale,
-  engineering scale, money on or off, rules, an optional shock, seed).
+  engineering scale, money on or off, rules, an optional shock, seed; in one example out of
+  four, extreme needs and capacities, :data:`EXTREMES`).
 * :func:`csv_scenario`: a scenario whose territories (and links) come from CSV files written
   in a folder, from plain lists of dicts.
 * :func:`complementary_catalogue`: two kinds (a town and a rural area) and two non-storable
@@ -43,6 +44,7 @@ from terrisim.exchange import ExchangeOutcome
 from terrisim.experiments.governance_effects import demo, run  # noqa: F401 (the tests' helpers)
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, scenario_from_dict
+from terrisim.scenario.defaults import GOODS
 from terrisim.state import TerritoryState
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,6 +62,31 @@ PROPERTY = settings(
 )
 
 shares = st.floats(0.0, 1.0, allow_nan=False)
+
+#: Needs and capacities (units / 1,000 inh. / step) from nothing to huge, and the subnormal
+#: end of floats: every one is valid in a scenario file (issue 21: a need of 1e-20 once gave
+#: a satisfaction of -18,595).
+EXTREMES = (0.0, 5e-324, 1e-300, 1e-50, 1e-20, 1e-12, 1e-6, 1.0, 1e3, 1e6, 1e12)
+
+
+@st.composite
+def extreme_goods(draw: st.DrawFn) -> dict[str, Any]:
+    """A ``[goods]`` table: each good's need and capacity per kind from :data:`EXTREMES`.
+
+    Each value is drawn or left at its default, and so is each good's ``market`` flag.
+    """
+    values = st.sampled_from(EXTREMES) | st.none()
+    goods: dict[str, Any] = {}
+    for good in GOODS:
+        table: dict[str, Any] = {
+            field: {kind: value for kind in KINDS if (value := draw(values)) is not None}
+            for field in ("need", "capacity")
+        }
+        table = {field: per_kind for field, per_kind in table.items() if per_kind}
+        if (traded := draw(st.none() | st.booleans())) is not None:
+            table["market"] = traded
+        goods[good] = table
+    return goods
 
 
 def _engines() -> list[str | None]:
@@ -85,12 +112,15 @@ def make_model(scenario: Scenario, engine: str | None = None, **kwargs: Any) -> 
 
 
 @st.composite
-def scenario_dicts(draw: st.DrawFn, max_per_kind: int = 3, steps: int = 6) -> dict[str, Any]:
+def scenario_dicts(
+    draw: st.DrawFn, max_per_kind: int = 3, steps: int = 6, extremes: bool | None = None
+) -> dict[str, Any]:
     """A small random scenario as a dict for :func:`scenario_from_dict` (2 to 15 territories).
 
     Everything that shapes an exchange is drawn: who exists, how they trust each other, how
     biased their representations are, how far apart they are, whether money may pay gaps,
-    which rules run, and possibly a shock.
+    which rules run, and possibly a shock; with ``extremes`` (None: one example out of four),
+    the goods' needs and capacities from nothing to huge (:func:`extreme_goods`).
     """
     counts = {k: draw(st.integers(0, max_per_kind)) for k in KINDS}
     if sum(counts.values()) < 2:
@@ -136,6 +166,10 @@ def scenario_dicts(draw: st.DrawFn, max_per_kind: int = 3, steps: int = 6) -> di
             "partners": draw(st.sampled_from(["trust_weighted", "nearest"])),
         },
     }
+    if extremes is None:
+        extremes = draw(st.integers(0, 3)) == 0
+    if extremes:
+        data["goods"] = draw(extreme_goods())
     shock = draw(
         st.none()
         | st.sampled_from(["grant_cut", "drought", "energy_crisis", "health_crisis", "ageing"])

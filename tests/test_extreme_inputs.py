@@ -18,14 +18,12 @@ spare jobs kept ``-8.9e-16`` of them. What must hold, whatever the needs and cap
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import (
     ENGINES,
-    KINDS,
     PROPERTY,
     complementary_catalogue,
     csv_scenario,
@@ -40,10 +38,6 @@ from terrisim.governance.common import pool_pairs
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, apply_overrides, scenario_from_dict
 from terrisim.scenario.defaults import GOODS
-
-#: Needs and capacities (units / 1,000 inh. / step) from nothing to huge, and the subnormal
-#: end of floats: every one is valid in a scenario file.
-EXTREMES = (0.0, 5e-324, 1e-300, 1e-50, 1e-20, 1e-12, 1e-6, 1.0, 1e3, 1e6, 1e12)
 
 
 def _tiny_need_merger(need: float) -> Scenario:
@@ -88,29 +82,17 @@ def extreme_scenarios(draw: st.DrawFn) -> Scenario:
     """A small random scenario (2 to 16 territories, 4 steps) with extreme needs and capacities.
 
     The rest (trust, tolerance, money on or off, commuting, rules, a shock...) is drawn by
-    :func:`conftest.scenario_dicts`; on top, each good's need and capacity per kind are drawn
-    from :data:`EXTREMES` (or kept), whether it is traded on the market, the market itself
+    :func:`conftest.scenario_dicts` with ``extremes``: each good's need and capacity per kind
+    from :data:`conftest.EXTREMES` (or kept) and whether it is traded; on top, the market
     (on or off, outside supply from none to huge), specialisation, and the institutions: none,
     a reciprocity contract, a conference, a forced or voluntary merger of every territory
     (both join rules, any pooled goods), or a contract beside a merger.
     """
-    data = draw(scenario_dicts(max_per_kind=3, steps=4))
+    data = draw(scenario_dicts(max_per_kind=3, steps=4, extremes=True))
     counts = data["territories"]["generator"]["counts"]
     counts["rural"] += 1  # a merger needs two members: at least a rural area and another
     if sum(counts.values()) < 2:
         counts["town"] += 1
-    values = st.sampled_from(EXTREMES) | st.none()
-    goods: dict[str, Any] = {}
-    for good in GOODS:
-        table: dict[str, Any] = {
-            field: {kind: value for kind in KINDS if (value := draw(values)) is not None}
-            for field in ("need", "capacity")
-        }
-        table = {field: per_kind for field, per_kind in table.items() if per_kind}
-        if (traded := draw(st.none() | st.booleans())) is not None:
-            table["market"] = traded
-        goods[good] = table
-    data["goods"] = goods
     data["market"] = {
         "enabled": draw(st.booleans()),
         "outside_supply": draw(st.sampled_from([0.0, 0.5, 1e6])),
