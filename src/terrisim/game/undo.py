@@ -14,10 +14,7 @@ again: its first undo replays.
 from __future__ import annotations
 
 import pickle
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from terrisim.game.session import GameSession
+from typing import Any, Protocol
 
 KEPT = 3
 """Most snapshots kept per session (the last undoable actions in a row)."""
@@ -25,6 +22,16 @@ BUDGET_BYTES = 256 * 2**20
 """Most bytes of snapshots kept per session. A larger state (a game at the scale of France:
 hundreds of MB) is not kept at all from then on: its undo replays the log, as the memory of a
 second France would cost more than the seconds of a rare undo (docs/performance.md)."""
+
+
+class Undoable(Protocol):
+    """What is kept: a session with its snapshots.
+
+    That is a :class:`~terrisim.game.session.GameSession`, not imported here: the session
+    imports this module.
+    """
+
+    snapshots: Snapshots
 
 
 class Snapshots:
@@ -41,7 +48,7 @@ class Snapshots:
     def __len__(self) -> int:
         return len(self._blobs)
 
-    def keep(self, session: GameSession) -> None:
+    def keep(self, session: Undoable) -> None:
         """Add the state of ``session`` (about to apply an undoable action); drop the oldest."""
         if not self.enabled:
             return
@@ -63,7 +70,7 @@ class Snapshots:
         """Forget every snapshot (a team acted: nothing before can be undone)."""
         self._blobs = []
 
-    def restore(self) -> GameSession | None:
+    def restore(self) -> Any:
         """The session before the last undoable action, or ``None`` when there is none.
 
         The session returned keeps the snapshots older than that one; these are unchanged.
@@ -71,6 +78,6 @@ class Snapshots:
         if not self._blobs:
             return None
         # our own bytes, pickled in this process a moment ago: never outside input
-        game: GameSession = pickle.loads(self._blobs[-1])  # noqa: S301
+        game = pickle.loads(self._blobs[-1])  # noqa: S301
         game.snapshots = Snapshots(self._blobs[:-1])
         return game
