@@ -205,10 +205,6 @@ class Recorder:
         return cached["value"]
 
     # ------------------------------------------------------------------ territory level
-    def territory_frame(self) -> pd.DataFrame:
-        """This step's per-territory records for the recorded territories, a data frame."""
-        return pd.DataFrame(self.territory_columns())
-
     def territory_columns(self) -> dict[str, np.ndarray]:
         """This step's per-territory records for the recorded territories, column arrays.
 
