@@ -10,7 +10,7 @@ import pytest
 from test_game_session import PLAYERS, RURAL_AGENT, SMALL
 
 from terrisim.game import GameError, GameSession
-from terrisim.game.texts import number, render, years
+from terrisim.texts import number, render, years
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ import pytest
 from conftest import call, serving
 from test_game_session import METRO, RURAL_AGENT, RURAL_B, SMALL
 
+from terrisim import texts
 from terrisim.game import GameSession
-from terrisim.game.texts import ERRORS, REASONS, TIMELINE, WORDS
 from terrisim.game.web import game_routes
-from terrisim.ui import i18n
+from terrisim.texts import ERRORS, REASONS, TIMELINE, WORDS
 from terrisim.ui.server import STATIC_DIR
 
 
@@ -282,7 +282,7 @@ def test_every_key_the_game_page_uses_is_served(server):
         keys |= {f"{prefix}.{v}" for v in values}
     assert len(keys) > 100
     assert sorted(keys - set(words["keys"])) == []
-    assert not set(WORDS) & set(i18n.MESSAGES)  # the game never redefines the page's words
+    assert not set(WORDS) & set(texts.MESSAGES)  # the game never redefines the page's words
 
 
 def test_the_game_page_loads_only_its_own_files():

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from terrisim.ui import i18n, viewmodel
+from terrisim import texts
+from terrisim.ui import viewmodel
 from terrisim.ui.server import STATIC_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,8 +82,8 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def test_every_key_has_both_languages_with_the_same_placeholders():
-    for key, entry in i18n.MESSAGES.items():
-        assert set(entry) == set(i18n.LANGUAGES), key
+    for key, entry in texts.MESSAGES.items():
+        assert set(entry) == set(texts.LANGUAGES), key
         assert all(text.strip() for text in entry.values()), key
         assert set(PLACEHOLDER.findall(entry["fr"])) == set(PLACEHOLDER.findall(entry["en"])), key
 
@@ -99,7 +100,7 @@ def _keys_used_by_the_page() -> set[str]:
 def test_every_key_the_page_uses_is_in_the_dictionary():
     keys = _keys_used_by_the_page()
     assert len(keys) > 40
-    assert i18n.missing(keys) == []
+    assert texts.missing(keys) == []
 
 
 def test_every_catalogue_item_has_a_name_and_a_help_line():
@@ -112,7 +113,7 @@ def test_every_catalogue_item_has_a_name_and_a_help_line():
         keys |= {f"knob.{knob.id}", f"knob.{knob.id}.help"}
     scenario = viewmodel.Scenario()
     keys |= {f"kind.{k}" for k in scenario.kinds} | {f"good.{g}" for g in scenario.goods}
-    assert i18n.missing(keys) == []
+    assert texts.missing(keys) == []
 
 
 def test_every_shipped_scenario_has_a_french_title_and_description():
@@ -122,13 +123,13 @@ def test_every_shipped_scenario_has_a_french_title_and_description():
     for entry in entries:
         for part in ("title", "description"):
             key = f"scenario.{entry.id}.{part}"
-            assert key in i18n.MESSAGES, f"configs/{entry.id}.toml: add {key} to i18n.py"
-            assert i18n.MESSAGES[key]["fr"] != i18n.MESSAGES[key]["en"], key
+            assert key in texts.MESSAGES, f"configs/{entry.id}.toml: add {key} to terrisim/texts.py"
+            assert texts.MESSAGES[key]["fr"] != texts.MESSAGES[key]["en"], key
 
 
 def test_every_resilience_sentence_is_in_the_dictionary():
     statuses = ("recovered", "unshaken", "not_recovered", "pending", "unmeasurable")
-    assert i18n.missing({f"resilience.{s}" for s in statuses}) == []
+    assert texts.missing({f"resilience.{s}" for s in statuses}) == []
 
 
 @pytest.mark.parametrize("rule", viewmodel.governance_rules())
@@ -141,11 +142,11 @@ def test_every_chart_title_and_line_label_is_in_the_dictionary(rule):
     panel = viewmodel.panel(model, rule)
     keys = {c["title"] for c in panel["charts"]}
     keys |= {line["label"] for c in panel["charts"] for line in c["lines"]}
-    assert i18n.missing(keys) == []
+    assert texts.missing(keys) == []
 
 
 def test_the_page_speaks_the_words_of_the_room():
-    french = " ".join(e["fr"] for e in i18n.MESSAGES.values()).lower()
+    french = " ".join(e["fr"] for e in texts.MESSAGES.values()).lower()
     for word in (
         "élus",
         "contrat de réciprocité",
@@ -163,6 +164,6 @@ def test_the_page_speaks_the_words_of_the_room():
 
 
 def test_translation_fills_placeholders_and_falls_back_to_the_key():
-    assert i18n.t("status.step", "fr", step=3, steps=60) == "mois 3 sur 60"
-    assert i18n.t("status.step", "en", step=3, steps=60) == "month 3 of 60"
-    assert i18n.t("no.such.key", "en") == "no.such.key"
+    assert texts.t("status.step", "fr", step=3, steps=60) == "mois 3 sur 60"
+    assert texts.t("status.step", "en", step=3, steps=60) == "month 3 of 60"
+    assert texts.t("no.such.key", "en") == "no.such.key"

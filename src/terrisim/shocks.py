@@ -39,7 +39,7 @@ import numpy as np
 from mesa.time import Priority
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from terrisim import narrative
+from terrisim import texts
 from terrisim.rules.base import Rule, create, register, registered, resolve
 from terrisim.rules.guard import FIXED, read_only
 from terrisim.scenario.loading import ScenarioError, format_validation_error
@@ -572,7 +572,7 @@ class Shocks:
             label_en=kind.label.get("en", name),
             magnitude=float(magnitude),
             targets=targets,
-            **narrative.targets_words(targets),
+            **texts.targets_words(targets),
             source=source,
             step=first,
         )

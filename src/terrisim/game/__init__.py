@@ -14,14 +14,14 @@ Example::
     report = game.debrief()
 """
 
-from terrisim import narrative
+from terrisim import texts
 from terrisim.game.debrief import compare_negotiators
 from terrisim.game.errors import GameError
 from terrisim.game.negotiator import AgentNegotiator, NegotiatorParams
 from terrisim.game.offers import Agreement, Answer, Offer
 from terrisim.game.session import GameSession
 
-narrative.add_template(
+texts.add_template(
     "game_agreement",
     "{a} et {b} signent un contrat de réciprocité ({years_fr}).",
     "{a} and {b} sign a reciprocity contract ({years_en}).",

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from terrisim.game.texts import number
 from terrisim.game.views import (
     agreement_view,
     clean,
@@ -39,6 +38,7 @@ from terrisim.game.views import (
     timeline,
 )
 from terrisim.summary import shock_resilience
+from terrisim.texts import number
 
 if TYPE_CHECKING:
     from terrisim.game.session import GameSession

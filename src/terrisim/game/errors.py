@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from terrisim.errors import SHOWN_CHARACTERS, ScenarioError, shown
-from terrisim.game.texts import ERRORS, bilingual
+from terrisim.texts import ERRORS, bilingual
 
 
 class GameError(ScenarioError):
@@ -15,7 +15,7 @@ class GameError(ScenarioError):
     every bad-input error of terrisim. ``str(error)`` is the English message.
 
     Args:
-        code: A stable identifier (a key of :data:`terrisim.game.texts.ERRORS`), e.g.
+        code: A stable identifier (a key of :data:`terrisim.texts.ERRORS`), e.g.
             ``"stale_round"``, ``"negative_quantity"``.
         **fields: The values the message names (good, value, territory...).
 

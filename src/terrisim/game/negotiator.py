@@ -52,8 +52,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from terrisim.game.texts import REASONS, bilingual
 from terrisim.governance.common import expected_production
+from terrisim.texts import REASONS, bilingual
 
 if TYPE_CHECKING:
     from terrisim.game.offers import Offer

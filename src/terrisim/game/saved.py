@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from terrisim.errors import shown
-from terrisim.game.texts import ALLOWED, FIELD_ERRORS, bilingual
+from terrisim.texts import ALLOWED, FIELD_ERRORS, bilingual
 
 
 class SavedSettings(BaseModel):
@@ -116,7 +116,7 @@ def _allowed(problem: dict[str, Any]) -> dict[str, str] | None:
 def _quoted(value: Any) -> Any:
     """A value as the sentence quotes it: its JSON form, cut short.
 
-    A number stays a number: :func:`~terrisim.game.texts.render` writes it the language's way.
+    A number stays a number: :func:`~terrisim.texts.render` writes it the language's way.
     """
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value

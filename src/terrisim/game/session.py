@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from terrisim.game import texts
+from terrisim import texts
 from terrisim.game.delivery import AgreementDelivery
 from terrisim.game.errors import GameError
 from terrisim.game.negotiator import AgentNegotiator, Commitments, Evaluation, NegotiatorParams
@@ -55,11 +55,11 @@ from terrisim.game.offers import (
     basket_dict,
 )
 from terrisim.game.saved import SavedGame, field_error
-from terrisim.game.texts import REASONS, bilingual
 from terrisim.game.undo import Snapshots
 from terrisim.model import TerriModel
 from terrisim.scenario import Scenario, load_scenario
 from terrisim.shocks import TRIGGERED_SHOCKS
+from terrisim.texts import REASONS, bilingual
 
 FORMAT = "terrisim-game"
 FORMAT_VERSION = 1

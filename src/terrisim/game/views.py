@@ -20,7 +20,7 @@ import numpy as np
 
 from terrisim.game.negotiator import arc_between
 from terrisim.game.offers import OPEN, Offer, basket_dict
-from terrisim.game.texts import SHOCKS, TIMELINE, basket_text, render
+from terrisim.texts import SHOCKS, TIMELINE, basket_text, render
 
 if TYPE_CHECKING:
     from terrisim.game.offers import Agreement

@@ -48,15 +48,15 @@ from typing import Any
 
 import numpy as np
 
+from terrisim import texts
 from terrisim.game import joining
 from terrisim.game.errors import GameError
 from terrisim.game.session import GameSession
-from terrisim.game.texts import WORDS
 from terrisim.game.views import clean, journal
 from terrisim.model import TerriModel
 from terrisim.scenario import ScenarioError
 from terrisim.shocks import TRIGGERED_SHOCKS
-from terrisim.ui import fields, i18n, viewmodel
+from terrisim.ui import fields, viewmodel
 from terrisim.ui.server import HTTPError, Request, Router, require_facilitator
 from terrisim.ui.sessions import Session, SessionStore
 from terrisim.ui.storage import StoredSession
@@ -337,8 +337,8 @@ def game_routes(  # noqa: C901 (a route table: each handler is short, mccabe add
 
     @router.route("GET", "/api/game/i18n")
     def words(request: Request) -> dict[str, Any]:
-        data = i18n.payload()
-        return {**data, "keys": {**data["keys"], **WORDS}}
+        data = texts.payload()
+        return {**data, "keys": {**data["keys"], **texts.WORDS}}
 
     @router.route("GET", "/api/game/catalogue")
     def catalogue(request: Request) -> dict[str, Any]:

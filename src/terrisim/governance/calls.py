@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from terrisim import narrative
+from terrisim import texts
 from terrisim.governance.base import Governance
 from terrisim.governance.common import suffixed
 from terrisim.rules.base import register
@@ -33,7 +33,7 @@ from terrisim.rules.base import register
 if TYPE_CHECKING:
     from terrisim.services import ModelServices
 
-narrative.add_template(
+texts.add_template(
     "call_for_projects",
     "Appel à projets de l'État : projets ville-campagne financés : {funded} ({value:.0f} k€) ; "
     "territoires d'un lien éligible sans projet financé : {left_out}.",

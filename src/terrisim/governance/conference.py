@@ -29,7 +29,7 @@ from pydantic import Field
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from terrisim import narrative
+from terrisim import texts
 from terrisim.governance.base import Governance
 from terrisim.governance.common import (
     MembershipParams,
@@ -44,19 +44,19 @@ from terrisim.scenario.schema import Share
 if TYPE_CHECKING:
     from terrisim.services import ModelServices
 
-narrative.add_template(
+texts.add_template(
     "conference_created",
     "Une conférence des élus réunit {members} territoires autour de {pole_fr}.",
     "A conference of elected officials brings together {members} territories around {pole_en}.",
 )
-narrative.add_template(
+texts.add_template(
     "conference_meeting",
     "Conférence des élus : {attending} territoires sur {members} autour de la table ; "
     "diagnostic partagé, {projects} projets communs ({value:.0f} k€ par mois).",
     "Conference of elected officials: {attending} of {members} territories at the table; "
     "a shared diagnosis, {projects} joint projects ({value:.0f} kEUR a month).",
 )
-narrative.add_template(
+texts.add_template(
     "conference_failed",
     "Conférence des élus : quorum non atteint ({attending} territoires sur {members}), la "
     "réunion ne produit rien.",

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from terrisim import narrative
+from terrisim import texts
 from terrisim.errors import ScenarioError
 from terrisim.governance.base import Governance
 from terrisim.governance.common import (
@@ -45,52 +45,52 @@ if TYPE_CHECKING:
     from terrisim.exchange import ExchangeOutcome
     from terrisim.services import ModelServices
 
-narrative.add_template(
+texts.add_template(
     "contract_signed",
     "{a_fr} et {b_fr} signent un contrat de réciprocité pour {months} mois : chaque mois, "
     "{value_ab:.0f} k€ de biens et services dans un sens, {value_ba:.0f} k€ dans l'autre.",
     "{a_en} and {b_en} sign a reciprocity contract for {months} months: each month, "
     "{value_ab:.0f} kEUR of goods and services one way, {value_ba:.0f} kEUR the other.",
 )
-narrative.add_template(
+texts.add_template(
     "contract_not_signed",
     "{a_fr} et {b_fr} ne trouvent pas de panier équilibré : pas de contrat de réciprocité.",
     "{a_en} and {b_en} find no balanced basket: no reciprocity contract.",
 )
-narrative.add_template(
+texts.add_template(
     "contract_refused",
     "{a_fr} et {b_fr} ont un panier équilibré mais ne signent pas le contrat de réciprocité : "
     "la confiance manque d'un côté au moins.",
     "{a_en} and {b_en} have a balanced basket but do not sign the reciprocity contract: trust "
     "is lacking on one side at least.",
 )
-narrative.add_template(
+texts.add_template(
     "contract_not_renewed",
     "{a_fr} et {b_fr} ne renouvellent pas leur contrat de réciprocité (engagements tenus à "
     "{rate:.0%}) : l'un des deux ne signe plus.",
     "{a_en} and {b_en} do not renew their reciprocity contract (commitments kept at {rate:.0%}): "
     "one of them no longer signs.",
 )
-narrative.add_template(
+texts.add_template(
     "contract_breach",
     "{giver_fr} ne livre que {delivered:.0%} de ce que le contrat de réciprocité promet à "
     "{receiver_fr} : la confiance en pâtit.",
     "{giver_en} delivers only {delivered:.0%} of what the reciprocity contract promises to "
     "{receiver_en}: trust suffers.",
 )
-narrative.add_template(
+texts.add_template(
     "contract_renewed",
     "{a_fr} et {b_fr} renouvellent leur contrat de réciprocité (engagements tenus à {rate:.0%}).",
     "{a_en} and {b_en} renew their reciprocity contract (commitments kept at {rate:.0%}).",
 )
-narrative.add_template(
+texts.add_template(
     "contract_renegotiated",
     "{a_fr} et {b_fr} renégocient leur contrat de réciprocité (engagements tenus à "
     "{rate:.0%}) : nouveau panier de {value_ab:.0f} k€ et {value_ba:.0f} k€ par mois.",
     "{a_en} and {b_en} renegotiate their reciprocity contract (commitments kept at "
     "{rate:.0%}): a new basket of {value_ab:.0f} and {value_ba:.0f} kEUR a month.",
 )
-narrative.add_template(
+texts.add_template(
     "contract_dropped",
     "{a_fr} et {b_fr} abandonnent leur contrat de réciprocité (engagements tenus à "
     "seulement {rate:.0%}).",

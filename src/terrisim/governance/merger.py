@@ -38,7 +38,7 @@ import numpy as np
 from mesa.experimental.meta_agents import MetaAgent
 from pydantic import Field
 
-from terrisim import narrative
+from terrisim import texts
 from terrisim.errors import ScenarioError
 from terrisim.governance.base import Governance
 from terrisim.governance.common import (
@@ -68,20 +68,20 @@ GOOD_LABELS: dict[str, tuple[str, str]] = {
     "amenities": ("le cadre de vie", "amenities"),
 }
 
-narrative.add_template(
+texts.add_template(
     "merger_created",
     "{members} territoires autour de {pole_fr} fusionnent en une intercommunalité, "
     "{name} ({mode_fr}).",
     "{members} territories around {pole_en} merge into one intercommunality, {name} ({mode_en}).",
 )
-narrative.add_template(
+texts.add_template(
     "merger_refused",
     "Aucun des {candidates} territoires autour de {pole_fr} ne veut rejoindre {name} : chacun "
     "s'attend à y perdre, pas d'intercommunalité.",
     "None of the {candidates} territories around {pole_en} wants to join {name}: each expects "
     "to lose, no intercommunality.",
 )
-narrative.add_template(
+texts.add_template(
     "merger_vote",
     "Conseil communautaire de {name} : priorité à {good_fr} ({share:.0%} des voix, pondérées "
     "par la population) ; {unhappy} communes rurales sur {rural} voulaient autre chose.",

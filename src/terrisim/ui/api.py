@@ -36,8 +36,9 @@ from pathlib import Path
 from typing import Any
 
 import terrisim
+from terrisim import texts
 from terrisim.errors import ScenarioError
-from terrisim.ui import fields, i18n, student_rules, viewmodel
+from terrisim.ui import fields, student_rules, viewmodel
 from terrisim.ui.server import HTTPError, Request, Router, require_facilitator
 from terrisim.ui.sessions import SessionStore
 from terrisim.ui.storage import StoredSession
@@ -145,7 +146,7 @@ def simulation_routes(  # noqa: C901 (a route table: each handler is short, mcca
 
     @router.route("GET", "/api/i18n")
     def words(request: Request) -> dict:
-        return i18n.payload()
+        return texts.payload()
 
     @router.route("GET", "/api/catalogue")
     def catalogue(request: Request) -> dict:

@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from terrisim import texts
 from terrisim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario, read_toml
 from terrisim.scenario.loading import is_experiment
 from terrisim.shocks import TRIGGERED_SHOCKS
-from terrisim.ui import i18n
 
 MAX_TERRITORIES = 600
 """Most territories drawn on the map (the most populated); keeps a step well under a second."""
@@ -520,7 +520,7 @@ def _join(items: list[str], lang: str) -> str:
     """``a, b et c`` (or ``a, b and c``)."""
     if len(items) < 2:
         return "".join(items)
-    return ", ".join(items[:-1]) + f" {i18n.t('log.and', lang)} " + items[-1]
+    return ", ".join(items[:-1]) + f" {texts.t('log.and', lang)} " + items[-1]
 
 
 def shock_targets_text(targets: str, lang: str) -> str:
@@ -530,20 +530,20 @@ def shock_targets_text(targets: str, lang: str) -> str:
     ids (see :func:`terrisim.shocks.target_mask`); kinds the page does not know keep their name.
     """
     if targets in ("", "all"):
-        return i18n.t("log.targets.all", lang)
+        return texts.t("log.targets.all", lang)
     kinds, classes, ids = [], [], []
     for part in targets.split(","):
         if part.startswith("class:"):
-            classes.append(i18n.t(f"log.targets.{part.replace(':', '.')}", lang))
-        elif f"kind.{part}" in i18n.MESSAGES:
-            kinds.append(i18n.t(f"kind.{part}", lang).lower())
+            classes.append(texts.t(f"log.targets.{part.replace(':', '.')}", lang))
+        elif f"kind.{part}" in texts.MESSAGES:
+            kinds.append(texts.t(f"kind.{part}", lang).lower())
         elif part:
             ids.append(part)
     phrases = [*classes]
     if kinds:
-        phrases.append(i18n.t("log.targets.kinds", lang, kinds=_join(kinds, lang)))
+        phrases.append(texts.t("log.targets.kinds", lang, kinds=_join(kinds, lang)))
     if ids:
-        phrases.append(i18n.t("log.targets.ids", lang, ids=", ".join(ids)))
+        phrases.append(texts.t("log.targets.ids", lang, ids=", ".join(ids)))
     return _join(phrases, lang)
 
 
@@ -552,7 +552,7 @@ def _event_text(event: dict[str, Any]) -> dict[str, str]:
     text = {"fr": str(event.get("text_fr", "")), "en": str(event.get("text_en", ""))}
     if event.get("kind") == "shock" and isinstance(event.get("magnitude"), (int, float)):
         for lang in text:
-            text[lang] = i18n.t(
+            text[lang] = texts.t(
                 "log.shock",
                 lang,
                 shock=str(event.get(f"label_{lang}", event.get("shock", ""))).lower(),
