@@ -192,6 +192,27 @@ def test_check_rule_also_checks_the_students_own_scenario_next_to_the_rule(
     assert "and on your scenario" in report.text()
 
 
+def test_a_scenario_that_names_the_rule_through_the_file_it_extends_is_checked_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a module name of its own: sys.modules keeps big_rules from the test above
+    (tmp_path / "extended_rules.py").write_text(textwrap.dedent(RULE_MODULE), encoding="utf-8")
+    rule = "extended_rules:BigOnly"
+    (tmp_path / "small.toml").write_text(
+        f'steps = 2\n[rules]\nvaluation = {{ name = "{rule}" }}\n', encoding="utf-8"
+    )
+    (tmp_path / "big.toml").write_text(  # breaks the rule: 14 territories; names it only via small
+        'extends = "small.toml"\n[territories.generator]\n'
+        "counts = { metropolis = 1, town = 3, periurban = 3, rural = 5, mountain = 2 }\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    report = check_rule(rule, examples=EXAMPLES, steps=2)
+    assert [Path(p).name for p in report.own_scenarios] == ["big.toml", "small.toml"]
+    result = report.result("rule_outputs")
+    assert not result.passed and "big.toml" in result.violation.message
+
+
 def test_an_experiment_file_next_to_the_rule_is_not_taken_for_a_broken_scenario(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

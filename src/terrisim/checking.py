@@ -1596,7 +1596,8 @@ def own_scenarios(plug: _Plug) -> tuple[list[Path], list[str]]:
     """The scenario files next to the rule's module that name the rule, and notes.
 
     A student's rule in ``my_rules/forgetful.py`` with ``my_rules/failing.toml`` (or any
-    ``.toml`` there that plugs it in) gets checked on that file too. Notes say which files
+    ``.toml`` there that plugs it in, itself or through the file it ``extends``) gets
+    checked on that file too. Notes say which files
     name the rule but could not be read. Experiment files there (``terrisim sweep``'s, with a
     ``[design]``) are not scenarios: they are left out.
     """
@@ -1613,13 +1614,17 @@ def own_scenarios(plug: _Plug) -> tuple[list[Path], list[str]]:
             text = candidate.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        if plug.spec not in text or _experiment_file(text):
-            continue
+        named = plug.spec in text
+        if not (named or "extends" in text) or _experiment_file(text):
+            continue  # an extending file may name the rule in the file it extends
         try:
             config = load_scenario(candidate)
         except ScenarioError as exc:
-            first = str(exc).splitlines()[0]
-            notes.append(f"your scenario {candidate} names the rule but cannot be read: {first}")
+            if named:
+                first = str(exc).splitlines()[0]
+                notes.append(
+                    f"your scenario {candidate} names the rule but cannot be read: {first}"
+                )
             continue
         if _uses(config, plug):
             found.append(candidate)
