@@ -6,6 +6,8 @@ big-screen mode and the printed debrief.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import call, serving
 from test_game_browser import Screens, assert_clean
@@ -202,6 +204,31 @@ def test_a_file_that_is_not_json_gets_a_french_message(server, screens, tmp_path
     page.set_input_files("#load-file", str(broken))
     page.wait_for_selector("#error:not([hidden])")
     assert "« notes.json » n'est pas un fichier de partie terrisim" in page.inner_text("#error")
+    assert_clean(page)
+
+
+def test_a_malformed_saved_game_gets_a_french_message_naming_the_field(server, screens, tmp_path):
+    status, game = call(
+        server,
+        "POST",
+        "/api/game",
+        {"scenario": "small", "teams": [{"team": "A", "territory": METRO}], "rounds": 2},
+    )
+    assert status == 200
+    status, record = call(
+        server, "GET", f"/api/game/{game['id']}/save?token={game['trainer_token']}"
+    )
+    assert status == 200
+    record["settings"]["rounds"] = 99  # edited by hand
+    edited = tmp_path / "partie.json"
+    edited.write_text(json.dumps(record), encoding="utf-8")
+    page = screens.open(server.url + "static/game.html", server)
+    page.wait_for_selector("#setup:not([hidden])")
+    page.set_input_files("#load-file", str(edited))
+    page.wait_for_selector("#error:not([hidden])")
+    error = page.inner_text("#error")
+    assert "champ « settings.rounds » : valeur 99 refusée (au plus 50)" in error, error
+    assert "Input" not in error and "less than" not in error
     assert_clean(page)
 
 
