@@ -435,6 +435,16 @@ def test_an_undo_from_the_kept_state_is_the_replay_without_the_action(scenario_f
     assert rebuilt.undone().record() == game.undone().record()
 
 
+def test_a_session_that_cannot_be_pickled_still_undoes_by_replaying(scenario_file: Path):
+    game = new_game(scenario_file)
+    game.model.unpicklable = lambda: None  # as a student's rule may hold
+    game.trigger_shock("drought")
+    game.end_round()
+    assert len(game.snapshots) == 0 and not game.snapshots.enabled
+    back = game.undone()
+    assert back.round == 1 and back.step == 0 and back.undoable()["type"] == "shock"
+
+
 def test_undoing_the_last_round_opens_a_finished_game_again(scenario_file: Path):
     game = new_game(scenario_file, rounds=1)
     game.end_round()

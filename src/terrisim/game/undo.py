@@ -8,7 +8,8 @@ an undo unpickles it instead (:meth:`Snapshots.restore`). A team's action clears
 before it can be undone any more); at most :data:`KEPT` are kept, for consecutive trainer's
 actions (a shock, then the close of the round), and at most :data:`BUDGET_BYTES`. A session
 rebuilt from its log (a server restarted, a file loaded) has none until the trainer acts
-again: its first undo replays.
+again: its first undo replays. A session that cannot be pickled (a student's rule holding a
+lambda, say) keeps none and always replays.
 """
 
 from __future__ import annotations
@@ -55,9 +56,11 @@ class Snapshots:
         session.snapshots = Snapshots()  # not inside the snapshot itself
         try:
             blob = pickle.dumps(session, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            blob = None  # a student's rule holding a lambda, a generator...: undos replay
         finally:
             session.snapshots = self
-        if len(blob) > BUDGET_BYTES:  # too large to keep: this session's undos replay
+        if blob is None or len(blob) > BUDGET_BYTES:  # too large, or cannot be kept: replay
             self._blobs = []
             self.enabled = False
             return
