@@ -65,6 +65,9 @@ def configs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         SCENARIO.format(name="broken", extra=missing), encoding="utf-8"
     )
     (folder / "typo.toml").write_text('name = "typo"\nsteps = "many"\n', encoding="utf-8")
+    (folder / "nobase.toml").write_text(  # the file it extends is missing: named from the folder
+        'name = "nobase"\nextends = "gone.toml"\n', encoding="utf-8"
+    )
     (folder / "compare.toml").write_text(  # a sweep's file: neither offered nor unavailable
         'name = "compare"\nscenario = "mine.toml"\nsteps = 3\nseed = 1\n'
         '[design]\nmethod = "grid"\n[factors."rules.trust"]\n'
@@ -80,10 +83,12 @@ def test_the_catalogue_offers_only_the_scenarios_that_run(configs: Path) -> None
     assert status == 200
     assert [s["id"] for s in cat["scenarios"]] == ["forum", "mine"]
     reasons = {u["id"]: u["reason"] for u in cat["unavailable"]}
-    assert set(reasons) == {"broken", "typo"}
+    assert set(reasons) == {"broken", "typo", "nobase"}
     assert "cannot import module 'nowhere_rules'" in reasons["broken"]
     assert "steps" in reasons["typo"]
-    assert str(configs) not in " ".join(reasons.values())  # no server path disclosed
+    assert reasons["nobase"].startswith("nobase.toml:2: extends: file not found: gone.toml ")
+    said = " ".join(reasons.values())
+    assert str(configs) not in said and str(configs.resolve()) not in said  # no server path
 
 
 def test_a_run_keeps_the_scenarios_own_governance_by_default(configs: Path) -> None:

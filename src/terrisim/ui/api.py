@@ -156,7 +156,7 @@ def simulation_routes(  # noqa: C901 (a route table: each handler is short, mcca
             if reason is None:
                 scenarios.append(entry)
             else:  # only scenarios that run are offered; why the others are not, no path
-                reason = reason.replace(str(entry.path), entry.path.name if entry.path else "")
+                reason = viewmodel.without_folder(reason, entry)
                 unavailable.append({"id": entry.id, "reason": reason})
         ids = [s.id for s in scenarios]
         return {

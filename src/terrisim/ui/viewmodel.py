@@ -141,17 +141,22 @@ def load_entry(entry: ScenarioEntry) -> Scenario:
 
 
 def invalid_scenario(error: ScenarioError, entry: ScenarioEntry) -> ViewModelError:
-    """The page's error for a scenario that cannot be built, naming no server folder.
+    """The page's error for a scenario that cannot be built, naming no server folder."""
+    message = without_folder(str(error), entry)
+    return ViewModelError(f"scénario invalide : {message}", detail=message)
 
-    The scenario's own message names its file (and data files) by their full path; the page
+
+def without_folder(message: str, entry: ScenarioEntry) -> str:
+    """``message`` naming files relative to the folder of ``entry``'s file (no server path).
+
+    A scenario's own message names its file (and data files) by their full path; the page
     gets them relative to the scenario's folder (``small.toml:3: ...``, ``data/x.csv: ...``).
     """
-    message = str(error)
     if entry.path is not None:
         folders = {str(entry.path.parent), str(entry.path.parent.resolve())}
         for folder in sorted(folders, key=len, reverse=True):
             message = message.replace(folder + os.sep, "").replace(folder, ".")
-    return ViewModelError(f"scénario invalide : {message}", detail=message)
+    return message
 
 
 # ---------------------------------------------------------------------------------------------
