@@ -77,3 +77,33 @@ def test_help_and_usage_errors_are_plain_text_without_loading_rich():
     assert done.stdout.strip().splitlines()[-1] == "False"
     assert "Usage: terrisim" in done.stdout
     assert "╭" not in done.stdout + done.stderr
+
+
+def test_an_installed_numba_that_cannot_be_imported_leaves_auto_on_numpy(tmp_path):
+    # numba built for another numpy raises ImportError on import: auto runs numpy (a traceback
+    # at the first step before), and numba asked for by name is one line saying why
+    fake = tmp_path / "numba"
+    fake.mkdir()
+    (fake / "__init__.py").write_text('raise ImportError("Numba needs NumPy 2.2 or less")\n')
+    probe = (
+        "import os, sys; os.environ.pop('TERRISIM_KERNEL', None)\n"
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "from terrisim import TerriModel, apply_overrides, load_scenario\n"
+        "from terrisim.engine import AUTO_NUMBA_LINKS, auto_reason\n"
+        "big = apply_overrides(load_scenario(None), {'territories.generator.counts': {'rural': 120}})\n"
+        "model = TerriModel(big)\n"
+        "assert model.state.n_links >= AUTO_NUMBA_LINKS\n"
+        "model.run(1)\n"
+        "print(model.engine, '|', auto_reason(None, model.state.n_links))\n"
+        "try:\n"
+        "    TerriModel(big, engine='numba')\n"
+        "except ValueError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    engine, refused = done.stdout.splitlines()
+    assert engine == "numpy | auto: numba cannot be imported (Numba needs NumPy 2.2 or less)"
+    assert refused == (
+        "engine=numba: engine 'numba' asked for but numba cannot be imported "
+        "(Numba needs NumPy 2.2 or less); use engine 'numpy'"
+    )

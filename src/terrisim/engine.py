@@ -11,6 +11,7 @@ loading numba and its cached kernels would be most of a short run (docs/performa
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 
@@ -25,6 +26,20 @@ HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 AUTO_NUMBA_LINKS = 200
 
 
+@functools.cache
+def numba_import_error() -> str:
+    """Why numba, installed, cannot be imported ("" if it can). Imports it, once.
+
+    An installed numba may not import (one built for another numpy); ``auto`` then takes
+    numpy. Only called where numba would run, so a small model still never imports it.
+    """
+    try:
+        import numba  # noqa: F401 - the import is the test
+    except ImportError as exc:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return ""
+
+
 def requested_name(requested: str | None = None) -> str:
     """The engine asked for: ``requested``, else ``TERRISIM_KERNEL``, else ``"auto"``."""
     return (requested or os.environ.get("TERRISIM_KERNEL") or "auto").strip().lower()
@@ -36,6 +51,8 @@ def auto_reason(requested: str | None, links: int) -> str:
         return ""
     if not HAVE_NUMBA:
         return "auto: numba is not installed"
+    if links >= AUTO_NUMBA_LINKS and numba_import_error():
+        return f"auto: numba cannot be imported ({numba_import_error()})"
     side = "from" if links >= AUTO_NUMBA_LINKS else "only from"
     return f"auto: {links:,} links, numba {side} {AUTO_NUMBA_LINKS:,} on"
 
@@ -50,12 +67,13 @@ def engine_name(requested: str | None = None, links: int | None = None) -> str:
             for numba).
 
     Returns:
-        ``"numba"`` if asked for, or for ``auto`` when numba is installed and ``links`` is at
-        least :data:`AUTO_NUMBA_LINKS`; else ``"numpy"``.
+        ``"numba"`` if asked for, or for ``auto`` when numba is installed, can be imported
+        and ``links`` is at least :data:`AUTO_NUMBA_LINKS`; else ``"numpy"``.
 
     Raises:
         ScenarioError: (a ValueError) an unknown engine name, or ``"numba"`` asked for but not
-            installed; the message names the argument or environment variable that gave it.
+            installed or not importable; the message names the argument or environment
+            variable that gave it.
     """
     given = requested or os.environ.get("TERRISIM_KERNEL") or "auto"
     name = requested_name(requested)
@@ -69,7 +87,14 @@ def engine_name(requested: str | None = None, links: int | None = None) -> str:
             f"{source}{given}: engine 'numba' asked for but numba is not installed "
             "(pip install 'terrisim[fast]'), or use engine 'numpy'"
         )
+    if name == "numba" and numba_import_error():
+        raise ScenarioError(
+            f"{source}{given}: engine 'numba' asked for but numba cannot be imported "
+            f"({numba_import_error()}); use engine 'numpy'"
+        )
     if name == "auto":
-        large = links is None or links >= AUTO_NUMBA_LINKS
-        return "numba" if HAVE_NUMBA and large else "numpy"
+        if links is None:  # only checking the name: numba is not imported
+            return "numba" if HAVE_NUMBA else "numpy"
+        large = links >= AUTO_NUMBA_LINKS
+        return "numba" if HAVE_NUMBA and large and not numba_import_error() else "numpy"
     return name
