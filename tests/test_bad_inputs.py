@@ -140,6 +140,10 @@ BOUNDS = {
         "[territories.generator]\nspacing_km = 1e308\n",
         ("territories.generator.spacing_km", "1e+308", "less than or equal to 10000"),
     ),
+    "a kind's median population of 1e300": (
+        "[kinds.rural]\npopulation = 1e300\n",
+        ("kinds.rural.population", "1e+300", "less than or equal to 10000000000"),
+    ),
     "stocks of 1e308 steps": (
         "[goods.food]\nstorage_steps = 1e308\n",
         ("goods.food.storage_steps", "1e+308", "less than or equal to 100000"),
@@ -218,6 +222,18 @@ WRONG_TYPES = {
     "enabled = 0": (
         "[exchange]\nenabled = 0\n",
         ("scenario.toml:2", "exchange.enabled", "(got 0)", "true or false"),
+    ),
+    'a shock\'s at = "24"': (
+        '[[shocks]]\nkind = "drought"\nat = "24"\n',
+        ("scenario.toml:3", "shocks.0.at", "'24'", "integer"),
+    ),
+    'a rule\'s alpha = "0.1"': (
+        '[rules.trust]\nname = "reinforcement"\nalpha = "0.1"\n',
+        ("scenario.toml:3", "rules.trust.alpha", "'0.1'", "number"),
+    ),
+    "an institution's duration = 36.0": (
+        '[[governance]]\nrule = "reciprocity_contract"\nduration = 36.0\n',
+        ("scenario.toml:3", "governance.0.duration", "36.0", "integer"),
     ),
     "proximity_k = 3.0": (
         "[territories.generator]\nproximity_k = 3.0\n",

@@ -81,7 +81,7 @@ class ShockSchedule(BaseModel):
         params: Parameters of the kind (its ``Params`` model), for custom kinds.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     kind: str
     at: Annotated[int, Field(ge=1)] | None = None
     frequency: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
@@ -226,7 +226,7 @@ class EnergyPrices(ShockKind):
     class Params(BaseModel):
         """Parameters of the energy price surge."""
 
-        model_config = ConfigDict(extra="forbid")
+        model_config = ConfigDict(extra="forbid", strict=True)
         energy_share: float = Field(
             0.042,
             ge=0.0,

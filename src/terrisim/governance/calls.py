@@ -64,7 +64,7 @@ class CallForProjects(Governance):
     class Params(BaseModel):
         """Parameters of the calls for projects (ODD 7.5.4, Table 3)."""
 
-        model_config = ConfigDict(extra="forbid")
+        model_config = ConfigDict(extra="forbid", strict=True)
         period: int = Field(12, ge=1, description="Steps between calls (one a year).")
         first_call: int = Field(1, ge=1, description="Step of the first call.")
         budget: float = Field(

@@ -101,7 +101,7 @@ class MembershipParams(BaseModel):
     and meaning differ) and their own parameters.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     ids: list[str] = Field(
         default_factory=list, description="Members by id; empty: kinds within radius_km."
     )

@@ -17,11 +17,12 @@ Scenario file::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Strict as PydanticStrict
 
 from terrisim import texts
 from terrisim.errors import ScenarioError
@@ -146,8 +147,9 @@ class ReciprocityContract(Governance):
     class Params(BaseModel):
         """Parameters of the reciprocity contracts (docs/governance.md, table 7.5.1)."""
 
-        model_config = ConfigDict(extra="forbid")
-        pairs: list[tuple[str, str]] = Field(
+        model_config = ConfigDict(extra="forbid", strict=True)
+        # a TOML array of two ids is a list: a pair may be given as one (not strict)
+        pairs: list[Annotated[tuple[str, str], PydanticStrict(False)]] = Field(
             default_factory=list,
             description="Contract pairs by territory id; empty: chosen automatically.",
         )

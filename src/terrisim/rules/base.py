@@ -27,7 +27,7 @@ _REGISTRY: dict[str, dict[str, type]] = {role: {} for role in ROLES}
 class NoParams(BaseModel):
     """A rule without parameters."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Rule:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 class DefectionParams(BaseModel):
     """What every defection rule declares: how much third parties learn (ODD 7.4.6)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     reputation: float = Field(
         0.5,
         ge=0.0,

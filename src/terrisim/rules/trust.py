@@ -69,7 +69,7 @@ class Reinforcement(TrustUpdate):
     class Params(BaseModel):
         """Parameters of the reinforcement rule (all in [0, 0.25])."""
 
-        model_config = ConfigDict(extra="forbid")
+        model_config = ConfigDict(extra="forbid", strict=True)
         alpha: float = Field(0.05, ge=0.0, le=0.25, description="Gain from a balanced deal.")
         lam: float = Field(0.1, ge=0.0, le=0.25, description="Loss per unit of imbalance.")
         mu: float = Field(0.25, ge=0.0, le=0.25, description="Loss per unit of shortfall.")

@@ -71,7 +71,7 @@ class NeedWeightedValuation(BasketValuation):
     class Params(BaseModel):
         """Parameters of the need-weighted valuation."""
 
-        model_config = ConfigDict(extra="forbid")
+        model_config = ConfigDict(extra="forbid", strict=True)
         urgency: float = Field(1.0, ge=0.0, description="Premium on a fully unmet need.")
 
     def unit_values(self, state: TerritoryState) -> tuple[np.ndarray, np.ndarray]:

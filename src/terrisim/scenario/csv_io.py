@@ -38,7 +38,7 @@ import pandas as pd
 from terrisim.scenario.generator import proximity_links
 from terrisim.scenario.layout import LINK_KINDS, Layout, unique_links
 from terrisim.scenario.loading import ScenarioError, reading
-from terrisim.scenario.schema import Scenario
+from terrisim.scenario.schema import MAX_POPULATION, Scenario
 
 REQUIRED = ("id", "name", "kind", "population", "x_km", "y_km")
 OPTIONAL_SCALARS = ("engineering", "fiscal_base", "grant", "leaning")
@@ -46,8 +46,6 @@ OPTIONAL_SCALARS = ("engineering", "fiscal_base", "grant", "leaning")
 
 #: Columns read as text: an id ``NA`` or a name ``None`` is that string, not a missing value.
 TEXT_COLUMNS = ("id", "name", "kind", "source", "target")
-#: More inhabitants than the world has: a population above this is a mistake (e.g. 1e300).
-MAX_POPULATION = 1e10
 #: Coordinates in km beyond this are a mistake (projected systems stay within 10,000 km).
 MAX_COORDINATE_KM = 1e5
 

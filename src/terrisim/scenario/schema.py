@@ -28,6 +28,8 @@ FilePath = Annotated[Path, Field(strict=False)]
 MAX_STEPS = 100_000
 MAX_TERRITORIES = 1_000_000
 MAX_SPACING_KM = 10_000.0
+#: More inhabitants than the world has: a territory's population above this is a mistake.
+MAX_POPULATION = 1e10
 
 
 class Strict(BaseModel):
@@ -44,7 +46,9 @@ class KindSpec(Strict):
     """A kind of territory (metropolis, town, periurban, rural, mountain, or your own)."""
 
     urban: bool = Field(description="Counts as urban in urban/rural indicators.")
-    population: Positive = Field(description="Median population of a generated territory.")
+    population: Annotated[float, Field(gt=0.0, le=MAX_POPULATION, allow_inf_nan=False)] = Field(
+        description="Median population of a generated territory."
+    )
     population_sigma: NonNeg = Field(0.4, description="Log-sd of generated populations.")
     fiscal_base: NonNeg = Field(description="Own tax revenue, k EUR / 1,000 inh. / step.")
     grant: NonNeg = Field(description="State grant (dotations), k EUR / 1,000 inh. / step.")
