@@ -284,6 +284,10 @@ VAGUE_CSV = {
         "id,name,kind,population,x_km,y_km\na,A,town,452000,0,0,\nb,B,rural,500,10,0,\n",
         ("territories.csv:2", "7 fields for 6 columns", "a comma at the end of every row"),
     ),
+    "a comma at the end of every line, the header's too": (
+        "id,name,kind,population,x_km,y_km,\na,A,town,452000,0,0,\nb,B,rural,500,10,0,\n",
+        ("territories.csv:1", "column 7 of the header has no name", "a comma at the end"),
+    ),
     "NA in a number column": (
         "id,name,kind,population,x_km,y_km,grant\na,A,town,1000,0,0,NA\nb,B,rural,500,10,0,\n",
         ("territories.csv:2", "'grant'", "'NA'", "leave the cell empty"),

@@ -44,8 +44,9 @@ REQUIRED = ("id", "name", "kind", "population", "x_km", "y_km")
 OPTIONAL_SCALARS = ("engineering", "fiscal_base", "grant", "leaning")
 
 
-#: Columns read as text: an id ``NA`` or a name ``None`` is that string, not a missing value.
-TEXT_COLUMNS = ("id", "name", "kind", "source", "target")
+#: Columns read as text: an id ``NA`` or a name ``None`` is that string, not a missing value,
+#: and an INSEE code ``01001`` keeps its leading zero (a kinds file, ODD 5.5.1).
+TEXT_COLUMNS = ("id", "name", "kind", "source", "target", "code")
 #: Coordinates in km beyond this are a mistake (projected systems stay within 10,000 km).
 MAX_COORDINATE_KM = 1e5
 
@@ -68,6 +69,12 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ScenarioError(f"{path}: malformed CSV: {exc}") from None
     header = [c.strip().removeprefix("\ufeff") for c in header]
+    unnamed = [i for i, c in enumerate(header) if not c]
+    if unnamed:
+        raise ScenarioError(
+            f"{path}:1: column {unnamed[0] + 1} of the header has no name"
+            + (" (a comma at the end of the header?)" if unnamed[0] == len(header) - 1 else "")
+        )
     twice = sorted({c for c in header if header.count(c) > 1})
     if twice:
         raise ScenarioError(f"{path}:1: column {twice[0]!r} appears twice in the header")
