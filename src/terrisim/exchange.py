@@ -100,8 +100,9 @@ class ExchangeOutcome:
 
 
 def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """``num / den`` with 0 where ``den == 0``."""
-    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den > 0)
+    """``num / den`` with 0 where ``den == 0`` (inf, silently, where the quotient overflows)."""
+    with np.errstate(over="ignore"):
+        return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den > 0)
 
 
 def _unit_table(unit_values: np.ndarray, state: TerritoryState) -> np.ndarray:

@@ -49,12 +49,12 @@ def commute(
     gap = available[:, good] - need[:, good]
     asked = share * need[home, good]
     total = np.bincount(home, asked, n)
-    deficit = np.maximum(-gap, 0.0)
-    scale = np.minimum(1.0, np.divide(deficit, total, out=np.ones(n), where=total > 0))
-    demand = asked * scale[home]
-    total = np.bincount(work, demand, n)
-    surplus = np.maximum(gap, 0.0)
-    served = np.minimum(1.0, np.divide(surplus, total, out=np.ones(n), where=total > 0))
+    deficit, surplus = np.maximum(-gap, 0.0), np.maximum(gap, 0.0)
+    with np.errstate(over="ignore"):  # tiny requests: the ratios are inf, capped at 1
+        scale = np.minimum(1.0, np.divide(deficit, total, out=np.ones(n), where=total > 0))
+        demand = asked * scale[home]
+        total = np.bincount(work, demand, n)
+        served = np.minimum(1.0, np.divide(surplus, total, out=np.ones(n), where=total > 0))
     return demand * served[work]
 
 
@@ -99,8 +99,9 @@ def clear(
     surplus, deficit = np.maximum(gap, 0.0), np.maximum(-gap, 0.0)
     offered, asked = surplus.sum(axis=0), deficit.sum(axis=0)
     supply = offered + outside[cols]
-    served = np.divide(supply, asked, out=np.ones_like(asked), where=asked > 0)
-    sold_share = np.divide(asked, offered, out=np.zeros_like(offered), where=offered > 0)
+    with np.errstate(over="ignore"):  # tiny deficits or offers: inf, capped at 1 below
+        served = np.divide(supply, asked, out=np.ones_like(asked), where=asked > 0)
+        sold_share = np.divide(asked, offered, out=np.zeros_like(offered), where=offered > 0)
     bought, sold, imports = np.zeros((n, g)), np.zeros((n, g)), np.zeros(g)
     bought[:, cols] = deficit * np.minimum(served, 1.0)
     sold[:, cols] = surplus * np.minimum(sold_share, 1.0)

@@ -43,7 +43,10 @@ def update_skill(state: TerritoryState, spec: SpecialisationSpec) -> None:
     produced = s.production[:, cols]
     left = s.available[:, cols] - s.consumed[:, cols]
     moves = produced > 0
-    share = np.divide(s.sold[:, cols] - left, produced, out=np.zeros_like(produced), where=moves)
+    with np.errstate(over="ignore"):  # a tiny production: +-inf, clipped below like any large share
+        share = np.divide(
+            s.sold[:, cols] - left, produced, out=np.zeros_like(produced), where=moves
+        )
     skill = s.skill.copy()
     skill[:, cols] = np.clip(s.skill[:, cols] * (1.0 + spec.rate * share), spec.floor, spec.ceiling)
     s.skill = skill

@@ -198,14 +198,16 @@ def unmet_share(state: TerritoryState) -> np.ndarray:
     ``u_i = sum_g w_g max(0, 1 - available[i,g] / n[i,g]) / sum_g w_g`` (0 where no need).
     """
     need = state.effective_need
-    cover = np.divide(state.available, need, out=np.ones_like(need), where=need > 0)
+    with np.errstate(over="ignore"):  # a tiny need: cover is inf, unmet 0
+        cover = np.divide(state.available, need, out=np.ones_like(need), where=need > 0)
     return np.maximum(1.0 - cover, 0.0) @ state.good_weight / state.good_weight.sum()
 
 
 def capped_ratio(have: np.ndarray, asked: np.ndarray) -> np.ndarray:
     """``min(1, have / asked)``, 1 where nothing is asked (the share of a claim that is met)."""
     have, asked = np.broadcast_arrays(np.asarray(have, float), np.asarray(asked, float))
-    return np.minimum(1.0, np.divide(have, asked, out=np.ones(have.shape), where=asked > 0))
+    with np.errstate(over="ignore"):  # a tiny claim: the ratio is inf, the share 1
+        return np.minimum(1.0, np.divide(have, asked, out=np.ones(have.shape), where=asked > 0))
 
 
 def expected_production(state: TerritoryState) -> np.ndarray:
@@ -219,10 +221,11 @@ def pool_pairs(give: np.ndarray, take: np.ndarray) -> tuple[np.ndarray, ...]:
     ``give`` and ``take`` are (m, G), non-negative, with ``give.sum(0) == take.sum(0)``. The
     pool is filled by givers in member order and emptied by takers in member order (the two
     cumulative sums are merged, up to the smaller of their last values), so each giver gives
-    ``give`` and each taker receives ``take`` (up to rounding: a giver's pairs may add up to
-    a few units in the last place of the cumulative sum more than its ``give``, which
-    ``model.transfer`` clamps) with at most ``givers + takers - 1`` pairs per good:
-    O(m log m), fit for mergers of thousands of communes.
+    ``give`` and each taker receives ``take`` with at most ``givers + takers - 1`` pairs per
+    good: O(m log m), fit for mergers of thousands of communes. The pieces are differences of
+    the cumulative sums, rounded to their size: the pieces of a giver that add up to more than
+    its ``give`` are scaled by ``give / sum`` (what remains, a few units in the last place of
+    ``give``, ``model.transfer`` clamps).
 
     Returns:
         ``(i, j, amounts)``: member positions (k,) and amounts (k, G) of the pairs.
@@ -240,10 +243,17 @@ def pool_pairs(give: np.ndarray, take: np.ndarray) -> tuple[np.ndarray, ...]:
         amount = np.diff(cuts)
         middle = cuts[:-1] + amount / 2
         keep = amount > 0
-        rows_i.append(np.minimum(np.searchsorted(cum_give, middle[keep], side="right"), m - 1))
+        giver = np.minimum(np.searchsorted(cum_give, middle[keep], side="right"), m - 1)
+        amount = amount[keep]
+        # a piece is a difference of cumulative sums, rounded to their size: a small giver
+        # after large ones may get pieces adding up to more than it gives; scale them down
+        given = np.bincount(giver, amount, m)
+        over = given > give[:, g]
+        amount = amount * np.where(over, give[:, g] / np.where(over, given, 1.0), 1.0)[giver]
+        rows_i.append(giver)
         rows_j.append(np.minimum(np.searchsorted(cum_take, middle[keep], side="right"), m - 1))
-        rows_g.append(np.full(int(keep.sum()), g))
-        rows_x.append(amount[keep])
+        rows_g.append(np.full(amount.size, g))
+        rows_x.append(amount)
     if not rows_i:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, n_goods))
     i, j, g, x = (np.concatenate(r) for r in (rows_i, rows_j, rows_g, rows_x))

@@ -274,9 +274,10 @@ class Merger(Governance):
         """Unmet share of need per good from expected production (before any step)."""
         s = model.state
         need = s.effective_need
-        cover = np.divide(
-            s.stock + expected_production(s), need, out=np.ones_like(need), where=need > 0
-        )
+        with np.errstate(over="ignore"):  # a tiny need: cover is inf, unmet 0
+            cover = np.divide(
+                s.stock + expected_production(s), need, out=np.ones_like(need), where=need > 0
+            )
         return np.maximum(1.0 - cover, 0.0)
 
     def vote(self, model: ModelServices, unmet: np.ndarray | None = None) -> None:

@@ -77,7 +77,7 @@ class NeedWeightedValuation(BasketValuation):
     def unit_values(self, state: TerritoryState) -> tuple[np.ndarray, np.ndarray]:
         """Price for giving; price times (1 + urgency x shortfall) for receiving."""
         need = state.effective_need
-        shortfall = np.where(
-            need > 0, np.clip(1.0 - state.available / np.where(need > 0, need, 1.0), 0.0, 1.0), 0.0
-        )
+        with np.errstate(over="ignore"):  # a tiny need: the ratio is inf, the clip makes it 0
+            cover = state.available / np.where(need > 0, need, 1.0)
+        shortfall = np.where(need > 0, np.clip(1.0 - cover, 0.0, 1.0), 0.0)
         return state.price[None, :], state.price[None, :] * (1.0 + self.params.urgency * shortfall)
