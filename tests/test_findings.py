@@ -11,6 +11,7 @@ overlapping 95 % intervals. Regenerate both with the command above when the mode
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -57,3 +58,28 @@ def test_the_documented_findings_hold_when_the_experiment_is_rerun_at_reduced_si
     figures = findings.regenerate(reduced=True, work=tmp_path, stems=[experiment], workers=2)
     assert figures
     assert findings.check(figures, reduced=True) == []
+
+
+def test_a_morris_mu_is_stale_when_its_sign_changes_and_a_variance_share_when_it_crosses_5_percent():
+    by_name = {f.name: f for f in findings.FINDINGS}
+    mu = by_name["morris_economy:morris_mu:market.outside_supply:shocks_resilience_loss"]
+    documented = findings.Figure(-0.375, -0.375, -0.375, 400)
+    assert (
+        findings.disagreement(mu, documented, findings.Figure(-0.2, -0.2, -0.2, 160), exact=False)
+        == ""
+    )
+    assert "sign" in findings.disagreement(
+        mu, documented, findings.Figure(0.01, 0.01, 0.01, 160), exact=False
+    )
+    share = by_name["sobol_trust:factors_share:gini"]
+    documented = findings.Figure(0.0049, math.nan, math.nan, 2048)
+    assert (
+        findings.disagreement(
+            share, documented, findings.Figure(0.03, math.nan, math.nan, 512), exact=False
+        )
+        == ""
+    )
+    assert findings.disagreement(
+        share, documented, findings.Figure(0.2, math.nan, math.nan, 512), exact=False
+    )
+    assert documented.text(share) == "the factors explain 0.49 % of the run-to-run variance"

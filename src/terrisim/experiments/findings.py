@@ -2,8 +2,10 @@
 
 Each :class:`Finding` names the experiment file that measures it and the figure of
 ``terrisim analyze`` that is the finding: a paired difference against the first level, the
-mean of an outcome at a level, a Sobol or Morris index, a collapse threshold, or the time to
-recovery after the first shock at a level (median and quartiles). Running this
+mean of an outcome at a level or in a quantile bin of a continuous factor, a Sobol or Morris
+index (or the largest Morris ``mu*`` of a set of factors, or the sign of a Morris ``mu``), a
+collapse threshold, or the time to recovery after the first shock at a level (median and
+quartiles). Running this
 module sweeps every experiment at full size and writes ``experiments/findings.json``: the
 figures, and the text each one has in experiments/README.md. Two tests keep them honest
 (``tests/test_findings.py``): every figure of the JSON file appears, as printed, in the README;
@@ -14,7 +16,9 @@ as a pattern of docs/patterns.md does (:mod:`terrisim.experiments.patterns`, who
 measure over seeds the sweeps' paired differences share).
 
 Run ``python -m terrisim.experiments.findings`` (full size, writes the JSON file) or
-``python -m terrisim.experiments.findings --reduced --check`` (what the test does).
+``python -m terrisim.experiments.findings --reduced --check`` (what the test does);
+``--only STEM ... --from FOLDER`` measures full-size sweeps run before with
+``terrisim sweep experiments/STEM.toml --out FOLDER/STEM`` (recording the commit they ran at).
 """
 
 from __future__ import annotations
@@ -91,6 +95,32 @@ def _index(experiment: str, kind: str, outcome: str, factor: str, digits: int = 
     return Finding(name, experiment, kind, outcome, factor, factor, digits=digits)
 
 
+def _bin(experiment: str, outcome: str, factor: str, fifth: int, digits: int) -> Finding:
+    name = f"{experiment}:bin:{factor}={fifth}:{outcome}"
+    return Finding(name, experiment, "bin", outcome, factor, str(fifth), digits=digits)
+
+
+def _largest(experiment: str, outcome: str, label: str, factors: Iterable[str], digits: int):
+    name = f"{experiment}:morris_max:{label}:{outcome}"
+    joined = ",".join(factors)
+    return Finding(name, experiment, "morris_max", outcome, joined, label, digits=digits)
+
+
+#: The nine factors of morris_economy.toml.
+_MORRIS_FACTORS = (
+    "exchange.reciprocity_tolerance",
+    "trust.initial",
+    "trust.tension_share",
+    "trust.cleavage_weight",
+    "market.outside_supply",
+    "commuting.share",
+    "budget.draw_rate",
+    "budget.depreciation",
+    "specialisation.rate",
+)
+_BUDGET = ("budget.draw_rate", "budget.depreciation")
+
+
 _MERGERS = [
     _paired("mergers", outcome, label, digits)
     for outcome, digits in (
@@ -138,6 +168,16 @@ _SOBOL = [
         ),
     )
     for factor in factors
+] + [
+    _index("sobol_trust", "sobol_ST", "volume_value_mean", "exchange.reciprocity_tolerance"),
+    *(
+        _bin("sobol_trust", "satisfaction_mean", "exchange.reciprocity_tolerance", k, 4)
+        for k in range(1, 6)
+    ),
+    *(_bin("sobol_trust", "trust_urban_rural_final", "trust.tension_share", k, 3) for k in (1, 5)),
+    Finding(
+        "sobol_trust:factors_share:gini", "sobol_trust", "factors_share", "gini", "", "", digits=2
+    ),
 ]
 _MORRIS = [
     _index("morris_economy", "morris", outcome, factor, 3)
@@ -166,6 +206,33 @@ _MORRIS = [
         ),
     )
     for factor in factors
+] + [
+    Finding(
+        "morris_economy:morris_mu:market.outside_supply:shocks_resilience_loss",
+        "morris_economy",
+        "morris_mu",
+        "shocks_resilience_loss",
+        "market.outside_supply",
+        "market.outside_supply",
+    ),
+    _largest(
+        "morris_economy",
+        "shocks_resilience_loss",
+        "all but market.outside_supply",
+        (f for f in _MORRIS_FACTORS if f != "market.outside_supply"),
+        3,
+    ),
+    _largest(
+        "morris_economy",
+        "satisfaction_mean",
+        "budget and trust set-up",
+        (*_BUDGET, "trust.initial", "trust.tension_share", "trust.cleavage_weight"),
+        4,
+    ),
+    *(
+        _largest("morris_economy", outcome, "budget", _BUDGET, 4)
+        for outcome in ("gini", "trust_urban_rural_final", "shocks_resilience_loss")
+    ),
 ]
 _RECOVERY = [
     Finding(f"recovery:{f}={v}:{o}", "recovery", "recovery", o, f, v, digits=0)
@@ -209,10 +276,17 @@ class Figure:
                 f"median {steps(self.value)} steps (quartiles {steps(self.low)} to "
                 f"{steps(self.high)}, {self.n} runs)"
             )
-        if finding.kind == "threshold":
-            return f"{self.value:.{d}f}"
-        if finding.kind in {"sobol_ST", "sobol_S1", "morris"}:
-            name = {"sobol_ST": "ST", "sobol_S1": "S1", "morris": "mu*"}[finding.kind]
+        plain = {
+            "threshold": f"{self.value:.{d}f}",
+            "morris_mu": f"mu = {self.value:.{d}f}",
+            "factors_share": f"the factors explain {100 * self.value:.{d}f} % of the run-to-run "
+            "variance",
+        }
+        if finding.kind in plain:
+            return plain[finding.kind]
+        names = {"sobol_ST": "ST", "sobol_S1": "S1", "morris": "mu*", "morris_max": "largest mu*"}
+        if finding.kind in names:
+            name = names[finding.kind]
             return f"{name} = {self.value:.{d}f} +- {(self.high - self.value):.{d}f}"
         sign = "+" if finding.kind == "paired" else ""
         return f"{self.value:{sign}.{d}f} [{self.low:{sign}.{d}f}, {self.high:{sign}.{d}f}]"
@@ -277,10 +351,20 @@ def measure(finding: Finding, df: pd.DataFrame) -> Figure:
             rows = rows[rows["group"] == finding.group]
         r = _one(rows, finding)
         return Figure(r["mean_diff"], r["ci_low"], r["ci_high"], int(r["pairs"]))
-    if finding.kind == "level":
-        t = analysis.summarise(df, [finding.outcome], [finding.factor])
-        r = _one(t[t["level"] == finding.level], finding)
+    if finding.kind in {"level", "bin"}:
+        t = analysis.summarise(df, [finding.outcome], [finding.factor], bins=5)
+        if finding.kind == "level":
+            r = _one(t[t["level"] == finding.level], finding)
+        elif len(t) == 5:
+            r = t.iloc[int(finding.level) - 1]  # the bins in increasing order
+        else:
+            raise KeyError(f"{finding.name}: {len(t)} bins of {finding.factor}, expected 5")
         return Figure(r["mean"], r["ci_low"], r["ci_high"], int(r["n"]))
+    if finding.kind == "factors_share":
+        from terrisim.experiments.variance import variance_shares
+
+        r = _one(variance_shares(df, [finding.outcome]), finding)
+        return Figure(r["factors_share"], math.nan, math.nan, int(r["runs"]))
     if finding.kind == "recovery":
         from terrisim.experiments.timeseries import recovery_by_level, run_levels
 
@@ -293,14 +377,29 @@ def measure(finding: Finding, df: pd.DataFrame) -> Figure:
         t = threshold_table(df, exp)
         r = _one(t[t[finding.factor] == finding.level], finding)
         return Figure(r["threshold"], r["lo"], r["hi"], int(r["evaluations"]))
+    return _index_figure(finding, df, exp.seed)
+
+
+def _index_figure(finding: Finding, df: pd.DataFrame, seed: int) -> Figure:
+    """A Sobol or Morris finding's figure (``seed``: the bootstrap's, the experiment's)."""
+    from terrisim.experiments import analysis
+
     if finding.kind.startswith("sobol_"):
         which = finding.kind.removeprefix("sobol_")
-        t = analysis.sobol_indices(df, finding.outcome, seed=exp.seed)
+        t = analysis.sobol_indices(df, finding.outcome, seed=seed)
         r = _one(t[t["factor"] == finding.factor], finding)
         conf = r[f"{which}_conf"]
         return Figure(r[which], r[which] - conf, r[which] + conf, len(df))
-    t = analysis.morris_indices(df, finding.outcome, seed=exp.seed)
-    r = _one(t[t["factor"] == finding.factor], finding)
+    t = analysis.morris_indices(df, finding.outcome, seed=seed)
+    if finding.kind == "morris_max":
+        rows = t[t["factor"].isin(finding.factor.split(","))]
+        if len(rows) != len(finding.factor.split(",")):
+            raise KeyError(f"{finding.name}: {len(rows)} of the factors in the results")
+        r = rows.loc[rows["mu_star"].idxmax()]
+    else:
+        r = _one(t[t["factor"] == finding.factor], finding)
+    if finding.kind == "morris_mu":
+        return Figure(r["mu"], r["mu"], r["mu"], len(df))
     conf = r["mu_star_conf"]
     return Figure(r["mu_star"], r["mu_star"] - conf, r["mu_star"] + conf, len(df))
 
@@ -337,12 +436,45 @@ def regenerate(
     return figures
 
 
+def stored(stem: str, folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The results of a full-size sweep of a shipped experiment run earlier, and where from.
+
+    The sweep (``terrisim sweep experiments/<stem>.toml --out <folder>/<stem>``) must be the
+    shipped experiment whole (same experiment hash) and finished.
+
+    Args:
+        stem: The experiment file's stem in experiments/.
+        folder: The folder holding the sweep directory ``<stem>``.
+
+    Returns:
+        The results, and the ``commit``, ``dirty`` and ``date`` the sweep ran at (its
+        experiment.json's code identity).
+
+    Raises:
+        ValueError: The sweep is of another experiment, or unfinished.
+    """
+    from terrisim.experiments.analysis import load_results
+    from terrisim.experiments.runner import prepare_sweep
+
+    meta = json.loads((folder / stem / "experiment.json").read_text())
+    prep = prepare_sweep(_experiment(stem, False), source=str(EXPERIMENTS / f"{stem}.toml"))
+    if meta["hash"] != prep.meta["hash"]:
+        raise ValueError(f"{folder / stem}: not a sweep of experiments/{stem}.toml at full size")
+    df = load_results(folder / stem)
+    if len(df) != prep.total:
+        raise ValueError(f"{folder / stem}: {len(df)} of {prep.total} runs; finish the sweep")
+    git = (meta.get("code") or {}).get("git") or {}
+    return df, {"commit": git.get("commit", ""), "dirty": git.get("dirty"), "date": meta["created"]}
+
+
 def disagreement(finding: Finding, documented: Figure, measured: Figure, *, exact: bool) -> str:
     """Why a measured figure does not support the documented one ("" when it does).
 
     Exact: equal to 1e-9. Otherwise the documented figure holds when the measured one has the
     same sign (where the documented interval excludes zero) and the two 95 % intervals overlap;
-    a threshold must lie within the documented bracket widened by 0.05 on each side.
+    a threshold must lie within the documented bracket widened by 0.05 on each side; a Morris
+    ``mu`` (which has no interval) must keep its sign, and a factors' share of the variance its
+    side of the 5 % warning share.
     """
     if exact:
         same = all(
@@ -365,6 +497,14 @@ def disagreement(finding: Finding, documented: Figure, measured: Figure, *, exac
             if ok
             else f"threshold {measured.value:.3f} outside [{documented.low - 0.05:.3f}, {documented.high + 0.05:.3f}]"
         )
+    if finding.kind == "factors_share":  # no interval: the side of the warning share
+        from terrisim.experiments.variance import FACTORS_SHARE_WARNING as LOW
+
+        same_side = (measured.value < LOW) == (documented.value < LOW)
+        return "" if same_side else f"{measured.text(finding)} (documented: {documented.value:.4f})"
+    if finding.kind == "morris_mu":  # no interval: the sign of the mean effect only
+        flipped = math.copysign(1, measured.value) != math.copysign(1, documented.value)
+        return f"the sign changed: measured {measured.text(finding)}" if flipped else ""
     why = []
     if (documented.low > 0 and measured.value <= 0) or (
         documented.high < 0 and measured.value >= 0
@@ -461,10 +601,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="experiment stems (default: all)")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--work", type=Path, default=None, help="sweep directories (temp)")
+    parser.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=None,
+        help="measure full-size sweeps already in FOLDER/<stem> instead of running them "
+        "(with --only)",
+    )
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="terrisim-findings-") as tmp:
-        work = args.work or Path(tmp)
-        figures = regenerate(reduced=args.reduced, work=work, stems=args.only, workers=args.workers)
+    swept: dict[str, dict[str, Any]] = {}
+    if args.source is not None:
+        if not args.only or args.reduced:
+            parser.error("--from needs --only and no --reduced")
+        figures = {}
+        for stem in args.only:
+            df, at = stored(stem, args.source)
+            for finding in FINDINGS:
+                if finding.experiment == stem:
+                    figures[finding.name] = measure(finding, df)
+                    swept[finding.name] = at
+    else:
+        with tempfile.TemporaryDirectory(prefix="terrisim-findings-") as tmp:
+            work = args.work or Path(tmp)
+            figures = regenerate(
+                reduced=args.reduced, work=work, stems=args.only, workers=args.workers
+            )
     by_name = {f.name: f for f in FINDINGS}
     for name, fig in figures.items():
         print(f"{name:<70} {fig.text(by_name[name])}  (n={fig.n})")
@@ -475,11 +637,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if problems else 0
     if args.reduced:
         return 0
-    measured_at = {}
+    measured_at: dict[str, dict[str, Any]] = dict(swept)
     if args.only and FINDINGS_FILE.exists():
         old = json.loads(FINDINGS_FILE.read_text())
         top = {k: old.get(k) for k in ("commit", "dirty", "date")}
-        measured_at = {
+        measured_at |= {
             name: entry.get("measured", top)
             for name, entry in old["findings"].items()
             if name not in figures
