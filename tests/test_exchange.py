@@ -29,6 +29,7 @@ from conftest import (
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from terrisim import exchange
 from terrisim.acceptance import acceptance_share
 from terrisim.model import EXCHANGE_SPAWN_KEY, TerriModel
 from terrisim.scenario import Scenario, apply_overrides, scenario_from_dict
@@ -291,3 +292,23 @@ def test_money_is_not_paid_beyond_the_share_of_reserves_allowed() -> None:
     model = pair(**rows, exchange={"money": True, "money_share": 0.1})
     model.step()
     assert not model.outcome.deal.any()
+
+
+# ---------------------------------------------------------------------------- transaction cost
+def test_the_share_kept_after_transaction_costs_follows_a_changed_tension_or_cost() -> None:
+    # kept_share is cached on the state: a tension or leaning written in place (a script) or
+    # a new cost must give the share of the formula again, (1 - kappa)^2 (ODD 7.4.3)
+    model = pair()
+    s, spec = model.state, model.config.exchange
+
+    def expected(tension_cost: float) -> float:
+        gap = abs(s.leaning[0] - s.leaning[1])
+        return (1 - min(tension_cost * s.tension[0] + spec.cleavage_cost * gap / 2, 1.0)) ** 2
+
+    assert exchange.kept_share(s, spec)[0] == expected(spec.tension_cost)
+    s.tension[0] = not s.tension[0]
+    assert exchange.kept_share(s, spec)[0] == expected(spec.tension_cost)
+    s.leaning[0], s.leaning[1] = -0.75, 0.5
+    assert exchange.kept_share(s, spec)[0] == expected(spec.tension_cost)
+    dearer = spec.model_copy(update={"tension_cost": spec.tension_cost + 0.2})
+    assert exchange.kept_share(s, dearer)[0] == expected(spec.tension_cost + 0.2)

@@ -25,3 +25,22 @@ def test_stable_order_is_the_stable_sort_whatever_the_ties(x) -> None:
 def test_stable_order_orders_a_run_of_equal_values_by_index() -> None:
     x = np.array([1.0, 0.5, 1.0, 0.0, 1.0, 0.5, 1.0])
     assert stable_order(x).tolist() == [3, 1, 5, 0, 2, 4, 6]
+
+
+def test_the_recorders_group_means_follow_a_changed_population() -> None:
+    # the recorder keeps each group's populations: a population written in place (a
+    # script) must give the weighted mean of the new populations
+    from conftest import pair
+
+    model = pair()
+    model.step()
+    s = model.state
+    s.satisfaction[:] = [[1.0, 0.5], [0.0, 0.25]]
+    s.population[:] = [3000.0, 1000.0]
+    row = model.recorder.indicators()
+    sat = s.satisfaction_mean
+    assert row["satisfaction"] == (sat * s.population).sum() / 4000.0
+    s.population[:] = [1000.0, 1000.0]
+    row = model.recorder.indicators()
+    assert row["satisfaction"] == (sat * s.population).sum() / 2000.0
+    assert row["satisfaction_class_urban"] == sat[s.urban][0]

@@ -274,13 +274,7 @@ def negotiate(
     if e == 0 or not spec.enabled:
         return ExchangeOutcome.empty(state)
     draws = np.full(e, 0.5) if draws is None else np.ascontiguousarray(draws, dtype=float)
-    kappa = transaction_cost(
-        state.tension,
-        np.abs(state.leaning[state.src] - state.leaning[state.dst]),
-        spec.tension_cost,
-        spec.cleavage_cost,
-    )
-    keep = (1.0 - kappa) * (1.0 - kappa)  # (1 - kappa)^2: both sides bear the cost
+    keep = kept_share(state, spec)
     need = state.effective_need
     surplus = np.maximum(state.available - need, 0.0)
     deficit = np.maximum(need - state.available, 0.0)
@@ -344,6 +338,44 @@ def negotiate(
         balance=np.where(deal, _safe_div(low, high), np.nan),
         engineering=_sum_by_ends(state, link_value) / spec.engineering_scale,
     )
+
+
+def kept_share(state: TerritoryState, spec: ExchangeSpec) -> np.ndarray:
+    """``(1 - kappa)^2`` per link (E,): what transaction costs leave of a deal (cached).
+
+    ``kappa`` is the link's transaction cost (:func:`terrisim.acceptance.transaction_cost`),
+    borne by both sides, hence the square. It depends on what set-up fixes (the links, their
+    tensions, the leanings: read-only for rules, institutions and shocks) and on two exchange
+    parameters, so it is kept on the state with copies of the tensions and leanings, and
+    computed again when the links are replaced, a parameter differs, or a tension or leaning
+    was changed (by a script, say).
+    """
+    cached = getattr(state, "_kept_share_cache", None)
+    costs = (spec.tension_cost, spec.cleavage_cost)
+    if not (
+        cached
+        and cached["src"] is state.src
+        and cached["dst"] is state.dst
+        and cached["costs"] == costs
+        and np.array_equal(cached["tension"], state.tension)
+        and np.array_equal(cached["leaning"], state.leaning)
+    ):
+        kappa = transaction_cost(
+            state.tension,
+            np.abs(state.leaning[state.src] - state.leaning[state.dst]),
+            spec.tension_cost,
+            spec.cleavage_cost,
+        )
+        cached = {
+            "src": state.src,
+            "dst": state.dst,
+            "costs": costs,
+            "tension": state.tension.copy(),
+            "leaning": state.leaning.copy(),
+            "value": (1.0 - kappa) * (1.0 - kappa),
+        }
+        state._kept_share_cache = cached
+    return cached["value"]
 
 
 def _sum_by_ends(state: TerritoryState, link_values: np.ndarray) -> np.ndarray:

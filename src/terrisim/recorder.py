@@ -58,6 +58,7 @@ class Recorder:
         self._writer: pq.ParquetWriter | None = None
         self._stream_path: Path | None = None
         self._groups: dict[str, Any] = {}
+        self._populations: dict[str, Any] = {}
         self._sample_arcs: dict[str, Any] = {}
 
     def stream_to(self, path: Path) -> None:
@@ -101,14 +102,15 @@ class Recorder:
         model, s = self.model, self.model.state
         pop = s.population
         sat = s.satisfaction_mean
-        row: dict[str, Any] = {"step": model.steps, "satisfaction": weighted_mean(sat, pop)}
-        for k, name in enumerate(s.kinds):
-            mask = s.kind == k
-            row[f"satisfaction_{name}"] = weighted_mean(sat[mask], pop[mask])
-        row["satisfaction_class_urban"] = weighted_mean(sat[s.urban], pop[s.urban])
-        row["satisfaction_class_rural"] = weighted_mean(sat[~s.urban], pop[~s.urban])
+        groups, total = self._population_groups()
+        row: dict[str, Any] = {
+            "step": model.steps,
+            "satisfaction": weighted_mean(sat, pop, total),
+        }
+        for name, (members, weights, weight) in groups.items():
+            row[f"satisfaction_{name}"] = weighted_mean(np.take(sat, members), weights, weight)
         for j, good in enumerate(s.goods):
-            row[f"satisfaction_{good}"] = weighted_mean(s.satisfaction[:, j], pop)
+            row[f"satisfaction_{good}"] = weighted_mean(s.satisfaction[:, j], pop, total)
         row["satisfaction_min"] = float(sat.min())
         row["gini"] = population_gini(sat, pop)
         row["theil"] = population_theil(sat, pop) if sat.sum() > 0 else 0.0
@@ -144,9 +146,9 @@ class Recorder:
                 misperception=0.0,
             )
         row["reserve"] = float(s.reserve.sum())
-        row["fiscal_health"] = weighted_mean(s.fiscal_health, pop)
+        row["fiscal_health"] = weighted_mean(s.fiscal_health, pop, total)
         row["investment"] = float(s.investment.sum())
-        row["capital"] = weighted_mean(s.capital, pop)
+        row["capital"] = weighted_mean(s.capital, pop, total)
         row["market_value"] = float(s.bought.sum(axis=0) @ s.price)
         row["imports_value"] = float(model.market.imports @ s.price)
         commuting = model.config.commuting.good
@@ -159,6 +161,35 @@ class Recorder:
         for institution in model.institutions:
             row.update(institution.state_summary())
         return row
+
+    def _population_groups(self) -> tuple[dict[str, tuple[np.ndarray, np.ndarray, float]], float]:
+        """Each kind's and class's territories, their populations and its total (cached).
+
+        Returns ``({name: (members, populations, total)}, total population)``, the names
+        those of the ``satisfaction_*`` indicators (each kind, then ``class_urban`` and
+        ``class_rural``). Recomputed when the populations, kinds or classes change.
+        """
+        s, cached = self.model.state, self._populations
+        if not (
+            cached
+            and np.array_equal(cached["population"], s.population)
+            and np.array_equal(cached["kind"], s.kind)
+            and np.array_equal(cached["urban"], s.urban)
+        ):
+            masks = {name: s.kind == k for k, name in enumerate(s.kinds)}
+            masks.update(class_urban=s.urban, class_rural=~s.urban)
+            groups = {}
+            for name, mask in masks.items():
+                members = np.flatnonzero(mask)
+                weights = s.population[members]
+                groups[name] = (members, weights, weights.sum())
+            cached.update(
+                population=s.population.copy(),
+                kind=s.kind.copy(),
+                urban=s.urban.copy(),
+                value=(groups, s.population.sum()),
+            )
+        return cached["value"]
 
     def _link_groups(self) -> tuple[np.ndarray, np.ndarray]:
         """Arcs between territories of the same kind, and between urban and rural (cached).

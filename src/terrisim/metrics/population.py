@@ -12,13 +12,14 @@ import numpy as np
 from terrisim.metrics.equity import gini, theil_t, theil_t_terms
 
 
-def weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+def weighted_mean(values: np.ndarray, weights: np.ndarray, total: float | None = None) -> float:
     """Weighted mean, NaN when the weights sum to zero.
 
     ``sum(values * weights) / sum(weights)`` with numpy's own (pairwise) sums: no BLAS call,
     so no thread start-up and the same rounding whatever the number of BLAS threads.
+    ``total`` is ``weights.sum()`` when the caller has it already (the recorder keeps it).
     """
-    total = weights.sum()
+    total = weights.sum() if total is None else total
     return float((values * weights).sum() / total) if total > 0 else float("nan")
 
 
