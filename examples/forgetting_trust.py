@@ -51,7 +51,7 @@ class ForgettingTrust(TrustUpdate):
     class Params(BaseModel):
         """Parameters of the forgetting trust rule."""
 
-        model_config = ConfigDict(extra="forbid")
+        model_config = ConfigDict(extra="forbid", strict=True)  # "0.5" is refused, not converted
         half_life: float = Field(12.0, gt=0.0, description="Steps for half of trust to fade.")
         toward: Literal["zero", "baseline"] = Field(
             "zero", description="What trust fades to: 0, or the baseline trust t0."

@@ -47,7 +47,7 @@ class LossAverseValuation(BasketValuation):
     class Params(BaseModel):
         """Parameters of the loss-averse valuation."""
 
-        model_config = ConfigDict(extra="forbid")
+        model_config = ConfigDict(extra="forbid", strict=True)  # "0.5" is refused, not converted
         aversion: float = Field(
             2.25,
             ge=1.0,

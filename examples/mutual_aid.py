@@ -49,7 +49,7 @@ class MutualAid(Governance):
     class Params(BaseModel):
         """Parameters of the mutual-aid pact."""
 
-        model_config = ConfigDict(extra="forbid")
+        model_config = ConfigDict(extra="forbid", strict=True)  # "0.5" is refused, not converted
         share: float = Field(
             0.3, ge=0.0, le=1.0, description="Share of its surplus a territory gives away per step."
         )

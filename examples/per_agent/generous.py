@@ -24,7 +24,7 @@ class Generous(Territory):
     class Params(BaseModel):
         """Parameters of the generous territory."""
 
-        model_config = ConfigDict(extra="forbid")
+        model_config = ConfigDict(extra="forbid", strict=True)  # "0.5" is refused, not converted
         share: float = Field(0.2, ge=0.0, le=1.0, description="Share of the lack given.")
         trust_gain: float = Field(0.01, ge=0.0, le=1.0, description="Trust gained by giving.")
 
