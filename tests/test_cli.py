@@ -520,3 +520,18 @@ def test_run_stops_at_a_rules_bad_output_with_one_line_naming_the_rules_file(
     assert expected in result.output
     assert "broken_rules.py:" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_shorter_run_asked_with_set_steps_leaves_a_later_shock_out_as_steps_does(tmp_path):
+    # the demo's drought starts at step 24: a 12-step run, asked on the command line, skips it
+    for args in (["--steps", "12"], ["--set", "steps=12"]):
+        out = tmp_path / args[0].strip("-")
+        result = invoke("run", ROOT / "configs" / "demo.toml", *args, "--no-figure", "--out", out)
+        assert result.exit_code == 0, result.output
+        assert len(pd.read_parquet(out / "series.parquet")) == 12
+    assert invoke("validate", ROOT / "configs" / "demo.toml", "--set", "steps=12").exit_code == 0
+    # a scenario file whose own steps end before its shock still contradicts itself
+    late = tmp_path / "late.toml"
+    late.write_text('steps = 10\n[[shocks]]\nkind = "drought"\nat = 500\n', encoding="utf-8")
+    refused = invoke("validate", late)
+    assert refused.exit_code == 2 and "step 500" in refused.output
