@@ -6,14 +6,14 @@ runs the block's commands from the repository root (``terrisim`` is this Python'
 they print (standard output, then standard error), line by line in order, spaces collapsed:
 
 * for the diagnostics of ``smoke`` and the time to recovery of ``recovery``, run at the size
-  the page gives, every figure must be the one printed (a line ``...`` skips lines; a line
-  ending in ``...`` is the start of a printed line). The figures of the paragraph that reads
+  the page gives, every figure must be the one printed (a line ``...`` skips lines, a blank
+  one is layout; a line ending in ``...`` is the start of a printed line). The figures of the paragraph that reads
   the output are checked too (those printed, and the envelopes' medians from
   ``envelopes.csv``);
-* the scenario discovery of ``rural_grant_cut`` (160 runs: five minutes here) is run on a
-  cut-down copy of the experiment (:data:`EXPLORE_SAMPLES` points) and only the output's
-  layout is checked: the header lines, the three sections and the six factors scored. Its
-  figures are illustrative, as the page says.
+* the same for the scenario discovery of ``rural_grant_cut`` (160 runs, about a minute on 2
+  cores, five under a heavy load) and for the calibration of ``calibrate_synthetic`` (624
+  runs, about two minutes), whose reading paragraphs' figures are recomputed from what the
+  commands print.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -31,8 +30,6 @@ from conftest import ROOT
 from test_tutorial import NUMBER, Block, blocks
 
 DOC = ROOT / "docs" / "experiments.md"
-#: The design points of the cut-down copy of rural_grant_cut.toml that the test explores.
-EXPLORE_SAMPLES = 24
 
 
 def example(marker: str) -> tuple[Block, Block, str]:
@@ -63,7 +60,9 @@ def run_commands(block: Block, tmp_path: Path, replace: dict[str, str] | None = 
         command = line.split("#", 1)[0].strip()
         if not command:
             continue
-        command = re.sub(r"/tmp/(\w+)/", f"{tmp_path}/\\1/", command)
+        command = re.sub(r"(?<![\w/])/tmp/", f"{tmp_path}/", command)
+        command = command.replace(".venv/bin/python", sys.executable)
+        command = command.replace(".venv/bin/terrisim", "terrisim")
         for old, new in (replace or {}).items():
             command = command.replace(old, new)
         proc = subprocess.run(
@@ -94,7 +93,7 @@ def assert_printed(expected: Block, output: str, *, layout_only: bool = False) -
     got = [form(line) for line in output.splitlines()]
     position = 0
     for line in expected.lines:
-        if line.strip() == "...":
+        if line.strip() in {"", "..."}:  # a blank line separates two commands' outputs
             continue
         want = form(line)
         prefix = want.endswith("...")
@@ -172,23 +171,63 @@ def test_the_recovery_example_prints_the_times_and_envelopes_shown(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_scenario_discovery_example_prints_the_layout_shown(tmp_path):
+def test_the_scenario_discovery_example_prints_the_boxes_leaves_and_scores_shown(tmp_path):
     pytest.importorskip("ema_workbench")
     block, output, prose = example("experiments/rural_grant_cut.toml --out /tmp/rs/rgc")
-    source = ROOT / "experiments" / "rural_grant_cut.toml"
-    small = tmp_path / "rural_grant_cut.toml"
-    text = source.read_text(encoding="utf-8").replace(
-        'scenario = "../configs/demo.toml"', f'scenario = "{ROOT / "configs" / "demo.toml"}"'
+    printed = run_commands(block, tmp_path)
+    assert_printed(output, printed)
+    reading = " ".join(prose.split())
+    counts = [tuple(map(int, m)) for m in re.findall(r": (\d+) of (\d+) runs", printed)]
+    (failed, runs), (lossy, _) = counts
+    first, second = printed.split("\nshock_rural_resilience_loss > 0.4:")
+    scores = [float(v) for v in re.findall(r"(?m)^  \S+\s+(\d\.\d+)$", first)]
+    top = re.findall(r"(?m)^  (\S+)\s+\d\.\d+$", second)[:2]
+    leaf = re.search(r"leaf 0: coverage ([\d.]+), density ([\d.]+), mass ([\d.]+)", second)
+    depth = float(re.search(r"([\d.]+) <= shocks.0.magnitude", second)[1])
+    wear = float(re.search(r"([\d.]+) <= budget.depreciation", second)[1])
+    box = re.search(r"box 0: coverage ([\d.]+), density ([\d.]+)", second)
+    for words in (
+        f"in {failed} runs of {runs} only",
+        "density of 0.09 (twice",
+        f"base rate of {failed / runs:.3f}, but its qp of 0.087 is above 0.05",
+        f"lie between {min(scores):.2f} and {max(scores):.2f} (1/6 = {1 / 6:.2f}",
+        f"the worst {100 * lossy / runs:.1f} %",
+        f"density {box[2]} there against {lossy / runs:.3f} overall, qp 0.002",
+        f"(at least {depth:.2f})",
+        f"(at least {wear:.4f} a month, about nine times the default)",
+        f"where {100 * float(leaf[2]):.0f} % of the runs lose that much",
+        f"(only {round(float(leaf[1]) * lossy / float(leaf[2]))} runs: mass {leaf[3]}",
+        f"{runs} single runs",
+    ):
+        assert words in reading, words
+    assert float(box[1]) == 0.75  # "three quarters of them are under a conference"
+    assert round(wear / 0.0025) == 9  # the default wear (experiments/rural_grant_cut.toml)
+    assert top == ["budget.depreciation", "shocks.0.magnitude"]  # "Wear and depth score highest"
+
+
+@pytest.mark.slow
+def test_the_calibration_example_prints_the_recovered_values_shown(tmp_path):
+    block, output, prose = example("experiments/calibrate_synthetic.py --out /tmp/cal2")
+    printed = run_commands(block, tmp_path)
+    assert_printed(output, printed)
+    reading = " ".join(prose.split())
+    pairs = re.findall(
+        r"(?m)^    (trust_final|reciprocity_balance_mean)\s+([\d.]+)\s+([\d.]+)$", printed
     )
-    text, count = re.subn(r"(?m)^samples = 160\b", f"samples = {EXPLORE_SAMPLES}", text)
-    assert count == 1 and tomllib.loads(text)["design"]["samples"] == EXPLORE_SAMPLES
-    small.write_text(text, encoding="utf-8")
-    printed = run_commands(block, tmp_path, {"experiments/rural_grant_cut.toml": str(small)})
-    layout = Block("text", [line for line in output.lines if line and line[0] != " "], output.line)
-    assert len(layout.lines) == 8  # per --where: the count, PRIM, CART, feature scores
-    assert_printed(layout, printed, layout_only=True)
-    scores = [line.split()[0] for line in output.lines if re.match(r"^  \S+\s+[\d.]+$", line)]
-    assert len(scores) == 12
-    for factor in scores:
-        assert re.search(rf"(?m)^  {re.escape(factor)}\s+[\d.]+$", printed), factor
-    assert "illustrative" in prose
+    assert len(pairs) == 2
+    worst = f"{100 * max(abs(float(sim) / float(obs) - 1) for _, sim, obs in pairs):.2f} %"
+    quoted = ", ".join(f"{float(sim):.4f} against {float(obs):.4f}" for _, sim, obs in pairs)
+    assert f"reproduces the targets to {worst} ({quoted})" in reading
+    low = re.search(r"trust.initial: known 0.65, recovered [\d.]+ \(-([\d.]+)\)", printed)
+    assert f"initial trust is {float(low[1]):.3f} low" in reading
+    # experiments/README.md's Found paragraph of calibrate_synthetic quotes the same run
+    readme = " ".join((ROOT / "experiments" / "README.md").read_text(encoding="utf-8").split())
+    tolerance = re.search(
+        r"exchange.reciprocity_tolerance: known 0.35, recovered ([\d.]+)", printed
+    )
+    distance = re.search(r"best distance (\S+)", printed)
+    assert (
+        f"Reciprocity tolerance {tolerance[1]} (known 0.35), initial trust "
+        f"{re.search(r'trust.initial: known 0.65, recovered ([\d.]+)', printed)[1]} (known 0.65)"
+    ) in readme
+    assert f"best distance {distance[1]} (the targets are reproduced to {worst})" in readme
