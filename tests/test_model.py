@@ -101,3 +101,27 @@ def test_an_unused_service_is_lost_at_the_end_of_the_step() -> None:
     model = alone()
     model.step()
     assert model.state.stock[TOWN, HEALTH] == 0.0  # 10 units of health were left over
+
+
+# ---------------------------------------------------------------------------- transfer (7.5)
+@pytest.mark.parametrize("held", [0.0, 1e-20, 1.0, 1e6])
+def test_a_giver_asked_a_rounding_more_than_it_has_gives_what_it_has_and_creates_nothing(
+    held: float,
+) -> None:
+    model = alone()
+    s = model.state
+    s.available = np.array([[held, 5.0], [3.0, 7.0]])
+    before = s.available.sum(axis=0)
+    asked = held * (1 + 9e-10) + 5e-13  # within transfer's tolerance
+    half = np.array([[asked / 2, 0.0], [asked / 2, 0.0]])
+    model.transfer(np.array([TOWN, TOWN]), np.array([VILLAGE, VILLAGE]), half, "test")
+    assert s.available[TOWN, FOOD] == 0.0
+    assert s.available.sum(axis=0)[FOOD] <= before[FOOD] * (1 + 1e-15)
+    assert s.available[VILLAGE, FOOD] == pytest.approx(3.0 + held, rel=1e-15, abs=1e-300)
+
+
+def test_a_giver_asked_clearly_more_than_it_has_is_refused() -> None:
+    model = alone()
+    model.state.available = np.array([[1.0, 5.0], [3.0, 7.0]])
+    with pytest.raises(ValueError, match="more than it has"):
+        model.transfer(np.array([TOWN]), np.array([VILLAGE]), np.array([[1.01, 0.0]]), "test")

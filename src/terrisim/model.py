@@ -516,8 +516,9 @@ class TerriModel(mesa.Model):
             amounts: Units of each good, shape (k, G), non-negative.
             channel: Name for the records ("contract", "conference", "merger"...).
 
-        A giver may give up to a rounding more than it has (``1e-9`` relative, ``1e-12``
-        absolute): it is then left with 0, not a negative quantity
+        A giver may ask to give up to a rounding more than it has (``1e-9`` relative,
+        ``1e-12`` absolute): its rows of that good are then scaled down to what it has, so no
+        goods are created, and what rounding still leaves below 0 is set to 0
         (:func:`terrisim.state.at_hand`).
 
         Raises:
@@ -532,6 +533,12 @@ class TerriModel(mesa.Model):
         np.add.at(out, giver, amounts)
         if (out > s.available * (1 + 1e-9) + 1e-12).any():
             raise ValueError(f"{channel}: a territory would give more than it has")
+        over = out > s.available
+        if over.any():  # a rounding more than it has: it gives what it has, no goods created
+            scale = np.divide(s.available, out, out=np.ones_like(out), where=over)
+            amounts = amounts * scale[giver]
+            out = np.zeros_like(s.available)
+            np.add.at(out, giver, amounts)
         into = np.zeros_like(s.available)
         np.add.at(into, receiver, amounts)
         s.available = at_hand(s.available - out + into)
