@@ -24,6 +24,7 @@ import copy
 import csv
 import inspect
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -537,3 +538,32 @@ def screenshot(pg, tmp_path: Path, name: str) -> Path:
     pg.set_viewport_size(size)
     assert path.stat().st_size > 10_000
     return path
+
+
+# ------------------------------------------------------------ the server's log
+class LogText(logging.Handler):
+    """Keeps every record of the ``terrisim`` loggers as formatted text, tracebacks included."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@pytest.fixture(scope="module")
+def log() -> Iterator[LogText]:
+    handler = LogText()
+    logger = logging.getLogger("terrisim")
+    before = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(before)

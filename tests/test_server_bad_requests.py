@@ -13,18 +13,17 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import logging
 import socket
 import time
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import call, serving
+from conftest import LogText, call, serving
 from test_game_session import METRO, RURAL_B, SMALL
 from typer.testing import CliRunner
 
@@ -36,34 +35,6 @@ from terrisim.ui.server import HTTPError, Router, UIServer
 TIMEOUT = 1.0
 """The connection timeout of the server under test (30 s in use), so that cases stay fast."""
 TEAMS = [{"team": "Équipe A", "territory": METRO}, {"team": "Équipe B", "territory": RURAL_B}]
-
-
-class LogText(logging.Handler):
-    """Keeps every record of the ``terrisim`` loggers as formatted text, tracebacks included."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-
-@pytest.fixture(scope="module")
-def log() -> Iterator[LogText]:
-    handler = LogText()
-    logger = logging.getLogger("terrisim")
-    before = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(before)
 
 
 @pytest.fixture(scope="module")

@@ -13,16 +13,14 @@ a 4xx with ``{"error": {"code", "message"}}``.
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import serving
+from conftest import LogText, serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_game_session import METRO, RURAL_B, SMALL
-from test_server_bad_requests import Answer, LogText, exchange, head, post
+from test_server_bad_requests import Answer, exchange, head, post
 
 from terrisim.game.web import game_routes
 
@@ -112,18 +110,6 @@ GETS = (
     "/api/game/{gid}/save",
     "/static/{text}",
 )
-
-
-@pytest.fixture(scope="module")
-def log() -> Iterator[LogText]:
-    handler = LogText()
-    logger = logging.getLogger("terrisim")
-    before = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(before)
 
 
 @pytest.fixture(scope="module")
