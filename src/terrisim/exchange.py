@@ -50,7 +50,7 @@ from terrisim.rules.guard import call_rule
 from terrisim.rules.partners import PartnerChoice, is_separable
 from terrisim.rules.valuation import BasketValuation
 from terrisim.scenario.schema import ExchangeSpec
-from terrisim.state import TerritoryState
+from terrisim.state import TerritoryState, keyed_cache
 
 
 @dataclass
@@ -346,36 +346,32 @@ def kept_share(state: TerritoryState, spec: ExchangeSpec) -> np.ndarray:
     ``kappa`` is the link's transaction cost (:func:`terrisim.acceptance.transaction_cost`),
     borne by both sides, hence the square. It depends on what set-up fixes (the links, their
     tensions, the leanings: read-only for rules, institutions and shocks) and on two exchange
-    parameters, so it is kept on the state with copies of the tensions and leanings, and
-    computed again when the links are replaced, a parameter differs, or a tension or leaning
-    was changed (by a script, say).
+    parameters, so it is kept on the state (:func:`terrisim.state.keyed_cache`) and computed
+    again when the links are replaced, a parameter differs, or a tension or leaning was
+    changed (by a script, say).
     """
-    cached = getattr(state, "_kept_share_cache", None)
-    costs = (spec.tension_cost, spec.cleavage_cost)
-    if not (
-        cached
-        and cached["src"] is state.src
-        and cached["dst"] is state.dst
-        and cached["costs"] == costs
-        and np.array_equal(cached["tension"], state.tension)
-        and np.array_equal(cached["leaning"], state.leaning)
-    ):
+
+    def compute() -> np.ndarray:
         kappa = transaction_cost(
             state.tension,
             np.abs(state.leaning[state.src] - state.leaning[state.dst]),
             spec.tension_cost,
             spec.cleavage_cost,
         )
-        cached = {
-            "src": state.src,
-            "dst": state.dst,
-            "costs": costs,
-            "tension": state.tension.copy(),
-            "leaning": state.leaning.copy(),
-            "value": (1.0 - kappa) * (1.0 - kappa),
-        }
-        state._kept_share_cache = cached
-    return cached["value"]
+        return (1.0 - kappa) * (1.0 - kappa)
+
+    if not hasattr(state, "_kept_share_cache"):
+        state._kept_share_cache = {}
+    return keyed_cache(
+        state._kept_share_cache,
+        compute,
+        same={"src": state.src, "dst": state.dst},
+        equal={
+            "costs": (spec.tension_cost, spec.cleavage_cost),
+            "tension": state.tension,
+            "leaning": state.leaning,
+        },
+    )
 
 
 def _sum_by_ends(state: TerritoryState, link_values: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from terrisim.exchange import basket_value
 from terrisim.files import naming
 from terrisim.metrics.population import population_gini, population_theil, weighted_mean
+from terrisim.state import keyed_cache
 
 if TYPE_CHECKING:
     from terrisim.services import RecordedModel
@@ -169,13 +170,9 @@ class Recorder:
         those of the ``satisfaction_*`` indicators (each kind, then ``class_urban`` and
         ``class_rural``). Recomputed when the populations, kinds or classes change.
         """
-        s, cached = self.model.state, self._populations
-        if not (
-            cached
-            and np.array_equal(cached["population"], s.population)
-            and np.array_equal(cached["kind"], s.kind)
-            and np.array_equal(cached["urban"], s.urban)
-        ):
+        s = self.model.state
+
+        def compute() -> tuple[dict[str, tuple[np.ndarray, np.ndarray, float]], float]:
             masks = {name: s.kind == k for k, name in enumerate(s.kinds)}
             masks.update(class_urban=s.urban, class_rural=~s.urban)
             groups = {}
@@ -183,38 +180,32 @@ class Recorder:
                 members = np.flatnonzero(mask)
                 weights = s.population[members]
                 groups[name] = (members, weights, weights.sum())
-            cached.update(
-                population=s.population.copy(),
-                kind=s.kind.copy(),
-                urban=s.urban.copy(),
-                value=(groups, s.population.sum()),
-            )
-        return cached["value"]
+            return groups, s.population.sum()
+
+        return keyed_cache(
+            self._populations,
+            compute,
+            equal={"population": s.population, "kind": s.kind, "urban": s.urban},
+        )
 
     def _link_groups(self) -> tuple[np.ndarray, np.ndarray]:
         """Arcs between territories of the same kind, and between urban and rural (cached).
 
         Recomputed when the links, kinds or classes change.
         """
-        s, cached = self.model.state, self._groups
-        if not (
-            cached
-            and cached["src"] is s.src
-            and cached["dst"] is s.dst
-            and np.array_equal(cached["kind"], s.kind)
-            and np.array_equal(cached["urban"], s.urban)
-        ):
+        s = self.model.state
+
+        def compute() -> tuple[np.ndarray, np.ndarray]:
             same = np.tile(s.kind[s.src] == s.kind[s.dst], 2)
             cross = np.tile(s.urban[s.src] != s.urban[s.dst], 2)
-            cached.update(
-                src=s.src,
-                dst=s.dst,
-                kind=s.kind.copy(),
-                urban=s.urban.copy(),
-                same=np.flatnonzero(same),
-                cross=np.flatnonzero(cross),
-            )
-        return cached["same"], cached["cross"]
+            return np.flatnonzero(same), np.flatnonzero(cross)
+
+        return keyed_cache(
+            self._groups,
+            compute,
+            same={"src": s.src, "dst": s.dst},
+            equal={"kind": s.kind, "urban": s.urban},
+        )
 
     def _arcs_of_sample(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Arcs leaving and entering recorded territories, by ascending arc (cached).
@@ -222,18 +213,16 @@ class Recorder:
         Returns ``(out_arcs, out_row, in_arcs, in_row)``: arc indices and the row of their
         origin (end) in ``self.sample``.
         """
-        s, cached = self.model.state, self._sample_arcs
-        if not (cached and cached["src"] is s.src and cached["dst"] is s.dst):
+        s = self.model.state
+
+        def compute() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             row = np.full(s.n, -1, dtype=np.int64)
             row[self.sample] = np.arange(self.sample.size)
             out_arcs = np.flatnonzero(row[s.arc_from] >= 0)
             in_arcs = np.flatnonzero(row[s.arc_to] >= 0)
-            cached.update(
-                src=s.src,
-                dst=s.dst,
-                value=(out_arcs, row[s.arc_from[out_arcs]], in_arcs, row[s.arc_to[in_arcs]]),
-            )
-        return cached["value"]
+            return out_arcs, row[s.arc_from[out_arcs]], in_arcs, row[s.arc_to[in_arcs]]
+
+        return keyed_cache(self._sample_arcs, compute, same={"src": s.src, "dst": s.dst})
 
     # ------------------------------------------------------------------ territory level
     def territory_columns(self) -> dict[str, np.ndarray]:

@@ -8,7 +8,9 @@ how much ``i`` trusts ``j``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -278,6 +280,39 @@ class TerritoryState:
             self.flow = np.zeros((2 * self.n_links, len(self.goods)))
             self._index_arcs()
         return np.array(index, dtype=np.int64)
+
+
+def keyed_cache(
+    store: dict[str, Any],
+    compute: Callable[[], Any],
+    *,
+    same: dict[str, object] | None = None,
+    equal: dict[str, Any] | None = None,
+) -> Any:
+    """``compute()``, kept in ``store`` while what it was computed from stays as it was.
+
+    Args:
+        store: The cache (a dict the caller keeps; empty at first).
+        compute: Computes the value.
+        same: Objects the value depends on by identity (the state's ``src`` and ``dst``:
+            replaced, never changed in place, when links are added).
+        equal: Arrays (or tuples) the value depends on by content: copies are kept and
+            compared at each call.
+
+    Returns:
+        The value computed at the first call, or again since ``same`` or ``equal`` changed.
+    """
+    same, equal = same or {}, equal or {}
+    if not (
+        store
+        and all(store[k] is v for k, v in same.items())
+        and all(np.array_equal(store[k], v) for k, v in equal.items())
+    ):
+        store.clear()
+        store.update(same)
+        store.update({k: np.array(v, copy=True) for k, v in equal.items()})
+        store["value"] = compute()
+    return store["value"]
 
 
 def at_hand(available: np.ndarray) -> np.ndarray:

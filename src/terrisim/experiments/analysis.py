@@ -37,6 +37,7 @@ from terrisim.experiments.spec import (
     ExperimentError,
     MorrisDesign,
     SobolDesign,
+    check_requested,
     parse_experiment,
 )
 from terrisim.experiments.store import ANALYSIS, BASE_COLUMNS, RUNS, SERIES, PartDataset, read_meta
@@ -170,12 +171,13 @@ def choose_outcomes(
     """
     numeric = indicator_columns(df)
     if requested:
-        unknown = [o for o in requested if o not in numeric]
-        if unknown:
-            raise ExperimentError(
-                f"outcome {unknown[0]!r}: not a numeric indicator of these results; "
-                f"available: {', '.join(numeric) or '(none: no successful run yet)'}"
-            )
+        check_requested(
+            requested,
+            numeric,
+            "outcome",
+            "a numeric indicator of these results",
+            none="(none: no successful run yet)",
+        )
         return list(requested)
     ok = df[df["status"] == "ok"]
 

@@ -41,6 +41,22 @@ class ExperimentError(ScenarioError):
     """An experiment file (or a sweep directory) is invalid; the message says where and why."""
 
 
+def check_requested(
+    requested: list[str], available: list[str], what: str, among: str, none: str = "(none)"
+) -> None:
+    """Refuse the first requested name that is not available, listing what is.
+
+    Raises:
+        ExperimentError: ``"<what> 'x': not <among>; available: ..."`` (``none`` when
+            nothing is).
+    """
+    unknown = [name for name in requested if name not in available]
+    if unknown:
+        raise ExperimentError(
+            f"{what} {unknown[0]!r}: not {among}; available: {', '.join(available) or none}"
+        )
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

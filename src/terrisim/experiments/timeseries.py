@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from terrisim.experiments.formatting import sig
-from terrisim.experiments.spec import ExperimentError
+from terrisim.experiments.spec import ExperimentError, check_requested
 from terrisim.summary import RESILIENCE_SERIES
 
 #: Quantiles of the envelopes, and their column names.
@@ -91,12 +91,7 @@ def choose_series(
     """
     available = series_columns(series, results)
     if requested:
-        unknown = [c for c in requested if c not in available]
-        if unknown:
-            raise ExperimentError(
-                f"series {unknown[0]!r}: not a numeric series column of this sweep; "
-                f"available: {', '.join(available) or '(none)'}"
-            )
+        check_requested(requested, available, "series", "a numeric series column of this sweep")
         return list(dict.fromkeys(requested))
     chosen = []
     for outcome in outcomes:

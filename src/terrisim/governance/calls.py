@@ -90,6 +90,8 @@ class CallForProjects(Governance):
         """Find the urban-rural links (the projects a call can fund)."""
         s = model.state
         self.eligible = np.flatnonzero(s.urban[s.src] != s.urban[s.dst])
+        self.ends = np.zeros(s.n, bool)  # the territories an eligible link touches
+        self.ends[s.src[self.eligible]] = self.ends[s.dst[self.eligible]] = True
         self.awarded = np.zeros(s.n)  # k EUR received by each territory, all calls
         self.awarded_now = np.zeros(s.n)  # k EUR received at the last call
         self.calls = 0
@@ -126,13 +128,11 @@ class CallForProjects(Governance):
         spent = pooled - spare
         share = np.divide(left, pooled[party], out=np.zeros(s.n), where=pooled[party] > 0)
         self._fund(model, s.src[links], s.dst[links], spent[party] * share)
-        ends = np.zeros(s.n, bool)
-        ends[s.src[self.eligible]] = ends[s.dst[self.eligible]] = True
         model.log_event(
             "call_for_projects",
             funded=len(funded),
             value=self.step_value,
-            left_out=int((ends & (self.awarded_now == 0)).sum()),
+            left_out=int((self.ends & (self.awarded_now == 0)).sum()),
         )
 
     def _fund(
